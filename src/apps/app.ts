@@ -1,0 +1,126 @@
+// Launching `nfvperf-app` inside a container and reading its JSON-lines stream.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { TestbedError } from '../common/errors.js';
+import { parseAppLine, type AppRole, type IntervalLine, type StartLine, type SummaryLine } from './protocol.js';
+
+/** The package root, from dist/src/apps/app.js (or src/apps/app.ts). */
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export function appBinary(): string {
+  const path = process.env.NFVPERF_APP ?? join(PACKAGE_ROOT, 'native', 'build', 'nfvperf-app');
+  if (!existsSync(path)) {
+    throw new TestbedError(`the native app is not built (${path} is missing): run \`npm run build\``);
+  }
+  return path;
+}
+
+export interface AppOptions {
+  role: AppRole;
+  /** Network namespace to run in; undefined runs in the caller's namespace. */
+  netns?: string;
+  /** Arguments after the role, as an argv array. */
+  args: string[];
+  /** A label for messages, e.g. `sender 0`. */
+  label: string;
+  /** Which application pair of the case this app belongs to. */
+  pair: number;
+}
+
+const STDERR_LINES_KEPT = 20;
+
+/** One running app. Lines are collected as they arrive; nothing is lost if nobody waits. */
+export class AppProcess {
+  readonly intervals: IntervalLine[] = [];
+  start?: StartLine;
+  summary?: SummaryLine;
+  exitCode: number | null = null;
+  exitSignal: NodeJS.Signals | null = null;
+  private readonly stderrTail: string[] = [];
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
+  private readyWaiters: (() => void)[] = [];
+
+  constructor(readonly options: AppOptions) {
+    const argv = [appBinary(), options.role, ...options.args];
+    // `ip netns exec` execs the app in place, so the child's PID is the app's PID.
+    const [file, ...args] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...argv] : argv;
+    this.child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => this.onLine(line));
+    createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.shift();
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on('error', (e) => { this.stderrTail.push(String(e.message)); this.exitCode = 127; resolve(); });
+      this.child.on('close', (code, signal) => { this.exitCode = code; this.exitSignal = signal; resolve(); this.wakeReady(); });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.exitCode === null && this.exitSignal === null;
+  }
+
+  /** The last lines the app wrote to stderr, for failure messages. */
+  get stderr(): string {
+    return this.stderrTail.join('\n');
+  }
+
+  /** Resolves when the app has printed its start line (it is bound and pinned). */
+  async waitReady(timeoutMs: number): Promise<void> {
+    if (!this.start) {
+      await Promise.race([
+        new Promise<void>((resolve) => this.readyWaiters.push(resolve)),
+        delay(timeoutMs),
+      ]);
+    }
+    if (!this.start) throw this.failure(this.running ? `not ready after ${timeoutMs} ms` : 'exited before it was ready');
+  }
+
+  /** Resolves when the app exits; false if it did not within `timeoutMs`. */
+  async waitExit(timeoutMs: number): Promise<boolean> {
+    await Promise.race([this.exited, delay(timeoutMs)]);
+    return !this.running;
+  }
+
+  /** SIGTERM (the app prints its summary and exits), then SIGKILL after `graceMs`. */
+  async stop(graceMs = 2000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    if (await this.waitExit(graceMs)) return;
+    this.child.kill('SIGKILL');
+    await this.waitExit(graceMs);
+  }
+
+  /** An error naming the app, its exit status and its last stderr lines. */
+  failure(what: string): TestbedError {
+    const status = this.exitSignal ? `killed by ${this.exitSignal}` : this.exitCode !== null ? `exit code ${this.exitCode}` : 'still running';
+    const tail = this.stderrTail.slice(-3).join(' | ');
+    return new TestbedError(`${this.options.label} ${what} (${status})${tail ? `: ${tail}` : ''}`);
+  }
+
+  private onLine(text: string): void {
+    const line = parseAppLine(text);
+    if (!line) return;
+    if (line.type === 'start') { this.start = line; this.wakeReady(); }
+    else if (line.type === 'interval') this.intervals.push(line);
+    else this.summary = line;
+  }
+
+  private wakeReady(): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    waiters.forEach((w) => w());
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

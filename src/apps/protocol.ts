@@ -1,0 +1,63 @@
+// The JSON-lines protocol of `nfvperf-app` (docs/app-protocol.md): one object per line on stdout.
+
+export type AppRole = 'send' | 'recv';
+
+export interface StartLine {
+  type: 'start';
+  role: AppRole;
+  backend: string;
+  pid: number;
+  cpu: number | null;
+  epochNs: string;
+}
+
+/** Counters common to every line that carries counts; absent for the other role. */
+export interface Counters {
+  txPackets?: number;
+  txBytes?: number;
+  unsent?: number;
+  stalls?: number;
+  rxPackets?: number;
+  rxBytes?: number;
+  lost?: number;
+  reordered?: number;
+  duplicates?: number;
+  corrupt?: number;
+  foreign?: number;
+  cpuUserUs: number;
+  cpuSysUs: number;
+}
+
+export interface IntervalLine extends Counters {
+  type: 'interval';
+  role: AppRole;
+  /** Interval k covers [epoch + k·interval, epoch + (k+1)·interval). */
+  index: number;
+  startNs: string;
+  endNs: string;
+  partial?: boolean;
+}
+
+export interface SummaryLine extends Counters {
+  type: 'summary';
+  role: AppRole;
+  durationNs: string;
+  intendedPps: number | null;
+  achievedPps: number;
+}
+
+export type AppLine = StartLine | IntervalLine | SummaryLine;
+
+/** Parses one stdout line; returns undefined for a line that is not a protocol object. */
+export function parseAppLine(text: string): AppLine | undefined {
+  if (!text.startsWith('{')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const type = (value as { type?: unknown }).type;
+  return type === 'start' || type === 'interval' || type === 'summary' ? (value as AppLine) : undefined;
+}

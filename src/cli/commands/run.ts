@@ -1,0 +1,28 @@
+import { formatTuple } from '../../plan/expand.js';
+import { loadPlanFile } from '../../plan/load.js';
+import { formatTable } from '../../report/table.js';
+import { preflight, runPlan } from '../../runner/run.js';
+
+export interface RunCommandOptions {
+  out?: string;
+  dryRun?: boolean;
+  plain?: boolean;
+}
+
+export async function runCommand(planFile: string, opts: RunCommandOptions): Promise<number> {
+  const loaded = await loadPlanFile(planFile);
+  const outDir = opts.out ?? `results/${loaded.plan.name}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`;
+  if (opts.dryRun) {
+    const cases = await preflight(loaded, { outDir, dryRun: true });
+    process.stdout.write(`${cases.length} cases (D, L, S, V, P, R, B) backend repetition:\n`);
+    for (const c of cases) process.stdout.write(`${String(c.index + 1).padStart(4)}  ${formatTuple(c)}  ${c.backend}  r${c.repetition}\n`);
+    return 0;
+  }
+  const result = await runPlan(loaded, { outDir, plain: opts.plain || !process.stderr.isTTY });
+  process.stdout.write(`\n${formatTable(result.summary.cases)}\n\n`);
+  process.stdout.write(`results: ${result.outDir}/results.sqlite, ${result.outDir}/summary.json\n`);
+  const failed = result.summary.cases.filter((c) => c.status === 'failed').length;
+  if (failed > 0) process.stdout.write(`${failed} of ${result.summary.cases.length} cases failed (reasons above)\n`);
+  if (result.interrupted) return result.interrupted === 'SIGINT' ? 130 : 143;
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,51 @@
+// `nfvperf` commands: parse, call, print. Each command lives in commands/<name>.ts and is loaded
+// lazily; errors are mapped to exit codes in the one catch below.
+import { Command } from 'commander';
+import { describeError, exitCodeOf } from '../common/errors.js';
+import { NFVPERF_VERSION } from '../common/version.js';
+
+const program = new Command('nfvperf')
+  .description('Measure how fast containers talk to each other over virtual switches')
+  .version(NFVPERF_VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+program.command('run')
+  .description('expand a plan into cases, run each one, store the results')
+  .argument('<plan>', 'plan file (YAML)')
+  .option('-o, --out <dir>', 'output directory (default: results/<plan name>-<date>)')
+  .option('--dry-run', 'list the cases and touch nothing')
+  .option('--plain', 'plain progress lines instead of the live display')
+  .addHelpText('after', '\nExample:\n  nfvperf run examples/quickstart.yaml --out out/quickstart')
+  .action(async (plan: string, opts: { out?: string; dryRun?: boolean; plain?: boolean }) => {
+    const { runCommand } = await import('./commands/run.js');
+    process.exitCode = await runCommand(plan, opts);
+  });
+
+program.command('schema')
+  .description('print the JSON Schema of plan files')
+  .action(async () => {
+    const { schemaCommand } = await import('./commands/schema.js');
+    schemaCommand();
+  });
+
+program.command('cleanup')
+  .description('remove what interrupted or killed runs left on this host (nfp-prefixed resources)')
+  .option('--dry-run', 'print what would be removed, remove nothing')
+  .action(async (opts: { dryRun?: boolean }) => {
+    const { cleanupCommand } = await import('./commands/cleanup.js');
+    process.exitCode = await cleanupCommand(opts);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e: unknown) {
+  const commanderCode = (e as { code?: string }).code;
+  if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) {
+    // commander has printed its message; help and version are not errors.
+    process.exitCode = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(commanderCode) ? 0 : 2;
+  } else {
+    process.stderr.write(`nfvperf: ${describeError(e)}\n`);
+    process.exitCode = exitCodeOf(e);
+  }
+}

@@ -1,0 +1,57 @@
+// Refusing impossible plans before anything on the host is touched: switches without a driver
+// or unavailable here, backends a switch or the app cannot use, dimensions and localities this
+// version cannot run. Pure: what the host offers comes in as `Capabilities`.
+import type { PlanDiagnostic } from '../common/errors.js';
+import type { ParsedPlan } from './load.js';
+import type { BackendName, SwitchName } from './schema.js';
+
+export interface SwitchCapability {
+  /** Absent when this version of nfvperf has no driver for the switch. */
+  available?: boolean;
+  reason?: string;
+  fix?: string;
+  backends: readonly BackendName[];
+}
+
+export interface Capabilities {
+  switches: ReadonlyMap<SwitchName, SwitchCapability>;
+  /** Backends compiled into nfvperf-app. */
+  appBackends: readonly BackendName[];
+  dimensions: readonly string[];
+  localities: readonly string[];
+}
+
+export function checkPlan(parsed: ParsedPlan, caps: Capabilities): PlanDiagnostic[] {
+  const { plan, diagnostic } = parsed;
+  const problems: PlanDiagnostic[] = [];
+  if (!caps.dimensions.includes(plan.dimension)) {
+    problems.push(diagnostic(['dimension'], `dimension ${plan.dimension} is not supported by this version yet (supported: ${caps.dimensions.join(', ')})`));
+  }
+  if (!caps.localities.includes(plan.locality)) {
+    problems.push(diagnostic(['locality'], `locality ${plan.locality} is not supported by this version yet (supported: ${caps.localities.join(', ')})`));
+  }
+  plan.switches.forEach((name, i) => {
+    const sw = caps.switches.get(name);
+    const path = ['switches', i];
+    if (!sw || sw.available === undefined) {
+      problems.push(diagnostic(path, `switch ${name} has no driver in this version of nfvperf (available: ${[...caps.switches.keys()].join(', ')})`));
+    } else if (!sw.available) {
+      problems.push(diagnostic(path, `switch ${name} is unavailable here: ${sw.reason ?? 'unknown reason'}${sw.fix ? ` (fix: ${sw.fix})` : ''}`));
+    }
+  });
+  plan.backends.forEach((backend, i) => {
+    const path = ['backends', i];
+    if (!caps.appBackends.includes(backend)) {
+      problems.push(diagnostic(path, `backend ${backend} is not built into nfvperf-app (built: ${caps.appBackends.join(', ')})`));
+      return;
+    }
+    for (const name of plan.switches) {
+      const sw = caps.switches.get(name);
+      if (sw?.available && !sw.backends.includes(backend)) {
+        problems.push(diagnostic(path, `backend ${backend} cannot be used with switch ${name} (it supports: ${sw.backends.join(', ')})`));
+      }
+    }
+  });
+  return problems;
+}
+

@@ -1,0 +1,67 @@
+// The plan format: one zod schema is the single source for validation, defaults, the
+// TypeScript types and the JSON Schema that `nfvperf schema` prints.
+import { z } from 'zod';
+
+/** Every virtual switch the paper names (Table 1, V) plus the newer paths; drivers decide which run. */
+export const SWITCH_NAMES = [
+  'linux-bridge', 'veth', 'macvlan', 'tc-redirect', 'ovs', 'ovs-afxdp', 'basicfwd', 'memif',
+  'vpp', 'snabb', 'sriov', 'vale',
+] as const;
+export const BACKEND_NAMES = ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp', 'dpdk'] as const;
+
+export type SwitchName = (typeof SWITCH_NAMES)[number];
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** A sweep axis: a list of values (a single value is accepted and means a list of one). */
+function axis<T extends z.ZodType>(item: T, description: string) {
+  return z
+    .union([item, z.array(item).min(1, 'expected a non-empty list')])
+    .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[])
+    .describe(description);
+}
+
+const intIn = (min: number, max: number, unit: string) =>
+  z.number().int(`expected an integer number of ${unit}`)
+    .min(min, `expected at least ${min} ${unit}`).max(max, `expected at most ${max} ${unit}`);
+
+export const RATE_MAX = 'max' as const;
+const rate = z.union([
+  z.number().positive('expected a rate above 0 packets/s').max(1e9, 'expected at most 1e9 packets/s'),
+  z.literal(RATE_MAX),
+]);
+
+export const planSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'expected 1-64 letters, digits, dots, dashes or underscores')
+    .describe('Name of the plan; stored with the run.'),
+  dimension: z.enum(['throughput', 'latency']).default('throughput')
+    .describe('D: throughput (sender/receiver pairs) or latency (client/server pairs).'),
+  locality: z.enum(['local', 'remote']).default('local')
+    .describe('L: all containers on one host, or the receivers on a second host.'),
+  containers: z.enum(['netns']).default('netns')
+    .describe('Container runtime: netns (network namespaces).'),
+  pairs: axis(intIn(1, 64, 'pairs'), 'S: numbers of application pairs (1 means 1vs1).').default([1]),
+  switches: axis(z.enum(SWITCH_NAMES), 'V: virtual switches.').default(['linux-bridge']),
+  backends: axis(z.enum(BACKEND_NAMES), 'I/O backends of the applications.').default(['udp-mmsg']),
+  packetSizes: axis(intIn(60, 9000, 'bytes'),
+    'P: whole Ethernet frame sizes in bytes, without FCS (64 = 22 bytes of UDP payload).').default([64]),
+  rates: axis(rate, 'R: sending rates per sender in packets/s, or "max" for unpaced.').default([RATE_MAX]),
+  bursts: axis(intIn(1, 1024, 'packets'), 'B: packets per burst.').default([32]),
+  duration: intIn(1, 86_400, 's').default(10).describe('Steady-state seconds measured per case (after warm-up, before cool-down).'),
+  warmup: z.number().int('expected whole seconds').min(0, 'expected at least 0 s').max(3600, 'expected at most 3600 s')
+    .default(1).describe('Seconds dropped at the start of each case.'),
+  cooldown: z.number().int('expected whole seconds').min(0, 'expected at least 0 s').max(3600, 'expected at most 3600 s')
+    .default(1).describe('Seconds dropped at the end of each case.'),
+  repetitions: intIn(1, 1000, 'repetitions').default(1)
+    .describe('Times the whole sweep is repeated (repetitions interleave, outermost).'),
+  touchData: z.boolean().default(false)
+    .describe('Sender writes and receiver checksums every payload byte (a realistic application).'),
+});
+
+export type Plan = z.output<typeof planSchema>;
+export type Rate = number | typeof RATE_MAX;
+
+/** The JSON Schema of a plan file (input side: defaults are optional). */
+export function planJsonSchema(): unknown {
+  return z.toJSONSchema(planSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,164 @@
+// One case's life cycle: build → start receivers → start senders → run → stop → collect → tear
+// down. Teardown is registered before each piece is built and always runs, on success, failure
+// and interruption alike.
+import { AppProcess } from '../apps/app.js';
+import type { IntervalLine, SummaryLine } from '../apps/protocol.js';
+import { isSteady, throughputFigures } from '../analysis/steady.js';
+import { InterruptedError, TestbedError } from '../common/errors.js';
+import { trafficSeconds, type Case } from '../plan/expand.js';
+import type { CaseRecord, StoredSample } from '../store/db.js';
+import { driverFor } from '../switches/index.js';
+import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
+import type { Ledger } from '../testbed/ledger.js';
+import type { RunNames } from '../testbed/names.js';
+import { addNeighbor, createContainer, type Container } from '../testbed/netns.js';
+import { Resources } from '../testbed/resources.js';
+
+export interface CaseContext {
+  names: RunNames;
+  ledger: Ledger;
+  topology: CpuTopology;
+  /** Aborted on SIGINT/SIGTERM: the case stops its apps and tears down at once. */
+  signal: AbortSignal;
+}
+
+const RECEIVER_PORT = 7001;
+const SENDER_PORT = 7000;
+/** Time allowed for receivers to start before the senders' epoch. */
+const START_MARGIN_MS = 250;
+const READY_TIMEOUT_MS = 5000;
+/** After the senders stop, packets still in flight get this long to arrive. */
+const DRAIN_MS = 200;
+
+export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
+  const startedAt = new Date().toISOString();
+  const resources = new Resources(ctx.ledger);
+  const apps: AppProcess[] = [];
+  const cpuPlan = assignCpus(ctx.topology, 2 * c.pairs);
+  const cpus = {
+    send: Array.from({ length: c.pairs }, (_, p) => cpuPlan.cpus[2 * p]!),
+    recv: Array.from({ length: c.pairs }, (_, p) => cpuPlan.cpus[2 * p + 1]!),
+  };
+  const base = { case: c, cpuShared: cpuPlan.shared, cpus, startedAt };
+  let epochNs = 0n;
+  let failure: Error | undefined;
+  try {
+    throwIfAborted(ctx.signal);
+    const driver = driverFor(c.switch);
+    if (!driver) throw new TestbedError(`no driver for switch ${c.switch}`);
+    const sw = await driver.start({ names: ctx.names, resources, cpus: [] });
+    const senders: Container[] = [];
+    const receivers: Container[] = [];
+    for (let p = 0; p < c.pairs; p++) {
+      senders.push(await createContainer(resources, ctx.names, 's', p));
+      receivers.push(await createContainer(resources, ctx.names, 'r', p));
+      await sw.attach(senders[p]!);
+      await sw.attach(receivers[p]!);
+      await addNeighbor(senders[p]!, receivers[p]!);
+      await addNeighbor(receivers[p]!, senders[p]!);
+      throwIfAborted(ctx.signal);
+    }
+
+    // Every app aligns its one-second intervals to the same epoch, so second k means the same
+    // wall-clock second for all of them (CLOCK_MONOTONIC is shared by all namespaces of a host).
+    epochNs = process.hrtime.bigint() + BigInt((START_MARGIN_MS + 20 * c.pairs) * 1e6);
+    const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
+      '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : [])];
+    const recvApps = receivers.map((r, p) => launch(resources, apps, {
+      role: 'recv', netns: r.netns, label: `receiver ${p}`, pair: p,
+      args: [...common(p), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
+    }));
+    await Promise.all(recvApps.map((a) => a.waitReady(READY_TIMEOUT_MS)));
+    throwIfAborted(ctx.signal);
+    const sendApps = senders.map((s, p) => launch(resources, apps, {
+      role: 'send', netns: s.netns, label: `sender ${p}`, pair: p,
+      args: [...common(p), '--local', `${s.ip}:${SENDER_PORT}`, '--remote', `${receivers[p]!.ip}:${RECEIVER_PORT}`,
+        '--rate', c.rate === 'max' ? 'max' : String(c.rate), '--duration', String(trafficSeconds(c)),
+        '--cpu', String(cpus.send[p])],
+    }));
+
+    // Senders stop by themselves after warm-up + duration + cool-down; a receiver that dies
+    // first, or a sender that overruns, fails the case.
+    const deadlineMs = START_MARGIN_MS + 20 * c.pairs + trafficSeconds(c) * 1000 + 10_000;
+    await watch(sendApps, recvApps, deadlineMs, ctx.signal);
+    await delay(DRAIN_MS);
+    await Promise.all(recvApps.map((a) => a.stop()));
+    for (const a of [...sendApps, ...recvApps]) {
+      if (a.exitCode !== 0 || !a.summary) throw a.failure('failed');
+    }
+  } catch (e: unknown) {
+    failure = e instanceof Error ? e : new Error(String(e));
+  } finally {
+    await Promise.all(apps.map((a) => a.stop(ctx.signal.aborted ? 300 : 2000)));
+    const teardownErrors = await resources.releaseAll();
+    if (teardownErrors.length > 0 && !failure) {
+      failure = new TestbedError(`teardown failed: ${teardownErrors.map((e) => e.message).join('; ')}`);
+    }
+  }
+  if (failure instanceof InterruptedError) throw failure;
+
+  const samples = collectSamples(apps, c, epochNs);
+  const summaries = apps.filter((a) => a.summary).map((a) => ({
+    pair: a.options.pair, role: a.options.role, json: JSON.stringify(a.summary as SummaryLine),
+  }));
+  const finishedAt = new Date().toISOString();
+  if (failure) {
+    return { ...base, status: 'failed', error: failure.message, finishedAt, samples, summaries, throughput: null };
+  }
+  const throughput = throughputFigures(samples, { warmupS: c.warmupS, durationS: c.durationS });
+  if (!throughput) {
+    return { ...base, status: 'failed', error: 'no complete steady-state sample from a sender and a receiver', finishedAt, samples, summaries, throughput };
+  }
+  return { ...base, status: 'ok', finishedAt, samples, summaries, throughput };
+}
+
+function launch(resources: Resources, apps: AppProcess[], options: ConstructorParameters<typeof AppProcess>[0]): AppProcess {
+  const app = new AppProcess(options);
+  apps.push(app);
+  if (app.pid !== undefined) resources.adoptProcess(options.label, app.pid, () => app.stop());
+  return app;
+}
+
+async function watch(senders: AppProcess[], receivers: AppProcess[], deadlineMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    throwIfAborted(signal);
+    const deadReceiver = receivers.find((a) => !a.running);
+    if (deadReceiver) throw deadReceiver.failure('exited during the case');
+    const failedSender = senders.find((a) => !a.running && a.exitCode !== 0);
+    if (failedSender) throw failedSender.failure('failed');
+    if (senders.every((a) => !a.running)) return;
+    if (Date.now() > deadline) throw senders.find((a) => a.running)!.failure('did not stop on time');
+    await delay(50, signal);
+  }
+}
+
+function collectSamples(apps: AppProcess[], c: Case, epochNs: bigint): StoredSample[] {
+  const window = { warmupS: c.warmupS, durationS: c.durationS };
+  return apps.flatMap((a) => a.intervals.map((i: IntervalLine): StoredSample => {
+    const start = BigInt(i.startNs);
+    const partial = i.partial === true;
+    return {
+      pair: a.options.pair, role: a.options.role, second: i.index,
+      startOffsetNs: Number(start - epochNs), durationNs: Number(BigInt(i.endNs) - start), partial,
+      steady: !partial && isSteady(i.index, window),
+      txPackets: i.txPackets ?? null, txBytes: i.txBytes ?? null, unsent: i.unsent ?? null, stalls: i.stalls ?? null,
+      rxPackets: i.rxPackets ?? null, rxBytes: i.rxBytes ?? null, lost: i.lost ?? null, reordered: i.reordered ?? null,
+      duplicates: i.duplicates ?? null, corrupt: i.corrupt ?? null, foreign: i.foreign ?? null,
+      cpuUserUs: i.cpuUserUs, cpuSysUs: i.cpuSysUs,
+    };
+  }));
+}
+
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new InterruptedError((signal.reason as NodeJS.Signals | undefined) ?? 'SIGINT');
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const onAbort = () => { clearTimeout(timer); resolve(); };
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

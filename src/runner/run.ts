@@ -1,0 +1,188 @@
+// A run: check everything that can be checked without touching the host, then run each case in
+// turn (progress shown with listr2), storing each case as soon as it ends, and always leaving the
+// host as it was found. SIGINT/SIGTERM stop the running case, keep the completed ones, and write
+// their summary.
+import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Listr } from 'listr2';
+import { InterruptedError, PlanError, UsageError } from '../common/errors.js';
+import { exec } from '../common/exec.js';
+import { appBinary } from '../apps/app.js';
+import { checkPlan, type Capabilities, type SwitchCapability } from '../plan/check.js';
+import { expandPlan, formatTuple, trafficSeconds, type Case } from '../plan/expand.js';
+import type { LoadedPlan } from '../plan/load.js';
+import { SWITCH_NAMES, type BackendName, type SwitchName } from '../plan/schema.js';
+import { ResultsDb, type CaseRecord } from '../store/db.js';
+import { buildSummary, type Summary } from '../store/summary.js';
+import { SWITCH_DRIVERS } from '../switches/index.js';
+import { readTopology } from '../testbed/cpus.js';
+import { environmentManifest } from '../testbed/environment.js';
+import { Ledger, readLedgers } from '../testbed/ledger.js';
+import { newRunToken, runNames } from '../testbed/names.js';
+import { runCase } from './case.js';
+import { NFVPERF_VERSION } from '../common/version.js';
+
+export interface RunOptions {
+  outDir: string;
+  dryRun?: boolean;
+  /** Plain progress lines instead of the interactive renderer (default: when stdout is not a TTY). */
+  plain?: boolean;
+  /** Write progress here (default process.stderr). */
+  log?: (line: string) => void;
+}
+
+export interface RunResult {
+  summary: Summary;
+  outDir: string;
+  interrupted?: NodeJS.Signals;
+}
+
+/** Backends compiled into the current nfvperf-app build. */
+export const APP_BACKENDS: readonly BackendName[] = ['udp', 'udp-mmsg'];
+
+export async function capabilities(): Promise<Capabilities> {
+  const switches = new Map<SwitchName, SwitchCapability>();
+  for (const name of SWITCH_NAMES) switches.set(name, { backends: [] });
+  for (const driver of SWITCH_DRIVERS) {
+    const probe = await driver.probe();
+    switches.set(driver.name, { available: probe.available, reason: probe.reason, fix: probe.fix, backends: driver.backends });
+  }
+  return { switches, appBackends: APP_BACKENDS, dimensions: ['throughput'], localities: ['local'] };
+}
+
+/** Everything that must hold before the host is touched. Throws PlanError / UsageError. */
+export async function preflight(loaded: LoadedPlan, options: RunOptions): Promise<Case[]> {
+  const problems = checkPlan(loaded, await capabilities());
+  if (problems.length > 0) throw new PlanError(problems);
+  const cases = expandPlan(loaded.plan);
+  if (options.dryRun) return cases;
+  if (process.getuid?.() !== 0) {
+    throw new UsageError('nfvperf run needs root: it creates network namespaces, links and bridges (run it with sudo)');
+  }
+  appBinary();
+  const out = resolve(options.outDir);
+  if (existsSync(join(out, 'results.sqlite'))) {
+    throw new UsageError(`${out} already holds results (results.sqlite): choose another --out or remove it`);
+  }
+  try {
+    mkdirSync(out, { recursive: true });
+    accessSync(out, constants.W_OK);
+  } catch (cause) {
+    throw new UsageError(`cannot write to --out ${options.outDir}: ${(cause as NodeJS.ErrnoException).code ?? cause}`);
+  }
+  const leftovers = readLedgers().filter((l) => !l.ownerAlive && l.open.length > 0);
+  if (leftovers.length > 0) {
+    throw new UsageError(`a previous run left ${leftovers.reduce((n, l) => n + l.open.length, 0)} resources on this host ` +
+      `(${leftovers.map((l) => l.open[0]!.name).join(', ')}, …): run \`nfvperf cleanup\` first`);
+  }
+  return cases;
+}
+
+export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<RunResult> {
+  const cases = await preflight(loaded, options);
+  const outDir = resolve(options.outDir);
+  const topology = readTopology();
+  const db = new ResultsDb(join(outDir, 'results.sqlite'));
+  const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: await appVersion() });
+  const runId = db.startRun({
+    name: loaded.plan.name, planFile: loaded.file, planYaml: loaded.source,
+    planJson: JSON.stringify(loaded.plan), version: NFVPERF_VERSION, environment,
+  });
+  const taken = new Set(readLedgers().map((l) => l.token));
+  const names = runNames(newRunToken(taken));
+  const ledger = Ledger.open(names.token);
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) (options.log ?? logToStderr)(`\n${signal}: stopping the running case and tearing down (again to hurry)…`);
+    abort.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const writeSummary = () => {
+    const summary = buildSummary(db.db, runId);
+    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  };
+  const eta = new Eta(cases);
+  try {
+    const tasks = new Listr(
+      cases.map((c) => ({
+        title: `${c.index + 1}/${cases.length} ${formatTuple(c)} ${c.backend}${c.repetition ? ` rep ${c.repetition}` : ''}`,
+        task: async (_: unknown, task: { title: string; output: string; skip(message?: string): void }) => {
+          if (abort.signal.aborted) {
+            task.skip(`${task.title} (interrupted)`);
+            return;
+          }
+          const title = task.title;
+          task.output = `running; run ETA ${eta.remaining(c)}`;
+          const started = Date.now();
+          const record: CaseRecord = await runCase(c, { names, ledger, topology, signal: abort.signal });
+          db.saveCase(runId, record);
+          writeSummary();
+          eta.done(c, Date.now() - started);
+          const t = record.throughput;
+          task.title = `${title}: ${record.status === 'ok' && t
+            ? `rx ${(t.rxPps / 1e6).toFixed(3)} Mpps, ${t.rxGbps.toFixed(3)} Gbps, loss ${(t.lossRatio * 100).toFixed(2)}%`
+            : `failed: ${record.error}`}`;
+          if (record.status === 'failed') throw new Error(`${title}: ${record.error}`);
+        },
+      })),
+      {
+        concurrent: false,
+        exitOnError: false,
+        registerSignalListeners: false,
+        renderer: options.plain ? 'simple' : 'default',
+        fallbackRenderer: 'simple',
+        rendererOptions: { collapseErrors: false },
+      },
+    );
+    await tasks.run().catch((e: unknown) => {
+      if (!(e instanceof InterruptedError)) throw e;
+    });
+    const interrupted = abort.signal.aborted ? (abort.signal.reason as NodeJS.Signals) : undefined;
+    db.finishRun(runId, interrupted ? 'interrupted' : 'completed');
+    return { summary: writeSummary(), outDir, interrupted };
+  } catch (e) {
+    db.finishRun(runId, 'failed');
+    writeSummary();
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    ledger.close();
+    db.close();
+  }
+}
+
+/** Estimated time left: planned traffic seconds plus the measured per-case overhead so far. */
+class Eta {
+  private overheadMs = 1000;
+  private finished = new Set<number>();
+  constructor(private readonly cases: readonly Case[]) {}
+
+  done(c: Case, elapsedMs: number): void {
+    this.finished.add(c.index);
+    const overhead = Math.max(0, elapsedMs - trafficSeconds(c) * 1000);
+    this.overheadMs = this.finished.size === 1 ? overhead : (this.overheadMs * (this.finished.size - 1) + overhead) / this.finished.size;
+  }
+
+  remaining(current: Case): string {
+    const ms = this.cases.filter((c) => c.index >= current.index && !this.finished.has(c.index))
+      .reduce((sum, c) => sum + trafficSeconds(c) * 1000 + this.overheadMs, 0);
+    const s = Math.round(ms / 1000);
+    return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  }
+}
+
+async function appVersion(): Promise<string> {
+  const r = await exec([appBinary(), '--version'], { check: false }).catch(() => undefined);
+  return r?.exitCode === 0 ? r.stdout.trim() : 'unknown';
+}
+
+function logToStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}

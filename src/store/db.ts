@@ -1,0 +1,170 @@
+// The results database: one SQLite file per run directory (<out>/results.sqlite), WAL mode,
+// each case committed in one transaction so a crash loses at most the case that was running.
+import Database from 'better-sqlite3';
+import type { Case } from '../plan/expand.js';
+import type { SampleRow, ThroughputFigures } from '../analysis/steady.js';
+
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  plan_file TEXT NOT NULL,
+  plan_yaml TEXT NOT NULL,
+  plan_json TEXT NOT NULL,
+  nfvperf_version TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  outcome TEXT NOT NULL DEFAULT 'running'          -- running | completed | interrupted | failed
+);
+CREATE TABLE IF NOT EXISTS environment (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE IF NOT EXISTS cases (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  case_key TEXT NOT NULL,                          -- the tuple as a path, see expand.ts
+  case_index INTEGER NOT NULL,
+  dimension TEXT NOT NULL, locality TEXT NOT NULL, containers TEXT NOT NULL,
+  pairs INTEGER NOT NULL, switch TEXT NOT NULL, backend TEXT NOT NULL,
+  packet_size_bytes INTEGER NOT NULL,
+  rate_pps REAL,                                   -- NULL: unpaced ("max")
+  burst_packets INTEGER NOT NULL, repetition INTEGER NOT NULL,
+  duration_s INTEGER NOT NULL, warmup_s INTEGER NOT NULL, cooldown_s INTEGER NOT NULL,
+  touch_data INTEGER NOT NULL,
+  status TEXT NOT NULL,                            -- ok | failed | skipped
+  error TEXT,
+  cpu_shared INTEGER NOT NULL DEFAULT 0,
+  cpus_json TEXT,                                  -- {"send":[..],"recv":[..]} per pair
+  started_at TEXT, finished_at TEXT,
+  UNIQUE (run_id, case_key)
+);
+CREATE TABLE IF NOT EXISTS samples (
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  pair INTEGER NOT NULL,
+  role TEXT NOT NULL,                              -- send | recv
+  second INTEGER NOT NULL,                         -- interval k: [epoch + k s, epoch + (k+1) s)
+  start_offset_ns INTEGER NOT NULL,                -- measured start, relative to the epoch
+  duration_ns INTEGER NOT NULL,
+  partial INTEGER NOT NULL,
+  steady INTEGER NOT NULL,                         -- inside the steady-state window
+  tx_packets INTEGER, tx_bytes INTEGER, unsent_packets INTEGER, stalls INTEGER,
+  rx_packets INTEGER, rx_bytes INTEGER, lost_packets INTEGER, reordered_packets INTEGER,
+  duplicate_packets INTEGER, corrupt_packets INTEGER, foreign_packets INTEGER,
+  cpu_user_us INTEGER NOT NULL, cpu_sys_us INTEGER NOT NULL,
+  PRIMARY KEY (case_id, pair, role, second)
+);
+CREATE TABLE IF NOT EXISTS app_summaries (
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  pair INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  summary_json TEXT NOT NULL,                      -- the app's final summary line, verbatim
+  PRIMARY KEY (case_id, pair, role)
+);
+CREATE TABLE IF NOT EXISTS throughput (
+  case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+  tx_pps REAL NOT NULL, rx_pps REAL NOT NULL, tx_gbps REAL NOT NULL, rx_gbps REAL NOT NULL,
+  loss_ratio REAL NOT NULL, lost_packets INTEGER NOT NULL, unsent_packets INTEGER NOT NULL,
+  corrupt_packets INTEGER NOT NULL, reordered_packets INTEGER NOT NULL, steady_seconds INTEGER NOT NULL
+);
+`;
+
+export interface StoredSample extends SampleRow {
+  startOffsetNs: number;
+  steady: boolean;
+  stalls: number | null;
+  duplicates: number | null;
+  foreign: number | null;
+  cpuUserUs: number;
+  cpuSysUs: number;
+}
+
+export interface CaseRecord {
+  case: Case;
+  status: 'ok' | 'failed' | 'skipped';
+  error?: string;
+  cpuShared: boolean;
+  cpus?: { send: number[]; recv: number[] };
+  startedAt?: string;
+  finishedAt?: string;
+  samples: StoredSample[];
+  summaries: { pair: number; role: string; json: string }[];
+  throughput: ThroughputFigures | null;
+}
+
+export class ResultsDb {
+  readonly db: Database.Database;
+
+  constructor(path: string, options: { readonly?: boolean } = {}) {
+    this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.exec(SCHEMA);
+      this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    }
+  }
+
+  startRun(run: { name: string; planFile: string; planYaml: string; planJson: string; version: string; environment: Record<string, string> }): number {
+    return this.db.transaction(() => {
+      const id = Number(this.db.prepare(
+        `INSERT INTO runs (name, plan_file, plan_yaml, plan_json, nfvperf_version, started_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(run.name, run.planFile, run.planYaml, run.planJson, run.version, new Date().toISOString()).lastInsertRowid);
+      const env = this.db.prepare('INSERT INTO environment (run_id, key, value) VALUES (?, ?, ?)');
+      for (const [key, value] of Object.entries(run.environment)) env.run(id, key, value);
+      return id;
+    })();
+  }
+
+  finishRun(runId: number, outcome: 'completed' | 'interrupted' | 'failed'): void {
+    this.db.prepare('UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?').run(new Date().toISOString(), outcome, runId);
+  }
+
+  /** Stores one finished case — row, samples, app summaries, figures — in one transaction. */
+  saveCase(runId: number, rec: CaseRecord): number {
+    return this.db.transaction(() => {
+      const c = rec.case;
+      const caseId = Number(this.db.prepare(`
+        INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
+          packet_size_bytes, rate_pps, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
+          status, error, cpu_shared, cpus_json, started_at, finished_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        runId, c.id, c.index, c.dimension, c.locality, c.containers, c.pairs, c.switch, c.backend,
+        c.packetSize, c.rate === 'max' ? null : c.rate, c.burst, c.repetition, c.durationS, c.warmupS, c.cooldownS,
+        c.touchData ? 1 : 0, rec.status, rec.error ?? null, rec.cpuShared ? 1 : 0,
+        rec.cpus ? JSON.stringify(rec.cpus) : null, rec.startedAt ?? null, rec.finishedAt ?? null,
+      ).lastInsertRowid);
+      const sample = this.db.prepare(`
+        INSERT INTO samples (case_id, pair, role, second, start_offset_ns, duration_ns, partial, steady,
+          tx_packets, tx_bytes, unsent_packets, stalls, rx_packets, rx_bytes, lost_packets, reordered_packets,
+          duplicate_packets, corrupt_packets, foreign_packets, cpu_user_us, cpu_sys_us)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      for (const s of rec.samples) {
+        sample.run(caseId, s.pair, s.role, s.second, s.startOffsetNs, s.durationNs, s.partial ? 1 : 0, s.steady ? 1 : 0,
+          s.txPackets, s.txBytes, s.unsent, s.stalls, s.rxPackets, s.rxBytes, s.lost, s.reordered,
+          s.duplicates, s.corrupt, s.foreign, s.cpuUserUs, s.cpuSysUs);
+      }
+      const summary = this.db.prepare('INSERT INTO app_summaries (case_id, pair, role, summary_json) VALUES (?, ?, ?, ?)');
+      for (const s of rec.summaries) summary.run(caseId, s.pair, s.role, s.json);
+      const t = rec.throughput;
+      if (t) {
+        this.db.prepare(`
+          INSERT INTO throughput (case_id, tx_pps, rx_pps, tx_gbps, rx_gbps, loss_ratio, lost_packets, unsent_packets,
+            corrupt_packets, reordered_packets, steady_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          caseId, t.txPps, t.rxPps, t.txGbps, t.rxGbps, t.lossRatio, t.lostPackets, t.unsentPackets,
+          t.corruptPackets, t.reorderedPackets, t.steadySeconds);
+      }
+      return caseId;
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,68 @@
+// summary.json, built from the database alone (so the file and the database cannot disagree).
+// Contract (README "Outputs"): { run: {...}, cases: [ { id, dimension, locality, pairs, switch,
+// backend, packetSize, rate, burst, repetition, status, error?, throughput: {...} | null } ] }.
+import type Database from 'better-sqlite3';
+
+export interface SummaryCase {
+  id: string;
+  dimension: string;
+  locality: string;
+  pairs: number;
+  switch: string;
+  backend: string;
+  packetSize: number;
+  /** Packets/s per sender, or "max" for unpaced. */
+  rate: number | 'max';
+  burst: number;
+  repetition: number;
+  status: 'ok' | 'failed' | 'skipped';
+  error?: string;
+  cpuShared: boolean;
+  throughput: {
+    txPps: number; rxPps: number; txGbps: number; rxGbps: number; lossRatio: number;
+    lostPackets: number; unsentPackets: number; corruptPackets: number; reorderedPackets: number;
+    steadySeconds: number;
+  } | null;
+}
+
+export interface Summary {
+  run: {
+    id: number; name: string; planFile: string; nfvperfVersion: string;
+    startedAt: string; finishedAt: string | null; outcome: string;
+    environment: Record<string, string>;
+  };
+  cases: SummaryCase[];
+}
+
+export function buildSummary(db: Database.Database, runId?: number): Summary {
+  const run = (runId === undefined
+    ? db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get()
+    : db.prepare('SELECT * FROM runs WHERE id = ?').get(runId)) as Record<string, unknown> | undefined;
+  if (!run) throw new Error('the database holds no run');
+  const environment: Record<string, string> = {};
+  for (const row of db.prepare('SELECT key, value FROM environment WHERE run_id = ? ORDER BY key').all(run.id) as { key: string; value: string }[]) {
+    environment[row.key] = row.value;
+  }
+  const rows = db.prepare(`
+    SELECT c.*, t.tx_pps, t.rx_pps, t.tx_gbps, t.rx_gbps, t.loss_ratio, t.lost_packets, t.unsent_packets,
+      t.corrupt_packets, t.reordered_packets, t.steady_seconds, t.case_id AS has_throughput
+    FROM cases c LEFT JOIN throughput t ON t.case_id = c.id WHERE c.run_id = ? ORDER BY c.case_index, c.id`).all(run.id) as Record<string, any>[];
+  return {
+    run: {
+      id: run.id as number, name: run.name as string, planFile: run.plan_file as string,
+      nfvperfVersion: run.nfvperf_version as string, startedAt: run.started_at as string,
+      finishedAt: (run.finished_at as string | null) ?? null, outcome: run.outcome as string, environment,
+    },
+    cases: rows.map((r): SummaryCase => ({
+      id: r.case_key, dimension: r.dimension, locality: r.locality, pairs: r.pairs, switch: r.switch,
+      backend: r.backend, packetSize: r.packet_size_bytes, rate: r.rate_pps ?? 'max', burst: r.burst_packets,
+      repetition: r.repetition, status: r.status, ...(r.error ? { error: r.error } : {}),
+      cpuShared: r.cpu_shared === 1,
+      throughput: r.has_throughput === null ? null : {
+        txPps: r.tx_pps, rxPps: r.rx_pps, txGbps: r.tx_gbps, rxGbps: r.rx_gbps, lossRatio: r.loss_ratio,
+        lostPackets: r.lost_packets, unsentPackets: r.unsent_packets, corruptPackets: r.corrupt_packets,
+        reorderedPackets: r.reordered_packets, steadySeconds: r.steady_seconds,
+      },
+    })),
+  };
+}

@@ -1,0 +1,81 @@
+// Finding and removing what earlier runs left behind: the resources their ledgers list (when the
+// run that wrote the ledger is gone), and any nfp-prefixed namespace or link of no live run.
+// Processes are ended by PID only: those a ledger names (start time checked) and those still
+// inside one of our namespaces.
+import { rmSync } from 'node:fs';
+import { exec } from '../common/exec.js';
+import { readLedgers, processStartTicks, type Resource } from './ledger.js';
+import { tokenOf } from './names.js';
+import { deleteLink, deleteNetns, killProcess } from './resources.js';
+
+export interface Leftover extends Resource {
+  /** Why it is considered ours. */
+  source: 'ledger' | 'prefix';
+}
+
+export async function findLeftovers(): Promise<{ leftovers: Leftover[]; ledgers: string[] }> {
+  const ledgers = readLedgers();
+  const live = new Set(ledgers.filter((l) => l.ownerAlive).map((l) => l.token));
+  const leftovers: Leftover[] = [];
+  const seen = new Set<string>();
+  const add = (r: Leftover) => {
+    const key = `${r.kind}:${r.name}:${r.pid ?? ''}`;
+    if (!seen.has(key)) { seen.add(key); leftovers.push(r); }
+  };
+  for (const l of ledgers.filter((x) => !x.ownerAlive)) {
+    for (const r of [...l.open].reverse()) {
+      if (r.kind === 'process' && (r.pid === undefined || processStartTicks(r.pid) !== (r.startTicks ?? null))) continue;
+      add({ ...r, source: 'ledger' });
+    }
+  }
+  const namespaces = await listNetns();
+  for (const ns of namespaces.filter((n) => n.startsWith('nfp-') && !live.has(tokenOf(n) ?? ''))) {
+    for (const pid of await netnsPids(ns)) add({ kind: 'process', name: `pid ${pid} in ${ns}`, pid, startTicks: processStartTicks(pid) ?? undefined, source: 'prefix' });
+  }
+  for (const link of (await listLinks()).filter((n) => n.startsWith('nfp') && !live.has(tokenOf(n) ?? ''))) {
+    add({ kind: 'link', name: link, source: 'prefix' });
+  }
+  for (const ns of namespaces.filter((n) => n.startsWith('nfp-') && !live.has(tokenOf(n) ?? ''))) {
+    add({ kind: 'netns', name: ns, source: 'prefix' });
+  }
+  // Processes first, then links, then namespaces (a namespace with a process in it lingers).
+  const order = { process: 0, link: 1, netns: 2 } as const;
+  leftovers.sort((a, b) => order[a.kind] - order[b.kind]);
+  return { leftovers, ledgers: ledgers.filter((l) => !l.ownerAlive).map((l) => l.path) };
+}
+
+export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: string[] }, log: (line: string) => void): Promise<Error[]> {
+  const errors: Error[] = [];
+  for (const r of found.leftovers) {
+    try {
+      if (r.kind === 'process') await killProcess(r.pid!, r.startTicks, 1000);
+      else if (r.kind === 'link') await deleteLink(r.name);
+      else await deleteNetns(r.name);
+      log(`removed ${describe(r)}`);
+    } catch (e: unknown) {
+      errors.push(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+  if (errors.length === 0) for (const path of found.ledgers) rmSync(path, { force: true });
+  return errors;
+}
+
+export function describe(r: Leftover): string {
+  return r.kind === 'process' ? `process ${r.pid} (${r.name})` : `${r.kind} ${r.name}`;
+}
+
+async function listNetns(): Promise<string[]> {
+  const r = await exec(['ip', '-j', 'netns', 'list'], { check: false });
+  if (r.exitCode !== 0 || !r.stdout.trim()) return [];
+  return (JSON.parse(r.stdout) as { name: string }[]).map((n) => n.name);
+}
+
+async function listLinks(): Promise<string[]> {
+  const r = await exec(['ip', '-j', 'link', 'show']);
+  return (JSON.parse(r.stdout) as { ifname: string }[]).map((l) => l.ifname);
+}
+
+async function netnsPids(ns: string): Promise<number[]> {
+  const r = await exec(['ip', 'netns', 'pids', ns], { check: false });
+  return r.stdout.split('\n').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+}

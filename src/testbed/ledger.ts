@@ -1,0 +1,112 @@
+// The ledger: every host resource is written down *before* it is created, so that a crashed
+// or killed run can be cleaned up exactly (`nfvperf cleanup`), and nothing else is touched.
+// One JSON-lines file per run under /run/nfvperf/ledgers/<token>.jsonl.
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LEDGER_DIR } from './names.js';
+
+export type ResourceKind = 'netns' | 'link' | 'process';
+
+export interface Resource {
+  kind: ResourceKind;
+  name: string;
+  /** For processes: the PID and its start time (clock ticks since boot), which guards PID reuse. */
+  pid?: number;
+  startTicks?: number;
+}
+
+type Entry =
+  | { op: 'open'; token: string; pid: number; startTicks: number | null; at: string }
+  | ({ op: 'create' } & Resource)
+  | ({ op: 'remove' } & Resource);
+
+export class Ledger {
+  readonly path: string;
+
+  private constructor(readonly token: string, dir: string) {
+    this.path = join(dir, `${token}.jsonl`);
+  }
+
+  static open(token: string, dir = LEDGER_DIR): Ledger {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const ledger = new Ledger(token, dir);
+    ledger.append({ op: 'open', token, pid: process.pid, startTicks: processStartTicks(process.pid), at: new Date().toISOString() });
+    return ledger;
+  }
+
+  recordCreate(resource: Resource): void {
+    this.append({ op: 'create', ...resource });
+  }
+
+  recordRemove(resource: Resource): void {
+    this.append({ op: 'remove', ...resource });
+  }
+
+  /** Deletes the ledger once everything in it is gone. */
+  close(): void {
+    rmSync(this.path, { force: true });
+  }
+
+  private append(entry: Entry): void {
+    // Synchronous on purpose: the entry must be on disk before the resource exists.
+    appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
+  }
+}
+
+export interface LedgerState {
+  token: string;
+  path: string;
+  ownerPid: number;
+  ownerAlive: boolean;
+  /** Resources created and not yet removed, in creation order. */
+  open: Resource[];
+}
+
+/** Reads every ledger on this host. */
+export function readLedgers(dir = LEDGER_DIR): LedgerState[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+  } catch {
+    return [];
+  }
+  return files.map((file) => parseLedger(join(dir, file)));
+}
+
+function parseLedger(path: string): LedgerState {
+  const state: LedgerState = { token: '', path, ownerPid: 0, ownerAlive: false, open: [] };
+  let ownerTicks: number | null = null;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let entry: Entry;
+    try {
+      entry = JSON.parse(line) as Entry;
+    } catch {
+      continue; // a torn last line from a crash: the resource it named was never created
+    }
+    if (entry.op === 'open') {
+      state.token = entry.token;
+      state.ownerPid = entry.pid;
+      ownerTicks = entry.startTicks;
+    } else if (entry.op === 'create') {
+      state.open.push({ kind: entry.kind, name: entry.name, pid: entry.pid, startTicks: entry.startTicks });
+    } else {
+      const i = state.open.findLastIndex((r) => r.kind === entry.kind && r.name === entry.name);
+      if (i >= 0) state.open.splice(i, 1);
+    }
+  }
+  state.ownerAlive = state.ownerPid > 0 && processStartTicks(state.ownerPid) === ownerTicks && ownerTicks !== null;
+  return state;
+}
+
+/** Field 22 of /proc/PID/stat: when the process started. Null when there is no such process. */
+export function processStartTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[19]);
+  } catch {
+    return null;
+  }
+}

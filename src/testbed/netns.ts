@@ -1,0 +1,44 @@
+// Containers as network namespaces (the default runtime): each one is `nfp-<token>-<side><pair>`,
+// reached by its switch through one interface, with a static address and static neighbours
+// (no ARP in the measured path: the first packets of a case are not lost to resolution).
+import { exec } from '../common/exec.js';
+import { addressFor, macFor, SUBNET_PREFIX_LEN, type AppSide, type RunNames } from './names.js';
+import { deleteNetns, type Resources } from './resources.js';
+
+export interface Container {
+  /** Network namespace name. */
+  netns: string;
+  side: AppSide;
+  pair: number;
+  /** IPv4 address of its interface. */
+  ip: string;
+  /** MAC of its interface. */
+  mac: string;
+  /** The interface name inside the namespace, once attached. */
+  ifname?: string;
+}
+
+export const CONTAINER_IFNAME = 'eth0';
+
+export async function createContainer(resources: Resources, names: RunNames, side: AppSide, pair: number): Promise<Container> {
+  const netns = names.netns(side, pair);
+  await resources.create({ kind: 'netns', name: netns },
+    () => exec(['ip', 'netns', 'add', netns]),
+    () => deleteNetns(netns));
+  await exec(['ip', '-n', netns, 'link', 'set', 'lo', 'up']);
+  return { netns, side, pair, ip: addressFor(side, pair), mac: macFor(names.token, side, pair, 'container') };
+}
+
+/** Gives the container's interface its address and brings it up. */
+export async function configureInterface(container: Container, ifname: string): Promise<void> {
+  container.ifname = ifname;
+  await exec(['ip', '-n', container.netns, 'addr', 'add', `${container.ip}/${SUBNET_PREFIX_LEN}`, 'dev', ifname]);
+  await exec(['ip', '-n', container.netns, 'link', 'set', ifname, 'up']);
+}
+
+/** A permanent neighbour entry so the kernel never ARPs for the peer during a measurement. */
+export async function addNeighbor(container: Container, peer: Container): Promise<void> {
+  if (!container.ifname) throw new Error(`container ${container.netns} is not attached`);
+  await exec(['ip', '-n', container.netns, 'neigh', 'replace', peer.ip, 'lladdr', peer.mac,
+    'dev', container.ifname, 'nud', 'permanent']);
+}
