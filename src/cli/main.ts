@@ -1,7 +1,7 @@
 // `nfvperf` commands: parse, call, print. Each command lives in commands/<name>.ts and is loaded
 // lazily; errors are mapped to exit codes in the one catch below.
 import { Command } from 'commander';
-import { describeError, exitCodeOf } from '../common/errors.js';
+import { describeError, exitCodeOf, PlanError } from '../common/errors.js';
 import { NFVPERF_VERSION } from '../common/version.js';
 
 const program = new Command('nfvperf')
@@ -45,7 +45,8 @@ try {
     // commander has printed its message; help and version are not errors.
     process.exitCode = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(commanderCode) ? 0 : 2;
   } else {
-    process.stderr.write(`nfvperf: ${describeError(e)}\n`);
+    // Plan diagnostics are printed bare (`file:line:col path: message`) so editors can jump to them.
+    process.stderr.write(e instanceof PlanError ? `${e.message}\n` : `nfvperf: ${describeError(e)}\n`);
     process.exitCode = exitCodeOf(e);
   }
 }

@@ -18,7 +18,7 @@ export async function loadPlanFile(file: string): Promise<LoadedPlan> {
     source = await readFile(file, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code);
+    const why = { ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' }[code ?? ''] ?? String(code);
     throw new UsageError(`cannot read plan ${file}: ${why}`);
   }
   return { ...parsePlan(source, file), source, file };
@@ -103,7 +103,7 @@ function describeExpectation(issue: z.core.$ZodIssue): string {
       .map((e) => describeExpectation(e).replace(/^expected /, ''));
     return expectations.length > 0 ? `expected ${[...new Set(expectations)].join(' or ')}` : 'expected a value or a list of values';
   }
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  if (issue.code === 'invalid_type') return issue.expected === 'int' ? issue.message : `expected ${issue.expected}`;
   return issue.message;
 }
 

@@ -4,7 +4,7 @@
 // their summary.
 import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Listr } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { InterruptedError, PlanError, UsageError } from '../common/errors.js';
 import { exec } from '../common/exec.js';
 import { appBinary } from '../apps/app.js';
@@ -137,7 +137,9 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
         registerSignalListeners: false,
         renderer: options.plain ? 'simple' : 'default',
         fallbackRenderer: 'simple',
-        rendererOptions: { collapseErrors: false },
+        // Progress goes to stderr; stdout carries the results table.
+        rendererOptions: { collapseErrors: false, logger: progressLogger() },
+        fallbackRendererOptions: { logger: progressLogger() },
       },
     );
     await tasks.run().catch((e: unknown) => {
@@ -181,6 +183,10 @@ class Eta {
 async function appVersion(): Promise<string> {
   const r = await exec([appBinary(), '--version'], { check: false }).catch(() => undefined);
   return r?.exitCode === 0 ? r.stdout.trim() : 'unknown';
+}
+
+function progressLogger(): ListrLogger {
+  return new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(process.stderr, process.stderr) });
 }
 
 function logToStderr(line: string): void {

@@ -1,0 +1,30 @@
+// Running the real `nfvperf` executable as a user would.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+export const NFVPERF = join(ROOT, 'bin', 'nfvperf.js');
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+export function nfvperf(args: string[], options: { user?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const argv = options.user ? ['runuser', '-u', options.user, '--', process.execPath, NFVPERF, ...args] : [process.execPath, NFVPERF, ...args];
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 120_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A fresh temporary directory with `files` written into it. */
+export function tempDir(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nfvperf-test-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}

@@ -1,0 +1,39 @@
+// What nfvperf may leave on a host: nfp-prefixed namespaces and links, and app processes.
+// Tests snapshot it before and assert nothing new remains after.
+import { execFileSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+
+export interface HostState {
+  netns: string[];
+  links: string[];
+  appPids: number[];
+  ledgers: string[];
+}
+
+export function hostState(): HostState {
+  const netns = (JSON.parse(execFileSync('ip', ['-j', 'netns', 'list'], { encoding: 'utf8' }) || '[]') as { name: string }[])
+    .map((n) => n.name).filter((n) => n.startsWith('nfp')).sort();
+  const links = (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[])
+    .map((l) => l.ifname).filter((n) => n.startsWith('nfp')).sort();
+  const appPids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      return execFileSync('cat', [`/proc/${pid}/comm`], { encoding: 'utf8' }).trim() === 'nfvperf-app';
+    } catch {
+      return false;
+    }
+  }).map(Number).sort();
+  let ledgers: string[] = [];
+  try { ledgers = readdirSync('/run/nfvperf/ledgers').sort(); } catch { /* none yet */ }
+  return { netns, links, appPids, ledgers };
+}
+
+/** Fails if anything nfvperf-like exists now that did not exist in `before`. */
+export function assertNoLeaks(before: HostState): void {
+  const after = hostState();
+  const added = (a: readonly (string | number)[], b: readonly (string | number)[]) => b.filter((x) => !a.includes(x));
+  assert.deepEqual({
+    netns: added(before.netns, after.netns), links: added(before.links, after.links),
+    appPids: added(before.appPids, after.appPids), ledgers: added(before.ledgers, after.ledgers),
+  }, { netns: [], links: [], appPids: [], ledgers: [] }, 'resources leaked');
+}
