@@ -1,5 +1,5 @@
 // Launching `nfvperf-app` inside a container and reading its JSON-lines stream.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +16,27 @@ export function appBinary(): string {
     throw new TestbedError(`the native app is not built (${path} is missing): run \`npm run build\``);
   }
   return path;
+}
+
+export interface AppInfo {
+  /** The app's protocol version (docs/app-protocol.md). */
+  protocol: number;
+  /** I/O backends compiled into this build. */
+  backends: string[];
+  /** The version line as printed. */
+  line: string;
+}
+
+let cachedInfo: AppInfo | undefined;
+
+/** What the built app says of itself (`nfvperf-app --version`). */
+export function appInfo(): AppInfo {
+  if (cachedInfo) return cachedInfo;
+  const r = spawnSync(appBinary(), ['--version'], { encoding: 'utf8', timeout: 5000 });
+  const m = /protocol (\d+) backends (\S+)/.exec(r.stdout ?? '');
+  if (r.status !== 0 || !m) throw new TestbedError(`${appBinary()} --version gave no version line (rebuild with \`npm run build\`)`);
+  cachedInfo = { protocol: Number(m[1]), backends: m[2]!.split('|'), line: r.stdout.trim() };
+  return cachedInfo;
 }
 
 export interface AppOptions {

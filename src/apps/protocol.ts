@@ -43,7 +43,8 @@ export interface SummaryLine extends Counters {
   role: AppRole;
   durationNs: string;
   intendedPps: number | null;
-  achievedPps: number;
+  /** Null when the app ran for no measurable time. */
+  achievedPps: number | null;
 }
 
 export type AppLine = StartLine | IntervalLine | SummaryLine;

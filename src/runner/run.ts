@@ -6,12 +6,11 @@ import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { InterruptedError, PlanError, UsageError } from '../common/errors.js';
-import { exec } from '../common/exec.js';
-import { appBinary } from '../apps/app.js';
+import { appBinary, appInfo } from '../apps/app.js';
 import { checkPlan, type Capabilities, type SwitchCapability } from '../plan/check.js';
 import { expandPlan, formatTuple, trafficSeconds, type Case } from '../plan/expand.js';
 import type { LoadedPlan } from '../plan/load.js';
-import { SWITCH_NAMES, type BackendName, type SwitchName } from '../plan/schema.js';
+import { BACKEND_NAMES, SWITCH_NAMES, type BackendName, type SwitchName } from '../plan/schema.js';
 import { ResultsDb, type CaseRecord } from '../store/db.js';
 import { buildSummary, type Summary } from '../store/summary.js';
 import { SWITCH_DRIVERS } from '../switches/index.js';
@@ -37,9 +36,6 @@ export interface RunResult {
   interrupted?: NodeJS.Signals;
 }
 
-/** Backends compiled into the current nfvperf-app build. */
-export const APP_BACKENDS: readonly BackendName[] = ['udp', 'udp-mmsg'];
-
 export async function capabilities(): Promise<Capabilities> {
   const switches = new Map<SwitchName, SwitchCapability>();
   for (const name of SWITCH_NAMES) switches.set(name, { backends: [] });
@@ -47,7 +43,8 @@ export async function capabilities(): Promise<Capabilities> {
     const probe = await driver.probe();
     switches.set(driver.name, { available: probe.available, reason: probe.reason, fix: probe.fix, backends: driver.backends });
   }
-  return { switches, appBackends: APP_BACKENDS, dimensions: ['throughput'], localities: ['local'] };
+  const appBackends = appInfo().backends.filter((b): b is BackendName => (BACKEND_NAMES as readonly string[]).includes(b));
+  return { switches, appBackends, dimensions: ['throughput'], localities: ['local'] };
 }
 
 /** Everything that must hold before the host is touched. Throws PlanError / UsageError. */
@@ -83,7 +80,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   const outDir = resolve(options.outDir);
   const topology = readTopology();
   const db = new ResultsDb(join(outDir, 'results.sqlite'));
-  const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: await appVersion() });
+  const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line });
   const runId = db.startRun({
     name: loaded.plan.name, planFile: loaded.file, planYaml: loaded.source,
     planJson: JSON.stringify(loaded.plan), version: NFVPERF_VERSION, environment,
@@ -178,11 +175,6 @@ class Eta {
     const s = Math.round(ms / 1000);
     return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
   }
-}
-
-async function appVersion(): Promise<string> {
-  const r = await exec([appBinary(), '--version'], { check: false }).catch(() => undefined);
-  return r?.exitCode === 0 ? r.stdout.trim() : 'unknown';
 }
 
 function progressLogger(): ListrLogger {

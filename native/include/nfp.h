@@ -1,0 +1,200 @@
+/* nfp.h — the types every part of nfvperf-app shares.
+ *
+ * The app is roles × backends. A role (send, recv, …) is the experiment: it fills or reads
+ * payloads and counts. A backend (udp, udp-mmsg, later af-packet, af-xdp, dpdk) owns a port and
+ * moves payloads. Roles never name a backend; both are picked from the static tables in
+ * registry.c. Life cycle, run by main.c:
+ *
+ *   parse options -> role->begin -> pin CPU -> backend->open -> "start" line
+ *                 -> role->run (until done or *stop) -> final interval + "summary"
+ *                 -> backend->close -> role->end
+ *
+ * Errors are negative errno values, with a message in a struct nfp_err. -EINVAL from parsing or
+ * from role->begin means a bad option (exit 2); anything else is a runtime failure (exit 1).
+ */
+#ifndef NFP_H
+#define NFP_H
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define NFP_APP_NAME "nfvperf-app"
+/* "version" of the start line: bumped when the command line or output changes incompatibly. */
+#define NFP_PROTOCOL_VERSION 1
+
+/* Frame sizes are whole Ethernet frames without FCS; UDP payload = frame - 42. */
+#define NFP_HDR_OVERHEAD 42 /* 14 Ethernet + 20 IPv4 + 8 UDP */
+#define NFP_FRAME_MIN 60
+#define NFP_FRAME_MAX 9000
+#define NFP_PAYLOAD_MAX (NFP_FRAME_MAX - NFP_HDR_OVERHEAD)
+#define NFP_BURST_MAX 1024
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+struct nfp_err {
+	char msg[320];
+};
+
+/* Formats msg and returns code (a negative errno), so callers can `return nfp_err_set(...)`. */
+int nfp_err_set(struct nfp_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- configuration: every option, parsed once, passed down, never global ----------------- */
+
+struct nfp_role;
+struct nfp_backend;
+
+struct nfp_config {
+	const struct nfp_role *role;
+	const struct nfp_backend *backend; /* --backend (default udp-mmsg) */
+	struct sockaddr_in local;          /* --local, required */
+	struct sockaddr_in remote;         /* --remote, required for send */
+	bool has_remote;
+	uint32_t frame_bytes;  /* --size, 60..9000 */
+	double rate_pps;       /* --rate; 0 means max (unpaced) */
+	uint32_t burst;        /* --burst, 1..1024 */
+	int cpu;               /* --cpu; -1 means not pinned */
+	double duration_s;     /* --duration (send); 0 = until signal */
+	uint64_t count;        /* --count (send); 0 = unlimited */
+	uint64_t epoch_ns;     /* --epoch-ns; main sets it to "now" when !has_epoch */
+	bool has_epoch;
+	uint32_t interval_ms;  /* --interval-ms, 10..60000 */
+	uint16_t flow;         /* --flow */
+	bool touch;            /* --touch */
+};
+
+static inline uint32_t nfp_payload_bytes(const struct nfp_config *cfg)
+{
+	return cfg->frame_bytes - NFP_HDR_OVERHEAD;
+}
+
+/* 0 = ok, 1 = --help was printed, -EINVAL = bad argument (err says which). */
+int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err *err);
+void nfp_print_usage(void);
+/* "198.18.0.1:5000" into buf (at least NFP_ADDR_STRLEN bytes). */
+#define NFP_ADDR_STRLEN 32
+const char *nfp_fmt_addr(const struct sockaddr_in *sa, char *buf);
+
+/* ---- the clock: one place, so a calibrated TSC can replace it later ---------------------- */
+
+static inline uint64_t nfp_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Waits cheaply until about `until` (CLOCK_MONOTONIC ns) or a signal: sleeps when the wait is
+ * long (waking early to spin the rest), otherwise pauses once and returns. Callers loop. */
+void nfp_idle_until(uint64_t until, uint64_t now);
+
+/* ---- buffers and backends ---------------------------------------------------------------- */
+
+/* One UDP payload in the backend's own memory (a socket slot, an AF_XDP umem frame, an mbuf). */
+struct nfp_pkt {
+	uint8_t *data;
+	uint32_t len;
+};
+
+/* What a role needs from its port. */
+#define NFP_PORT_TX 1u
+#define NFP_PORT_RX 2u
+
+struct nfp_port {
+	const struct nfp_backend *backend;
+	void *priv; /* the backend's state */
+};
+
+/*
+ * An I/O backend. All calls but open/close are on the hot path, never block and never print.
+ *
+ * open:     binds --local (and with NFP_PORT_TX reaches --remote); fills port->priv. Checks the
+ *           path can carry --size. Returns 0 or -errno with err set.
+ * tx_alloc: up to n transmit buffers, each with room for the config's payload; sets pkts[i].data
+ *           and pkts[i].len (= that room). Returns how many (may be fewer, 0 when the ring is full).
+ *           Contents are unspecified: the role writes what it needs each time.
+ * tx_send:  transmits pkts[0..n) from the last tx_alloc, pkts[i].len bytes each, in order. Returns
+ *           how many were accepted (always a prefix, 0..n) or -errno on a hard error; a full queue
+ *           or a refused/busy send is not an error. The backend reclaims the rest: they are never
+ *           retried.
+ * rx_burst: up to n received payloads; pointers and lengths stay valid until the next rx_burst.
+ *           A payload that did not fit is returned with len 0. Returns the count or -errno.
+ * close:    releases everything; safe after a failed open.
+ */
+struct nfp_backend {
+	const char *name;
+	int (*open)(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
+		    struct nfp_err *err);
+	unsigned (*tx_alloc)(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n);
+	int (*tx_send)(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n);
+	int (*rx_burst)(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n);
+	void (*close)(struct nfp_port *port);
+};
+
+/* ---- counters ---------------------------------------------------------------------------- */
+
+/* Every role counts into the same struct through the helpers in stats.h; bytes are whole frames
+ * (payload + 42), so Gbps = pps * size * 8 / 1e9. */
+struct nfp_counters {
+	uint64_t tx_packets; /* accepted by the send call */
+	uint64_t tx_bytes;
+	uint64_t unsent;     /* offered to the send call but not accepted; never retried */
+	uint64_t stalls;     /* pacing fell behind by more than the catch-up bound */
+	uint64_t rx_packets; /* frames with our magic and version (duplicates and corrupt included) */
+	uint64_t rx_bytes;
+	int64_t lost;        /* sequence gaps, less late arrivals: may go down within a run */
+	uint64_t reordered;  /* late frames not seen before */
+	uint64_t duplicates; /* frames whose sequence was already seen */
+	uint64_t corrupt;    /* checksum mismatch (or an unchecked frame where --touch demands one) */
+	uint64_t foreign;    /* short, bad magic, bad version, or truncated */
+};
+
+/* One JSON counter of a role's interval and summary lines. */
+struct nfp_field {
+	const char *name; /* JSON key */
+	size_t offset;    /* into struct nfp_counters */
+	bool is_signed;
+};
+#define NFP_FIELD(json, member, sgn) { json, offsetof(struct nfp_counters, member), sgn }
+
+/* ---- roles ------------------------------------------------------------------------------- */
+
+struct nfp_report;
+
+/* What a role runs with; owned by main. */
+struct nfp_ctx {
+	const struct nfp_config *cfg;
+	struct nfp_port *port;
+	struct nfp_report *report;        /* counters live here (report->stats) */
+	volatile sig_atomic_t *stop;      /* set by SIGINT/SIGTERM */
+	void *priv;                       /* the role's state, made by begin */
+};
+
+/*
+ * A role. begin checks the options (returns -EINVAL naming the option) and allocates; it runs
+ * before the port opens, so a bad option never touches the network. run is the loop: it returns
+ * 0 when done or stopped, -errno with err set on a runtime failure; main prints the final
+ * interval and the summary either way. end (may be NULL) frees what begin made.
+ */
+struct nfp_role {
+	const char *name;
+	unsigned port_dir;               /* NFP_PORT_TX | NFP_PORT_RX */
+	const struct nfp_field *fields;  /* counters in output order, NULL-name terminated */
+	size_t pps_offset;               /* the counter achievedPps divides */
+	int (*begin)(struct nfp_ctx *ctx, struct nfp_err *err);
+	int (*run)(struct nfp_ctx *ctx, struct nfp_err *err);
+	void (*end)(struct nfp_ctx *ctx);
+};
+
+/* registry.c: the static tables. NULL when unknown; names() is "a|b|c" for messages. */
+const struct nfp_role *nfp_find_role(const char *name);
+const struct nfp_backend *nfp_find_backend(const char *name);
+const char *nfp_role_names(void);
+const char *nfp_backend_names(void);
+#define NFP_DEFAULT_BACKEND "udp-mmsg"
+
+#endif

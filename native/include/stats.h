@@ -1,0 +1,83 @@
+/* stats.h — the counting helpers every role uses, so that all roles count the same way.
+ *
+ * Transmit: nfp_stats_tx() after each send call.
+ * Receive:  nfp_stats_rx() after each rx_burst; it classifies each frame and tracks sequence
+ *           numbers per flow with the rules below.
+ *
+ * Receive rules (per frame, in this order):
+ *  1. Fewer than 18 bytes, a truncated payload, magic != 0x4E46 or version != 1: `foreign`.
+ *     Nothing else is counted for it.
+ *  2. Otherwise rxPackets += 1 and rxBytes += payload length + 42 (duplicates and corrupt frames
+ *     arrived, so they count here too).
+ *  3. If the frame's TOUCH flag is set, the checksum is recomputed over every byte; a mismatch is
+ *     `corrupt`. If the receiver runs with --touch, a frame without the flag is `corrupt` too
+ *     (its data cannot be checked). A frame with the flag is always checked, --touch or not, so
+ *     corruption is never silently dropped. Corrupt frames still go through step 4 (the header
+ *     passed its magic and version checks).
+ *  4. Sequence, per flow id (each flow has its own state; the first frame of a flow is compared
+ *     with "expected 0", since senders start at seq 0). Let max be the highest sequence seen,
+ *     expected = max + 1, s the frame's sequence extended to 64 bits (RFC 1982, wire.h):
+ *       s == expected          in order.
+ *       s >  expected          lost += s - expected (the frames skipped are presumed lost).
+ *       s <  expected, within  the last NFP_SEQ_WINDOW sequences: if already seen, `duplicates`;
+ *                              else `reordered` and lost -= 1 (it was counted lost when skipped).
+ *       s <  expected, older   than the window (or before the flow's start): `reordered`, and
+ *                              lost -= 1 while the flow's lost > 0. Duplicates this old cannot be
+ *                              told from late frames; the window makes that rare.
+ *     So per flow, lost = (max + 1) - distinct frames received: frames lost after the last one
+ *     received are invisible here (the sender's txPackets tells). A run's lost is never
+ *     negative; an interval's can be, when a frame skipped in an earlier interval arrives late.
+ */
+#ifndef NFP_STATS_H
+#define NFP_STATS_H
+
+#include "nfp.h"
+
+/* Sequences remembered per flow to tell duplicates from late frames; a multiple of 64. */
+#define NFP_SEQ_WINDOW 4096
+
+struct nfp_stats {
+	struct nfp_counters total; /* written by the hot loop, read by the reporter */
+	uint64_t first_pkt_ns;     /* CLOCK_MONOTONIC of the first and last burst that moved a */
+	uint64_t last_pkt_ns;      /* frame (0 = none yet) */
+};
+
+static inline void nfp_stats_mark(struct nfp_stats *s, uint64_t now)
+{
+	if (!s->first_pkt_ns)
+		s->first_pkt_ns = now;
+	s->last_pkt_ns = now;
+}
+
+/* After a send call that was offered `offered` frames and accepted `accepted` of them. */
+static inline void nfp_stats_tx(struct nfp_stats *s, unsigned offered, unsigned accepted,
+				uint32_t frame_bytes, uint64_t now)
+{
+	s->total.tx_packets += accepted;
+	s->total.tx_bytes += (uint64_t)accepted * frame_bytes;
+	s->total.unsent += offered - accepted;
+	if (accepted)
+		nfp_stats_mark(s, now);
+}
+
+/* One flow's sequence state. */
+struct nfp_seq_state {
+	int64_t max;   /* highest sequence seen; -1 before the first frame */
+	int64_t lost;  /* this flow's share of counters.lost */
+	uint64_t seen[NFP_SEQ_WINDOW / 64]; /* bit (s % WINDOW) set: s seen, for max-WINDOW < s <= max */
+};
+
+void nfp_seq_init(struct nfp_seq_state *st);
+/* Applies rule 4 above to one frame, counting into c. */
+void nfp_seq_track(struct nfp_seq_state *st, uint32_t seq, struct nfp_counters *c);
+
+/* Per-flow states for all 65536 flow ids, allocated on a flow's first frame. */
+struct nfp_flows;
+int nfp_flows_new(struct nfp_flows **out);
+void nfp_flows_free(struct nfp_flows *f);
+
+/* Applies rules 1-4 to n received frames. -ENOMEM if a new flow's state cannot be allocated. */
+int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_pkt *pkts,
+		 unsigned n, bool require_touch, uint64_t now);
+
+#endif

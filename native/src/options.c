@@ -1,0 +1,313 @@
+/* options.c — the command line, parsed into one struct nfp_config with full range checks.
+ * Every message names the option and says what was expected and what was given; main prefixes
+ * "nfvperf-app: " and exits 2. The options are documented in docs/app-protocol.md. */
+#include "nfp.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RATE_MIN 1e-3         /* pps; one frame per 1000 s */
+#define RATE_MAX 1e9          /* pps; beyond any path this can drive */
+#define DURATION_MAX 1e7      /* s (~115 days), keeps the ns arithmetic far from overflow */
+
+int nfp_err_set(struct nfp_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void nfp_print_usage(void)
+{
+	printf("usage: " NFP_APP_NAME " ROLE [options]\n"
+	       "\n"
+	       "Roles: %s\n"
+	       "\n"
+	       "Options:\n"
+	       "  --backend NAME     I/O backend: %s (default " NFP_DEFAULT_BACKEND ")\n"
+	       "  --local IP:PORT    IPv4 address and port to bind (required)\n"
+	       "  --remote IP:PORT   IPv4 destination (required for send)\n"
+	       "  --size BYTES       Ethernet frame size without FCS, 60..9000 (default 64);\n"
+	       "                     UDP payload = BYTES - 42; every byte counter counts BYTES per frame\n"
+	       "  --rate PPS|max     packets per second, 0.001..1e9, e.g. 1000, 1e5, 0.5e6; or max,\n"
+	       "                     unpaced (default max)\n"
+	       "  --burst N          frames per burst and per send/receive call, 1..1024 (default 32)\n"
+	       "  --cpu N            pin to CPU N (default: not pinned)\n"
+	       "  --duration S       send: stop at epoch + S seconds; 0 = until a signal (default 0)\n"
+	       "  --count N          send: stop after N frames accepted; 0 = unlimited (default 0)\n"
+	       "  --epoch-ns T       CLOCK_MONOTONIC ns: intervals are aligned to T + k*interval and\n"
+	       "                     send waits until T before its first frame (default: now)\n"
+	       "  --interval-ms N    statistics interval, 10..60000 ms (default 1000)\n"
+	       "  --flow N           flow id 0..65535 that send writes in each frame (default 0)\n"
+	       "  --touch            send: write every payload byte and a checksum; recv: check every\n"
+	       "                     byte, counting frames without a checksum as corrupt\n"
+	       "  --help             print this text and exit\n"
+	       "  --version          print the protocol version and the built-in backends\n"
+	       "\n"
+	       "Output: one JSON object per line on stdout (start, interval..., summary);\n"
+	       "human text on stderr. SIGINT/SIGTERM stop cleanly after the summary.\n"
+	       "Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n",
+	       nfp_role_names(), nfp_backend_names());
+}
+
+const char *nfp_fmt_addr(const struct sockaddr_in *sa, char *buf)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
+	snprintf(buf, NFP_ADDR_STRLEN, "%s:%u", ip, (unsigned)ntohs(sa->sin_port));
+	return buf;
+}
+
+static int bad(struct nfp_err *err, const char *opt, const char *expected, const char *got)
+{
+	return nfp_err_set(err, -EINVAL, "%s: expected %s, got '%s'", opt, expected, got);
+}
+
+/* A decimal integer in [min, max]: digits only (an optional leading '-' when min < 0), no
+ * spaces, no '+', no trailing text. */
+static int parse_int(const char *opt, const char *s, long long min, long long max,
+		     const char *expected, long long *out, struct nfp_err *err)
+{
+	char *end;
+	long long v;
+
+	if (!(isdigit((unsigned char)s[0]) || (s[0] == '-' && min < 0)))
+		return bad(err, opt, expected, s);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return bad(err, opt, expected, s);
+	*out = v;
+	return 0;
+}
+
+/* A finite decimal number (strtod forms like 2.5, 1e5, .5e6) in [min, max]; no hex, inf, nan. */
+static int parse_double(const char *opt, const char *s, double min, double max,
+			const char *expected, double *out, struct nfp_err *err)
+{
+	char *end;
+	double v;
+
+	if (!(isdigit((unsigned char)s[0]) || (s[0] == '.' && isdigit((unsigned char)s[1]))) ||
+	    strpbrk(s, "xX"))
+		return bad(err, opt, expected, s);
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return bad(err, opt, expected, s);
+	*out = v;
+	return 0;
+}
+
+/* IPv4 "a.b.c.d:port"; port 0 only when allow_port0. */
+static int parse_addr(const char *opt, const char *s, bool allow_port0, struct sockaddr_in *sa,
+		      struct nfp_err *err)
+{
+	const char *expected = allow_port0 ? "IPv4 IP:PORT with PORT 0..65535"
+					   : "IPv4 IP:PORT with PORT 1..65535";
+	const char *colon = strrchr(s, ':');
+	char ip[INET_ADDRSTRLEN];
+	long long port;
+	struct nfp_err ignored;
+
+	if (!colon || (size_t)(colon - s) >= sizeof(ip))
+		return bad(err, opt, expected, s);
+	memcpy(ip, s, (size_t)(colon - s));
+	ip[colon - s] = '\0';
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	if (inet_pton(AF_INET, ip, &sa->sin_addr) != 1)
+		return bad(err, opt, expected, s);
+	if (parse_int(opt, colon + 1, allow_port0 ? 0 : 1, 65535, expected, &port, &ignored))
+		return bad(err, opt, expected, s);
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+/* --cpu N must name a CPU this process may run on. */
+static int check_cpu(long long cpu, const char *given, struct nfp_err *err)
+{
+	cpu_set_t set;
+	char allowed[256] = "";
+	size_t len = 0;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return nfp_err_set(err, -EINVAL, "--cpu: cannot read the allowed CPUs: %s",
+				   strerror(errno));
+	if (cpu < CPU_SETSIZE && CPU_ISSET((int)cpu, &set))
+		return 0;
+	for (int i = 0; i < CPU_SETSIZE && len < sizeof(allowed) - 16; i++)
+		if (CPU_ISSET(i, &set))
+			len += (size_t)snprintf(allowed + len, sizeof(allowed) - len, "%s%d",
+						len ? "," : "", i);
+	return nfp_err_set(err, -EINVAL,
+			   "--cpu: expected a CPU this process may use (%s), got '%s'", allowed,
+			   given);
+}
+
+static void set_defaults(struct nfp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->backend = nfp_find_backend(NFP_DEFAULT_BACKEND);
+	cfg->frame_bytes = 64;
+	cfg->rate_pps = 0;
+	cfg->burst = 32;
+	cfg->cpu = -1;
+	cfg->interval_ms = 1000;
+}
+
+int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err *err)
+{
+	bool has_local = false;
+	long long v;
+	int rc;
+
+	set_defaults(cfg);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			nfp_print_usage();
+			return 1;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			/* One line the orchestrator parses: protocol version, then the compiled-in backends. */
+			printf("%s protocol %d backends %s\n", NFP_APP_NAME, NFP_PROTOCOL_VERSION,
+			       nfp_backend_names());
+			return 1;
+		}
+	if (argc < 2)
+		return nfp_err_set(err, -EINVAL, "expected a role (%s) as the first argument; "
+				   "see --help", nfp_role_names());
+	cfg->role = nfp_find_role(argv[1]);
+	if (!cfg->role)
+		return nfp_err_set(err, -EINVAL, "expected a role (%s) as the first argument, got "
+				   "'%s'", nfp_role_names(), argv[1]);
+
+	for (int i = 2; i < argc; i++) {
+		const char *arg = argv[i], *eq = strchr(arg, '=');
+		char opt[32];
+		const char *val = NULL;
+		size_t optlen = eq ? (size_t)(eq - arg) : strlen(arg);
+
+		if (strncmp(arg, "--", 2) != 0 || optlen >= sizeof(opt))
+			return nfp_err_set(err, -EINVAL, "unexpected argument '%s'; see --help", arg);
+		memcpy(opt, arg, optlen);
+		opt[optlen] = '\0';
+
+		if (strcmp(opt, "--touch") == 0) {
+			if (eq)
+				return nfp_err_set(err, -EINVAL, "--touch: takes no value, got '%s'",
+						   arg);
+			cfg->touch = true;
+			continue;
+		}
+		if (eq) {
+			val = eq + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		}
+#define NEED_VALUE()                                                                      \
+	do {                                                                              \
+		if (!val)                                                                 \
+			return nfp_err_set(err, -EINVAL, "%s: expected a value", opt);   \
+	} while (0)
+
+		if (strcmp(opt, "--backend") == 0) {
+			NEED_VALUE();
+			cfg->backend = nfp_find_backend(val);
+			if (!cfg->backend) {
+				char exp[128];
+				snprintf(exp, sizeof(exp), "one of %s", nfp_backend_names());
+				return bad(err, opt, exp, val);
+			}
+		} else if (strcmp(opt, "--local") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_addr(opt, val, true, &cfg->local, err)))
+				return rc;
+			has_local = true;
+		} else if (strcmp(opt, "--remote") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_addr(opt, val, false, &cfg->remote, err)))
+				return rc;
+			if (cfg->remote.sin_addr.s_addr == htonl(INADDR_ANY))
+				return bad(err, opt, "a destination address, not 0.0.0.0", val);
+			cfg->has_remote = true;
+		} else if (strcmp(opt, "--size") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, NFP_FRAME_MIN, NFP_FRAME_MAX,
+					    "an integer 60..9000", &v, err)))
+				return rc;
+			cfg->frame_bytes = (uint32_t)v;
+		} else if (strcmp(opt, "--rate") == 0) {
+			NEED_VALUE();
+			if (strcmp(val, "max") == 0) {
+				cfg->rate_pps = 0;
+			} else {
+				if ((rc = parse_double(opt, val, RATE_MIN, RATE_MAX,
+						       "packets per second 0.001..1e9 (e.g. "
+						       "1e5) or 'max'",
+						       &cfg->rate_pps, err)))
+					return rc;
+			}
+		} else if (strcmp(opt, "--burst") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, 1, NFP_BURST_MAX, "an integer 1..1024", &v,
+					    err)))
+				return rc;
+			cfg->burst = (uint32_t)v;
+		} else if (strcmp(opt, "--cpu") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, 0, INT_MAX, "a CPU number >= 0", &v, err)))
+				return rc;
+			if ((rc = check_cpu(v, val, err)))
+				return rc;
+			cfg->cpu = (int)v;
+		} else if (strcmp(opt, "--duration") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_double(opt, val, 0, DURATION_MAX,
+					       "seconds >= 0 (e.g. 10 or 2.5)", &cfg->duration_s,
+					       err)))
+				return rc;
+		} else if (strcmp(opt, "--count") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, 0, LLONG_MAX, "an integer >= 0", &v, err)))
+				return rc;
+			cfg->count = (uint64_t)v;
+		} else if (strcmp(opt, "--epoch-ns") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, 0, LLONG_MAX,
+					    "CLOCK_MONOTONIC nanoseconds (an integer >= 0)", &v,
+					    err)))
+				return rc;
+			cfg->epoch_ns = (uint64_t)v;
+			cfg->has_epoch = true;
+		} else if (strcmp(opt, "--interval-ms") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, 10, 60000, "an integer 10..60000", &v, err)))
+				return rc;
+			cfg->interval_ms = (uint32_t)v;
+		} else if (strcmp(opt, "--flow") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, 0, 65535, "an integer 0..65535", &v, err)))
+				return rc;
+			cfg->flow = (uint16_t)v;
+		} else {
+			return nfp_err_set(err, -EINVAL, "unknown option '%s'; see --help", opt);
+		}
+#undef NEED_VALUE
+	}
+	if (!has_local)
+		return nfp_err_set(err, -EINVAL, "--local: required (IP:PORT to bind)");
+	return 0;
+}

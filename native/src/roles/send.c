@@ -1,0 +1,199 @@
+/* send.c — the send role: numbered frames to --remote in bursts of --burst, paced to --rate or
+ * back to back (--rate max), from the epoch until --duration, --count or a signal.
+ *
+ * Pacing is an absolute schedule on CLOCK_MONOTONIC: after `offered` frames since `base`, the
+ * next burst is due at base + offered * 1e9 / rate (computed from the start, so rounding never
+ * accumulates and long runs keep the exact average rate). A sender that is late sends the due
+ * bursts back to back to catch up, unless it is more than
+ *     max(STALL_PERIODS burst periods, STALL_MIN_NS)
+ * behind: then it counts a `stall`, drops the backlog and restarts the schedule from now. Frames
+ * the send call does not accept are `unsent` and never retried; their sequence numbers are
+ * reused, so the receiver sees only path loss. Both count against the achieved rate.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfp.h"
+#include "report.h"
+#include "stats.h"
+#include "wire.h"
+
+#define STALL_PERIODS 4
+#define STALL_MIN_NS 1000000u
+
+struct send_state {
+	struct nfp_pkt pkts[NFP_BURST_MAX];
+	uint8_t *pattern;    /* --touch: pattern[i] = (uint8_t)i, so payload byte i of frame seq
+				is pattern[i + seq % 256] and a memcpy writes every byte */
+	uint32_t payload;    /* UDP payload bytes per frame */
+	uint64_t seq;        /* the next frame's sequence number */
+	double ns_per_frame; /* 1e9 / rate; 0 when unpaced */
+	uint64_t stall_ns;   /* how far behind the schedule counts as a stall */
+};
+
+static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
+{
+	const struct nfp_config *cfg = ctx->cfg;
+	struct send_state *st;
+
+	if (!cfg->has_remote)
+		return nfp_err_set(err, -EINVAL, "--remote: required for send (IP:PORT to send to)");
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return nfp_err_set(err, -ENOMEM, "send: out of memory");
+	ctx->priv = st;
+	st->payload = nfp_payload_bytes(cfg);
+	if (cfg->touch) {
+		st->pattern = malloc(NFP_PAYLOAD_MAX + 256);
+		if (!st->pattern)
+			return nfp_err_set(err, -ENOMEM, "send: out of memory");
+		for (size_t i = 0; i < NFP_PAYLOAD_MAX + 256; i++)
+			st->pattern[i] = (uint8_t)i;
+	}
+	if (cfg->rate_pps > 0) {
+		double period = cfg->burst * 1e9 / cfg->rate_pps;
+		st->ns_per_frame = 1e9 / cfg->rate_pps;
+		st->stall_ns = STALL_PERIODS * period > STALL_MIN_NS
+				       ? (uint64_t)(STALL_PERIODS * period)
+				       : STALL_MIN_NS;
+	}
+	return 0;
+}
+
+static void send_end(struct nfp_ctx *ctx)
+{
+	struct send_state *st = ctx->priv;
+
+	if (st)
+		free(st->pattern);
+	free(st);
+	ctx->priv = NULL;
+}
+
+/* Writes the header (and with --touch every byte and the checksum) of n frames. Only what
+ * changes per frame is written: seq, and with --touch the data that depends on it. */
+static void fill(const struct send_state *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
+		 unsigned n, uint32_t ts)
+{
+	struct nfp_wire_hdr h = {
+		.magic = NFP_WIRE_MAGIC,
+		.version = NFP_WIRE_VERSION,
+		.flags = cfg->touch ? NFP_WIRE_F_TOUCH : 0,
+		.flow = cfg->flow,
+		.ts = ts,
+		.csum = 0,
+	};
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *d = pkts[i].data;
+
+		h.seq = (uint32_t)(st->seq + i);
+		pkts[i].len = st->payload;
+		nfp_wire_encode(d, &h);
+		if (cfg->touch) {
+			memcpy(d + NFP_WIRE_HDR_LEN, st->pattern + NFP_WIRE_HDR_LEN + (h.seq & 0xff),
+			       st->payload - NFP_WIRE_HDR_LEN);
+			nfp_wire_set_csum(d, st->payload);
+		}
+	}
+}
+
+static inline uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
+{
+	const struct nfp_config *cfg = ctx->cfg;
+	const struct nfp_backend *be = ctx->port->backend;
+	struct send_state *st = ctx->priv;
+	struct nfp_report *rep = ctx->report;
+	struct nfp_stats *stats = &rep->stats;
+	const bool paced = st->ns_per_frame > 0;
+	uint64_t now = nfp_now_ns(), base, t_next, end_ns = UINT64_MAX, offered = 0;
+	char addr[NFP_ADDR_STRLEN];
+
+	/* Wait for the epoch, so that several senders start together. */
+	base = now;
+	while (now < cfg->epoch_ns) {
+		if (*ctx->stop)
+			return 0;
+		nfp_idle_until(cfg->epoch_ns, now);
+		now = nfp_now_ns();
+		base = cfg->epoch_ns;
+	}
+	if (cfg->duration_s > 0)
+		end_ns = cfg->epoch_ns + (uint64_t)(cfg->duration_s * 1e9 + 0.5);
+	t_next = base;
+	nfp_report_begin(rep, now);
+
+	for (;;) {
+		unsigned n, got;
+		int sent;
+
+		if (*ctx->stop)
+			break;
+		now = nfp_now_ns();
+		nfp_report_tick(rep, now);
+		if (now >= end_ns)
+			break;
+		if (cfg->count && stats->total.tx_packets >= cfg->count) {
+			/* Done. A paced sender still owns the last burst's slot of the schedule:
+			 * stop when it ends, so that duration * rate = frames sent. */
+			if (!paced)
+				break;
+			end_ns = min_u64(end_ns, t_next);
+			if (now < end_ns)
+				nfp_idle_until(min_u64(end_ns, rep->next_ns), now);
+			continue;
+		}
+		if (paced) {
+			if (now < t_next) {
+				nfp_idle_until(min_u64(min_u64(t_next, end_ns), rep->next_ns), now);
+				continue;
+			}
+			if (now - t_next > st->stall_ns) {
+				stats->total.stalls++;
+				base = t_next = now;
+				offered = 0;
+			}
+		}
+
+		n = cfg->burst;
+		if (cfg->count && cfg->count - stats->total.tx_packets < n)
+			n = (unsigned)(cfg->count - stats->total.tx_packets);
+		got = be->tx_alloc(ctx->port, st->pkts, n);
+		fill(st, cfg, st->pkts, got, (uint32_t)now);
+		sent = got ? be->tx_send(ctx->port, st->pkts, got) : 0;
+		if (sent < 0)
+			return nfp_err_set(err, sent, "send to %s: %s",
+					   nfp_fmt_addr(&cfg->remote, addr), strerror(-sent));
+		nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
+		st->seq += (unsigned)sent;
+		if (paced) {
+			offered += n;
+			t_next = base + (uint64_t)((double)offered * st->ns_per_frame);
+		}
+	}
+	return 0;
+}
+
+static const struct nfp_field send_fields[] = {
+	NFP_FIELD("txPackets", tx_packets, false),
+	NFP_FIELD("txBytes", tx_bytes, false),
+	NFP_FIELD("unsent", unsent, false),
+	NFP_FIELD("stalls", stalls, false),
+	{ NULL, 0, false },
+};
+
+const struct nfp_role role_send = {
+	.name = "send",
+	.port_dir = NFP_PORT_TX,
+	.fields = send_fields,
+	.pps_offset = offsetof(struct nfp_counters, tx_packets),
+	.begin = send_begin,
+	.run = send_run,
+	.end = send_end,
+};

@@ -1,0 +1,155 @@
+/* stats.c — shared counting: receive classification and per-flow sequence tracking.
+ * The rules are stated in stats.h; this file follows them line by line. */
+#include "stats.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+#define NFLOWS 65536
+
+struct nfp_flows {
+	struct nfp_seq_state *by_id[NFLOWS];
+};
+
+void nfp_seq_init(struct nfp_seq_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->max = -1;
+}
+
+static inline void seen_set(struct nfp_seq_state *st, int64_t s)
+{
+	uint64_t pos = (uint64_t)s % NFP_SEQ_WINDOW;
+	st->seen[pos / 64] |= 1ull << (pos % 64);
+}
+
+static inline bool seen_test(const struct nfp_seq_state *st, int64_t s)
+{
+	uint64_t pos = (uint64_t)s % NFP_SEQ_WINDOW;
+	return st->seen[pos / 64] & (1ull << (pos % 64));
+}
+
+/* Forgets sequences from..from+count-1 (count < NFP_SEQ_WINDOW), whose bits still describe the
+ * sequences one window older. */
+static void seen_clear(struct nfp_seq_state *st, int64_t from, uint64_t count)
+{
+	uint64_t pos = (uint64_t)from % NFP_SEQ_WINDOW;
+
+	while (count) {
+		uint64_t bit = pos % 64, take = 64 - bit;
+		if (take > count)
+			take = count;
+		uint64_t mask = take == 64 ? ~0ull : ((1ull << take) - 1) << bit;
+		st->seen[pos / 64] &= ~mask;
+		count -= take;
+		pos = (pos + take) % NFP_SEQ_WINDOW;
+	}
+}
+
+void nfp_seq_track(struct nfp_seq_state *st, uint32_t seq, struct nfp_counters *c)
+{
+	/* A flow's first frame is measured from 0 (senders start there), whatever its value. */
+	int64_t s = st->max < 0 ? (int64_t)seq : nfp_seq_extend(st->max, seq);
+
+	if (s == st->max + 1) { /* in order: the common case */
+		seen_set(st, s);
+		st->max = s;
+		return;
+	}
+	if (s > st->max) { /* a gap: the frames in between are presumed lost */
+		uint64_t gap = (uint64_t)(s - st->max - 1);
+		c->lost += (int64_t)gap;
+		st->lost += (int64_t)gap;
+		if (gap + 1 >= NFP_SEQ_WINDOW)
+			memset(st->seen, 0, sizeof(st->seen));
+		else
+			seen_clear(st, st->max + 1, gap + 1);
+		seen_set(st, s);
+		st->max = s;
+		return;
+	}
+	if (s < 0 || st->max - s >= NFP_SEQ_WINDOW) { /* older than the window */
+		c->reordered++;
+		if (st->lost > 0) {
+			st->lost--;
+			c->lost--;
+		}
+		return;
+	}
+	if (seen_test(st, s)) {
+		c->duplicates++;
+		return;
+	}
+	seen_set(st, s); /* late but new: it was counted lost when skipped */
+	c->reordered++;
+	st->lost--;
+	c->lost--;
+}
+
+int nfp_flows_new(struct nfp_flows **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void nfp_flows_free(struct nfp_flows *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < NFLOWS; i++)
+		free(f->by_id[i]);
+	free(f);
+}
+
+static struct nfp_seq_state *flow_state(struct nfp_flows *f, uint16_t flow)
+{
+	struct nfp_seq_state *st = f->by_id[flow];
+
+	if (__builtin_expect(st == NULL, 0)) {
+		st = malloc(sizeof(*st));
+		if (!st)
+			return NULL;
+		nfp_seq_init(st);
+		f->by_id[flow] = st;
+	}
+	return st;
+}
+
+int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_pkt *pkts,
+		 unsigned n, bool require_touch, uint64_t now)
+{
+	struct nfp_counters *c = &s->total;
+	unsigned good = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct nfp_pkt *p = &pkts[i];
+		struct nfp_wire_hdr h;
+		struct nfp_seq_state *st;
+
+		if (nfp_wire_decode(p->data, p->len, &h) != NFP_WIRE_OK) { /* rule 1 */
+			c->foreign++;
+			continue;
+		}
+		good++; /* rule 2 */
+		c->rx_bytes += (uint64_t)p->len + NFP_HDR_OVERHEAD;
+		if (h.flags & NFP_WIRE_F_TOUCH) { /* rule 3 */
+			if (nfp_wire_csum(p->data, p->len) != h.csum)
+				c->corrupt++;
+		} else if (require_touch) {
+			c->corrupt++;
+		}
+		st = flow_state(flows, h.flow); /* rule 4 */
+		if (!st) {
+			c->rx_packets += good;
+			return -ENOMEM;
+		}
+		nfp_seq_track(st, h.seq, c);
+	}
+	c->rx_packets += good;
+	if (good)
+		nfp_stats_mark(s, now);
+	return 0;
+}
