@@ -15,9 +15,10 @@ program.command('run')
   .argument('<plan>', 'plan file (YAML)')
   .option('-o, --out <dir>', 'output directory (default: results/<plan name>-<date>)')
   .option('--dry-run', 'list the cases and touch nothing')
+  .option('--resume', 'continue an interrupted run in --out: stored cases are not run again')
   .option('--plain', 'plain progress lines instead of the live display')
   .addHelpText('after', '\nExample:\n  nfvperf run examples/quickstart.yaml --out out/quickstart')
-  .action(async (plan: string, opts: { out?: string; dryRun?: boolean; plain?: boolean }) => {
+  .action(async (plan: string, opts: { out?: string; dryRun?: boolean; resume?: boolean; plain?: boolean }) => {
     const { runCommand } = await import('./commands/run.js');
     process.exitCode = await runCommand(plan, opts);
   });

@@ -24,6 +24,8 @@ import { NFVPERF_VERSION } from '../common/version.js';
 export interface RunOptions {
   outDir: string;
   dryRun?: boolean;
+  /** Continue the run stored in outDir: cases already stored are not run again. */
+  resume?: boolean;
   /** Plain progress lines instead of the interactive renderer (default: when stdout is not a TTY). */
   plain?: boolean;
   /** Write progress here (default process.stderr). */
@@ -58,8 +60,22 @@ export async function preflight(loaded: LoadedPlan, options: RunOptions): Promis
   }
   appBinary();
   const out = resolve(options.outDir);
-  if (existsSync(join(out, 'results.sqlite'))) {
-    throw new UsageError(`${out} already holds results (results.sqlite): choose another --out or remove it`);
+  const dbPath = join(out, 'results.sqlite');
+  if (options.resume) {
+    if (!existsSync(dbPath)) throw new UsageError(`nothing to resume: ${dbPath} does not exist`);
+    const db = new ResultsDb(dbPath, { readonly: true });
+    try {
+      const stored = db.latestRun();
+      if (!stored) throw new UsageError(`nothing to resume: ${dbPath} holds no run`);
+      const differences = planDifferences(JSON.parse(stored.planJson) as Record<string, unknown>, loaded.plan);
+      if (differences.length > 0) {
+        throw new UsageError(`the plan differs from the one stored in ${out}, so the run cannot be resumed: ${differences.join('; ')}`);
+      }
+    } finally {
+      db.close();
+    }
+  } else if (existsSync(dbPath)) {
+    throw new UsageError(`${out} already holds results (results.sqlite): choose another --out, remove it, or continue it with --resume`);
   }
   try {
     mkdirSync(out, { recursive: true });
@@ -76,15 +92,26 @@ export async function preflight(loaded: LoadedPlan, options: RunOptions): Promis
 }
 
 export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<RunResult> {
-  const cases = await preflight(loaded, options);
+  const allCases = await preflight(loaded, options);
   const outDir = resolve(options.outDir);
   const topology = readTopology();
   const db = new ResultsDb(join(outDir, 'results.sqlite'));
-  const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line });
-  const runId = db.startRun({
-    name: loaded.plan.name, planFile: loaded.file, planYaml: loaded.source,
-    planJson: JSON.stringify(loaded.plan), version: NFVPERF_VERSION, environment,
-  });
+  let runId: number;
+  let cases = allCases;
+  const resumed = options.resume ? db.latestRun() : undefined;
+  if (resumed) {
+    runId = resumed.id;
+    const done = db.storedCaseKeys(runId);
+    cases = allCases.filter((c) => !done.has(c.id));
+    db.reopenRun(runId);
+    (options.log ?? logToStderr)(`resuming: ${done.size} of ${allCases.length} cases already stored, ${cases.length} to run`);
+  } else {
+    const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line });
+    runId = db.startRun({
+      name: loaded.plan.name, planFile: loaded.file, planYaml: loaded.source,
+      planJson: JSON.stringify(loaded.plan), version: NFVPERF_VERSION, environment,
+    });
+  }
   const taken = new Set(readLedgers().map((l) => l.token));
   const names = runNames(newRunToken(taken));
   const ledger = Ledger.open(names.token);
@@ -108,7 +135,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   try {
     const tasks = new Listr(
       cases.map((c) => ({
-        title: `${c.index + 1}/${cases.length} ${formatTuple(c)} ${c.backend}${c.repetition ? ` rep ${c.repetition}` : ''}`,
+        title: `${c.index + 1}/${allCases.length} ${formatTuple(c)} ${c.backend}${c.repetition ? ` rep ${c.repetition}` : ''}`,
         task: async (_: unknown, task: { title: string; output: string; skip(message?: string): void }) => {
           if (abort.signal.aborted) {
             task.skip(`${task.title} (interrupted)`);
@@ -175,6 +202,13 @@ class Eta {
     const s = Math.round(ms / 1000);
     return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
   }
+}
+
+/** Field-by-field differences between a stored plan and the current one, as `field (old → new)`. */
+export function planDifferences(stored: Record<string, unknown>, current: Record<string, unknown>): string[] {
+  const keys = [...new Set([...Object.keys(stored), ...Object.keys(current)])];
+  return keys.filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(current[k]))
+    .map((k) => `${k} (${JSON.stringify(stored[k]) ?? 'absent'} → ${JSON.stringify(current[k]) ?? 'absent'})`);
 }
 
 function progressLogger(): ListrLogger {

@@ -122,6 +122,22 @@ export class ResultsDb {
     })();
   }
 
+  /** The newest run in this database, for --resume. */
+  latestRun(): { id: number; planJson: string } | undefined {
+    const row = this.db.prepare('SELECT id, plan_json FROM runs ORDER BY id DESC LIMIT 1').get() as { id: number; plan_json: string } | undefined;
+    return row && { id: row.id, planJson: row.plan_json };
+  }
+
+  /** Keys of the cases already stored for a run (they are not run again on resume). */
+  storedCaseKeys(runId: number): Set<string> {
+    return new Set((this.db.prepare('SELECT case_key FROM cases WHERE run_id = ?').all(runId) as { case_key: string }[]).map((r) => r.case_key));
+  }
+
+  /** Marks a stored run as running again (resume). */
+  reopenRun(runId: number): void {
+    this.db.prepare(`UPDATE runs SET outcome = 'running', finished_at = NULL WHERE id = ?`).run(runId);
+  }
+
   finishRun(runId: number, outcome: 'completed' | 'interrupted' | 'failed'): void {
     this.db.prepare('UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?').run(new Date().toISOString(), outcome, runId);
   }

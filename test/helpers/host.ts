@@ -2,7 +2,7 @@
 // Tests snapshot it before and assert nothing new remains after.
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface HostState {
   netns: string[];
@@ -16,9 +16,11 @@ export function hostState(): HostState {
     .map((n) => n.name).filter((n) => n.startsWith('nfp')).sort();
   const links = (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[])
     .map((l) => l.ifname).filter((n) => n.startsWith('nfp')).sort();
+  // Running nfvperf-app processes; a zombie (exited, not yet reaped by its new parent) holds nothing.
   const appPids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
     try {
-      return execFileSync('cat', [`/proc/${pid}/comm`], { encoding: 'utf8' }).trim() === 'nfvperf-app';
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.includes('(nfvperf-app)') && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
     } catch {
       return false;
     }

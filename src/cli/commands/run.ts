@@ -1,3 +1,4 @@
+import { UsageError } from '../../common/errors.js';
 import { formatTuple } from '../../plan/expand.js';
 import { loadPlanFile } from '../../plan/load.js';
 import { formatTable } from '../../report/table.js';
@@ -6,11 +7,13 @@ import { preflight, runPlan } from '../../runner/run.js';
 export interface RunCommandOptions {
   out?: string;
   dryRun?: boolean;
+  resume?: boolean;
   plain?: boolean;
 }
 
 export async function runCommand(planFile: string, opts: RunCommandOptions): Promise<number> {
   const loaded = await loadPlanFile(planFile);
+  if (opts.resume && !opts.out) throw new UsageError('--resume needs --out DIR: the run to continue');
   const outDir = opts.out ?? `results/${loaded.plan.name}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`;
   if (opts.dryRun) {
     const cases = await preflight(loaded, { outDir, dryRun: true });
@@ -18,7 +21,7 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
     for (const c of cases) process.stdout.write(`${String(c.index + 1).padStart(4)}  ${formatTuple(c)}  ${c.backend}  r${c.repetition}\n`);
     return 0;
   }
-  const result = await runPlan(loaded, { outDir, plain: opts.plain || !process.stderr.isTTY });
+  const result = await runPlan(loaded, { outDir, resume: opts.resume, plain: opts.plain || !process.stderr.isTTY });
   process.stdout.write(`\n${formatTable(result.summary.cases)}\n\n`);
   process.stdout.write(`results: ${result.outDir}/results.sqlite, ${result.outDir}/summary.json\n`);
   const failed = result.summary.cases.filter((c) => c.status === 'failed').length;

@@ -1,0 +1,34 @@
+// Every malformed plan, through the real executable: exit 2, the located diagnostic, and nothing
+// changed on the host (no namespace, link, process, ledger, nor output directory).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nfvperf, tempDir } from '../helpers/cli.js';
+import { assertNoLeaks, hostState } from '../helpers/host.js';
+import { MALFORMED_SCHEMA } from '../fixtures/malformed-plans.js';
+
+/** Plans that are well-formed but impossible here: refused after validation, before set-up. */
+const IMPOSSIBLE: [string, string, string][] = [
+  ['a switch with no driver', 'name: a\nswitches: [vale]\n', 'plan.yaml:2:12 switches[0]: switch vale has no driver'],
+  ['a backend not built into the app', 'name: a\nbackends: [dpdk]\n', 'plan.yaml:2:12 backends[0]: backend dpdk is not built into nfvperf-app'],
+  ['the remote locality (not yet)', 'name: a\nlocality: remote\n', 'plan.yaml:2:11 locality: locality remote is not supported by this version yet'],
+];
+
+test(`${MALFORMED_SCHEMA.length + IMPOSSIBLE.length} malformed or impossible plans exit 2 with a located message and change nothing`, async () => {
+  const before = hostState();
+  const dir = tempDir();
+  const failures: string[] = [];
+  for (const [what, text, expected] of [...MALFORMED_SCHEMA, ...IMPOSSIBLE]) {
+    const plan = join(dir, 'plan.yaml');
+    writeFileSync(plan, text);
+    const out = join(dir, 'out');
+    const r = await nfvperf(['run', plan, '--out', out]);
+    const lines = r.stderr.split('\n').map((l) => l.replace(`${dir}/`, ''));
+    if (r.code !== 2) failures.push(`${what}: exit ${r.code}: ${r.stderr}`);
+    else if (!lines.some((l) => l.startsWith(expected))) failures.push(`${what}: expected ${expected}, got ${r.stderr}`);
+    else if (existsSync(out)) failures.push(`${what}: created ${out}`);
+  }
+  assert.deepEqual(failures, []);
+  assertNoLeaks(before);
+});
