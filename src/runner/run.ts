@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
-import { InterruptedError, PlanError, UsageError } from '../common/errors.js';
+import { InterruptedError, PlanError, TestbedError, UsageError } from '../common/errors.js';
 import { appBinary, appInfo } from '../apps/app.js';
 import { checkPlan, type Capabilities, type SwitchCapability } from '../plan/check.js';
 import { expandPlan, formatTuple, trafficSeconds, type Case } from '../plan/expand.js';
@@ -132,21 +132,30 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     return summary;
   };
   const eta = new Eta(cases);
+  let fatal: Error | undefined;
   try {
     const tasks = new Listr(
       cases.map((c) => ({
         title: `${c.index + 1}/${allCases.length} ${formatTuple(c)} ${c.backend}${c.repetition ? ` rep ${c.repetition}` : ''}`,
         task: async (_: unknown, task: { title: string; output: string; skip(message?: string): void }) => {
-          if (abort.signal.aborted) {
-            task.skip(`${task.title} (interrupted)`);
+          if (abort.signal.aborted || fatal) {
+            task.skip(`${task.title} (${fatal ? 'not run: the run stopped' : 'interrupted'})`);
             return;
           }
           const title = task.title;
           task.output = `running; run ETA ${eta.remaining(c)}`;
           const started = Date.now();
           const record: CaseRecord = await runCase(c, { names, ledger, topology, signal: abort.signal });
-          db.saveCase(runId, record);
-          writeSummary();
+          try {
+            db.saveCase(runId, record);
+            writeSummary();
+          } catch (cause) {
+            // Storing failed (a full disk, most likely): the case's transaction was rolled back,
+            // every earlier case is intact; running more cases would only lose more results.
+            fatal = new TestbedError(`cannot store results in ${outDir} (${storageReason(cause)}); ` +
+              `the cases stored before this one are intact`, { cause });
+            throw fatal;
+          }
           eta.done(c, Date.now() - started);
           const t = record.throughput;
           task.title = `${title}: ${record.status === 'ok' && t
@@ -169,12 +178,15 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     await tasks.run().catch((e: unknown) => {
       if (!(e instanceof InterruptedError)) throw e;
     });
+    if (fatal) throw fatal;
     const interrupted = abort.signal.aborted ? (abort.signal.reason as NodeJS.Signals) : undefined;
     db.finishRun(runId, interrupted ? 'interrupted' : 'completed');
     return { summary: writeSummary(), outDir, interrupted };
   } catch (e) {
-    db.finishRun(runId, 'failed');
-    writeSummary();
+    try {
+      db.finishRun(runId, 'failed');
+      writeSummary();
+    } catch { /* the disk may still be full: the database stays as the last case left it */ }
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
@@ -202,6 +214,12 @@ class Eta {
     const s = Math.round(ms / 1000);
     return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
   }
+}
+
+function storageReason(cause: unknown): string {
+  const code = (cause as { code?: string }).code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'no space left on the device';
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** Field-by-field differences between a stored plan and the current one, as `field (old → new)`. */

@@ -34,17 +34,23 @@ export class Ledger {
     return ledger;
   }
 
+  private openCount = 0;
+
   recordCreate(resource: Resource): void {
     this.append({ op: 'create', ...resource });
+    this.openCount++;
   }
 
   recordRemove(resource: Resource): void {
     this.append({ op: 'remove', ...resource });
+    this.openCount--;
   }
 
-  /** Deletes the ledger once everything in it is gone. */
-  close(): void {
+  /** Deletes the ledger if everything in it is gone; otherwise keeps it for `nfvperf cleanup`. */
+  close(): boolean {
+    if (this.openCount > 0) return false;
     rmSync(this.path, { force: true });
+    return true;
   }
 
   private append(entry: Entry): void {

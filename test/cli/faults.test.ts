@@ -1,7 +1,9 @@
 // Faults, for real: a killed orchestrator, a killed app, an interrupted run resumed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { Summary } from '../../src/store/summary.js';
 import { nfvperf, tempDir } from '../helpers/cli.js';
@@ -88,4 +90,51 @@ test('Ctrl-C then --resume runs only the remaining cases; a changed plan cannot 
   assert.equal(summary.run.outcome, 'completed');
   assert.deepEqual(summary.cases.map((c) => c.status), ['ok', 'ok']);
   assertNoLeaks(before);
+});
+
+test('a full disk mid-run: clear error, exit 1, the database keeps the completed case', async () => {
+  const before = hostState();
+  const dir = tempDir({ 'p.yaml': plan('full') });
+  const mnt = join(dir, 'small');
+  mkdirSync(mnt);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
+  try {
+    const out = join(mnt, 'out');
+    const run = startRun([join(dir, 'p.yaml'), '--out', out]);
+    await run.waitFor(/1\/2 .*rx /);
+    // Fill the file system while the second case runs.
+    try { execFileSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=64k'], { stdio: 'ignore' }); } catch { /* ENOSPC: full */ }
+    assert.equal(await run.exit(), 1, run.output());
+    assert.match(run.output(), /cannot store results in .* \(no space left on the device\); the cases stored before this one are intact/);
+    assert.doesNotMatch(run.output(), /\n\s+at /, 'no stack trace');
+    assertNoLeaks(before);
+    rmSync(join(mnt, 'filler'));
+    const db = new Database(join(out, 'results.sqlite'));
+    try {
+      assert.equal((db.pragma('integrity_check') as { integrity_check: string }[])[0]!.integrity_check, 'ok');
+      assert.deepEqual(db.prepare('SELECT backend, status FROM cases').all(), [{ backend: 'udp-mmsg', status: 'ok' }]);
+    } finally {
+      db.close();
+    }
+  } finally {
+    execFileSync('umount', [mnt]);
+  }
+});
+
+test('Ctrl-C twice, or at random moments of a case: always torn down completely', async () => {
+  const before = hostState();
+  const seed = Date.now() % 1000;
+  let state = seed;
+  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const delays = [random() * 300, 300 + random() * 1000, 1300 + random() * 1000];
+  for (const [i, delayMs] of delays.entries()) {
+    const dir = tempDir({ 'p.yaml': plan(`sig${i}`) });
+    const run = startRun([join(dir, 'p.yaml'), '--out', join(dir, 'out')]);
+    await run.waitFor(/running/);
+    await new Promise((r) => setTimeout(r, delayMs));
+    run.child.kill('SIGINT');
+    if (i === 0) run.child.kill('SIGINT'); // a second Ctrl-C: hurry, still complete
+    assert.equal(await run.exit(), 130, `seed ${seed}, delay ${delayMs} ms: ${run.output()}`);
+    assertNoLeaks(before);
+  }
 });

@@ -14,6 +14,7 @@ export interface HostState {
 export function hostState(): HostState {
   const netns = (JSON.parse(execFileSync('ip', ['-j', 'netns', 'list'], { encoding: 'utf8' }) || '[]') as { name: string }[])
     .map((n) => n.name).filter((n) => n.startsWith('nfp')).sort();
+  // (Every nfp-prefixed namespace and link counts, whoever made it: a leak check must not guess.)
   const links = (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[])
     .map((l) => l.ifname).filter((n) => n.startsWith('nfp')).sort();
   // Running nfvperf-app processes; a zombie (exited, not yet reaped by its new parent) holds nothing.
