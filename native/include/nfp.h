@@ -1,7 +1,8 @@
 /* nfp.h — the types every part of nfvperf-app shares.
  *
- * The app is roles × backends. A role (send, recv, …) is the experiment: it fills or reads
- * payloads and counts. A backend (udp, udp-mmsg, later af-packet, af-xdp, dpdk) owns a port and
+ * The app is roles × backends. A role (send, recv, server, client) is the experiment: it fills or
+ * reads payloads and counts. A backend (udp, udp-mmsg, raw, raw-mmsg, later af-xdp, dpdk) owns a
+ * port and
  * moves payloads. Roles never name a backend; both are picked from the static tables in
  * registry.c. Life cycle, run by main.c:
  *
@@ -15,6 +16,7 @@
 #ifndef NFP_H
 #define NFP_H
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -65,6 +67,13 @@ struct nfp_config {
 	uint32_t interval_ms;  /* --interval-ms, 10..60000 */
 	uint16_t flow;         /* --flow */
 	bool touch;            /* --touch */
+	/* Backends that build their own Ethernet frames (NFP_BACKEND_L2: raw, raw-mmsg). */
+	char ifname[IF_NAMESIZE]; /* --ifname, required for them; checked to exist when parsed */
+	unsigned ifindex;
+	uint8_t local_mac[6];     /* --local-mac, default: the interface's own address */
+	uint8_t remote_mac[6];    /* --remote-mac, required for send and client */
+	bool has_remote_mac;
+	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 };
 
 static inline uint32_t nfp_payload_bytes(const struct nfp_config *cfg)
@@ -75,6 +84,9 @@ static inline uint32_t nfp_payload_bytes(const struct nfp_config *cfg)
 /* 0 = ok, 1 = --help was printed, -EINVAL = bad argument (err says which). */
 int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err *err);
 void nfp_print_usage(void);
+/* "02:00:00:00:00:01" into buf (at least NFP_MAC_STRLEN bytes). */
+#define NFP_MAC_STRLEN 18
+const char *nfp_fmt_mac(const uint8_t mac[6], char *buf);
 /* "198.18.0.1:5000" into buf (at least NFP_ADDR_STRLEN bytes). */
 #define NFP_ADDR_STRLEN 32
 const char *nfp_fmt_addr(const struct sockaddr_in *sa, char *buf);
@@ -101,8 +113,9 @@ struct nfp_pkt {
 };
 
 /* What a role needs from its port. */
-#define NFP_PORT_TX 1u
-#define NFP_PORT_RX 2u
+#define NFP_PORT_TX 1u   /* tx_alloc/tx_send to --remote */
+#define NFP_PORT_RX 2u   /* rx_burst on --local */
+#define NFP_PORT_ECHO 4u /* tx_echo: back to the source of each received frame (with RX) */
 
 struct nfp_port {
 	const struct nfp_backend *backend;
@@ -122,16 +135,31 @@ struct nfp_port {
  *           or a refused/busy send is not an error. The backend reclaims the rest: they are never
  *           retried.
  * rx_burst: up to n received payloads; pointers and lengths stay valid until the next rx_burst.
- *           A payload that did not fit is returned with len 0. Returns the count or -errno.
+ *           A payload that did not fit, or whose frame was malformed (an L2 backend: bad IPv4
+ *           checksum or lengths, too short), is returned with len 0, so the role counts it
+ *           `foreign`. Frames not addressed to --local are never returned. Returns the count or
+ *           -errno.
+ * tx_echo:  (NFP_PORT_ECHO) sends payloads from the last rx_burst back where each came from,
+ *           payload unchanged, pkts[i].len bytes each; pkts may be any subset of what rx_burst
+ *           returned, in any order. Same result as tx_send. NULL if the backend cannot echo.
+ * poll:     periodic housekeeping (a raw port announces its MAC every 2 s); receiving roles call
+ *           it once per loop turn with the time they just read. May be NULL.
  * close:    releases everything; safe after a failed open.
  */
+/* The backend writes Ethernet + IPv4 + UDP itself: needs --ifname, uses --local-mac and
+ * --remote-mac. */
+#define NFP_BACKEND_L2 1u
+
 struct nfp_backend {
 	const char *name;
+	unsigned flags; /* NFP_BACKEND_* */
 	int (*open)(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
 		    struct nfp_err *err);
 	unsigned (*tx_alloc)(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n);
 	int (*tx_send)(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n);
 	int (*rx_burst)(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n);
+	int (*tx_echo)(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n);
+	void (*poll)(struct nfp_port *port, uint64_t now);
 	void (*close)(struct nfp_port *port);
 };
 
@@ -151,6 +179,8 @@ struct nfp_counters {
 	uint64_t duplicates; /* frames whose sequence was already seen */
 	uint64_t corrupt;    /* checksum mismatch (or an unchecked frame where --touch demands one) */
 	uint64_t foreign;    /* short, bad magic, bad version, or truncated */
+	uint64_t late;       /* client: echoes that came back after NFP_RTT_LATE_NS */
+	uint64_t unmatched;  /* client: echoes of a sequence never sent or already matched */
 };
 
 /* One JSON counter of a role's interval and summary lines. */
@@ -185,6 +215,7 @@ struct nfp_role {
 	unsigned port_dir;               /* NFP_PORT_TX | NFP_PORT_RX */
 	const struct nfp_field *fields;  /* counters in output order, NULL-name terminated */
 	size_t pps_offset;               /* the counter achievedPps divides */
+	bool rtt;                        /* records round-trip times: lines carry "rtt" */
 	int (*begin)(struct nfp_ctx *ctx, struct nfp_err *err);
 	int (*run)(struct nfp_ctx *ctx, struct nfp_err *err);
 	void (*end)(struct nfp_ctx *ctx);

@@ -26,6 +26,7 @@ struct nfp_report {
 	uint64_t cpu_user_us0, cpu_sys_us0;         /* at begin */
 	uint64_t cpu_user_us_last, cpu_sys_us_last; /* at the current interval's start */
 	bool begun;
+	struct nfp_hist rtt_total; /* roles with rtt: the intervals' histograms merged */
 };
 
 void nfp_report_init(struct nfp_report *r, const struct nfp_config *cfg,

@@ -31,6 +31,9 @@
 #ifndef NFP_STATS_H
 #define NFP_STATS_H
 
+#include <stdio.h>
+
+#include "hist.h"
 #include "nfp.h"
 
 /* Sequences remembered per flow to tell duplicates from late frames; a multiple of 64. */
@@ -38,6 +41,8 @@
 
 struct nfp_stats {
 	struct nfp_counters total; /* written by the hot loop, read by the reporter */
+	struct nfp_hist rtt;       /* roles with rtt: this interval's round trips (the reporter
+				      prints, merges and resets it at each boundary) */
 	uint64_t first_pkt_ns;     /* CLOCK_MONOTONIC of the first and last burst that moved a */
 	uint64_t last_pkt_ns;      /* frame (0 = none yet) */
 };
@@ -55,6 +60,19 @@ static inline void nfp_stats_tx(struct nfp_stats *s, unsigned offered, unsigned 
 {
 	s->total.tx_packets += accepted;
 	s->total.tx_bytes += (uint64_t)accepted * frame_bytes;
+	s->total.unsent += offered - accepted;
+	if (accepted)
+		nfp_stats_mark(s, now);
+}
+
+/* After a send call that was offered pkts[0..offered) and accepted the first `accepted`; bytes
+ * are each payload + 42 (for frames of different sizes, such as echoes). */
+static inline void nfp_stats_tx_pkts(struct nfp_stats *s, const struct nfp_pkt *pkts,
+				     unsigned offered, unsigned accepted, uint64_t now)
+{
+	s->total.tx_packets += accepted;
+	for (unsigned i = 0; i < accepted; i++)
+		s->total.tx_bytes += (uint64_t)pkts[i].len + NFP_HDR_OVERHEAD;
 	s->total.unsent += offered - accepted;
 	if (accepted)
 		nfp_stats_mark(s, now);
@@ -79,5 +97,38 @@ void nfp_flows_free(struct nfp_flows *f);
 /* Applies rules 1-4 to n received frames. -ENOMEM if a new flow's state cannot be allocated. */
 int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_pkt *pkts,
 		 unsigned n, bool require_touch, uint64_t now);
+
+/*
+ * Echoes (the client role). The client numbers its frames like send (seq from 0, +1 per accepted
+ * frame, ts = low 32 bits of CLOCK_MONOTONIC ns at the burst's send) and remembers which of the
+ * last `window` sequences are outstanding (sent, not echoed yet). Per echo, in this order:
+ *  1. Rules 1-3 above: `foreign` (nothing else counted), else rxPackets/rxBytes, and `corrupt`
+ *     for a failed TOUCH checksum (the server echoes the payload untouched).
+ *  2. RTT = (now32 - ts) mod 2^32 ns, now read once per received burst (valid up to 4.29 s).
+ *  3. A sequence never sent (ahead of the sender, or of another flow id) or already matched:
+ *     `unmatched`. Older than the window: `late` if RTT > 1 s, else `unmatched` (a duplicate
+ *     cannot be told from a first echo there).
+ *  4. Otherwise it is matched: `lost` -= 1 (every accepted frame did lost += 1, so lost is the
+ *     number of frames still unanswered: in flight at an interval boundary, or lost), and
+ *     RTT > NFP_RTT_LATE_NS is `late`, else the RTT is recorded in the histogram (and written to
+ *     --rtt-dump). So rxPackets = rtt.count + late + unmatched, and at the end
+ *     lost = txPackets - rtt.count - late (in the summary, after the client's drain).
+ */
+struct nfp_echo_state {
+	uint64_t next;   /* the next sequence to send */
+	uint64_t window; /* power of two >= 64 */
+	uint64_t *outstanding; /* bit (s % window) set: s sent and not echoed, next-window <= s < next */
+	uint16_t flow;
+	FILE *dump;      /* --rtt-dump, or NULL */
+};
+
+/* window: how many sequences to remember (rounded up to a power of two, at least 4096). */
+int nfp_echo_init(struct nfp_echo_state *st, uint64_t window, uint16_t flow, FILE *dump);
+void nfp_echo_free(struct nfp_echo_state *st);
+/* After the send call accepted n frames numbered st->next.. : marks them outstanding. */
+void nfp_echo_sent(struct nfp_stats *s, struct nfp_echo_state *st, unsigned n);
+/* Applies the echo rules to n received frames. */
+void nfp_stats_echo(struct nfp_stats *s, struct nfp_echo_state *st, const struct nfp_pkt *pkts,
+		    unsigned n, bool require_touch, uint64_t now);
 
 #endif

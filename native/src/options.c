@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define RATE_MIN 1e-3         /* pps; one frame per 1000 s */
 #define RATE_MAX 1e9          /* pps; beyond any path this can drive */
@@ -37,21 +40,27 @@ void nfp_print_usage(void)
 	       "Options:\n"
 	       "  --backend NAME     I/O backend: %s (default " NFP_DEFAULT_BACKEND ")\n"
 	       "  --local IP:PORT    IPv4 address and port to bind (required)\n"
-	       "  --remote IP:PORT   IPv4 destination (required for send)\n"
+	       "  --remote IP:PORT   IPv4 destination (required for send and client)\n"
 	       "  --size BYTES       Ethernet frame size without FCS, 60..9000 (default 64);\n"
 	       "                     UDP payload = BYTES - 42; every byte counter counts BYTES per frame\n"
 	       "  --rate PPS|max     packets per second, 0.001..1e9, e.g. 1000, 1e5, 0.5e6; or max,\n"
 	       "                     unpaced (default max)\n"
 	       "  --burst N          frames per burst and per send/receive call, 1..1024 (default 32)\n"
 	       "  --cpu N            pin to CPU N (default: not pinned)\n"
-	       "  --duration S       send: stop at epoch + S seconds; 0 = until a signal (default 0)\n"
-	       "  --count N          send: stop after N frames accepted; 0 = unlimited (default 0)\n"
+	       "  --duration S       send/client: stop at epoch + S seconds; 0 = until a signal\n"
+	       "                     (default 0)\n"
+	       "  --count N          send/client: stop after N frames accepted; 0 = unlimited\n"
+	       "                     (default 0)\n"
 	       "  --epoch-ns T       CLOCK_MONOTONIC ns: intervals are aligned to T + k*interval and\n"
 	       "                     send waits until T before its first frame (default: now)\n"
 	       "  --interval-ms N    statistics interval, 10..60000 ms (default 1000)\n"
 	       "  --flow N           flow id 0..65535 that send writes in each frame (default 0)\n"
-	       "  --touch            send: write every payload byte and a checksum; recv: check every\n"
-	       "                     byte, counting frames without a checksum as corrupt\n"
+	       "  --touch            send/client: write every payload byte and a checksum; recv/client:\n"
+	       "                     check every byte, counting frames without a checksum as corrupt\n"
+	       "  --ifname NAME      raw backends: the interface to send and receive on (required)\n"
+	       "  --local-mac MAC    raw backends: source MAC (default: the interface's address)\n"
+	       "  --remote-mac MAC   raw backends: destination MAC (required for send and client)\n"
+	       "  --rtt-dump PATH    client: write every RTT sample (ns) to PATH, one per line\n"
 	       "  --help             print this text and exit\n"
 	       "  --version          print the protocol version and the built-in backends\n"
 	       "\n"
@@ -59,6 +68,13 @@ void nfp_print_usage(void)
 	       "human text on stderr. SIGINT/SIGTERM stop cleanly after the summary.\n"
 	       "Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n",
 	       nfp_role_names(), nfp_backend_names());
+}
+
+const char *nfp_fmt_mac(const uint8_t mac[6], char *buf)
+{
+	snprintf(buf, NFP_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
+	return buf;
 }
 
 const char *nfp_fmt_addr(const struct sockaddr_in *sa, char *buf)
@@ -136,6 +152,64 @@ static int parse_addr(const char *opt, const char *s, bool allow_port0, struct s
 	return 0;
 }
 
+/* "aa:bb:cc:dd:ee:ff" (hex, either case), not all zeros, not multicast. */
+static int parse_mac(const char *opt, const char *s, uint8_t mac[6], struct nfp_err *err)
+{
+	static const char expected[] = "a unicast MAC address like 02:00:00:00:00:01";
+	unsigned v[6];
+	int used = 0;
+
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3],
+				      &v[4], &v[5], &used) != 6 || used != 17)
+		return bad(err, opt, expected, s);
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return bad(err, opt, expected, s);
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return bad(err, opt, expected, s);
+	return 0;
+}
+
+/* The options of the backends that build their own frames: the interface must exist in this
+ * network namespace; its MAC is the default --local-mac. */
+static int check_l2(struct nfp_config *cfg, bool has_local_mac, struct nfp_err *err)
+{
+	struct ifreq ifr;
+	int fd, rc = 0;
+
+	if (!cfg->ifname[0])
+		return nfp_err_set(err, -EINVAL, "--ifname: required for --backend %s (the "
+				   "interface to send and receive on)", cfg->backend->name);
+	cfg->ifindex = if_nametoindex(cfg->ifname);
+	if (!cfg->ifindex)
+		return nfp_err_set(err, -EINVAL, "--ifname: no interface '%s' in this network "
+				   "namespace", cfg->ifname);
+	if (cfg->local.sin_addr.s_addr == htonl(INADDR_ANY))
+		return nfp_err_set(err, -EINVAL, "--local: --backend %s needs a specific IPv4 "
+				   "address, not 0.0.0.0", cfg->backend->name);
+	if ((cfg->role->port_dir & NFP_PORT_TX) && !cfg->has_remote_mac)
+		return nfp_err_set(err, -EINVAL, "--remote-mac: required for %s with --backend %s "
+				   "(the peer's MAC, e.g. from `ip -j link`)", cfg->role->name,
+				   cfg->backend->name);
+	if (has_local_mac)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return nfp_err_set(err, -EINVAL, "--ifname %s: socket: %s", cfg->ifname,
+				   strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, cfg->ifname, strlen(cfg->ifname));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0)
+		rc = nfp_err_set(err, -EINVAL, "--ifname %s: cannot read its MAC address (%s); "
+				 "give --local-mac", cfg->ifname, strerror(errno));
+	else
+		memcpy(cfg->local_mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return rc;
+}
+
 /* --cpu N must name a CPU this process may run on. */
 static int check_cpu(long long cpu, const char *given, struct nfp_err *err)
 {
@@ -171,7 +245,7 @@ static void set_defaults(struct nfp_config *cfg)
 
 int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err *err)
 {
-	bool has_local = false;
+	bool has_local = false, has_local_mac = false;
 	long long v;
 	int rc;
 
@@ -302,6 +376,26 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 			if ((rc = parse_int(opt, val, 0, 65535, "an integer 0..65535", &v, err)))
 				return rc;
 			cfg->flow = (uint16_t)v;
+		} else if (strcmp(opt, "--ifname") == 0) {
+			NEED_VALUE();
+			if (!val[0] || strlen(val) >= sizeof(cfg->ifname))
+				return bad(err, opt, "an interface name of 1..15 characters", val);
+			snprintf(cfg->ifname, sizeof(cfg->ifname), "%s", val);
+		} else if (strcmp(opt, "--local-mac") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_mac(opt, val, cfg->local_mac, err)))
+				return rc;
+			has_local_mac = true;
+		} else if (strcmp(opt, "--remote-mac") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_mac(opt, val, cfg->remote_mac, err)))
+				return rc;
+			cfg->has_remote_mac = true;
+		} else if (strcmp(opt, "--rtt-dump") == 0) {
+			NEED_VALUE();
+			if (!val[0])
+				return bad(err, opt, "a file path", val);
+			cfg->rtt_dump = val;
 		} else {
 			return nfp_err_set(err, -EINVAL, "unknown option '%s'; see --help", opt);
 		}
@@ -309,5 +403,12 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 	}
 	if (!has_local)
 		return nfp_err_set(err, -EINVAL, "--local: required (IP:PORT to bind)");
+	if (cfg->backend->flags & NFP_BACKEND_L2)
+		return check_l2(cfg, has_local_mac, err);
+	if (cfg->ifname[0] || has_local_mac || cfg->has_remote_mac)
+		return nfp_err_set(err, -EINVAL, "%s: only for the backends that build their own "
+				   "frames (raw, raw-mmsg), not --backend %s",
+				   cfg->ifname[0] ? "--ifname" : has_local_mac ? "--local-mac"
+				   : "--remote-mac", cfg->backend->name);
 	return 0;
 }

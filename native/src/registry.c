@@ -7,9 +7,13 @@
 
 extern const struct nfp_role role_send;
 extern const struct nfp_role role_recv;
+extern const struct nfp_role role_server;
+extern const struct nfp_role role_client;
 
 extern const struct nfp_backend backend_udp;
 extern const struct nfp_backend backend_udp_mmsg;
+extern const struct nfp_backend backend_raw;
+extern const struct nfp_backend backend_raw_mmsg;
 #ifdef NFP_HAVE_AF_XDP
 extern const struct nfp_backend backend_af_xdp;
 #endif
@@ -20,11 +24,15 @@ extern const struct nfp_backend backend_dpdk;
 static const struct nfp_role *const roles[] = {
 	&role_send,
 	&role_recv,
+	&role_server,
+	&role_client,
 };
 
 static const struct nfp_backend *const backends[] = {
 	&backend_udp,
 	&backend_udp_mmsg,
+	&backend_raw,
+	&backend_raw_mmsg,
 #ifdef NFP_HAVE_AF_XDP
 	&backend_af_xdp,
 #endif

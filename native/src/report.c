@@ -8,14 +8,42 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+/* A line grows as needed (an RTT histogram can add tens of kB); `fixed` serves the common case
+ * without allocating. If memory runs out the line is dropped whole, never printed in half. */
 struct line {
-	char buf[2048];
-	size_t len;
+	char fixed[2048];
+	char *buf; /* fixed, or heap memory once it outgrew it */
+	size_t len, cap;
+	bool failed;
 };
+
+#define LINE_INIT(l) { .buf = (l).fixed, .cap = sizeof((l).fixed) }
+
+static bool reserve(struct line *l, size_t more)
+{
+	size_t cap = l->cap;
+	char *mem;
+
+	if (l->len + more < l->cap)
+		return true;
+	while (cap <= l->len + more)
+		cap *= 2;
+	mem = l->buf == l->fixed ? malloc(cap) : realloc(l->buf, cap);
+	if (!mem) {
+		l->failed = true;
+		return false;
+	}
+	if (l->buf == l->fixed)
+		memcpy(mem, l->fixed, l->len);
+	l->buf = mem;
+	l->cap = cap;
+	return true;
+}
 
 static void put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(struct line *l, const char *fmt, ...)
@@ -23,22 +51,38 @@ static void put(struct line *l, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (l->len >= sizeof(l->buf))
+	if (l->failed)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(l->buf + l->len, sizeof(l->buf) - l->len, fmt, ap);
+	n = vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		l->len += (size_t)n;
+	if (n < 0)
+		return;
+	if ((size_t)n >= l->cap - l->len) {
+		if (!reserve(l, (size_t)n + 1))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);
+		va_end(ap);
+	}
+	l->len += (size_t)n;
 }
 
 static void emit(struct line *l)
 {
-	if (l->len >= sizeof(l->buf) - 2) /* cannot happen with our fields; never print half */
-		l->len = sizeof(l->buf) - 2;
-	l->buf[l->len++] = '\n';
-	l->buf[l->len] = '\0';
-	fputs(l->buf, stdout);
+	if (!l->failed && reserve(l, 2)) {
+		l->buf[l->len++] = '\n';
+		l->buf[l->len] = '\0';
+		fputs(l->buf, stdout);
+	} else {
+		fputs("{\"type\":\"error\",\"message\":\"out of memory for an output line\"}\n",
+		      stdout);
+	}
+	if (l->buf != l->fixed)
+		free(l->buf);
+	l->buf = l->fixed;
+	l->len = 0;
+	l->cap = sizeof(l->fixed);
 }
 
 static void put_ns(struct line *l, const char *key, uint64_t ns)
@@ -73,6 +117,37 @@ static void put_counters(struct line *l, const struct nfp_field *fields,
 			put(l, ",\"%s\":%" PRIu64, f->name, x - y);
 		}
 	}
+}
+
+/* "rtt":{count, minNs, avgNs, maxNs, p50Ns..p999Ns, buckets:[[lowNs,count],...]}; the
+ * percentiles are defined in hist.h. Values that do not exist (count 0) are null. */
+static void put_rtt(struct line *l, const struct nfp_hist *h)
+{
+	static const struct { const char *key; double q; } pct[] = {
+		{ "p50Ns", 0.5 }, { "p90Ns", 0.9 }, { "p99Ns", 0.99 }, { "p999Ns", 0.999 },
+	};
+	bool first = true;
+
+	put(l, ",\"rtt\":{\"count\":%" PRIu64, h->count);
+	if (h->count) {
+		put(l, ",\"minNs\":%" PRIu64, h->min_ns);
+		put_num(l, "avgNs", (double)h->sum_ns / (double)h->count);
+		put(l, ",\"maxNs\":%" PRIu64, h->max_ns);
+		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
+			put(l, ",\"%s\":%" PRIu64, pct[i].key, nfp_hist_percentile(h, pct[i].q));
+	} else {
+		put(l, ",\"minNs\":null,\"avgNs\":null,\"maxNs\":null");
+		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
+			put(l, ",\"%s\":null", pct[i].key);
+	}
+	put(l, ",\"buckets\":[");
+	for (unsigned i = 0; i < NFP_HIST_BUCKETS && h->count; i++) {
+		if (!h->counts[i])
+			continue;
+		put(l, "%s[%" PRIu64 ",%" PRIu64 "]", first ? "" : ",", nfp_hist_low(i), h->counts[i]);
+		first = false;
+	}
+	put(l, "]}");
 }
 
 static void cpu_us(uint64_t *user, uint64_t *sys)
@@ -113,7 +188,7 @@ void nfp_report_start(struct nfp_report *r)
 {
 	const struct nfp_config *cfg = r->cfg;
 	char local[NFP_ADDR_STRLEN], remote[NFP_ADDR_STRLEN];
-	struct line l = { .len = 0 };
+	struct line l = LINE_INIT(l);
 
 	put(&l, "{\"type\":\"start\",\"role\":\"%s\",\"backend\":\"%s\",\"pid\":%ld",
 	    r->role->name, cfg->backend->name, (long)getpid());
@@ -142,6 +217,17 @@ void nfp_report_start(struct nfp_report *r)
 	else
 		put(&l, ",\"count\":null");
 	put_ns(&l, "epochNs", cfg->epoch_ns);
+	if (cfg->backend->flags & NFP_BACKEND_L2) {
+		char mac[NFP_MAC_STRLEN];
+		put(&l, ",\"ifname\":\"%s\"", cfg->ifname);
+		put(&l, ",\"localMac\":\"%s\"", nfp_fmt_mac(cfg->local_mac, mac));
+		if (cfg->has_remote_mac)
+			put(&l, ",\"remoteMac\":\"%s\"", nfp_fmt_mac(cfg->remote_mac, mac));
+		else
+			put(&l, ",\"remoteMac\":null");
+	} else {
+		put(&l, ",\"ifname\":null,\"localMac\":null,\"remoteMac\":null");
+	}
 	put(&l, ",\"intervalMs\":%" PRIu32 ",\"version\":%d}", cfg->interval_ms,
 	    NFP_PROTOCOL_VERSION);
 	emit(&l);
@@ -160,7 +246,7 @@ void nfp_report_begin(struct nfp_report *r, uint64_t now)
 
 void nfp_report_interval(struct nfp_report *r, uint64_t now, bool partial)
 {
-	struct line l = { .len = 0 };
+	struct line l = LINE_INIT(l);
 	uint64_t user, sys;
 
 	cpu_us(&user, &sys);
@@ -169,6 +255,11 @@ void nfp_report_interval(struct nfp_report *r, uint64_t now, bool partial)
 	put_ns(&l, "startNs", r->interval_start_ns);
 	put_ns(&l, "endNs", now);
 	put_counters(&l, r->role->fields, &r->stats.total, &r->last);
+	if (r->role->rtt) {
+		put_rtt(&l, &r->stats.rtt);
+		nfp_hist_merge(&r->rtt_total, &r->stats.rtt);
+		nfp_hist_reset(&r->stats.rtt);
+	}
 	put(&l, ",\"cpuUserUs\":%" PRIu64 ",\"cpuSysUs\":%" PRIu64, user - r->cpu_user_us_last,
 	    sys - r->cpu_sys_us_last);
 	if (partial)
@@ -187,7 +278,7 @@ void nfp_report_finish(struct nfp_report *r, uint64_t now)
 {
 	static const struct nfp_counters zero;
 	const struct nfp_config *cfg = r->cfg;
-	struct line l = { .len = 0 };
+	struct line l = LINE_INIT(l);
 	uint64_t user, sys, duration_ns, pps_count;
 	double seconds;
 
@@ -205,6 +296,8 @@ void nfp_report_finish(struct nfp_report *r, uint64_t now)
 	put_ns(&l, "startNs", r->begin_ns);
 	put_ns(&l, "endNs", now);
 	put_counters(&l, r->role->fields, &r->stats.total, &zero);
+	if (r->role->rtt)
+		put_rtt(&l, &r->rtt_total);
 	if (cfg->rate_pps > 0)
 		put_num(&l, "intendedPps", cfg->rate_pps);
 	else

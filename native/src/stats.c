@@ -153,3 +153,109 @@ int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_
 		nfp_stats_mark(s, now);
 	return 0;
 }
+
+/* ---- echoes (rules in stats.h) ------------------------------------------------------------ */
+
+int nfp_echo_init(struct nfp_echo_state *st, uint64_t window, uint16_t flow, FILE *dump)
+{
+	uint64_t w = 4096;
+
+	while (w < window && w < (1ull << 30))
+		w <<= 1;
+	memset(st, 0, sizeof(*st));
+	st->window = w;
+	st->flow = flow;
+	st->dump = dump;
+	st->outstanding = calloc(w / 64, sizeof(uint64_t));
+	return st->outstanding ? 0 : -ENOMEM;
+}
+
+void nfp_echo_free(struct nfp_echo_state *st)
+{
+	free(st->outstanding);
+	st->outstanding = NULL;
+}
+
+void nfp_echo_sent(struct nfp_stats *s, struct nfp_echo_state *st, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pos = (st->next + i) & (st->window - 1);
+		/* Overwrites what sequence next+i-window left: unanswered, it stays counted lost. */
+		st->outstanding[pos / 64] |= 1ull << (pos % 64);
+	}
+	st->next += n;
+	s->total.lost += n;
+}
+
+static void echo_one(struct nfp_stats *s, struct nfp_echo_state *st, const struct nfp_wire_hdr *h,
+		     uint32_t now32)
+{
+	struct nfp_counters *c = &s->total;
+	uint32_t rtt = now32 - h->ts;
+	int64_t seq;
+	uint64_t pos, bit;
+
+	if (h->flow != st->flow || st->next == 0) {
+		c->unmatched++;
+		return;
+	}
+	seq = nfp_seq_extend((int64_t)st->next - 1, h->seq);
+	if (seq < 0 || (uint64_t)seq >= st->next) { /* never sent */
+		c->unmatched++;
+		return;
+	}
+	if ((uint64_t)seq + st->window < st->next) { /* older than the window */
+		if (rtt > NFP_RTT_LATE_NS) {
+			c->late++;
+			if (c->lost > 0)
+				c->lost--;
+		} else {
+			c->unmatched++;
+		}
+		return;
+	}
+	pos = (uint64_t)seq & (st->window - 1);
+	bit = 1ull << (pos % 64);
+	if (!(st->outstanding[pos / 64] & bit)) { /* already matched */
+		c->unmatched++;
+		return;
+	}
+	st->outstanding[pos / 64] &= ~bit;
+	c->lost--;
+	if (rtt > NFP_RTT_LATE_NS) {
+		c->late++;
+		return;
+	}
+	nfp_hist_record(&s->rtt, rtt);
+	if (st->dump)
+		fprintf(st->dump, "%u\n", rtt);
+}
+
+void nfp_stats_echo(struct nfp_stats *s, struct nfp_echo_state *st, const struct nfp_pkt *pkts,
+		    unsigned n, bool require_touch, uint64_t now)
+{
+	struct nfp_counters *c = &s->total;
+	unsigned good = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct nfp_pkt *p = &pkts[i];
+		struct nfp_wire_hdr h;
+
+		if (nfp_wire_decode(p->data, p->len, &h) != NFP_WIRE_OK) {
+			c->foreign++;
+			continue;
+		}
+		good++;
+		c->rx_bytes += (uint64_t)p->len + NFP_HDR_OVERHEAD;
+		if (h.flags & NFP_WIRE_F_TOUCH) {
+			if (nfp_wire_csum(p->data, p->len) != h.csum)
+				c->corrupt++;
+		} else if (require_touch) {
+			c->corrupt++;
+		}
+		echo_one(s, st, &h, (uint32_t)now);
+	}
+	c->rx_packets += good;
+	if (good)
+		nfp_stats_mark(s, now);
+}

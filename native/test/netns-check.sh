@@ -8,14 +8,17 @@
 #   sudo native/test/netns-check.sh            # everything (~40 s)
 #   NFP_QUICK=1 native/test/netns-check.sh     # skip the 3-second rate runs
 #
-# It creates only nfp-h-a / nfp-h-b (198.18.0.1/24, 198.18.0.2/24, veth nfphA/nfphB), sends only
-# to them, and removes them on exit, also on failure; it stops only the processes it started.
+# It creates only nfp-h-a / nfp-h-b (198.18.0.1/24, 198.18.0.2/24, veth nfphA/nfphB; other names
+# with NFP_NS_A, NFP_NS_B, NFP_IF_A, NFP_IF_B), sends only to them, and removes them on exit, also
+# on failure; it stops only the processes it started.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 APP=${APP:-$HERE/../build/nfvperf-app}
-NS_A=nfp-h-a
-NS_B=nfp-h-b
+NS_A=${NFP_NS_A:-nfp-h-a} # overridable, so two checkouts can run side by side
+NS_B=${NFP_NS_B:-nfp-h-b}
+IF_A=${NFP_IF_A:-nfphA}
+IF_B=${NFP_IF_B:-nfphB}
 IP_A=198.18.0.1
 IP_B=198.18.0.2
 TMP=$(mktemp -d /tmp/nfp-netns-check.XXXXXX)
@@ -42,10 +45,10 @@ check() { # check DESCRIPTION COMMAND...
 
 setup() {
 	ip netns add "$NS_A" && ip netns add "$NS_B" &&
-	ip link add nfphA type veth peer name nfphB &&
-	ip link set nfphA netns "$NS_A" && ip link set nfphB netns "$NS_B" &&
-	ip -n "$NS_A" addr add "$IP_A/24" dev nfphA && ip -n "$NS_B" addr add "$IP_B/24" dev nfphB &&
-	ip -n "$NS_A" link set nfphA up && ip -n "$NS_B" link set nfphB up &&
+	ip link add "$IF_A" type veth peer name "$IF_B" &&
+	ip link set "$IF_A" netns "$NS_A" && ip link set "$IF_B" netns "$NS_B" &&
+	ip -n "$NS_A" addr add "$IP_A/24" dev "$IF_A" && ip -n "$NS_B" addr add "$IP_B/24" dev "$IF_B" &&
+	ip -n "$NS_A" link set "$IF_A" up && ip -n "$NS_B" link set "$IF_B" up &&
 	ip -n "$NS_A" link set lo up && ip -n "$NS_B" link set lo up
 }
 

@@ -1,11 +1,16 @@
 /* unit.c — unit tests for the parts that need no network: the wire header, the checksum, the
- * sequence rules of stats.h and the option parser. `make -C native check` runs them. */
+ * sequence rules of stats.h, the echo rules and the RTT histogram, the raw backends' frame
+ * headers and receive filter, and the option parser. `make -C native check` runs them. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
+#include "../src/backends/raw_common.h"
+#include "hist.h"
 #include "nfp.h"
 #include "stats.h"
 #include "wire.h"
@@ -301,7 +306,7 @@ static void test_options(void)
 	expect_bad("send --local 1.2.3.4:5 --remote 1.2.3.4:0", "--remote: expected IPv4 IP:PORT "
 		   "with PORT 1..65535, got '1.2.3.4:0'");
 	expect_bad("recv --local 1.2.3.4:1 --backend dpdk",
-		   "--backend: expected one of udp|udp-mmsg, got 'dpdk'");
+		   "--backend: expected one of udp|udp-mmsg|raw|raw-mmsg, got 'dpdk'");
 	CHECK(parse("recv --local 1.2.3.4:1 --cpu 100000", &cfg, &err) == -EINVAL);
 	static const char cpu_msg[] = "--cpu: expected a CPU this process may use (";
 	CHECK(strncmp(err.msg, cpu_msg, sizeof(cpu_msg) - 1) == 0);
@@ -310,8 +315,219 @@ static void test_options(void)
 	expect_bad("recv --local 1.2.3.4:1 --touch=1", "--touch: takes no value, got '--touch=1'");
 	expect_bad("recv", "--local: required (IP:PORT to bind)");
 	expect_bad("bounce --local 1.2.3.4:1",
-		   "expected a role (send|recv) as the first argument, got 'bounce'");
+		   "expected a role (send|recv|server|client) as the first argument, got 'bounce'");
 	expect_bad("recv --local 1.2.3.4:1 extra", "unexpected argument 'extra'; see --help");
+
+	/* The raw backends' options. "lo" exists in every network namespace. */
+	CHECK(parse("send --backend raw --ifname lo --local 127.0.0.1:0 --remote 127.0.0.2:9 "
+		    "--remote-mac 02:00:00:00:00:0B --local-mac 02:00:00:00:00:0a",
+		    &cfg, &err) == 0);
+	CHECK(cfg.ifindex > 0 && cfg.has_remote_mac && cfg.remote_mac[5] == 0x0b &&
+	      cfg.local_mac[0] == 2 && cfg.local_mac[5] == 0x0a);
+	CHECK(parse("recv --backend raw-mmsg --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
+	CHECK(memcmp(cfg.local_mac, "\0\0\0\0\0\0", 6) == 0); /* read from lo */
+	CHECK(parse("server --backend raw --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
+	expect_bad("recv --backend raw --local 127.0.0.1:9",
+		   "--ifname: required for --backend raw (the interface to send and receive on)");
+	expect_bad("recv --backend raw --ifname nfp-none0 --local 127.0.0.1:9",
+		   "--ifname: no interface 'nfp-none0' in this network namespace");
+	expect_bad("send --backend raw-mmsg --ifname lo --local 127.0.0.1:9 --remote 127.0.0.1:7",
+		   "--remote-mac: required for send with --backend raw-mmsg (the peer's MAC, e.g. "
+		   "from `ip -j link`)");
+	expect_bad("client --backend raw --ifname lo --local 127.0.0.1:9 --remote 127.0.0.1:7",
+		   "--remote-mac: required for client with --backend raw (the peer's MAC, e.g. "
+		   "from `ip -j link`)");
+	expect_bad("recv --backend raw --ifname lo --local 0.0.0.0:9",
+		   "--local: --backend raw needs a specific IPv4 address, not 0.0.0.0");
+	expect_bad("recv --local 1.2.3.4:1 --ifname lo",
+		   "--ifname: only for the backends that build their own frames (raw, raw-mmsg), "
+		   "not --backend udp-mmsg");
+	expect_bad("send --backend raw --ifname lo --local 127.0.0.1:9 --remote 127.0.0.1:7 "
+		   "--remote-mac 01:00:5e:00:00:01",
+		   "--remote-mac: expected a unicast MAC address like 02:00:00:00:00:01, got "
+		   "'01:00:5e:00:00:01'");
+	expect_bad("send --backend raw --ifname lo --local 127.0.0.1:9 --remote 127.0.0.1:7 "
+		   "--remote-mac 02:00:00:00:00:1",
+		   "--remote-mac: expected a unicast MAC address like 02:00:00:00:00:01, got "
+		   "'02:00:00:00:00:1'");
+	CHECK(parse("client --local 1.2.3.4:0 --remote 1.2.3.4:7 --rtt-dump /tmp/x --count 5",
+		    &cfg, &err) == 0);
+	CHECK(strcmp(cfg.role->name, "client") == 0 && strcmp(cfg.rtt_dump, "/tmp/x") == 0);
+}
+
+/* ---- RTT histogram ---------------------------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The exact percentile of hist.h's definition: the ceil(q * n)-th smallest value. */
+static uint64_t exact_pct(const uint64_t *sorted, size_t n, double q)
+{
+	size_t rank = (size_t)ceil(q * (double)n);
+	return sorted[(rank < 1 ? 1 : rank) - 1];
+}
+
+static bool within(uint64_t got, uint64_t want, double rel)
+{
+	return fabs((double)got - (double)want) <= rel * (double)want;
+}
+
+static void test_hist(void)
+{
+	static struct nfp_hist a, b, m;
+	static uint64_t vals[20000];
+	static const double qs[] = { 0.001, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0 };
+	uint64_t x = 88172645463325252ull;
+	size_t n = sizeof(vals) / sizeof(vals[0]);
+
+	/* The bucket layout: contiguous, exact below 256, width <= low / 128 above. */
+	CHECK(nfp_hist_index(0) == 0 && nfp_hist_index(255) == 255 && nfp_hist_index(256) == 256);
+	CHECK(nfp_hist_index(NFP_RTT_LATE_NS) < NFP_HIST_BUCKETS);
+	CHECK(nfp_hist_index((1u << NFP_HIST_MAX_BITS) - 1) == NFP_HIST_BUCKETS - 1);
+	for (unsigned i = 1; i < NFP_HIST_BUCKETS; i++) {
+		uint64_t lo = nfp_hist_low(i), w = nfp_hist_width(i);
+		if (lo != nfp_hist_low(i - 1) + nfp_hist_width(i - 1) || nfp_hist_index(lo) != i ||
+		    nfp_hist_index(lo + w - 1) != i || (lo >= 256 && w * 128 > lo)) {
+			CHECK(!"bucket layout");
+			break;
+		}
+	}
+
+	/* Log-uniform values from 100 ns to 1 s, half into a and half into b. */
+	nfp_hist_reset(&a);
+	nfp_hist_reset(&b);
+	nfp_hist_reset(&m);
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		vals[i] = (uint64_t)(100.0 * pow(1e7, (double)(x % 1000003) / 1000003.0));
+		nfp_hist_record(i % 2 ? &a : &b, vals[i]);
+	}
+	nfp_hist_merge(&m, &a);
+	nfp_hist_merge(&m, &b);
+	qsort(vals, n, sizeof(vals[0]), cmp_u64);
+	CHECK(m.count == n && m.min_ns == vals[0] && m.max_ns == vals[n - 1]);
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		uint64_t got = nfp_hist_percentile(&m, qs[i]), want = exact_pct(vals, n, qs[i]);
+		CHECK(within(got, want, 0.01));
+		if (!within(got, want, 0.005))
+			fprintf(stderr, "hist: p%g: %llu vs exact %llu\n", qs[i] * 100,
+				(unsigned long long)got, (unsigned long long)want);
+	}
+
+	/* Known values: 1..100 us, one each; p50 is the 50th value, p99 the 99th. */
+	nfp_hist_reset(&a);
+	for (uint64_t v = 1; v <= 100; v++)
+		nfp_hist_record(&a, v * 1000);
+	CHECK(within(nfp_hist_percentile(&a, 0.5), 50000, 0.01));
+	CHECK(within(nfp_hist_percentile(&a, 0.99), 99000, 0.01));
+	CHECK(nfp_hist_percentile(&a, 1.0) == 100000 && a.min_ns == 1000 && a.sum_ns == 5050000);
+	nfp_hist_reset(&b);
+	nfp_hist_record(&b, 150); /* exact region */
+	CHECK(nfp_hist_percentile(&b, 0.5) == 150);
+	nfp_hist_reset(&b);
+	CHECK(nfp_hist_percentile(&b, 0.5) == 0 && b.count == 0);
+}
+
+/* ---- client echo rules ------------------------------------------------------------------- */
+
+static void test_echo(void)
+{
+	static struct nfp_stats s;
+	struct nfp_echo_state st;
+	uint8_t bufs[6][18];
+	struct nfp_pkt pkts[6];
+	uint64_t now = 5000000000ull;
+
+	memset(&s, 0, sizeof(s));
+	CHECK(nfp_echo_init(&st, 100, 3, NULL) == 0 && st.window == 4096);
+	nfp_echo_sent(&s, &st, 10); /* seq 0..9 outstanding */
+	CHECK(s.total.lost == 10);
+	for (int i = 0; i < 6; i++) {
+		struct nfp_wire_hdr h = { NFP_WIRE_MAGIC, 1, 0, 3, 0, (uint32_t)(now - 20000), 0 };
+		h.seq = (uint32_t[]){ 0, 1, 1, 50, 2, 3 }[i];   /* 1 twice, 50 never sent */
+		if (i == 4)
+			h.ts = (uint32_t)(now - 1500000000ull);  /* 1.5 s: late */
+		if (i == 5)
+			h.flow = 4;                              /* another flow */
+		nfp_wire_encode(bufs[i], &h);
+		pkts[i] = (struct nfp_pkt){ bufs[i], 18 };
+	}
+	nfp_stats_echo(&s, &st, pkts, 6, false, now);
+	CHECK(s.total.rx_packets == 6 && s.rtt.count == 2 && s.total.late == 1 &&
+	      s.total.unmatched == 3 && s.total.lost == 7);
+	CHECK(s.rtt.min_ns == 20000 && s.rtt.max_ns == 20000);
+	nfp_echo_free(&st);
+}
+
+/* ---- raw frames -------------------------------------------------------------------------- */
+
+static void test_raw_frames(void)
+{
+	static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0xa }, mac_b[6] = { 2, 0, 0, 0, 0, 0xb };
+	uint8_t f[128], g[128];
+	uint32_t ip_a = htonl(0xC6120001), ip_b = htonl(0xC6120002); /* 198.18.0.1, .2 */
+	uint16_t pa = htons(5000), pb = htons(5001);
+	struct nfp_raw_match to_b = { .addr = ip_b, .port = pb }, to_a = { .addr = ip_a, .port = pa };
+	uint32_t off, plen, flen;
+	const uint32_t P = 64;
+
+	memcpy(to_b.mac, mac_b, 6);
+	memcpy(to_a.mac, mac_a, 6);
+	memset(f, 0xee, sizeof(f));
+	nfp_raw_header(f, mac_b, mac_a, ip_a, ip_b, pa, pb, P - 42);
+	/* Byte by byte what the wire must carry (P = 64). */
+	static const uint8_t want[42] = {
+		2, 0, 0, 0, 0, 0xb, 2, 0, 0, 0, 0, 0xa, 0x08, 0x00,             /* dst, src, IPv4 */
+		0x45, 0, 0, 50, 0, 0, 0x40, 0, 64, 17, 0, 0,                    /* csum at 24..25 */
+		198, 18, 0, 1, 198, 18, 0, 2,
+		0x13, 0x88, 0x13, 0x89, 0, 30, 0, 0,                            /* 5000, 5001 */
+	};
+	uint8_t masked[42];
+	memcpy(masked, f, 42);
+	masked[24] = masked[25] = 0;
+	CHECK(memcmp(masked, want, 42) == 0);
+	CHECK(nfp_csum_fold(nfp_csum_add(0, f + 14, 20)) == 0); /* the IPv4 checksum verifies */
+	CHECK(f[24] == 0xae && f[25] == 0x93); /* RFC 1071 sum of this header, by hand */
+
+	CHECK(nfp_raw_classify(&to_b, f, P, false, &off, &plen, &flen) == NFP_RAW_OK);
+	CHECK(off == 42 && plen == P - 42 && flen == P);
+	CHECK(nfp_raw_classify(&to_a, f, P, false, &off, &plen, &flen) == NFP_RAW_IGNORE);
+	/* Padding after the IP packet is allowed; truncation and bad headers are malformed. */
+	CHECK(nfp_raw_classify(&to_b, f, P + 6, false, &off, &plen, &flen) == NFP_RAW_OK &&
+	      flen == P);
+	CHECK(nfp_raw_classify(&to_b, f, P - 1, false, &off, &plen, &flen) == NFP_RAW_MALFORMED);
+	CHECK(nfp_raw_classify(&to_b, f, 30, false, &off, &plen, &flen) == NFP_RAW_MALFORMED);
+	CHECK(nfp_raw_classify(&to_b, f, P, true, &off, &plen, &flen) == NFP_RAW_MALFORMED);
+	memcpy(g, f, P);
+	g[22] = 63; /* TTL changed, checksum not */
+	CHECK(nfp_raw_classify(&to_b, g, P, false, &off, &plen, &flen) == NFP_RAW_MALFORMED);
+	memcpy(g, f, P);
+	g[39] = 31; /* UDP length disagrees with IP */
+	CHECK(nfp_raw_classify(&to_b, g, P, false, &off, &plen, &flen) == NFP_RAW_MALFORMED);
+	memcpy(g, f, P);
+	g[37] = 0x8a; /* another port: not ours, ignored */
+	CHECK(nfp_raw_classify(&to_b, g, P, false, &off, &plen, &flen) == NFP_RAW_IGNORE);
+	memcpy(g, f, P);
+	g[12] = 0x08, g[13] = 0x06; /* ARP */
+	CHECK(nfp_raw_classify(&to_b, g, P, false, &off, &plen, &flen) == NFP_RAW_IGNORE);
+
+	/* The echo goes back from b to a, still valid. */
+	memcpy(g, f, P);
+	nfp_raw_swap(g);
+	CHECK(nfp_raw_classify(&to_a, g, P, false, &off, &plen, &flen) == NFP_RAW_OK);
+	CHECK(memcmp(g + 42, f + 42, P - 42) == 0);
+
+	/* Other sizes: lengths and checksum follow. */
+	nfp_raw_set_lengths(f, 1514 - 42);
+	CHECK(f[16] == 0x05 && f[17] == 0xdc && f[38] == 0x05 && f[39] == 0xc8);
+	CHECK(nfp_csum_fold(nfp_csum_add(0, f + 14, 20)) == 0);
+
+	nfp_raw_garp(g, mac_a, ip_a);
+	CHECK(g[0] == 0xff && g[12] == 0x08 && g[13] == 0x06 && g[21] == 1 &&
+	      memcmp(g + 28, &ip_a, 4) == 0 && memcmp(g + 38, &ip_a, 4) == 0);
 }
 
 int main(void)
@@ -322,6 +538,9 @@ int main(void)
 	test_seq_rules();
 	test_stats_rx();
 	test_options();
+	test_hist();
+	test_echo();
+	test_raw_frames();
 	if (failures) {
 		fprintf(stderr, "unit tests: %d of %d checks failed\n", failures, checks);
 		return 1;

@@ -16,6 +16,7 @@ struct udp_port {
 	uint32_t stride, rx_stride;
 	uint8_t *tx;       /* nslots transmit slots, reused by every burst */
 	uint8_t *rx;       /* nslots receive slots, valid until the next rx_burst */
+	struct sockaddr_in *from; /* NFP_PORT_ECHO: the source of each rx slot */
 };
 
 static void udp_close(struct nfp_port *port)
@@ -28,6 +29,7 @@ static void udp_close(struct nfp_port *port)
 		close(p->fd);
 	free(p->tx);
 	free(p->rx);
+	free(p->from);
 	free(p);
 	port->priv = NULL;
 }
@@ -52,6 +54,11 @@ static int udp_open(struct nfp_port *port, const struct nfp_config *cfg, unsigne
 		p->rx = nfp_udp_slots(p->nslots, NFP_PAYLOAD_MAX, &p->rx_stride);
 		if (!p->rx)
 			return nfp_err_set(err, -ENOMEM, "udp: out of memory for rx slots");
+	}
+	if (dir & NFP_PORT_ECHO) {
+		p->from = calloc(p->nslots, sizeof(*p->from));
+		if (!p->from)
+			return nfp_err_set(err, -ENOMEM, "udp: out of memory");
 	}
 	p->fd = nfp_udp_socket(cfg, dir, err);
 	return p->fd < 0 ? p->fd : 0;
@@ -103,6 +110,10 @@ static int udp_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n)
 		iov.iov_base = p->rx + (size_t)i * p->rx_stride;
 		iov.iov_len = NFP_PAYLOAD_MAX;
 		msg.msg_flags = 0;
+		if (p->from) {
+			msg.msg_name = &p->from[i];
+			msg.msg_namelen = sizeof(p->from[i]);
+		}
 		r = recvmsg(p->fd, &msg, MSG_DONTWAIT);
 		if (r < 0) {
 			int e = errno;
@@ -116,11 +127,33 @@ static int udp_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n)
 	return (int)i;
 }
 
+/* Sends each payload back to the address its rx slot came from, one call per frame. */
+static int udp_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n)
+{
+	struct udp_port *p = port->priv;
+	struct iovec iov;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_namelen = sizeof(struct sockaddr_in) };
+
+	for (unsigned i = 0; i < n; i++) {
+		size_t slot = (size_t)(pkts[i].data - p->rx) / p->rx_stride;
+		iov.iov_base = pkts[i].data;
+		iov.iov_len = pkts[i].len;
+		msg.msg_name = &p->from[slot];
+		if (sendmsg(p->fd, &msg, MSG_DONTWAIT) < 0) {
+			int e = errno;
+			return (i || nfp_udp_send_errno_transient(e)) ? (int)i : -e;
+		}
+	}
+	return (int)n;
+}
+
 const struct nfp_backend backend_udp = {
 	.name = "udp",
 	.open = udp_open,
 	.tx_alloc = udp_tx_alloc,
 	.tx_send = udp_tx_send,
 	.rx_burst = udp_rx_burst,
+	.tx_echo = udp_tx_echo,
 	.close = udp_close,
 };

@@ -11,7 +11,7 @@
 
 /* Asks for `bytes` of socket buffer: the FORCE option (needs CAP_NET_ADMIN) ignores
  * net.core.{r,w}mem_max; without it the kernel caps silently, so say so on stderr. */
-static void set_buffer(int fd, int opt, int force_opt, const char *name, const char *sysctl)
+void nfp_sock_set_buffer(int fd, int opt, int force_opt, const char *name, const char *sysctl)
 {
 	int want = (int)NFP_UDP_SOCKBUF_BYTES, got = 0;
 	socklen_t len = sizeof(got);
@@ -27,6 +27,8 @@ static void set_buffer(int fd, int opt, int force_opt, const char *name, const c
 
 int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *err)
 {
+	/* An echoing port (server) sends to each frame's source: bound, never connected. */
+	const bool connected = (dir & NFP_PORT_TX) != 0;
 	char addr[NFP_ADDR_STRLEN];
 	int fd, rc;
 
@@ -34,9 +36,9 @@ int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *e
 	if (fd < 0)
 		return nfp_err_set(err, -errno, "socket(AF_INET, SOCK_DGRAM): %s", strerror(errno));
 	if (dir & NFP_PORT_RX)
-		set_buffer(fd, SO_RCVBUF, SO_RCVBUFFORCE, "SO_RCVBUF", "net.core.rmem_max");
-	if (dir & NFP_PORT_TX)
-		set_buffer(fd, SO_SNDBUF, SO_SNDBUFFORCE, "SO_SNDBUF", "net.core.wmem_max");
+		nfp_sock_set_buffer(fd, SO_RCVBUF, SO_RCVBUFFORCE, "SO_RCVBUF", "net.core.rmem_max");
+	if (dir & (NFP_PORT_TX | NFP_PORT_ECHO))
+		nfp_sock_set_buffer(fd, SO_SNDBUF, SO_SNDBUFFORCE, "SO_SNDBUF", "net.core.wmem_max");
 
 	if (bind(fd, (const struct sockaddr *)&cfg->local, sizeof(cfg->local)) != 0) {
 		rc = -errno;
@@ -44,7 +46,7 @@ int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *e
 		return nfp_err_set(err, rc, "--local %s: bind: %s", nfp_fmt_addr(&cfg->local, addr),
 				   strerror(-rc));
 	}
-	if (!(dir & NFP_PORT_TX))
+	if (!(dir & (NFP_PORT_TX | NFP_PORT_ECHO)))
 		return fd;
 
 	/* A frame of --size must leave as one IPv4 packet: never let the kernel fragment it. */
@@ -55,6 +57,8 @@ int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *e
 		close(fd);
 		return nfp_err_set(err, rc, "setsockopt(IP_MTU_DISCOVER): %s", strerror(-rc));
 	}
+	if (!connected)
+		return fd;
 	if (connect(fd, (const struct sockaddr *)&cfg->remote, sizeof(cfg->remote)) != 0) {
 		rc = -errno;
 		close(fd);

@@ -11,8 +11,13 @@
 #define NFP_UDP_SOCKBUF_BYTES (8u << 20)
 
 /* A non-blocking UDP socket bound to --local; with NFP_PORT_TX also connected to --remote, set
- * never to fragment, and checked against the route's MTU. Returns the fd or -errno (err set). */
+ * never to fragment, and checked against the route's MTU; with NFP_PORT_ECHO (and no TX) set
+ * never to fragment but left unconnected. Returns the fd or -errno (err set). */
 int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *err);
+
+/* Asks for NFP_UDP_SOCKBUF_BYTES of buffer with force_opt (SO_RCVBUFFORCE, needs
+ * CAP_NET_ADMIN), else opt, noting on stderr when the kernel gave less. */
+void nfp_sock_set_buffer(int fd, int opt, int force_opt, const char *name, const char *sysctl);
 
 /* A send errno that means "this frame was not sent, go on" rather than a broken socket:
  * a full queue, no buffer, or a pending ICMP error (ECONNREFUSED while nobody listens yet). */

@@ -18,6 +18,9 @@ struct mmsg_port {
 	uint8_t *tx, *rx;
 	struct mmsghdr *txm, *rxm;
 	struct iovec *txv, *rxv;
+	struct sockaddr_in *from; /* NFP_PORT_ECHO: the source of each rx slot */
+	struct mmsghdr *echom;    /* NFP_PORT_ECHO: echo messages, named by tx_echo */
+	struct iovec *echov;
 };
 
 static void mmsg_close(struct nfp_port *port)
@@ -34,6 +37,9 @@ static void mmsg_close(struct nfp_port *port)
 	free(p->rxm);
 	free(p->txv);
 	free(p->rxv);
+	free(p->from);
+	free(p->echom);
+	free(p->echov);
 	free(p);
 	port->priv = NULL;
 }
@@ -78,6 +84,15 @@ static int mmsg_open(struct nfp_port *port, const struct nfp_config *cfg, unsign
 					p->nslots))
 			return nfp_err_set(err, -ENOMEM, "udp-mmsg: out of memory for rx slots");
 	}
+	if (dir & NFP_PORT_ECHO) {
+		p->from = calloc(p->nslots, sizeof(*p->from));
+		if (!p->from || link_msgs(&p->echom, &p->echov, p->rx, p->rx_stride, 0, p->nslots))
+			return nfp_err_set(err, -ENOMEM, "udp-mmsg: out of memory");
+		for (unsigned i = 0; i < p->nslots; i++) {
+			p->rxm[i].msg_hdr.msg_name = &p->from[i];
+			p->echom[i].msg_hdr.msg_namelen = sizeof(p->from[i]);
+		}
+	}
 	p->fd = nfp_udp_socket(cfg, dir, err);
 	return p->fd < 0 ? p->fd : 0;
 }
@@ -121,6 +136,9 @@ static int mmsg_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n
 
 	if (n > p->nslots)
 		n = p->nslots;
+	if (p->from) /* the kernel shortens msg_namelen to what it wrote: reset it */
+		for (unsigned i = 0; i < n; i++)
+			p->rxm[i].msg_hdr.msg_namelen = sizeof(p->from[i]);
 	r = recvmmsg(p->fd, p->rxm, n, MSG_DONTWAIT, NULL);
 	if (r < 0) {
 		int e = errno;
@@ -133,11 +151,32 @@ static int mmsg_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n
 	return r;
 }
 
+/* Sends each payload back to the address its rx slot came from, in one call. */
+static int mmsg_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n)
+{
+	struct mmsg_port *p = port->priv;
+	int r;
+
+	for (unsigned i = 0; i < n; i++) {
+		size_t slot = (size_t)(pkts[i].data - p->rx) / p->rx_stride;
+		p->echov[i].iov_base = pkts[i].data;
+		p->echov[i].iov_len = pkts[i].len;
+		p->echom[i].msg_hdr.msg_name = &p->from[slot];
+	}
+	r = sendmmsg(p->fd, p->echom, n, MSG_DONTWAIT);
+	if (r < 0) {
+		int e = errno;
+		return nfp_udp_send_errno_transient(e) ? 0 : -e;
+	}
+	return r;
+}
+
 const struct nfp_backend backend_udp_mmsg = {
 	.name = "udp-mmsg",
 	.open = mmsg_open,
 	.tx_alloc = mmsg_tx_alloc,
 	.tx_send = mmsg_tx_send,
 	.rx_burst = mmsg_rx_burst,
+	.tx_echo = mmsg_tx_echo,
 	.close = mmsg_close,
 };

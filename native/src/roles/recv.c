@@ -68,6 +68,8 @@ static int recv_run(struct nfp_ctx *ctx, struct nfp_err *err)
 				return nfp_err_set(err, rc, "recv: out of memory for flow state");
 		}
 		nfp_report_tick(rep, now);
+		if (be->poll)
+			be->poll(ctx->port, now);
 	}
 	return 0;
 }

@@ -1,0 +1,160 @@
+/* raw_common.h — what the two AF_PACKET backends (raw, raw-mmsg) share: the frame layout, the
+ * header template, the receive filter, the echo swap and the port. Private to src/backends/
+ * (and test/unit.c, which checks the headers byte by byte).
+ *
+ * Frames are Ethernet + IPv4 (IHL 5, DF, TTL 64, id 0, checksum computed) + UDP (checksum 0,
+ * "none", allowed for IPv4 by RFC 768) + the nfvperf payload. The size never changes within a
+ * run, so the 42 header bytes are written once per transmit slot at open and never again: a
+ * burst only writes payloads.
+ *
+ * Each raw port also binds a plain UDP socket to --local (the "shadow" socket) and never reads
+ * it: the kernel's IP stack sees the same frames as the packet socket and, with no UDP socket on
+ * the port, would answer every one with an ICMP port unreachable. A drop-all socket filter and
+ * the smallest receive buffer make it cost one lookup per frame. It also reserves the port, and
+ * picks one for a sender given port 0.
+ */
+#ifndef NFP_RAW_COMMON_H
+#define NFP_RAW_COMMON_H
+
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+
+#include "nfp.h"
+
+#define NFP_ETH_LEN 14
+#define NFP_IP_OFF 14
+#define NFP_UDP_OFF 34   /* with IHL 5, as we send */
+#define NFP_RAW_HDR 42   /* = NFP_HDR_OVERHEAD */
+/* Receive slots take the largest frame plus a VLAN tag; longer ones arrive truncated. */
+#define NFP_RAW_RX_SLOT (NFP_FRAME_MAX + 64)
+#define NFP_RAW_ANNOUNCE_NS 2000000000ull /* gratuitous ARP period */
+
+/* The 16-bit ones'-complement sum of RFC 1071 over len bytes, folded, not inverted. */
+uint32_t nfp_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+static inline uint16_t nfp_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Writes the 42 header bytes of a frame with a UDP payload of payload_len bytes. Addresses and
+ * ports are in network byte order (as in struct sockaddr_in). */
+void nfp_raw_header(uint8_t *f, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+		    uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport,
+		    uint32_t payload_len);
+
+/* What a receiver accepts: frames to this MAC, IPv4 address and UDP port (network order). */
+struct nfp_raw_match {
+	uint8_t mac[6];
+	uint32_t addr;
+	uint16_t port;
+};
+
+enum nfp_raw_verdict {
+	NFP_RAW_IGNORE,    /* not for us (another MAC, address, port or protocol; ARP; …) */
+	NFP_RAW_MALFORMED, /* for us, but too short, truncated, a fragment, a bad IPv4 checksum or
+			      inconsistent lengths: the role counts it `foreign` */
+	NFP_RAW_OK,        /* *off and *len locate the UDP payload; *frame_len = 14 + IP length */
+};
+
+/* Classifies a received frame of len bytes (truncated: the socket cut it to len). The UDP
+ * checksum is not checked: frames from a local kernel UDP socket on a veth carry only the
+ * partial sum (checksum offload); --touch checks the payload end to end. */
+enum nfp_raw_verdict nfp_raw_classify(const struct nfp_raw_match *m, const uint8_t *f,
+				      uint32_t len, bool truncated, uint32_t *off, uint32_t *plen,
+				      uint32_t *frame_len);
+
+/* Turns a received frame (already classified OK) into its echo, in place: swaps the MACs, the
+ * IPv4 addresses and the UDP ports. Neither checksum changes (both sums are commutative). */
+void nfp_raw_swap(uint8_t *f);
+
+/* A gratuitous ARP request (sender = target = ip) from mac to the broadcast MAC, 60 bytes. */
+#define NFP_GARP_LEN 60
+void nfp_raw_garp(uint8_t *f, const uint8_t mac[6], uint32_t ip);
+
+/* ---- the port, shared by raw.c and raw_mmsg.c ------------------------------------------- */
+
+struct nfp_raw_port {
+	int fd;     /* AF_PACKET, SOCK_RAW, bound to the interface */
+	int udp_fd; /* the shadow UDP socket on --local */
+	unsigned dir;
+	unsigned nslots;
+	struct nfp_raw_match match;
+	struct sockaddr_ll to; /* the interface, ETH_P_IP: where every frame is sent */
+	uint32_t payload;      /* --size - 42: what the header template says */
+	uint8_t tmpl[NFP_RAW_HDR];
+	uint32_t tx_stride, rx_stride;
+	uint8_t *tx;           /* nslots frames, headers written once at open */
+	uint8_t *rx;           /* nslots receive slots of NFP_RAW_RX_SLOT bytes */
+	uint32_t *rx_frame_len; /* per rx slot: 14 + IPv4 total length, what an echo sends */
+	struct mmsghdr *txm, *rxm;
+	struct iovec *txv, *rxv;
+	struct sockaddr_ll *rx_from;
+	uint8_t garp[NFP_GARP_LEN];
+	uint64_t next_announce_ns;
+};
+
+/* Opens the packet socket (bound with ETH_P_IP when receiving, with no protocol when only
+ * sending, so a sender sees no frames), the shadow socket, the slots and the message arrays. */
+int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
+		 const char *name, struct nfp_err *err);
+void nfp_raw_close(struct nfp_port *port);
+unsigned nfp_raw_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n);
+/* Receivers announce their MAC every NFP_RAW_ANNOUNCE_NS (L2 learning). */
+void nfp_raw_poll(struct nfp_port *port, uint64_t now);
+
+/* Rewrites the IPv4 total length, its checksum and the UDP length of a frame we build. */
+void nfp_raw_set_lengths(uint8_t *f, uint32_t payload_len);
+
+/* The frame a transmit payload lives in, with its IPv4/UDP lengths fixed up when a payload is
+ * not the template's size (roles send --size frames, so that never happens in practice). */
+static inline uint8_t *nfp_raw_tx_frame(struct nfp_raw_port *p, const struct nfp_pkt *pkt)
+{
+	uint8_t *f = pkt->data - NFP_RAW_HDR;
+
+	if (__builtin_expect(pkt->len != p->payload, 0))
+		nfp_raw_set_lengths(f, pkt->len);
+	return f;
+}
+
+/* The rx slot a payload from rx_burst lives in. */
+static inline unsigned nfp_raw_rx_slot(const struct nfp_raw_port *p, const struct nfp_pkt *pkt)
+{
+	return (unsigned)((size_t)(pkt->data - p->rx) / p->rx_stride);
+}
+
+/* Classifies a received slot and appends it to pkts (OK: its payload; MALFORMED: len 0). */
+static inline unsigned nfp_raw_rx_take(struct nfp_raw_port *p, unsigned slot, uint32_t len,
+				       bool truncated, const struct sockaddr_ll *from,
+				       struct nfp_pkt *pkts, unsigned out)
+{
+	uint8_t *f = p->rx + (size_t)slot * p->rx_stride;
+	uint32_t off = NFP_RAW_HDR, plen = 0, flen = 0;
+
+	if (from->sll_pkttype == PACKET_OUTGOING) /* our own frames, if the kernel shows them */
+		return out;
+	switch (nfp_raw_classify(&p->match, f, len, truncated, &off, &plen, &flen)) {
+	case NFP_RAW_IGNORE:
+		return out;
+	case NFP_RAW_MALFORMED:
+		off = NFP_RAW_HDR;
+		plen = 0;
+		break;
+	case NFP_RAW_OK:
+		break;
+	}
+	p->rx_frame_len[slot] = flen;
+	pkts[out].data = f + off;
+	pkts[out].len = plen;
+	return out + 1;
+}
+
+/* Send errors that mean "not sent this time" rather than a broken socket. */
+static inline bool nfp_raw_send_errno_transient(int e)
+{
+	return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS || e == EINTR;
+}
+
+#endif

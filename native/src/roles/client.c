@@ -1,0 +1,214 @@
+/* client.c — the client role (the latency dimension): one thread sends numbered, time-stamped
+ * frames to a server in bursts of --burst, paced to --rate (pacer.h), and between bursts polls
+ * for the echoes on the same core, timing each round trip (echo rules in stats.h, histogram in
+ * hist.h). It never sleeps while it runs: an echo is read as soon as the kernel has it.
+ *
+ * It stops sending at epoch + --duration, after --count frames, or on a signal, then drains:
+ * keeps receiving until every frame sent was answered or NFP_RTT_LATE_NS (1 s) after its last
+ * send, whichever comes first (a signal during the drain ends it at once). The summary is
+ * printed after the drain, so its `lost` is the frames never answered within 1 s.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfp.h"
+#include "pacer.h"
+#include "report.h"
+#include "stats.h"
+#include "wire.h"
+
+/* Sequences remembered as outstanding: 2 s of frames at --rate (an echo later than 1 s is late
+ * anyway), or this many at --rate max. */
+#define WINDOW_UNPACED (1u << 22)
+#define WINDOW_MAX (1u << 26)
+
+struct client_state {
+	struct nfp_pkt tx[NFP_BURST_MAX];
+	struct nfp_pkt rx[NFP_BURST_MAX];
+	uint8_t *pattern; /* --touch: as in send.c */
+	uint32_t payload;
+	struct nfp_echo_state echo;
+	FILE *dump;       /* --rtt-dump */
+	char *dump_buf;
+};
+
+static int client_begin(struct nfp_ctx *ctx, struct nfp_err *err)
+{
+	const struct nfp_config *cfg = ctx->cfg;
+	struct client_state *st;
+	double window = cfg->rate_pps > 0 ? 2 * cfg->rate_pps : WINDOW_UNPACED;
+
+	if (!cfg->has_remote)
+		return nfp_err_set(err, -EINVAL,
+				   "--remote: required for client (IP:PORT of the server)");
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return nfp_err_set(err, -ENOMEM, "client: out of memory");
+	ctx->priv = st;
+	st->payload = nfp_payload_bytes(cfg);
+	if (cfg->rtt_dump) {
+		/* Created up front, so a bad path fails before anything is measured. */
+		st->dump = fopen(cfg->rtt_dump, "w");
+		if (!st->dump)
+			return nfp_err_set(err, -EINVAL, "--rtt-dump: cannot create '%s': %s",
+					   cfg->rtt_dump, strerror(errno));
+		st->dump_buf = malloc(1 << 20);
+		if (st->dump_buf)
+			setvbuf(st->dump, st->dump_buf, _IOFBF, 1 << 20);
+	}
+	if (nfp_echo_init(&st->echo, window > WINDOW_MAX ? WINDOW_MAX : (uint64_t)window,
+			  cfg->flow, st->dump) < 0)
+		return nfp_err_set(err, -ENOMEM, "client: out of memory");
+	if (cfg->touch) {
+		st->pattern = malloc(NFP_PAYLOAD_MAX + 256);
+		if (!st->pattern)
+			return nfp_err_set(err, -ENOMEM, "client: out of memory");
+		for (size_t i = 0; i < NFP_PAYLOAD_MAX + 256; i++)
+			st->pattern[i] = (uint8_t)i;
+	}
+	return 0;
+}
+
+static void client_end(struct nfp_ctx *ctx)
+{
+	struct client_state *st = ctx->priv;
+
+	if (!st)
+		return;
+	if (st->dump)
+		fclose(st->dump);
+	free(st->dump_buf);
+	nfp_echo_free(&st->echo);
+	free(st->pattern);
+	free(st);
+	ctx->priv = NULL;
+}
+
+/* Headers (and with --touch every byte and the checksum) of n frames from sequence seq. */
+static void fill(const struct client_state *st, const struct nfp_config *cfg,
+		 struct nfp_pkt *pkts, unsigned n, uint64_t seq, uint32_t ts)
+{
+	struct nfp_wire_hdr h = {
+		.magic = NFP_WIRE_MAGIC,
+		.version = NFP_WIRE_VERSION,
+		.flags = cfg->touch ? NFP_WIRE_F_TOUCH : 0,
+		.flow = cfg->flow,
+		.ts = ts,
+	};
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *d = pkts[i].data;
+
+		h.seq = (uint32_t)(seq + i);
+		pkts[i].len = st->payload;
+		nfp_wire_encode(d, &h);
+		if (cfg->touch) {
+			memcpy(d + NFP_WIRE_HDR_LEN, st->pattern + NFP_WIRE_HDR_LEN + (h.seq & 0xff),
+			       st->payload - NFP_WIRE_HDR_LEN);
+			nfp_wire_set_csum(d, st->payload);
+		}
+	}
+}
+
+static int client_run(struct nfp_ctx *ctx, struct nfp_err *err)
+{
+	const struct nfp_config *cfg = ctx->cfg;
+	const struct nfp_backend *be = ctx->port->backend;
+	struct client_state *st = ctx->priv;
+	struct nfp_report *rep = ctx->report;
+	struct nfp_stats *stats = &rep->stats;
+	struct nfp_counters *c = &stats->total;
+	struct nfp_pacer pacer;
+	uint64_t now = nfp_now_ns(), end_ns = UINT64_MAX, drain_until = 0;
+	bool sending = true;
+	char addr[NFP_ADDR_STRLEN];
+
+	/* Wait for the epoch, so that several apps start together. */
+	while (now < cfg->epoch_ns) {
+		if (*ctx->stop)
+			return 0;
+		nfp_idle_until(cfg->epoch_ns, now);
+		now = nfp_now_ns();
+		if (be->poll)
+			be->poll(ctx->port, now);
+	}
+	if (cfg->duration_s > 0)
+		end_ns = cfg->epoch_ns + (uint64_t)(cfg->duration_s * 1e9 + 0.5);
+	nfp_pacer_init(&pacer, cfg, now > cfg->epoch_ns ? now : cfg->epoch_ns);
+	nfp_report_begin(rep, now);
+
+	for (;;) {
+		int n;
+
+		now = nfp_now_ns();
+		nfp_report_tick(rep, now);
+		if (be->poll)
+			be->poll(ctx->port, now);
+		if (*ctx->stop)
+			break;
+		if (sending && (now >= end_ns || (cfg->count && c->tx_packets >= cfg->count))) {
+			sending = false;
+			drain_until = now + NFP_RTT_LATE_NS;
+		}
+		if (!sending && (c->lost <= 0 || now >= drain_until))
+			break;
+
+		if (sending && nfp_pacer_due(&pacer, now, &c->stalls)) {
+			unsigned want = cfg->burst, got;
+			int sent;
+			uint64_t t;
+
+			if (cfg->count && cfg->count - c->tx_packets < want)
+				want = (unsigned)(cfg->count - c->tx_packets);
+			got = be->tx_alloc(ctx->port, st->tx, want);
+			t = nfp_now_ns(); /* the send time, as close to the send call as it gets */
+			fill(st, cfg, st->tx, got, st->echo.next, (uint32_t)t);
+			sent = got ? be->tx_send(ctx->port, st->tx, got) : 0;
+			if (sent < 0)
+				return nfp_err_set(err, sent, "send to %s: %s",
+						   nfp_fmt_addr(&cfg->remote, addr), strerror(-sent));
+			nfp_stats_tx(stats, want, (unsigned)sent, cfg->frame_bytes, t);
+			nfp_echo_sent(stats, &st->echo, (unsigned)sent);
+			nfp_pacer_offered(&pacer, want);
+		}
+
+		n = be->rx_burst(ctx->port, st->rx, cfg->burst);
+		if (n < 0)
+			return nfp_err_set(err, n, "receive on --local: %s", strerror(-n));
+		if (n > 0)
+			nfp_stats_echo(stats, &st->echo, st->rx, (unsigned)n, cfg->touch,
+				       nfp_now_ns());
+	}
+	if (st->dump && fflush(st->dump) != 0)
+		return nfp_err_set(err, -EIO, "--rtt-dump %s: write: %s", cfg->rtt_dump,
+				   strerror(errno));
+	return 0;
+}
+
+static const struct nfp_field client_fields[] = {
+	NFP_FIELD("txPackets", tx_packets, false),
+	NFP_FIELD("txBytes", tx_bytes, false),
+	NFP_FIELD("unsent", unsent, false),
+	NFP_FIELD("stalls", stalls, false),
+	NFP_FIELD("rxPackets", rx_packets, false),
+	NFP_FIELD("rxBytes", rx_bytes, false),
+	NFP_FIELD("lost", lost, true),
+	NFP_FIELD("late", late, false),
+	NFP_FIELD("unmatched", unmatched, false),
+	NFP_FIELD("corrupt", corrupt, false),
+	NFP_FIELD("foreign", foreign, false),
+	{ NULL, 0, false },
+};
+
+const struct nfp_role role_client = {
+	.name = "client",
+	.port_dir = NFP_PORT_TX | NFP_PORT_RX,
+	.fields = client_fields,
+	.pps_offset = offsetof(struct nfp_counters, tx_packets),
+	.rtt = true,
+	.begin = client_begin,
+	.run = client_run,
+	.end = client_end,
+};
