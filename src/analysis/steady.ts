@@ -6,7 +6,7 @@
 
 export interface SampleRow {
   pair: number;
-  role: 'send' | 'recv';
+  role: 'send' | 'recv' | 'client' | 'server';
   second: number;
   durationNs: number;
   partial: boolean;
@@ -43,13 +43,19 @@ export interface Window {
   durationS: number;
 }
 
-export function isSteady(second: number, w: Window): boolean {
-  return second >= w.warmupS && second < w.warmupS + w.durationS;
+/**
+ * Whether a sample lies wholly inside the steady window. An app held up past several boundaries
+ * prints one line for the whole stretch (its index is the first second it covers), so the span is
+ * taken from the measured duration: a stretch reaching into warm-up or cool-down is not steady.
+ */
+export function isSteady(second: number, w: Window, durationNs = 1e9): boolean {
+  const spanS = Math.max(1, Math.round(durationNs / 1e9));
+  return second >= w.warmupS && second + spanS <= w.warmupS + w.durationS;
 }
 
 /** Returns null when the window holds no complete sample of a sender and a receiver. */
 export function throughputFigures(rows: readonly SampleRow[], w: Window): ThroughputFigures | null {
-  const steady = rows.filter((r) => !r.partial && isSteady(r.second, w) && r.durationNs > 0);
+  const steady = rows.filter((r) => !r.partial && r.durationNs > 0 && isSteady(r.second, w, r.durationNs));
   const senders = sumByPair(steady.filter((r) => r.role === 'send'));
   const receivers = sumByPair(steady.filter((r) => r.role === 'recv'));
   if (senders.size === 0 || receivers.size === 0) return null;

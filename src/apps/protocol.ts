@@ -1,6 +1,20 @@
 // The JSON-lines protocol of `nfvperf-app` (docs/app-protocol.md): one object per line on stdout.
 
-export type AppRole = 'send' | 'recv';
+export type AppRole = 'send' | 'recv' | 'client' | 'server';
+
+/** The client's RTT histogram of an interval or of the whole run (docs/app-protocol.md). */
+export interface RttObject {
+  count: number;
+  minNs: number | null;
+  avgNs: number | null;
+  maxNs: number | null;
+  p50Ns: number | null;
+  p90Ns: number | null;
+  p99Ns: number | null;
+  p999Ns: number | null;
+  /** [lower bound in ns, count] of each non-empty bucket. */
+  buckets: [number, number][];
+}
 
 export interface StartLine {
   type: 'start';
@@ -24,6 +38,10 @@ export interface Counters {
   duplicates?: number;
   corrupt?: number;
   foreign?: number;
+  /** Client: echoes later than 1 s, and echoes of no outstanding packet. */
+  late?: number;
+  unmatched?: number;
+  rtt?: RttObject;
   cpuUserUs: number;
   cpuSysUs: number;
 }

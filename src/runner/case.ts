@@ -2,12 +2,14 @@
 // down. Teardown is registered before each piece is built and always runs, on success, failure
 // and interruption alike.
 import { AppProcess } from '../apps/app.js';
-import type { IntervalLine, SummaryLine } from '../apps/protocol.js';
+import type { AppRole, IntervalLine, SummaryLine } from '../apps/protocol.js';
+import { latencyFigures } from '../analysis/latency.js';
 import { isSteady, throughputFigures } from '../analysis/steady.js';
 import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
-import type { CaseRecord, StoredSample } from '../store/db.js';
+import type { CaseRecord, LatencyRecord, StoredSample } from '../store/db.js';
 import { driverFor } from '../switches/index.js';
+import { connectPair } from '../switches/types.js';
 import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
 import type { Ledger } from '../testbed/ledger.js';
 import type { RunNames } from '../testbed/names.js';
@@ -52,8 +54,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     for (let p = 0; p < c.pairs; p++) {
       senders.push(await createContainer(resources, ctx.names, 's', p));
       receivers.push(await createContainer(resources, ctx.names, 'r', p));
-      await sw.attach(senders[p]!);
-      await sw.attach(receivers[p]!);
+      await connectPair(sw, senders[p]!, receivers[p]!);
       await addNeighbor(senders[p]!, receivers[p]!);
       await addNeighbor(receivers[p]!, senders[p]!);
       throwIfAborted(ctx.signal);
@@ -64,21 +65,27 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     epochNs = process.hrtime.bigint() + BigInt((START_MARGIN_MS + 20 * c.pairs) * 1e6);
     const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
       '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : [])];
+    // Raw backends build their own frames: they need the interface, and the sender the peer's MAC.
+    const raw = c.backend === 'raw' || c.backend === 'raw-mmsg';
+    const rawArgs = (self: Container, peer?: Container) =>
+      raw ? ['--ifname', self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])] : [];
+    const roles = ROLES[c.dimension];
     const recvApps = receivers.map((r, p) => launch(resources, apps, {
-      role: 'recv', netns: r.netns, label: `receiver ${p}`, pair: p,
-      args: [...common(p), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
+      role: roles.receiver, netns: r.netns, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,
+      args: [...common(p), ...rawArgs(r), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
     }));
     await Promise.all(recvApps.map((a) => a.waitReady(READY_TIMEOUT_MS)));
     throwIfAborted(ctx.signal);
     const sendApps = senders.map((s, p) => launch(resources, apps, {
-      role: 'send', netns: s.netns, label: `sender ${p}`, pair: p,
-      args: [...common(p), '--local', `${s.ip}:${SENDER_PORT}`, '--remote', `${receivers[p]!.ip}:${RECEIVER_PORT}`,
+      role: roles.sender, netns: s.netns, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${p}`, pair: p,
+      args: [...common(p), ...rawArgs(s, receivers[p]), '--local', `${s.ip}:${SENDER_PORT}`,
+        '--remote', `${receivers[p]!.ip}:${RECEIVER_PORT}`,
         '--rate', c.rate === 'max' ? 'max' : String(c.rate), '--duration', String(trafficSeconds(c)),
         '--cpu', String(cpus.send[p])],
     }));
 
-    // Senders stop by themselves after warm-up + duration + cool-down; a receiver that dies
-    // first, or a sender that overruns, fails the case.
+    // Senders (and clients, after draining their echoes) stop by themselves after warm-up +
+    // duration + cool-down; a receiver that dies first, or a sender that overruns, fails the case.
     const deadlineMs = START_MARGIN_MS + 20 * c.pairs + trafficSeconds(c) * 1000 + 10_000;
     await watch(sendApps, recvApps, deadlineMs, ctx.signal);
     await delay(DRAIN_MS);
@@ -104,6 +111,13 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   const finishedAt = new Date().toISOString();
   if (failure) {
     return { ...base, status: 'failed', error: failure.message, finishedAt, samples, summaries, throughput: null };
+  }
+  if (c.dimension === 'latency') {
+    const latency = latencyRecord(samples);
+    if (!latency) {
+      return { ...base, status: 'failed', error: 'no echo measured in the steady window', finishedAt, samples, summaries, throughput: null };
+    }
+    return { ...base, status: 'ok', finishedAt, samples, summaries, throughput: null, latency };
   }
   const throughput = throughputFigures(samples, { warmupS: c.warmupS, durationS: c.durationS });
   if (!throughput) {
@@ -138,17 +152,44 @@ function collectSamples(apps: AppProcess[], c: Case, epochNs: bigint): StoredSam
   return apps.flatMap((a) => a.intervals.map((i: IntervalLine): StoredSample => {
     const start = BigInt(i.startNs);
     const partial = i.partial === true;
+    const durationNs = Number(BigInt(i.endNs) - start);
     return {
       pair: a.options.pair, role: a.options.role, second: i.index,
-      startOffsetNs: Number(start - epochNs), durationNs: Number(BigInt(i.endNs) - start), partial,
-      steady: !partial && isSteady(i.index, window),
+      startOffsetNs: Number(start - epochNs), durationNs, partial,
+      steady: !partial && isSteady(i.index, window, durationNs),
       txPackets: i.txPackets ?? null, txBytes: i.txBytes ?? null, unsent: i.unsent ?? null, stalls: i.stalls ?? null,
       rxPackets: i.rxPackets ?? null, rxBytes: i.rxBytes ?? null, lost: i.lost ?? null, reordered: i.reordered ?? null,
       duplicates: i.duplicates ?? null, corrupt: i.corrupt ?? null, foreign: i.foreign ?? null,
+      late: i.late ?? null, unmatched: i.unmatched ?? null, rtt: i.rtt ?? null,
       cpuUserUs: i.cpuUserUs, cpuSysUs: i.cpuSysUs,
     };
   }));
 }
+
+/**
+ * The clients' steady-window RTTs merged over pairs, with the packet accounting of that window:
+ * sent, echoes late (> 1 s) or unmatched, and lost (sent − echoed − late, from the window's
+ * counters; echoes of the window's last packets that arrive in cool-down count as received).
+ */
+function latencyRecord(samples: readonly StoredSample[]): LatencyRecord | null {
+  const steady = samples.filter((s) => s.role === 'client' && s.steady);
+  const figures = latencyFigures(steady.flatMap((s) => (s.rtt ? [s.rtt] : [])));
+  if (!figures) return null;
+  const sum = (f: (s: StoredSample) => number | null | undefined) => steady.reduce((n, s) => n + (f(s) ?? 0), 0);
+  return {
+    ...figures,
+    txPackets: sum((s) => s.txPackets),
+    lostPackets: Math.max(0, sum((s) => s.lost)),
+    latePackets: sum((s) => s.late),
+    unmatchedPackets: sum((s) => s.unmatched),
+  };
+}
+
+/** Which app plays which side in each dimension: the paper's sender/receiver and client/server. */
+const ROLES: Record<Case['dimension'], { sender: AppRole; receiver: AppRole }> = {
+  throughput: { sender: 'send', receiver: 'recv' },
+  latency: { sender: 'client', receiver: 'server' },
+};
 
 
 function throwIfAborted(signal: AbortSignal): void {

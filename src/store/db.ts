@@ -3,8 +3,10 @@
 import Database from 'better-sqlite3';
 import type { Case } from '../plan/expand.js';
 import type { SampleRow, ThroughputFigures } from '../analysis/steady.js';
+import type { LatencyFigures, RttInterval } from '../analysis/latency.js';
+import { UsageError } from '../common/errors.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,8 +58,25 @@ CREATE TABLE IF NOT EXISTS samples (
   tx_packets INTEGER, tx_bytes INTEGER, unsent_packets INTEGER, stalls INTEGER,
   rx_packets INTEGER, rx_bytes INTEGER, lost_packets INTEGER, reordered_packets INTEGER,
   duplicate_packets INTEGER, corrupt_packets INTEGER, foreign_packets INTEGER,
+  late_packets INTEGER, unmatched_packets INTEGER,  -- client: echoes later than 1 s / of nothing sent
+  rtt_count INTEGER, rtt_min_ns REAL, rtt_avg_ns REAL, rtt_max_ns REAL,  -- client: this second's RTTs
   cpu_user_us INTEGER NOT NULL, cpu_sys_us INTEGER NOT NULL,
   PRIMARY KEY (case_id, pair, role, second)
+);
+CREATE TABLE IF NOT EXISTS rtt_buckets (          -- client: this second's RTT histogram, non-empty buckets
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  pair INTEGER NOT NULL,
+  second INTEGER NOT NULL,
+  low_ns INTEGER NOT NULL,                         -- bucket lower bound; width: see analysis/latency.ts
+  count INTEGER NOT NULL,
+  PRIMARY KEY (case_id, pair, second, low_ns)
+);
+CREATE TABLE IF NOT EXISTS latency (
+  case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+  samples INTEGER NOT NULL, min_us REAL NOT NULL, avg_us REAL NOT NULL, p50_us REAL NOT NULL,
+  p90_us REAL NOT NULL, p99_us REAL NOT NULL, p999_us REAL NOT NULL, max_us REAL NOT NULL,
+  tx_packets INTEGER NOT NULL, lost_packets INTEGER NOT NULL, late_packets INTEGER NOT NULL,
+  unmatched_packets INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS app_summaries (
   case_id INTEGER NOT NULL REFERENCES cases(id),
@@ -80,8 +99,19 @@ export interface StoredSample extends SampleRow {
   stalls: number | null;
   duplicates: number | null;
   foreign: number | null;
+  late?: number | null;
+  unmatched?: number | null;
+  rtt?: RttInterval | null;
   cpuUserUs: number;
   cpuSysUs: number;
+}
+
+/** Latency figures of a case plus the packet accounting of its clients' steady window. */
+export interface LatencyRecord extends LatencyFigures {
+  txPackets: number;
+  lostPackets: number;
+  latePackets: number;
+  unmatchedPackets: number;
 }
 
 export interface CaseRecord {
@@ -95,6 +125,7 @@ export interface CaseRecord {
   samples: StoredSample[];
   summaries: { pair: number; role: string; json: string }[];
   throughput: ThroughputFigures | null;
+  latency?: LatencyRecord | null;
 }
 
 export class ResultsDb {
@@ -102,6 +133,14 @@ export class ResultsDb {
 
   constructor(path: string, options: { readonly?: boolean } = {}) {
     this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    const hasMeta = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() !== undefined;
+    const version = hasMeta
+      ? this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined
+      : undefined;
+    if (version !== undefined && version !== String(SCHEMA_VERSION)) {
+      this.db.close();
+      throw new UsageError(`${path} was written with results schema ${version}; this nfvperf uses schema ${SCHEMA_VERSION}`);
+    }
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
@@ -159,12 +198,16 @@ export class ResultsDb {
       const sample = this.db.prepare(`
         INSERT INTO samples (case_id, pair, role, second, start_offset_ns, duration_ns, partial, steady,
           tx_packets, tx_bytes, unsent_packets, stalls, rx_packets, rx_bytes, lost_packets, reordered_packets,
-          duplicate_packets, corrupt_packets, foreign_packets, cpu_user_us, cpu_sys_us)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+          duplicate_packets, corrupt_packets, foreign_packets, late_packets, unmatched_packets,
+          rtt_count, rtt_min_ns, rtt_avg_ns, rtt_max_ns, cpu_user_us, cpu_sys_us)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      const bucket = this.db.prepare('INSERT INTO rtt_buckets (case_id, pair, second, low_ns, count) VALUES (?, ?, ?, ?, ?)');
       for (const s of rec.samples) {
         sample.run(caseId, s.pair, s.role, s.second, s.startOffsetNs, s.durationNs, s.partial ? 1 : 0, s.steady ? 1 : 0,
           s.txPackets, s.txBytes, s.unsent, s.stalls, s.rxPackets, s.rxBytes, s.lost, s.reordered,
-          s.duplicates, s.corrupt, s.foreign, s.cpuUserUs, s.cpuSysUs);
+          s.duplicates, s.corrupt, s.foreign, s.late ?? null, s.unmatched ?? null,
+          s.rtt?.count ?? null, s.rtt?.minNs ?? null, s.rtt?.avgNs ?? null, s.rtt?.maxNs ?? null, s.cpuUserUs, s.cpuSysUs);
+        for (const [low, count] of s.rtt?.buckets ?? []) bucket.run(caseId, s.pair, s.second, low, count);
       }
       const summary = this.db.prepare('INSERT INTO app_summaries (case_id, pair, role, summary_json) VALUES (?, ?, ?, ?)');
       for (const s of rec.summaries) summary.run(caseId, s.pair, s.role, s.json);
@@ -175,6 +218,14 @@ export class ResultsDb {
             corrupt_packets, reordered_packets, steady_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
           caseId, t.txPps, t.rxPps, t.txGbps, t.rxGbps, t.lossRatio, t.lostPackets, t.unsentPackets,
           t.corruptPackets, t.reorderedPackets, t.steadySeconds);
+      }
+      const l = rec.latency;
+      if (l) {
+        this.db.prepare(`
+          INSERT INTO latency (case_id, samples, min_us, avg_us, p50_us, p90_us, p99_us, p999_us, max_us,
+            tx_packets, lost_packets, late_packets, unmatched_packets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          caseId, l.samples, l.minUs, l.avgUs, l.p50Us, l.p90Us, l.p99Us, l.p999Us, l.maxUs,
+          l.txPackets, l.lostPackets, l.latePackets, l.unmatchedPackets);
       }
       return caseId;
     })();

@@ -23,6 +23,12 @@ export interface SummaryCase {
     lostPackets: number; unsentPackets: number; corruptPackets: number; reorderedPackets: number;
     steadySeconds: number;
   } | null;
+  /** Round-trip latency (latency cases): steady-window RTT percentiles over all pairs. */
+  latency?: {
+    samples: number; minUs: number; avgUs: number; p50Us: number; p90Us: number; p99Us: number;
+    p999Us: number; maxUs: number; txPackets: number; lostPackets: number; latePackets: number;
+    unmatchedPackets: number;
+  } | null;
 }
 
 export interface Summary {
@@ -45,8 +51,10 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
   }
   const rows = db.prepare(`
     SELECT c.*, t.tx_pps, t.rx_pps, t.tx_gbps, t.rx_gbps, t.loss_ratio, t.lost_packets, t.unsent_packets,
-      t.corrupt_packets, t.reordered_packets, t.steady_seconds, t.case_id AS has_throughput
-    FROM cases c LEFT JOIN throughput t ON t.case_id = c.id WHERE c.run_id = ? ORDER BY c.case_index, c.id`).all(run.id) as Record<string, any>[];
+      t.corrupt_packets, t.reordered_packets, t.steady_seconds, t.case_id AS has_throughput,
+      l.case_id AS has_latency, l.samples AS l_samples, l.min_us, l.avg_us, l.p50_us, l.p90_us, l.p99_us, l.p999_us,
+      l.max_us, l.tx_packets AS l_tx, l.lost_packets AS l_lost, l.late_packets AS l_late, l.unmatched_packets AS l_unmatched
+    FROM cases c LEFT JOIN throughput t ON t.case_id = c.id LEFT JOIN latency l ON l.case_id = c.id WHERE c.run_id = ? ORDER BY c.case_index, c.id`).all(run.id) as Record<string, any>[];
   return {
     run: {
       id: run.id as number, name: run.name as string, planFile: run.plan_file as string,
@@ -62,6 +70,11 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
         txPps: r.tx_pps, rxPps: r.rx_pps, txGbps: r.tx_gbps, rxGbps: r.rx_gbps, lossRatio: r.loss_ratio,
         lostPackets: r.lost_packets, unsentPackets: r.unsent_packets, corruptPackets: r.corrupt_packets,
         reorderedPackets: r.reordered_packets, steadySeconds: r.steady_seconds,
+      },
+      latency: r.has_latency === null ? null : {
+        samples: r.l_samples, minUs: r.min_us, avgUs: r.avg_us, p50Us: r.p50_us, p90Us: r.p90_us, p99Us: r.p99_us,
+        p999Us: r.p999_us, maxUs: r.max_us, txPackets: r.l_tx, lostPackets: r.l_lost, latePackets: r.l_late,
+        unmatchedPackets: r.l_unmatched,
       },
     })),
   };

@@ -41,3 +41,10 @@ test('no receiver sample in the window gives no figures; nothing received is tot
   const f = throughputFigures([row(0, 'send', 1, 10), row(0, 'recv', 1, 0)], { warmupS: 1, durationS: 1 })!;
   assert.equal(f.lossRatio, 1);
 });
+
+test('a stretched interval reaching into cool-down is not steady', () => {
+  const rows = [row(0, 'send', 1, 1000), row(0, 'recv', 1, 1000),
+    row(0, 'send', 2, 5000, { durationNs: 2e9 }), row(0, 'recv', 2, 5000, { durationNs: 2e9 })];
+  const f = throughputFigures(rows, { warmupS: 1, durationS: 2 })!;
+  assert.equal(f.rxPps, 1000, 'the 2-second line starting at second 2 ends in cool-down');
+});
