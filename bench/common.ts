@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: a one-pair namespace + linux-bridge topology built with the
 // same testbed code the runner uses, interleaved A/B rounds, and medians.
 import { linuxBridge } from '../src/switches/linux-bridge.js';
+import { connectPair } from '../src/switches/types.js';
 import { Ledger } from '../src/testbed/ledger.js';
 import { newRunToken, runNames, type RunNames } from '../src/testbed/names.js';
 import { addNeighbor, createContainer, type Container } from '../src/testbed/netns.js';
@@ -27,8 +28,7 @@ export async function bridgeTopology(): Promise<Topology> {
     const sw = await linuxBridge.start({ names, resources, cpus: [] });
     const sender = await createContainer(resources, names, 's', 0);
     const receiver = await createContainer(resources, names, 'r', 0);
-    await sw.attach(sender);
-    await sw.attach(receiver);
+    await connectPair(sw, sender, receiver);
     await addNeighbor(sender, receiver);
     await addNeighbor(receiver, sender);
     return { names, sender, receiver, teardown };

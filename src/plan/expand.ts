@@ -1,6 +1,7 @@
 // Pure planning: a validated plan becomes the list of cases, one per tuple (D, L, S, V, P, R, B)
 // and backend, times repetitions. No I/O here.
-import type { BackendName, Plan, Rate, SwitchName } from './schema.js';
+import { RATE_MAX, RATE_SEARCH, type BackendName, type Plan, type Rate, type SwitchName } from './schema.js';
+import { expandSearch, type ExpandedSearch } from './search-schema.js';
 
 export interface Case {
   /** Stable, readable identity of the case within its run (also the resume key). */
@@ -21,6 +22,8 @@ export interface Case {
   warmupS: number;
   cooldownS: number;
   touchData: boolean;
+  /** For a search case (rate "search"): the goals and limits of the throughput search. */
+  search?: ExpandedSearch;
 }
 
 /**
@@ -30,13 +33,16 @@ export interface Case {
  */
 export function expandPlan(plan: Plan): Case[] {
   const cases: Case[] = [];
+  const search = plan.search ? expandSearch(plan.search) : undefined;
+  // Fixed rates first, then the search (a plan with `search` and no `rates` runs only the search).
+  const rates: Rate[] = [...(plan.rates ?? (search ? [] : [RATE_MAX])), ...(search ? [RATE_SEARCH] : [])];
   for (let repetition = 0; repetition < plan.repetitions; repetition++) {
     for (const sw of plan.switches) {
       for (const pairs of plan.pairs) {
         for (const backend of plan.backends) {
           for (const burst of plan.bursts) {
             for (const packetSize of plan.packetSizes) {
-              for (const rate of plan.rates) {
+              for (const rate of rates) {
                 const tuple = {
                   dimension: plan.dimension, locality: plan.locality, containers: plan.containers,
                   pairs, switch: sw, backend, packetSize, rate, burst, repetition,
@@ -49,6 +55,7 @@ export function expandPlan(plan: Plan): Case[] {
                   warmupS: plan.warmup,
                   cooldownS: plan.cooldown,
                   touchData: plan.touchData,
+                  ...(rate === RATE_SEARCH ? { search } : {}),
                 });
               }
             }
@@ -64,7 +71,7 @@ type Tuple = Pick<Case, 'dimension' | 'locality' | 'pairs' | 'switch' | 'backend
 
 export function caseId(t: Tuple): string {
   return [t.dimension, t.locality, `${t.pairs}vs${t.pairs}`, t.switch, t.backend, `${t.packetSize}B`,
-    t.rate === 'max' ? 'max' : `${t.rate}pps`, `b${t.burst}`, `r${t.repetition}`].join('/');
+    typeof t.rate === 'number' ? `${t.rate}pps` : t.rate, `b${t.burst}`, `r${t.repetition}`].join('/');
 }
 
 /** Seconds a case runs traffic for: warm-up + steady state + cool-down. */
@@ -74,7 +81,7 @@ export function trafficSeconds(c: Case): number {
 
 /** The tuple as the paper writes it: (D, L, S, V, P, R, B). */
 export function formatTuple(c: Case): string {
-  const rate = c.rate === 'max' ? 'max' : formatRate(c.rate);
+  const rate = typeof c.rate === 'number' ? formatRate(c.rate) : c.rate;
   return `(${c.dimension}, ${c.locality}, ${c.pairs}vs${c.pairs}, ${c.switch}, ${c.packetSize}, ${rate}, ${c.burst})`;
 }
 

@@ -1,6 +1,7 @@
 // The plan format: one zod schema is the single source for validation, defaults, the
 // TypeScript types and the JSON Schema that `nfvperf schema` prints.
 import { z } from 'zod';
+import { searchSchema } from './search-schema.js';
 
 /** Every virtual switch the paper names (Table 1, V) plus the newer paths; drivers decide which run. */
 export const SWITCH_NAMES = [
@@ -25,6 +26,8 @@ const intIn = (min: number, max: number, unit: string) =>
     .min(min, `expected at least ${min} ${unit}`).max(max, `expected at most ${max} ${unit}`);
 
 export const RATE_MAX = 'max' as const;
+/** The rate of a search case: chosen trial by trial by the search. */
+export const RATE_SEARCH = 'search' as const;
 const rate = z.union([
   z.number().positive('expected a rate above 0 packets/s').max(1e9, 'expected at most 1e9 packets/s'),
   z.literal(RATE_MAX),
@@ -45,7 +48,9 @@ export const planSchema = z.strictObject({
   backends: axis(z.enum(BACKEND_NAMES), 'I/O backends of the applications.').default(['udp-mmsg']),
   packetSizes: axis(intIn(60, 9000, 'bytes'),
     'P: whole Ethernet frame sizes in bytes, without FCS (64 = 22 bytes of UDP payload).').default([64]),
-  rates: axis(rate, 'R: sending rates per sender in packets/s, or "max" for unpaced.').default([RATE_MAX]),
+  rates: axis(rate, 'R: sending rates per sender in packets/s, or "max" for unpaced (default: max, or none when `search` is given).').optional(),
+  search: searchSchema.optional()
+    .describe('Find the highest rate per sender that meets loss goals (NDR/PDR, MLRsearch), as well as or instead of fixed rates.'),
   bursts: axis(intIn(1, 1024, 'packets'), 'B: packets per burst.').default([32]),
   duration: intIn(1, 86_400, 's').default(10).describe('Steady-state seconds measured per case (after warm-up, before cool-down).'),
   warmup: z.number().int('expected whole seconds').min(0, 'expected at least 0 s').max(3600, 'expected at most 3600 s')
@@ -59,7 +64,7 @@ export const planSchema = z.strictObject({
 });
 
 export type Plan = z.output<typeof planSchema>;
-export type Rate = number | typeof RATE_MAX;
+export type Rate = number | typeof RATE_MAX | typeof RATE_SEARCH;
 
 /** The JSON Schema of a plan file (input side: defaults are optional). */
 export function planJsonSchema(): unknown {

@@ -41,12 +41,14 @@ export interface RunResult {
 export async function capabilities(): Promise<Capabilities> {
   const switches = new Map<SwitchName, SwitchCapability>();
   for (const name of SWITCH_NAMES) switches.set(name, { backends: [] });
-  for (const driver of SWITCH_DRIVERS) {
-    const probe = await driver.probe();
+  // Probes only read the host (packages, sysfs, `--version` lines): run them all at once.
+  const probes = await Promise.all(SWITCH_DRIVERS.map((driver) => driver.probe()));
+  SWITCH_DRIVERS.forEach((driver, i) => {
+    const probe = probes[i]!;
     switches.set(driver.name, { available: probe.available, reason: probe.reason, fix: probe.fix, backends: driver.backends });
-  }
+  });
   const appBackends = appInfo().backends.filter((b): b is BackendName => (BACKEND_NAMES as readonly string[]).includes(b));
-  return { switches, appBackends, dimensions: ['throughput'], localities: ['local'] };
+  return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local'] };
 }
 
 /** Everything that must hold before the host is touched. Throws PlanError / UsageError. */

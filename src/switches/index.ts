@@ -1,9 +1,24 @@
 // The switch drivers, listed explicitly (no directory scan).
 import type { SwitchName } from '../plan/schema.js';
+import { basicfwd } from './basicfwd.js';
 import { linuxBridge } from './linux-bridge.js';
+import { macvlan } from './macvlan.js';
+import { memif } from './memif.js';
+import { ovsAfxdp } from './ovs-afxdp.js';
+import { ovs } from './ovs.js';
+import { snabb } from './snabb.js';
+import { sriov } from './sriov.js';
+import { tcRedirect } from './tc-redirect.js';
 import type { SwitchDriver } from './types.js';
+import { vale } from './vale.js';
+import { veth } from './veth.js';
+import { vpp } from './vpp.js';
 
-export const SWITCH_DRIVERS: readonly SwitchDriver[] = [linuxBridge];
+/** Kernel data paths that run here first, then the switches that only probe (unavailable here). */
+export const SWITCH_DRIVERS: readonly SwitchDriver[] = [
+  linuxBridge, veth, macvlan, tcRedirect,
+  ovs, ovsAfxdp, basicfwd, memif, vpp, snabb, sriov, vale,
+];
 
 export function driverFor(name: SwitchName): SwitchDriver | undefined {
   return SWITCH_DRIVERS.find((d) => d.name === name);

@@ -1,5 +1,5 @@
 // The one interface every virtual switch driver implements (see DESIGN.md).
-// Life cycle: probe() any time; start() once per case; attach() and cpuThreads() only between
+// Life cycle: probe() any time; start() once per case; attach() (or attachPair()) and cpuThreads() only between
 // start() and stop(); stop() is idempotent and safe after a partial start.
 import type { BackendName, SwitchName } from '../plan/schema.js';
 import type { Resources } from '../testbed/resources.js';
@@ -25,13 +25,37 @@ export interface SwitchContext {
   cpus: number[];
 }
 
-export interface SwitchInstance {
-  /** Connects a container; returns the port its application uses. */
-  attach(container: Container): Promise<PortSpec>;
+interface SwitchInstanceBase {
   /** Processes or threads the switch keeps busy, for CPU accounting (none for kernel switches). */
   cpuThreads(): { name: string; pid: number; tid?: number }[];
   /** Tears the switch down; teardown is registered with `resources`, so this may be a no-op. */
   stop(): Promise<void>;
+}
+
+/**
+ * A running switch. It connects containers one at a time (`attach`: a switch with ports) or one
+ * application pair at a time (`attachPair`: a path whose link joins the two containers, such as a
+ * direct veth cable or a pair of tc redirects) — exactly one of the two. Callers use
+ * `connectPair()`, which works for both. Each hook returns only once it has read back what it set
+ * up (STYLE.md: read back what you changed).
+ */
+export type SwitchInstance = SwitchInstanceBase & (
+  | {
+    /** Connects a container; returns the port its application uses. */
+    attach(container: Container): Promise<PortSpec>;
+    attachPair?: never;
+  }
+  | {
+    attach?: never;
+    /** Connects a sender and its receiver; returns their ports, sender first. */
+    attachPair(sender: Container, receiver: Container): Promise<[PortSpec, PortSpec]>;
+  }
+);
+
+/** Connects one application pair through `sw`, whichever way the switch connects containers. */
+export async function connectPair(sw: SwitchInstance, sender: Container, receiver: Container): Promise<[PortSpec, PortSpec]> {
+  if (sw.attachPair) return sw.attachPair(sender, receiver);
+  return [await sw.attach(sender), await sw.attach(receiver)];
 }
 
 export interface SwitchDriver {

@@ -10,7 +10,7 @@ import { MALFORMED_SCHEMA } from '../fixtures/malformed-plans.js';
 
 /** Plans that are well-formed but impossible here: refused after validation, before set-up. */
 const IMPOSSIBLE: [string, string, string][] = [
-  ['a switch with no driver', 'name: a\nswitches: [vale]\n', 'plan.yaml:2:12 switches[0]: switch vale has no driver'],
+  ['a switch that cannot run here', 'name: a\nswitches: [vale]\n', 'plan.yaml:2:12 switches[0]: switch vale is unavailable here: the netmap kernel module is not loaded'],
   ['a backend not built into the app', 'name: a\nbackends: [dpdk]\n', 'plan.yaml:2:12 backends[0]: backend dpdk is not built into nfvperf-app'],
   ['the remote locality (not yet)', 'name: a\nlocality: remote\n', 'plan.yaml:2:11 locality: locality remote is not supported by this version yet'],
 ];

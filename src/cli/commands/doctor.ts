@@ -1,0 +1,110 @@
+// `nfvperf doctor`: what can run on this host. For every switch, every app backend and every
+// container runtime: available or not, its version, and when not, the exact reason and the fix.
+// Informational: it touches nothing and exits 0 whatever it finds.
+import { appInfo } from '../../apps/app.js';
+import { BACKEND_NAMES, planJsonSchema } from '../../plan/schema.js';
+import { SWITCH_DRIVERS } from '../../switches/index.js';
+import { versionLine, which } from '../../switches/probes.js';
+import { needAppBackend } from '../../switches/unavailable.js';
+
+export interface DoctorEntry {
+  name: string;
+  description: string;
+  available: boolean;
+  /** null when unknown or not installed. */
+  version: string | null;
+  /** Why it is unavailable; null when available. */
+  reason: string | null;
+  /** What would make it available; null when available. */
+  fix: string | null;
+}
+
+export interface DoctorReport {
+  switches: DoctorEntry[];
+  backends: DoctorEntry[];
+  runtimes: DoctorEntry[];
+}
+
+export async function doctorReport(): Promise<DoctorReport> {
+  const [switches, backends, runtimes] = await Promise.all([
+    Promise.all(SWITCH_DRIVERS.map(async (d): Promise<DoctorEntry> => {
+      const p = await d.probe().catch((e: unknown) => ({
+        available: false, reason: `probe failed: ${e instanceof Error ? e.message : String(e)}`, fix: undefined, version: undefined,
+      }));
+      return entry(d.name, d.description, p.available, p.version, p.reason, p.fix);
+    })),
+    backendEntries(),
+    runtimeEntries(),
+  ]);
+  return { switches, backends, runtimes };
+}
+
+const BACKEND_DESCRIPTIONS: Record<(typeof BACKEND_NAMES)[number], string> = {
+  udp: 'UDP socket, one sendmsg/recvmsg per packet',
+  'udp-mmsg': 'UDP socket, sendmmsg/recvmmsg per burst',
+  raw: 'AF_PACKET raw socket, one packet per system call',
+  'raw-mmsg': 'AF_PACKET raw socket, a burst per system call',
+  'af-xdp': 'AF_XDP socket on the container interface',
+  dpdk: 'DPDK (virtio_user, memif, vhost-user ports)',
+};
+
+async function backendEntries(): Promise<DoctorEntry[]> {
+  let version: string | undefined;
+  try { version = appInfo().line; } catch { /* the reasons below say why */ }
+  return Promise.all(BACKEND_NAMES.map(async (b) => {
+    const missing = await needAppBackend(b);
+    return entry(b, BACKEND_DESCRIPTIONS[b], missing.length === 0, version,
+      missing.map((m) => m.reason).join('; '), missing.map((m) => m.fix).join('; '));
+  }));
+}
+
+async function runtimeEntries(): Promise<DoctorEntry[]> {
+  const schema = planJsonSchema() as { properties?: { containers?: { enum?: string[] } } };
+  const supported = schema.properties?.containers?.enum ?? ['netns'];
+  const ip = await versionLine(['ip', '-V']);
+  const netns = ip
+    ? entry('netns', 'network namespaces (ip netns)', true, ip.replace(/^ip utility, /, ''))
+    : entry('netns', 'network namespaces (ip netns)', false, undefined, 'iproute2 (`ip`) is not installed', 'apt-get install iproute2');
+
+  const lxcCreate = which('lxc-create');
+  const lxcVersion = lxcCreate ? await versionLine([lxcCreate, '--version']) : undefined;
+  let lxc: DoctorEntry;
+  if (!lxcCreate) {
+    lxc = entry('lxc', 'LXC containers', false, undefined, 'LXC is not installed (no `lxc-create` on PATH)', 'apt-get install lxc busybox-static');
+  } else if (!supported.includes('lxc')) {
+    lxc = entry('lxc', 'LXC containers', false, lxcVersion, 'this version of nfvperf has no lxc runtime (plan field `containers` accepts only ' +
+      `${supported.join(', ')})`, 'use containers: netns');
+  } else {
+    lxc = entry('lxc', 'LXC containers', true, lxcVersion);
+  }
+  return [netns, lxc];
+}
+
+function entry(name: string, description: string, available: boolean, version?: string, reason?: string, fix?: string): DoctorEntry {
+  return {
+    name, description, available, version: version || null,
+    reason: available ? null : reason || 'unknown reason', fix: available ? null : fix || null,
+  };
+}
+
+export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
+  const report = await doctorReport();
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const sections: [string, DoctorEntry[]][] = [['switches', report.switches], ['app backends', report.backends], ['container runtimes', report.runtimes]];
+  const width = Math.max(...sections.flatMap(([, es]) => es.map((e) => e.name.length)));
+  for (const [title, entries] of sections) {
+    process.stdout.write(`${title}\n`);
+    for (const e of entries) {
+      const status = e.available ? 'available  ' : 'unavailable';
+      process.stdout.write(`  ${e.name.padEnd(width)}  ${status}  ${e.available ? (e.version ?? '') : e.reason}\n`);
+      if (!e.available && e.fix) process.stdout.write(`  ${' '.repeat(width)}  ${' '.repeat(11)}  fix: ${e.fix}\n`);
+    }
+    process.stdout.write('\n');
+  }
+  const runnable = report.switches.filter((s) => s.available).map((s) => s.name);
+  process.stdout.write(`switches that run here: ${runnable.join(', ') || 'none'}\n`);
+  return 0;
+}

@@ -1,0 +1,89 @@
+// Facts about the host that drivers' probe() reads: installed packages and programs, hugepages,
+// the app's backends. Each helper answers one question and never throws.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { exec } from '../common/exec.js';
+import { appInfo } from '../apps/app.js';
+import type { Probe } from './types.js';
+
+/** The installed version of a Debian package, or undefined (`dpkg-query -W`). */
+export async function packageVersion(pkg: string): Promise<string | undefined> {
+  const r = await exec(['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Version}', pkg], { check: false }).catch(() => undefined);
+  if (!r || r.exitCode !== 0) return undefined;
+  const m = /^ii\s+(\S+)/.exec(r.stdout);
+  return m?.[1];
+}
+
+/** The full path of a program on PATH, or undefined. */
+export function which(program: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    if (dir && existsSync(`${dir}/${program}`)) return `${dir}/${program}`;
+  }
+  return undefined;
+}
+
+/** The first line a program prints for `argv` (e.g. `--version`), or undefined if it cannot run. */
+export async function versionLine(argv: string[]): Promise<string | undefined> {
+  const r = await exec(argv, { check: false, timeoutMs: 5000 }).catch(() => undefined);
+  if (!r || r.exitCode !== 0) return undefined;
+  return (r.stdout.trim() || r.stderr.trim()).split('\n')[0];
+}
+
+/** The iproute2 probe shared by the kernel data paths: they need `ip` (and `tc` when asked). */
+export async function iproute2Probe(tools: ('ip' | 'tc')[] = ['ip']): Promise<Probe> {
+  let version: string | undefined;
+  for (const tool of tools) {
+    const line = await versionLine([tool, '-V']);
+    if (!line) return { available: false, reason: `iproute2 (\`${tool}\`) is not installed`, fix: 'apt-get install iproute2' };
+    version ??= line.replace(/^(ip|tc) utility, /, '');
+  }
+  return { available: true, version };
+}
+
+/** Free and total 2 MB hugepages. */
+export function hugepages(): { total: number; free: number } {
+  const read = (f: string) => {
+    try { return Number(readFileSync(`/sys/kernel/mm/hugepages/hugepages-2048kB/${f}`, 'utf8').trim()) || 0; } catch { return 0; }
+  };
+  return { total: read('nr_hugepages'), free: read('free_hugepages') };
+}
+
+/** The backends built into nfvperf-app, or the reason they cannot be read. */
+export function appBackends(): { backends: string[]; error?: string } {
+  try {
+    return { backends: appInfo().backends };
+  } catch (e: unknown) {
+    return { backends: [], error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Whether this kernel can load modules at all (it cannot when built without CONFIG_MODULES). */
+export function kernelLoadsModules(): boolean {
+  if (!existsSync('/proc/modules')) return false;
+  try { return readFileSync('/proc/sys/kernel/modules_disabled', 'utf8').trim() === '0'; } catch { return true; }
+}
+
+/** Network interfaces whose device offers SR-IOV virtual functions (`device/sriov_totalvfs` > 0). */
+export function sriovInterfaces(): { ifname: string; totalVfs: number }[] {
+  let names: string[];
+  try { names = readdirSync('/sys/class/net'); } catch { return []; }
+  return names.flatMap((ifname) => {
+    try {
+      const totalVfs = Number(readFileSync(`/sys/class/net/${ifname}/device/sriov_totalvfs`, 'utf8').trim());
+      return totalVfs > 0 ? [{ ifname, totalVfs }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Folds the missing prerequisites of a switch into one unavailable probe: every reason, joined,
+ * and every fix, in order. When nothing is missing, the switch still has no driver in this version.
+ */
+export function unavailable(missing: { reason: string; fix: string }[], version?: string): Probe {
+  if (missing.length === 0) {
+    return { available: false, reason: 'every prerequisite is present, but this version of nfvperf has no driver for it yet',
+      fix: 'implement its driver in src/switches/', version };
+  }
+  return { available: false, reason: missing.map((m) => m.reason).join('; '), fix: missing.map((m) => m.fix).join('; '), version };
+}

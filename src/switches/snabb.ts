@@ -1,0 +1,24 @@
+// snabb: the Snabb (LuaJIT) software switch, containers on vhost-user ports. Probe only: Snabb
+// is not packaged anywhere reachable and is built from source.
+import { unavailable, which, versionLine } from './probes.js';
+import { needAppBackend, needHugepages, probeOnlyDriver, type Missing } from './unavailable.js';
+
+export const snabb = probeOnlyDriver({
+  name: 'snabb',
+  description: 'Snabb software switch, containers on vhost-user ports (probe only)',
+  busyThreads: 1,
+  backends: ['dpdk'],
+  async probe() {
+    const path = which('snabb');
+    const version = path ? await versionLine([path, '--version']) : undefined;
+    const missing: Missing[] = [];
+    if (!path) {
+      missing.push({
+        reason: 'Snabb is not installed (no `snabb` on PATH; it is not packaged for Debian)',
+        fix: 'git clone https://github.com/snabbco/snabb && make -C snabb && install snabb/src/snabb /usr/local/bin/',
+      });
+    }
+    missing.push(...needHugepages(), ...(await needAppBackend('dpdk')));
+    return unavailable(missing, version);
+  },
+});

@@ -1,0 +1,28 @@
+// vale: netmap's VALE software switch. Probe only: netmap is an out-of-tree kernel module.
+import { existsSync } from 'node:fs';
+import { kernelLoadsModules, unavailable } from './probes.js';
+import { probeOnlyDriver, type Missing } from './unavailable.js';
+
+export const vale = probeOnlyDriver({
+  name: 'vale',
+  description: "netmap's VALE switch, containers on VALE ports (probe only)",
+  busyThreads: 0,
+  backends: [],
+  async probe() {
+    const missing: Missing[] = [];
+    if (!existsSync('/dev/netmap')) {
+      const build = 'git clone https://github.com/luigirizzo/netmap && cd netmap && ./configure --no-drivers && make && insmod netmap.ko';
+      missing.push(kernelLoadsModules()
+        ? { reason: 'the netmap kernel module is not loaded (/dev/netmap is missing)', fix: build }
+        : {
+          reason: 'the netmap kernel module is not loaded (/dev/netmap is missing) and this kernel cannot load modules (/proc/modules is absent)',
+          fix: `boot a kernel built with CONFIG_MODULES=y and its headers, then ${build}`,
+        });
+    }
+    missing.push({
+      reason: 'nfvperf-app has no netmap backend',
+      fix: 'add native/src/backends/netmap.c and a netmap entry in BACKEND_NAMES (src/plan/schema.ts)',
+    });
+    return unavailable(missing);
+  },
+});

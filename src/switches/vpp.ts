@@ -1,0 +1,24 @@
+// vpp (FD.io Vector Packet Processing): an L2 bridge domain in VPP, containers joined by memif or
+// vhost-user. Probe only: VPP is not packaged for Debian 12.
+import { packageVersion, which } from './probes.js';
+import { needAppBackend, needHugepages, probeOnlyDriver, type Missing } from './unavailable.js';
+import { unavailable } from './probes.js';
+
+export const vpp = probeOnlyDriver({
+  name: 'vpp',
+  description: 'FD.io VPP L2 bridge domain, containers on memif/vhost-user ports (probe only)',
+  busyThreads: 1,
+  backends: ['dpdk'],
+  async probe() {
+    const version = await packageVersion('vpp');
+    const missing: Missing[] = [];
+    if (!version && !which('vpp')) {
+      missing.push({
+        reason: 'VPP is not installed (no `vpp` package, no `vpp` on PATH): Debian 12 does not package it',
+        fix: 'add the fd.io repository (curl -s https://packagecloud.io/install/repositories/fdio/release/script.deb.sh | bash) and apt-get install vpp vpp-plugin-core vpp-plugin-dpdk',
+      });
+    }
+    missing.push(...needHugepages(), ...(await needAppBackend('dpdk')));
+    return unavailable(missing, version);
+  },
+});
