@@ -4,6 +4,7 @@
 import { AppProcess } from '../apps/app.js';
 import type { AppRole, IntervalLine, SummaryLine } from '../apps/protocol.js';
 import { latencyFigures } from '../analysis/latency.js';
+import { runExpandedSearch, type SearchResult, type TrialResult } from '../analysis/search.js';
 import { isSteady, throughputFigures } from '../analysis/steady.js';
 import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
@@ -44,54 +45,14 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   const base = { case: c, cpuShared: cpuPlan.shared, cpus, startedAt };
   let epochNs = 0n;
   let failure: Error | undefined;
+  let search: SearchResult | undefined;
   try {
-    throwIfAborted(ctx.signal);
-    const driver = driverFor(c.switch);
-    if (!driver) throw new TestbedError(`no driver for switch ${c.switch}`);
-    const sw = await driver.start({ names: ctx.names, resources, cpus: [] });
-    const senders: Container[] = [];
-    const receivers: Container[] = [];
-    for (let p = 0; p < c.pairs; p++) {
-      senders.push(await createContainer(resources, ctx.names, 's', p));
-      receivers.push(await createContainer(resources, ctx.names, 'r', p));
-      await connectPair(sw, senders[p]!, receivers[p]!);
-      await addNeighbor(senders[p]!, receivers[p]!);
-      await addNeighbor(receivers[p]!, senders[p]!);
-      throwIfAborted(ctx.signal);
-    }
-
-    // Every app aligns its one-second intervals to the same epoch, so second k means the same
-    // wall-clock second for all of them (CLOCK_MONOTONIC is shared by all namespaces of a host).
-    epochNs = process.hrtime.bigint() + BigInt((START_MARGIN_MS + 20 * c.pairs) * 1e6);
-    const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
-      '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : [])];
-    // Raw backends build their own frames: they need the interface, and the sender the peer's MAC.
-    const raw = c.backend === 'raw' || c.backend === 'raw-mmsg';
-    const rawArgs = (self: Container, peer?: Container) =>
-      raw ? ['--ifname', self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])] : [];
-    const roles = ROLES[c.dimension];
-    const recvApps = receivers.map((r, p) => launch(resources, apps, {
-      role: roles.receiver, netns: r.netns, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,
-      args: [...common(p), ...rawArgs(r), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
-    }));
-    await Promise.all(recvApps.map((a) => a.waitReady(READY_TIMEOUT_MS)));
-    throwIfAborted(ctx.signal);
-    const sendApps = senders.map((s, p) => launch(resources, apps, {
-      role: roles.sender, netns: s.netns, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${p}`, pair: p,
-      args: [...common(p), ...rawArgs(s, receivers[p]), '--local', `${s.ip}:${SENDER_PORT}`,
-        '--remote', `${receivers[p]!.ip}:${RECEIVER_PORT}`,
-        '--rate', c.rate === 'max' ? 'max' : String(c.rate), '--duration', String(trafficSeconds(c)),
-        '--cpu', String(cpus.send[p])],
-    }));
-
-    // Senders (and clients, after draining their echoes) stop by themselves after warm-up +
-    // duration + cool-down; a receiver that dies first, or a sender that overruns, fails the case.
-    const deadlineMs = START_MARGIN_MS + 20 * c.pairs + trafficSeconds(c) * 1000 + 10_000;
-    await watch(sendApps, recvApps, deadlineMs, ctx.signal);
-    await delay(DRAIN_MS);
-    await Promise.all(recvApps.map((a) => a.stop()));
-    for (const a of [...sendApps, ...recvApps]) {
-      if (a.exitCode !== 0 || !a.summary) throw a.failure('failed');
+    const net = await buildNetwork(c, ctx, resources);
+    if (c.search) {
+      search = await runSearchTrials(c, ctx, net, cpus, resources, apps);
+    } else {
+      const traffic = await runTraffic(c, ctx, net, cpus, resources, apps, { rate: c.rate as number | 'max', trafficS: trafficSeconds(c) });
+      epochNs = traffic.epochNs;
     }
   } catch (e: unknown) {
     failure = e instanceof Error ? e : new Error(String(e));
@@ -103,12 +64,18 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     }
   }
   if (failure instanceof InterruptedError) throw failure;
+  const finishedAt = new Date().toISOString();
+  if (c.search) {
+    if (failure || !search) {
+      return { ...base, status: 'failed', error: failure?.message ?? 'the search gave no result', finishedAt, samples: [], summaries: [], throughput: null };
+    }
+    return { ...base, status: 'ok', finishedAt, samples: [], summaries: [], throughput: null, search };
+  }
 
   const samples = collectSamples(apps, c, epochNs);
   const summaries = apps.filter((a) => a.summary).map((a) => ({
     pair: a.options.pair, role: a.options.role, json: JSON.stringify(a.summary as SummaryLine),
   }));
-  const finishedAt = new Date().toISOString();
   if (failure) {
     return { ...base, status: 'failed', error: failure.message, finishedAt, samples, summaries, throughput: null };
   }
@@ -124,6 +91,99 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     return { ...base, status: 'failed', error: 'no complete steady-state sample from a sender and a receiver', finishedAt, samples, summaries, throughput };
   }
   return { ...base, status: 'ok', finishedAt, samples, summaries, throughput };
+}
+
+interface Network {
+  senders: Container[];
+  receivers: Container[];
+}
+
+type Cpus = { send: number[]; recv: number[] };
+
+/** Containers for every pair, joined through the case's switch, with static neighbours. */
+async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources): Promise<Network> {
+  throwIfAborted(ctx.signal);
+  const driver = driverFor(c.switch);
+  if (!driver) throw new TestbedError(`no driver for switch ${c.switch}`);
+  const sw = await driver.start({ names: ctx.names, resources, cpus: [] });
+  const senders: Container[] = [];
+  const receivers: Container[] = [];
+  for (let p = 0; p < c.pairs; p++) {
+    senders.push(await createContainer(resources, ctx.names, 's', p));
+    receivers.push(await createContainer(resources, ctx.names, 'r', p));
+    await connectPair(sw, senders[p]!, receivers[p]!);
+    await addNeighbor(senders[p]!, receivers[p]!);
+    await addNeighbor(receivers[p]!, senders[p]!);
+    throwIfAborted(ctx.signal);
+  }
+  return { senders, receivers };
+}
+
+/**
+ * One stretch of traffic: receivers (or servers) first, then senders (or clients) at `rate` per
+ * sender for `trafficS` seconds; returns once the senders stopped, the receivers drained and
+ * stopped, and every app gave its summary.
+ */
+async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, resources: Resources, apps: AppProcess[],
+  run: { rate: number | 'max'; trafficS: number }): Promise<{ epochNs: bigint; senders: AppProcess[]; receivers: AppProcess[] }> {
+  // Every app aligns its one-second intervals to the same epoch, so second k means the same
+  // wall-clock second for all of them (CLOCK_MONOTONIC is shared by all namespaces of a host).
+  const epochNs = process.hrtime.bigint() + BigInt((START_MARGIN_MS + 20 * c.pairs) * 1e6);
+  const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
+    '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : [])];
+  // Raw backends build their own frames: they need the interface, and the sender the peer's MAC.
+  const raw = c.backend === 'raw' || c.backend === 'raw-mmsg';
+  const rawArgs = (self: Container, peer?: Container) =>
+    raw ? ['--ifname', self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])] : [];
+  const roles = ROLES[c.dimension];
+  const receivers = net.receivers.map((r, p) => launch(resources, apps, {
+    role: roles.receiver, netns: r.netns, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,
+    args: [...common(p), ...rawArgs(r), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
+  }));
+  await Promise.all(receivers.map((a) => a.waitReady(READY_TIMEOUT_MS)));
+  throwIfAborted(ctx.signal);
+  const senders = net.senders.map((s, p) => launch(resources, apps, {
+    role: roles.sender, netns: s.netns, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${p}`, pair: p,
+    args: [...common(p), ...rawArgs(s, net.receivers[p]), '--local', `${s.ip}:${SENDER_PORT}`,
+      '--remote', `${net.receivers[p]!.ip}:${RECEIVER_PORT}`,
+      '--rate', String(run.rate), '--duration', String(run.trafficS), '--cpu', String(cpus.send[p])],
+  }));
+
+  // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies
+  // first, or a sender that overruns, fails the case.
+  const deadlineMs = START_MARGIN_MS + 20 * c.pairs + run.trafficS * 1000 + 10_000;
+  await watch(senders, receivers, deadlineMs, ctx.signal);
+  await delay(DRAIN_MS);
+  await Promise.all(receivers.map((a) => a.stop()));
+  for (const a of [...senders, ...receivers]) {
+    if (a.exitCode !== 0 || !a.summary) throw a.failure('failed');
+  }
+  return { epochNs, senders, receivers };
+}
+
+/**
+ * A throughput search on one network: each trial is one stretch of traffic at the rate the
+ * search asks for (per sender). A trial's figures are whole-trial totals from the apps'
+ * summaries, so nothing is lost or double-counted at window edges: path loss = 1 − rx ÷ tx.
+ */
+async function runSearchTrials(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, resources: Resources, apps: AppProcess[]): Promise<SearchResult> {
+  const measure = async (ratePps: number, durationS: number): Promise<TrialResult> => {
+    throwIfAborted(ctx.signal);
+    const trialApps: AppProcess[] = [];
+    const { senders, receivers } = await runTraffic(c, ctx, net, cpus, resources, trialApps, { rate: ratePps, trafficS: durationS });
+    apps.push(...trialApps);
+    const sent = senders.reduce((n, a) => n + (a.summary!.txPackets ?? 0), 0);
+    const received = receivers.reduce((n, a) => n + (a.summary!.rxPackets ?? 0), 0);
+    const measuredS = Math.max(...senders.map((a) => Number(BigInt(a.summary!.durationNs)) / 1e9));
+    return {
+      intendedPps: ratePps,
+      offeredPps: sent / c.pairs / measuredS,
+      receivedPps: received / c.pairs / measuredS,
+      lossRatio: sent > 0 ? Math.max(0, 1 - received / sent) : 1,
+      durationS: measuredS,
+    };
+  };
+  return runExpandedSearch(c.search!, measure);
 }
 
 function launch(resources: Resources, apps: AppProcess[], options: ConstructorParameters<typeof AppProcess>[0]): AppProcess {

@@ -5,6 +5,7 @@ import type { Case } from '../plan/expand.js';
 import type { SampleRow, ThroughputFigures } from '../analysis/steady.js';
 import type { LatencyFigures, RttInterval } from '../analysis/latency.js';
 import { UsageError } from '../common/errors.js';
+import type { SearchResult } from '../analysis/search.js';
 
 export const SCHEMA_VERSION = 2;
 
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS cases (
   dimension TEXT NOT NULL, locality TEXT NOT NULL, containers TEXT NOT NULL,
   pairs INTEGER NOT NULL, switch TEXT NOT NULL, backend TEXT NOT NULL,
   packet_size_bytes INTEGER NOT NULL,
-  rate_pps REAL,                                   -- NULL: unpaced ("max")
+  rate_pps REAL,                                   -- NULL: unpaced ("max") or a search
+  search_json TEXT,                                -- a search case: its goals and limits
   burst_packets INTEGER NOT NULL, repetition INTEGER NOT NULL,
   duration_s INTEGER NOT NULL, warmup_s INTEGER NOT NULL, cooldown_s INTEGER NOT NULL,
   touch_data INTEGER NOT NULL,
@@ -70,6 +72,28 @@ CREATE TABLE IF NOT EXISTS rtt_buckets (          -- client: this second's RTT h
   low_ns INTEGER NOT NULL,                         -- bucket lower bound; width: see analysis/latency.ts
   count INTEGER NOT NULL,
   PRIMARY KEY (case_id, pair, second, low_ns)
+);
+CREATE TABLE IF NOT EXISTS search_trials (       -- a search case: every trial, in order
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  trial INTEGER NOT NULL,
+  start_s REAL NOT NULL,                           -- trial seconds spent before this trial
+  rate_pps REAL NOT NULL,                          -- asked for, per sender
+  duration_s REAL NOT NULL, measured_duration_s REAL NOT NULL,
+  offered_pps REAL NOT NULL, received_pps REAL NOT NULL,   -- per sender
+  path_loss_ratio REAL NOT NULL,                   -- 1 - received/sent
+  loss_ratio REAL NOT NULL,                        -- as classified: 1 - received/intended
+  generator_limited INTEGER NOT NULL,
+  phase TEXT NOT NULL,
+  classifications_json TEXT NOT NULL,              -- {goal: lower|upper|undecided} after this trial
+  PRIMARY KEY (case_id, trial)
+);
+CREATE TABLE IF NOT EXISTS search_goals (
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  goal TEXT NOT NULL,
+  status TEXT NOT NULL,
+  lower_bound_pps REAL, upper_bound_pps REAL, relative_width REAL, conditional_throughput_pps REAL,
+  trials INTEGER NOT NULL, generator_limited INTEGER NOT NULL,
+  PRIMARY KEY (case_id, goal)
 );
 CREATE TABLE IF NOT EXISTS latency (
   case_id INTEGER PRIMARY KEY REFERENCES cases(id),
@@ -126,6 +150,7 @@ export interface CaseRecord {
   summaries: { pair: number; role: string; json: string }[];
   throughput: ThroughputFigures | null;
   latency?: LatencyRecord | null;
+  search?: SearchResult;
 }
 
 export class ResultsDb {
@@ -187,11 +212,11 @@ export class ResultsDb {
       const c = rec.case;
       const caseId = Number(this.db.prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
-          packet_size_bytes, rate_pps, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
+          packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
           status, error, cpu_shared, cpus_json, started_at, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         runId, c.id, c.index, c.dimension, c.locality, c.containers, c.pairs, c.switch, c.backend,
-        c.packetSize, c.rate === 'max' ? null : c.rate, c.burst, c.repetition, c.durationS, c.warmupS, c.cooldownS,
+        c.packetSize, typeof c.rate === 'number' ? c.rate : null, c.search ? JSON.stringify(c.search) : null, c.burst, c.repetition, c.durationS, c.warmupS, c.cooldownS,
         c.touchData ? 1 : 0, rec.status, rec.error ?? null, rec.cpuShared ? 1 : 0,
         rec.cpus ? JSON.stringify(rec.cpus) : null, rec.startedAt ?? null, rec.finishedAt ?? null,
       ).lastInsertRowid);
@@ -218,6 +243,21 @@ export class ResultsDb {
             corrupt_packets, reordered_packets, steady_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
           caseId, t.txPps, t.rxPps, t.txGbps, t.rxGbps, t.lossRatio, t.lostPackets, t.unsentPackets,
           t.corruptPackets, t.reorderedPackets, t.steadySeconds);
+      }
+      if (rec.search) {
+        const trial = this.db.prepare(`INSERT INTO search_trials (case_id, trial, start_s, rate_pps, duration_s, measured_duration_s,
+          offered_pps, received_pps, path_loss_ratio, loss_ratio, generator_limited, phase, classifications_json)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        for (const t of rec.search.trace) {
+          trial.run(caseId, t.index, t.tS, t.ratePps, t.durationS, t.measuredDurationS, t.offeredPps, t.receivedPps,
+            t.pathLossRatio, t.lossRatio, t.generatorLimited ? 1 : 0, t.phase, JSON.stringify(t.goalClassifications));
+        }
+        const goal = this.db.prepare(`INSERT INTO search_goals (case_id, goal, status, lower_bound_pps, upper_bound_pps,
+          relative_width, conditional_throughput_pps, trials, generator_limited) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        for (const g of rec.search.goals) {
+          goal.run(caseId, g.name, g.status, g.lowerBoundPps, g.upperBoundPps, g.relativeWidth, g.conditionalThroughputPps,
+            g.trials, g.generatorLimited ? 1 : 0);
+        }
       }
       const l = rec.latency;
       if (l) {

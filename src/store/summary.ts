@@ -11,8 +11,8 @@ export interface SummaryCase {
   switch: string;
   backend: string;
   packetSize: number;
-  /** Packets/s per sender, or "max" for unpaced. */
-  rate: number | 'max';
+  /** Packets/s per sender, "max" for unpaced, or "search" for a throughput search. */
+  rate: number | 'max' | 'search';
   burst: number;
   repetition: number;
   status: 'ok' | 'failed' | 'skipped';
@@ -24,6 +24,11 @@ export interface SummaryCase {
     steadySeconds: number;
   } | null;
   /** Round-trip latency (latency cases): steady-window RTT percentiles over all pairs. */
+  /** A search case: per goal, the bounds found (packets/s per sender). */
+  search?: Record<string, {
+    status: string; lowerBound: number | null; upperBound: number | null; conditionalThroughput: number | null;
+    trials: number; generatorLimited: boolean;
+  }> | null;
   latency?: {
     samples: number; minUs: number; avgUs: number; p50Us: number; p90Us: number; p99Us: number;
     p999Us: number; maxUs: number; txPackets: number; lostPackets: number; latePackets: number;
@@ -63,7 +68,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
     },
     cases: rows.map((r): SummaryCase => ({
       id: r.case_key, dimension: r.dimension, locality: r.locality, pairs: r.pairs, switch: r.switch,
-      backend: r.backend, packetSize: r.packet_size_bytes, rate: r.rate_pps ?? 'max', burst: r.burst_packets,
+      backend: r.backend, packetSize: r.packet_size_bytes, rate: r.rate_pps ?? (r.search_json ? 'search' : 'max'), burst: r.burst_packets,
       repetition: r.repetition, status: r.status, ...(r.error ? { error: r.error } : {}),
       cpuShared: r.cpu_shared === 1,
       throughput: r.has_throughput === null ? null : {
@@ -71,6 +76,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
         lostPackets: r.lost_packets, unsentPackets: r.unsent_packets, corruptPackets: r.corrupt_packets,
         reorderedPackets: r.reordered_packets, steadySeconds: r.steady_seconds,
       },
+      search: r.search_json === null ? null : searchOf(db, r.id),
       latency: r.has_latency === null ? null : {
         samples: r.l_samples, minUs: r.min_us, avgUs: r.avg_us, p50Us: r.p50_us, p90Us: r.p90_us, p99Us: r.p99_us,
         p999Us: r.p999_us, maxUs: r.max_us, txPackets: r.l_tx, lostPackets: r.l_lost, latePackets: r.l_late,
@@ -78,4 +84,12 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
       },
     })),
   };
+}
+
+function searchOf(db: Database.Database, caseId: number): NonNullable<SummaryCase['search']> {
+  const goals = db.prepare('SELECT * FROM search_goals WHERE case_id = ? ORDER BY rowid').all(caseId) as Record<string, any>[];
+  return Object.fromEntries(goals.map((g) => [g.goal, {
+    status: g.status, lowerBound: g.lower_bound_pps, upperBound: g.upper_bound_pps,
+    conditionalThroughput: g.conditional_throughput_pps, trials: g.trials, generatorLimited: g.generator_limited === 1,
+  }]));
 }

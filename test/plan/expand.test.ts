@@ -15,3 +15,12 @@ test('expands the cross product of the sweep axes, repetitions outermost', () =>
   assert.equal(cases[0]!.id, 'throughput/local/1vs1/linux-bridge/udp/64B/1000pps/b32/r0');
   assert.equal(formatTuple(cases[1]!), '(throughput, local, 1vs1, linux-bridge, 64, max, 32)');
 });
+
+test('rates default to max, or to nothing but the search when a plan has one', () => {
+  assert.deepEqual(expandPlan(parsePlan('name: a\n').plan).map((c) => c.rate), ['max']);
+  const searchOnly = expandPlan(parsePlan('name: a\nsearch: { preset: quick, maxRatePps: 1e6 }\n').plan);
+  assert.deepEqual(searchOnly.map((c) => [c.rate, c.search?.preset]), [['search', 'quick']]);
+  assert.equal(searchOnly[0]!.id, 'throughput/local/1vs1/linux-bridge/udp-mmsg/64B/search/b32/r0');
+  const both = expandPlan(parsePlan('name: a\nrates: [1000]\nsearch: { preset: quick, maxRatePps: 1e6 }\n').plan);
+  assert.deepEqual(both.map((c) => c.rate), [1000, 'search']);
+});

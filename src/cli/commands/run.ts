@@ -2,6 +2,7 @@ import { UsageError } from '../../common/errors.js';
 import { formatTuple } from '../../plan/expand.js';
 import { loadPlanFile } from '../../plan/load.js';
 import { formatTable } from '../../report/table.js';
+import type { SummaryCase } from '../../store/summary.js';
 import { preflight, runPlan } from '../../runner/run.js';
 
 export interface RunCommandOptions {
@@ -23,9 +24,25 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
   }
   const result = await runPlan(loaded, { outDir, resume: opts.resume, plain: opts.plain || !process.stderr.isTTY });
   process.stdout.write(`\n${formatTable(result.summary.cases)}\n\n`);
+  const searches = result.summary.cases.filter((c) => c.search);
+  if (searches.length > 0) process.stdout.write(`${formatSearches(searches)}\n\n`);
   process.stdout.write(`results: ${result.outDir}/results.sqlite, ${result.outDir}/summary.json\n`);
   const failed = result.summary.cases.filter((c) => c.status === 'failed').length;
   if (failed > 0) process.stdout.write(`${failed} of ${result.summary.cases.length} cases failed (reasons above)\n`);
   if (result.interrupted) return result.interrupted === 'SIGINT' ? 130 : 143;
   return failed > 0 ? 1 : 0;
+}
+
+/** One line per search goal: the bracket found and the conditional throughput, per sender. */
+function formatSearches(cases: readonly SummaryCase[]): string {
+  const kpps = (v: number | null) => (v === null ? '-' : `${(v / 1e3).toFixed(1)}k`);
+  const lines = ['search results (packets/s per sender):'];
+  for (const c of cases) {
+    for (const [goal, g] of Object.entries(c.search ?? {})) {
+      lines.push(`  ${c.pairs}vs${c.pairs} ${c.switch} ${c.backend} ${c.packetSize}B b${c.burst} r${c.repetition}  ${goal}: ` +
+        `[${kpps(g.lowerBound)}, ${kpps(g.upperBound)}] conditional ${kpps(g.conditionalThroughput)}, ${g.trials} trials, ${g.status}` +
+        (g.generatorLimited ? ' (limited by the generator, not the path)' : ''));
+    }
+  }
+  return lines.join('\n');
 }
