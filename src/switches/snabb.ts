@@ -15,7 +15,7 @@ export const snabb = probeOnlyDriver({
     if (!path) {
       missing.push({
         reason: 'Snabb is not installed (no `snabb` on PATH; it is not packaged for Debian)',
-        fix: 'git clone https://github.com/snabbco/snabb && make -C snabb && install snabb/src/snabb /usr/local/bin/',
+        fix: 'build Snabb from its source (the snabbco/snabb project: make, then install src/snabb on the PATH)',
       });
     }
     missing.push(...needHugepages(), ...(await needAppBackend('dpdk')));

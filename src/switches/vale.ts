@@ -11,7 +11,7 @@ export const vale = probeOnlyDriver({
   async probe() {
     const missing: Missing[] = [];
     if (!existsSync('/dev/netmap')) {
-      const build = 'git clone https://github.com/luigirizzo/netmap && cd netmap && ./configure --no-drivers && make && insmod netmap.ko';
+      const build = 'build netmap from its source (the luigirizzo/netmap project: ./configure --no-drivers && make) and insmod netmap.ko';
       missing.push(kernelLoadsModules()
         ? { reason: 'the netmap kernel module is not loaded (/dev/netmap is missing)', fix: build }
         : {

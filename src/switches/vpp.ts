@@ -15,7 +15,7 @@ export const vpp = probeOnlyDriver({
     if (!version && !which('vpp')) {
       missing.push({
         reason: 'VPP is not installed (no `vpp` package, no `vpp` on PATH): Debian 12 does not package it',
-        fix: 'add the fd.io repository (curl -s https://packagecloud.io/install/repositories/fdio/release/script.deb.sh | bash) and apt-get install vpp vpp-plugin-core vpp-plugin-dpdk',
+        fix: 'add FD.io\'s VPP package repository (see FD.io\'s installation guide), then apt-get install vpp vpp-plugin-core vpp-plugin-dpdk',
       });
     }
     missing.push(...needHugepages(), ...(await needAppBackend('dpdk')));
