@@ -46,24 +46,24 @@ export function median(values: readonly number[]): number {
 
 /** Runs each contender once per round, in turn (A B A B …), and returns every figure. */
 export async function interleave<K extends string>(rounds: number, contenders: Record<K, () => Promise<number>>,
-  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Record<K, number[]>> {
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`), digits = 0): Promise<Record<K, number[]>> {
   const results = Object.fromEntries(Object.keys(contenders).map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let round = 0; round < rounds; round++) {
     for (const [name, run] of Object.entries(contenders) as [K, () => Promise<number>][]) {
       const value = await run();
       results[name].push(value);
-      log(`round ${round + 1}/${rounds} ${name}: ${value.toFixed(0)}`);
+      log(`round ${round + 1}/${rounds} ${name}: ${value.toFixed(digits)}`);
     }
   }
   return results;
 }
 
-export function report<K extends string>(title: string, unit: string, results: Record<K, number[]>, baseline: K): string {
+export function report<K extends string>(title: string, unit: string, results: Record<K, number[]>, baseline: K, digits = 0): string {
   const lines = [`${title} (median of ${Object.values<number[]>(results)[0]!.length} interleaved rounds, ${unit})`];
   const base = median(results[baseline]);
   for (const [name, values] of Object.entries(results) as [K, number[]][]) {
     const m = median(values);
-    lines.push(`  ${name.padEnd(28)} median ${m.toFixed(0).padStart(10)}  ratio to ${baseline}: ${(m / base).toFixed(2)}  all: ${values.map((v) => v.toFixed(0)).join(' ')}`);
+    lines.push(`  ${name.padEnd(28)} median ${m.toFixed(digits).padStart(10)}  ratio to ${baseline}: ${(m / base).toFixed(2)}  all: ${values.map((v) => v.toFixed(digits)).join(' ')}`);
   }
   return lines.join('\n');
 }

@@ -38,6 +38,48 @@ program.command('cleanup')
     process.exitCode = await cleanupCommand(opts);
   });
 
+program.command('doctor')
+  .description('say which switches, app backends and container runtimes can run here, and how to fix the rest')
+  .option('--json', 'print the findings as JSON')
+  .addHelpText('after', '\nExample:\n  nfvperf doctor --json')
+  .action(async (opts: { json?: boolean }) => {
+    const { doctorCommand } = await import('./commands/doctor.js');
+    process.exitCode = await doctorCommand(opts);
+  });
+
+program.command('report')
+  .description('(re)generate DIR/report.html and DIR/figures/*.svg|png from DIR/results.sqlite')
+  .argument('<dir>', 'output directory of a run (its --out)')
+  .addHelpText('after', '\nExample:\n  nfvperf report out/quickstart && xdg-open out/quickstart/report.html')
+  .action(async (dir: string) => {
+    const { reportCommand } = await import('./commands/report.js');
+    process.exitCode = await reportCommand(dir);
+  });
+
+program.command('export')
+  .description('print one row per case (the summary table plus analysis columns) as CSV or JSON')
+  .argument('<dir>', 'output directory of a run (its --out)')
+  .option('-f, --format <format>', 'csv or json', 'csv')
+  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .addHelpText('after', '\nExample:\n  nfvperf export out/quickstart --format csv > quickstart.csv')
+  .action(async (dir: string, opts: { format: string; output?: string }) => {
+    const { exportCommand } = await import('./commands/export.js');
+    process.exitCode = await exportCommand(dir, opts);
+  });
+
+program.command('compare')
+  .description('compare the rx rate of matching cases of two runs (B/A), flagging regressions')
+  .argument('<dirA>', 'baseline run directory')
+  .argument('<dirB>', 'run directory to compare with it')
+  .option('--threshold <percent>', 'without repetitions for a CI, a B/A below 1 - this is a regression', '5')
+  .option('--fail-on-regression', 'exit 1 when any case regressed')
+  .option('--json', 'one JSON object per case instead of the table')
+  .addHelpText('after', '\nExample:\n  nfvperf compare out/before out/after --fail-on-regression')
+  .action(async (dirA: string, dirB: string, opts: { threshold?: string; failOnRegression?: boolean; json?: boolean }) => {
+    const { compareCommand } = await import('./commands/compare.js');
+    process.exitCode = await compareCommand(dirA, dirB, opts);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (e: unknown) {

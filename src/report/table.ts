@@ -1,32 +1,54 @@
 // The summary table printed at the end of a run: one row per case, its tuple and its figures.
+// The same column list feeds the CSV, JSON and HTML exporters (src/report/columns.ts), so the
+// terminal, the files and the report cannot drift apart.
 import type { SummaryCase } from '../store/summary.js';
 import { formatRate } from '../plan/expand.js';
 
-export interface Column {
+/** A value as exporters write it: numbers unrounded in the unit the key names, null when missing. */
+export type Cell = string | number | boolean | null;
+
+export interface Column<Row = SummaryCase> {
+  /** Machine name (CSV header, JSON key), carrying the unit: `rxMpps`, `lossPercent`. */
+  key: string;
+  /** Human header (terminal, HTML). */
   header: string;
   align: 'left' | 'right';
-  value(c: SummaryCase): string;
+  /** Formatted for reading: rounded, '-' when missing. */
+  value(row: Row): string;
+  /** The value itself, for files and sorting. */
+  raw(row: Row): Cell;
+  /** Shown in the terminal table too (default true); exporters show every column. */
+  terminal?: boolean;
 }
 
 const num = (v: number | null | undefined, digits: number) => (v == null ? '-' : v.toFixed(digits));
+const orNull = (v: number | null | undefined) => (v == null ? null : v);
 
-/** The columns shared by the terminal table (and, later, the CSV and HTML exporters). */
+/** The columns shared by the terminal table and the CSV, JSON and HTML exporters. */
 export const SUMMARY_COLUMNS: Column[] = [
-  { header: 'S', align: 'left', value: (c) => `${c.pairs}vs${c.pairs}` },
-  { header: 'V', align: 'left', value: (c) => c.switch },
-  { header: 'backend', align: 'left', value: (c) => c.backend },
-  { header: 'P', align: 'right', value: (c) => String(c.packetSize) },
-  { header: 'R pps', align: 'right', value: (c) => (c.rate === 'max' ? 'max' : formatRate(c.rate)) },
-  { header: 'B', align: 'right', value: (c) => String(c.burst) },
-  { header: 'rep', align: 'right', value: (c) => String(c.repetition) },
-  { header: 'tx Mpps', align: 'right', value: (c) => num(c.throughput && c.throughput.txPps / 1e6, 3) },
-  { header: 'rx Mpps', align: 'right', value: (c) => num(c.throughput && c.throughput.rxPps / 1e6, 3) },
-  { header: 'rx Gbps', align: 'right', value: (c) => num(c.throughput?.rxGbps, 3) },
-  { header: 'loss %', align: 'right', value: (c) => num(c.throughput && c.throughput.lossRatio * 100, 2) },
-  { header: 'status', align: 'left', value: (c) => c.status + (c.cpuShared ? ' (cpu shared)' : '') + (c.error ? `: ${c.error}` : '') },
+  { key: 'case', header: 'case', align: 'left', terminal: false, value: (c) => c.id, raw: (c) => c.id },
+  { key: 'pairs', header: 'S', align: 'left', value: (c) => `${c.pairs}vs${c.pairs}`, raw: (c) => c.pairs },
+  { key: 'switch', header: 'V', align: 'left', value: (c) => c.switch, raw: (c) => c.switch },
+  { key: 'backend', header: 'backend', align: 'left', value: (c) => c.backend, raw: (c) => c.backend },
+  { key: 'packetSizeBytes', header: 'P', align: 'right', value: (c) => String(c.packetSize), raw: (c) => c.packetSize },
+  // "max" (unpaced) and "search" are kept as strings: a number would claim a rate never asked for.
+  { key: 'ratePps', header: 'R pps', align: 'right', value: (c) => (typeof c.rate === 'number' ? formatRate(c.rate) : c.rate), raw: (c) => c.rate },
+  { key: 'burstPackets', header: 'B', align: 'right', value: (c) => String(c.burst), raw: (c) => c.burst },
+  { key: 'repetition', header: 'rep', align: 'right', value: (c) => String(c.repetition), raw: (c) => c.repetition },
+  { key: 'txMpps', header: 'tx Mpps', align: 'right', value: (c) => num(c.throughput && c.throughput.txPps / 1e6, 3), raw: (c) => orNull(c.throughput && c.throughput.txPps / 1e6) },
+  { key: 'rxMpps', header: 'rx Mpps', align: 'right', value: (c) => num(c.throughput && c.throughput.rxPps / 1e6, 3), raw: (c) => orNull(c.throughput && c.throughput.rxPps / 1e6) },
+  { key: 'rxGbps', header: 'rx Gbps', align: 'right', value: (c) => num(c.throughput?.rxGbps, 3), raw: (c) => orNull(c.throughput?.rxGbps) },
+  { key: 'lossPercent', header: 'loss %', align: 'right', value: (c) => num(c.throughput && c.throughput.lossRatio * 100, 2), raw: (c) => orNull(c.throughput && c.throughput.lossRatio * 100) },
+  { key: 'unsentPackets', header: 'unsent', align: 'right', terminal: false, value: (c) => num(c.throughput?.unsentPackets, 0), raw: (c) => orNull(c.throughput?.unsentPackets) },
+  { key: 'steadySeconds', header: 'steady s', align: 'right', terminal: false, value: (c) => num(c.throughput?.steadySeconds, 0), raw: (c) => orNull(c.throughput?.steadySeconds) },
+  { key: 'rttAvgUs', header: 'RTT avg µs', align: 'right', terminal: false, value: (c) => num(c.latency?.avgUs, 2), raw: (c) => orNull(c.latency?.avgUs) },
+  { key: 'rttP99Us', header: 'RTT p99 µs', align: 'right', terminal: false, value: (c) => num(c.latency?.p99Us, 2), raw: (c) => orNull(c.latency?.p99Us) },
+  { key: 'cpuShared', header: 'cpu shared', align: 'left', terminal: false, value: (c) => (c.cpuShared ? 'yes' : 'no'), raw: (c) => c.cpuShared },
+  { key: 'status', header: 'status', align: 'left', value: (c) => c.status + (c.cpuShared ? ' (cpu shared)' : '') + (c.error ? `: ${c.error}` : ''), raw: (c) => c.status },
+  { key: 'error', header: 'error', align: 'left', terminal: false, value: (c) => c.error ?? '', raw: (c) => c.error ?? null },
 ];
 
-export function formatTable(cases: readonly SummaryCase[], columns: readonly Column[] = SUMMARY_COLUMNS): string {
+export function formatTable(cases: readonly SummaryCase[], columns: readonly Column[] = SUMMARY_COLUMNS.filter((c) => c.terminal !== false)): string {
   const cells = cases.map((c) => columns.map((col) => col.value(c)));
   // The last column (status, with its error) is not padded: it may be long.
   const widths = columns.map((col, i) => (i === columns.length - 1 ? 0 : Math.max(col.header.length, ...cells.map((r) => r[i]!.length))));

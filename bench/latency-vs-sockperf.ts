@@ -1,0 +1,59 @@
+// Benchmark: round-trip latency of nfvperf-app client/server (64-byte frames, one packet per
+// burst, polling) against sockperf ping-pong `--nonblocked --full-rtt` (22-byte messages = the
+// same 64-byte frames; without --full-rtt sockperf prints half the round trip), over the same
+// namespaces + linux-bridge topology, client on CPU 0 and server on CPU 1, interleaved rounds.
+// Figure: median RTT (p50) in µs.
+//
+//   npm run build && node dist/bench/latency-vs-sockperf.js [--rounds 5] [--seconds 3] [--rate 5000]
+import { AppProcess } from '../src/apps/app.js';
+import { exec } from '../src/common/exec.js';
+import { bridgeTopology, interleave, report, type Topology } from './common.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const ROUNDS = option('--rounds', 5);
+const SECONDS = option('--seconds', 3);
+const RATE = option('--rate', 5000);
+
+async function nfvperfApp(t: Topology, backend: string): Promise<number> {
+  const server = new AppProcess({ role: 'server', netns: t.receiver.netns, label: 'server', pair: 0,
+    args: ['--backend', backend, '--local', `${t.receiver.ip}:7001`, '--size', '64', '--burst', '32', '--cpu', '1',
+      ...(backend.startsWith('raw') ? ['--ifname', t.receiver.ifname!] : [])] });
+  await server.waitReady(5000);
+  const client = new AppProcess({ role: 'client', netns: t.sender.netns, label: 'client', pair: 0,
+    args: ['--backend', backend, '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--size', '64',
+      '--burst', '1', '--rate', String(RATE), '--duration', String(SECONDS), '--cpu', '0',
+      ...(backend.startsWith('raw') ? ['--ifname', t.sender.ifname!, '--remote-mac', t.receiver.mac] : [])] });
+  await client.waitExit((SECONDS + 10) * 1000);
+  await server.stop();
+  const p50 = client.summary?.rtt?.p50Ns;
+  if (p50 === undefined || p50 === null) throw client.failure('gave no RTT');
+  return p50 / 1000;
+}
+
+async function sockperf(t: Topology): Promise<number> {
+  const server = exec(['ip', 'netns', 'exec', t.receiver.netns, 'timeout', String(SECONDS + 5), 'taskset', '-c', '1',
+    'sockperf', 'server', '-i', t.receiver.ip, '-p', '7002', '--nonblocked'], { check: false, timeoutMs: (SECONDS + 10) * 1000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const client = await exec(['ip', 'netns', 'exec', t.sender.netns, 'taskset', '-c', '0', 'sockperf', 'ping-pong',
+    '-i', t.receiver.ip, '-p', '7002', '-m', '22', '-t', String(SECONDS), '--nonblocked', '--full-rtt'], { timeoutMs: (SECONDS + 10) * 1000 });
+  await server;
+  const m = /percentile 50\.000 =\s+([\d.]+)/.exec(client.stdout + client.stderr);
+  if (!m) throw new Error(`sockperf printed no p50: ${client.stdout}`);
+  return Number(m[1]);
+}
+
+const topology = await bridgeTopology();
+try {
+  const results = await interleave(ROUNDS, {
+    'nfvperf udp-mmsg': () => nfvperfApp(topology, 'udp-mmsg'),
+    'nfvperf raw-mmsg': () => nfvperfApp(topology, 'raw-mmsg'),
+    'sockperf --full-rtt': () => sockperf(topology),
+  }, (l) => process.stderr.write(`${l}\n`), 2);
+  process.stdout.write(`${report(`64-byte frames, netns + linux-bridge, ${SECONDS} s runs: RTT p50`, 'µs', results, 'sockperf --full-rtt', 2)}\n`);
+} finally {
+  await topology.teardown();
+}

@@ -1,0 +1,45 @@
+// Warnings about a run's cases, each saying what to change (STYLE.md: warnings that name the
+// plan field). Pure.
+import type { SummaryCase } from '../store/summary.js';
+import type { SteadyVariation } from './variation.js';
+
+/**
+ * The senders together sent this fraction less than the plan asked for (rate × pairs): beyond 1 %
+ * the case did not measure the requested load, so its loss and latency describe another one.
+ */
+export const TX_BELOW_TARGET = 0.01;
+
+export type WarningKind = 'CaseFailed' | 'CaseSkipped' | 'CpuShared' | 'Unsteady' | 'TxBelowTarget';
+
+export interface CaseWarning {
+  kind: WarningKind;
+  caseId: string;
+  message: string;
+}
+
+export function caseWarnings(c: SummaryCase, variation: SteadyVariation | null): CaseWarning[] {
+  const out: CaseWarning[] = [];
+  const add = (kind: WarningKind, message: string) => out.push({ kind, caseId: c.id, message });
+  if (c.status === 'failed') add('CaseFailed', `failed: ${c.error ?? 'no reason recorded'}`);
+  if (c.status === 'skipped') add('CaseSkipped', `skipped: ${c.error ?? 'no reason recorded'}`);
+  if (c.cpuShared) {
+    add('CpuShared', 'apps shared CPUs (more busy threads than physical cores): its figures understate the path; lower `pairs` or use a host with more cores');
+  }
+  if (variation?.unsteady && variation.rx.cv !== null) {
+    add('Unsteady', `rx rate varied ${(variation.rx.cv * 100).toFixed(1)} % (coefficient of variation) over ${variation.rx.seconds} steady seconds; raise \`warmup\` or \`duration\`, or quieten the host`);
+  }
+  if (typeof c.rate === 'number' && c.throughput) {
+    const intendedPps = c.rate * c.pairs;
+    const shortfall = 1 - c.throughput.txPps / intendedPps;
+    if (shortfall > TX_BELOW_TARGET) {
+      // Per-packet system calls are the usual limit of a kernel-socket sender; batching lifts it.
+      const batching = c.backend === 'udp' || c.backend === 'raw' ? ` or a batching backend (\`backends\`: ${c.backend}-mmsg)` : '';
+      add('TxBelowTarget', `senders reached ${fmtPps(c.throughput.txPps)} of the ${fmtPps(intendedPps)} asked for (${(shortfall * 100).toFixed(1)} % short): the sender is the bottleneck; lower \`rates\`, or try larger \`bursts\`${batching}`);
+    }
+  }
+  return out;
+}
+
+function fmtPps(pps: number): string {
+  return pps >= 1e6 ? `${(pps / 1e6).toFixed(3)} Mpps` : `${(pps / 1e3).toFixed(1)} kpps`;
+}

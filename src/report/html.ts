@@ -1,0 +1,237 @@
+// report.html: one self-contained file that opens offline — vega, vega-lite and vega-embed are
+// inlined from node_modules, the figures' specs and data are embedded as JSON. Pure except for
+// reading those three scripts.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunAnalysis } from '../analysis/index.js';
+import { LOSS_THRESHOLD } from '../analysis/max-throughput.js';
+import { UNSTEADY_CV } from '../analysis/variation.js';
+import { TX_BELOW_TARGET } from '../analysis/warnings.js';
+import { EXPORT_COLUMNS } from './columns.js';
+import type { FigureSet } from './figures.js';
+import { table2Rows } from './figures.js';
+import type { Cell } from './table.js';
+
+export interface HtmlInput {
+  analysis: RunAnalysis;
+  figures: FigureSet;
+  /** Where each figure's files are, relative to report.html (figures/<id>.svg, .png). */
+  figureFiles: Map<string, { svg: string; png: string | null }>;
+}
+
+export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string {
+  const run = analysis.data.summary.run;
+  const title = `nfvperf report — ${run.name} (run ${run.id})`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${esc(title)}</h1>
+<p>${esc(run.planFile)} · nfvperf ${esc(run.nfvperfVersion)} · started ${esc(run.startedAt)} · finished ${esc(run.finishedAt ?? '—')} · outcome <b>${esc(run.outcome)}</b> · ${analysis.cases.length} cases</p>
+<nav><a href="#warnings">Warnings</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#figures">Figures</a> · <a href="#environment">Environment</a></nav>
+</header>
+<main>
+${warningsSection(analysis, figures)}
+${summarySection(analysis)}
+${maximaSection(analysis)}
+${figuresSection(analysis, figures, figureFiles)}
+${environmentSection(analysis)}
+</main>
+${figures.figures.map((f) => `<script type="application/json" id="spec-${esc(f.id)}">${jsonForScript(f.spec)}</script>`).join('\n')}
+<script>${inlineScript('vega', 'build/vega.min.js')}</script>
+<script>${inlineScript('vega-lite', 'build/vega-lite.min.js')}</script>
+<script>${inlineScript('vega-embed', 'build/vega-embed.min.js')}</script>
+<script>${CLIENT_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+function warningsSection(a: RunAnalysis, figures: FigureSet): string {
+  const items = a.warnings.map((w) => `<li class="w-${esc(w.kind)}"><b>${esc(w.kind)}</b> <code>${esc(w.caseId)}</code>: ${inlineCode(w.message)}</li>`);
+  return `<section id="warnings">
+<h2>Warnings (${a.warnings.length})</h2>
+${items.length > 0 ? `<ul>${items.join('\n')}</ul>` : '<p>None: every case completed on its own CPUs, steadily, at the rate asked for.</p>'}
+<p class="note">Unsteady: per-second rx rate with a coefficient of variation above ${UNSTEADY_CV * 100} %. TxBelowTarget: senders more than ${TX_BELOW_TARGET * 100} % below rate × pairs.</p>
+${figures.skipped.length > 0 ? `<h3>Figures left out</h3><ul>${figures.skipped.map((s) => `<li><b>${esc(s.figure)}</b>: ${inlineCode(s.reason)}</li>`).join('\n')}</ul>` : ''}
+</section>`;
+}
+
+function summarySection(a: RunAnalysis): string {
+  const head = EXPORT_COLUMNS.map((c) => `<th class="${c.align}" data-key="${esc(c.key)}" title="click to sort by ${esc(c.key)}">${esc(c.header)}</th>`).join('');
+  const rows = a.cases.map((r) => `<tr${r.warnings.length > 0 ? ' class="warned"' : ''}>${EXPORT_COLUMNS.map((c) => {
+    const raw = c.raw(r);
+    return `<td class="${c.align}" data-sort="${esc(sortKey(raw))}">${esc(c.value(r))}</td>`;
+  }).join('')}</tr>`);
+  return `<section id="summary">
+<h2>Summary</h2>
+<p class="note">One row per case; click a header to sort. Rates are steady-state, summed over pairs.</p>
+<div class="scroll"><table id="summary-table" class="sortable"><thead><tr>${head}</tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody></table></div>
+</section>`;
+}
+
+function maximaSection(a: RunAnalysis): string {
+  if (a.maxima.length === 0) return `<section id="maxima"><h2>Maximum throughput</h2><p>No case produced throughput figures.</p></section>`;
+  const rows = a.maxima.map((m) => {
+    const ci = m.rxPps.ciHalfWidth === null ? '' : ` ± ${(m.rxPps.ciHalfWidth / 1e6).toFixed(4)}`;
+    const lossy = m.firstLossyRate === null ? 'none' : m.firstLossyRate === 'max' ? 'max' : String(m.firstLossyRate);
+    return `<tr><td>${esc(m.switch)}</td><td>${esc(m.backend)}</td><td class="right">${m.pairs}</td><td class="right">${m.packetSize}</td>`
+      + `<td class="right">${(m.rxPps.mean / 1e6).toFixed(4)}${ci}</td><td class="right">${m.rxGbps.mean.toFixed(3)}</td>`
+      + `<td class="right">${m.best.sample.rate}</td><td class="right">${m.best.sample.burst}</td><td class="right">${m.rxPps.n}</td><td class="right">${esc(lossy)}</td></tr>`;
+  });
+  const t2 = table2Rows(a);
+  const table2 = 'skip' in t2 ? '' : `<h3 id="table2-table">Table 2 — socket techniques, linux-bridge, 1vs1, ${t2.packetSize} B</h3>
+<table><thead><tr><th>technique</th><th class="right">max throughput (kpps)</th><th class="right">at R pps</th><th class="right">at B</th></tr></thead><tbody>
+${t2.rows.map((r) => `<tr><td>${esc(String(r.technique))}</td><td class="right">${(r.maxRxKpps as number).toFixed(1)}${r.maxRxKppsCiLow === null ? '' : ` (95 % CI ${(r.maxRxKppsCiLow as number).toFixed(1)}–${(r.maxRxKppsCiHigh as number).toFixed(1)})`}</td><td class="right">${esc(String(r.atRatePps))}</td><td class="right">${esc(String(r.atBurstPackets))}</td></tr>`).join('\n')}
+</tbody></table>`;
+  return `<section id="maxima">
+<h2>Maximum throughput</h2>
+<p class="note">Per switch, backend, pairs and packet size: the highest mean rx rate over the swept rates and bursts (± half-width of its 95 % Student-t CI over repetitions, where there are several), and the lowest rate whose loss exceeded ${LOSS_THRESHOLD * 100} % at every burst.</p>
+<table><thead><tr><th>V</th><th>backend</th><th class="right">S</th><th class="right">P bytes</th><th class="right">max rx Mpps</th><th class="right">rx Gbps</th><th class="right">at R pps</th><th class="right">at B</th><th class="right">reps</th><th class="right">first lossy R pps</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>
+${table2}
+</section>`;
+}
+
+function figuresSection(a: RunAnalysis, figures: FigureSet, files: HtmlInput['figureFiles']): string {
+  const blocks = figures.figures.map((f) => {
+    const file = files.get(f.id);
+    const links = file ? ` <span class="files">(<a href="${esc(file.svg)}">SVG</a>${file.png ? ` · <a href="${esc(file.png)}">PNG</a>` : ''})</span>` : '';
+    return `<figure id="${esc(f.id)}">
+<h3>${esc(f.title)}${links}</h3>
+<div class="vega" data-spec="spec-${esc(f.id)}"></div>
+<figcaption>${esc(f.caption)}</figcaption>
+</figure>`;
+  });
+  const tsc = a.tscHz === null ? '<p class="note">Cycles per packet are not computed: the environment manifest holds no TSC frequency (key <code>tscHz</code>).</p>' : '';
+  return `<section id="figures">
+<h2>Figures</h2>
+${blocks.length > 0 ? blocks.join('\n') : '<p>No figure could be drawn from this run (reasons under Warnings).</p>'}
+${tsc}
+</section>`;
+}
+
+function environmentSection(a: RunAnalysis): string {
+  const env = Object.entries(a.data.summary.run.environment);
+  return `<section id="environment">
+<h2>Environment</h2>
+<table id="environment-table"><tbody>
+${env.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n')}
+</tbody></table>
+</section>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+}
+
+/** Escapes, then shows `field` spans of a warning as code. */
+function inlineCode(s: string): string {
+  return esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+/** Numbers sort as numbers, text as text, missing values last (the client script reads this). */
+function sortKey(v: Cell): string {
+  if (v === null) return '';
+  return typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+}
+
+/** JSON that cannot close its <script> element early. */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+function inlineScript(pkg: string, file: string): string {
+  const text = readFileSync(packageFile(pkg, file), 'utf8');
+  // A literal "</script" inside would end the element; none of the pinned builds has one.
+  return text.replace(/<\/script/gi, '<\\/script');
+}
+
+/**
+ * A file inside an installed package. The packages' "exports" maps do not list their browser
+ * builds, so the package folder is found from its entry point instead.
+ */
+function packageFile(pkg: string, file: string): string {
+  let dir = dirname(fileURLToPath(import.meta.resolve(pkg)));
+  while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== pkg) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find the folder of package ${pkg}`);
+    dir = up;
+  }
+  return join(dir, file);
+}
+
+const STYLE = `
+body { font-family: system-ui, "DejaVu Sans", sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 1.5rem 3rem; color: #222; }
+header p, .note { color: #555; font-size: 0.9rem; }
+h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; margin-top: 2.5rem; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+.right { text-align: right; font-variant-numeric: tabular-nums; }
+.scroll { overflow-x: auto; }
+#summary-table td:first-child { white-space: nowrap; }
+table.sortable th { cursor: pointer; user-select: none; background: #f6f6f6; position: sticky; top: 0; }
+table.sortable th[aria-sort="ascending"]::after { content: " ▲"; }
+table.sortable th[aria-sort="descending"]::after { content: " ▼"; }
+tr.warned td { background: #fff8e6; }
+figure { margin: 2rem 0; }
+figcaption { color: #555; font-size: 0.9rem; max-width: 60rem; }
+.files { font-size: 0.8rem; font-weight: normal; }
+.vega-error { color: #b00; }
+code { background: #f3f3f3; padding: 0 0.2rem; }
+`;
+
+/** Sorting of the summary table and drawing of each figure (vega-embed, SVG renderer). */
+const CLIENT_SCRIPT = `
+(function () {
+  'use strict';
+  function compare(a, b) {
+    if (a === '' || b === '') return a === b ? 0 : a === '' ? 1 : -1;
+    var x = Number(a), y = Number(b);
+    if (!isNaN(x) && !isNaN(y)) return x - y;
+    return a.localeCompare(b);
+  }
+  document.querySelectorAll('table.sortable').forEach(function (table) {
+    var headers = table.querySelectorAll('thead th');
+    headers.forEach(function (th, index) {
+      th.addEventListener('click', function () {
+        var descending = th.getAttribute('aria-sort') === 'ascending';
+        headers.forEach(function (h) { h.removeAttribute('aria-sort'); });
+        th.setAttribute('aria-sort', descending ? 'descending' : 'ascending');
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (r1, r2) {
+          var a = r1.cells[index].getAttribute('data-sort'), b = r2.cells[index].getAttribute('data-sort');
+          // Missing values stay last in both directions.
+          if (a === '' || b === '') return compare(a, b);
+          return descending ? compare(b, a) : compare(a, b);
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+  document.querySelectorAll('div.vega[data-spec]').forEach(function (el) {
+    var spec = JSON.parse(document.getElementById(el.getAttribute('data-spec')).textContent);
+    vegaEmbed(el, spec, { renderer: 'svg', actions: false }).then(function () {
+      el.setAttribute('data-rendered', 'true');
+    }).catch(function (error) {
+      el.className += ' vega-error';
+      el.textContent = 'This figure could not be drawn: ' + error;
+      console.error(error);
+    });
+  });
+})();
+`;

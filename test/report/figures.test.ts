@@ -1,0 +1,158 @@
+// Each figure's data checked against the database it was built from (plain SQL here, the
+// analysis there), on a synthetic paper-like sweep with known capacities.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { loadRun } from '../../src/analysis/dataset.js';
+import { analyzeRun } from '../../src/analysis/index.js';
+import { buildFigures, type Datum, type FigureSet } from '../../src/report/figures.js';
+import { CAPACITY_PPS, paperSweep, writeResults, type SynthCase } from './synthetic.js';
+
+const dirs: string[] = [];
+after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+function figuresOf(cases: SynthCase[], environment?: Record<string, string>): { set: FigureSet; db: Database.Database } {
+  const dir = writeResults(cases, environment ? { environment } : {});
+  dirs.push(dir);
+  const db = new Database(join(dir, 'results.sqlite'), { readonly: true });
+  after(() => db.close());
+  return { set: buildFigures(analyzeRun(loadRun(db))), db };
+}
+
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+const byId = (set: FigureSet, id: string) => set.figures.find((f) => f.id === id) ?? assert.fail(`no ${id}; skipped: ${JSON.stringify(set.skipped)}`);
+
+/** Mean rx rate over repetitions per tuple, from the database. */
+function meanRxByTuple(db: Database.Database): { backend: string; size: number; pairs: number; rate: number | null; burst: number; rxPps: number }[] {
+  return db.prepare(`
+    SELECT c.backend, c.packet_size_bytes AS size, c.pairs, c.rate_pps AS rate, c.burst_packets AS burst, AVG(t.rx_pps) AS rxPps
+    FROM cases c JOIN throughput t ON t.case_id = c.id
+    GROUP BY c.switch, c.backend, c.packet_size_bytes, c.pairs, c.rate_pps, c.burst_packets`).all() as never;
+}
+
+function maxRx(db: Database.Database, backend: string, size: number, pairs: number): number {
+  return Math.max(...meanRxByTuple(db).filter((r) => r.backend === backend && r.size === size && r.pairs === pairs).map((r) => r.rxPps));
+}
+
+test('the paper sweep draws Figs. 4a-4c, 4e, 4f, Table 2 and Fig. 6, and says why the others are left out', () => {
+  const { set } = figuresOf(paperSweep());
+  assert.deepEqual(set.figures.map((f) => f.id), ['fig4a', 'fig4b', 'fig4c', 'fig4e', 'fig4f', 'table2', 'fig6']);
+  assert.deepEqual(set.skipped.map((s) => s.figure), ['fig4d', 'fig4g', 'fig4h', 'fig5a-c', 'fig5d-f']);
+  assert.match(set.skipped.find((s) => s.figure === 'fig5a-c')!.reason, /no local latency results \(plan `dimension: latency`\)/);
+  for (const f of set.figures) {
+    assert.ok(f.data.length > 0, `${f.id} is not drawn empty`);
+    const spec = JSON.stringify(f.spec);
+    assert.match(spec, /"title":"[^"]*\((Mpps|Gbps|kpps|bytes, log scale|CPUs: 1 = one core busy)\)/, `${f.id} has an axis with a unit`);
+  }
+});
+
+test('Fig. 4a: one point per paced rate, the mean over repetitions of the stored rx rate', () => {
+  const { set, db } = figuresOf(paperSweep());
+  const f = byId(set, 'fig4a');
+  const stored = meanRxByTuple(db).filter((r) => r.pairs === 1 && r.rate !== null);
+  assert.equal(f.data.length, stored.length, 'every 1vs1 paced tuple, nothing else');
+  for (const r of stored) {
+    const d = f.data.find((x) => x.backend === r.backend && x.packetSizeBytes === r.size && x.requestedMpps === r.rate! / 1e6)!;
+    close(d.rxMpps as number, r.rxPps / 1e6, `${r.backend} ${r.size} B at ${r.rate}`);
+  }
+  // At 200 kpps, 1500 B udp saturates at 0.6 × 300 kpps, the mean of 180 k and 176.4 k.
+  const saturated = f.data.find((d) => d.backend === 'udp' && d.packetSizeBytes === 1500 && d.requestedMpps === 0.2)!;
+  close(saturated.rxMpps as number, (180_000 + 176_400) / 2 / 1e6, 'saturated udp 1500 B');
+  assert.ok((saturated.rxMppsCiLow as number) < (saturated.rxMpps as number), 'two repetitions give an interval');
+  assert.equal(new Set(f.data.map((d) => d.series)).size, 8, 'series: 4 backends × 2 sizes');
+});
+
+test('Figs. 4b/4c: maximum rx per backend and packet size, Mpps and Gbps, log x', () => {
+  const { set, db } = figuresOf(paperSweep());
+  for (const [id, field] of [['fig4b', 'maxRxMpps'], ['fig4c', 'maxRxGbps']] as const) {
+    const f = byId(set, id);
+    assert.equal(f.data.length, 8);
+    for (const d of f.data) {
+      const pps = maxRx(db, d.backend as string, d.packetSizeBytes as number, 1);
+      close(d[field] as number, field === 'maxRxMpps' ? pps / 1e6 : (pps * (d.packetSizeBytes as number) * 8) / 1e9, `${id} ${d.series} ${d.packetSizeBytes}`);
+    }
+    assert.match(JSON.stringify(f.spec), /"scale":\{"type":"log"/);
+  }
+  const udp64 = byId(set, 'fig4b').data.find((d) => d.backend === 'udp' && d.packetSizeBytes === 64)!;
+  close(udp64.maxRxMpps as number, (CAPACITY_PPS.udp! * 1.98) / 2 / 1e6, 'the model capacity, averaged over repetitions');
+});
+
+test('Figs. 4e/4f: total throughput vs pairs at 64 and 1500 B', () => {
+  const { set, db } = figuresOf(paperSweep());
+  for (const [id, size] of [['fig4e', 64], ['fig4f', 1500]] as const) {
+    const f = byId(set, id);
+    assert.deepEqual([...new Set(f.data.map((d) => d.pairs))].sort(), [1, 2]);
+    assert.ok(f.data.every((d) => d.packetSizeBytes === size));
+    for (const d of f.data) close(d.maxRxMpps as number, maxRx(db, d.backend as string, size, d.pairs as number) / 1e6, `${id} ${d.series} ${d.pairs}`);
+  }
+});
+
+test('Table 2: the four socket techniques in the paper\'s order, kpps at 64 B', () => {
+  const { set, db } = figuresOf(paperSweep());
+  const f = byId(set, 'table2');
+  assert.deepEqual(f.data.map((d) => d.backend), ['udp', 'udp-mmsg', 'raw', 'raw-mmsg']);
+  for (const d of f.data) close(d.maxRxKpps as number, maxRx(db, d.backend as string, 64, 1) / 1e3, `table2 ${d.backend}`);
+});
+
+test('Fig. 6: the CPU of the maximum-throughput case, from the samples', () => {
+  const { set, db } = figuresOf(paperSweep());
+  const f = byId(set, 'fig6');
+  assert.equal(f.data.length, 8, '4 backends × 2 pair counts, at 64 B');
+  // Unpaced cases are the maxima here; their apps used (0.1 + 0.9) + (0.1 + 0.8) CPUs per pair.
+  const perCase = db.prepare(`
+    SELECT c.case_key, c.pairs, c.backend, SUM(s.cpu_user_us + s.cpu_sys_us) * 1000.0 / SUM(s.duration_ns) * COUNT(DISTINCT s.pair || s.role) AS cpus
+    FROM cases c JOIN samples s ON s.case_id = c.id
+    WHERE s.steady = 1 AND c.rate_pps IS NULL AND c.packet_size_bytes = 64 GROUP BY c.id`).all() as { pairs: number; backend: string; cpus: number }[];
+  for (const d of f.data) {
+    const expected = perCase.filter((r) => r.pairs === d.pairs && r.backend === d.backend).map((r) => r.cpus);
+    close(d.appCpus as number, expected.reduce((a, b) => a + b, 0) / expected.length, `fig6 ${d.series} ${d.pairs}`);
+    close(d.appCpus as number, 1.9 * (d.pairs as number), 'the synthetic CPU times');
+  }
+});
+
+test('a figure whose data the run lacks is left out with the plan field to change', () => {
+  const one = (rate: number | 'max', extra: Partial<SynthCase> = {}): SynthCase => ({ rate, txPps: 1000, rxPps: 1000, ...extra });
+  const { set } = figuresOf([one(1000), one('max')]);
+  const reasons = Object.fromEntries(set.skipped.map((s) => [s.figure, s.reason]));
+  assert.match(reasons.fig4a!, /two paced rates.*`rates`/);
+  assert.match(reasons.fig4b!, /two packet sizes.*`packetSizes`/);
+  assert.match(reasons.fig4e!, /two pair counts.*`pairs`/);
+  assert.match(reasons.fig4f!, /no local throughput results at 1500 B/);
+  assert.deepEqual(set.figures.map((f) => f.id), ['table2', 'fig6'], 'what one udp case can show');
+  assert.deepEqual(byId(set, 'table2').data.map((d: Datum) => d.backend), ['udp']);
+
+  const failed = figuresOf([{ rate: 'max', txPps: 0, rxPps: 0, status: 'failed', error: 'boom' }]).set;
+  assert.deepEqual(failed.figures, [], 'no results, no figures');
+  assert.equal(failed.skipped.length, 12);
+});
+
+test('Figs. 5a-5c: mean average RTT over repetitions vs burst size, one figure per packet size', () => {
+  const cases: SynthCase[] = [];
+  for (const repetition of [0, 1]) {
+    for (const backend of ['udp', 'udp-mmsg'] as const) {
+      for (const packetSize of [64, 1500]) {
+        for (const burst of [4, 32, 128]) {
+          cases.push({ dimension: 'latency', backend, packetSize, burst, repetition, rate: 1000, txPps: 0, rxPps: 0, rttAvgUs: 10 + burst / 4 + (backend === 'udp' ? 5 : 0) + repetition + packetSize / 1000 });
+        }
+      }
+    }
+  }
+  cases.push({ dimension: 'latency', packetSize: 512, burst: 4, rate: 1000, txPps: 0, rxPps: 0, rttAvgUs: 20 });
+  const { set, db } = figuresOf(cases);
+  assert.deepEqual(set.figures.filter((f) => f.id.startsWith('fig5')).map((f) => f.id), ['fig5a', 'fig5c']);
+  assert.match(set.skipped.find((s) => s.figure === 'fig5b')!.reason, /two burst sizes at 512 B.*`bursts`/);
+  const stored = db.prepare(`
+    SELECT c.backend, c.packet_size_bytes AS size, c.burst_packets AS burst, AVG(l.avg_us) AS avgUs
+    FROM cases c JOIN latency l ON l.case_id = c.id GROUP BY c.backend, c.packet_size_bytes, c.burst_packets`).all() as { backend: string; size: number; burst: number; avgUs: number }[];
+  for (const [id, size] of [['fig5a', 64], ['fig5c', 1500]] as const) {
+    const f = byId(set, id);
+    assert.equal(f.data.length, 6, '2 backends × 3 bursts');
+    for (const d of f.data) {
+      const row = stored.find((r) => r.backend === d.backend && r.size === size && r.burst === d.burstPackets)!;
+      close(d.rttAvgUs as number, row.avgUs, `${id} ${d.backend} B=${d.burstPackets}`);
+    }
+  }
+  assert.equal(set.figures.some((f) => f.id === 'fig4a'), false, 'latency cases are not throughput results');
+});
