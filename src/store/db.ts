@@ -271,7 +271,16 @@ export class ResultsDb {
     })();
   }
 
+  /**
+   * Closes the database. A writer folds the write-ahead log back into the file and leaves WAL
+   * mode, so results.sqlite alone holds everything (no -wal/-shm files to lose in a copy).
+   */
   close(): void {
+    if (!this.db.readonly) {
+      try {
+        this.db.pragma('journal_mode = DELETE');
+      } catch { /* a full disk or another reader: the WAL files stay, and still hold the data */ }
+    }
     this.db.close();
   }
 }

@@ -29,6 +29,8 @@ test('runs a two-case plan for real and stores consistent results', async () => 
   const r = await nfvperf(['run', join(dir, 'plan.yaml'), '--out', out]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /rx Mpps/);
+  assert.ok(existsSync(join(out, 'report.html')), 'the report is drawn at the end of the run');
+  assert.ok(!existsSync(join(out, 'results.sqlite-wal')), 'results.sqlite alone holds the results');
 
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
   assert.equal(summary.run.outcome, 'completed');

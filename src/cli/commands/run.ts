@@ -1,6 +1,7 @@
 import { UsageError } from '../../common/errors.js';
 import { formatTuple } from '../../plan/expand.js';
 import { loadPlanFile } from '../../plan/load.js';
+import { writeReport } from '../../report/index.js';
 import { formatTable } from '../../report/table.js';
 import type { SummaryCase } from '../../store/summary.js';
 import { preflight, runPlan } from '../../runner/run.js';
@@ -27,6 +28,14 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
   const searches = result.summary.cases.filter((c) => c.search);
   if (searches.length > 0) process.stdout.write(`${formatSearches(searches)}\n\n`);
   process.stdout.write(`results: ${result.outDir}/results.sqlite, ${result.outDir}/summary.json\n`);
+  try {
+    const report = await writeReport(result.outDir);
+    process.stdout.write(`report:  ${report.html} (${report.figures.length / 2} figures; ${report.skipped.length} left out, see the report)\n`);
+  } catch (e: unknown) {
+    // The measurements are stored either way; `nfvperf report DIR` can draw them again.
+    process.stderr.write(`nfvperf: the report could not be drawn (${e instanceof Error ? e.message : String(e)}); ` +
+      `the results are stored: try \`nfvperf report ${result.outDir}\`\n`);
+  }
   const failed = result.summary.cases.filter((c) => c.status === 'failed').length;
   if (failed > 0) process.stdout.write(`${failed} of ${result.summary.cases.length} cases failed (reasons above)\n`);
   if (result.interrupted) return result.interrupted === 'SIGINT' ? 130 : 143;
