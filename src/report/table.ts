@@ -42,13 +42,18 @@ export const SUMMARY_COLUMNS: Column[] = [
   { key: 'unsentPackets', header: 'unsent', align: 'right', terminal: false, value: (c) => num(c.throughput?.unsentPackets, 0), raw: (c) => orNull(c.throughput?.unsentPackets) },
   { key: 'steadySeconds', header: 'steady s', align: 'right', terminal: false, value: (c) => num(c.throughput?.steadySeconds, 0), raw: (c) => orNull(c.throughput?.steadySeconds) },
   { key: 'rttAvgUs', header: 'RTT avg µs', align: 'right', terminal: false, value: (c) => num(c.latency?.avgUs, 2), raw: (c) => orNull(c.latency?.avgUs) },
-  { key: 'rttP99Us', header: 'RTT p99 µs', align: 'right', terminal: false, value: (c) => num(c.latency?.p99Us, 2), raw: (c) => orNull(c.latency?.p99Us) },
+  { key: 'rttP50Us', header: 'RTT p50 µs', align: 'right', value: (c) => num(c.latency?.p50Us, 1), raw: (c) => orNull(c.latency?.p50Us) },
+  { key: 'rttP99Us', header: 'RTT p99 µs', align: 'right', value: (c) => num(c.latency?.p99Us, 1), raw: (c) => orNull(c.latency?.p99Us) },
+  { key: 'rttP999Us', header: 'RTT p99.9 µs', align: 'right', value: (c) => num(c.latency?.p999Us, 1), raw: (c) => orNull(c.latency?.p999Us) },
   { key: 'cpuShared', header: 'cpu shared', align: 'left', terminal: false, value: (c) => (c.cpuShared ? 'yes' : 'no'), raw: (c) => c.cpuShared },
   { key: 'status', header: 'status', align: 'left', value: (c) => c.status + (c.cpuShared ? ' (cpu shared)' : '') + (c.error ? `: ${c.error}` : ''), raw: (c) => c.status },
   { key: 'error', header: 'error', align: 'left', terminal: false, value: (c) => c.error ?? '', raw: (c) => c.error ?? null },
 ];
 
-export function formatTable(cases: readonly SummaryCase[], columns: readonly Column[] = SUMMARY_COLUMNS.filter((c) => c.terminal !== false)): string {
+export function formatTable(cases: readonly SummaryCase[], given?: readonly Column[]): string {
+  // The terminal shows only columns with a value in some row: a throughput run has no RTT
+  // columns, a latency run no Mpps ones.
+  const columns = given ?? SUMMARY_COLUMNS.filter((col) => col.terminal !== false && cases.some((c) => col.value(c) !== '-'));
   const cells = cases.map((c) => columns.map((col) => col.value(c)));
   // The last column (status, with its error) is not padded: it may be long.
   const widths = columns.map((col, i) => (i === columns.length - 1 ? 0 : Math.max(col.header.length, ...cells.map((r) => r[i]!.length))));

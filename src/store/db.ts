@@ -7,7 +7,7 @@ import type { LatencyFigures, RttInterval } from '../analysis/latency.js';
 import { UsageError } from '../common/errors.js';
 import type { SearchResult } from '../analysis/search.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
