@@ -19,3 +19,13 @@ if (result.status !== 0) {
   console.error('nfvperf: building native/ failed (see the compiler output above)');
   process.exit(result.status ?? 1);
 }
+
+// The DPDK forwarders (native/forwarders/: nfvperf-basicfwd) need libdpdk-dev; without it they
+// are skipped and the basicfwd switch's probe says what is missing.
+if (spawnSync('pkg-config', ['--exists', 'libdpdk'], { stdio: 'ignore' }).status === 0) {
+  const fwd = spawnSync('make', ['-C', join(root, 'native', 'forwarders'), '-j', jobs], { stdio: 'inherit' });
+  if (fwd.status !== 0) {
+    console.error('nfvperf: building native/forwarders/ failed (see the compiler output above)');
+    process.exit(fwd.status ?? 1);
+  }
+}

@@ -10,7 +10,8 @@ import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
 import type { CaseRecord, LatencyRecord, StoredSample } from '../store/db.js';
 import { driverFor } from '../switches/index.js';
-import { connectPair } from '../switches/types.js';
+import { appFilePrefix, DPDK_APP_MEM_MB, vdevFor } from '../switches/dpdk-port.js';
+import { connectPair, type PortSpec } from '../switches/types.js';
 import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
 import type { Ledger } from '../testbed/ledger.js';
 import type { RunNames } from '../testbed/names.js';
@@ -37,7 +38,10 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   const startedAt = new Date().toISOString();
   const resources = new Resources(ctx.ledger);
   const apps: AppProcess[] = [];
-  const cpuPlan = assignCpus(ctx.topology, 2 * c.pairs);
+  // The switch's busy threads (PMDs) get the CPUs after the apps' (shared when there are too few).
+  const switchThreads = driverFor(c.switch)?.busyThreads ?? 0;
+  const cpuPlan = assignCpus(ctx.topology, 2 * c.pairs + switchThreads);
+  const switchCpus = cpuPlan.cpus.slice(2 * c.pairs);
   const cpus = {
     send: Array.from({ length: c.pairs }, (_, p) => cpuPlan.cpus[2 * p]!),
     recv: Array.from({ length: c.pairs }, (_, p) => cpuPlan.cpus[2 * p + 1]!),
@@ -47,7 +51,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   let failure: Error | undefined;
   let search: SearchResult | undefined;
   try {
-    const net = await buildNetwork(c, ctx, resources);
+    const net = await buildNetwork(c, ctx, resources, switchCpus);
     if (c.search) {
       search = await runSearchTrials(c, ctx, net, cpus, resources, apps);
     } else {
@@ -96,27 +100,32 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
 interface Network {
   senders: Container[];
   receivers: Container[];
+  /** Each pair's ports, sender first, as the switch returned them. */
+  ports: [PortSpec, PortSpec][];
 }
 
 type Cpus = { send: number[]; recv: number[] };
 
 /** Containers for every pair, joined through the case's switch, with static neighbours. */
-async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources): Promise<Network> {
+async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources, switchCpus: number[]): Promise<Network> {
   throwIfAborted(ctx.signal);
   const driver = driverFor(c.switch);
   if (!driver) throw new TestbedError(`no driver for switch ${c.switch}`);
-  const sw = await driver.start({ names: ctx.names, resources, cpus: [] });
+  const sw = await driver.start({ names: ctx.names, resources, cpus: switchCpus });
   const senders: Container[] = [];
   const receivers: Container[] = [];
+  const ports: [PortSpec, PortSpec][] = [];
   for (let p = 0; p < c.pairs; p++) {
     senders.push(await createContainer(resources, ctx.names, 's', p));
     receivers.push(await createContainer(resources, ctx.names, 'r', p));
-    await connectPair(sw, senders[p]!, receivers[p]!);
-    await addNeighbor(senders[p]!, receivers[p]!);
-    await addNeighbor(receivers[p]!, senders[p]!);
+    const pairPorts = await connectPair(sw, senders[p]!, receivers[p]!);
+    ports.push(pairPorts);
+    // DPDK ports have no kernel interface, so no neighbour table: the app gets the peer's MAC.
+    if (pairPorts[0].kind === 'kernel') await addNeighbor(senders[p]!, receivers[p]!);
+    if (pairPorts[1].kind === 'kernel') await addNeighbor(receivers[p]!, senders[p]!);
     throwIfAborted(ctx.signal);
   }
-  return { senders, receivers };
+  return { senders, receivers, ports };
 }
 
 /**
@@ -135,16 +144,25 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
   const raw = c.backend === 'raw' || c.backend === 'raw-mmsg';
   const rawArgs = (self: Container, peer?: Container) =>
     raw ? ['--ifname', self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])] : [];
+  // The dpdk backend builds frames like the raw ones, on the EAL device its port spec names, with
+  // its own EAL file prefix and hugepage memory (which the switch reserved when it attached it).
+  const dpdkArgs = (self: Container, port: PortSpec, peer: Container) => {
+    if (c.backend !== 'dpdk') return [];
+    const vdev = vdevFor(port, self.mac);
+    if (!vdev) throw new TestbedError(`switch ${c.switch} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
+    return ['--vdev', vdev, '--file-prefix', appFilePrefix(ctx.names, self.side, self.pair), '--mem-mb', String(DPDK_APP_MEM_MB),
+      '--local-mac', self.mac, '--remote-mac', peer.mac];
+  };
   const roles = ROLES[c.dimension];
   const receivers = net.receivers.map((r, p) => launch(resources, apps, {
     role: roles.receiver, netns: r.netns, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,
-    args: [...common(p), ...rawArgs(r), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
+    args: [...common(p), ...rawArgs(r), ...dpdkArgs(r, net.ports[p]![1], net.senders[p]!), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
   }));
   await Promise.all(receivers.map((a) => a.waitReady(READY_TIMEOUT_MS)));
   throwIfAborted(ctx.signal);
   const senders = net.senders.map((s, p) => launch(resources, apps, {
     role: roles.sender, netns: s.netns, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${p}`, pair: p,
-    args: [...common(p), ...rawArgs(s, net.receivers[p]), '--local', `${s.ip}:${SENDER_PORT}`,
+    args: [...common(p), ...rawArgs(s, net.receivers[p]), ...dpdkArgs(s, net.ports[p]![0], net.receivers[p]!), '--local', `${s.ip}:${SENDER_PORT}`,
       '--remote', `${net.receivers[p]!.ip}:${RECEIVER_PORT}`,
       '--rate', String(run.rate), '--duration', String(run.trafficS), '--cpu', String(cpus.send[p])],
   }));
@@ -207,7 +225,8 @@ async function watch(senders: AppProcess[], receivers: AppProcess[], deadlineMs:
   }
 }
 
-function collectSamples(apps: AppProcess[], c: Case, epochNs: bigint): StoredSample[] {
+/** Every app's intervals as stored samples (`epochNs`: the apps' epoch; remote cases pass each app's own host epoch). */
+export function collectSamples(apps: readonly Pick<AppProcess, 'intervals' | 'options'>[], c: Case, epochNs: bigint): StoredSample[] {
   const window = { warmupS: c.warmupS, durationS: c.durationS };
   return apps.flatMap((a) => a.intervals.map((i: IntervalLine): StoredSample => {
     const start = BigInt(i.startNs);
@@ -231,7 +250,7 @@ function collectSamples(apps: AppProcess[], c: Case, epochNs: bigint): StoredSam
  * sent, echoes late (> 1 s) or unmatched, and lost (sent − echoed − late, from the window's
  * counters; echoes of the window's last packets that arrive in cool-down count as received).
  */
-function latencyRecord(samples: readonly StoredSample[]): LatencyRecord | null {
+export function latencyRecord(samples: readonly StoredSample[]): LatencyRecord | null {
   const steady = samples.filter((s) => s.role === 'client' && s.steady);
   const figures = latencyFigures(steady.flatMap((s) => (s.rtt ? [s.rtt] : [])));
   if (!figures) return null;
@@ -246,7 +265,7 @@ function latencyRecord(samples: readonly StoredSample[]): LatencyRecord | null {
 }
 
 /** Which app plays which side in each dimension: the paper's sender/receiver and client/server. */
-const ROLES: Record<Case['dimension'], { sender: AppRole; receiver: AppRole }> = {
+export const ROLES: Record<Case['dimension'], { sender: AppRole; receiver: AppRole }> = {
   throughput: { sender: 'send', receiver: 'recv' },
   latency: { sender: 'client', receiver: 'server' },
 };

@@ -1,29 +1,97 @@
-// basicfwd: DPDK's skeleton forwarder (examples/skeleton/basicfwd.c) between two vhost-user ports,
-// the paper's baseline DPDK switch. Probe only: neither the forwarder nor the app's dpdk backend
-// exists yet.
+// basicfwd: our small DPDK forwarder (native/forwarders/basicfwd.c, the shape of DPDK's skeleton
+// sample): one net_vhost port per container, forwarded in fixed pairs (port 2i <-> 2i+1, a pair's
+// sender and receiver), no switching logic, one polling thread on the switch's CPU. The forwarder
+// serves the vhost-user sockets; the apps' virtio_user devices connect to them. Its ports are
+// fixed when it starts, so each attached pair restarts it with every port so far (before any
+// app runs).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PACKAGE_ROOT } from '../apps/app.js';
-import { packageVersion, unavailable } from './probes.js';
-import { needAppBackend, probeOnlyDriver, type Missing } from './unavailable.js';
+import { TestbedError } from '../common/errors.js';
+import { readTopology } from '../testbed/cpus.js';
+import { ensureHugetlbfs, reserveHugepages } from '../testbed/hugepages.js';
+import { processStartTicks } from '../testbed/ledger.js';
+import { killProcess } from '../testbed/resources.js';
+import { ensureRunDir, runPath } from '../testbed/rundir.js';
+import { DPDK_APP_MEM_MB, needHugepagesWritable } from './dpdk-port.js';
+import { packageVersion } from './probes.js';
+import type { SwitchDriver } from './types.js';
+import { needAppBackend, type Missing } from './unavailable.js';
 
 export const BASICFWD_BINARY = join(PACKAGE_ROOT, 'native', 'build', 'nfvperf-basicfwd');
+/** The forwarder's own hugepage memory (its mbuf pool). */
+const FORWARDER_MEM_MB = 256;
+const START_TIMEOUT_MS = 20_000;
 
-export const basicfwd = probeOnlyDriver({
+export const basicfwd: SwitchDriver = {
   name: 'basicfwd',
-  description: 'DPDK basicfwd forwarder between vhost-user ports (probe only)',
+  description: 'DPDK forwarder between vhost-user ports in fixed pairs (the skeleton basicfwd)',
   busyThreads: 1,
   backends: ['dpdk'],
+
   async probe() {
     const version = await packageVersion('libdpdk-dev');
     const missing: Missing[] = [];
-    if (!version) {
-      missing.push({ reason: 'DPDK is not installed (`dpkg-query -W libdpdk-dev`: no package)', fix: 'apt-get install dpdk libdpdk-dev' });
-    }
+    if (!version) missing.push({ reason: 'DPDK is not installed (`dpkg-query -W libdpdk-dev`: no package)', fix: 'apt-get install dpdk libdpdk-dev' });
     if (!existsSync(BASICFWD_BINARY)) {
-      missing.push({ reason: `the forwarder is not built (${BASICFWD_BINARY} is missing; native/ has no basicfwd yet)`, fix: 'add the basicfwd forwarder to native/, then npm run build' });
+      missing.push({ reason: `the forwarder is not built (${BASICFWD_BINARY} is missing)`, fix: 'apt-get install libdpdk-dev && npm run build' });
     }
-    missing.push(...(await needAppBackend('dpdk')));
-    return unavailable(missing, version);
+    missing.push(...needHugepagesWritable(), ...(await needAppBackend('dpdk')));
+    return missing.length === 0 ? { available: true, version }
+      : { available: false, reason: missing.map((m) => m.reason).join('; '), fix: missing.map((m) => m.fix).join('; '), version };
   },
-});
+
+  async start(ctx) {
+    const { names, resources } = ctx;
+    const cpu = ctx.cpus[0] ?? readTopology().online.at(-1)!;
+    await ensureRunDir(resources, runPath(names.token));
+    const socketDir = await ensureRunDir(resources, runPath(names.token, 'vhost'));
+    await reserveHugepages(resources, FORWARDER_MEM_MB);
+    await ensureHugetlbfs(resources, runPath(names.token, 'hugepages'), `nfp${names.token}`);
+    const sockets: string[] = [];
+    let current: { child: ChildProcess; pid: number; ticks: number | undefined } | undefined;
+
+    const restart = async () => {
+      if (current) await killProcess(current.pid, current.ticks, 3000);
+      const argv = [BASICFWD_BINARY, '-l', String(cpu), '--file-prefix', `nfp${names.token}fwd`, '--no-pci',
+        '--in-memory', '-m', String(FORWARDER_MEM_MB), '--log-level', 'lib.eal:error',
+        ...sockets.flatMap((path, i) => ['--vdev', `net_vhost${i},iface=${path},queues=1`])];
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const stderr: string[] = [];
+      createInterface({ input: child.stderr! }).on('line', (l) => { stderr.push(l); if (stderr.length > 5) stderr.shift(); });
+      const pid = await new Promise<number>((resolve, reject) => {
+        child.once('spawn', () => resolve(child.pid!));
+        child.once('error', (cause) => reject(new TestbedError('cannot start nfvperf-basicfwd', { cause })));
+      });
+      const ticks = processStartTicks(pid) ?? undefined;
+      resources.adoptProcess('nfvperf-basicfwd', pid, () => killProcess(pid, ticks, 3000));
+      current = { child, pid, ticks };
+      // Read back: the forwarder says it started every port, and every socket exists.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new TestbedError(`nfvperf-basicfwd did not start within ${START_TIMEOUT_MS} ms: ${stderr.join(' | ')}`)), START_TIMEOUT_MS);
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          if (line.includes('"type":"start"') && line.includes(`"ports":${sockets.length}`)) { clearTimeout(timer); resolve(); }
+        });
+        child.once('close', (code) => { clearTimeout(timer); reject(new TestbedError(`nfvperf-basicfwd exited (code ${code}): ${stderr.join(' | ')}`)); });
+      });
+      const absent = sockets.filter((s) => !existsSync(s));
+      if (absent.length > 0) throw new TestbedError(`nfvperf-basicfwd started without its sockets ${absent.join(', ')}`);
+    };
+
+    return {
+      async attachPair(sender, receiver) {
+        const s = join(socketDir, `s${sender.pair}.sock`);
+        const r = join(socketDir, `r${receiver.pair}.sock`);
+        sockets.push(s, r);
+        await reserveHugepages(resources, 2 * DPDK_APP_MEM_MB);
+        await restart();
+        return [{ kind: 'vhost-user', socketPath: s, server: false }, { kind: 'vhost-user', socketPath: r, server: false }];
+      },
+      cpuThreads: () => (current && processStartTicks(current.pid) === current.ticks
+        ? [{ name: 'nfvperf-basicfwd', pid: current.pid, tid: current.pid }] : []),
+      async stop() { /* the forwarder, its sockets and hugepages are undone by `resources`, newest first */ },
+    };
+  },
+};

@@ -1,25 +1,50 @@
-// ovs-afxdp: Open vSwitch's userspace (netdev) datapath with the containers' veth host ends as
-// `type=afxdp` ports; the apps keep kernel sockets. Probe only.
-import { packageVersion, unavailable, versionLine, which } from './probes.js';
-import { probeOnlyDriver, type Missing } from './unavailable.js';
+// ovs-afxdp: the same private Open vSwitch (netdev datapath, learning bridge) with the containers'
+// veth host ends as `type=afxdp` ports in native XDP mode, polled by the PMD thread; the apps keep
+// kernel sockets. No DPDK initialisation and no hugepages.
+import { exec } from '../common/exec.js';
+import { CONTAINER_IFNAME, configureInterface } from '../testbed/netns.js';
+import { macFor } from '../testbed/names.js';
+import { deleteLink } from '../testbed/resources.js';
+import { Ovs, ovsMissing } from './ovs-common.js';
+import type { OvsInstance } from './ovs.js';
+import type { SwitchDriver } from './types.js';
 
-export const ovsAfxdp = probeOnlyDriver({
+export const ovsAfxdp: SwitchDriver = {
   name: 'ovs-afxdp',
-  description: 'Open vSwitch netdev datapath with AF_XDP veth ports (probe only)',
+  description: 'Open vSwitch netdev datapath with AF_XDP veth ports',
   busyThreads: 1,
   backends: ['udp', 'udp-mmsg'],
+
   async probe() {
-    // Debian's AF_XDP-capable ovs-vswitchd ships in the DPDK build.
-    const pkg = await packageVersion('openvswitch-switch-dpdk');
-    const vswitchd = which('ovs-vswitchd');
-    const version = vswitchd ? await versionLine([vswitchd, '--version']) : pkg;
-    const missing: Missing[] = [];
-    if (!pkg) {
-      missing.push({
-        reason: 'openvswitch-switch-dpdk (the ovs-vswitchd built with AF_XDP) is not installed (`dpkg-query -W openvswitch-switch-dpdk`: no package)',
-        fix: 'apt-get install openvswitch-switch-dpdk && update-alternatives --set ovs-vswitchd /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk',
-      });
-    }
-    return unavailable(missing, version);
+    const { missing, version } = await ovsMissing();
+    return missing.length === 0 ? { available: true, version }
+      : { available: false, reason: missing.map((m) => m.reason).join('; '), fix: missing.map((m) => m.fix).join('; '), version };
   },
-});
+
+  async start(ctx) {
+    const { names, resources } = ctx;
+    const sw = await Ovs.start(ctx, { dpdk: false });
+    await sw.addBridge(resources, names.bridge);
+    return {
+      async attach(container) {
+        const hostEnd = names.hostLink(container.side, container.pair);
+        const hostMac = macFor(names.token, container.side, container.pair, 'host');
+        await resources.create({ kind: 'link', name: hostEnd },
+          () => exec(['ip', 'link', 'add', hostEnd, 'address', hostMac, 'type', 'veth', 'peer', 'name',
+            CONTAINER_IFNAME, 'address', container.mac, 'netns', container.netns]),
+          () => deleteLink(hostEnd));
+        await exec(['ip', 'link', 'set', hostEnd, 'up']);
+        // Frames leave the veth through XDP, past the point where the kernel would complete a
+        // checksum it offloaded: the container's end must checksum in software, or every UDP
+        // checksum arrives bad and the receiver's kernel drops the datagram.
+        await exec(['ip', 'netns', 'exec', container.netns, 'ethtool', '-K', CONTAINER_IFNAME, 'tx', 'off']);
+        await configureInterface(container, CONTAINER_IFNAME);
+        await sw.addPort(names.bridge, hostEnd, 'afxdp', { 'xdp-mode': 'native' });
+        return { kind: 'kernel', ifname: CONTAINER_IFNAME };
+      },
+      cpuThreads: () => sw.pmdThreads(),
+      async stop() { /* undone by `resources`, newest first: veths, then ovs-vswitchd, ovsdb-server */ },
+      ovs: sw,
+    } as OvsInstance;
+  },
+};

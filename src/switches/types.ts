@@ -15,8 +15,17 @@ export interface Probe {
   version?: string;
 }
 
-/** What an application needs to reach the switch from inside its container. */
-export type PortSpec = { kind: 'kernel'; ifname: string };
+/**
+ * What an application needs to reach the switch from inside its container: a kernel interface,
+ * or (dpdk backend) a vhost-user socket its virtio_user device serves (`server`: the switch
+ * connects to it, as OVS's dpdkvhostuserclient ports do) or connects to (the switch serves it,
+ * as basicfwd's net_vhost ports do), or one end of a memif link. `vdevFor()` in
+ * `src/switches/dpdk-port.ts` turns the last two into the app's `--vdev`.
+ */
+export type PortSpec =
+  | { kind: 'kernel'; ifname: string }
+  | { kind: 'vhost-user'; socketPath: string; server: boolean }
+  | { kind: 'memif'; socketPath: string; role: 'server' | 'client'; id: number };
 
 export interface SwitchContext {
   names: RunNames;

@@ -3,10 +3,13 @@
 // Processes are ended by PID only: those a ledger names (start time checked) and those still
 // inside one of our namespaces.
 import { rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { exec } from '../common/exec.js';
 import { readLedgers, processStartTicks, type Resource } from './ledger.js';
 import { tokenOf } from './names.js';
 import { deleteLink, deleteNetns, killProcess } from './resources.js';
+import { removeHugepageFiles, setHugepages, unmountHugetlbfs } from './hugepages.js';
+import { removeRunDir } from './rundir.js';
 
 export interface Leftover extends Resource {
   /** Why it is considered ours. */
@@ -38,8 +41,10 @@ export async function findLeftovers(): Promise<{ leftovers: Leftover[]; ledgers:
   for (const ns of namespaces.filter((n) => n.startsWith('nfp-') && !live.has(tokenOf(n) ?? ''))) {
     add({ kind: 'netns', name: ns, source: 'prefix' });
   }
-  // Processes first, then links, then namespaces (a namespace with a process in it lingers).
-  const order = { process: 0, link: 1, netns: 2 } as const;
+  // Processes first, then links, then namespaces (a namespace with a process in it lingers), then
+  // what the processes used: mounts before the directories holding them, the hugepage count last
+  // (the sort is stable: ledger entries of one kind stay newest first).
+  const order = { process: 0, link: 1, netns: 2, mount: 3, dir: 4, hugepages: 5 } as const;
   leftovers.sort((a, b) => order[a.kind] - order[b.kind]);
   return { leftovers, ledgers: ledgers.filter((l) => !l.ownerAlive).map((l) => l.path) };
 }
@@ -50,7 +55,12 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
     try {
       if (r.kind === 'process') await killProcess(r.pid!, r.startTicks, 1000);
       else if (r.kind === 'link') await deleteLink(r.name);
-      else await deleteNetns(r.name);
+      else if (r.kind === 'netns') await deleteNetns(r.name);
+      else if (r.kind === 'mount') await unmountHugetlbfs(r.name);
+      // `<hugetlbfs>/<prefix>*`: the page files of our DPDK processes in the host's hugetlbfs.
+      else if (r.kind === 'dir' && r.name.endsWith('*')) removeHugepageFiles(dirname(r.name), basename(r.name).slice(0, -1));
+      else if (r.kind === 'dir') removeRunDir(r.name);
+      else if (r.previous !== undefined) setHugepages(r.previous);
       log(`removed ${describe(r)}`);
     } catch (e: unknown) {
       errors.push(e instanceof Error ? e : new Error(String(e)));
@@ -61,7 +71,9 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
 }
 
 export function describe(r: Leftover): string {
-  return r.kind === 'process' ? `process ${r.pid} (${r.name})` : `${r.kind} ${r.name}`;
+  if (r.kind === 'process') return `process ${r.pid} (${r.name})`;
+  if (r.kind === 'hugepages') return `hugepages ${r.name} (count restored to ${r.previous ?? '?'})`;
+  return `${r.kind} ${r.name}`;
 }
 
 async function listNetns(): Promise<string[]> {

@@ -5,7 +5,11 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'no
 import { join } from 'node:path';
 import { LEDGER_DIR } from './names.js';
 
-export type ResourceKind = 'netns' | 'link' | 'process';
+/**
+ * `dir`: a run directory under /run/nfvperf (removed with its contents); `mount`: a hugetlbfs we
+ * mounted (unmounted); `hugepages`: the 2 MB hugepage count we raised (`previous` is written back).
+ */
+export type ResourceKind = 'netns' | 'link' | 'process' | 'dir' | 'mount' | 'hugepages';
 
 export interface Resource {
   kind: ResourceKind;
@@ -13,6 +17,8 @@ export interface Resource {
   /** For processes: the PID and its start time (clock ticks since boot), which guards PID reuse. */
   pid?: number;
   startTicks?: number;
+  /** For hugepages: the count found before this change, restored when it is undone. */
+  previous?: number;
 }
 
 type Entry =
@@ -23,13 +29,14 @@ type Entry =
 export class Ledger {
   readonly path: string;
 
-  private constructor(readonly token: string, dir: string) {
-    this.path = join(dir, `${token}.jsonl`);
+  private constructor(readonly token: string, dir: string, file: string) {
+    this.path = join(dir, `${file}.jsonl`);
   }
 
-  static open(token: string, dir = LEDGER_DIR): Ledger {
+  /** `file`: the file name without `.jsonl` (default the token; an agent adds its host's name). */
+  static open(token: string, dir = LEDGER_DIR, file = token): Ledger {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
-    const ledger = new Ledger(token, dir);
+    const ledger = new Ledger(token, dir, file);
     ledger.append({ op: 'open', token, pid: process.pid, startTicks: processStartTicks(process.pid), at: new Date().toISOString() });
     return ledger;
   }
@@ -95,7 +102,7 @@ function parseLedger(path: string): LedgerState {
       state.ownerPid = entry.pid;
       ownerTicks = entry.startTicks;
     } else if (entry.op === 'create') {
-      state.open.push({ kind: entry.kind, name: entry.name, pid: entry.pid, startTicks: entry.startTicks });
+      state.open.push({ kind: entry.kind, name: entry.name, pid: entry.pid, startTicks: entry.startTicks, previous: entry.previous });
     } else {
       const i = state.open.findLastIndex((r) => r.kind === entry.kind && r.name === entry.name);
       if (i >= 0) state.open.splice(i, 1);

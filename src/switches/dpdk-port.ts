@@ -1,0 +1,45 @@
+// How an app's dpdk backend reaches its port: the EAL `--vdev` for a PortSpec, and the per-app
+// names and memory the runner and the drivers agree on.
+import { accessSync, constants, existsSync } from 'node:fs';
+import type { AppSide, RunNames } from '../testbed/names.js';
+import { hugepages } from './probes.js';
+import type { PortSpec } from './types.js';
+import type { Missing } from './unavailable.js';
+
+/** Hugepage memory each DPDK app gets (`--mem-mb`); drivers reserve this much per attached app. */
+export const DPDK_APP_MEM_MB = 256;
+
+/** The app's `--file-prefix`: unique per app of a run, nfp-named so its leftovers can be found. */
+export function appFilePrefix(names: RunNames, side: AppSide, pair: number): string {
+  return `nfp${names.token}${side}${pair}`;
+}
+
+/** The EAL `--vdev` of the app's side of `port` (undefined for a kernel port), with `mac` as its address. */
+export function vdevFor(port: PortSpec, mac: string): string | undefined {
+  switch (port.kind) {
+    case 'kernel':
+      return undefined;
+    case 'vhost-user':
+      return `virtio_user0,path=${port.socketPath},queues=1,mac=${mac}${port.server ? ',server=1' : ''}`;
+    case 'memif':
+      // socket-abstract=no: an abstract socket is per network namespace, and the two apps of a
+      // memif link sit in different ones.
+      return `net_memif0,role=${port.role},id=${port.id},socket=${port.socketPath},socket-abstract=no,mac=${mac}`;
+  }
+}
+
+/** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */
+export function needHugepagesWritable(): Missing[] {
+  if (!existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB')) {
+    return [{ reason: 'this kernel offers no 2 MB hugepages (/sys/kernel/mm/hugepages/hugepages-2048kB is missing)',
+      fix: 'use a kernel with CONFIG_HUGETLBFS and 2 MB pages' }];
+  }
+  if (hugepages().total > 0) return [];
+  try {
+    accessSync('/proc/sys/vm/nr_hugepages', constants.W_OK);
+    return [];
+  } catch {
+    return [{ reason: 'no 2 MB hugepages are reserved and /proc/sys/vm/nr_hugepages is not writable',
+      fix: 'run as root, or echo 1024 > /proc/sys/vm/nr_hugepages' }];
+  }
+}
