@@ -49,6 +49,8 @@ export interface AppOptions {
   label: string;
   /** Which application pair of the case this app belongs to. */
   pair: number;
+  /** Called with every stdout line as it arrives (the agent streams them to the orchestrator). */
+  onLine?: (line: string) => void;
 }
 
 const STDERR_LINES_KEPT = 20;
@@ -70,7 +72,7 @@ export class AppProcess {
     // `ip netns exec` execs the app in place, so the child's PID is the app's PID.
     const [file, ...args] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...argv] : argv;
     this.child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => this.onLine(line));
+    createInterface({ input: this.child.stdout! }).on('line', (line) => { this.onLine(line); options.onLine?.(line); });
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.shift();

@@ -41,10 +41,23 @@ program.command('cleanup')
 program.command('doctor')
   .description('say which switches, app backends and container runtimes can run here, and how to fix the rest')
   .option('--json', 'print the findings as JSON')
-  .addHelpText('after', '\nExample:\n  nfvperf doctor --json')
-  .action(async (opts: { json?: boolean }) => {
+  .option('--testbed <file>', 'check every host of a testbed file instead (reachable, agent, versions, switches, uplink)')
+  .addHelpText('after', '\nExamples:\n  nfvperf doctor --json\n  nfvperf doctor --testbed lab.yaml')
+  .action(async (opts: { json?: boolean; testbed?: string }) => {
+    if (opts.testbed !== undefined) {
+      const { doctorTestbedCommand } = await import('./commands/doctor-testbed.js');
+      process.exitCode = await doctorTestbedCommand(opts.testbed, opts);
+      return;
+    }
     const { doctorCommand } = await import('./commands/doctor.js');
     process.exitCode = await doctorCommand(opts);
+  });
+
+program.command('agent')
+  .description('serve one host of a remote plan on stdin/stdout (started by `nfvperf run` over SSH; docs/agent-protocol.md)')
+  .action(async () => {
+    const { agentCommand } = await import('./commands/agent.js');
+    process.exitCode = await agentCommand();
   });
 
 program.command('report')

@@ -19,6 +19,8 @@ export interface Capabilities {
   appBackends: readonly BackendName[];
   dimensions: readonly string[];
   localities: readonly string[];
+  /** Switches that can be joined to a host's uplink, so can run a remote plan. */
+  remoteSwitches?: readonly SwitchName[];
 }
 
 export function checkPlan(parsed: ParsedPlan, caps: Capabilities): PlanDiagnostic[] {
@@ -30,6 +32,8 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities): PlanDiagnosti
   if (!caps.localities.includes(plan.locality)) {
     problems.push(diagnostic(['locality'], `locality ${plan.locality} is not supported by this version yet (supported: ${caps.localities.join(', ')})`));
   }
+  if (plan.locality === 'remote' && caps.localities.includes('remote')) problems.push(...checkRemote(parsed, caps));
+  else if (plan.testbed !== undefined) problems.push(diagnostic(['testbed'], 'a testbed file is used only with locality: remote'));
   plan.switches.forEach((name, i) => {
     const sw = caps.switches.get(name);
     const path = ['switches', i];
@@ -55,3 +59,19 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities): PlanDiagnosti
   return problems;
 }
 
+/** A remote plan needs a testbed file, and switches that can be joined to each host's uplink. */
+function checkRemote({ plan, diagnostic }: ParsedPlan, caps: Capabilities): PlanDiagnostic[] {
+  const problems: PlanDiagnostic[] = [];
+  if (plan.testbed === undefined) {
+    problems.push(diagnostic(['locality'], 'locality remote needs a testbed file naming the two hosts: add `testbed: lab.yaml`'));
+  }
+  const remote = caps.remoteSwitches ?? [];
+  plan.switches.forEach((name, i) => {
+    if (!remote.includes(name)) {
+      problems.push(diagnostic(['switches', i], `switch ${name} is local-only: it cannot be joined to a host's uplink, so it cannot run ` +
+        `a remote plan (remote: ${remote.join(', ') || 'none'})`));
+    }
+  });
+  if (plan.search) problems.push(diagnostic(['search'], 'search is not supported with locality: remote yet: use fixed rates'));
+  return problems;
+}

@@ -61,6 +61,8 @@ export const planSchema = z.strictObject({
     .describe('Times the whole sweep is repeated (repetitions interleave, outermost).'),
   touchData: z.boolean().default(false)
     .describe('Sender writes and receiver checksums every payload byte (a realistic application).'),
+  testbed: z.string().min(1, 'expected a file name').optional()
+    .describe('For locality remote: the testbed file (YAML) naming the two hosts, relative to the plan file.'),
 });
 
 export type Plan = z.output<typeof planSchema>;

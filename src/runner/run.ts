@@ -19,6 +19,9 @@ import { environmentManifest } from '../testbed/environment.js';
 import { Ledger, readLedgers } from '../testbed/ledger.js';
 import { newRunToken, runNames } from '../testbed/names.js';
 import { runCase } from './case.js';
+import { runRemoteCase } from './remote-case.js';
+import { loadPlanTestbed } from '../hosts/testbed-file.js';
+import { REMOTE_SWITCHES } from '../hosts/uplink.js';
 import { NFVPERF_VERSION } from '../common/version.js';
 
 export interface RunOptions {
@@ -48,13 +51,14 @@ export async function capabilities(): Promise<Capabilities> {
     switches.set(driver.name, { available: probe.available, reason: probe.reason, fix: probe.fix, backends: driver.backends });
   });
   const appBackends = appInfo().backends.filter((b): b is BackendName => (BACKEND_NAMES as readonly string[]).includes(b));
-  return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local'] };
+  return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local', 'remote'], remoteSwitches: REMOTE_SWITCHES };
 }
 
 /** Everything that must hold before the host is touched. Throws PlanError / UsageError. */
 export async function preflight(loaded: LoadedPlan, options: RunOptions): Promise<Case[]> {
   const problems = checkPlan(loaded, await capabilities());
   if (problems.length > 0) throw new PlanError(problems);
+  await loadPlanTestbed(loaded); // a remote plan's testbed file is checked here too (PlanError)
   const cases = expandPlan(loaded.plan);
   if (options.dryRun) return cases;
   if (process.getuid?.() !== 0) {
@@ -114,6 +118,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
       planJson: JSON.stringify(loaded.plan), version: NFVPERF_VERSION, environment,
     });
   }
+  const testbed = await loadPlanTestbed(loaded);
   const taken = new Set(readLedgers().map((l) => l.token));
   const names = runNames(newRunToken(taken));
   const ledger = Ledger.open(names.token);
@@ -147,7 +152,9 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           const title = task.title;
           task.output = `running; run ETA ${eta.remaining(c)}`;
           const started = Date.now();
-          const record: CaseRecord = await runCase(c, { names, ledger, topology, signal: abort.signal });
+          const record: CaseRecord = c.locality === 'remote' && testbed
+            ? await runRemoteCase(c, { names, testbed, signal: abort.signal, log: options.log ?? logToStderr })
+            : await runCase(c, { names, ledger, topology, signal: abort.signal });
           try {
             db.saveCase(runId, record);
             writeSummary();

@@ -12,7 +12,9 @@ import { MALFORMED_SCHEMA } from '../fixtures/malformed-plans.js';
 const IMPOSSIBLE: [string, string, string][] = [
   ['a switch that cannot run here', 'name: a\nswitches: [vale]\n', 'plan.yaml:2:12 switches[0]: switch vale is unavailable here: the netmap kernel module is not loaded'],
   ['a backend not built into the app', 'name: a\nbackends: [dpdk]\n', 'plan.yaml:2:12 backends[0]: backend dpdk is not built into nfvperf-app'],
-  ['the remote locality (not yet)', 'name: a\nlocality: remote\n', 'plan.yaml:2:11 locality: locality remote is not supported by this version yet'],
+  ['the remote locality without a testbed', 'name: a\nlocality: remote\n', 'plan.yaml:2:11 locality: locality remote needs a testbed file naming the two hosts'],
+  ['a local-only switch in a remote plan', 'name: a\nlocality: remote\ntestbed: lab.yaml\nswitches: [veth]\n', 'plan.yaml:4:12 switches[0]: switch veth is local-only'],
+  ['a testbed file for a local plan', 'name: a\ntestbed: lab.yaml\n', 'plan.yaml:2:10 testbed: a testbed file is used only with locality: remote'],
 ];
 
 test(`${MALFORMED_SCHEMA.length + IMPOSSIBLE.length} malformed or impossible plans exit 2 with a located message and change nothing`, async () => {

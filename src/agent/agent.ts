@@ -1,0 +1,212 @@
+// `nfvperf agent`: one host's half of a remote case, driven by the orchestrator over stdin/stdout
+// (docs/agent-protocol.md). It runs the same testbed, switch and app code as a local run: it
+// builds this host's containers and switch, joins the switch to the uplink, launches the apps and
+// streams their lines back. It tears everything down on a `teardown` request, when its stdin
+// ends (the orchestrator or the connection is gone), and on SIGTERM/SIGHUP/SIGINT.
+import os from 'node:os';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { AppProcess, appInfo } from '../apps/app.js';
+import { NFVPERF_VERSION } from '../common/version.js';
+import type { SwitchName } from '../plan/schema.js';
+import { REMOTE_SWITCHES, uplinkJoiner } from '../hosts/uplink.js';
+import { driverFor, SWITCH_DRIVERS } from '../switches/index.js';
+import { readLink } from '../switches/readback.js';
+import { removeLeftovers } from '../testbed/cleanup.js';
+import { readTopology } from '../testbed/cpus.js';
+import { Ledger, processStartTicks, readLedgers } from '../testbed/ledger.js';
+import { addressFor, macFor, NETNS_NAME, runNames, type AppSide, type RunNames } from '../testbed/names.js';
+import { addNeighbor, createContainer, type Container } from '../testbed/netns.js';
+import { Resources } from '../testbed/resources.js';
+import {
+  AGENT_PROTOCOL, type AgentEvent, type HelloResult, type LaunchParams, type LaunchResult, type ProbeResult, type Reply,
+  type RecoverResult, type Request, type SetupParams, type SetupResult, type StopResult, type TeardownResult,
+} from './protocol.js';
+
+const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
+
+interface Session {
+  names: RunNames;
+  ledger: Ledger;
+  resources: Resources;
+  containers: Map<string, Container>;
+  apps: Map<string, AppProcess>;
+  undoUplink?: () => Promise<void>;
+}
+
+export class Agent {
+  private session?: Session;
+  private tearingDown?: Promise<TeardownResult>;
+
+  constructor(private readonly out: Writable) {}
+
+  send(message: Reply | AgentEvent): void {
+    this.out.write(`${JSON.stringify(message)}\n`);
+  }
+
+  async handle(request: Request): Promise<unknown> {
+    switch (request.op) {
+      case 'hello': return this.hello();
+      case 'probe': return this.probe(request.uplink);
+      case 'setup': return this.setup(request);
+      case 'launch': return this.launch(request);
+      case 'stop': return this.stop(request.label, request.graceMs);
+      case 'teardown': return this.teardown();
+      case 'recover': return recoverDeadAgents(request.host);
+      default: throw new Error(`unknown op ${JSON.stringify((request as { op?: unknown }).op)}`);
+    }
+  }
+
+  hello(): HelloResult {
+    const topology = readTopology();
+    let app: HelloResult['app'];
+    try {
+      const info = appInfo();
+      app = { line: info.line, backends: info.backends };
+    } catch (e: unknown) {
+      app = { backends: [], error: e instanceof Error ? e.message : String(e) };
+    }
+    return { protocol: AGENT_PROTOCOL, nfvperf: NFVPERF_VERSION, node: process.version, app, cores: topology.cores, online: topology.online, hostname: os.hostname() };
+  }
+
+  async probe(uplink?: string): Promise<ProbeResult> {
+    const probes = await Promise.all(SWITCH_DRIVERS.map((d) => d.probe().catch((e: unknown) => ({
+      available: false, reason: `probe failed: ${e instanceof Error ? e.message : String(e)}`, version: undefined, fix: undefined,
+    }))));
+    const switches = SWITCH_DRIVERS.map((d, i) => ({ name: d.name, ...probes[i]!, remote: REMOTE_SWITCHES.includes(d.name) }));
+    const link = uplink ? await readLink(uplink) : undefined;
+    return {
+      switches, root: process.getuid?.() === 0,
+      ...(uplink ? { uplink: { name: uplink, exists: link !== undefined, operstate: link?.operstate } } : {}),
+    };
+  }
+
+  async setup(p: SetupParams): Promise<SetupResult> {
+    if (this.session) throw new Error('this agent already set up a case: one case per agent session');
+    if (!HOST_NAME.test(p.host)) throw new Error(`bad host name ${JSON.stringify(p.host)}`);
+    if (p.side !== 's' && p.side !== 'r') throw new Error(`bad side ${JSON.stringify(p.side)}`);
+    if (!Number.isInteger(p.pairs) || p.pairs < 1 || p.pairs > 64) throw new Error(`bad pairs ${p.pairs}`);
+    const started = Date.now();
+    const names = runNames(p.token);
+    const driver = driverFor(p.switch as SwitchName);
+    const joiner = uplinkJoiner(p.switch as SwitchName);
+    if (!driver || !joiner) throw new Error(`switch ${p.switch} cannot be joined to an uplink (remote switches: ${REMOTE_SWITCHES.join(', ')})`);
+    if (!(await readLink(p.uplink))) throw new Error(`the uplink ${p.uplink} does not exist on this host`);
+    // Every agent of a run shares the run's token; its ledger file adds the host's name, so two
+    // hosts that share a filesystem (namespace hosts) keep separate ledgers.
+    const ledger = Ledger.open(p.token, undefined, `${p.token}-${p.host}`);
+    const resources = new Resources(ledger);
+    const session: Session = { names, ledger, resources, containers: new Map(), apps: new Map() };
+    this.session = session;
+    const sw = await driver.start({ names, resources, cpus: [] });
+    if (!sw.attach) throw new Error(`switch ${p.switch} joins containers in pairs, which cannot span two hosts`);
+    session.undoUplink = await joiner({ names, resources, uplink: p.uplink });
+    const peerSide: AppSide = p.side === 's' ? 'r' : 's';
+    const containers: SetupResult['containers'] = [];
+    for (let pair = 0; pair < p.pairs; pair++) {
+      const c = await createContainer(resources, names, p.side, pair);
+      await sw.attach(c);
+      // The peer lives on the other host: its address and MAC follow from the shared token.
+      const peer: Container = { netns: names.netns(peerSide, pair), side: peerSide, pair, ip: addressFor(peerSide, pair), mac: macFor(names.token, peerSide, pair, 'container') };
+      await addNeighbor(c, peer);
+      session.containers.set(c.netns, c);
+      containers.push({ pair, netns: c.netns, ip: c.ip, mac: c.mac, ifname: c.ifname! });
+    }
+    return { containers, setupMs: Date.now() - started };
+  }
+
+  launch(p: LaunchParams): LaunchResult {
+    const session = this.session;
+    if (!session) throw new Error('launch before setup');
+    if (!NETNS_NAME.test(p.netns) || !session.containers.has(p.netns)) throw new Error(`${p.netns} is not a container of this case`);
+    if (session.apps.has(p.label)) throw new Error(`an app labelled ${p.label} already ran in this case`);
+    // The orchestrator says "start in X ms"; this host's CLOCK_MONOTONIC turns that into the epoch.
+    const epochNs = process.hrtime.bigint() + BigInt(Math.round(p.epochInMs * 1e6));
+    const app = new AppProcess({
+      role: p.role, netns: p.netns, label: p.label, pair: p.pair, args: [...p.args.map(String), '--epoch-ns', String(epochNs)],
+      onLine: (line) => this.send({ event: 'app-line', label: p.label, line }),
+    });
+    session.apps.set(p.label, app);
+    if (app.pid !== undefined) session.resources.adoptProcess(p.label, app.pid, () => app.stop());
+    void app.waitExit(2 ** 31 - 1).then(() => this.send({
+      event: 'app-exit', label: p.label, exitCode: app.exitCode, exitSignal: app.exitSignal, stderr: app.stderr,
+    }));
+    return { pid: app.pid ?? -1, epochNs: String(epochNs) };
+  }
+
+  async stop(label: string, graceMs: number): Promise<StopResult> {
+    const app = this.session?.apps.get(label);
+    if (!app) throw new Error(`no app labelled ${label}`);
+    await app.stop(graceMs);
+    return { exitCode: app.exitCode, exitSignal: app.exitSignal };
+  }
+
+  /** Stops the apps and undoes everything, newest first; idempotent. */
+  teardown(): Promise<TeardownResult> {
+    this.tearingDown ??= (async () => {
+      const session = this.session;
+      if (!session) return { errors: [] };
+      await Promise.all([...session.apps.values()].map((a) => a.stop(1000)));
+      const errors = (await session.resources.releaseAll()).map((e) => e.message);
+      try { await session.undoUplink?.(); } catch (e: unknown) { errors.push(`restoring the uplink: ${e instanceof Error ? e.message : String(e)}`); }
+      session.ledger.close();
+      return { errors };
+    })();
+    return this.tearingDown;
+  }
+}
+
+/**
+ * Removes what dead agents of `host` left on this host: the resources their ledgers
+ * (`<token>-<host>.jsonl`, owner no longer running) still list, newest first.
+ */
+export async function recoverDeadAgents(host: string, log: (line: string) => void = () => {}): Promise<RecoverResult> {
+  if (!HOST_NAME.test(host)) throw new Error(`bad host name ${JSON.stringify(host)}`);
+  const mine = new RegExp(`/[0-9a-f]{4}-${host}\\.jsonl$`);
+  const dead = readLedgers().filter((l) => !l.ownerAlive && mine.test(l.path));
+  const leftovers = dead.flatMap((l) => [...l.open].reverse()
+    .filter((r) => r.kind !== 'process' || (r.pid !== undefined && processStartTicks(r.pid) === (r.startTicks ?? null)))
+    .map((r) => ({ ...r, source: 'ledger' as const })));
+  const removed: string[] = [];
+  const errors = await removeLeftovers({ leftovers, ledgers: dead.map((l) => l.path) }, (line) => { removed.push(line); log(line); });
+  return { removed, errors: errors.map((e) => e.message) };
+}
+
+/** Runs the agent on stdin/stdout until stdin ends; returns the exit code. */
+export async function runAgent(input: Readable = process.stdin, output: Writable = process.stdout): Promise<number> {
+  // The orchestrator may be gone (a dropped connection closes our stdout): writes then fail with
+  // EPIPE, which must not kill the agent before it has torn its host down.
+  output.on('error', () => {});
+  const agent = new Agent(output);
+  const pending = new Set<Promise<void>>();
+  const finish = async (): Promise<number> => {
+    await Promise.allSettled([...pending]);
+    const { errors } = await agent.teardown();
+    for (const e of errors) process.stderr.write(`nfvperf agent: teardown: ${e}\n`);
+    return errors.length > 0 ? 1 : 0;
+  };
+  let signalled: Promise<number> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled ??= finish().then((code) => { process.exit(code || (signal === 'SIGINT' ? 130 : 143)); });
+  };
+  for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(s, onSignal);
+  const lines = createInterface({ input });
+  for await (const text of lines) {
+    if (!text.trim()) continue;
+    let request: Request;
+    try {
+      request = JSON.parse(text) as Request;
+      if (typeof request.id !== 'number' || typeof request.op !== 'string') throw new Error('expected {id, op, …}');
+    } catch (e: unknown) {
+      agent.send({ id: -1, ok: false, error: `bad request: ${e instanceof Error ? e.message : String(e)}` });
+      continue;
+    }
+    const done: Promise<void> = Promise.resolve().then(() => agent.handle(request)).then(
+      (result) => agent.send({ id: request.id, ok: true, result: result ?? null }),
+      (e: unknown) => agent.send({ id: request.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+    ).finally(() => pending.delete(done));
+    pending.add(done);
+  }
+  // stdin ended: the orchestrator is done or gone; either way this host is torn down.
+  return finish();
+}

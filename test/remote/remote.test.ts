@@ -1,0 +1,185 @@
+// Two hosts for real: network namespaces nfp-host1 and nfp-host2, each with its own sshd, joined
+// by a veth cable. `nfvperf run` reaches both over SSH (ssh2), starts an agent on each, and runs
+// remote throughput and latency cases through linux-bridge joined to each host's uplink.
+import { after, before, test, type TestContext } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Summary } from '../../src/store/summary.js';
+import { nfvperf } from '../helpers/cli.js';
+import { assertNoLeaks, hostState, type HostState } from '../helpers/host.js';
+import { assertRunTotals } from '../helpers/results.js';
+import { startRun } from '../helpers/spawn.js';
+import { hostLinks, pidsIn, startLab, type Lab, type LabHost } from '../helpers/sshd-host.js';
+
+let lab: Lab;
+let initial: HostState;
+let withLab: HostState;
+
+before(async () => {
+  initial = hostState();
+  lab = await startLab();
+  withLab = hostState();
+});
+
+after(async () => {
+  await lab?.stop();
+  const now = hostState();
+  assert.deepEqual(now.netns.filter((n) => n.startsWith('nfp-host')), [], 'the host namespaces are removed');
+  assert.deepEqual(now.links.filter((n) => /^nfp(ctl|up)\d$/.test(n)), [], 'the control links are removed');
+  // Strict when nothing else runs here (as in CI): the host as the tests found it.
+  if (now.netns.every((n) => initial.netns.includes(n)) && now.appPids.every((p) => initial.appPids.includes(p))) assertNoLeaks(initial);
+});
+
+/**
+ * Each host holds only its own links again (uplink released from any bridge), no agent runs, and
+ * the root namespace has nothing new. Other engineers' runs on this machine may add their own nfp
+ * resources meanwhile: when the strict check fails, only what carries this test's run tokens
+ * (from the runs' output) counts, and the test says so.
+ */
+function assertHostsClean(t: TestContext, output = ''): void {
+  for (const h of lab.hosts) {
+    const links = hostLinks(h);
+    assert.deepEqual(links.map((l) => l.ifname).sort(), ['ctl0', 'lo', h.uplink].sort(), `${h.name} holds only its own links`);
+    assert.equal(links.find((l) => l.ifname === h.uplink)?.master, undefined, `${h.name}'s uplink is in no bridge`);
+    assert.deepEqual(pidsIn(h, 'agent'), [], `no agent left on ${h.name}`);
+  }
+  try {
+    assertNoLeaks(withLab);
+  } catch (e) {
+    const tokens = [...new Set([...output.matchAll(/remote case, run ([0-9a-f]{4})/g)].map((m) => m[1]!))];
+    const now = hostState();
+    const ours = (name: string) => tokens.some((tok) => name.includes(tok));
+    const appNetns = (pid: number) => { try { return execFileSync('ip', ['netns', 'identify', String(pid)], { encoding: 'utf8' }).trim(); } catch { return ''; } };
+    const mine = {
+      netns: now.netns.filter((n) => !withLab.netns.includes(n) && ours(n)),
+      links: now.links.filter((n) => !withLab.links.includes(n) && ours(n)),
+      ledgers: now.ledgers.filter((n) => !withLab.ledgers.includes(n) && ours(n)),
+      appPids: now.appPids.filter((p) => !withLab.appPids.includes(p) && ours(appNetns(p))),
+    };
+    assert.deepEqual(mine, { netns: [], links: [], ledgers: [], appPids: [] }, `resources of runs ${tokens.join(', ')} leaked`);
+    t.diagnostic(`other runs on this machine hold nfp resources; checked only this test's runs (${tokens.join(', ')}): ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+function writePlan(name: string, body: string): string {
+  const file = join(lab.dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}\nlocality: remote\ntestbed: lab.yaml\n${body}`);
+  return file;
+}
+
+function setupTimes(output: string): string[] {
+  return [...output.matchAll(/remote set-up: (.*)/g)].map((m) => m[1]!);
+}
+
+test('doctor --testbed checks every host over SSH', async (t) => {
+  lab.writeTestbed();
+  const r = await nfvperf(['doctor', '--testbed', join(lab.dir, 'lab.yaml')]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  for (const h of lab.hosts) assert.match(r.stdout, new RegExp(`${h.name} \\(root@${h.address}:${h.port}\\): ready`));
+  assert.match(r.stdout, /remote-capable: linux-bridge/);
+  assertHostsClean(t, r.stderr + r.stdout);
+});
+
+test('remote throughput, 1vs1 and 2vs2 across two hosts, over SSH', async (t) => {
+  lab.writeTestbed();
+  const plan = writePlan('tput', 'pairs: [1, 2]\nbackends: [udp-mmsg]\nrates: [20000]\nduration: 1\nwarmup: 1\ncooldown: 0\n');
+  const out = join(lab.dir, 'out-tput');
+  const r = await nfvperf(['run', plan, '--out', out, '--plain']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+  assert.deepEqual(summary.cases.map((c) => [c.locality, c.pairs, c.status]), [['remote', 1, 'ok'], ['remote', 2, 'ok']]);
+  for (const c of summary.cases) {
+    const tp = c.throughput!;
+    assert.ok(tp.rxPps > 0, `${c.id}: packets crossed the cable`);
+    assert.ok(tp.rxPps <= tp.txPps * 1.02, `${c.id}: rx ${tp.rxPps} ≤ tx ${tp.txPps}`);
+  }
+  assertRunTotals(join(out, 'results.sqlite'));
+  const times = setupTimes(r.stderr);
+  assert.equal(times.length, 2);
+  times.forEach((line, i) => t.diagnostic(`set-up over SSH, case ${i + 1} (${summary.cases[i]!.pairs}vs${summary.cases[i]!.pairs}): ${line}`));
+  assertHostsClean(t, r.stderr + r.stdout);
+});
+
+test('remote latency across two hosts, over SSH', async (t) => {
+  lab.writeTestbed();
+  const plan = writePlan('lat', 'dimension: latency\nbackends: [udp]\nrates: [2000]\nbursts: [1]\nduration: 1\nwarmup: 1\ncooldown: 0\n');
+  const out = join(lab.dir, 'out-lat');
+  const r = await nfvperf(['run', plan, '--out', out, '--plain']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+  const [c] = summary.cases;
+  assert.equal(c?.status, 'ok', c?.error);
+  const l = c!.latency!;
+  assert.ok(l.samples > 0, 'round trips measured');
+  assert.ok(l.minUs <= l.p50Us && l.p50Us <= l.p90Us && l.p90Us <= l.p99Us && l.p99Us <= l.p999Us && l.p999Us <= l.maxUs,
+    `percentiles ordered: ${JSON.stringify(l)}`);
+  for (const line of setupTimes(r.stderr)) t.diagnostic(`set-up over SSH, latency case: ${line}`);
+  assertHostsClean(t, r.stderr + r.stdout);
+});
+
+test('an unreachable host fails the case naming it, exit 1, and the other host is torn down', async (t) => {
+  lab.writeTestbed('unreachable.yaml', (h, f) => { if (h.name === 'host2') f.ssh = `root@${h.address}:2299`; });
+  const plan = writePlan('unreach', 'rates: [1000]\nduration: 1\nwarmup: 0\ncooldown: 0\n');
+  writeFileSync(plan, readFileSync(plan, 'utf8').replace('testbed: lab.yaml', 'testbed: unreachable.yaml'));
+  const out = join(lab.dir, 'out-unreach');
+  const r = await nfvperf(['run', plan, '--out', out, '--plain']);
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+  assert.equal(summary.cases[0]?.status, 'failed');
+  assert.match(summary.cases[0]!.error!, /^host host2: cannot connect over SSH to root@198\.19\.2\.2:2299/);
+  t.diagnostic(summary.cases[0]!.error!);
+  assertHostsClean(t, r.stderr + r.stdout);
+});
+
+test('a host key that does not match known_hosts is refused, naming the host', async (t) => {
+  // host1's line holds host2's key: what answers at host1's address is not the host we know.
+  const [line1, line2] = readFileSync(join(lab.dir, 'known_hosts'), 'utf8').trim().split('\n');
+  writeFileSync(join(lab.dir, 'swapped_known_hosts'), `${line1!.split(' ')[0]} ${line2!.split(' ').slice(1).join(' ')}\n`);
+  lab.writeTestbed('badkey.yaml', (h, f) => { if (h.name === 'host1') f.knownHosts = 'swapped_known_hosts'; });
+  const r = await nfvperf(['doctor', '--testbed', join(lab.dir, 'badkey.yaml')]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout, /host1 \(root@198\.19\.1\.2:2201\): NOT ready\n\s+missing\s+host host1: cannot connect over SSH .*host key refused: the host key of \[198\.19\.1\.2\]:2201 does not match/);
+  assert.match(r.stdout, /host2 \(.*\): ready/);
+  assertHostsClean(t, r.stderr + r.stdout);
+});
+
+test('an agent killed mid-case fails the case naming its host; both hosts end clean', async (t) => {
+  lab.writeTestbed();
+  const plan = writePlan('kill', 'rates: [10000]\nduration: 4\nwarmup: 0\ncooldown: 0\n');
+  const run = startRun([plan, '--out', join(lab.dir, 'out-kill')]);
+  await run.waitFor(/remote set-up/, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  const host2: LabHost = lab.hosts[1];
+  const agents = pidsIn(host2, 'agent');
+  assert.equal(agents.length, 1, `one agent on host2: ${agents.join(', ')}`);
+  process.kill(agents[0]!, 'SIGKILL');
+  const code = await run.exit();
+  assert.equal(code, 1, run.output());
+  assert.match(run.output(), /failed: host host2: /);
+  t.diagnostic(/failed: (host host2: .*)/.exec(run.output())![1]!);
+  assertHostsClean(t, run.output());
+});
+
+test('a dropped SSH connection fails the case naming the host; the agent tears its host down by itself', async (t) => {
+  lab.writeTestbed();
+  const plan = writePlan('drop', 'rates: [10000]\nduration: 4\nwarmup: 0\ncooldown: 0\n');
+  const run = startRun([plan, '--out', join(lab.dir, 'out-drop')]);
+  await run.waitFor(/remote set-up/, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  // The connection's own sshd processes on host1 (not the listener, not the agent): the agent
+  // stays alive, sees its stdin end, and must tear down on its own.
+  const host1 = lab.hosts[0];
+  const sessions = pidsIn(host1).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sshd: root'));
+  assert.ok(sessions.length > 0, 'the SSH session processes were found');
+  for (const pid of sessions) process.kill(pid, 'SIGKILL');
+  const code = await run.exit();
+  assert.equal(code, 1, run.output());
+  assert.match(run.output(), /failed: host host1: /);
+  t.diagnostic(/failed: (host host1: .*)/.exec(run.output())![1]!);
+  // The orphaned agent tears down after the run has ended: wait for it.
+  const deadline = Date.now() + 10_000;
+  while (pidsIn(host1, 'agent').length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  assertHostsClean(t, run.output());
+});

@@ -1,0 +1,34 @@
+// The agent protocol through a local host (`local: true`): the agent is a child process, spoken
+// to exactly as a remote one is.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AgentSession } from '../../src/agent/session.js';
+import { AGENT_PROTOCOL, type HelloResult, type ProbeResult } from '../../src/agent/protocol.js';
+import { NFVPERF_VERSION } from '../../src/common/version.js';
+import type { HostSpec } from '../../src/hosts/types.js';
+import { NFVPERF } from '../helpers/cli.js';
+
+const local: HostSpec = { name: 'here', access: { kind: 'local' }, agent: [process.execPath, NFVPERF, 'agent'], uplink: 'lo' };
+
+test('a local agent answers hello and probe, refuses what it cannot do, and exits when its stdin ends', async () => {
+  const session = await AgentSession.open(local);
+  const hello = await session.request<HelloResult>({ op: 'hello' });
+  assert.equal(hello.protocol, AGENT_PROTOCOL);
+  assert.equal(hello.nfvperf, NFVPERF_VERSION);
+  assert.ok(hello.cores.length > 0);
+  const probe = await session.request<ProbeResult>({ op: 'probe', uplink: 'lo' });
+  assert.deepEqual(probe.uplink, { name: 'lo', exists: true, operstate: 'UNKNOWN' });
+  assert.deepEqual(probe.switches.filter((s) => s.remote).map((s) => s.name), ['linux-bridge']);
+  await assert.rejects(session.request({ op: 'launch', label: 'x', role: 'send', pair: 0, netns: 'nfp-0000-s0', args: [], epochInMs: 0 }),
+    /^TestbedError: host here: launch before setup$/);
+  await assert.rejects(session.request({ op: 'setup', host: 'here', token: 'abcd', switch: 'veth', side: 's', pairs: 1, uplink: 'lo' }),
+    /host here: switch veth cannot be joined to an uplink/);
+  await session.close();
+  assert.match(session.lostReason ?? '', /the agent exited with code 0/);
+  await assert.rejects(session.request({ op: 'hello' }), /host here: connection to the agent lost/);
+});
+
+test('an agent command that cannot start fails naming the host', async () => {
+  const session = await AgentSession.open({ ...local, agent: ['/nonexistent/nfvperf', 'agent'] });
+  await assert.rejects(session.request({ op: 'hello' }), /host here: connection to the agent lost \(cannot start the agent .*ENOENT/);
+});
