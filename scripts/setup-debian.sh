@@ -3,6 +3,7 @@
 # build-essential: the native data plane (native/) and better-sqlite3; python3: node-gyp;
 # iproute2: namespaces, veth pairs, bridges; util-linux: runuser (used by the tests);
 # fonts-dejavu-core: the text of the PNG figures; chromium: the test that opens report.html;
+# libxdp-dev libbpf-dev: the af-xdp backend of native/ (libdpdk-dev, below: its dpdk backend).
 # openssh-server, openssh-client: remote plans (`nfvperf agent` over SSH) and their tests (an sshd
 # per namespace host; the package's own service is not needed); tshark: the wire-format test.
 set -euo pipefail
@@ -10,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential python3 iproute2 util-linux ca-certificates fonts-dejavu-core chromium \
-  openssh-server openssh-client tshark >/dev/null
+  openssh-server openssh-client tshark libxdp-dev libbpf-dev >/dev/null
 
 # DPDK (the basicfwd forwarder, the apps' dpdk backend, dpdk-testpmd for the switch tests), the
 # DPDK build of Open vSwitch (switches ovs, ovs-afxdp; nfvperf starts its own private daemons),

@@ -67,12 +67,21 @@ struct nfp_config {
 	uint32_t interval_ms;  /* --interval-ms, 10..60000 */
 	uint16_t flow;         /* --flow */
 	bool touch;            /* --touch */
-	/* Backends that build their own Ethernet frames (NFP_BACKEND_L2: raw, raw-mmsg). */
+	/* Backends that build their own Ethernet frames (NFP_BACKEND_L2: raw, raw-mmsg, af-xdp,
+	 * dpdk); --ifname only for those on a kernel interface (NFP_BACKEND_IFNAME). */
 	char ifname[IF_NAMESIZE]; /* --ifname, required for them; checked to exist when parsed */
 	unsigned ifindex;
-	uint8_t local_mac[6];     /* --local-mac, default: the interface's own address */
+	uint8_t local_mac[6];     /* --local-mac, default: the interface's own address (dpdk: the
+				     port's, filled in by main after open) */
+	bool has_local_mac;       /* local_mac is known (given, or read from --ifname) */
 	uint8_t remote_mac[6];    /* --remote-mac, required for send and client */
 	bool has_remote_mac;
+	/* DPDK (NFP_BACKEND_EAL): the app builds the EAL argv from these, never from user text
+	 * passed through. */
+	const char *vdev;         /* --vdev SPEC, required: the one port (e.g. net_memif0,...) */
+	char file_prefix[64];     /* --file-prefix, default nfp-<pid> */
+	bool no_huge;             /* --no-huge: anonymous memory (-m mem_mb) instead of hugepages */
+	uint32_t mem_mb;          /* --mem-mb, default 512: -m with --no-huge */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 };
 
@@ -120,13 +129,21 @@ struct nfp_pkt {
 struct nfp_port {
 	const struct nfp_backend *backend;
 	void *priv; /* the backend's state */
+	/* Set by main before open: an open that waits (a DPDK port's link) gives up when *stop is
+	 * set (SIGINT/SIGTERM). */
+	volatile sig_atomic_t *stop;
+	/* Set by an open that picks the source MAC itself (dpdk without --local-mac: the port's);
+	 * main copies it into the config, so the start line shows the MAC in use. */
+	bool has_mac;
+	uint8_t mac[6];
 };
 
 /*
  * An I/O backend. All calls but open/close are on the hot path, never block and never print.
  *
  * open:     binds --local (and with NFP_PORT_TX reaches --remote); fills port->priv. Checks the
- *           path can carry --size. Returns 0 or -errno with err set.
+ *           path can carry --size. May wait for the port to come up (dpdk), giving up when
+ *           *port->stop is set. Returns 0 or -errno with err set.
  * tx_alloc: up to n transmit buffers, each with room for the config's payload; sets pkts[i].data
  *           and pkts[i].len (= that room). Returns how many (may be fewer, 0 when the ring is full).
  *           Contents are unspecified: the role writes what it needs each time.
@@ -146,9 +163,13 @@ struct nfp_port {
  *           it once per loop turn with the time they just read. May be NULL.
  * close:    releases everything; safe after a failed open.
  */
-/* The backend writes Ethernet + IPv4 + UDP itself: needs --ifname, uses --local-mac and
- * --remote-mac. */
+/* The backend writes Ethernet + IPv4 + UDP itself: uses --local-mac and --remote-mac, needs a
+ * specific --local address. */
 #define NFP_BACKEND_L2 1u
+/* It works on a kernel interface: needs --ifname, whose MAC is the default --local-mac. */
+#define NFP_BACKEND_IFNAME 2u
+/* It is a DPDK port: needs --vdev, takes --file-prefix, --no-huge, --mem-mb. */
+#define NFP_BACKEND_EAL 4u
 
 struct nfp_backend {
 	const char *name;

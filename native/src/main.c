@@ -88,10 +88,15 @@ int main(int argc, char **argv)
 		goto out_end;
 	}
 	port.backend = cfg.backend;
+	port.stop = &stop_requested;
 	rc = cfg.backend->open(&port, &cfg, role->port_dir, &err);
 	if (rc < 0) {
 		status = EXIT_RUNTIME;
 		goto out_close;
+	}
+	if (port.has_mac) { /* the port chose its MAC (dpdk without --local-mac) */
+		memcpy(cfg.local_mac, port.mac, 6);
+		cfg.has_local_mac = true;
 	}
 	if (!cfg.has_epoch)
 		cfg.epoch_ns = nfp_now_ns();

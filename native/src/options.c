@@ -57,9 +57,17 @@ void nfp_print_usage(void)
 	       "  --flow N           flow id 0..65535 that send writes in each frame (default 0)\n"
 	       "  --touch            send/client: write every payload byte and a checksum; recv/client:\n"
 	       "                     check every byte, counting frames without a checksum as corrupt\n"
-	       "  --ifname NAME      raw backends: the interface to send and receive on (required)\n"
-	       "  --local-mac MAC    raw backends: source MAC (default: the interface's address)\n"
-	       "  --remote-mac MAC   raw backends: destination MAC (required for send and client)\n"
+	       "  --ifname NAME      raw, raw-mmsg, af-xdp: the interface to send and receive on\n"
+	       "                     (required)\n"
+	       "  --local-mac MAC    raw, raw-mmsg, af-xdp, dpdk: source MAC (default: the\n"
+	       "                     interface's or the DPDK port's address)\n"
+	       "  --remote-mac MAC   raw, raw-mmsg, af-xdp, dpdk: destination MAC (required for send\n"
+	       "                     and client)\n"
+	       "  --vdev SPEC        dpdk: the one port, an EAL --vdev (required), e.g.\n"
+	       "                     net_memif0,role=client,socket=/run/nfvperf/m.sock\n"
+	       "  --file-prefix NAME dpdk: EAL --file-prefix (default nfp-<pid>)\n"
+	       "  --no-huge          dpdk: anonymous memory (-m --mem-mb) instead of hugepages\n"
+	       "  --mem-mb N         dpdk: memory with --no-huge, 64..65536 MB (default 512)\n"
 	       "  --rtt-dump PATH    client: write every RTT sample (ns) to PATH, one per line\n"
 	       "  --help             print this text and exit\n"
 	       "  --version          print the protocol version and the built-in backends\n"
@@ -174,16 +182,20 @@ static int parse_mac(const char *opt, const char *s, uint8_t mac[6], struct nfp_
 
 /* The options of the backends that build their own frames: the interface must exist in this
  * network namespace; its MAC is the default --local-mac. */
-static int check_l2(struct nfp_config *cfg, bool has_local_mac, struct nfp_err *err)
+static int check_l2(struct nfp_config *cfg, struct nfp_err *err)
 {
+	const bool on_if = cfg->backend->flags & NFP_BACKEND_IFNAME;
 	struct ifreq ifr;
 	int fd, rc = 0;
 
-	if (!cfg->ifname[0])
+	if (!on_if && cfg->ifname[0])
+		return nfp_err_set(err, -EINVAL, "--ifname: not for --backend %s (its port is "
+				   "--vdev)", cfg->backend->name);
+	if (on_if && !cfg->ifname[0])
 		return nfp_err_set(err, -EINVAL, "--ifname: required for --backend %s (the "
 				   "interface to send and receive on)", cfg->backend->name);
-	cfg->ifindex = if_nametoindex(cfg->ifname);
-	if (!cfg->ifindex)
+	cfg->ifindex = on_if ? if_nametoindex(cfg->ifname) : 0;
+	if (on_if && !cfg->ifindex)
 		return nfp_err_set(err, -EINVAL, "--ifname: no interface '%s' in this network "
 				   "namespace", cfg->ifname);
 	if (cfg->local.sin_addr.s_addr == htonl(INADDR_ANY))
@@ -193,7 +205,7 @@ static int check_l2(struct nfp_config *cfg, bool has_local_mac, struct nfp_err *
 		return nfp_err_set(err, -EINVAL, "--remote-mac: required for %s with --backend %s "
 				   "(the peer's MAC, e.g. from `ip -j link`)", cfg->role->name,
 				   cfg->backend->name);
-	if (has_local_mac)
+	if (cfg->has_local_mac || !on_if) /* dpdk: the port's MAC, known once it is open */
 		return 0;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -206,8 +218,51 @@ static int check_l2(struct nfp_config *cfg, bool has_local_mac, struct nfp_err *
 				 "give --local-mac", cfg->ifname, strerror(errno));
 	else
 		memcpy(cfg->local_mac, ifr.ifr_hwaddr.sa_data, 6);
+	cfg->has_local_mac = rc == 0;
 	close(fd);
 	return rc;
+}
+
+/* The DPDK options: --vdev is required and must stay one EAL argument, with none of the
+ * characters that would need quoting in the start line. */
+static int check_eal(struct nfp_config *cfg, struct nfp_err *err)
+{
+	if (!cfg->vdev)
+		return nfp_err_set(err, -EINVAL, "--vdev: required for --backend %s (the port, e.g. "
+				   "net_memif0,role=client,socket=/run/nfvperf/m.sock)",
+				   cfg->backend->name);
+	if (!cfg->file_prefix[0])
+		snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "nfp-%ld", (long)getpid());
+	return 0;
+}
+
+/* A --vdev SPEC: a driver name ([A-Za-z0-9_]) then optional ",key=value" text, printable
+ * ASCII without spaces, quotes or backslashes, at most 511 characters. */
+static bool valid_vdev(const char *s)
+{
+	size_t i = 0;
+
+	while (isalnum((unsigned char)s[i]) || s[i] == '_')
+		i++;
+	if (i == 0 || (s[i] && s[i] != ','))
+		return false;
+	for (; s[i]; i++)
+		if (!isgraph((unsigned char)s[i]) || s[i] == '"' || s[i] == '\\' || i >= 511)
+			return false;
+	return true;
+}
+
+/* A --file-prefix NAME: 1..63 of [A-Za-z0-9._-], not starting with '.' or '-'. */
+static bool valid_prefix(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
 }
 
 /* --cpu N must name a CPU this process may run on. */
@@ -241,11 +296,13 @@ static void set_defaults(struct nfp_config *cfg)
 	cfg->burst = 32;
 	cfg->cpu = -1;
 	cfg->interval_ms = 1000;
+	cfg->mem_mb = 512;
 }
 
 int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err *err)
 {
-	bool has_local = false, has_local_mac = false;
+	bool has_local = false, has_eal_opt = false;
+	const char *eal_opt = NULL;
 	long long v;
 	int rc;
 
@@ -279,11 +336,17 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 		memcpy(opt, arg, optlen);
 		opt[optlen] = '\0';
 
-		if (strcmp(opt, "--touch") == 0) {
+		if (strcmp(opt, "--touch") == 0 || strcmp(opt, "--no-huge") == 0) {
 			if (eq)
-				return nfp_err_set(err, -EINVAL, "--touch: takes no value, got '%s'",
+				return nfp_err_set(err, -EINVAL, "%s: takes no value, got '%s'", opt,
 						   arg);
-			cfg->touch = true;
+			if (opt[2] == 't') {
+				cfg->touch = true;
+			} else {
+				cfg->no_huge = true;
+				has_eal_opt = true;
+				eal_opt = "--no-huge";
+			}
 			continue;
 		}
 		if (eq) {
@@ -385,12 +448,35 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 			NEED_VALUE();
 			if ((rc = parse_mac(opt, val, cfg->local_mac, err)))
 				return rc;
-			has_local_mac = true;
+			cfg->has_local_mac = true;
 		} else if (strcmp(opt, "--remote-mac") == 0) {
 			NEED_VALUE();
 			if ((rc = parse_mac(opt, val, cfg->remote_mac, err)))
 				return rc;
 			cfg->has_remote_mac = true;
+		} else if (strcmp(opt, "--vdev") == 0) {
+			NEED_VALUE();
+			if (!valid_vdev(val))
+				return bad(err, opt, "an EAL virtual device like "
+					   "net_memif0,role=client,socket=/run/nfvperf/m.sock (a "
+					   "driver name, then ,key=value; no spaces or quotes)", val);
+			cfg->vdev = val;
+			has_eal_opt = true;
+			eal_opt = "--vdev";
+		} else if (strcmp(opt, "--file-prefix") == 0) {
+			NEED_VALUE();
+			if (!valid_prefix(val))
+				return bad(err, opt, "1..63 characters of A-Z a-z 0-9 . _ -", val);
+			snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "%s", val);
+			has_eal_opt = true;
+			eal_opt = "--file-prefix";
+		} else if (strcmp(opt, "--mem-mb") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, 64, 65536, "an integer 64..65536", &v, err)))
+				return rc;
+			cfg->mem_mb = (uint32_t)v;
+			has_eal_opt = true;
+			eal_opt = "--mem-mb";
 		} else if (strcmp(opt, "--rtt-dump") == 0) {
 			NEED_VALUE();
 			if (!val[0])
@@ -403,12 +489,19 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 	}
 	if (!has_local)
 		return nfp_err_set(err, -EINVAL, "--local: required (IP:PORT to bind)");
+	if (cfg->backend->flags & NFP_BACKEND_EAL) {
+		if ((rc = check_eal(cfg, err)))
+			return rc;
+	} else if (has_eal_opt) {
+		return nfp_err_set(err, -EINVAL, "%s: only for --backend dpdk, not --backend %s",
+				   eal_opt, cfg->backend->name);
+	}
 	if (cfg->backend->flags & NFP_BACKEND_L2)
-		return check_l2(cfg, has_local_mac, err);
-	if (cfg->ifname[0] || has_local_mac || cfg->has_remote_mac)
+		return check_l2(cfg, err);
+	if (cfg->ifname[0] || cfg->has_local_mac || cfg->has_remote_mac)
 		return nfp_err_set(err, -EINVAL, "%s: only for the backends that build their own "
-				   "frames (raw, raw-mmsg), not --backend %s",
-				   cfg->ifname[0] ? "--ifname" : has_local_mac ? "--local-mac"
+				   "frames (raw, raw-mmsg, af-xdp, dpdk), not --backend %s",
+				   cfg->ifname[0] ? "--ifname" : cfg->has_local_mac ? "--local-mac"
 				   : "--remote-mac", cfg->backend->name);
 	return 0;
 }

@@ -219,7 +219,10 @@ void nfp_report_start(struct nfp_report *r)
 	put_ns(&l, "epochNs", cfg->epoch_ns);
 	if (cfg->backend->flags & NFP_BACKEND_L2) {
 		char mac[NFP_MAC_STRLEN];
-		put(&l, ",\"ifname\":\"%s\"", cfg->ifname);
+		if (cfg->ifname[0])
+			put(&l, ",\"ifname\":\"%s\"", cfg->ifname);
+		else
+			put(&l, ",\"ifname\":null");
 		put(&l, ",\"localMac\":\"%s\"", nfp_fmt_mac(cfg->local_mac, mac));
 		if (cfg->has_remote_mac)
 			put(&l, ",\"remoteMac\":\"%s\"", nfp_fmt_mac(cfg->remote_mac, mac));
@@ -228,6 +231,11 @@ void nfp_report_start(struct nfp_report *r)
 	} else {
 		put(&l, ",\"ifname\":null,\"localMac\":null,\"remoteMac\":null");
 	}
+	/* options.c admits no character in these that JSON would need escaped */
+	if (cfg->backend->flags & NFP_BACKEND_EAL)
+		put(&l, ",\"vdev\":\"%s\",\"filePrefix\":\"%s\"", cfg->vdev, cfg->file_prefix);
+	else
+		put(&l, ",\"vdev\":null,\"filePrefix\":null");
 	put(&l, ",\"intervalMs\":%" PRIu32 ",\"version\":%d}", cfg->interval_ms,
 	    NFP_PROTOCOL_VERSION);
 	emit(&l);

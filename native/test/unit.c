@@ -305,8 +305,13 @@ static void test_options(void)
 		   "'::1:5'");
 	expect_bad("send --local 1.2.3.4:5 --remote 1.2.3.4:0", "--remote: expected IPv4 IP:PORT "
 		   "with PORT 1..65535, got '1.2.3.4:0'");
-	expect_bad("recv --local 1.2.3.4:1 --backend dpdk",
-		   "--backend: expected one of udp|udp-mmsg|raw|raw-mmsg, got 'dpdk'");
+	{
+		char msg[256];
+		snprintf(msg, sizeof(msg), "--backend: expected one of %s, got 'bogus'",
+			 nfp_backend_names());
+		expect_bad("recv --local 1.2.3.4:1 --backend bogus", msg);
+		CHECK(strncmp(nfp_backend_names(), "udp|udp-mmsg|raw|raw-mmsg", 25) == 0);
+	}
 	CHECK(parse("recv --local 1.2.3.4:1 --cpu 100000", &cfg, &err) == -EINVAL);
 	static const char cpu_msg[] = "--cpu: expected a CPU this process may use (";
 	CHECK(strncmp(err.msg, cpu_msg, sizeof(cpu_msg) - 1) == 0);
@@ -340,8 +345,48 @@ static void test_options(void)
 	expect_bad("recv --backend raw --ifname lo --local 0.0.0.0:9",
 		   "--local: --backend raw needs a specific IPv4 address, not 0.0.0.0");
 	expect_bad("recv --local 1.2.3.4:1 --ifname lo",
-		   "--ifname: only for the backends that build their own frames (raw, raw-mmsg), "
+		   "--ifname: only for the backends that build their own frames (raw, raw-mmsg, "
+		   "af-xdp, dpdk), not --backend udp-mmsg");
+	expect_bad("recv --local 1.2.3.4:1 --vdev net_null0", "--vdev: only for --backend dpdk, "
 		   "not --backend udp-mmsg");
+	expect_bad("recv --backend raw --ifname lo --local 127.0.0.1:9 --no-huge",
+		   "--no-huge: only for --backend dpdk, not --backend raw");
+#ifdef NFP_HAVE_AF_XDP
+	CHECK(parse("server --backend af-xdp --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
+	expect_bad("recv --backend af-xdp --local 127.0.0.1:9",
+		   "--ifname: required for --backend af-xdp (the interface to send and receive on)");
+	expect_bad("send --backend af-xdp --ifname lo --local 127.0.0.1:9 --remote 127.0.0.1:7",
+		   "--remote-mac: required for send with --backend af-xdp (the peer's MAC, e.g. "
+		   "from `ip -j link`)");
+#endif
+#ifdef NFP_HAVE_DPDK
+	CHECK(parse("send --backend dpdk --vdev net_memif0,role=client,socket=/run/nfvperf/m.sock "
+		    "--local 198.18.0.1:0 --remote 198.18.0.2:9 --remote-mac 02:00:00:00:00:0b "
+		    "--no-huge --mem-mb 1024 --file-prefix nfp-x_1", &cfg, &err) == 0);
+	CHECK(cfg.no_huge && cfg.mem_mb == 1024 && strcmp(cfg.file_prefix, "nfp-x_1") == 0 &&
+	      strcmp(cfg.vdev, "net_memif0,role=client,socket=/run/nfvperf/m.sock") == 0 &&
+	      !cfg.has_local_mac && cfg.ifindex == 0);
+	CHECK(parse("recv --backend dpdk --vdev=net_null0 --local 198.18.0.2:9", &cfg, &err) == 0);
+	CHECK(!cfg.no_huge && cfg.mem_mb == 512 && strncmp(cfg.file_prefix, "nfp-", 4) == 0);
+	expect_bad("recv --backend dpdk --local 198.18.0.2:9",
+		   "--vdev: required for --backend dpdk (the port, e.g. "
+		   "net_memif0,role=client,socket=/run/nfvperf/m.sock)");
+	expect_bad("recv --backend dpdk --vdev net_null0 --ifname lo --local 198.18.0.2:9",
+		   "--ifname: not for --backend dpdk (its port is --vdev)");
+	expect_bad("send --backend dpdk --vdev net_null0 --local 198.18.0.2:9 --remote 1.2.3.4:5",
+		   "--remote-mac: required for send with --backend dpdk (the peer's MAC, e.g. "
+		   "from `ip -j link`)");
+	expect_bad("recv --backend dpdk --vdev 'x y' --local 198.18.0.2:9",
+		   "--vdev: expected an EAL virtual device like "
+		   "net_memif0,role=client,socket=/run/nfvperf/m.sock (a driver name, then "
+		   ",key=value; no spaces or quotes), got ''x'");
+	expect_bad("recv --backend dpdk --vdev net_null0 --file-prefix a/b --local 198.18.0.2:9",
+		   "--file-prefix: expected 1..63 characters of A-Z a-z 0-9 . _ -, got 'a/b'");
+	expect_bad("recv --backend dpdk --vdev net_null0 --mem-mb 10 --local 198.18.0.2:9",
+		   "--mem-mb: expected an integer 64..65536, got '10'");
+	expect_bad("recv --backend dpdk --vdev net_null0 --no-huge=1 --local 198.18.0.2:9",
+		   "--no-huge: takes no value, got '--no-huge=1'");
+#endif
 	expect_bad("send --backend raw --ifname lo --local 127.0.0.1:9 --remote 127.0.0.1:7 "
 		   "--remote-mac 01:00:5e:00:00:01",
 		   "--remote-mac: expected a unicast MAC address like 02:00:00:00:00:01, got "

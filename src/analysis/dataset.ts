@@ -3,6 +3,7 @@
 // pure over what this returns.
 import type Database from 'better-sqlite3';
 import { buildSummary, type Summary } from '../store/summary.js';
+import type { ExpandedSearch } from '../plan/search-schema.js';
 
 /** One app's counters for one steady second (samples.steady = 1). */
 export interface SteadySample {
@@ -18,8 +19,53 @@ export interface SteadySample {
   cpuSysUs: number;
 }
 
+/** One trial of a search case (table search_trials); rates are packets/s per sender. */
+export interface SearchTrialRow {
+  /** 0-based position in the search. */
+  trial: number;
+  /** Trial seconds spent before this trial started. */
+  startS: number;
+  ratePps: number;
+  durationS: number;
+  measuredDurationS: number;
+  offeredPps: number;
+  receivedPps: number;
+  pathLossRatio: number;
+  /** As classified: 1 − received ÷ intended (a generator shortfall counts as loss). */
+  lossRatio: number;
+  generatorLimited: boolean;
+  phase: string;
+  /** Each goal's classification of this trial's load, right after it. */
+  classifications: Record<string, string>;
+}
+
+/** One goal's result of a search case (table search_goals), with the goal as the plan set it. */
+export interface SearchGoalRow {
+  goal: string;
+  status: string;
+  lowerBoundPps: number | null;
+  upperBoundPps: number | null;
+  relativeWidth: number | null;
+  conditionalThroughputPps: number | null;
+  trials: number;
+  generatorLimited: boolean;
+  /** The goal's loss ratio and width (from the case's search config); null if the config lacks the goal. */
+  goalLossRatio: number | null;
+  goalWidth: number | null;
+}
+
+/** A search case's stored trials and goal results. */
+export interface CaseSearch {
+  /** The goals and limits that ran (cases.search_json); null if unreadable. */
+  config: ExpandedSearch | null;
+  trials: SearchTrialRow[];
+  goals: SearchGoalRow[];
+}
+
 export interface RunData {
   summary: Summary;
+  /** Search cases (rate "search") by case id, in run order; empty when the run has none. */
+  searches: Map<string, CaseSearch>;
   /** Steady samples by case id (SummaryCase.id); a case with none has no entry. */
   samples: Map<string, SteadySample[]>;
   /** Tables present in the database (a `latency` table, say, appears only once runs store one). */
@@ -48,5 +94,42 @@ export function loadRun(db: Database.Database, runId?: number): RunData {
     });
   }
   const tables = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((t) => t.name));
-  return { summary, samples, tables };
+  return { summary, samples, tables, searches: loadSearches(db, summary.run.id, tables) };
+}
+
+function loadSearches(db: Database.Database, runId: number, tables: Set<string>): Map<string, CaseSearch> {
+  const out = new Map<string, CaseSearch>();
+  if (!tables.has('search_trials') || !tables.has('search_goals')) return out;
+  const cases = db.prepare(`SELECT id, case_key, search_json FROM cases WHERE run_id = ? AND search_json IS NOT NULL ORDER BY case_index, id`)
+    .all(runId) as { id: number; case_key: string; search_json: string }[];
+  const trialsOf = db.prepare('SELECT * FROM search_trials WHERE case_id = ? ORDER BY trial');
+  const goalsOf = db.prepare('SELECT * FROM search_goals WHERE case_id = ? ORDER BY rowid');
+  for (const c of cases) {
+    let config: ExpandedSearch | null = null;
+    try { config = JSON.parse(c.search_json) as ExpandedSearch; } catch { /* left null: the goals' attributes are then unknown */ }
+    const trials = (trialsOf.all(c.id) as Record<string, any>[]).map((t): SearchTrialRow => ({
+      trial: t.trial, startS: t.start_s, ratePps: t.rate_pps, durationS: t.duration_s, measuredDurationS: t.measured_duration_s,
+      offeredPps: t.offered_pps, receivedPps: t.received_pps, pathLossRatio: t.path_loss_ratio, lossRatio: t.loss_ratio,
+      generatorLimited: t.generator_limited === 1, phase: t.phase, classifications: parseObject(t.classifications_json),
+    }));
+    const goals = (goalsOf.all(c.id) as Record<string, any>[]).map((g): SearchGoalRow => {
+      const goal = config?.goals?.find((x) => x.name === g.goal);
+      return {
+        goal: g.goal, status: g.status, lowerBoundPps: g.lower_bound_pps, upperBoundPps: g.upper_bound_pps,
+        relativeWidth: g.relative_width, conditionalThroughputPps: g.conditional_throughput_pps, trials: g.trials,
+        generatorLimited: g.generator_limited === 1, goalLossRatio: goal?.lossRatio ?? null, goalWidth: goal?.width ?? null,
+      };
+    });
+    out.set(c.case_key, { config, trials, goals });
+  }
+  return out;
+}
+
+function parseObject(json: string): Record<string, string> {
+  try {
+    const v = JSON.parse(json) as unknown;
+    return v !== null && typeof v === 'object' ? v as Record<string, string> : {};
+  } catch {
+    return {};
+  }
 }

@@ -9,7 +9,7 @@ import type { SteadyVariation } from './variation.js';
  */
 export const TX_BELOW_TARGET = 0.01;
 
-export type WarningKind = 'CaseFailed' | 'CaseSkipped' | 'CpuShared' | 'Unsteady' | 'TxBelowTarget';
+export type WarningKind = 'CaseFailed' | 'CaseSkipped' | 'CpuShared' | 'Unsteady' | 'TxBelowTarget' | 'GeneratorLimited';
 
 export interface CaseWarning {
   kind: WarningKind;
@@ -36,6 +36,11 @@ export function caseWarnings(c: SummaryCase, variation: SteadyVariation | null):
       const batching = c.backend === 'udp' || c.backend === 'raw' ? ` or a batching backend (\`backends\`: ${c.backend}-mmsg)` : '';
       add('TxBelowTarget', `senders reached ${fmtPps(c.throughput.txPps)} of the ${fmtPps(intendedPps)} asked for (${(shortfall * 100).toFixed(1)} % short): the sender is the bottleneck; lower \`rates\`, or try larger \`bursts\`${batching}`);
     }
+  }
+  const limited = Object.entries(c.search ?? {}).filter(([, g]) => g.generatorLimited).map(([name]) => name);
+  if (limited.length > 0) {
+    const batching = c.backend === 'udp' || c.backend === 'raw' ? ` or a batching backend (\`backends\`: ${c.backend}-mmsg)` : '';
+    add('GeneratorLimited', `search goal${limited.length > 1 ? 's' : ''} ${limited.join(', ')}: the generator, not the path, was the limit (the sender fell short of the rate at the upper bound, so the bounds describe the sender); try larger \`bursts\`${batching}`);
   }
   return out;
 }

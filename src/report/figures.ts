@@ -6,6 +6,7 @@ import { groupCpus, type RunAnalysis } from '../analysis/index.js';
 import { tupleKeyOf, type RepetitionGroup } from '../analysis/repetitions.js';
 import { meanWithCi } from '../analysis/stats.js';
 import type { SummaryCase } from '../store/summary.js';
+import { searchFigures } from './search-figure.js';
 
 /** One row of a figure's data, exactly as drawn (unit tests compare these with the database). */
 export type Datum = Record<string, string | number | null>;
@@ -69,6 +70,7 @@ export function buildFigures(analysis: RunAnalysis): FigureSet {
     ['fig5', (a) => latencyFigures(a, 'local')],
     ['fig5', (a) => latencyFigures(a, 'remote')],
     ['fig6', fig6],
+    ['search', searchFigures],
   ];
   const out: FigureSet = { figures: [], skipped: [] };
   for (const [id, build] of builders) {

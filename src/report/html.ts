@@ -11,6 +11,7 @@ import { TX_BELOW_TARGET } from '../analysis/warnings.js';
 import { EXPORT_COLUMNS } from './columns.js';
 import type { FigureSet } from './figures.js';
 import { table2Rows } from './figures.js';
+import { searchFigureId } from './search-figure.js';
 import type { Cell } from './table.js';
 
 export interface HtmlInput {
@@ -35,12 +36,13 @@ export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string
 <header>
 <h1>${esc(title)}</h1>
 <p>${esc(run.planFile)} · nfvperf ${esc(run.nfvperfVersion)} · started ${esc(run.startedAt)} · finished ${esc(run.finishedAt ?? '—')} · outcome <b>${esc(run.outcome)}</b> · ${analysis.cases.length} cases</p>
-<nav><a href="#warnings">Warnings</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#figures">Figures</a> · <a href="#environment">Environment</a></nav>
+<nav><a href="#warnings">Warnings</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#search">Search results</a> · <a href="#figures">Figures</a> · <a href="#environment">Environment</a></nav>
 </header>
 <main>
 ${warningsSection(analysis, figures)}
 ${summarySection(analysis)}
 ${maximaSection(analysis)}
+${searchSection(analysis, figures)}
 ${figuresSection(analysis, figures, figureFiles)}
 ${environmentSection(analysis)}
 </main>
@@ -59,7 +61,7 @@ function warningsSection(a: RunAnalysis, figures: FigureSet): string {
   return `<section id="warnings">
 <h2>Warnings (${a.warnings.length})</h2>
 ${items.length > 0 ? `<ul>${items.join('\n')}</ul>` : '<p>None: every case completed on its own CPUs, steadily, at the rate asked for.</p>'}
-<p class="note">Unsteady: per-second rx rate with a coefficient of variation above ${UNSTEADY_CV * 100} %. TxBelowTarget: senders more than ${TX_BELOW_TARGET * 100} % below rate × pairs.</p>
+<p class="note">Unsteady: per-second rx rate with a coefficient of variation above ${UNSTEADY_CV * 100} %. TxBelowTarget: senders more than ${TX_BELOW_TARGET * 100} % below rate × pairs. GeneratorLimited: a search goal's upper bound was set by the sender falling short of the rate, not by the path.</p>
 ${figures.skipped.length > 0 ? `<h3>Figures left out</h3><ul>${figures.skipped.map((s) => `<li><b>${esc(s.figure)}</b>: ${inlineCode(s.reason)}</li>`).join('\n')}</ul>` : ''}
 </section>`;
 }
@@ -101,6 +103,57 @@ ${t2.rows.map((r) => `<tr><td>${esc(String(r.technique))}</td><td class="right">
 ${rows.join('\n')}
 </tbody></table>
 ${table2}
+</section>`;
+}
+
+const STATUS_NOTES: Record<string, string> = {
+  'converged': 'both bounds found, within the goal width',
+  'max-is-lower-bound': 'the max rate passed: no upper bound exists (raise search.maxRatePps)',
+  'min-is-upper-bound': 'even the min rate failed: no lower bound exists',
+  'trial-limit': 'search.maxTrials reached before the goal converged',
+};
+
+function searchSection(a: RunAnalysis, figures: FigureSet): string {
+  const searchCases = a.data.summary.cases.filter((c) => c.rate === 'search');
+  if (searchCases.length === 0) {
+    return `<section id="search"><h2>Search results</h2><p>No search case in this run (plan <code>search</code> finds NDR/PDR).</p></section>`;
+  }
+  const drawn = new Set(figures.figures.map((f) => f.id));
+  const pps = (v: number | null) => (v === null ? '—' : Math.round(v).toLocaleString('en-US'));
+  const rows: string[] = [];
+  const limited: string[] = [];
+  searchCases.forEach((c, k) => {
+    const search = a.data.searches.get(c.id);
+    const figureId = searchFigureId(k);
+    const caseCell = `<td class="case"><code>${esc(c.id)}</code>${drawn.has(figureId) ? ` <a href="#${esc(figureId)}">trace</a>` : ''}</td>`;
+    const goals = search?.goals ?? [];
+    if (goals.length === 0) {
+      rows.push(`<tr class="warned">${caseCell}<td colspan="11">no result: ${esc(c.status)}${c.error ? `: ${esc(c.error)}` : ''}</td></tr>`);
+      return;
+    }
+    const total = search!.trials.length;
+    for (const g of goals) {
+      const ct = g.conditionalThroughputPps;
+      rows.push(`<tr${g.generatorLimited || g.status !== 'converged' ? ' class="warned"' : ''} data-case="${esc(c.id)}" data-goal="${esc(g.goal)}">${caseCell}`
+        + `<td>${esc(g.goal)}</td><td class="right">${g.goalLossRatio === null ? '—' : `${+(g.goalLossRatio * 100).toFixed(4)} %`}</td>`
+        + `<td class="right">${pps(g.lowerBoundPps)}</td><td class="right">${pps(g.upperBoundPps)}</td>`
+        + `<td class="right">${g.relativeWidth === null ? '—' : `${(g.relativeWidth * 100).toFixed(2)} %`}</td>`
+        + `<td class="right">${pps(ct)}</td><td class="right">${ct === null ? '—' : (ct / 1e6).toFixed(4)}</td>`
+        + `<td class="right">${ct === null ? '—' : ((ct * c.pairs) / 1e6).toFixed(4)}</td>`
+        + `<td class="right">${g.trials} of ${total}</td>`
+        + `<td title="${esc(STATUS_NOTES[g.status] ?? '')}">${esc(g.status)}</td><td>${g.generatorLimited ? '<b>yes</b>' : 'no'}</td></tr>`);
+      if (g.generatorLimited) {
+        limited.push(`<li><code>${esc(c.id)}</code>, goal <b>${esc(g.goal)}</b>: the generator, not the path, was the limit — the sender fell short of the rate at the upper bound (${pps(g.upperBoundPps)} packets/s), so these bounds describe the sender.</li>`);
+      }
+    }
+  });
+  return `<section id="search">
+<h2>Search results</h2>
+<p class="note">Per search case and goal (MLRsearch): the relevant lower bound (the highest rate per sender found to meet the goal: NDR for loss 0, PDR for a small loss ratio) and upper bound, their relative width (upper − lower) ÷ upper, and the conditional throughput — the lower bound times its quantile trial's forwarding ratio. Rates are packets/s per sender; the total column multiplies by the pairs. Trials: those the search chose for this goal, of the case's total.</p>
+<div class="scroll"><table id="search-table"><thead><tr><th>case</th><th>goal</th><th class="right">goal loss ratio</th><th class="right">lower bound pps</th><th class="right">upper bound pps</th><th class="right">relative width</th><th class="right">cond. throughput pps</th><th class="right">cond. throughput Mpps</th><th class="right">total Mpps (× pairs)</th><th class="right">trials</th><th>status</th><th>generator-limited</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></div>
+${limited.length > 0 ? `<ul class="search-warnings">${limited.join('\n')}</ul>` : ''}
 </section>`;
 }
 

@@ -1,6 +1,6 @@
 // The report of a run directory, built from <dir>/results.sqlite alone: report.html plus
 // figures/<id>.svg and .png. Safe to call again: it regenerates everything it writes.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { analyzeDir } from './load.js';
 import { buildFigures, type SkippedFigure } from './figures.js';
@@ -38,6 +38,11 @@ export async function writeReport(outDir: string): Promise<ReportFiles> {
   // A figure drawn by an earlier report of this directory but left out now must not linger.
   for (const s of figureSet.skipped) {
     for (const ext of ['svg', 'png']) rmSync(join(figuresDir, `${s.figure}.${ext}`), { force: true });
+  }
+  // Search traces are numbered per search case: a run with fewer of them now leaves higher numbers behind.
+  for (const name of readdirSync(figuresDir)) {
+    const m = /^(search\d+)\.(svg|png)$/.exec(name);
+    if (m && !figureFiles.has(m[1]!)) rmSync(join(figuresDir, name), { force: true });
   }
 
   const htmlPath = join(outDir, 'report.html');

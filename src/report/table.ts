@@ -39,6 +39,9 @@ export const SUMMARY_COLUMNS: Column[] = [
   { key: 'rxMpps', header: 'rx Mpps', align: 'right', value: (c) => num(c.throughput && c.throughput.rxPps / 1e6, 3), raw: (c) => orNull(c.throughput && c.throughput.rxPps / 1e6) },
   { key: 'rxGbps', header: 'rx Gbps', align: 'right', value: (c) => num(c.throughput?.rxGbps, 3), raw: (c) => orNull(c.throughput?.rxGbps) },
   { key: 'lossPercent', header: 'loss %', align: 'right', value: (c) => num(c.throughput && c.throughput.lossRatio * 100, 2), raw: (c) => orNull(c.throughput && c.throughput.lossRatio * 100) },
+  // Search cases: the lower bound of the common goals (NDR: loss 0, PDR: CSIT's 0.5 %), packets/s per sender.
+  { key: 'ndrLowerPps', header: 'NDR pps', align: 'right', terminal: false, value: (c) => num(c.search?.['ndr']?.lowerBound, 0), raw: (c) => orNull(c.search?.['ndr']?.lowerBound) },
+  { key: 'pdrLowerPps', header: 'PDR pps', align: 'right', terminal: false, value: (c) => num(c.search?.['pdr']?.lowerBound, 0), raw: (c) => orNull(c.search?.['pdr']?.lowerBound) },
   { key: 'unsentPackets', header: 'unsent', align: 'right', terminal: false, value: (c) => num(c.throughput?.unsentPackets, 0), raw: (c) => orNull(c.throughput?.unsentPackets) },
   { key: 'steadySeconds', header: 'steady s', align: 'right', terminal: false, value: (c) => num(c.throughput?.steadySeconds, 0), raw: (c) => orNull(c.throughput?.steadySeconds) },
   { key: 'rttAvgUs', header: 'RTT avg µs', align: 'right', terminal: false, value: (c) => num(c.latency?.avgUs, 2), raw: (c) => orNull(c.latency?.avgUs) },

@@ -167,9 +167,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           }
           eta.done(c, Date.now() - started);
           const t = record.throughput;
-          task.title = `${title}: ${record.status === 'ok' && t
-            ? `rx ${(t.rxPps / 1e6).toFixed(3)} Mpps, ${t.rxGbps.toFixed(3)} Gbps, loss ${(t.lossRatio * 100).toFixed(2)}%`
-            : `failed: ${record.error}`}`;
+          task.title = `${title}: ${caseOutcome(record)}`;
           if (record.status === 'failed') throw new Error(`${title}: ${record.error}`);
         },
       })),
@@ -223,6 +221,19 @@ class Eta {
     const s = Math.round(ms / 1000);
     return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
   }
+}
+
+/** One line for the progress display: the figure a reader looks for first, or why it failed. */
+function caseOutcome(record: CaseRecord): string {
+  if (record.status !== 'ok') return `failed: ${record.error}`;
+  const { throughput: t, latency: l, search } = record;
+  if (t) return `rx ${(t.rxPps / 1e6).toFixed(3)} Mpps, ${t.rxGbps.toFixed(3)} Gbps, loss ${(t.lossRatio * 100).toFixed(2)}%`;
+  if (l) return `RTT p50 ${l.p50Us.toFixed(1)} µs, p99 ${l.p99Us.toFixed(1)} µs (${l.samples} echoes)`;
+  if (search) {
+    return search.goals.map((g) => `${g.name} ≥ ${g.lowerBoundPps === null ? '-' : `${(g.lowerBoundPps / 1e3).toFixed(1)}k`}`).join(', ') +
+      ` pps per sender, ${search.totalTrials} trials`;
+  }
+  return 'ok';
 }
 
 function storageReason(cause: unknown): string {

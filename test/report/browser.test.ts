@@ -6,13 +6,14 @@ import { existsSync, rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { writeReport } from '../../src/report/index.js';
-import { paperSweep, writeResults } from './synthetic.js';
+import { modelSearch, paperSweep, writeResults } from './synthetic.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium; scripts/setup-debian.sh installs it)`;
 
 test('report.html renders every figure, logs no error, loads nothing from the network, and sorts its table', { skip, timeout: 60_000 }, async () => {
-  const dir = writeResults(paperSweep());
+  const search = await modelSearch({ capacityPps: 350_000 });
+  const dir = writeResults([...paperSweep(), { rate: 'search', backend: 'udp-mmsg', txPps: 0, rxPps: 0, search }]);
   let browser: Browser | undefined;
   after(async () => {
     await browser?.close();
@@ -29,7 +30,7 @@ test('report.html renders every figure, logs no error, loads nothing from the ne
   await page.goto(pathToFileURL(report.html).href);
 
   const figureIds = report.figures.filter((f) => f.endsWith('.svg')).map((f) => f.replace(/^.*\/(.*)\.svg$/, '$1'));
-  assert.equal(figureIds.length, 7);
+  assert.equal(figureIds.length, 8, 'the paper\'s 7 and a search trace');
   await page.waitForFunction((n) => document.querySelectorAll('div.vega[data-rendered="true"]').length === n, figureIds.length, { timeout: 30_000 });
   for (const id of figureIds) {
     const marks = await page.locator(`figure#${id} svg .role-mark > *`).count();

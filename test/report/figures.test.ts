@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import { loadRun } from '../../src/analysis/dataset.js';
 import { analyzeRun } from '../../src/analysis/index.js';
 import { buildFigures, type Datum, type FigureSet } from '../../src/report/figures.js';
-import { CAPACITY_PPS, paperSweep, writeResults, type SynthCase } from './synthetic.js';
+import { searchTraceData } from '../../src/report/search-figure.js';
+import { CAPACITY_PPS, modelSearch, paperSweep, writeResults, type SynthCase } from './synthetic.js';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -39,7 +40,8 @@ function maxRx(db: Database.Database, backend: string, size: number, pairs: numb
 test('the paper sweep draws Figs. 4a-4c, 4e, 4f, Table 2 and Fig. 6, and says why the others are left out', () => {
   const { set } = figuresOf(paperSweep());
   assert.deepEqual(set.figures.map((f) => f.id), ['fig4a', 'fig4b', 'fig4c', 'fig4e', 'fig4f', 'table2', 'fig6']);
-  assert.deepEqual(set.skipped.map((s) => s.figure), ['fig4d', 'fig4g', 'fig4h', 'fig5a-c', 'fig5d-f']);
+  assert.deepEqual(set.skipped.map((s) => s.figure), ['fig4d', 'fig4g', 'fig4h', 'fig5a-c', 'fig5d-f', 'search']);
+  assert.match(set.skipped.find((s) => s.figure === 'search')!.reason, /no search case \(plan `search`/);
   assert.match(set.skipped.find((s) => s.figure === 'fig5a-c')!.reason, /no local latency results \(plan `dimension: latency`\)/);
   for (const f of set.figures) {
     assert.ok(f.data.length > 0, `${f.id} is not drawn empty`);
@@ -125,7 +127,7 @@ test('a figure whose data the run lacks is left out with the plan field to chang
 
   const failed = figuresOf([{ rate: 'max', txPps: 0, rxPps: 0, status: 'failed', error: 'boom' }]).set;
   assert.deepEqual(failed.figures, [], 'no results, no figures');
-  assert.equal(failed.skipped.length, 12);
+  assert.equal(failed.skipped.length, 13);
 });
 
 test('Figs. 5a-5c: mean average RTT over repetitions vs burst size, one figure per packet size', () => {
@@ -155,4 +157,78 @@ test('Figs. 5a-5c: mean average RTT over repetitions vs burst size, one figure p
     }
   }
   assert.equal(set.figures.some((f) => f.id === 'fig4a'), false, 'latency cases are not throughput results');
+});
+
+test('search trace: one figure per search case, its trials and bounds as stored in search_trials and search_goals', async () => {
+  const found = await modelSearch({ capacityPps: 350_000 });
+  const limited = await modelSearch({ capacityPps: 500_000, generatorPps: 300_000 });
+  const { set, db } = figuresOf([
+    { rate: 100_000, txPps: 100_000, rxPps: 100_000 },
+    { rate: 'search', backend: 'udp-mmsg', txPps: 0, rxPps: 0, search: found },
+    { rate: 'search', backend: 'udp', txPps: 0, rxPps: 0, search: limited },
+    { rate: 'search', backend: 'raw', txPps: 0, rxPps: 0, status: 'failed', error: 'receiver exited with status 1' },
+  ]);
+  assert.deepEqual(set.figures.filter((f) => f.id.startsWith('search')).map((f) => f.id), ['search1', 'search2']);
+  assert.match(set.skipped.find((s) => s.figure === 'search3')!.reason, /search case .*\/raw\/.* has no trials \(failed: receiver exited with status 1\)/);
+  assert.equal(set.skipped.some((s) => s.figure === 'search'), false);
+
+  const caseIds = db.prepare(`SELECT id, case_key, search_json FROM cases WHERE search_json IS NOT NULL ORDER BY case_index`).all() as { id: number; case_key: string; search_json: string }[];
+  for (const [k, backend] of [[0, 'udp-mmsg'], [1, 'udp']] as const) {
+    const f = byId(set, `search${k + 1}`);
+    const c = caseIds[k]!;
+    assert.match(c.case_key, new RegExp(`/${backend}/64B/search/`));
+    assert.match(f.title, new RegExp(`linux-bridge · ${backend} · 64 B`));
+    const trials = db.prepare('SELECT * FROM search_trials WHERE case_id = ? ORDER BY trial').all(c.id) as Record<string, number>[];
+    const goalLoss = new Map((JSON.parse(c.search_json) as { goals: { name: string; lossRatio: number }[] }).goals.map((g) => [g.name, g.lossRatio]));
+    assert.deepEqual([...goalLoss], [['ndr', 0], ['pdr', 0.005]], 'the quick preset');
+    assert.equal(f.data.length, trials.length);
+    assert.ok(trials.length > 5);
+    trials.forEach((t, i) => {
+      const d = f.data[i]!;
+      assert.equal(d.trial, t.trial! + 1, 'numbered from 1, in order');
+      close(d.ratePps as number, t.rate_pps!, `trial ${i} rate`);
+      close(d.rateKpps as number, t.rate_pps! / 1e3, `trial ${i} kpps`);
+      close(d.startS as number, t.start_s!, `trial ${i} start`);
+      close(d.lossRatio as number, t.loss_ratio!, `trial ${i} loss`);
+      assert.equal(d.generatorLimited, t.generator_limited === 1 ? 'yes' : 'no');
+      const exceeded = [...goalLoss].filter(([, x]) => t.loss_ratio! > x).map(([n]) => n);
+      assert.equal(d.exceededGoals, exceeded.join(', '));
+      assert.equal(d.outcome, exceeded.length === 0 ? 'low loss for every goal' : exceeded.length === 2 ? 'high loss for every goal' : 'high loss for ndr only');
+    });
+    // The rules: each goal's stored relevant bounds, in the rate panels.
+    const goals = db.prepare('SELECT * FROM search_goals WHERE case_id = ? ORDER BY rowid').all(c.id) as Record<string, any>[];
+    const spec = f.spec as { vconcat: { layer: { data: { values: Datum[] }; mark: { type: string } }[] }[] };
+    assert.equal(spec.vconcat.length, 3, 'rate, rate near the bounds, loss');
+    const rules = spec.vconcat[0]!.layer.filter((l) => l.mark.type === 'rule').flatMap((l) => l.data.values);
+    assert.deepEqual(spec.vconcat[1]!.layer.filter((l) => l.mark.type === 'rule').flatMap((l) => l.data.values), rules, 'the zoomed panel too');
+    assert.deepEqual(rules, goals.flatMap((g) => [
+      { goal: g.goal, bound: 'lower', pps: g.lower_bound_pps, kpps: g.lower_bound_pps / 1e3 },
+      { goal: g.goal, bound: 'upper', pps: g.upper_bound_pps, kpps: g.upper_bound_pps / 1e3 },
+    ]));
+    const lossRules = spec.vconcat[2]!.layer.find((l) => l.mark.type === 'rule')!.data.values;
+    assert.deepEqual(lossRules, [{ goal: 'ndr', lossRatio: 0 }, { goal: 'pdr', lossRatio: 0.005 }]);
+    const json = JSON.stringify(f.spec);
+    assert.match(json, /"type":"symlog"/, 'the loss panel handles 0 on a log-like scale');
+    assert.match(json, /"title":"rate asked per sender \(kpps, log\)"/);
+  }
+  assert.ok(byId(set, 'search1').data.every((d) => d.generatorLimited === 'no'), 'a fast generator');
+  assert.ok(byId(set, 'search2').data.some((d) => d.generatorLimited === 'yes'), 'a generator capped at 300 kpps');
+});
+
+test('search trace outcomes: one goal, and three goals with two loss ratios', () => {
+  const trial = (lossRatio: number) => ({
+    trial: 0, startS: 0, ratePps: 1000, durationS: 1, measuredDurationS: 1, offeredPps: 1000, receivedPps: 1000 * (1 - lossRatio),
+    pathLossRatio: lossRatio, lossRatio, generatorLimited: false, phase: 'final', classifications: {},
+  });
+  const goal = (name: string, goalLossRatio: number) => ({
+    goal: name, status: 'converged', lowerBoundPps: 900, upperBoundPps: 1000, relativeWidth: 0.1, conditionalThroughputPps: 900,
+    trials: 1, generatorLimited: false, goalLossRatio, goalWidth: 0.01,
+  });
+  const one = searchTraceData({ config: null, trials: [trial(0), trial(0.1)], goals: [goal('ndr', 0)] });
+  assert.deepEqual(one.outcomes, ['low loss for ndr', 'high loss for ndr']);
+  assert.deepEqual(one.trials.map((t) => t.outcome), ['low loss for ndr', 'high loss for ndr']);
+  const three = searchTraceData({ config: null, trials: [trial(0), trial(0.001), trial(0.02)], goals: [goal('ndr', 0), goal('pdr', 0.005), goal('pdr2', 0.005)] });
+  assert.deepEqual(three.outcomes, ['low loss for every goal', 'high loss for ndr only', 'high loss for every goal']);
+  assert.deepEqual(three.trials.map((t) => t.exceededGoals), ['', 'ndr', 'ndr, pdr, pdr2']);
+  assert.equal(three.bounds.length, 6);
 });

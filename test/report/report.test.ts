@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeReport } from '../../src/report/index.js';
 import { EXPORT_COLUMNS } from '../../src/report/columns.js';
 import { nfvperf } from '../helpers/cli.js';
-import { paperSweep, writeResults, type SynthCase } from './synthetic.js';
+import { modelSearch, paperSweep, writeResults, type SynthCase } from './synthetic.js';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -136,4 +136,73 @@ test('nfvperf compare flags regressions; --fail-on-regression exits 1', async ()
   const badThreshold = await nfvperf(['compare', a, same, '--threshold', 'lots']);
   assert.equal(badThreshold.code, 2);
   assert.match(badThreshold.stderr, /Expected --threshold to be a percentage in \[0, 100\), got `lots`/);
+});
+
+test('search cases: the trace figure, the Search results table, the generator-limited warning, the NDR/PDR export columns', async () => {
+  const found = await modelSearch({ capacityPps: 350_000 });
+  const limited = await modelSearch({ capacityPps: 500_000, generatorPps: 300_000 });
+  const cases: SynthCase[] = [
+    { rate: 100_000, txPps: 100_000, rxPps: 100_000 },
+    { rate: 'search', backend: 'udp-mmsg', txPps: 0, rxPps: 0, search: found },
+    { rate: 'search', backend: 'udp', txPps: 0, rxPps: 0, search: limited },
+  ];
+  const dir = results(cases);
+  const report = await writeReport(dir);
+  for (const id of ['search1', 'search2']) {
+    assert.ok(report.figures.includes(join(dir, 'figures', `${id}.svg`)) && report.figures.includes(join(dir, 'figures', `${id}.png`)));
+  }
+  const svg = readFileSync(join(dir, 'figures', 'search1.svg'), 'utf8');
+  assert.match(svg, /rate asked per sender \(kpps, log\)/);
+  assert.match(svg, /high loss for ndr only/, 'legend');
+
+  const html = readFileSync(report.html, 'utf8');
+  assert.match(html, /<figure id="search1">\n<h3>Search trace 1 — linux-bridge · udp-mmsg · 64 B/);
+  assert.match(html, /<a href="#search">Search results<\/a>/);
+  const rows = [...html.matchAll(/<tr[^>]* data-case="([^"]+)" data-goal="([^"]+)">(.*?)<\/tr>/g)];
+  assert.deepEqual(rows.map((r) => [r[1]!.split('/')[4], r[2]]), [['udp-mmsg', 'ndr'], ['udp-mmsg', 'pdr'], ['udp', 'ndr'], ['udp', 'pdr']]);
+  const cells = (row: string) => [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!);
+  const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+  for (const [i, search] of [[0, found], [1, found], [2, limited], [3, limited]] as const) {
+    const g = search.goals[i % 2]!;
+    const c = cells(rows[i]![3]!);
+    assert.equal(c[1], g.name);
+    assert.equal(c[2], g.name === 'ndr' ? '0 %' : '0.5 %');
+    assert.equal(c[3], fmt(g.lowerBoundPps!));
+    assert.equal(c[4], fmt(g.upperBoundPps!));
+    assert.equal(c[5], `${(g.relativeWidth! * 100).toFixed(2)} %`);
+    assert.equal(c[6], fmt(g.conditionalThroughputPps!));
+    assert.equal(c[7], (g.conditionalThroughputPps! / 1e6).toFixed(4));
+    assert.equal(c[9], `${g.trials} of ${search.totalTrials}`);
+    assert.equal(c[10], g.status);
+    assert.equal(c[11], g.generatorLimited ? '<b>yes</b>' : 'no');
+  }
+  assert.ok(limited.goals.every((g) => g.generatorLimited) && found.goals.every((g) => !g.generatorLimited), 'the models');
+  assert.match(html, /<li><code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>, goal <b>ndr<\/b>: the generator, not the path, was the limit/);
+  assert.doesNotMatch(html, /udp-mmsg\/64B\/search\/[^<]*<\/code>, goal <b>ndr<\/b>: the generator/);
+  assert.match(html, /<b>GeneratorLimited<\/b> <code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>: search goals ndr, pdr: the generator, not the path, was the limit/);
+
+  const csv = await nfvperf(['export', dir, '--format', 'json']);
+  assert.equal(csv.code, 0, csv.stderr);
+  const exported = JSON.parse(csv.stdout) as Record<string, unknown>[];
+  assert.deepEqual(exported.map((r) => [r.ratePps, r.ndrLowerPps, r.pdrLowerPps]), [
+    [100_000, null, null],
+    ['search', found.goals[0]!.lowerBoundPps, found.goals[1]!.lowerBoundPps],
+    ['search', limited.goals[0]!.lowerBoundPps, limited.goals[1]!.lowerBoundPps],
+  ]);
+
+  // A later report of the same directory with fewer search cases removes the extra traces.
+  for (const f of ['results.sqlite', 'results.sqlite-wal', 'results.sqlite-shm']) rmSync(join(dir, f), { force: true });
+  writeResults(cases.slice(0, 2), { dir });
+  const again = await writeReport(dir);
+  assert.ok(existsSync(join(dir, 'figures', 'search1.svg')));
+  assert.equal(existsSync(join(dir, 'figures', 'search2.svg')), false);
+  assert.equal(existsSync(join(dir, 'figures', 'search2.png')), false);
+  assert.equal(again.skipped.some((s) => s.figure.startsWith('search')), false);
+});
+
+test('a run without a search case says so in place of the Search results table', async () => {
+  const html = readFileSync((await writeReport(results([{ rate: 'max', txPps: 1000, rxPps: 1000 }]))).html, 'utf8');
+  assert.match(html, /<section id="search"><h2>Search results<\/h2><p>No search case in this run/);
+  assert.match(html, /<b>search<\/b>: no search case \(plan <code>search<\/code>/);
+  assert.doesNotMatch(html, /<figure id="search/);
 });

@@ -8,6 +8,8 @@ import { throughputFigures } from '../../src/analysis/steady.js';
 import { caseId, type Case } from '../../src/plan/expand.js';
 import type { BackendName, SwitchName } from '../../src/plan/schema.js';
 import { ResultsDb, type CaseRecord, type StoredSample } from '../../src/store/db.js';
+import { runExpandedSearch, type SearchResult } from '../../src/analysis/search.js';
+import { expandSearch, searchSchema } from '../../src/plan/search-schema.js';
 
 export interface SynthCase {
   dimension?: 'throughput' | 'latency';
@@ -15,7 +17,7 @@ export interface SynthCase {
   switch?: SwitchName;
   backend?: BackendName;
   packetSize?: number;
-  rate: number | 'max';
+  rate: number | 'max' | 'search';
   burst?: number;
   repetition?: number;
   /** Total over pairs, packets/s. */
@@ -31,6 +33,8 @@ export interface SynthCase {
   error?: string;
   /** Latency cases: the stored round-trip figures (no samples are written for them). */
   rttAvgUs?: number;
+  /** Search cases (rate "search"): the search's result, stored as a real run stores it. */
+  search?: SearchResult;
 }
 
 export const WARMUP_S = 1;
@@ -42,12 +46,19 @@ export function caseOf(index: number, s: SynthCase): Case {
     dimension: s.dimension ?? 'throughput', locality: 'local' as const, pairs: s.pairs ?? 1, switch: s.switch ?? 'linux-bridge',
     backend: s.backend ?? 'udp', packetSize: s.packetSize ?? 64, rate: s.rate, burst: s.burst ?? 32, repetition: s.repetition ?? 0,
   };
-  return { ...tuple, containers: 'netns', id: caseId(tuple), index, durationS: DURATION_S, warmupS: WARMUP_S, cooldownS: COOLDOWN_S, touchData: false };
+  return {
+    ...tuple, containers: 'netns', id: caseId(tuple), index, durationS: DURATION_S, warmupS: WARMUP_S, cooldownS: COOLDOWN_S, touchData: false,
+    // A search case always carries its config, even one that failed before any trial.
+    ...(s.rate === 'search' ? { search: s.search?.search ?? expandSearch(searchSchema.parse({ preset: 'quick', maxRatePps: 1_000_000 })) } : {}),
+  };
 }
 
 export function caseRecord(index: number, s: SynthCase): CaseRecord {
   const c = caseOf(index, s);
   const status = s.status ?? 'ok';
+  if (s.rate === 'search') {
+    return { case: c, status, error: s.error, cpuShared: s.cpuShared ?? false, samples: [], summaries: [], throughput: null, latency: null, ...(status === 'ok' && s.search ? { search: s.search } : {}) };
+  }
   if (s.rttAvgUs !== undefined) {
     const a = s.rttAvgUs;
     return {
@@ -134,4 +145,21 @@ export function paperSweep(): SynthCase[] {
   }
   out.push({ backend: 'udp', packetSize: 512, rate: 'max', txPps: 0, rxPps: 0, status: 'failed', error: 'receiver exited with status 1' });
   return out;
+}
+
+/**
+ * A real search (the engine itself) over a modelled path, per sender: the generator sends at most
+ * `generatorPps`; the path forwards everything up to 95 % of `capacityPps`, loses a little more up
+ * to the capacity (0 to 0.2 %), and drops whatever exceeds it.
+ */
+export async function modelSearch(options: { capacityPps: number; generatorPps?: number; search?: Record<string, unknown> }): Promise<SearchResult> {
+  const config = searchSchema.parse({ preset: 'quick', maxRatePps: 1_000_000, ...options.search });
+  const { capacityPps: cap, generatorPps = Infinity } = options;
+  return runExpandedSearch(expandSearch(config), async (ratePps, durationS) => {
+    const offeredPps = Math.min(ratePps, generatorPps);
+    const lossRatio = offeredPps <= 0.95 * cap ? 0
+      : offeredPps <= cap ? 0.002 * (offeredPps - 0.95 * cap) / (0.05 * cap)
+        : 1 - (0.998 * cap) / offeredPps;
+    return { intendedPps: ratePps, offeredPps, receivedPps: offeredPps * (1 - lossRatio), lossRatio, durationS };
+  });
 }

@@ -169,9 +169,8 @@ void nfp_raw_close(struct nfp_port *port)
 	port->priv = NULL;
 }
 
-/* The shadow UDP socket (see raw_common.h): bound to --local, drops everything it is given. */
-static int shadow_socket(struct nfp_raw_port *p, const struct nfp_config *cfg, const char *name,
-			 struct nfp_err *err)
+int nfp_raw_shadow_socket(const struct nfp_config *cfg, const char *name, int *fd,
+			  struct nfp_raw_match *m, struct nfp_err *err)
 {
 	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
 	struct sock_fprog prog = { .len = 1, .filter = &drop_all };
@@ -180,32 +179,32 @@ static int shadow_socket(struct nfp_raw_port *p, const struct nfp_config *cfg, c
 	char addr[NFP_ADDR_STRLEN];
 	int small = 1, rc;
 
-	p->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (p->udp_fd < 0)
+	*fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*fd < 0)
 		return nfp_err_set(err, -errno, "%s: socket(AF_INET, SOCK_DGRAM): %s", name,
 				   strerror(errno));
-	setsockopt(p->udp_fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)); /* kernel minimum */
-	if (setsockopt(p->udp_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0)
+	setsockopt(*fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)); /* kernel minimum */
+	if (setsockopt(*fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0)
 		return nfp_err_set(err, -errno, "%s: SO_ATTACH_FILTER on the UDP socket: %s", name,
 				   strerror(errno));
-	if (bind(p->udp_fd, (const struct sockaddr *)&cfg->local, sizeof(cfg->local)) != 0 ||
-	    getsockname(p->udp_fd, (struct sockaddr *)&bound, &len) != 0) {
+	if (bind(*fd, (const struct sockaddr *)&cfg->local, sizeof(cfg->local)) != 0 ||
+	    getsockname(*fd, (struct sockaddr *)&bound, &len) != 0) {
 		rc = -errno;
 		return nfp_err_set(err, rc, "--local %s: bind: %s", nfp_fmt_addr(&cfg->local, addr),
 				   strerror(-rc));
 	}
-	p->match.addr = cfg->local.sin_addr.s_addr;
-	p->match.port = bound.sin_port; /* the kernel's pick when --local had port 0 */
+	m->addr = cfg->local.sin_addr.s_addr;
+	m->port = bound.sin_port; /* the kernel's pick when --local had port 0 */
 	return 0;
 }
 
-static int check_mtu(struct nfp_raw_port *p, const struct nfp_config *cfg, struct nfp_err *err)
+int nfp_raw_check_mtu(int fd, const struct nfp_config *cfg, struct nfp_err *err)
 {
 	struct ifreq ifr;
 
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, cfg->ifname, strlen(cfg->ifname));
-	if (ioctl(p->udp_fd, SIOCGIFMTU, &ifr) != 0)
+	if (ioctl(fd, SIOCGIFMTU, &ifr) != 0)
 		return nfp_err_set(err, -errno, "--ifname %s: SIOCGIFMTU: %s", cfg->ifname,
 				   strerror(errno));
 	if ((uint32_t)ifr.ifr_mtu < cfg->frame_bytes - NFP_ETH_LEN)
@@ -214,7 +213,7 @@ static int check_mtu(struct nfp_raw_port *p, const struct nfp_config *cfg, struc
 				   "raise the interfaces' MTU or lower --size",
 				   cfg->frame_bytes, cfg->frame_bytes - NFP_ETH_LEN, cfg->ifname,
 				   ifr.ifr_mtu);
-	return 0;
+	return ifr.ifr_mtu;
 }
 
 /* Points message i at frame i of mem (n messages, all to or from `name`). */
@@ -253,7 +252,8 @@ int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned d
 	p->payload = nfp_payload_bytes(cfg);
 	memcpy(p->match.mac, cfg->local_mac, 6);
 
-	if ((rc = shadow_socket(p, cfg, name, err)) < 0 || (rc = check_mtu(p, cfg, err)) < 0)
+	if ((rc = nfp_raw_shadow_socket(cfg, name, &p->udp_fd, &p->match, err)) < 0 ||
+	    (rc = nfp_raw_check_mtu(p->udp_fd, cfg, err)) < 0)
 		return rc;
 
 	/* Protocol 0: a send-only socket is on no receive list and never sees a frame. */

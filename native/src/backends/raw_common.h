@@ -1,6 +1,7 @@
-/* raw_common.h — what the two AF_PACKET backends (raw, raw-mmsg) share: the frame layout, the
- * header template, the receive filter, the echo swap and the port. Private to src/backends/
- * (and test/unit.c, which checks the headers byte by byte).
+/* raw_common.h — what the backends that build their own frames share: the frame layout, the
+ * header template, the receive filter, the echo swap, the gratuitous ARP and the shadow UDP
+ * socket (raw, raw-mmsg, af-xdp, dpdk), and the AF_PACKET port (raw, raw-mmsg). Private to
+ * src/backends/ (and test/unit.c, which checks the headers byte by byte).
  *
  * Frames are Ethernet + IPv4 (IHL 5, DF, TTL 64, id 0, checksum computed) + UDP (checksum 0,
  * "none", allowed for IPv4 by RFC 768) + the nfvperf payload. The size never changes within a
@@ -73,6 +74,14 @@ void nfp_raw_swap(uint8_t *f);
 /* A gratuitous ARP request (sender = target = ip) from mac to the broadcast MAC, 60 bytes. */
 #define NFP_GARP_LEN 60
 void nfp_raw_garp(uint8_t *f, const uint8_t mac[6], uint32_t ip);
+
+/* The shadow UDP socket (above) on --local: sets *fd, m->addr and m->port (the kernel's pick
+ * when --local has port 0). Used by every backend on a kernel interface. */
+int nfp_raw_shadow_socket(const struct nfp_config *cfg, const char *name, int *fd,
+			  struct nfp_raw_match *m, struct nfp_err *err);
+/* --ifname's MTU, or -EMSGSIZE (err says what to change) if it cannot carry --size; fd: any
+ * socket. */
+int nfp_raw_check_mtu(int fd, const struct nfp_config *cfg, struct nfp_err *err);
 
 /* ---- the port, shared by raw.c and raw_mmsg.c ------------------------------------------- */
 

@@ -77,7 +77,7 @@ static int rawm_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 
 const struct nfp_backend backend_raw_mmsg = {
 	.name = "raw-mmsg",
-	.flags = NFP_BACKEND_L2,
+	.flags = NFP_BACKEND_L2 | NFP_BACKEND_IFNAME,
 	.open = rawm_open,
 	.tx_alloc = nfp_raw_tx_alloc,
 	.tx_send = rawm_tx_send,

@@ -1,0 +1,560 @@
+/* af_xdp.c — an AF_XDP socket (libxdp's xsk helpers, libbpf) on queue 0 of --ifname, copy mode.
+ * Frames are built and filtered as for raw (raw_common.h); only the way they move differs.
+ *
+ * Memory. One UMEM of AFXDP_UMEM_BYTES (4 MiB): the kernel pins it and counts it against
+ * RLIMIT_MEMLOCK, which is 8 MiB here for root without CAP_SYS_RESOURCE. Chunks of 2048 bytes
+ * (2048 of them), or 4096 (1024) when --size needs more than the 1792 bytes a 2048-byte chunk
+ * holds after the kernel's XDP headroom. A port that receives and sends (client, server) gives
+ * half the chunks to each side; the last chunk of a receiving port holds its gratuitous ARP.
+ * Transmit chunks get the 42 header bytes once, at open, and keep them: a burst writes only
+ * payloads. Every ring (fill, completion, rx, tx) has one entry per chunk, so none can overflow.
+ *
+ * Receive. Our own XDP program (below, a few instructions, no compiler needed) redirects to the
+ * socket only IPv4 UDP frames to --local's address (and port, for IHL 5): ARP, ICMP and other
+ * traffic still reach the kernel, so the interface keeps working and kernel senders can resolve
+ * us. It is attached through a BPF link, native (driver) mode first, else generic: the kernel
+ * detaches it when the process exits, even on a crash. If it cannot be loaded, libxdp's default
+ * program is used instead (it takes every frame of queue 0, ARP included; a note says so).
+ * Frames in the rx ring are classified by nfp_raw_classify; a burst's chunks go back to the
+ * fill ring at the next rx_burst (echoed ones come back through the completion ring).
+ *
+ * Transmit. Descriptors go on the tx ring; in copy mode the kernel sends them only when kicked
+ * (sendto, MSG_DONTWAIT), at most 32 per kick, so a burst is kicked until the ring is empty or a
+ * kick makes no progress (device busy: the rest go with the next kick). "Accepted" means placed
+ * on the tx ring; a frame the kernel drops after that (the veth peer's backlog full) is path
+ * loss, which the receiver sees. Frames that find no free chunk or no ring room are unsent.
+ *
+ * The shadow UDP socket of raw_common.h is bound too: it keeps the kernel from answering
+ * frames that reach the stack anyway with ICMP (before the program is attached, or when the
+ * rx ring is full and the program's redirect fails) and reserves the port.
+ */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <linux/if_xdp.h>
+#include <net/ethernet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/xsk.h>
+
+#include "nfp.h"
+#include "../raw_common.h"
+
+#define AFXDP_UMEM_BYTES (4u << 20) /* fits RLIMIT_MEMLOCK 8 MiB (see above) */
+#define AFXDP_KICK_BATCH 32         /* frames the kernel sends per kick in copy mode */
+#define AFXDP_DRAIN_NS 100000000ull /* close: how long to wait for the tx ring to empty */
+#define AFXDP_NO_FRAME UINT64_MAX
+
+enum chunk_state { CHUNK_FREE, CHUNK_KERNEL, CHUNK_HELD };
+
+struct afxdp_port {
+	unsigned dir;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fill, tx;
+	struct xsk_ring_cons comp, rx;
+	uint8_t *area;
+	uint32_t chunk;        /* bytes per chunk, 2048 or 4096 */
+	unsigned nchunks;      /* AFXDP_UMEM_BYTES / chunk */
+	unsigned nrx;          /* chunks [0, nrx) receive, [nrx, nchunks) transmit */
+	unsigned garp_chunk;   /* receiving ports: the last chunk, the gratuitous ARP */
+	int xsk_fd, udp_fd, prog_fd, map_fd, link_fd;
+	struct nfp_raw_match match;
+	uint32_t payload;      /* --size - 42 */
+	uint8_t *state;        /* per chunk: enum chunk_state */
+	uint64_t *rx_addr;     /* per chunk: the rx descriptor's address (chunk + offset) */
+	uint32_t *rx_flen;     /* per chunk: 14 + IPv4 total length, what an echo sends */
+	uint64_t *rx_free, *tx_free; /* stacks of free chunk addresses */
+	unsigned rx_nfree, tx_nfree;
+	unsigned *held;        /* chunks returned by the last rx_burst */
+	unsigned nheld;
+	uint64_t *pending;     /* chunks handed out by the last tx_alloc, not yet sent */
+	unsigned npending;
+	uint64_t next_announce_ns;
+	uint32_t garp_len;
+};
+
+/* ---- the XDP program --------------------------------------------------------------------- */
+
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define LDX(size, d, s, o) INSN(BPF_LDX | BPF_MEM | (size), d, s, o, 0)
+#define JNE32(d, imm, o) INSN(BPF_JMP32 | BPF_JNE | BPF_K, d, 0, o, imm)
+
+/* Redirects IPv4 UDP to addr (and to port when the IPv4 header has no options) to the socket
+ * of this rx queue in map_fd; everything else, and a queue without a socket, goes on to the
+ * kernel (XDP_PASS). Addresses compare as loaded from the frame, in network byte order. */
+static int load_program(uint32_t addr, uint16_t port, int map_fd, char *log, size_t log_len)
+{
+	int32_t eth_ip = (int32_t)htons(ETHERTYPE_IP);
+	const struct bpf_insn prog[] = {
+		/* 0 */ LDX(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct xdp_md, data)),
+		/* 1 */ LDX(BPF_W, BPF_REG_3, BPF_REG_1, offsetof(struct xdp_md, data_end)),
+		/* 2 */ INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0),
+		/* 3 */ INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, 38), /* to the UDP dport */
+		/* 4 */ INSN(BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 16, 0), /* short: pass */
+		/* 5 */ LDX(BPF_H, BPF_REG_4, BPF_REG_2, 12),
+		/* 6 */ JNE32(BPF_REG_4, eth_ip, 14),
+		/* 7 */ LDX(BPF_W, BPF_REG_4, BPF_REG_2, 30), /* IPv4 destination */
+		/* 8 */ JNE32(BPF_REG_4, (int32_t)addr, 12),
+		/* 9 */ LDX(BPF_B, BPF_REG_4, BPF_REG_2, 23), /* protocol */
+		/* 10 */ JNE32(BPF_REG_4, IPPROTO_UDP, 10),
+		/* 11 */ LDX(BPF_B, BPF_REG_4, BPF_REG_2, 14),
+		/* 12 */ JNE32(BPF_REG_4, 0x45, 2), /* IPv4 options: user space decides */
+		/* 13 */ LDX(BPF_H, BPF_REG_4, BPF_REG_2, 36), /* UDP destination port */
+		/* 14 */ JNE32(BPF_REG_4, port, 6),
+		/* 15 */ LDX(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct xdp_md, rx_queue_index)),
+		/* 16 */ INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd),
+		/* 17 */ INSN(0, 0, 0, 0, 0),
+		/* 18 */ INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, XDP_PASS), /* no socket */
+		/* 19 */ INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_redirect_map),
+		/* 20 */ INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		/* 21 */ INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_PASS),
+		/* 22 */ INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_XDP, .log_buf = log,
+		    .log_size = (uint32_t)log_len, .log_level = 1);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "nfp_xsk", "GPL", prog,
+			       sizeof(prog) / sizeof(prog[0]), &opts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* ---- set-up ------------------------------------------------------------------------------ */
+
+static void afxdp_poll(struct nfp_port *port, uint64_t now);
+
+/* The UMEM (registered, so pinned) and the socket on queue 0, bound in copy mode. Every port
+ * has a tx ring (a receiver sends its gratuitous ARP); only receivers have an rx ring. */
+static int create_socket(struct afxdp_port *p, const struct nfp_config *cfg, bool own_prog,
+			 struct nfp_err *err)
+{
+	struct xsk_umem_config uc = {
+		.fill_size = p->nchunks,
+		.comp_size = p->nchunks,
+		.frame_size = p->chunk,
+		.frame_headroom = 0,
+		.flags = 0,
+	};
+	struct xsk_socket_config sc = {
+		.rx_size = p->nchunks,
+		.tx_size = p->nchunks,
+		.libxdp_flags = own_prog ? XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD : 0,
+		.xdp_flags = 0, /* libxdp's program: native if the driver has it, else generic */
+		.bind_flags = XDP_COPY,
+	};
+	int rc = xsk_umem__create(&p->umem, p->area, AFXDP_UMEM_BYTES, &p->fill, &p->comp, &uc);
+
+	if (rc)
+		return nfp_err_set(err, rc < 0 ? rc : -rc, "af-xdp: registering a %u-byte UMEM: "
+				   "%s (locked memory: `ulimit -l` must allow it and the rings)",
+				   AFXDP_UMEM_BYTES, strerror(rc < 0 ? -rc : rc));
+	rc = xsk_socket__create(&p->xsk, cfg->ifname, 0, p->umem,
+				(p->dir & NFP_PORT_RX) ? &p->rx : NULL, &p->tx, &sc);
+	if (rc) {
+		p->xsk = NULL;
+		return nfp_err_set(err, rc < 0 ? rc : -rc, "--ifname %s: AF_XDP socket on queue 0 "
+				   "(copy mode): %s", cfg->ifname, strerror(rc < 0 ? -rc : rc));
+	}
+	p->xsk_fd = xsk_socket__fd(p->xsk);
+	return 0;
+}
+
+static void delete_socket(struct afxdp_port *p)
+{
+	if (p->link_fd >= 0)
+		close(p->link_fd); /* detaches our program */
+	if (p->prog_fd >= 0)
+		close(p->prog_fd);
+	if (p->xsk)
+		xsk_socket__delete(p->xsk);
+	if (p->map_fd >= 0)
+		close(p->map_fd);
+	if (p->umem)
+		xsk_umem__delete(p->umem);
+	p->link_fd = p->prog_fd = p->map_fd = p->xsk_fd = -1;
+	p->xsk = NULL;
+	p->umem = NULL;
+}
+
+/* Our program, its map holding the socket, attached by a link: native, else generic. */
+static int attach_own_program(struct afxdp_port *p, const struct nfp_config *cfg,
+			      struct nfp_err *err)
+{
+	static const uint32_t modes[] = { XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE };
+	char log[4096] = "";
+	int rc = 0;
+
+	p->map_fd = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "nfp_xsks", 4, 4, 1, NULL);
+	if (p->map_fd < 0)
+		return nfp_err_set(err, -errno, "af-xdp: XSKMAP: %s", strerror(errno));
+	p->prog_fd = load_program(p->match.addr, p->match.port, p->map_fd, log, sizeof(log));
+	if (p->prog_fd < 0)
+		return nfp_err_set(err, p->prog_fd, "af-xdp: loading the XDP program: %s%s%.200s",
+				   strerror(-p->prog_fd), log[0] ? ": " : "", log);
+	if ((rc = xsk_socket__update_xskmap(p->xsk, p->map_fd)) < 0)
+		return nfp_err_set(err, rc, "af-xdp: XSKMAP update: %s", strerror(-rc));
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = modes[i]);
+		p->link_fd = bpf_link_create(p->prog_fd, (int)cfg->ifindex, BPF_XDP, &lo);
+		if (p->link_fd >= 0)
+			return 0;
+		rc = -errno;
+		if (rc == -EBUSY || rc == -EEXIST)
+			break;
+	}
+	return nfp_err_set(err, rc, "--ifname %s: attaching the XDP program: %s%s", cfg->ifname,
+			   strerror(-rc), rc == -EBUSY || rc == -EEXIST
+			   ? " (another XDP program is attached: `ip link set dev IF xdp off`)" : "");
+}
+
+static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
+		      struct nfp_err *err)
+{
+	const bool rx = dir & NFP_PORT_RX, tx = dir & NFP_PORT_TX;
+	struct afxdp_port *p = calloc(1, sizeof(*p));
+	uint32_t largest;
+	int rc = 0, mtu = 0;
+
+	if (!p)
+		return nfp_err_set(err, -ENOMEM, "af-xdp: out of memory");
+	port->priv = p;
+	p->dir = dir;
+	p->xsk_fd = p->udp_fd = p->prog_fd = p->map_fd = p->link_fd = -1;
+	p->payload = nfp_payload_bytes(cfg);
+	memcpy(p->match.mac, cfg->local_mac, 6);
+	if ((rc = nfp_raw_shadow_socket(cfg, "af-xdp", &p->udp_fd, &p->match, err)) < 0 ||
+	    (mtu = nfp_raw_check_mtu(p->udp_fd, cfg, err)) < 0)
+		return mtu < 0 ? mtu : rc;
+
+	/* Chunk size: a received frame starts after XDP_PACKET_HEADROOM (256) in copy mode, and
+	 * the kernel drops one longer than the rest of its chunk. A receiver takes any frame the
+	 * interface's MTU allows, up to the largest chunk. */
+	largest = cfg->frame_bytes;
+	if (rx && (uint32_t)mtu + NFP_ETH_LEN > largest)
+		largest = (uint32_t)mtu + NFP_ETH_LEN;
+	p->chunk = largest <= 2048 - XDP_PACKET_HEADROOM ? 2048 : 4096;
+	if (cfg->frame_bytes > p->chunk - XDP_PACKET_HEADROOM)
+		return nfp_err_set(err, -EMSGSIZE, "--size %u: af-xdp carries at most %u bytes "
+				   "per frame (one 4096-byte UMEM chunk less the XDP headroom); "
+				   "lower --size", cfg->frame_bytes, 4096 - XDP_PACKET_HEADROOM);
+	p->nchunks = AFXDP_UMEM_BYTES / p->chunk;
+	p->nrx = rx ? (tx ? p->nchunks / 2 : p->nchunks) : 0; /* a server echoes rx chunks */
+	p->state = calloc(p->nchunks, 1);
+	p->rx_addr = calloc(p->nchunks, sizeof(*p->rx_addr));
+	p->rx_flen = calloc(p->nchunks, sizeof(*p->rx_flen));
+	p->rx_free = calloc(p->nchunks, sizeof(*p->rx_free));
+	p->tx_free = calloc(p->nchunks, sizeof(*p->tx_free));
+	p->held = calloc(p->nchunks, sizeof(*p->held));
+	p->pending = calloc(p->nchunks, sizeof(*p->pending));
+	if (!p->state || !p->rx_addr || !p->rx_flen || !p->rx_free || !p->tx_free || !p->held ||
+	    !p->pending)
+		return nfp_err_set(err, -ENOMEM, "af-xdp: out of memory");
+
+	p->area = mmap(NULL, AFXDP_UMEM_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p->area == MAP_FAILED) {
+		p->area = NULL;
+		return nfp_err_set(err, -errno, "af-xdp: mmap %u bytes: %s", AFXDP_UMEM_BYTES,
+				   strerror(errno));
+	}
+	/* Chunks: receive ones to the fill ring (all but the ARP chunk), transmit ones with
+	 * their headers written now. */
+	if (rx) {
+		p->garp_chunk = p->nrx - 1;
+		for (unsigned i = 0; i < p->garp_chunk; i++)
+			p->rx_free[p->rx_nfree++] = (uint64_t)i * p->chunk;
+		nfp_raw_garp(p->area + (size_t)p->garp_chunk * p->chunk, cfg->local_mac,
+			     p->match.addr);
+		p->garp_len = NFP_GARP_LEN;
+	}
+	for (unsigned i = p->nrx; i < p->nchunks; i++) {
+		p->tx_free[p->tx_nfree++] = (uint64_t)i * p->chunk;
+		nfp_raw_header(p->area + (size_t)i * p->chunk, cfg->remote_mac, cfg->local_mac,
+			       p->match.addr, cfg->remote.sin_addr.s_addr, p->match.port,
+			       cfg->remote.sin_port, p->payload);
+	}
+
+	if ((rc = create_socket(p, cfg, true, err)) < 0)
+		return rc;
+	if (!rx)
+		return 0; /* transmit only: no program needed */
+	if ((rc = attach_own_program(p, cfg, err)) < 0) {
+		fprintf(stderr, NFP_APP_NAME ": note: %s; using libxdp's default XDP program, "
+			"which takes every frame of queue 0 (ARP too: kernel senders need a static "
+			"neighbour entry for this address)\n", err->msg);
+		delete_socket(p);
+		if ((rc = create_socket(p, cfg, false, err)) < 0)
+			return rc;
+	}
+	afxdp_poll(port, nfp_now_ns()); /* announce our MAC now, then every 2 s */
+	return 0;
+}
+
+/* ---- the hot path ------------------------------------------------------------------------ */
+
+/* Completed transmissions: each chunk back to the stack it came from. */
+static void reclaim(struct afxdp_port *p)
+{
+	uint32_t idx;
+	unsigned n = xsk_ring_cons__peek(&p->comp, p->nchunks, &idx);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t addr = *xsk_ring_cons__comp_addr(&p->comp, idx + i);
+		unsigned c = (unsigned)(addr / p->chunk);
+
+		p->state[c] = CHUNK_FREE;
+		if (c >= p->nrx)
+			p->tx_free[p->tx_nfree++] = (uint64_t)c * p->chunk;
+		else if (c != p->garp_chunk || !(p->dir & NFP_PORT_RX))
+			p->rx_free[p->rx_nfree++] = (uint64_t)c * p->chunk;
+	}
+	if (n)
+		xsk_ring_cons__release(&p->comp, n);
+}
+
+static unsigned tx_outstanding(struct afxdp_port *p)
+{
+	return p->tx.size - xsk_prod_nb_free(&p->tx, p->tx.size);
+}
+
+/* Copy mode sends only when kicked, AFXDP_KICK_BATCH frames per kick: kick until the ring is
+ * empty or a kick makes no progress (the device is busy; what is left goes with the next kick).
+ * Returns 0 or a hard error. */
+static int kick(struct afxdp_port *p)
+{
+	unsigned left = tx_outstanding(p);
+
+	while (left) {
+		unsigned now;
+
+		if (sendto(p->xsk_fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
+			int e = errno;
+			/* EAGAIN: batch done or busy; EBUSY: one frame dropped on the way;
+			 * ENOBUFS: no room in the completion ring (reclaimed below). */
+			if (e != EAGAIN && e != EWOULDBLOCK && e != EBUSY && e != ENOBUFS &&
+			    e != EINTR && e != ENETDOWN)
+				return -e;
+		}
+		now = tx_outstanding(p);
+		if (now >= left)
+			break;
+		left = now;
+	}
+	return 0;
+}
+
+static void give_back_pending(struct afxdp_port *p, unsigned from)
+{
+	for (unsigned i = from; i < p->npending; i++)
+		p->tx_free[p->tx_nfree++] = p->pending[i];
+	p->npending = 0;
+}
+
+static unsigned afxdp_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n)
+{
+	struct afxdp_port *p = port->priv;
+
+	give_back_pending(p, 0); /* a tx_alloc that was never sent */
+	reclaim(p);
+	if (n > p->tx_nfree)
+		n = p->tx_nfree;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t addr = p->tx_free[--p->tx_nfree];
+		p->pending[i] = addr;
+		pkts[i].data = p->area + addr + NFP_RAW_HDR;
+		pkts[i].len = p->payload;
+	}
+	p->npending = n;
+	return n;
+}
+
+static int afxdp_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n)
+{
+	struct afxdp_port *p = port->priv;
+	uint32_t idx;
+	int rc;
+
+	if (n > p->npending)
+		n = p->npending;
+	if (n && xsk_ring_prod__reserve(&p->tx, n, &idx) != n)
+		n = 0; /* no room: unsent */
+	for (unsigned i = 0; i < n; i++) {
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(&p->tx, idx + i);
+		uint8_t *f = pkts[i].data - NFP_RAW_HDR;
+
+		if (__builtin_expect(pkts[i].len != p->payload, 0))
+			nfp_raw_set_lengths(f, pkts[i].len);
+		d->addr = (uint64_t)(f - p->area);
+		d->len = pkts[i].len + NFP_RAW_HDR;
+		d->options = 0;
+		p->state[d->addr / p->chunk] = CHUNK_KERNEL;
+	}
+	if (n)
+		xsk_ring_prod__submit(&p->tx, n);
+	give_back_pending(p, n);
+	rc = kick(p);
+	return rc < 0 ? rc : (int)n;
+}
+
+/* Gives the last burst's chunks that were not echoed back to the fill stack, and the fill
+ * stack to the kernel. */
+static void refill(struct afxdp_port *p)
+{
+	unsigned n;
+	uint32_t idx;
+
+	for (unsigned i = 0; i < p->nheld; i++) {
+		unsigned c = p->held[i];
+		if (p->state[c] == CHUNK_HELD) {
+			p->state[c] = CHUNK_FREE;
+			p->rx_free[p->rx_nfree++] = (uint64_t)c * p->chunk;
+		}
+	}
+	p->nheld = 0;
+	n = xsk_prod_nb_free(&p->fill, p->rx_nfree);
+	if (n > p->rx_nfree)
+		n = p->rx_nfree;
+	if (!n || xsk_ring_prod__reserve(&p->fill, n, &idx) != n)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t addr = p->rx_free[--p->rx_nfree];
+		p->state[addr / p->chunk] = CHUNK_KERNEL;
+		*xsk_ring_prod__fill_addr(&p->fill, idx + i) = addr;
+	}
+	xsk_ring_prod__submit(&p->fill, n);
+}
+
+static int afxdp_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n)
+{
+	struct afxdp_port *p = port->priv;
+	unsigned got, out = 0;
+	uint32_t idx;
+
+	if (p->dir & NFP_PORT_ECHO)
+		reclaim(p); /* echoed chunks come back to receive through the completion ring */
+	refill(p);
+	got = xsk_ring_cons__peek(&p->rx, n, &idx);
+	for (unsigned i = 0; i < got; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
+		unsigned c = (unsigned)(d->addr / p->chunk);
+		uint8_t *f = p->area + d->addr;
+		uint32_t off = NFP_RAW_HDR, plen = 0, flen = 0;
+
+		p->state[c] = CHUNK_HELD;
+		p->held[p->nheld++] = c;
+		switch (nfp_raw_classify(&p->match, f, d->len, false, &off, &plen, &flen)) {
+		case NFP_RAW_IGNORE:
+			continue;
+		case NFP_RAW_MALFORMED:
+			off = NFP_RAW_HDR;
+			plen = 0;
+			break;
+		case NFP_RAW_OK:
+			break;
+		}
+		p->rx_addr[c] = d->addr;
+		p->rx_flen[c] = flen;
+		pkts[out].data = f + off;
+		pkts[out].len = plen;
+		out++;
+	}
+	if (got)
+		xsk_ring_cons__release(&p->rx, got);
+	return (int)out;
+}
+
+/* Echoes go out of the rx chunks themselves, headers swapped in place; the completion ring
+ * gives them back to receive. */
+static int afxdp_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n)
+{
+	struct afxdp_port *p = port->priv;
+	uint32_t idx;
+	int rc;
+
+	if (n && xsk_ring_prod__reserve(&p->tx, n, &idx) != n)
+		n = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(&p->tx, idx + i);
+		unsigned c = (unsigned)((size_t)(pkts[i].data - p->area) / p->chunk);
+
+		nfp_raw_swap(p->area + p->rx_addr[c]);
+		d->addr = p->rx_addr[c];
+		d->len = p->rx_flen[c];
+		d->options = 0;
+		p->state[c] = CHUNK_KERNEL;
+	}
+	if (n)
+		xsk_ring_prod__submit(&p->tx, n);
+	rc = kick(p);
+	return rc < 0 ? rc : (int)n;
+}
+
+/* Receivers announce their MAC every NFP_RAW_ANNOUNCE_NS from the ARP chunk (raw_common.h). */
+static void afxdp_poll(struct nfp_port *port, uint64_t now)
+{
+	struct afxdp_port *p = port->priv;
+	uint32_t idx;
+
+	if (!(p->dir & NFP_PORT_RX) || now < p->next_announce_ns)
+		return;
+	p->next_announce_ns = now + NFP_RAW_ANNOUNCE_NS;
+	reclaim(p);
+	/* Best effort, counted nowhere: skipped while the last one is still in the kernel. */
+	if (p->state[p->garp_chunk] != CHUNK_FREE || xsk_ring_prod__reserve(&p->tx, 1, &idx) != 1)
+		return;
+	xsk_ring_prod__tx_desc(&p->tx, idx)->addr = (uint64_t)p->garp_chunk * p->chunk;
+	xsk_ring_prod__tx_desc(&p->tx, idx)->len = p->garp_len;
+	xsk_ring_prod__tx_desc(&p->tx, idx)->options = 0;
+	p->state[p->garp_chunk] = CHUNK_KERNEL;
+	xsk_ring_prod__submit(&p->tx, 1);
+	kick(p);
+}
+
+static void afxdp_close(struct nfp_port *port)
+{
+	struct afxdp_port *p = port->priv;
+
+	if (!p)
+		return;
+	if (p->xsk) {
+		/* Frames accepted on the ring go out before the socket closes. */
+		uint64_t deadline = nfp_now_ns() + AFXDP_DRAIN_NS;
+		while (tx_outstanding(p) && nfp_now_ns() < deadline)
+			if (kick(p) < 0)
+				break;
+	}
+	delete_socket(p);
+	if (p->area)
+		munmap(p->area, AFXDP_UMEM_BYTES);
+	if (p->udp_fd >= 0)
+		close(p->udp_fd);
+	free(p->state);
+	free(p->rx_addr);
+	free(p->rx_flen);
+	free(p->rx_free);
+	free(p->tx_free);
+	free(p->held);
+	free(p->pending);
+	free(p);
+	port->priv = NULL;
+}
+
+const struct nfp_backend backend_af_xdp = {
+	.name = "af-xdp",
+	.flags = NFP_BACKEND_L2 | NFP_BACKEND_IFNAME,
+	.open = afxdp_open,
+	.tx_alloc = afxdp_tx_alloc,
+	.tx_send = afxdp_tx_send,
+	.rx_burst = afxdp_rx_burst,
+	.tx_echo = afxdp_tx_echo,
+	.poll = afxdp_poll,
+	.close = afxdp_close,
+};

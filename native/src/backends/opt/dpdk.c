@@ -1,0 +1,573 @@
+/* dpdk.c — one DPDK port from one --vdev (virtio_user, net_vhost, net_memif, net_af_xdp,
+ * net_af_packet, …), one rx and one tx queue, polled by the role's thread. Frames are built and
+ * filtered as for raw (raw_common.h); only the way they move differs.
+ *
+ * EAL. The app builds the EAL argv itself, from checked options only (nothing passes through a
+ * shell): -l <--cpu, default 0> --no-pci --file-prefix P --vdev SPEC, then --in-memory
+ * --single-file-segments (hugepages from memfd: no hugetlbfs mount needed, no files left, and
+ * few enough memory regions for vhost-user's limit of 8) or --no-huge -m --mem-mb --no-shconf
+ * (--in-memory is refused with --no-huge; --no-shconf keeps the config in memory); net_memif
+ * needs EAL's shared files (see needs_ipc); then --no-telemetry --log-level=warning. EAL logs
+ * go to stderr (stdout carries only JSON). SIGPIPE is ignored (a socket peer that leaves must
+ * not kill us). EAL pins
+ * the thread to its lcore; without --cpu the thread's former CPU set is restored, so the start
+ * line's "cpu": null stays true.
+ *
+ * The port. The only Ethernet port there is (the --vdev): 1 rx + 1 tx queue of DPDK_RING
+ * descriptors, promiscuous (our filter is raw_common's), --local-mac set as its MAC when given
+ * (a PMD that refuses keeps its own, with a note: our frames and filter use --local-mac
+ * anyway), started, then open waits for the link (a vhost/memif peer connecting) until
+ * DPDK_LINK_WAIT_MS or a signal. So the start line appears only once the port is up. A
+ * client-side vdev (virtio_user without server=1, a memif client) first waits the same way for
+ * its server's socket to appear, so the two ends can be started in any order.
+ *
+ * Buffers. One mbuf pool whose data room holds a whole --size frame (and at least 2048 bytes).
+ * tx_alloc takes fresh mbufs and writes the 42 header bytes (mbufs return to the shared pool
+ * and may come back as received frames, so the header cannot be written once); tx_send hands
+ * them to rte_eth_tx_burst and frees what it did not accept (unsent). Received mbufs stay the
+ * role's until the next rx_burst; tx_echo swaps their headers in place and sends them.
+ * Receivers announce their MAC (gratuitous ARP) at open and every 2 s, as raw does.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "nfp.h"
+#include "../raw_common.h"
+
+#define DPDK_RING 1024           /* rx and tx descriptors */
+#define DPDK_POOL_MBUFS 8191     /* rings + a burst in the role's hands + the caches */
+#define DPDK_POOL_CACHE 256
+#define DPDK_MIN_ROOM 2048       /* mbuf data room, at least (bigger for a larger --size) */
+#define DPDK_LINK_WAIT_MS 60000  /* a peer may take a while: --no-huge EAL init is ~13 s */
+#define DPDK_LINK_POLL_MS 10
+
+struct dpdk_port {
+	unsigned dir;
+	bool eal_up, port_started, port_configured;
+	uint16_t port_id;
+	struct rte_mempool *pool;
+	struct nfp_raw_match match;
+	uint32_t payload;                 /* --size - 42 */
+	uint8_t tmpl[NFP_RAW_HDR];        /* the header of every frame we send */
+	struct rte_mbuf *tx[NFP_BURST_MAX]; /* from the last tx_alloc, not yet sent */
+	unsigned ntx;
+	struct rte_mbuf *rx[NFP_BURST_MAX]; /* the last rx_burst's; NULL once echoed */
+	uint32_t rx_flen[NFP_BURST_MAX];  /* 14 + IPv4 total length: what an echo sends */
+	unsigned nrx, rx_hint;
+	uint8_t garp[NFP_GARP_LEN];
+	uint64_t next_announce_ns;
+};
+
+/* ---- set-up ------------------------------------------------------------------------------ */
+
+/* net_memif registers a multi-process IPC action at probe, which fails (and so does the probe)
+ * when EAL runs without shared files (--in-memory, --no-shconf). For it EAL keeps its files in
+ * /var/run/dpdk/<prefix> (removed at close) and, with hugepages, needs a hugetlbfs mount. */
+static bool needs_ipc(const struct nfp_config *cfg)
+{
+	return strncmp(cfg->vdev, "net_memif", 9) == 0;
+}
+
+/* The EAL argv, from checked options; the strings live in bufs. */
+struct eal_args {
+	char *argv[24];
+	int argc;
+	char lcore[16], prefix[80], vdev[520], mem[16];
+};
+
+static void eal_args_build(struct eal_args *a, const struct nfp_config *cfg)
+{
+	a->argc = 0;
+	snprintf(a->lcore, sizeof(a->lcore), "%d", cfg->cpu >= 0 ? cfg->cpu : 0);
+	snprintf(a->prefix, sizeof(a->prefix), "%s", cfg->file_prefix);
+	snprintf(a->vdev, sizeof(a->vdev), "%s", cfg->vdev);
+	snprintf(a->mem, sizeof(a->mem), "%u", cfg->mem_mb);
+#define ARG(s) (a->argv[a->argc++] = (char *)(s))
+	ARG(NFP_APP_NAME);
+	ARG("-l");
+	ARG(a->lcore);
+	ARG("--no-pci");
+	ARG("--file-prefix");
+	ARG(a->prefix);
+	ARG("--vdev");
+	ARG(a->vdev);
+	if (cfg->no_huge) { /* --in-memory is refused with --no-huge; --no-shconf: no files */
+		ARG("--no-huge");
+		ARG("-m");
+		ARG(a->mem);
+		if (!needs_ipc(cfg))
+			ARG("--no-shconf");
+	} else {
+		if (!needs_ipc(cfg))
+			ARG("--in-memory");
+		ARG("--single-file-segments");
+	}
+	ARG("--no-telemetry");
+	ARG("--log-level=warning");
+	a->argv[a->argc] = NULL;
+#undef ARG
+}
+
+static int eal_init(struct dpdk_port *p, const struct nfp_config *cfg, struct nfp_err *err)
+{
+	struct eal_args a;
+	cpu_set_t before;
+	bool restore;
+
+	eal_args_build(&a, cfg);
+	rte_openlog_stream(stderr); /* before init: EAL's own default is stdout */
+	restore = cfg->cpu < 0 && sched_getaffinity(0, sizeof(before), &before) == 0;
+	if (rte_eal_init(a.argc, a.argv) < 0)
+		return nfp_err_set(err, -(rte_errno ? rte_errno : EINVAL),
+				   "--backend dpdk: EAL init failed: %s (--vdev %s%s)",
+				   rte_strerror(rte_errno), cfg->vdev,
+				   cfg->no_huge ? "" : "; no hugepages? try --no-huge");
+	p->eal_up = true;
+	if (restore)
+		sched_setaffinity(0, sizeof(before), &before);
+	return 0;
+}
+
+static int port_setup(struct dpdk_port *p, const struct nfp_config *cfg, struct nfp_err *err)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t nrxd = DPDK_RING, ntxd = DPDK_RING, pid;
+	uint32_t mtu = cfg->frame_bytes - NFP_ETH_LEN, room;
+	unsigned nports = 0;
+	int rc;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (!nports++)
+			p->port_id = pid;
+	}
+	if (nports != 1)
+		return nfp_err_set(err, -ENODEV, "--vdev %s: expected one Ethernet port, found %u "
+				   "(the driver failed to probe: see the messages above; or it is "
+				   "not a net_ driver)", cfg->vdev, nports);
+	if ((rc = rte_eth_dev_info_get(p->port_id, &info)) != 0)
+		return nfp_err_set(err, rc, "--vdev %s: device info: %s", cfg->vdev,
+				   rte_strerror(-rc));
+	if (mtu < RTE_ETHER_MTU)
+		mtu = RTE_ETHER_MTU;
+	if (mtu > info.max_mtu)
+		return nfp_err_set(err, -EMSGSIZE, "--size %u: needs an MTU of %u, but the %s port "
+				   "takes at most %u; lower --size", cfg->frame_bytes,
+				   cfg->frame_bytes - NFP_ETH_LEN, info.driver_name, info.max_mtu);
+
+	room = cfg->frame_bytes > DPDK_MIN_ROOM ? cfg->frame_bytes : DPDK_MIN_ROOM;
+	p->pool = rte_pktmbuf_pool_create("nfp_pool", DPDK_POOL_MBUFS, DPDK_POOL_CACHE, 0,
+					  (uint16_t)(RTE_PKTMBUF_HEADROOM + room),
+					  (int)rte_socket_id());
+	if (!p->pool)
+		return nfp_err_set(err, -rte_errno, "--backend dpdk: mbuf pool of %u: %s (raise "
+				   "--mem-mb or the hugepages)", DPDK_POOL_MBUFS,
+				   rte_strerror(rte_errno));
+
+	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.mtu = mtu;
+	if ((rc = rte_eth_dev_configure(p->port_id, 1, 1, &conf)) != 0)
+		return nfp_err_set(err, rc, "--vdev %s: configure: %s", cfg->vdev, rte_strerror(-rc));
+	p->port_configured = true;
+	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrxd, &ntxd)) != 0 ||
+	    (rc = rte_eth_rx_queue_setup(p->port_id, 0, nrxd, rte_eth_dev_socket_id(p->port_id),
+					 NULL, p->pool)) != 0 ||
+	    (rc = rte_eth_tx_queue_setup(p->port_id, 0, ntxd, rte_eth_dev_socket_id(p->port_id),
+					 NULL)) != 0)
+		return nfp_err_set(err, rc, "--vdev %s: queue set-up: %s", cfg->vdev,
+				   rte_strerror(-rc));
+	return 0;
+}
+
+/* --local-mac, or the port's own MAC (reported to main through port->mac). */
+static void set_mac(struct nfp_port *port, struct dpdk_port *p, const struct nfp_config *cfg,
+		    uint8_t mac[6])
+{
+	struct rte_ether_addr addr;
+	int rc;
+
+	if (cfg->has_local_mac) {
+		memcpy(mac, cfg->local_mac, 6);
+		memcpy(addr.addr_bytes, mac, 6);
+		rc = rte_eth_dev_default_mac_addr_set(p->port_id, &addr);
+		if (rc != 0)
+			fprintf(stderr, NFP_APP_NAME ": note: --vdev %s: the port keeps its own MAC "
+				"(%s); frames still use --local-mac, received in promiscuous mode\n",
+				cfg->vdev, rte_strerror(-rc));
+		return;
+	}
+	if (rte_eth_macaddr_get(p->port_id, &addr) == 0)
+		memcpy(mac, addr.addr_bytes, 6);
+	memcpy(port->mac, mac, 6);
+	port->has_mac = true;
+}
+
+/* The value of key (e.g. "path=") in the --vdev's ",key=value" list into buf; false if absent. */
+static bool vdev_arg(const char *vdev, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key);
+
+	for (const char *s = strchr(vdev, ','); s; s = strchr(s + 1, ','))
+		if (strncmp(s + 1, key, klen) == 0) {
+			const char *v = s + 1 + klen, *end = strchr(v, ',');
+			size_t n = end ? (size_t)(end - v) : strlen(v);
+			if (n >= len)
+				return false;
+			memcpy(buf, v, n);
+			buf[n] = '\0';
+			return true;
+		}
+	return false;
+}
+
+/* The socket a client-side --vdev connects to when it starts (virtio_user without server=1,
+ * net_memif in its default client role), which fails if the server is not listening yet. So
+ * that the two ends may be started in any order, open waits for it first. */
+static bool client_socket(const struct nfp_config *cfg, char *path, size_t len)
+{
+	char v[16];
+
+	if (strncmp(cfg->vdev, "virtio_user", 11) == 0)
+		return !(vdev_arg(cfg->vdev, "server=", v, sizeof(v)) && strcmp(v, "1") == 0) &&
+		       vdev_arg(cfg->vdev, "path=", path, len);
+	if (strncmp(cfg->vdev, "net_memif", 9) == 0) {
+		if (vdev_arg(cfg->vdev, "role=", v, sizeof(v)) && strcmp(v, "server") == 0)
+			return false;
+		if (!vdev_arg(cfg->vdev, "socket=", path, len))
+			snprintf(path, len, "/run/memif.sock"); /* the PMD's default */
+		return true;
+	}
+	return false;
+}
+
+/* Polls until pred holds, a signal or DPDK_LINK_WAIT_MS; what names what is awaited. */
+static int wait_until(struct nfp_port *port, const struct nfp_config *cfg,
+		      bool (*pred)(const void *), const void *arg, const char *what,
+		      struct nfp_err *err)
+{
+	const struct timespec pause = { 0, DPDK_LINK_POLL_MS * 1000000L };
+	uint64_t deadline = nfp_now_ns() + DPDK_LINK_WAIT_MS * 1000000ull;
+
+	for (;;) {
+		if (pred(arg))
+			return 0;
+		if (port->stop && *port->stop)
+			return nfp_err_set(err, -EINTR, "--vdev %s: stopped by a signal while "
+					   "waiting for %s", cfg->vdev, what);
+		if (nfp_now_ns() >= deadline)
+			return nfp_err_set(err, -ETIMEDOUT, "--vdev %s: no %s after %d s (is the "
+					   "peer running?)", cfg->vdev, what,
+					   DPDK_LINK_WAIT_MS / 1000);
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* A listening Unix socket at path: a file, or (memif's default, socket-abstract=yes) a name
+ * in this network namespace's abstract space, listed in /proc/net/unix as "@path". */
+static bool is_socket(const void *arg)
+{
+	const char *path = arg;
+	size_t n = strlen(path);
+	struct stat st;
+	char line[PATH_MAX + 128];
+	bool found = false;
+	FILE *f;
+
+	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		return true;
+	f = fopen("/proc/net/unix", "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		size_t len = strcspn(line, "\n");
+		found = len > n + 1 && line[len - n - 1] == '@' && line[len - n - 2] == ' ' &&
+			memcmp(line + len - n, path, n) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+static bool link_up(const void *arg)
+{
+	const struct dpdk_port *p = arg;
+	struct rte_eth_link link;
+
+	memset(&link, 0, sizeof(link));
+	return rte_eth_link_get_nowait(p->port_id, &link) == 0 &&
+	       link.link_status == RTE_ETH_LINK_UP;
+}
+
+static void dpdk_poll(struct nfp_port *port, uint64_t now);
+
+static int dpdk_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
+		     struct nfp_err *err)
+{
+	struct dpdk_port *p = calloc(1, sizeof(*p));
+	uint8_t mac[6] = { 0 };
+	char path[PATH_MAX];
+	int rc;
+
+	if (!p)
+		return nfp_err_set(err, -ENOMEM, "dpdk: out of memory");
+	port->priv = p;
+	p->dir = dir;
+	p->payload = nfp_payload_bytes(cfg);
+	/* vhost-user and memif write to Unix sockets: a peer that goes away must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	if (client_socket(cfg, path, sizeof(path)) &&
+	    (rc = wait_until(port, cfg, is_socket, path, "server socket", err)) < 0)
+		return rc;
+	if ((rc = eal_init(p, cfg, err)) < 0 || (rc = port_setup(p, cfg, err)) < 0)
+		return rc;
+	set_mac(port, p, cfg, mac);
+	rc = rte_eth_promiscuous_enable(p->port_id);
+	if (rc != 0 && rc != -ENOTSUP)
+		fprintf(stderr, NFP_APP_NAME ": note: --vdev %s: promiscuous mode: %s\n", cfg->vdev,
+			rte_strerror(-rc));
+	if ((rc = rte_eth_dev_start(p->port_id)) != 0)
+		return nfp_err_set(err, rc, "--vdev %s: start: %s", cfg->vdev, rte_strerror(-rc));
+	p->port_started = true;
+	if ((rc = wait_until(port, cfg, link_up, p, "link", err)) < 0)
+		return rc;
+
+	memcpy(p->match.mac, mac, 6);
+	p->match.addr = cfg->local.sin_addr.s_addr;
+	/* No kernel socket picks a port for --local port 0 (send, client): take one from the
+	 * dynamic range (RFC 6335) by pid. The start line still shows :0, as for raw. */
+	p->match.port = cfg->local.sin_port ? cfg->local.sin_port
+					    : htons((uint16_t)(49152 + getpid() % 16384));
+	nfp_raw_header(p->tmpl, cfg->remote_mac, mac, p->match.addr, cfg->remote.sin_addr.s_addr,
+		       p->match.port, cfg->remote.sin_port, p->payload);
+	nfp_raw_garp(p->garp, mac, p->match.addr);
+	dpdk_poll(port, nfp_now_ns()); /* a receiver announces its MAC now, then every 2 s */
+	return 0;
+}
+
+/* ---- the hot path ------------------------------------------------------------------------ */
+
+static unsigned dpdk_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n)
+{
+	struct dpdk_port *p = port->priv;
+	const uint16_t frame = (uint16_t)(NFP_RAW_HDR + p->payload);
+
+	if (p->ntx) { /* a tx_alloc that was never sent */
+		rte_pktmbuf_free_bulk(p->tx, p->ntx);
+		p->ntx = 0;
+	}
+	if (rte_pktmbuf_alloc_bulk(p->pool, p->tx, n) != 0) {
+		unsigned got = 0; /* the pool is low: what there is */
+		while (got < n && (p->tx[got] = rte_pktmbuf_alloc(p->pool)) != NULL)
+			got++;
+		n = got;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *f = rte_pktmbuf_mtod(p->tx[i], uint8_t *);
+		memcpy(f, p->tmpl, NFP_RAW_HDR);
+		p->tx[i]->data_len = frame;
+		p->tx[i]->pkt_len = frame;
+		pkts[i].data = f + NFP_RAW_HDR;
+		pkts[i].len = p->payload;
+	}
+	p->ntx = n;
+	return n;
+}
+
+static int dpdk_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n)
+{
+	struct dpdk_port *p = port->priv;
+	uint16_t sent;
+
+	if (n > p->ntx)
+		n = p->ntx;
+	for (unsigned i = 0; i < n; i++)
+		if (__builtin_expect(pkts[i].len != p->payload, 0)) {
+			nfp_raw_set_lengths(pkts[i].data - NFP_RAW_HDR, pkts[i].len);
+			p->tx[i]->data_len = (uint16_t)(pkts[i].len + NFP_RAW_HDR);
+			p->tx[i]->pkt_len = pkts[i].len + NFP_RAW_HDR;
+		}
+	sent = rte_eth_tx_burst(p->port_id, 0, p->tx, (uint16_t)n);
+	if (sent < p->ntx) /* not accepted (unsent), or allocated and never offered */
+		rte_pktmbuf_free_bulk(p->tx + sent, p->ntx - sent);
+	p->ntx = 0;
+	return sent;
+}
+
+static int dpdk_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n)
+{
+	struct dpdk_port *p = port->priv;
+	unsigned out = 0;
+	uint16_t got;
+
+	for (unsigned i = 0; i < p->nrx; i++) /* the last burst's, unless echoed */
+		if (p->rx[i])
+			rte_pktmbuf_free(p->rx[i]);
+	p->nrx = 0;
+	got = rte_eth_rx_burst(p->port_id, 0, p->rx, (uint16_t)n);
+	for (unsigned i = 0; i < got; i++) {
+		struct rte_mbuf *m = p->rx[i];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+		uint32_t off = NFP_RAW_HDR, plen = 0, flen = 0;
+
+		/* A frame in several segments is not contiguous: truncated, so ours is malformed. */
+		switch (nfp_raw_classify(&p->match, f, m->data_len, m->nb_segs > 1, &off, &plen,
+					 &flen)) {
+		case NFP_RAW_IGNORE:
+			continue;
+		case NFP_RAW_MALFORMED:
+			off = NFP_RAW_HDR;
+			plen = 0;
+			break;
+		case NFP_RAW_OK:
+			break;
+		}
+		p->rx_flen[i] = flen;
+		pkts[out].data = f + off;
+		pkts[out].len = plen;
+		out++;
+	}
+	p->nrx = got;
+	p->rx_hint = 0;
+	return (int)out;
+}
+
+/* The rx mbuf holding data: the echo subset usually comes in order, so search on from the
+ * last hit. */
+static int rx_index(struct dpdk_port *p, const uint8_t *data)
+{
+	for (unsigned k = 0; k < p->nrx; k++) {
+		unsigned i = (p->rx_hint + k) % p->nrx;
+		const struct rte_mbuf *m = p->rx[i];
+		const uint8_t *b = m ? (const uint8_t *)m->buf_addr : NULL;
+
+		if (b && data >= b && data < b + m->buf_len) {
+			p->rx_hint = i + 1;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static int dpdk_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n)
+{
+	struct dpdk_port *p = port->priv;
+	struct rte_mbuf *out[NFP_BURST_MAX];
+	unsigned k = 0;
+	uint16_t sent;
+
+	for (unsigned j = 0; j < n; j++) {
+		int i = rx_index(p, pkts[j].data);
+		struct rte_mbuf *m;
+
+		if (i < 0)
+			continue; /* not from the last burst: never happens with our roles */
+		m = p->rx[i];
+		p->rx[i] = NULL; /* the driver's now */
+		nfp_raw_swap(rte_pktmbuf_mtod(m, uint8_t *));
+		m->data_len = (uint16_t)p->rx_flen[i]; /* drops Ethernet padding */
+		m->pkt_len = p->rx_flen[i];
+		out[k++] = m;
+	}
+	sent = rte_eth_tx_burst(p->port_id, 0, out, (uint16_t)k);
+	if (sent < k)
+		rte_pktmbuf_free_bulk(out + sent, k - sent);
+	return sent;
+}
+
+/* Receivers announce their MAC every NFP_RAW_ANNOUNCE_NS (raw_common.h). Counted nowhere. */
+static void dpdk_poll(struct nfp_port *port, uint64_t now)
+{
+	struct dpdk_port *p = port->priv;
+	struct rte_mbuf *m;
+
+	if (!(p->dir & NFP_PORT_RX) || now < p->next_announce_ns)
+		return;
+	p->next_announce_ns = now + NFP_RAW_ANNOUNCE_NS;
+	m = rte_pktmbuf_alloc(p->pool);
+	if (!m)
+		return;
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), p->garp, NFP_GARP_LEN);
+	m->data_len = NFP_GARP_LEN;
+	m->pkt_len = NFP_GARP_LEN;
+	if (rte_eth_tx_burst(p->port_id, 0, &m, 1) != 1)
+		rte_pktmbuf_free(m);
+}
+
+/* EAL makes /var/run/dpdk/<prefix> even when it keeps nothing there, and with shared files
+ * (net_memif) leaves its config, fbarray_* and mp_socket* there. The directory is ours (EAL
+ * locks the config of a prefix against a second primary), so its EAL files go, and then the
+ * directory if nothing else is left in it. */
+static void remove_runtime_dir(const char *dir)
+{
+	static const char *const prefixes[] = { "config", "fbarray_", "mp_socket",
+						"hugepage_info" };
+	DIR *d = dir[0] ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL)
+		for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+			if (strncmp(e->d_name, prefixes[i], strlen(prefixes[i])) == 0) {
+				unlinkat(dirfd(d), e->d_name, 0);
+				break;
+			}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void dpdk_close(struct nfp_port *port)
+{
+	struct dpdk_port *p = port->priv;
+
+	if (!p)
+		return;
+	if (p->ntx)
+		rte_pktmbuf_free_bulk(p->tx, p->ntx);
+	for (unsigned i = 0; i < p->nrx; i++)
+		if (p->rx[i])
+			rte_pktmbuf_free(p->rx[i]);
+	if (p->port_started)
+		rte_eth_dev_stop(p->port_id);
+	if (p->port_configured)
+		rte_eth_dev_close(p->port_id);
+	if (p->pool)
+		rte_mempool_free(p->pool);
+	if (p->eal_up) {
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		remove_runtime_dir(dir);
+	}
+	free(p);
+	port->priv = NULL;
+}
+
+const struct nfp_backend backend_dpdk = {
+	.name = "dpdk",
+	.flags = NFP_BACKEND_L2 | NFP_BACKEND_EAL,
+	.open = dpdk_open,
+	.tx_alloc = dpdk_tx_alloc,
+	.tx_send = dpdk_tx_send,
+	.rx_burst = dpdk_rx_burst,
+	.tx_echo = dpdk_tx_echo,
+	.poll = dpdk_poll,
+	.close = dpdk_close,
+};
