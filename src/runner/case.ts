@@ -141,7 +141,7 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
   const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
     '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : [])];
   // Raw backends build their own frames: they need the interface, and the sender the peer's MAC.
-  const raw = c.backend === 'raw' || c.backend === 'raw-mmsg';
+  const raw = c.backend === 'raw' || c.backend === 'raw-mmsg' || c.backend === 'af-xdp'; // af-xdp builds frames as raw does
   const rawArgs = (self: Container, peer?: Container) =>
     raw ? ['--ifname', self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])] : [];
   // The dpdk backend builds frames like the raw ones, on the EAL device its port spec names, with

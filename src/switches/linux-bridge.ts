@@ -11,7 +11,7 @@ export const linuxBridge: SwitchDriver = {
   name: 'linux-bridge',
   description: 'Linux kernel bridge, containers joined by veth pairs',
   busyThreads: 0,
-  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg'],
+  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp'],
 
   async probe() {
     const r = await exec(['ip', '-V'], { check: false }).catch(() => undefined);

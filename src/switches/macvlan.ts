@@ -20,7 +20,7 @@ export const macvlan: SwitchDriver = {
   name: 'macvlan',
   description: 'macvlan children in bridge mode on one parent (a veth end: no dummy links here)',
   busyThreads: 0,
-  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg'],
+  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp'],
 
   probe: () => iproute2Probe(['ip']),
 

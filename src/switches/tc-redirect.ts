@@ -27,7 +27,7 @@ export const tcRedirect: SwitchDriver = {
   name: 'tc-redirect',
   description: 'tc ingress u32 match on the destination MAC + mirred redirect between veth host ends (no bridge)',
   busyThreads: 0,
-  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg'],
+  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp'],
 
   probe: () => iproute2Probe(['ip', 'tc']),
 

@@ -13,7 +13,7 @@ export const veth: SwitchDriver = {
   name: 'veth',
   description: 'a direct veth pair per application pair (no switch)',
   busyThreads: 0,
-  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg'],
+  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp'],
 
   probe: () => iproute2Probe(['ip']),
 

@@ -41,7 +41,7 @@ test('latency cases measure round trips over udp-mmsg and raw-mmsg', async () =>
 
 test('raw and raw-mmsg throughput cases deliver packets through the bridge', async () => {
   const before = hostState();
-  const dir = tempDir({ 'p.yaml': 'name: raw\nbackends: [raw, raw-mmsg]\nrates: [20000]\nduration: 2\nwarmup: 1\ncooldown: 0\n' });
+  const dir = tempDir({ 'p.yaml': 'name: raw\nbackends: [raw, raw-mmsg, af-xdp]\nrates: [20000]\nduration: 2\nwarmup: 1\ncooldown: 0\n' });
   const out = join(dir, 'out');
   const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out]);
   assert.equal(r.code, 0, r.stderr + r.stdout);

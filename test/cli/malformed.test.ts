@@ -11,7 +11,7 @@ import { MALFORMED_SCHEMA } from '../fixtures/malformed-plans.js';
 /** Plans that are well-formed but impossible here: refused after validation, before set-up. */
 const IMPOSSIBLE: [string, string, string][] = [
   ['a switch that cannot run here', 'name: a\nswitches: [vale]\n', 'plan.yaml:2:12 switches[0]: switch vale is unavailable here: the netmap kernel module is not loaded'],
-  ['a backend not built into the app', 'name: a\nbackends: [dpdk]\n', 'plan.yaml:2:12 backends[0]: backend dpdk is not built into nfvperf-app'],
+  ['a backend the switch cannot carry', 'name: a\nbackends: [dpdk]\n', 'plan.yaml:2:12 backends[0]: backend dpdk cannot be used with switch linux-bridge'],
   ['the remote locality without a testbed', 'name: a\nlocality: remote\n', 'plan.yaml:2:11 locality: locality remote needs a testbed file naming the two hosts'],
   ['a local-only switch in a remote plan', 'name: a\nlocality: remote\ntestbed: lab.yaml\nswitches: [veth]\n', 'plan.yaml:4:12 switches[0]: switch veth is local-only'],
   ['a testbed file for a local plan', 'name: a\ntestbed: lab.yaml\n', 'plan.yaml:2:10 testbed: a testbed file is used only with locality: remote'],
