@@ -170,7 +170,7 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
   // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies
   // first, or a sender that overruns, fails the case.
   const deadlineMs = START_MARGIN_MS + 20 * c.pairs + run.trafficS * 1000 + 10_000;
-  await watch(senders, receivers, deadlineMs, ctx.signal);
+  await watch(senders, receivers, resources, deadlineMs, ctx.signal);
   await delay(DRAIN_MS);
   await Promise.all(receivers.map((a) => a.stop()));
   for (const a of [...senders, ...receivers]) {
@@ -211,10 +211,13 @@ function launch(resources: Resources, apps: AppProcess[], options: ConstructorPa
   return app;
 }
 
-async function watch(senders: AppProcess[], receivers: AppProcess[], deadlineMs: number, signal: AbortSignal): Promise<void> {
+async function watch(senders: AppProcess[], receivers: AppProcess[], resources: Resources, deadlineMs: number, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     throwIfAborted(signal);
+    // A switch daemon that died takes the path with it: the figures would describe nothing.
+    const deadSwitch = resources.deadVitals();
+    if (deadSwitch.length > 0) throw new TestbedError(`switch process ${deadSwitch.join(', ')} died during the case`);
     const deadReceiver = receivers.find((a) => !a.running);
     if (deadReceiver) throw deadReceiver.failure('exited during the case');
     const failedSender = senders.find((a) => !a.running && a.exitCode !== 0);

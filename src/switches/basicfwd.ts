@@ -54,7 +54,10 @@ export const basicfwd: SwitchDriver = {
     let current: { child: ChildProcess; pid: number; ticks: number | undefined } | undefined;
 
     const restart = async () => {
-      if (current) await killProcess(current.pid, current.ticks, 3000);
+      if (current) {
+        resources.expectExit(current.pid);
+        await killProcess(current.pid, current.ticks, 3000);
+      }
       const argv = [BASICFWD_BINARY, '-l', String(cpu), '--file-prefix', `nfp${names.token}fwd`, '--no-pci',
         '--in-memory', '-m', String(FORWARDER_MEM_MB), '--log-level', 'lib.eal:error',
         ...sockets.flatMap((path, i) => ['--vdev', `net_vhost${i},iface=${path},queues=1`])];
@@ -66,7 +69,7 @@ export const basicfwd: SwitchDriver = {
         child.once('error', (cause) => reject(new TestbedError('cannot start nfvperf-basicfwd', { cause })));
       });
       const ticks = processStartTicks(pid) ?? undefined;
-      resources.adoptProcess('nfvperf-basicfwd', pid, () => killProcess(pid, ticks, 3000));
+      resources.adoptProcess('nfvperf-basicfwd', pid, () => killProcess(pid, ticks, 3000), { vital: true });
       current = { child, pid, ticks };
       // Read back: the forwarder says it started every port, and every socket exists.
       await new Promise<void>((resolve, reject) => {

@@ -254,7 +254,7 @@ async function startDaemon(resources: Resources, name: string, argv: string[], e
     child.once('error', (cause) => reject(new TestbedError(`cannot start ${name}`, { cause })));
   });
   const ticks = processStartTicks(pid) ?? undefined;
-  resources.adoptProcess(name, pid, () => killProcess(pid, ticks, 3000));
+  resources.adoptProcess(name, pid, () => killProcess(pid, ticks, 3000), { vital: true });
   return pid;
 }
 

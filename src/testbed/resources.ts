@@ -8,7 +8,7 @@ import { Ledger, processStartTicks, type Resource } from './ledger.js';
 type Undo = () => Promise<void>;
 
 export class Resources {
-  private readonly stack: { resource: Resource; undo: Undo }[] = [];
+  private readonly stack: { resource: Resource; undo: Undo; vital?: boolean }[] = [];
 
   constructor(readonly ledger: Ledger) {}
 
@@ -19,11 +19,27 @@ export class Resources {
     await create();
   }
 
-  /** Records a process that was just started (its PID exists only once it runs). */
-  adoptProcess(name: string, pid: number, stop: Undo): void {
+  /**
+   * Records a process that was just started (its PID exists only once it runs). A `vital` one
+   * (a switch daemon) must live until teardown: `deadVitals()` names those that did not.
+   */
+  adoptProcess(name: string, pid: number, stop: Undo, options: { vital?: boolean } = {}): void {
     const resource: Resource = { kind: 'process', name, pid, startTicks: processStartTicks(pid) ?? undefined };
     this.ledger.recordCreate(resource);
-    this.stack.push({ resource, undo: stop });
+    this.stack.push({ resource, undo: stop, vital: options.vital });
+  }
+
+  /** A vital process is about to be stopped on purpose (e.g. restarted): its end is no failure. */
+  expectExit(pid: number): void {
+    for (const e of this.stack) if (e.resource.pid === pid) e.vital = false;
+  }
+
+  /** Vital processes that have exited before teardown, as `name (pid N)`. */
+  deadVitals(): string[] {
+    return this.stack.filter((e) => e.vital).map((e) => e.resource).filter((r) => {
+      const ticks = processStartTicks(r.pid!);
+      return ticks === null || ticks !== r.startTicks || isZombie(r.pid!);
+    }).map((r) => `${r.name} (pid ${r.pid})`);
   }
 
   get size(): number {

@@ -9,6 +9,8 @@ export interface HostState {
   links: string[];
   appPids: number[];
   ledgers: string[];
+  /** 2 MB hugepages reserved (runs that reserve some must restore the count they found). */
+  hugepages: number;
 }
 
 export function hostState(): HostState {
@@ -28,7 +30,8 @@ export function hostState(): HostState {
   }).map(Number).sort();
   let ledgers: string[] = [];
   try { ledgers = readdirSync('/run/nfvperf/ledgers').sort(); } catch { /* none yet */ }
-  return { netns, links, appPids, ledgers };
+  const hugepages = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8').trim());
+  return { netns, links, appPids, ledgers, hugepages };
 }
 
 /** Fails if anything nfvperf-like exists now that did not exist in `before`. */
@@ -38,5 +41,6 @@ export function assertNoLeaks(before: HostState): void {
   assert.deepEqual({
     netns: added(before.netns, after.netns), links: added(before.links, after.links),
     appPids: added(before.appPids, after.appPids), ledgers: added(before.ledgers, after.ledgers),
-  }, { netns: [], links: [], appPids: [], ledgers: [] }, 'resources leaked');
+    hugepages: after.hugepages,
+  }, { netns: [], links: [], appPids: [], ledgers: [], hugepages: before.hugepages }, 'resources leaked');
 }

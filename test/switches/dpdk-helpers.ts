@@ -36,7 +36,8 @@ export function livePids(names: readonly string[]): number[] {
 
 export interface DpdkHostState { hugepages: number; daemons: number[]; runDirs: string[] }
 
-const DAEMONS = ['ovs-vswitchd', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw'];
+// Process names as /proc shows them (15 characters): the DPDK build of vswitchd is ovs-vswitchd-dpdk.
+const DAEMONS = ['ovs-vswitchd', 'ovs-vswitchd-dp', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw'];
 
 export function dpdkHostState(): DpdkHostState {
   let runDirs: string[] = [];
