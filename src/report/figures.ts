@@ -146,7 +146,7 @@ function fig4a(a: RunAnalysis): Built {
 
 function maxVsSize(a: RunAnalysis, id: string, locality: 'local' | 'remote', unit: 'Mpps' | 'Gbps'): Built {
   const maxima = a.maxima.filter((m) => m.best.sample.locality === locality && m.best.sample.dimension === 'throughput');
-  if (maxima.length === 0) return { skip: `no ${locality} throughput results${locality === 'remote' ? ' (locality: remote is not supported yet)' : ''}` };
+  if (maxima.length === 0) return { skip: `no ${locality} throughput results${locality === 'remote' ? ' (a plan with `locality: remote` and a `testbed`)' : ''}` };
   const onePair = maxima.filter((m) => m.pairs === 1);
   const chosen = onePair.length > 0 ? onePair : maxima;
   const sizes = [...new Set(chosen.map((m) => m.packetSize))].sort((x, y) => x - y);
@@ -181,7 +181,7 @@ function maxVsSize(a: RunAnalysis, id: string, locality: 'local' | 'remote', uni
 
 function maxVsPairs(a: RunAnalysis, id: string, locality: 'local' | 'remote', packetSize: number): Built {
   const maxima = a.maxima.filter((m) => m.best.sample.locality === locality && m.best.sample.dimension === 'throughput' && m.packetSize === packetSize);
-  if (maxima.length === 0) return { skip: `no ${locality} throughput results at ${packetSize} B (plan \`packetSizes\`${locality === 'remote' ? '; locality: remote is not supported yet' : ''})` };
+  if (maxima.length === 0) return { skip: `no ${locality} throughput results at ${packetSize} B (plan \`packetSizes\`${locality === 'remote' ? '; `locality: remote` with a `testbed`' : ''})` };
   const pairs = [...new Set(maxima.map((m) => m.pairs))].sort((x, y) => x - y);
   if (pairs.length < 2) return { skip: `needs at least two pair counts at ${packetSize} B (plan \`pairs\`); this run has ${pairs.join(', ')}` };
   const label = seriesLabeller(maxima.map((m) => m.best.sample), []);
@@ -260,7 +260,7 @@ function latencyFigures(a: RunAnalysis, locality: 'local' | 'remote'): Built[] {
   const range = locality === 'local' ? 'fig5a-c' : 'fig5d-f';
   const cases = a.data.summary.cases.filter((c) => c.dimension === 'latency' && c.locality === locality && c.latency);
   if (cases.length === 0) {
-    return [{ figure: range, skip: `no ${locality} latency results (plan \`dimension: latency\`${locality === 'remote' ? '; locality: remote is not supported yet' : ''})` }];
+    return [{ figure: range, skip: `no ${locality} latency results (plan \`dimension: latency\`${locality === 'remote' ? '; `locality: remote` with a `testbed`' : ''})` }];
   }
   // Mean over repetitions of each tuple's average RTT.
   const byTuple = new Map<string, { c: SummaryCase; avgUs: number[]; p99Us: number[] }>();
