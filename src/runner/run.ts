@@ -13,6 +13,7 @@ import type { LoadedPlan } from '../plan/load.js';
 import { BACKEND_NAMES, SWITCH_NAMES, type BackendName, type SwitchName } from '../plan/schema.js';
 import { ResultsDb, type CaseRecord } from '../store/db.js';
 import { buildSummary, type Summary } from '../store/summary.js';
+import { summaryDocument } from '../analysis/summary-document.js';
 import { SWITCH_DRIVERS } from '../switches/index.js';
 import { readTopology } from '../testbed/cpus.js';
 import { environmentManifest } from '../testbed/environment.js';
@@ -135,7 +136,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
 
   const writeSummary = () => {
     const summary = buildSummary(db.db, runId);
-    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaryDocument(summary), null, 2)}\n`);
     return summary;
   };
   const eta = new Eta(cases);
