@@ -30,6 +30,15 @@ const RECEIVER_PORT = 7001;
 const SENDER_PORT = 7000;
 /** Time allowed for receivers to start before the senders' epoch. */
 const START_MARGIN_MS = 250;
+/**
+ * A dpdk app is ready only after EAL start-up and link-up, which take seconds here: the epoch is
+ * set that much later, so that senders start on it rather than into their own warm-up.
+ */
+const DPDK_START_MARGIN_MS = 3000;
+
+function startMarginMs(c: Case): number {
+  return (c.backend === 'dpdk' ? DPDK_START_MARGIN_MS : START_MARGIN_MS) + 20 * c.pairs;
+}
 const READY_TIMEOUT_MS = 5000;
 /** After the senders stop, packets still in flight get this long to arrive. */
 const DRAIN_MS = 200;
@@ -137,7 +146,7 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
   run: { rate: number | 'max'; trafficS: number }): Promise<{ epochNs: bigint; senders: AppProcess[]; receivers: AppProcess[] }> {
   // Every app aligns its one-second intervals to the same epoch, so second k means the same
   // wall-clock second for all of them (CLOCK_MONOTONIC is shared by all namespaces of a host).
-  const epochNs = process.hrtime.bigint() + BigInt((START_MARGIN_MS + 20 * c.pairs) * 1e6);
+  const epochNs = process.hrtime.bigint() + BigInt(startMarginMs(c) * 1e6);
   const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
     '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : [])];
   // Raw backends build their own frames: they need the interface, and the sender the peer's MAC.
@@ -169,7 +178,7 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
 
   // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies
   // first, or a sender that overruns, fails the case.
-  const deadlineMs = START_MARGIN_MS + 20 * c.pairs + run.trafficS * 1000 + 10_000;
+  const deadlineMs = startMarginMs(c) + run.trafficS * 1000 + 10_000;
   await watch(senders, receivers, resources, deadlineMs, ctx.signal);
   await delay(DRAIN_MS);
   await Promise.all(receivers.map((a) => a.stop()));
