@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { UsageError } from '../common/errors.js';
 import { analyzeRun, type RunAnalysis } from '../analysis/index.js';
 import { loadRun } from '../analysis/dataset.js';
-import { SCHEMA_VERSION } from '../store/db.js';
+import { SCHEMA_VERSION, schemaVersionOf } from '../store/db.js';
 
 /** Opens <dir>/results.sqlite read-only and analyses its newest run. */
 export function analyzeDir(dir: string): RunAnalysis {
@@ -15,8 +15,7 @@ export function analyzeDir(dir: string): RunAnalysis {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     // A database of another schema would fail on some missing column deep in a query; say why instead.
-    const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() !== undefined;
-    const version = hasMeta ? (db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined) : undefined;
+    const version = schemaVersionOf(db);
     if (version !== String(SCHEMA_VERSION)) {
       throw new UsageError(`${path} holds results schema ${version ?? 'unknown'}; this nfvperf reads schema ${SCHEMA_VERSION} (re-run the plan with this version)`);
     }

@@ -117,6 +117,12 @@ CREATE TABLE IF NOT EXISTS throughput (
 );
 `;
 
+/** The results schema a database was written with; undefined for a new (or foreign) file. */
+export function schemaVersionOf(db: Database.Database): string | undefined {
+  const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() !== undefined;
+  return hasMeta ? db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined : undefined;
+}
+
 export interface StoredSample extends SampleRow {
   startOffsetNs: number;
   steady: boolean;
@@ -158,10 +164,7 @@ export class ResultsDb {
 
   constructor(path: string, options: { readonly?: boolean } = {}) {
     this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-    const hasMeta = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() !== undefined;
-    const version = hasMeta
-      ? this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined
-      : undefined;
+    const version = schemaVersionOf(this.db);
     if (version !== undefined && version !== String(SCHEMA_VERSION)) {
       this.db.close();
       throw new UsageError(`${path} was written with results schema ${version}; this nfvperf uses schema ${SCHEMA_VERSION}`);
