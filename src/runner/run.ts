@@ -28,7 +28,7 @@ import { NFVPERF_VERSION } from '../common/version.js';
 export interface RunOptions {
   outDir: string;
   dryRun?: boolean;
-  /** Continue the run stored in outDir: cases already stored are not run again. */
+  /** Continue the run stored in outDir: cases stored as ok are not run again; failed ones are. */
   resume?: boolean;
   /** Plain progress lines instead of the interactive renderer (default: when stdout is not a TTY). */
   plain?: boolean;
@@ -111,7 +111,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     const done = db.storedCaseKeys(runId);
     cases = allCases.filter((c) => !done.has(c.id));
     db.reopenRun(runId);
-    (options.log ?? logToStderr)(`resuming: ${done.size} of ${allCases.length} cases already stored, ${cases.length} to run`);
+    (options.log ?? logToStderr)(`resuming: ${done.size} of ${allCases.length} cases already measured, ${cases.length} to run`);
   } else {
     const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line });
     runId = db.startRun({

@@ -195,9 +195,22 @@ export class ResultsDb {
     return row && { id: row.id, planJson: row.plan_json };
   }
 
-  /** Keys of the cases already stored for a run (they are not run again on resume). */
+  /**
+   * Keys of the cases a run measured successfully: resume does not run them again. A failed case
+   * (an app or switch that died, a host that went away) is run again, and replaces its old record.
+   */
   storedCaseKeys(runId: number): Set<string> {
-    return new Set((this.db.prepare('SELECT case_key FROM cases WHERE run_id = ?').all(runId) as { case_key: string }[]).map((r) => r.case_key));
+    return new Set((this.db.prepare(`SELECT case_key FROM cases WHERE run_id = ? AND status = 'ok'`).all(runId) as { case_key: string }[]).map((r) => r.case_key));
+  }
+
+  /** Removes a stored case and everything recorded for it (inside the caller's transaction). */
+  private deleteCase(runId: number, caseKey: string): void {
+    const row = this.db.prepare('SELECT id FROM cases WHERE run_id = ? AND case_key = ?').get(runId, caseKey) as { id: number } | undefined;
+    if (!row) return;
+    for (const table of ['samples', 'app_summaries', 'throughput', 'rtt_buckets', 'latency', 'search_trials', 'search_goals']) {
+      this.db.prepare(`DELETE FROM ${table} WHERE case_id = ?`).run(row.id);
+    }
+    this.db.prepare('DELETE FROM cases WHERE id = ?').run(row.id);
   }
 
   /** Marks a stored run as running again (resume). */
@@ -213,6 +226,7 @@ export class ResultsDb {
   saveCase(runId: number, rec: CaseRecord): number {
     return this.db.transaction(() => {
       const c = rec.case;
+      this.deleteCase(runId, c.id); // a resumed run replaces the record of a case that failed before
       const caseId = Number(this.db.prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
           packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,

@@ -66,6 +66,15 @@ test('an app killed mid-case fails that case with the reason; the run goes on', 
   assert.match(cases[0]!.error!, /receiver 0 exited during the case \(killed by SIGKILL\)/);
   assert.equal(cases[1]!.status, 'ok', 'the next case ran');
   assertNoLeaks(before);
+
+  // Resume runs the failed case again and replaces its record; the ok one is kept as it was.
+  const resumed = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out, '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /1 of 2 cases already measured, 1 to run/);
+  const after = summaryOf(out).cases;
+  assert.deepEqual(after.map((c) => [c.backend, c.status]), [['udp-mmsg', 'ok'], ['udp', 'ok']]);
+  assert.deepEqual(after[1], cases[1], 'the case measured before is untouched');
+  assertNoLeaks(before);
 });
 
 test('Ctrl-C then --resume runs only the remaining cases; a changed plan cannot resume', async () => {
@@ -85,7 +94,7 @@ test('Ctrl-C then --resume runs only the remaining cases; a changed plan cannot 
 
   const resumed = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out, '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stderr, /1 of 2 cases already stored, 1 to run/);
+  assert.match(resumed.stderr, /1 of 2 cases already measured, 1 to run/);
   const summary = summaryOf(out);
   assert.equal(summary.run.outcome, 'completed');
   assert.deepEqual(summary.cases.map((c) => c.status), ['ok', 'ok']);
