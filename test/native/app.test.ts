@@ -3,12 +3,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { AppProcess, appBinary } from '../../src/apps/app.js';
-import { Ledger } from '../../src/testbed/ledger.js';
-import { newRunToken, runNames } from '../../src/testbed/names.js';
-import { addNeighbor, configureInterface, createContainer, type Container } from '../../src/testbed/netns.js';
-import { deleteLink, Resources } from '../../src/testbed/resources.js';
-import { exec } from '../../src/common/exec.js';
-import { assertNoLeaks, hostState, type HostState } from '../helpers/host.js';
+import type { Container } from '../../src/testbed/netns.js';
+import { vethPair, type VethPair } from '../helpers/veth-pair.js';
 
 function app(args: string[]) {
   return spawnSync(appBinary(), args, { encoding: 'utf8', timeout: 10_000 });
@@ -39,35 +35,16 @@ for (const [argv, names] of BAD_ARGUMENTS) {
   });
 }
 
-let state: HostState;
-let ledger: Ledger;
-let resources: Resources;
+let pair: VethPair;
 let sender: Container;
 let receiver: Container;
 
 before(async () => {
-  state = hostState();
-  const names = runNames(newRunToken());
-  ledger = Ledger.open(names.token);
-  resources = new Resources(ledger);
-  sender = await createContainer(resources, names, 's', 0);
-  receiver = await createContainer(resources, names, 'r', 0);
-  const link = names.hostLink('s', 0);
-  await resources.create({ kind: 'link', name: link },
-    () => exec(['ip', 'link', 'add', link, 'netns', sender.netns, 'address', sender.mac, 'type', 'veth', 'peer', 'name', 'eth0',
-      'netns', receiver.netns, 'address', receiver.mac]),
-    () => deleteLink(link, sender.netns));
-  await configureInterface(sender, link);
-  await configureInterface(receiver, 'eth0');
-  await addNeighbor(sender, receiver);
-  await addNeighbor(receiver, sender);
+  pair = await vethPair();
+  ({ sender, receiver } = pair);
 });
 
-after(async () => {
-  await resources.releaseAll();
-  ledger.close();
-  assertNoLeaks(state);
-});
+after(() => pair.close());
 
 async function transfer(backend: string, extra: string[], count: number) {
   const recv = new AppProcess({ role: 'recv', netns: receiver.netns, label: 'receiver', pair: 0,

@@ -7,44 +7,21 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { AppProcess } from '../../src/apps/app.js';
-import { exec } from '../../src/common/exec.js';
-import { Ledger } from '../../src/testbed/ledger.js';
-import { newRunToken, runNames } from '../../src/testbed/names.js';
-import { addNeighbor, configureInterface, createContainer, type Container } from '../../src/testbed/netns.js';
-import { deleteLink, Resources } from '../../src/testbed/resources.js';
+import type { Container } from '../../src/testbed/netns.js';
+import { vethPair, type VethPair } from '../helpers/veth-pair.js';
 import { tempDir } from '../helpers/cli.js';
-import { assertNoLeaks, hostState, type HostState } from '../helpers/host.js';
 
 const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-let state: HostState;
-let ledger: Ledger;
-let resources: Resources;
+let pair: VethPair;
 let sender: Container;
 let receiver: Container;
 
 before(async () => {
-  state = hostState();
-  const names = runNames(newRunToken());
-  ledger = Ledger.open(names.token);
-  resources = new Resources(ledger);
-  sender = await createContainer(resources, names, 's', 0);
-  receiver = await createContainer(resources, names, 'r', 0);
-  const link = names.hostLink('s', 0);
-  await resources.create({ kind: 'link', name: link },
-    () => exec(['ip', 'link', 'add', link, 'netns', sender.netns, 'address', sender.mac, 'type', 'veth', 'peer', 'name', 'eth0',
-      'netns', receiver.netns, 'address', receiver.mac]),
-    () => deleteLink(link, sender.netns));
-  await configureInterface(sender, link);
-  await configureInterface(receiver, 'eth0');
-  await addNeighbor(sender, receiver);
-  await addNeighbor(receiver, sender);
+  pair = await vethPair();
+  ({ sender, receiver } = pair);
 });
 
-after(async () => {
-  await resources.releaseAll();
-  ledger.close();
-  assertNoLeaks(state);
-});
+after(() => pair.close());
 
 const FIELDS = ['eth.src', 'eth.dst', 'ip.src', 'ip.dst', 'udp.srcport', 'udp.dstport', 'frame.len', 'ip.len', 'udp.length',
   'ip.checksum.status', 'ip.ttl', '_ws.malformed', '_ws.expert.severity'];

@@ -1,0 +1,40 @@
+// Two namespace containers joined by one veth cable, built with the testbed's own code, for tests
+// of the native app alone. `close()` tears them down and fails the test if anything leaked.
+import { exec } from '../../src/common/exec.js';
+import { Ledger } from '../../src/testbed/ledger.js';
+import { newRunToken, runNames } from '../../src/testbed/names.js';
+import { addNeighbor, configureInterface, createContainer, type Container } from '../../src/testbed/netns.js';
+import { deleteLink, Resources } from '../../src/testbed/resources.js';
+import { assertNoLeaks, hostState } from './host.js';
+
+export interface VethPair {
+  sender: Container;
+  receiver: Container;
+  close(): Promise<void>;
+}
+
+export async function vethPair(): Promise<VethPair> {
+  const state = hostState();
+  const names = runNames(newRunToken());
+  const ledger = Ledger.open(names.token);
+  const resources = new Resources(ledger);
+  const sender = await createContainer(resources, names, 's', 0);
+  const receiver = await createContainer(resources, names, 'r', 0);
+  const link = names.hostLink('s', 0);
+  await resources.create({ kind: 'link', name: link },
+    () => exec(['ip', 'link', 'add', link, 'netns', sender.netns, 'address', sender.mac, 'type', 'veth', 'peer', 'name', 'eth0',
+      'netns', receiver.netns, 'address', receiver.mac]),
+    () => deleteLink(link, sender.netns));
+  await configureInterface(sender, link);
+  await configureInterface(receiver, 'eth0');
+  await addNeighbor(sender, receiver);
+  await addNeighbor(receiver, sender);
+  return {
+    sender, receiver,
+    async close() {
+      await resources.releaseAll();
+      ledger.close();
+      assertNoLeaks(state);
+    },
+  };
+}
