@@ -32,7 +32,7 @@ cooldown: 0
   const tp = c.throughput!;
   t.diagnostic(`ovs-afxdp 1vs1 at 20 kpps: tx ${tp.txPps} pps, rx ${tp.rxPps} pps, loss ${tp.lossRatio}`);
   assert.ok(tp.rxPps > 20000 * 0.5, `packets arrived through OVS (${tp.rxPps} pps)`);
-  assert.ok(tp.rxPps <= tp.txPps * 1.001);
+  assert.ok(tp.rxPps <= tp.txPps * 1.02, 'rx ≤ tx, window edges aside');
   assertNoLeaks(before);
   assertDpdkClean(dpdkBefore);
 });
