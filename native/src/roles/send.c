@@ -1,11 +1,10 @@
 /* send.c — the send role: numbered frames to --remote in bursts of --burst, paced to --rate or
  * back to back (--rate max), from the epoch until --duration, --count or a signal.
  *
- * Pacing is an absolute schedule on CLOCK_MONOTONIC: after `offered` frames since `base`, the
- * next burst is due at base + offered * 1e9 / rate (computed from the start, so rounding never
- * accumulates and long runs keep the exact average rate). A sender that is late sends the due
- * bursts back to back to catch up, unless it is more than
- *     max(STALL_PERIODS burst periods, STALL_MIN_NS)
+ * Pacing is the absolute schedule of pacer.h (shared with the client): after `offered` frames
+ * since `base`, the next burst is due at base + offered * 1e9 / rate (computed from the start, so
+ * rounding never accumulates). A sender that is late sends the due bursts back to back to catch
+ * up, unless it is more than max(NFP_PACER_STALL_PERIODS burst periods, NFP_PACER_STALL_MIN_NS)
  * behind: then it counts a `stall`, drops the backlog and restarts the schedule from now. Frames
  * the send call does not accept are `unsent` and never retried; their sequence numbers are
  * reused, so the receiver sees only path loss. Both count against the achieved rate.
@@ -15,12 +14,10 @@
 #include <string.h>
 
 #include "nfp.h"
+#include "pacer.h"
 #include "report.h"
 #include "stats.h"
 #include "wire.h"
-
-#define STALL_PERIODS 4
-#define STALL_MIN_NS 1000000u
 
 struct send_state {
 	struct nfp_pkt pkts[NFP_BURST_MAX];
@@ -28,8 +25,6 @@ struct send_state {
 				is pattern[i + seq % 256] and a memcpy writes every byte */
 	uint32_t payload;    /* UDP payload bytes per frame */
 	uint64_t seq;        /* the next frame's sequence number */
-	double ns_per_frame; /* 1e9 / rate; 0 when unpaced */
-	uint64_t stall_ns;   /* how far behind the schedule counts as a stall */
 };
 
 static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
@@ -50,13 +45,6 @@ static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
 			return nfp_err_set(err, -ENOMEM, "send: out of memory");
 		for (size_t i = 0; i < NFP_PAYLOAD_MAX + 256; i++)
 			st->pattern[i] = (uint8_t)i;
-	}
-	if (cfg->rate_pps > 0) {
-		double period = cfg->burst * 1e9 / cfg->rate_pps;
-		st->ns_per_frame = 1e9 / cfg->rate_pps;
-		st->stall_ns = STALL_PERIODS * period > STALL_MIN_NS
-				       ? (uint64_t)(STALL_PERIODS * period)
-				       : STALL_MIN_NS;
 	}
 	return 0;
 }
@@ -111,8 +99,9 @@ static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
 	struct send_state *st = ctx->priv;
 	struct nfp_report *rep = ctx->report;
 	struct nfp_stats *stats = &rep->stats;
-	const bool paced = st->ns_per_frame > 0;
-	uint64_t now = nfp_now_ns(), base, t_next, end_ns = UINT64_MAX, offered = 0;
+	const bool paced = cfg->rate_pps > 0;
+	uint64_t now = nfp_now_ns(), base, end_ns = UINT64_MAX;
+	struct nfp_pacer pacer;
 	char addr[NFP_ADDR_STRLEN];
 
 	/* Wait for the epoch, so that several senders start together. */
@@ -126,7 +115,7 @@ static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
 	}
 	if (cfg->duration_s > 0)
 		end_ns = cfg->epoch_ns + (uint64_t)(cfg->duration_s * 1e9 + 0.5);
-	t_next = base;
+	nfp_pacer_init(&pacer, cfg, base);
 	nfp_report_begin(rep, now);
 
 	for (;;) {
@@ -144,21 +133,14 @@ static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
 			 * stop when it ends, so that duration * rate = frames sent. */
 			if (!paced)
 				break;
-			end_ns = min_u64(end_ns, t_next);
+			end_ns = min_u64(end_ns, pacer.next);
 			if (now < end_ns)
 				nfp_idle_until(min_u64(end_ns, rep->next_ns), now);
 			continue;
 		}
-		if (paced) {
-			if (now < t_next) {
-				nfp_idle_until(min_u64(min_u64(t_next, end_ns), rep->next_ns), now);
-				continue;
-			}
-			if (now - t_next > st->stall_ns) {
-				stats->total.stalls++;
-				base = t_next = now;
-				offered = 0;
-			}
+		if (!nfp_pacer_due(&pacer, now, &stats->total.stalls)) {
+			nfp_idle_until(min_u64(min_u64(pacer.next, end_ns), rep->next_ns), now);
+			continue;
 		}
 
 		n = cfg->burst;
@@ -172,10 +154,7 @@ static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
 					   nfp_fmt_addr(&cfg->remote, addr), strerror(-sent));
 		nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
 		st->seq += (unsigned)sent;
-		if (paced) {
-			offered += n;
-			t_next = base + (uint64_t)((double)offered * st->ns_per_frame);
-		}
+		nfp_pacer_offered(&pacer, n);
 	}
 	return 0;
 }
