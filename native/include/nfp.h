@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define NFP_APP_NAME "nfvperf-app"
@@ -67,6 +68,10 @@ struct nfp_config {
 	uint32_t interval_ms;  /* --interval-ms, 10..60000 */
 	uint16_t flow;         /* --flow */
 	bool touch;            /* --touch */
+	bool blocking;         /* --blocking: receivers sleep in poll(), senders wait for socket
+				  buffer room; default polling (never sleep in an I/O call) */
+	int rx_cpu;            /* --rx-cpu (client): the receive loop on a second thread pinned
+				  there; -1 = one thread (the paper's clientst) */
 	/* Backends that build their own Ethernet frames (NFP_BACKEND_L2: raw, raw-mmsg, af-xdp,
 	 * dpdk); --ifname only for those on a kernel interface (NFP_BACKEND_IFNAME). */
 	char ifname[IF_NAMESIZE]; /* --ifname, required for them; checked to exist when parsed */
@@ -113,6 +118,23 @@ static inline uint64_t nfp_now_ns(void)
  * long (waking early to spin the rest), otherwise pauses once and returns. Callers loop. */
 void nfp_idle_until(uint64_t until, uint64_t now);
 
+/* Flags of a hot-path send call: with --blocking it may wait for room in the socket's buffer
+ * (the socket itself is then blocking; receives always pass MSG_DONTWAIT and wait in poll()). */
+static inline int nfp_tx_flags(const struct nfp_config *cfg)
+{
+	return cfg->blocking ? 0 : MSG_DONTWAIT;
+}
+/* SOCK_NONBLOCK unless --blocking: the type flags of a backend's data socket. */
+static inline int nfp_sock_nonblock(const struct nfp_config *cfg)
+{
+	return cfg->blocking ? 0 : SOCK_NONBLOCK;
+}
+
+struct nfp_port;
+/* --blocking: sleeps in poll() until the port has frames (port->wait_fd readable), `until`
+ * (CLOCK_MONOTONIC ns; the next interval edge or send), at most 50 ms, or a signal. */
+void nfp_wait_rx(const struct nfp_port *port, uint64_t until, uint64_t now);
+
 /* ---- buffers and backends ---------------------------------------------------------------- */
 
 /* One UDP payload in the backend's own memory (a socket slot, an AF_XDP umem frame, an mbuf). */
@@ -136,6 +158,9 @@ struct nfp_port {
 	 * main copies it into the config, so the start line shows the MAC in use. */
 	bool has_mac;
 	uint8_t mac[6];
+	/* Set by open: a descriptor that poll() reports readable when rx_burst has something
+	 * (--blocking waits on it); -1 (main's default) when the backend cannot be waited on. */
+	int wait_fd;
 };
 
 /*

@@ -1,4 +1,6 @@
 /* clock.c — waiting. The clock itself is nfp_now_ns() in nfp.h. */
+#include <poll.h>
+
 #include "nfp.h"
 
 /* Sleep only for waits longer than this, and wake this much early to spin the rest: timer
@@ -16,6 +18,22 @@ static inline void cpu_relax(void)
 #elif defined(__aarch64__)
 	__asm__ __volatile__("yield");
 #endif
+}
+
+void nfp_wait_rx(const struct nfp_port *port, uint64_t until, uint64_t now)
+{
+	struct pollfd pfd = { .fd = port->wait_fd, .events = POLLIN };
+	uint64_t wait = until > now ? until - now : 0;
+	struct timespec ts;
+
+	if (port->wait_fd < 0)
+		return;
+	if (wait > SLEEP_MAX_NS)
+		wait = SLEEP_MAX_NS;
+	ts.tv_sec = (time_t)(wait / 1000000000u);
+	ts.tv_nsec = (long)(wait % 1000000000u);
+	/* Readable, timed out or EINTR (a signal): the caller reads, ticks and checks its flag. */
+	ppoll(&pfd, 1, &ts, NULL);
 }
 
 void nfp_idle_until(uint64_t until, uint64_t now)

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	}
 	port.backend = cfg.backend;
 	port.stop = &stop_requested;
+	port.wait_fd = -1;
 	rc = cfg.backend->open(&port, &cfg, role->port_dir, &err);
 	if (rc < 0) {
 		status = EXIT_RUNTIME;

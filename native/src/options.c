@@ -55,6 +55,11 @@ void nfp_print_usage(void)
 	       "                     send waits until T before its first frame (default: now)\n"
 	       "  --interval-ms N    statistics interval, 10..60000 ms (default 1000)\n"
 	       "  --flow N           flow id 0..65535 that send writes in each frame (default 0)\n"
+	       "  --blocking         block in the I/O calls instead of polling: receivers sleep in\n"
+	       "                     poll() until a frame or the next interval, senders wait for\n"
+	       "                     socket buffer room (not for dpdk)\n"
+	       "  --rx-cpu N         client: receive on a second thread pinned to CPU N (the\n"
+	       "                     paper's two-thread client); default one thread\n"
 	       "  --touch            send/client: write every payload byte and a checksum; recv/client:\n"
 	       "                     check every byte, counting frames without a checksum as corrupt\n"
 	       "  --ifname NAME      raw, raw-mmsg, af-xdp: the interface to send and receive on\n"
@@ -266,7 +271,7 @@ static bool valid_prefix(const char *s)
 }
 
 /* --cpu N must name a CPU this process may run on. */
-static int check_cpu(long long cpu, const char *given, struct nfp_err *err)
+static int check_cpu(const char *opt, long long cpu, const char *given, struct nfp_err *err)
 {
 	cpu_set_t set;
 	char allowed[256] = "";
@@ -274,7 +279,7 @@ static int check_cpu(long long cpu, const char *given, struct nfp_err *err)
 
 	CPU_ZERO(&set);
 	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return nfp_err_set(err, -EINVAL, "--cpu: cannot read the allowed CPUs: %s",
+		return nfp_err_set(err, -EINVAL, "%s: cannot read the allowed CPUs: %s", opt,
 				   strerror(errno));
 	if (cpu < CPU_SETSIZE && CPU_ISSET((int)cpu, &set))
 		return 0;
@@ -283,8 +288,8 @@ static int check_cpu(long long cpu, const char *given, struct nfp_err *err)
 			len += (size_t)snprintf(allowed + len, sizeof(allowed) - len, "%s%d",
 						len ? "," : "", i);
 	return nfp_err_set(err, -EINVAL,
-			   "--cpu: expected a CPU this process may use (%s), got '%s'", allowed,
-			   given);
+			   "%s: expected a CPU this process may use (%s), got '%s'", opt,
+			   allowed, given);
 }
 
 static void set_defaults(struct nfp_config *cfg)
@@ -295,6 +300,7 @@ static void set_defaults(struct nfp_config *cfg)
 	cfg->rate_pps = 0;
 	cfg->burst = 32;
 	cfg->cpu = -1;
+	cfg->rx_cpu = -1;
 	cfg->interval_ms = 1000;
 	cfg->mem_mb = 512;
 }
@@ -336,6 +342,13 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 		memcpy(opt, arg, optlen);
 		opt[optlen] = '\0';
 
+		if (strcmp(opt, "--blocking") == 0) {
+			if (eq)
+				return nfp_err_set(err, -EINVAL, "%s: takes no value, got '%s'", opt,
+						   arg);
+			cfg->blocking = true;
+			continue;
+		}
 		if (strcmp(opt, "--touch") == 0 || strcmp(opt, "--no-huge") == 0) {
 			if (eq)
 				return nfp_err_set(err, -EINVAL, "%s: takes no value, got '%s'", opt,
@@ -407,9 +420,16 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 			NEED_VALUE();
 			if ((rc = parse_int(opt, val, 0, INT_MAX, "a CPU number >= 0", &v, err)))
 				return rc;
-			if ((rc = check_cpu(v, val, err)))
+			if ((rc = check_cpu(opt, v, val, err)))
 				return rc;
 			cfg->cpu = (int)v;
+		} else if (strcmp(opt, "--rx-cpu") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, 0, INT_MAX, "a CPU number >= 0", &v, err)))
+				return rc;
+			if ((rc = check_cpu(opt, v, val, err)))
+				return rc;
+			cfg->rx_cpu = (int)v;
 		} else if (strcmp(opt, "--duration") == 0) {
 			NEED_VALUE();
 			if ((rc = parse_double(opt, val, 0, DURATION_MAX,
@@ -489,6 +509,13 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 	}
 	if (!has_local)
 		return nfp_err_set(err, -EINVAL, "--local: required (IP:PORT to bind)");
+	/* A PMD has no blocking receive: its queues are only ever polled. */
+	if (cfg->blocking && (cfg->backend->flags & NFP_BACKEND_EAL))
+		return nfp_err_set(err, -EINVAL, "--blocking: not for --backend %s (a DPDK port is "
+				   "only polled)", cfg->backend->name);
+	if (cfg->rx_cpu >= 0 && strcmp(cfg->role->name, "client") != 0)
+		return nfp_err_set(err, -EINVAL, "--rx-cpu: only for client (its receive thread), "
+				   "not %s", cfg->role->name);
 	if (cfg->backend->flags & NFP_BACKEND_EAL) {
 		if ((rc = check_eal(cfg, err)))
 			return rc;

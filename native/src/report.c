@@ -208,6 +208,7 @@ void nfp_report_start(struct nfp_report *r)
 		put(&l, ",\"rate\":null");
 	put(&l, ",\"burst\":%" PRIu32 ",\"flow\":%u,\"touch\":%s", cfg->burst, (unsigned)cfg->flow,
 	    cfg->touch ? "true" : "false");
+	put(&l, ",\"mode\":\"%s\"", cfg->blocking ? "blocking" : "polling");
 	if (cfg->duration_s > 0)
 		put_num(&l, "durationS", cfg->duration_s);
 	else

@@ -17,7 +17,7 @@ static int send_each(struct nfp_raw_port *p, uint8_t *const *frames, const uint3
 		     unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (sendto(p->fd, frames[i], lens[i], MSG_DONTWAIT, (const struct sockaddr *)&p->to,
+		if (sendto(p->fd, frames[i], lens[i], p->tx_flags, (const struct sockaddr *)&p->to,
 			   sizeof(p->to)) < 0) {
 			int e = errno;
 			return (i || nfp_raw_send_errno_transient(e)) ? (int)i : -e;

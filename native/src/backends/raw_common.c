@@ -247,6 +247,7 @@ int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned d
 		return nfp_err_set(err, -ENOMEM, "%s: out of memory", name);
 	p->fd = p->udp_fd = -1;
 	port->priv = p;
+	p->tx_flags = nfp_tx_flags(cfg);
 	p->dir = dir;
 	p->nslots = cfg->burst;
 	p->payload = nfp_payload_bytes(cfg);
@@ -257,10 +258,11 @@ int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned d
 		return rc;
 
 	/* Protocol 0: a send-only socket is on no receive list and never sees a frame. */
-	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	p->fd = socket(AF_PACKET, SOCK_RAW | nfp_sock_nonblock(cfg) | SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
 		return nfp_err_set(err, -errno, "%s: socket(AF_PACKET, SOCK_RAW): %s%s", name,
 				   strerror(errno), errno == EPERM ? " (needs CAP_NET_RAW)" : "");
+	port->wait_fd = p->fd;
 	memset(&bind_to, 0, sizeof(bind_to));
 	bind_to.sll_family = AF_PACKET;
 	bind_to.sll_protocol = rx ? htons(ETH_P_IP) : 0;

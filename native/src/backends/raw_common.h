@@ -87,6 +87,7 @@ int nfp_raw_check_mtu(int fd, const struct nfp_config *cfg, struct nfp_err *err)
 
 struct nfp_raw_port {
 	int fd;     /* AF_PACKET, SOCK_RAW, bound to the interface */
+	int tx_flags; /* nfp_tx_flags */
 	int udp_fd; /* the shadow UDP socket on --local */
 	unsigned dir;
 	unsigned nslots;

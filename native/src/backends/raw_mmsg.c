@@ -16,7 +16,7 @@ static int rawm_open(struct nfp_port *port, const struct nfp_config *cfg, unsign
  * failure after the first message is reported by the next call. */
 static int send_msgs(struct nfp_raw_port *p, struct mmsghdr *msgs, unsigned n)
 {
-	int r = sendmmsg(p->fd, msgs, n, MSG_DONTWAIT);
+	int r = sendmmsg(p->fd, msgs, n, p->tx_flags);
 
 	if (r < 0) {
 		int e = errno;

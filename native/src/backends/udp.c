@@ -11,6 +11,7 @@
 
 struct udp_port {
 	int fd;
+	int tx_flags;      /* nfp_tx_flags */
 	unsigned nslots;   /* --burst */
 	uint32_t slot_len; /* payload bytes a slot holds */
 	uint32_t stride, rx_stride;
@@ -60,7 +61,8 @@ static int udp_open(struct nfp_port *port, const struct nfp_config *cfg, unsigne
 		if (!p->from)
 			return nfp_err_set(err, -ENOMEM, "udp: out of memory");
 	}
-	p->fd = nfp_udp_socket(cfg, dir, err);
+	p->tx_flags = nfp_tx_flags(cfg);
+	p->fd = port->wait_fd = nfp_udp_socket(cfg, dir, err);
 	return p->fd < 0 ? p->fd : 0;
 }
 
@@ -86,7 +88,7 @@ static int udp_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsign
 	for (unsigned i = 0; i < n; i++) {
 		iov.iov_base = pkts[i].data;
 		iov.iov_len = pkts[i].len;
-		if (sendmsg(p->fd, &msg, MSG_DONTWAIT) < 0) {
+		if (sendmsg(p->fd, &msg, p->tx_flags) < 0) {
 			int e = errno;
 			/* Stop at the first refusal so that what was sent is a prefix. */
 			return (i || nfp_udp_send_errno_transient(e)) ? (int)i : -e;
@@ -140,7 +142,7 @@ static int udp_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsign
 		iov.iov_base = pkts[i].data;
 		iov.iov_len = pkts[i].len;
 		msg.msg_name = &p->from[slot];
-		if (sendmsg(p->fd, &msg, MSG_DONTWAIT) < 0) {
+		if (sendmsg(p->fd, &msg, p->tx_flags) < 0) {
 			int e = errno;
 			return (i || nfp_udp_send_errno_transient(e)) ? (int)i : -e;
 		}

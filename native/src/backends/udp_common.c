@@ -32,7 +32,7 @@ int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *e
 	char addr[NFP_ADDR_STRLEN];
 	int fd, rc;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_INET, SOCK_DGRAM | nfp_sock_nonblock(cfg) | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return nfp_err_set(err, -errno, "socket(AF_INET, SOCK_DGRAM): %s", strerror(errno));
 	if (dir & NFP_PORT_RX)

@@ -12,6 +12,7 @@
 
 struct mmsg_port {
 	int fd;
+	int tx_flags; /* nfp_tx_flags */
 	unsigned nslots;
 	uint32_t slot_len;
 	uint32_t tx_stride, rx_stride;
@@ -93,7 +94,8 @@ static int mmsg_open(struct nfp_port *port, const struct nfp_config *cfg, unsign
 			p->echom[i].msg_hdr.msg_namelen = sizeof(p->from[i]);
 		}
 	}
-	p->fd = nfp_udp_socket(cfg, dir, err);
+	p->tx_flags = nfp_tx_flags(cfg);
+	p->fd = port->wait_fd = nfp_udp_socket(cfg, dir, err);
 	return p->fd < 0 ? p->fd : 0;
 }
 
@@ -121,7 +123,7 @@ static int mmsg_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 	}
 	/* sendmmsg sends in order and stops at the first failure, so the result is a prefix;
 	 * a failure after the first message is reported by the next call. */
-	r = sendmmsg(p->fd, p->txm, n, MSG_DONTWAIT);
+	r = sendmmsg(p->fd, p->txm, n, p->tx_flags);
 	if (r < 0) {
 		int e = errno;
 		return nfp_udp_send_errno_transient(e) ? 0 : -e;
@@ -163,7 +165,7 @@ static int mmsg_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 		p->echov[i].iov_len = pkts[i].len;
 		p->echom[i].msg_hdr.msg_name = &p->from[slot];
 	}
-	r = sendmmsg(p->fd, p->echom, n, MSG_DONTWAIT);
+	r = sendmmsg(p->fd, p->echom, n, p->tx_flags);
 	if (r < 0) {
 		int e = errno;
 		return nfp_udp_send_errno_transient(e) ? 0 : -e;

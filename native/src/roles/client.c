@@ -112,6 +112,22 @@ static void fill(const struct client_state *st, const struct nfp_config *cfg,
 	}
 }
 
+/* --blocking: the receive wait ends at the next interval edge, the next burst (unpaced: now)
+ * or the end of the drain, whichever is first. */
+static uint64_t wake_at(const struct nfp_report *rep, const struct nfp_pacer *pacer,
+			bool sending, uint64_t drain_until)
+{
+	uint64_t t = rep->next_ns;
+
+	if (sending && pacer->ns_per_frame <= 0)
+		return 0;
+	if (sending && pacer->next < t)
+		t = pacer->next;
+	if (!sending && drain_until < t)
+		t = drain_until;
+	return t;
+}
+
 static int client_run(struct nfp_ctx *ctx, struct nfp_err *err)
 {
 	const struct nfp_config *cfg = ctx->cfg;
@@ -180,6 +196,8 @@ static int client_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		if (n > 0)
 			nfp_stats_echo(stats, &st->echo, st->rx, (unsigned)n, cfg->touch,
 				       nfp_now_ns());
+		else if (cfg->blocking)
+			nfp_wait_rx(ctx->port, wake_at(rep, &pacer, sending, drain_until), now);
 	}
 	if (st->dump && fflush(st->dump) != 0)
 		return nfp_err_set(err, -EIO, "--rtt-dump %s: write: %s", cfg->rtt_dump,

@@ -1,4 +1,4 @@
-/* recv.c — the recv role: polls --local without blocking and counts every frame with the
+/* recv.c — the recv role: polls --local (or with --blocking sleeps in poll() between frames) and counts every frame with the
  * shared rules of stats.h (loss, reordering, duplicates, corruption, foreign frames, per flow)
  * until a signal. */
 #include <errno.h>
@@ -70,6 +70,9 @@ static int recv_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		nfp_report_tick(rep, now);
 		if (be->poll)
 			be->poll(ctx->port, now);
+		/* --blocking: sleep until a frame, the next interval edge or a signal. */
+		if (n == 0 && cfg->blocking)
+			nfp_wait_rx(ctx->port, rep->next_ns, now);
 	}
 	return 0;
 }

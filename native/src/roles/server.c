@@ -93,6 +93,9 @@ static int server_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		nfp_report_tick(rep, now);
 		if (be->poll)
 			be->poll(ctx->port, now);
+		/* --blocking: sleep until a frame, the next interval edge or a signal. */
+		if (n == 0 && cfg->blocking)
+			nfp_wait_rx(ctx->port, rep->next_ns, now);
 	}
 	return 0;
 }

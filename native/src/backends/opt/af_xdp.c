@@ -35,6 +35,7 @@
 #include <net/ethernet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -56,6 +57,8 @@ enum chunk_state { CHUNK_FREE, CHUNK_KERNEL, CHUNK_HELD };
 
 struct afxdp_port {
 	unsigned dir;
+	bool blocking;                 /* --blocking: wait for tx room instead of unsent */
+	volatile sig_atomic_t *stop;   /* ends a blocking wait */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
 	struct xsk_ring_prod fill, tx;
@@ -227,6 +230,8 @@ static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg, unsig
 		return nfp_err_set(err, -ENOMEM, "af-xdp: out of memory");
 	port->priv = p;
 	p->dir = dir;
+	p->blocking = cfg->blocking;
+	p->stop = port->stop;
 	p->xsk_fd = p->udp_fd = p->prog_fd = p->map_fd = p->link_fd = -1;
 	p->payload = nfp_payload_bytes(cfg);
 	memcpy(p->match.mac, cfg->local_mac, 6);
@@ -294,6 +299,7 @@ static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg, unsig
 		if ((rc = create_socket(p, cfg, false, err)) < 0)
 			return rc;
 	}
+	port->wait_fd = p->xsk_fd; /* POLLIN: the rx ring has descriptors */
 	afxdp_poll(port, nfp_now_ns()); /* announce our MAC now, then every 2 s */
 	return 0;
 }
@@ -351,6 +357,33 @@ static int kick(struct afxdp_port *p)
 	return 0;
 }
 
+/* --blocking: kick and sleep in poll() (the socket is writable again when the kernel has
+ * completed frames) until `room()` holds or a signal stops the run. Copy mode completes on the
+ * kick itself, so this waits only while the device is busy. */
+static void wait_tx(struct afxdp_port *p, bool (*room)(struct afxdp_port *, unsigned),
+		    unsigned want)
+{
+	struct pollfd pfd = { .fd = p->xsk_fd, .events = POLLOUT };
+
+	while (!room(p, want) && !*p->stop) {
+		if (kick(p) < 0)
+			return;
+		reclaim(p);
+		if (!room(p, want))
+			poll(&pfd, 1, 10);
+	}
+}
+
+static bool has_free_chunks(struct afxdp_port *p, unsigned want)
+{
+	return p->tx_nfree >= want;
+}
+
+static bool has_ring_room(struct afxdp_port *p, unsigned want)
+{
+	return xsk_prod_nb_free(&p->tx, want) >= want;
+}
+
 static void give_back_pending(struct afxdp_port *p, unsigned from)
 {
 	for (unsigned i = from; i < p->npending; i++)
@@ -364,6 +397,8 @@ static unsigned afxdp_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsi
 
 	give_back_pending(p, 0); /* a tx_alloc that was never sent */
 	reclaim(p);
+	if (p->blocking) /* all the tx chunks at most: a burst may be larger */
+		wait_tx(p, has_free_chunks, n < p->nchunks - p->nrx ? n : p->nchunks - p->nrx);
 	if (n > p->tx_nfree)
 		n = p->tx_nfree;
 	for (unsigned i = 0; i < n; i++) {
@@ -479,6 +514,8 @@ static int afxdp_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsi
 	uint32_t idx;
 	int rc;
 
+	if (p->blocking)
+		wait_tx(p, has_ring_room, n < p->tx.size ? n : p->tx.size);
 	if (n && xsk_ring_prod__reserve(&p->tx, n, &idx) != n)
 		n = 0;
 	for (unsigned i = 0; i < n; i++) {
