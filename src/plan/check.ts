@@ -56,6 +56,25 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities): PlanDiagnosti
       }
     }
   });
+  problems.push(...checkModes(parsed));
+  return problems;
+}
+
+/** Blocking needs a receive call that can sleep (a DPDK port is only polled); a second client
+ * thread exists only in latency cases, and only local ones place it on a CPU yet. */
+function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+  const problems: PlanDiagnostic[] = [];
+  const blocking = plan.modes.indexOf('blocking');
+  const dpdk = plan.backends.indexOf('dpdk');
+  if (blocking >= 0 && dpdk >= 0) {
+    problems.push(diagnostic(['modes', blocking], 'mode blocking cannot be used with backend dpdk (a DPDK port is only polled): ' +
+      'run the dpdk backend in a plan with modes: [polling]'));
+  }
+  const twoThreads = plan.clientThreads.indexOf(2);
+  if (twoThreads >= 0 && (plan.dimension !== 'latency' || plan.locality !== 'local')) {
+    problems.push(diagnostic(['clientThreads', twoThreads], 'a two-thread client is for dimension: latency with locality: local; ' +
+      'remove clientThreads or set it to 1'));
+  }
   return problems;
 }
 

@@ -1,6 +1,6 @@
 // Pure planning: a validated plan becomes the list of cases, one per tuple (D, L, S, V, P, R, B)
 // and backend, times repetitions. No I/O here.
-import { RATE_MAX, RATE_SEARCH, type BackendName, type Plan, type Rate, type SwitchName } from './schema.js';
+import { RATE_MAX, RATE_SEARCH, type BackendName, type IoMode, type Plan, type Rate, type SwitchName } from './schema.js';
 import { expandSearch, type ExpandedSearch } from './search-schema.js';
 
 export interface Case {
@@ -14,6 +14,10 @@ export interface Case {
   pairs: number;
   switch: SwitchName;
   backend: BackendName;
+  /** How the apps wait for I/O (`--blocking` when blocking). */
+  mode: IoMode;
+  /** Latency cases: 1 = single-thread client, 2 = a second, pinned receive thread. Always 1 for throughput. */
+  clientThreads: number;
   packetSize: number;
   rate: Rate;
   burst: number;
@@ -29,7 +33,7 @@ export interface Case {
 /**
  * Order: repetitions outermost, so repeated measurements of one case are spread over the run
  * rather than taken back to back (drift and noise then show up as spread, not as bias);
- * inside, the paper's order: switch → pairs → backend → burst → size → rate.
+ * inside, the paper's order: switch → pairs → backend (→ I/O mode → client threads) → burst → size → rate.
  */
 export function expandPlan(plan: Plan): Case[] {
   const cases: Case[] = [];
@@ -40,23 +44,27 @@ export function expandPlan(plan: Plan): Case[] {
     for (const sw of plan.switches) {
       for (const pairs of plan.pairs) {
         for (const backend of plan.backends) {
-          for (const burst of plan.bursts) {
-            for (const packetSize of plan.packetSizes) {
-              for (const rate of rates) {
-                const tuple = {
-                  dimension: plan.dimension, locality: plan.locality, containers: plan.containers,
-                  pairs, switch: sw, backend, packetSize, rate, burst, repetition,
-                };
-                cases.push({
-                  ...tuple,
-                  id: caseId(tuple),
-                  index: cases.length,
-                  durationS: plan.duration,
-                  warmupS: plan.warmup,
-                  cooldownS: plan.cooldown,
-                  touchData: plan.touchData,
-                  ...(rate === RATE_SEARCH ? { search } : {}),
-                });
+          for (const mode of plan.modes) {
+            for (const clientThreads of plan.dimension === 'latency' ? plan.clientThreads : [1]) {
+              for (const burst of plan.bursts) {
+                for (const packetSize of plan.packetSizes) {
+                  for (const rate of rates) {
+                    const tuple = {
+                      dimension: plan.dimension, locality: plan.locality, containers: plan.containers,
+                      pairs, switch: sw, backend, mode, clientThreads, packetSize, rate, burst, repetition,
+                    };
+                    cases.push({
+                      ...tuple,
+                      id: caseId(tuple),
+                      index: cases.length,
+                      durationS: plan.duration,
+                      warmupS: plan.warmup,
+                      cooldownS: plan.cooldown,
+                      touchData: plan.touchData,
+                      ...(rate === RATE_SEARCH ? { search } : {}),
+                    });
+                  }
+                }
               }
             }
           }
@@ -67,10 +75,14 @@ export function expandPlan(plan: Plan): Case[] {
   return cases;
 }
 
-type Tuple = Pick<Case, 'dimension' | 'locality' | 'pairs' | 'switch' | 'backend' | 'packetSize' | 'rate' | 'burst' | 'repetition'>;
+type Tuple = Pick<Case, 'dimension' | 'locality' | 'pairs' | 'switch' | 'backend' | 'packetSize' | 'rate' | 'burst' | 'repetition'>
+  & Partial<Pick<Case, 'mode' | 'clientThreads'>>;
 
 export function caseId(t: Tuple): string {
-  return [t.dimension, t.locality, `${t.pairs}vs${t.pairs}`, t.switch, t.backend, `${t.packetSize}B`,
+  // The defaults (polling, one client thread) add nothing, so the ids of earlier runs still resume.
+  const mode = t.mode === 'blocking' ? ['blocking'] : [];
+  const threads = (t.clientThreads ?? 1) > 1 ? [`${t.clientThreads}t`] : [];
+  return [t.dimension, t.locality, `${t.pairs}vs${t.pairs}`, t.switch, t.backend, ...mode, ...threads, `${t.packetSize}B`,
     typeof t.rate === 'number' ? `${t.rate}pps` : t.rate, `b${t.burst}`, `r${t.repetition}`].join('/');
 }
 

@@ -9,9 +9,12 @@ export const SWITCH_NAMES = [
   'vpp', 'snabb', 'sriov', 'vale',
 ] as const;
 export const BACKEND_NAMES = ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp', 'dpdk'] as const;
+/** How the apps wait for I/O: spin on non-blocking calls, or sleep in them (the paper's -B). */
+export const IO_MODES = ['polling', 'blocking'] as const;
 
 export type SwitchName = (typeof SWITCH_NAMES)[number];
 export type BackendName = (typeof BACKEND_NAMES)[number];
+export type IoMode = (typeof IO_MODES)[number];
 
 /** A sweep axis: a list of values (a single value is accepted and means a list of one). */
 function axis<T extends z.ZodType>(item: T, description: string) {
@@ -46,6 +49,10 @@ export const planSchema = z.strictObject({
   pairs: axis(intIn(1, 64, 'pairs'), 'S: numbers of application pairs (1 means 1vs1).').default([1]),
   switches: axis(z.enum(SWITCH_NAMES), 'V: virtual switches.').default(['linux-bridge']),
   backends: axis(z.enum(BACKEND_NAMES), 'I/O backends of the applications.').default(['udp-mmsg']),
+  modes: axis(z.enum(IO_MODES),
+    'I/O modes of the applications: polling (spin on non-blocking calls, one busy core each) or blocking (sleep in the call until it can go on; not with the dpdk backend).').default(['polling']),
+  clientThreads: axis(intIn(1, 2, 'threads'),
+    'Latency: client threads, 1 (the paper\'s clientst: send and receive on one core) or 2 (its client: a second thread, on its own CPU, receives).').default([1]),
   packetSizes: axis(intIn(60, 9000, 'bytes'),
     'P: whole Ethernet frame sizes in bytes, without FCS (64 = 22 bytes of UDP payload).').default([64]),
   rates: axis(rate, 'R: sending rates per sender in packets/s, or "max" for unpaced (default: max, or none when `search` is given).').optional(),

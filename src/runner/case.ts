@@ -49,11 +49,14 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   const apps: AppProcess[] = [];
   // The switch's busy threads (PMDs) get the CPUs after the apps' (shared when there are too few).
   const switchThreads = driverFor(c.switch)?.busyThreads ?? 0;
-  const cpuPlan = assignCpus(ctx.topology, 2 * c.pairs + switchThreads);
-  const switchCpus = cpuPlan.cpus.slice(2 * c.pairs);
-  const cpus = {
+  // A two-thread client's receive thread is one more busy thread per pair, after the pairs'.
+  const appThreads = 2 * c.pairs + (c.clientThreads > 1 ? c.pairs : 0);
+  const cpuPlan = assignCpus(ctx.topology, appThreads + switchThreads);
+  const switchCpus = cpuPlan.cpus.slice(appThreads);
+  const cpus: Cpus = {
     send: Array.from({ length: c.pairs }, (_, p) => cpuPlan.cpus[2 * p]!),
     recv: Array.from({ length: c.pairs }, (_, p) => cpuPlan.cpus[2 * p + 1]!),
+    ...(c.clientThreads > 1 ? { clientRx: Array.from({ length: c.pairs }, (_, p) => cpuPlan.cpus[2 * c.pairs + p]!) } : {}),
   };
   const base = { case: c, cpuShared: cpuPlan.shared, cpus, startedAt };
   let epochNs = 0n;
@@ -113,7 +116,8 @@ interface Network {
   ports: [PortSpec, PortSpec][];
 }
 
-type Cpus = { send: number[]; recv: number[] };
+/** clientRx: a two-thread client's receive thread, per pair. */
+type Cpus = { send: number[]; recv: number[]; clientRx?: number[] };
 
 /** Containers for every pair, joined through the case's switch, with static neighbours. */
 async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources, switchCpus: number[]): Promise<Network> {
@@ -148,7 +152,7 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
   // wall-clock second for all of them (CLOCK_MONOTONIC is shared by all namespaces of a host).
   const epochNs = process.hrtime.bigint() + BigInt(startMarginMs(c) * 1e6);
   const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
-    '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : [])];
+    '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : []), ...(c.mode === 'blocking' ? ['--blocking'] : [])];
   // Raw backends build their own frames: they need the interface, and the sender the peer's MAC.
   const raw = c.backend === 'raw' || c.backend === 'raw-mmsg' || c.backend === 'af-xdp'; // af-xdp builds frames as raw does
   const rawArgs = (self: Container, peer?: Container) =>
@@ -173,7 +177,8 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
     role: roles.sender, netns: s.netns, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${p}`, pair: p,
     args: [...common(p), ...rawArgs(s, net.receivers[p]), ...dpdkArgs(s, net.ports[p]![0], net.receivers[p]!), '--local', `${s.ip}:${SENDER_PORT}`,
       '--remote', `${net.receivers[p]!.ip}:${RECEIVER_PORT}`,
-      '--rate', String(run.rate), '--duration', String(run.trafficS), '--cpu', String(cpus.send[p])],
+      '--rate', String(run.rate), '--duration', String(run.trafficS), '--cpu', String(cpus.send[p]),
+      ...(cpus.clientRx ? ['--rx-cpu', String(cpus.clientRx[p])] : [])],
   }));
 
   // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies

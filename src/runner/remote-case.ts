@@ -188,7 +188,7 @@ async function runRemoteTraffic(c: Case, ctx: RemoteCaseContext, hosts: [HostSta
   const rate = typeof c.rate === 'number' ? c.rate : 'max';
   const raw = c.backend === 'raw' || c.backend === 'raw-mmsg';
   const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
-    '--flow', String(p), ...(c.touchData ? ['--touch'] : [])];
+    '--flow', String(p), ...(c.touchData ? ['--touch'] : []), ...(c.mode === 'blocking' ? ['--blocking'] : [])];
   const roles = ROLES[c.dimension];
   const launch = async (h: HostState, options: AppOptions): Promise<RemoteApp> => {
     const app = new RemoteApp(h.session!, options);

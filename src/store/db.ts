@@ -7,7 +7,7 @@ import type { LatencyFigures, RttInterval } from '../analysis/latency.js';
 import { UsageError } from '../common/errors.js';
 import type { SearchResult } from '../analysis/search.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS cases (
   burst_packets INTEGER NOT NULL, repetition INTEGER NOT NULL,
   duration_s INTEGER NOT NULL, warmup_s INTEGER NOT NULL, cooldown_s INTEGER NOT NULL,
   touch_data INTEGER NOT NULL,
+  io_mode TEXT NOT NULL DEFAULT 'polling',         -- polling | blocking (the apps' --blocking)
+  client_threads INTEGER NOT NULL DEFAULT 1,       -- latency: 2 = the client receives on a second thread
   status TEXT NOT NULL,                            -- ok | failed | skipped
   error TEXT,
   cpu_shared INTEGER NOT NULL DEFAULT 0,
@@ -230,11 +232,11 @@ export class ResultsDb {
       const caseId = Number(this.db.prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
           packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
-          status, error, cpu_shared, cpus_json, started_at, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          io_mode, client_threads, status, error, cpu_shared, cpus_json, started_at, finished_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         runId, c.id, c.index, c.dimension, c.locality, c.containers, c.pairs, c.switch, c.backend,
         c.packetSize, typeof c.rate === 'number' ? c.rate : null, c.search ? JSON.stringify(c.search) : null, c.burst, c.repetition, c.durationS, c.warmupS, c.cooldownS,
-        c.touchData ? 1 : 0, rec.status, rec.error ?? null, rec.cpuShared ? 1 : 0,
+        c.touchData ? 1 : 0, c.mode, c.clientThreads, rec.status, rec.error ?? null, rec.cpuShared ? 1 : 0,
         rec.cpus ? JSON.stringify(rec.cpus) : null, rec.startedAt ?? null, rec.finishedAt ?? null,
       ).lastInsertRowid);
       const sample = this.db.prepare(`

@@ -1,6 +1,6 @@
 // summary.json, built from the database alone (so the file and the database cannot disagree).
 // Contract (README "Outputs"): { run: {...}, cases: [ { id, dimension, locality, pairs, switch,
-// backend, packetSize, rate, burst, repetition, status, error?, throughput: {...} | null } ] }.
+// backend, mode, clientThreads, packetSize, rate, burst, repetition, status, error?, throughput: {...} | null } ] }.
 import type Database from 'better-sqlite3';
 
 export interface SummaryCase {
@@ -10,6 +10,10 @@ export interface SummaryCase {
   pairs: number;
   switch: string;
   backend: string;
+  /** polling or blocking (the apps' `--blocking`); always written by buildSummary. */
+  mode?: string;
+  /** Latency: client threads (1 = clientst, 2 = a pinned receive thread); 1 for throughput. */
+  clientThreads?: number;
   packetSize: number;
   /** Packets/s per sender, "max" for unpaced, or "search" for a throughput search. */
   rate: number | 'max' | 'search';
@@ -68,7 +72,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
     },
     cases: rows.map((r): SummaryCase => ({
       id: r.case_key, dimension: r.dimension, locality: r.locality, pairs: r.pairs, switch: r.switch,
-      backend: r.backend, packetSize: r.packet_size_bytes, rate: r.rate_pps ?? (r.search_json ? 'search' : 'max'), burst: r.burst_packets,
+      backend: r.backend, mode: r.io_mode, clientThreads: r.client_threads, packetSize: r.packet_size_bytes, rate: r.rate_pps ?? (r.search_json ? 'search' : 'max'), burst: r.burst_packets,
       repetition: r.repetition, status: r.status, ...(r.error ? { error: r.error } : {}),
       cpuShared: r.cpu_shared === 1,
       throughput: r.has_throughput === null ? null : {

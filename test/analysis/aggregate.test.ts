@@ -13,6 +13,7 @@ function c(s: Spec): SummaryCase {
   const tuple = {
     dimension: 'throughput' as const, locality: 'local' as const, pairs: 1, switch: 'linux-bridge' as const,
     backend: (s.backend ?? 'udp') as 'udp', packetSize: s.packetSize ?? 64, rate: s.rate, burst: s.burst ?? 32, repetition: s.repetition ?? 0,
+    mode: 'polling' as const, clientThreads: 1,
   };
   return {
     ...tuple, id: caseId(tuple), status: s.status ?? (s.rxPps === null ? 'failed' : 'ok'), cpuShared: false,

@@ -24,3 +24,13 @@ test('rates default to max, or to nothing but the search when a plan has one', (
   const both = expandPlan(parsePlan('name: a\nrates: [1000]\nsearch: { preset: quick, maxRatePps: 1e6 }\n').plan);
   assert.deepEqual(both.map((c) => c.rate), [1000, 'search']);
 });
+
+test('I/O modes and client threads are sweep axes; their defaults leave case ids as they were', () => {
+  const lat = expandPlan(parsePlan('name: a\ndimension: latency\nmodes: [polling, blocking]\nclientThreads: [1, 2]\nrates: [1000]\n').plan);
+  assert.deepEqual(lat.map((c) => [c.mode, c.clientThreads]),
+    [['polling', 1], ['polling', 2], ['blocking', 1], ['blocking', 2]]);
+  assert.deepEqual(lat.map((c) => c.id.split('/').slice(4, -4).join('/')),
+    ['udp-mmsg', 'udp-mmsg/2t', 'udp-mmsg/blocking', 'udp-mmsg/blocking/2t']);
+  const tput = expandPlan(parsePlan('name: a\n').plan);
+  assert.deepEqual(tput.map((c) => [c.mode, c.clientThreads]), [['polling', 1]], 'throughput cases have one client thread');
+});

@@ -45,6 +45,7 @@ export function caseOf(index: number, s: SynthCase): Case {
   const tuple = {
     dimension: s.dimension ?? 'throughput', locality: 'local' as const, pairs: s.pairs ?? 1, switch: s.switch ?? 'linux-bridge',
     backend: s.backend ?? 'udp', packetSize: s.packetSize ?? 64, rate: s.rate, burst: s.burst ?? 32, repetition: s.repetition ?? 0,
+    mode: 'polling' as const, clientThreads: 1,
   };
   return {
     ...tuple, containers: 'netns', id: caseId(tuple), index, durationS: DURATION_S, warmupS: WARMUP_S, cooldownS: COOLDOWN_S, touchData: false,
