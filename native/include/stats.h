@@ -115,7 +115,11 @@ int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_
  *     lost = txPackets - rtt.count - late (in the summary, after the client's drain).
  */
 struct nfp_echo_state {
-	uint64_t next;   /* the next sequence to send */
+	uint64_t next;   /* the next sequence to send (the sending thread's own) */
+	/* Sequences below it may have been sent: what a receive thread on another CPU reads
+	 * (atomically) to tell an echo of a sent frame from one of nothing. */
+	uint64_t limit;
+	unsigned armed;  /* frames marked outstanding before the send call (nfp_echo_arm) */
 	uint64_t window; /* power of two >= 64 */
 	uint64_t *outstanding; /* bit (s % window) set: s sent and not echoed, next-window <= s < next */
 	uint16_t flow;
@@ -127,6 +131,14 @@ int nfp_echo_init(struct nfp_echo_state *st, uint64_t window, uint16_t flow, FIL
 void nfp_echo_free(struct nfp_echo_state *st);
 /* After the send call accepted n frames numbered st->next.. : marks them outstanding. */
 void nfp_echo_sent(struct nfp_stats *s, struct nfp_echo_state *st, unsigned n);
+/* Two threads (client --rx-cpu): before the send call, marks the n frames it is offered
+ * outstanding and publishes them, so an echo that beats nfp_echo_sent is still matched;
+ * nfp_echo_sent then takes back the ones not accepted. The bitmap words are updated with
+ * atomic read-modify-writes, so the two threads never lose each other's bits. */
+void nfp_echo_arm(struct nfp_echo_state *st, unsigned n);
+/* Adds src's counters and RTT histogram to dst and zeroes src (a receive thread's counts,
+ * merged by the reporting thread at interval edges). */
+void nfp_stats_move(struct nfp_stats *dst, struct nfp_stats *src);
 /* Applies the echo rules to n received frames. */
 void nfp_stats_echo(struct nfp_stats *s, struct nfp_echo_state *st, const struct nfp_pkt *pkts,
 		    unsigned n, bool require_touch, uint64_t now);

@@ -209,6 +209,10 @@ void nfp_report_start(struct nfp_report *r)
 	put(&l, ",\"burst\":%" PRIu32 ",\"flow\":%u,\"touch\":%s", cfg->burst, (unsigned)cfg->flow,
 	    cfg->touch ? "true" : "false");
 	put(&l, ",\"mode\":\"%s\"", cfg->blocking ? "blocking" : "polling");
+	if (cfg->rx_cpu >= 0)
+		put(&l, ",\"rxCpu\":%d", cfg->rx_cpu);
+	else
+		put(&l, ",\"rxCpu\":null");
 	if (cfg->duration_s > 0)
 		put_num(&l, "durationS", cfg->duration_s);
 	else

@@ -176,15 +176,55 @@ void nfp_echo_free(struct nfp_echo_state *st)
 	st->outstanding = NULL;
 }
 
+/* Sets (or clears) the outstanding bits of sequences [from, to). */
+static void mark(struct nfp_echo_state *st, uint64_t from, uint64_t to, bool set)
+{
+	for (uint64_t q = from; q < to; q++) {
+		uint64_t pos = q & (st->window - 1), bit = 1ull << (pos % 64);
+		/* Setting overwrites what sequence q-window left: unanswered, it stays counted lost. */
+		if (set)
+			__atomic_fetch_or(&st->outstanding[pos / 64], bit, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&st->outstanding[pos / 64], ~bit, __ATOMIC_RELAXED);
+	}
+}
+
+void nfp_echo_arm(struct nfp_echo_state *st, unsigned n)
+{
+	mark(st, st->next, st->next + n, true);
+	st->armed = n;
+	/* Release: a receiver that sees the new limit also sees the bits. */
+	__atomic_store_n(&st->limit, st->next + n, __ATOMIC_RELEASE);
+}
+
 void nfp_echo_sent(struct nfp_stats *s, struct nfp_echo_state *st, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t pos = (st->next + i) & (st->window - 1);
-		/* Overwrites what sequence next+i-window left: unanswered, it stays counted lost. */
-		st->outstanding[pos / 64] |= 1ull << (pos % 64);
-	}
+	if (st->armed)
+		mark(st, st->next + n, st->next + st->armed, false); /* offered, not accepted */
+	else
+		mark(st, st->next, st->next + n, true);
+	st->armed = 0;
 	st->next += n;
+	__atomic_store_n(&st->limit, st->next, __ATOMIC_RELEASE);
 	s->total.lost += n;
+}
+
+void nfp_stats_move(struct nfp_stats *dst, struct nfp_stats *src)
+{
+	/* Every counter is a 64-bit integer: add them as such (two's complement for `lost`). */
+	_Static_assert(sizeof(struct nfp_counters) % sizeof(uint64_t) == 0, "64-bit counters");
+	uint64_t *d = (uint64_t *)&dst->total, *s = (uint64_t *)&src->total;
+
+	for (size_t i = 0; i < sizeof(struct nfp_counters) / sizeof(uint64_t); i++)
+		d[i] += s[i];
+	nfp_hist_merge(&dst->rtt, &src->rtt);
+	if (src->first_pkt_ns && (!dst->first_pkt_ns || src->first_pkt_ns < dst->first_pkt_ns))
+		dst->first_pkt_ns = src->first_pkt_ns;
+	if (src->last_pkt_ns > dst->last_pkt_ns)
+		dst->last_pkt_ns = src->last_pkt_ns;
+	memset(&src->total, 0, sizeof(src->total));
+	nfp_hist_reset(&src->rtt);
+	src->first_pkt_ns = src->last_pkt_ns = 0;
 }
 
 static void echo_one(struct nfp_stats *s, struct nfp_echo_state *st, const struct nfp_wire_hdr *h,
@@ -192,19 +232,21 @@ static void echo_one(struct nfp_stats *s, struct nfp_echo_state *st, const struc
 {
 	struct nfp_counters *c = &s->total;
 	uint32_t rtt = now32 - h->ts;
+	/* Acquire: pairs with the sender's release (it may run on another thread). */
+	uint64_t limit = __atomic_load_n(&st->limit, __ATOMIC_ACQUIRE);
 	int64_t seq;
 	uint64_t pos, bit;
 
-	if (h->flow != st->flow || st->next == 0) {
+	if (h->flow != st->flow || limit == 0) {
 		c->unmatched++;
 		return;
 	}
-	seq = nfp_seq_extend((int64_t)st->next - 1, h->seq);
-	if (seq < 0 || (uint64_t)seq >= st->next) { /* never sent */
+	seq = nfp_seq_extend((int64_t)limit - 1, h->seq);
+	if (seq < 0 || (uint64_t)seq >= limit) { /* never sent */
 		c->unmatched++;
 		return;
 	}
-	if ((uint64_t)seq + st->window < st->next) { /* older than the window */
+	if ((uint64_t)seq + st->window < limit) { /* older than the window */
 		if (rtt > NFP_RTT_LATE_NS) {
 			c->late++;
 			if (c->lost > 0)
@@ -216,11 +258,11 @@ static void echo_one(struct nfp_stats *s, struct nfp_echo_state *st, const struc
 	}
 	pos = (uint64_t)seq & (st->window - 1);
 	bit = 1ull << (pos % 64);
-	if (!(st->outstanding[pos / 64] & bit)) { /* already matched */
-		c->unmatched++;
+	/* Test and clear in one step: the sending thread may be setting bits of the same word. */
+	if (!(__atomic_fetch_and(&st->outstanding[pos / 64], ~bit, __ATOMIC_RELAXED) & bit)) {
+		c->unmatched++; /* already matched */
 		return;
 	}
-	st->outstanding[pos / 64] &= ~bit;
 	c->lost--;
 	if (rtt > NFP_RTT_LATE_NS) {
 		c->late++;

@@ -3,12 +3,22 @@
  * for the echoes on the same core, timing each round trip (echo rules in stats.h, histogram in
  * hist.h). It never sleeps while it runs: an echo is read as soon as the kernel has it.
  *
+ * With --rx-cpu (the paper's two-thread `client`), a second thread pinned to that CPU receives and
+ * matches the echoes while the first only sends. The receive thread counts into counters of its
+ * own (rx_delta) under a mutex, one lock per received burst; the sending thread moves them into
+ * the report's at each interval edge and at the end, so every line is exact and no counter is
+ * written by two threads (a mutex rather than atomics: the histogram is 2 kB, and one
+ * uncontended lock per burst costs less than an atomic per counter per frame). The outstanding
+ * sequences are shared through atomic bit operations (stats.h, nfp_echo_arm).
+ *
  * It stops sending at epoch + --duration, after --count frames, or on a signal, then drains:
  * keeps receiving until every frame sent was answered or NFP_RTT_LATE_NS (1 s) after its last
  * send, whichever comes first (a signal during the drain ends it at once). The summary is
  * printed after the drain, so its `lost` is the frames never answered within 1 s.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +42,14 @@ struct client_state {
 	struct nfp_echo_state echo;
 	FILE *dump;       /* --rtt-dump */
 	char *dump_buf;
+	/* --rx-cpu: the receive thread and what it shares with the sending one. */
+	bool threaded, started;
+	pthread_t rx_thread;
+	pthread_mutex_t lock;    /* guards rx_delta */
+	struct nfp_stats rx_delta;
+	int rx_done;             /* atomic: set by the sender to end the receive thread */
+	int rx_err;              /* atomic: the receive thread's failure (-errno), 0 if none */
+	struct nfp_ctx *ctx;
 };
 
 static int client_begin(struct nfp_ctx *ctx, struct nfp_err *err)
@@ -48,6 +66,10 @@ static int client_begin(struct nfp_ctx *ctx, struct nfp_err *err)
 		return nfp_err_set(err, -ENOMEM, "client: out of memory");
 	ctx->priv = st;
 	st->payload = nfp_payload_bytes(cfg);
+	st->ctx = ctx;
+	st->threaded = cfg->rx_cpu >= 0;
+	if (st->threaded && pthread_mutex_init(&st->lock, NULL) != 0)
+		return nfp_err_set(err, -ENOMEM, "client: mutex");
 	if (cfg->rtt_dump) {
 		/* Created up front, so a bad path fails before anything is measured. */
 		st->dump = fopen(cfg->rtt_dump, "w");
@@ -77,6 +99,8 @@ static void client_end(struct nfp_ctx *ctx)
 
 	if (!st)
 		return;
+	if (st->threaded)
+		pthread_mutex_destroy(&st->lock);
 	if (st->dump)
 		fclose(st->dump);
 	free(st->dump_buf);
@@ -112,6 +136,73 @@ static void fill(const struct client_state *st, const struct nfp_config *cfg,
 	}
 }
 
+/* The receive thread (--rx-cpu): receives and matches echoes until told to stop or signalled.
+ * It calls only rx_burst on the port; the sending thread keeps tx and the poll hook. */
+static void *rx_main(void *arg)
+{
+	struct client_state *st = arg;
+	struct nfp_ctx *ctx = st->ctx;
+	const struct nfp_config *cfg = ctx->cfg;
+	const struct nfp_backend *be = ctx->port->backend;
+
+	while (!__atomic_load_n(&st->rx_done, __ATOMIC_ACQUIRE) && !*ctx->stop) {
+		int n = be->rx_burst(ctx->port, st->rx, cfg->burst);
+		uint64_t now = nfp_now_ns();
+
+		if (n < 0) {
+			__atomic_store_n(&st->rx_err, n, __ATOMIC_RELEASE);
+			break;
+		}
+		if (n > 0) {
+			pthread_mutex_lock(&st->lock);
+			nfp_stats_echo(&st->rx_delta, &st->echo, st->rx, (unsigned)n, cfg->touch, now);
+			pthread_mutex_unlock(&st->lock);
+		} else if (cfg->blocking) {
+			nfp_wait_rx(ctx->port, now + 10000000u, now); /* 10 ms: sees rx_done soon */
+		}
+	}
+	return NULL;
+}
+
+static int start_rx_thread(struct client_state *st, const struct nfp_config *cfg,
+			   struct nfp_err *err)
+{
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int rc;
+
+	CPU_ZERO(&set);
+	CPU_SET(cfg->rx_cpu, &set);
+	pthread_attr_init(&attr);
+	/* Pinned from its first instruction: it never runs on the sender's CPU. */
+	rc = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (rc == 0)
+		rc = pthread_create(&st->rx_thread, &attr, rx_main, st);
+	pthread_attr_destroy(&attr);
+	if (rc != 0)
+		return nfp_err_set(err, -rc, "--rx-cpu %d: starting the receive thread: %s",
+				   cfg->rx_cpu, strerror(rc));
+	st->started = true;
+	return 0;
+}
+
+static void stop_rx_thread(struct client_state *st)
+{
+	if (!st->started)
+		return;
+	__atomic_store_n(&st->rx_done, 1, __ATOMIC_RELEASE);
+	pthread_join(st->rx_thread, NULL);
+	st->started = false;
+}
+
+/* The receive thread's counts since the last move, into the report's. */
+static void merge_rx(struct client_state *st, struct nfp_stats *stats)
+{
+	pthread_mutex_lock(&st->lock);
+	nfp_stats_move(stats, &st->rx_delta);
+	pthread_mutex_unlock(&st->lock);
+}
+
 /* --blocking: the receive wait ends at the next interval edge, the next burst (unpaced: now)
  * or the end of the drain, whichever is first. */
 static uint64_t wake_at(const struct nfp_report *rep, const struct nfp_pacer *pacer,
@@ -128,7 +219,30 @@ static uint64_t wake_at(const struct nfp_report *rep, const struct nfp_pacer *pa
 	return t;
 }
 
-static int client_run(struct nfp_ctx *ctx, struct nfp_err *err)
+/* Between bursts: the one-thread client polls for echoes (or with --blocking sleeps in poll()
+ * until one arrives); the two-thread client's sender only waits for its next deadline. */
+static int between_bursts(struct nfp_ctx *ctx, struct client_state *st, uint64_t wake,
+			  uint64_t now)
+{
+	const struct nfp_config *cfg = ctx->cfg;
+	const struct nfp_backend *be = ctx->port->backend;
+	int n;
+
+	if (st->threaded) {
+		if (wake > now)
+			nfp_idle_until(wake, now);
+		return 0;
+	}
+	n = be->rx_burst(ctx->port, st->rx, cfg->burst);
+	if (n > 0)
+		nfp_stats_echo(&ctx->report->stats, &st->echo, st->rx, (unsigned)n, cfg->touch,
+			       nfp_now_ns());
+	else if (n == 0 && cfg->blocking)
+		nfp_wait_rx(ctx->port, wake, now);
+	return n < 0 ? n : 0;
+}
+
+static int client_loop(struct nfp_ctx *ctx, struct nfp_err *err)
 {
 	const struct nfp_config *cfg = ctx->cfg;
 	const struct nfp_backend *be = ctx->port->backend;
@@ -137,9 +251,10 @@ static int client_run(struct nfp_ctx *ctx, struct nfp_err *err)
 	struct nfp_stats *stats = &rep->stats;
 	struct nfp_counters *c = &stats->total;
 	struct nfp_pacer pacer;
-	uint64_t now = nfp_now_ns(), end_ns = UINT64_MAX, drain_until = 0;
+	uint64_t now = nfp_now_ns(), end_ns = UINT64_MAX, drain_until = 0, next_merge = 0;
 	bool sending = true;
 	char addr[NFP_ADDR_STRLEN];
+	int rc;
 
 	/* Wait for the epoch, so that several apps start together. */
 	while (now < cfg->epoch_ns) {
@@ -154,11 +269,19 @@ static int client_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		end_ns = cfg->epoch_ns + (uint64_t)(cfg->duration_s * 1e9 + 0.5);
 	nfp_pacer_init(&pacer, cfg, now > cfg->epoch_ns ? now : cfg->epoch_ns);
 	nfp_report_begin(rep, now);
+	if (st->threaded && (rc = start_rx_thread(st, cfg, err)) < 0)
+		return rc;
 
 	for (;;) {
-		int n;
-
 		now = nfp_now_ns();
+		/* Two threads: the receive thread's counts join at each edge, and every 1 ms of
+		 * the drain (which ends when nothing is outstanding). */
+		if (st->threaded && (now >= rep->next_ns || (!sending && now >= next_merge))) {
+			merge_rx(st, stats);
+			next_merge = now + 1000000u;
+			if ((rc = __atomic_load_n(&st->rx_err, __ATOMIC_ACQUIRE)) < 0)
+				return nfp_err_set(err, rc, "receive on --local: %s", strerror(-rc));
+		}
 		nfp_report_tick(rep, now);
 		if (be->poll)
 			be->poll(ctx->port, now);
@@ -179,6 +302,8 @@ static int client_run(struct nfp_ctx *ctx, struct nfp_err *err)
 			if (cfg->count && cfg->count - c->tx_packets < want)
 				want = (unsigned)(cfg->count - c->tx_packets);
 			got = be->tx_alloc(ctx->port, st->tx, want);
+			if (st->threaded) /* before the send: an echo may beat nfp_echo_sent */
+				nfp_echo_arm(&st->echo, got);
 			t = nfp_now_ns(); /* the send time, as close to the send call as it gets */
 			fill(st, cfg, st->tx, got, st->echo.next, (uint32_t)t);
 			sent = got ? be->tx_send(ctx->port, st->tx, got) : 0;
@@ -189,20 +314,28 @@ static int client_run(struct nfp_ctx *ctx, struct nfp_err *err)
 			nfp_echo_sent(stats, &st->echo, (unsigned)sent);
 			nfp_pacer_offered(&pacer, want);
 		}
-
-		n = be->rx_burst(ctx->port, st->rx, cfg->burst);
-		if (n < 0)
-			return nfp_err_set(err, n, "receive on --local: %s", strerror(-n));
-		if (n > 0)
-			nfp_stats_echo(stats, &st->echo, st->rx, (unsigned)n, cfg->touch,
-				       nfp_now_ns());
-		else if (cfg->blocking)
-			nfp_wait_rx(ctx->port, wake_at(rep, &pacer, sending, drain_until), now);
+		rc = between_bursts(ctx, st, wake_at(rep, &pacer, sending,
+						      st->threaded && !sending ? next_merge
+									       : drain_until), now);
+		if (rc < 0)
+			return nfp_err_set(err, rc, "receive on --local: %s", strerror(-rc));
 	}
-	if (st->dump && fflush(st->dump) != 0)
-		return nfp_err_set(err, -EIO, "--rtt-dump %s: write: %s", cfg->rtt_dump,
-				   strerror(errno));
 	return 0;
+}
+
+static int client_run(struct nfp_ctx *ctx, struct nfp_err *err)
+{
+	struct client_state *st = ctx->priv;
+	int rc = client_loop(ctx, err);
+
+	if (st->threaded) { /* every count in before the summary */
+		stop_rx_thread(st);
+		merge_rx(st, &ctx->report->stats);
+	}
+	if (rc == 0 && st->dump && fflush(st->dump) != 0)
+		return nfp_err_set(err, -EIO, "--rtt-dump %s: write: %s", ctx->cfg->rtt_dump,
+				   strerror(errno));
+	return rc;
 }
 
 static const struct nfp_field client_fields[] = {
