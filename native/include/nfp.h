@@ -88,6 +88,7 @@ struct nfp_config {
 	bool no_huge;             /* --no-huge: anonymous memory (-m mem_mb) instead of hugepages */
 	uint32_t mem_mb;          /* --mem-mb, default 512: -m with --no-huge */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
+	int clock;                /* --clock: enum nfp_clock_choice (default auto) */
 };
 
 static inline uint32_t nfp_payload_bytes(const struct nfp_config *cfg)
@@ -105,13 +106,53 @@ const char *nfp_fmt_mac(const uint8_t mac[6], char *buf);
 #define NFP_ADDR_STRLEN 32
 const char *nfp_fmt_addr(const struct sockaddr_in *sa, char *buf);
 
-/* ---- the clock: one place, so a calibrated TSC can replace it later ---------------------- */
+/* ---- the clock --------------------------------------------------------------------------- */
+
+/* Every time the app reads is nfp_now_ns(): CLOCK_MONOTONIC ns (shared by all processes of a
+ * host, so epochs and interval edges agree), read either from the kernel or from the TSC.
+ * nfp_clock_init (main, once, before any thread starts; read-only after) calibrates the TSC
+ * against CLOCK_MONOTONIC_RAW when /proc/cpuinfo shows constant_tsc and nonstop_tsc (the TSC
+ * then ticks at one rate in every power state) and anchors it to CLOCK_MONOTONIC. */
+enum nfp_clock_choice { NFP_CLOCK_AUTO, NFP_CLOCK_TSC, NFP_CLOCK_GETTIME };
+
+struct nfp_clock {
+	bool tsc;      /* nfp_now_ns reads the TSC */
+	double hz;     /* calibrated TSC frequency; 0 when not calibrated */
+	uint64_t tsc0; /* anchor: TSC value ... */
+	uint64_t ns0;  /* ... and the CLOCK_MONOTONIC ns it stands for */
+	uint64_t mult; /* ns per TSC cycle, << 32 */
+};
+/* The one clock of the process (the other global beside main's stop flag). */
+extern struct nfp_clock nfp_clock;
+
+/* 0, or -EINVAL with err set when choice is TSC and the CPU cannot give a usable one. */
+int nfp_clock_init(enum nfp_clock_choice choice, struct nfp_err *err);
+const char *nfp_clock_source(void); /* "tsc" or "clock_gettime" */
+
+static inline uint64_t nfp_gettime_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define NFP_HAVE_TSC 1
+static inline uint64_t nfp_rdtsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+#endif
 
 static inline uint64_t nfp_now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#ifdef NFP_HAVE_TSC
+	if (nfp_clock.tsc) {
+		uint64_t d = nfp_rdtsc() - nfp_clock.tsc0;
+		return nfp_clock.ns0 + (uint64_t)(((unsigned __int128)d * nfp_clock.mult) >> 32);
+	}
+#endif
+	return nfp_gettime_ns(CLOCK_MONOTONIC);
 }
 
 /* Waits cheaply until about `until` (CLOCK_MONOTONIC ns) or a signal: sleeps when the wait is

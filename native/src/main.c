@@ -15,7 +15,8 @@ enum exit_code {
 	EXIT_USAGE = 2,   /* a bad argument; the message names it */
 };
 
-/* The only global: a signal handler can reach nothing else. */
+/* The only global here (the other is the clock, clock.c): a signal handler can reach nothing
+ * else. */
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop_signal(int sig)
@@ -72,6 +73,8 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return fail(EXIT_USAGE, err.msg);
 	role = cfg.role;
+	if ((rc = nfp_clock_init((enum nfp_clock_choice)cfg.clock, &err)) < 0)
+		return fail(EXIT_USAGE, err.msg);
 
 	if ((rc = install_signals()) < 0) {
 		snprintf(err.msg, sizeof(err.msg), "sigaction: %s", strerror(-rc));

@@ -73,6 +73,8 @@ void nfp_print_usage(void)
 	       "  --file-prefix NAME dpdk: EAL --file-prefix (default nfp-<pid>)\n"
 	       "  --no-huge          dpdk: anonymous memory (-m --mem-mb) instead of hugepages\n"
 	       "  --mem-mb N         dpdk: memory with --no-huge, 64..65536 MB (default 512)\n"
+	       "  --clock C          auto (default: the TSC when it is invariant, else\n"
+	       "                     clock_gettime), tsc or gettime: what pacing and times read\n"
 	       "  --rtt-dump PATH    client: write every RTT sample (ns) to PATH, one per line\n"
 	       "  --help             print this text and exit\n"
 	       "  --version          print the protocol version and the built-in backends\n"
@@ -497,6 +499,16 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 			cfg->mem_mb = (uint32_t)v;
 			has_eal_opt = true;
 			eal_opt = "--mem-mb";
+		} else if (strcmp(opt, "--clock") == 0) {
+			NEED_VALUE();
+			if (strcmp(val, "auto") == 0)
+				cfg->clock = NFP_CLOCK_AUTO;
+			else if (strcmp(val, "tsc") == 0)
+				cfg->clock = NFP_CLOCK_TSC;
+			else if (strcmp(val, "gettime") == 0)
+				cfg->clock = NFP_CLOCK_GETTIME;
+			else
+				return bad(err, opt, "auto, tsc or gettime", val);
 		} else if (strcmp(opt, "--rtt-dump") == 0) {
 			NEED_VALUE();
 			if (!val[0])

@@ -507,6 +507,60 @@ static void test_echo(void)
 	nfp_echo_free(&st);
 }
 
+/* The two-thread client's order: armed before the send, an echo arriving before nfp_echo_sent
+ * is matched; armed frames the send did not accept are taken back (their echo is unmatched). */
+static void test_echo_armed(void)
+{
+	static struct nfp_stats tx, rx, sum;
+	struct nfp_echo_state st;
+	uint8_t bufs[2][18];
+	struct nfp_pkt pkts[2];
+	uint64_t now = 5000000000ull;
+
+	memset(&tx, 0, sizeof(tx));
+	memset(&rx, 0, sizeof(rx));
+	memset(&sum, 0, sizeof(sum));
+	CHECK(nfp_echo_init(&st, 100, 3, NULL) == 0);
+	nfp_echo_arm(&st, 4); /* seq 0..3 offered */
+	for (int i = 0; i < 2; i++) {
+		struct nfp_wire_hdr h = { NFP_WIRE_MAGIC, 1, 0, 3, (uint32_t)i, (uint32_t)(now - 1000), 0 };
+		nfp_wire_encode(bufs[i], &h);
+		pkts[i] = (struct nfp_pkt){ bufs[i], 18 };
+	}
+	nfp_stats_echo(&rx, &st, pkts, 1, false, now); /* seq 0's echo beats the send's return */
+	CHECK(rx.rtt.count == 1 && rx.total.unmatched == 0 && rx.total.lost == -1);
+	nfp_echo_sent(&tx, &st, 1); /* only seq 0 was accepted */
+	CHECK(st.next == 1 && st.limit == 1 && tx.total.lost == 1);
+	nfp_stats_echo(&rx, &st, pkts + 1, 1, false, now); /* seq 1 was never sent */
+	CHECK(rx.total.unmatched == 1);
+	nfp_stats_move(&sum, &tx);
+	nfp_stats_move(&sum, &rx);
+	CHECK(sum.total.lost == 0 && sum.rtt.count == 1 && sum.total.rx_packets == 2);
+	CHECK(rx.total.rx_packets == 0 && rx.rtt.count == 0);
+	nfp_echo_free(&st);
+}
+
+/* The TSC clock, when this CPU has one, reads CLOCK_MONOTONIC time: within 1 ms of the kernel's,
+ * never backwards. */
+static void test_clock(void)
+{
+	struct nfp_err err;
+	uint64_t prev = 0;
+	bool monotonic = true;
+
+	CHECK(nfp_clock_init(NFP_CLOCK_AUTO, &err) == 0);
+	for (int i = 0; i < 100000; i++) {
+		uint64_t t = nfp_now_ns();
+		monotonic = monotonic && t >= prev;
+		prev = t;
+	}
+	CHECK(monotonic);
+	int64_t d = (int64_t)(nfp_now_ns() - nfp_gettime_ns(CLOCK_MONOTONIC));
+	CHECK(d > -1000000 && d < 1000000);
+	CHECK(!nfp_clock.tsc || (nfp_clock.hz > 1e8 && nfp_clock.hz < 1e10));
+	CHECK(nfp_clock_init(NFP_CLOCK_GETTIME, &err) == 0 && !nfp_clock.tsc);
+}
+
 /* ---- raw frames -------------------------------------------------------------------------- */
 
 static void test_raw_frames(void)
@@ -585,6 +639,8 @@ int main(void)
 	test_options();
 	test_hist();
 	test_echo();
+	test_echo_armed();
+	test_clock();
 	test_raw_frames();
 	if (failures) {
 		fprintf(stderr, "unit tests: %d of %d checks failed\n", failures, checks);

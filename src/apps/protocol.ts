@@ -23,6 +23,13 @@ export interface StartLine {
   pid: number;
   cpu: number | null;
   epochNs: string;
+  /** polling, or blocking (`--blocking`). */
+  mode?: 'polling' | 'blocking';
+  /** The client's receive thread CPU (`--rx-cpu`), null for one thread. */
+  rxCpu?: number | null;
+  /** What the app's times and pacing read; tscHz (the calibrated TSC rate, null when none)
+   * turns CPU time into cycles, e.g. cycles per packet = cpu µs × tscHz / 1e6 / packets. */
+  clock?: { source: 'tsc' | 'clock_gettime'; tscHz: number | null };
 }
 
 /** Counters common to every line that carries counts; absent for the other role. */

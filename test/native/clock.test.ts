@@ -1,0 +1,49 @@
+// The pacing clock: the start line says which clock paces (the TSC where it is invariant) and its
+// rate; a sender held up longer than the catch-up bound records a stall and drops the backlog
+// instead of bursting it out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { AppProcess } from '../../src/apps/app.js';
+
+const INVARIANT_TSC = /^flags\s*:.*\bconstant_tsc\b.*\bnonstop_tsc\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+
+function sender(rate: number, durationS: number, extra: string[] = []) {
+  // To a closed loopback port: nothing needs to listen to measure the sender's schedule.
+  return new AppProcess({ role: 'send', label: 'sender', pair: 0,
+    args: ['--local', '127.0.0.1:0', '--remote', '127.0.0.1:9', '--rate', String(rate), '--burst', '1',
+      '--duration', String(durationS), '--interval-ms', '100', ...extra] });
+}
+
+test('the start line names the clock: the TSC with its rate where it is invariant, else clock_gettime', async () => {
+  const auto = sender(1000, 0.2);
+  const gettime = sender(1000, 0.2, ['--clock', 'gettime']);
+  assert.ok(await auto.waitExit(5000) && await gettime.waitExit(5000));
+  assert.equal(auto.exitCode, 0, auto.stderr);
+  const clock = auto.start!.clock!;
+  assert.equal(clock.source, INVARIANT_TSC ? 'tsc' : 'clock_gettime');
+  if (INVARIANT_TSC) assert.ok(clock.tscHz! > 1e8 && clock.tscHz! < 1e10, `tscHz ${clock.tscHz}`);
+  assert.equal(gettime.start!.clock!.source, 'clock_gettime');
+  if (INVARIANT_TSC) {
+    // Each process calibrates on its own: the two rates agree to well within 0.01%.
+    const other = gettime.start!.clock!.tscHz!;
+    assert.ok(Math.abs(other - clock.tscHz!) < 1e-4 * clock.tscHz!, `${other} vs ${clock.tscHz}: reported whichever clock paces`);
+  }
+});
+
+test('a sender stopped for 400 ms counts a stall and does not send the backlog', async () => {
+  const rate = 2000;
+  const send = sender(rate, 1.5);
+  await send.waitReady(5000);
+  await new Promise((r) => setTimeout(r, 300));
+  process.kill(send.pid!, 'SIGSTOP');
+  await new Promise((r) => setTimeout(r, 400));
+  process.kill(send.pid!, 'SIGCONT');
+  assert.ok(await send.waitExit(5000));
+  assert.equal(send.exitCode, 0, send.stderr);
+  const s = send.summary!;
+  assert.ok((s.stalls ?? 0) >= 1, `stalls ${s.stalls}`);
+  // Catching up would have offered all 1.5 s worth; dropping the backlog leaves ≥ 0.3 s out.
+  const offered = (s.txPackets ?? 0) + (s.unsent ?? 0);
+  assert.ok(offered <= rate * (1.5 - 0.3), `offered ${offered} of ${rate * 1.5}`);
+});
