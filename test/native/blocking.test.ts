@@ -58,8 +58,9 @@ for (const backend of BACKENDS) {
   });
 }
 
-test('udp-mmsg --blocking: an idle-receiving receiver uses under half of the wall time in CPU', async () => {
-  // 200 pps for ~1.5 s: a polling receiver would spin its core the whole time.
+test('udp-mmsg --blocking: an idle-receiving receiver uses under a fifth of the wall time in CPU', async () => {
+  // 200 pps for ~1.5 s: a polling receiver spins its core the whole time (on a host busy enough to
+  // leave it under half a core, still ~45% of the wall time); a blocking one measured ~0.5%.
   const recv = new AppProcess({ role: 'recv', netns: receiver.netns, label: 'receiver', pair: 0,
     args: ['--backend', 'udp-mmsg', '--blocking', '--local', `${receiver.ip}:7002`, '--interval-ms', '250'] });
   await recv.waitReady(5000);
@@ -73,7 +74,7 @@ test('udp-mmsg --blocking: an idle-receiving receiver uses under half of the wal
   const cpuUs = s.cpuUserUs + s.cpuSysUs;
   const wallUs = s.durationNs / 1000;
   assert.ok(wallUs > 1_000_000, `ran ${wallUs} µs`);
-  assert.ok(cpuUs < 0.5 * wallUs, `receiver CPU ${cpuUs} µs < 50% of wall ${wallUs} µs`);
+  assert.ok(cpuUs < 0.2 * wallUs, `receiver CPU ${cpuUs} µs < 20% of wall ${wallUs} µs`);
   assert.ok(recv.intervals.length >= 4, 'interval lines keep coming while it sleeps');
 });
 

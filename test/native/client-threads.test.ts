@@ -32,14 +32,24 @@ test('--rx-cpu is refused for roles other than client, exit 2 naming it', () => 
   assert.match(r.stderr, /--rx-cpu/);
 });
 
-for (const extra of [[], ['--blocking']]) {
-  test(`client --rx-cpu 1 ${extra.join(' ')}: every echo matched once, intervals add up to the summary`, async () => {
+const BUILT = spawnSync(appBinary(), ['--version'], { encoding: 'utf8' }).stdout;
+const RUNS: [string, string[]][] = [['udp-mmsg', []], ['udp-mmsg', ['--blocking']], ['raw-mmsg', []],
+  ...(BUILT.includes('af-xdp') ? [['af-xdp', []] as [string, string[]]] : [])];
+
+/** The L2 backends name their interface (and a client its server's MAC). */
+function l2(backend: string, self: Container, peer?: Container): string[] {
+  if (backend.startsWith('udp')) return [];
+  return ['--ifname', self === receiver ? 'eth0' : self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])];
+}
+
+for (const [backend, extra] of RUNS) {
+  test(`${backend} client --rx-cpu 1 ${extra.join(' ')}: every echo matched once, intervals add up to the summary`, async () => {
     const count = 3000;
     const server = new AppProcess({ role: 'server', netns: receiver.netns, label: 'server', pair: 0,
-      args: ['--backend', 'udp-mmsg', '--local', `${receiver.ip}:7101`, ...extra] });
+      args: ['--backend', backend, '--local', `${receiver.ip}:7101`, ...l2(backend, receiver), ...extra] });
     await server.waitReady(5000);
     const client = new AppProcess({ role: 'client', netns: sender.netns, label: 'client', pair: 0,
-      args: ['--backend', 'udp-mmsg', '--local', `${sender.ip}:7100`, '--remote', `${receiver.ip}:7101`, '--rate', '10000',
+      args: ['--backend', backend, '--local', `${sender.ip}:7100`, '--remote', `${receiver.ip}:7101`, ...l2(backend, sender, receiver), '--rate', '10000',
         '--burst', '4', '--count', String(count), '--cpu', '0', '--rx-cpu', '1', '--interval-ms', '100', ...extra] });
     assert.ok(await client.waitExit(10_000));
     await server.stop();
