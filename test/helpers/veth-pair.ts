@@ -38,3 +38,10 @@ export async function vethPair(): Promise<VethPair> {
     },
   };
 }
+
+/** The options a backend that builds its own frames (raw, raw-mmsg, af-xdp) needs on one end:
+ * its interface, and for an end that sends, the peer's MAC. None for the udp backends. */
+export function l2Args(backend: string, self: Container, peer?: Container): string[] {
+  if (backend.startsWith('udp')) return [];
+  return ['--ifname', self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])];
+}

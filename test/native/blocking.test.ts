@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { AppProcess, appBinary } from '../../src/apps/app.js';
 import type { Container } from '../../src/testbed/netns.js';
-import { vethPair, type VethPair } from '../helpers/veth-pair.js';
+import { l2Args, vethPair, type VethPair } from '../helpers/veth-pair.js';
 
 const BUILT = spawnSync(appBinary(), ['--version'], { encoding: 'utf8' }).stdout;
 const BACKENDS = ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp'].filter((b) => BUILT.includes(b));
@@ -21,12 +21,6 @@ before(async () => {
 
 after(() => pair.close());
 
-/** Backend options of one side: the L2 backends name their interface and the peer's MAC. */
-function l2(backend: string, self: Container, peer: Container): string[] {
-  if (backend.startsWith('udp')) return [];
-  return ['--ifname', self === receiver ? 'eth0' : self.ifname!, '--remote-mac', peer.mac];
-}
-
 test('--blocking with --backend dpdk exits 2 naming --blocking, before touching anything', () => {
   const r = spawnSync(appBinary(), ['recv', '--blocking', '--backend', 'dpdk', '--local', '198.18.0.1:1',
     '--vdev', 'net_null0', '--no-huge'], { encoding: 'utf8', timeout: 10_000 });
@@ -40,11 +34,11 @@ for (const backend of BACKENDS) {
     const count = 600;
     const recv = new AppProcess({ role: 'recv', netns: receiver.netns, label: 'receiver', pair: 0,
       args: ['--backend', backend, '--blocking', '--local', `${receiver.ip}:7001`, '--interval-ms', '100',
-        ...l2(backend, receiver, sender).slice(0, 2)] });
+        ...l2Args(backend, receiver)] });
     await recv.waitReady(5000);
     const send = new AppProcess({ role: 'send', netns: sender.netns, label: 'sender', pair: 0,
       args: ['--backend', backend, '--blocking', '--local', `${sender.ip}:7000`, '--remote', `${receiver.ip}:7001`,
-        '--rate', '3000', '--burst', '8', '--count', String(count), ...l2(backend, sender, receiver)] });
+        '--rate', '3000', '--burst', '8', '--count', String(count), ...l2Args(backend, sender, receiver)] });
     assert.ok(await send.waitExit(10_000), 'the sender stops after --count packets');
     await new Promise((r) => setTimeout(r, 150));
     await recv.stop();
@@ -82,11 +76,11 @@ for (const backend of ['udp-mmsg', 'raw-mmsg']) {
   test(`${backend} --blocking: client/server, every echo matched`, async () => {
     const count = 400;
     const server = new AppProcess({ role: 'server', netns: receiver.netns, label: 'server', pair: 0,
-      args: ['--backend', backend, '--blocking', '--local', `${receiver.ip}:7003`, ...l2(backend, receiver, sender).slice(0, 2)] });
+      args: ['--backend', backend, '--blocking', '--local', `${receiver.ip}:7003`, ...l2Args(backend, receiver)] });
     await server.waitReady(5000);
     const client = new AppProcess({ role: 'client', netns: sender.netns, label: 'client', pair: 0,
       args: ['--backend', backend, '--blocking', '--local', `${sender.ip}:7004`, '--remote', `${receiver.ip}:7003`,
-        '--rate', '2000', '--burst', '1', '--count', String(count), ...l2(backend, sender, receiver)] });
+        '--rate', '2000', '--burst', '1', '--count', String(count), ...l2Args(backend, sender, receiver)] });
     assert.ok(await client.waitExit(10_000), 'the client stops after --count and the drain');
     await server.stop();
     assert.equal(client.exitCode, 0, client.stderr);

@@ -561,6 +561,18 @@ static void afxdp_close(struct nfp_port *port)
 
 	if (!p)
 		return;
+	if (p->xsk && (p->dir & NFP_PORT_RX)) {
+		/* Frames the kernel dropped before we could see them are path loss to the roles;
+		 * say where they went, for whoever reads stderr. */
+		struct xdp_statistics xs;
+		socklen_t len = sizeof(xs);
+		if (getsockopt(p->xsk_fd, SOL_XDP, XDP_STATISTICS, &xs, &len) == 0 &&
+		    (xs.rx_dropped || xs.rx_ring_full || xs.rx_fill_ring_empty_descs))
+			fprintf(stderr, NFP_APP_NAME ": note: af-xdp: the kernel dropped %llu frames "
+				"(rx ring full %llu, fill ring empty %llu)\n",
+				(unsigned long long)xs.rx_dropped, (unsigned long long)xs.rx_ring_full,
+				(unsigned long long)xs.rx_fill_ring_empty_descs);
+	}
 	if (p->xsk) {
 		/* Frames accepted on the ring go out before the socket closes. */
 		uint64_t deadline = nfp_now_ns() + AFXDP_DRAIN_NS;
