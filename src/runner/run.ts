@@ -15,6 +15,7 @@ import { ResultsDb, type CaseRecord } from '../store/db.js';
 import { buildSummary, type Summary } from '../store/summary.js';
 import { summaryDocument } from '../analysis/summary-document.js';
 import { SWITCH_DRIVERS } from '../switches/index.js';
+import { CONTAINER_RUNTIMES } from '../testbed/containers.js';
 import { readTopology } from '../testbed/cpus.js';
 import { environmentManifest } from '../testbed/environment.js';
 import { Ledger, readLedgers } from '../testbed/ledger.js';
@@ -52,7 +53,8 @@ export async function capabilities(): Promise<Capabilities> {
     switches.set(driver.name, { available: probe.available, reason: probe.reason, fix: probe.fix, backends: driver.backends });
   });
   const appBackends = appInfo().backends.filter((b): b is BackendName => (BACKEND_NAMES as readonly string[]).includes(b));
-  return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local', 'remote'], remoteSwitches: REMOTE_SWITCHES };
+  const runtimes = new Map(await Promise.all(CONTAINER_RUNTIMES.map(async (r) => [r.name, await r.probe()] as const)));
+  return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local', 'remote'], remoteSwitches: REMOTE_SWITCHES, runtimes };
 }
 
 /** Everything that must hold before the host is touched. Throws PlanError / UsageError. */

@@ -15,7 +15,7 @@ function c(s: Spec): SummaryCase {
     backend: (s.backend ?? 'udp') as 'udp', packetSize: s.packetSize ?? 64, rate: s.rate, burst: s.burst ?? 32, repetition: s.repetition ?? 0,
   };
   return {
-    ...tuple, id: caseId(tuple), status: s.status ?? (s.rxPps === null ? 'failed' : 'ok'), cpuShared: false,
+    ...tuple, containers: 'netns', id: caseId(tuple), status: s.status ?? (s.rxPps === null ? 'failed' : 'ok'), cpuShared: false,
     throughput: s.rxPps === null ? null : {
       txPps: s.rxPps, rxPps: s.rxPps, txGbps: 0, rxGbps: (s.rxPps * (s.packetSize ?? 64) * 8) / 1e9, lossRatio: s.lossRatio ?? 0,
       lostPackets: 0, unsentPackets: 0, corruptPackets: 0, reorderedPackets: 0, steadySeconds: 3,
