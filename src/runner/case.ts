@@ -15,7 +15,7 @@ import { connectPair, type PortSpec } from '../switches/types.js';
 import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
 import type { Ledger } from '../testbed/ledger.js';
 import type { RunNames } from '../testbed/names.js';
-import { runtimeFor } from '../testbed/containers.js';
+import type { Containers } from '../testbed/containers.js';
 import { addNeighbor, type Container } from '../testbed/netns.js';
 import { Resources } from '../testbed/resources.js';
 
@@ -25,6 +25,8 @@ export interface CaseContext {
   topology: CpuTopology;
   /** Aborted on SIGINT/SIGTERM: the case stops its apps and tears down at once. */
   signal: AbortSignal;
+  /** The run's container runtime, prepared (`containers` of the plan). */
+  containers: Containers;
 }
 
 const RECEIVER_PORT = 7001;
@@ -127,9 +129,8 @@ async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources, swi
   const ports: [PortSpec, PortSpec][] = [];
   for (let p = 0; p < c.pairs; p++) {
     // Each container is made for its app's CPU (an LXC container's cpuset is exactly that CPU).
-    const runtime = runtimeFor(c.containers);
-    senders.push(await runtime.create(resources, ctx.names, 's', p, { cpu: cpus.send[p]! }));
-    receivers.push(await runtime.create(resources, ctx.names, 'r', p, { cpu: cpus.recv[p]! }));
+    senders.push(await ctx.containers.create(resources, 's', p, { cpu: cpus.send[p]! }));
+    receivers.push(await ctx.containers.create(resources, 'r', p, { cpu: cpus.recv[p]! }));
     const pairPorts = await connectPair(sw, senders[p]!, receivers[p]!);
     ports.push(pairPorts);
     // DPDK ports have no kernel interface, so no neighbour table: the app gets the peer's MAC.

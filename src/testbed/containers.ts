@@ -1,10 +1,9 @@
 // The container runtimes a plan chooses between (`containers: netns | lxc`), behind one interface:
 // each makes the container of one application and names its network namespace the same way, so
 // the switch drivers and the address/neighbour code work on `Container` whatever made it.
-import { exec } from '../common/exec.js';
 import type { Probe } from '../switches/types.js';
 import { iproute2Probe, versionLine, which } from '../switches/probes.js';
-import { createLxc, lxcExec } from './lxc.js';
+import { createLxc, createLxcBase, lxcExec } from './lxc.js';
 import type { AppSide, RunNames } from './names.js';
 import { containerIn, createContainer, type Container } from './netns.js';
 import type { Resources } from './resources.js';
@@ -17,8 +16,18 @@ export interface ContainerRuntime {
   /** One line for `nfvperf doctor`. */
   description: string;
   probe(): Promise<Probe>;
-  /** Makes the container of (side, pair), its app to run on `cpu`; teardown goes to `resources`. */
-  create(resources: Resources, names: RunNames, side: AppSide, pair: number, o: { cpu: number }): Promise<Container>;
+  /**
+   * Once per run, before its first case: what all its containers share (LXC: the base container).
+   * `resources` are the run's, undone when the run ends.
+   */
+  prepare(resources: Resources, names: RunNames): Promise<Containers>;
+}
+
+/** A runtime prepared for one run: makes the containers of its cases. */
+export interface Containers {
+  runtime: ContainerRuntimeName;
+  /** Makes the container of (side, pair), its app to run on `cpu`; teardown goes to the case's `resources`. */
+  create(resources: Resources, side: AppSide, pair: number, o: { cpu: number }): Promise<Container>;
 }
 
 export const netnsRuntime: ContainerRuntime = {
@@ -26,7 +35,9 @@ export const netnsRuntime: ContainerRuntime = {
   description: 'network namespaces (ip netns)',
   probe: () => iproute2Probe(),
   // A namespace has no cgroup: the app pins itself to its CPU (--cpu).
-  create: (resources, names, side, pair) => createContainer(resources, names, side, pair),
+  async prepare(_, names) {
+    return { runtime: 'netns', create: (resources, side, pair) => createContainer(resources, names, side, pair) };
+  },
 };
 
 export const lxcRuntime: ContainerRuntime = {
@@ -42,10 +53,16 @@ export const lxcRuntime: ContainerRuntime = {
     if (!ip.available) return ip;
     return { available: true, version: await versionLine(['lxc-create', '--version']) };
   },
-  async create(resources, names, side, pair, { cpu }) {
-    const name = names.netns(side, pair);
-    await createLxc(resources, name, name, { cpu });
-    return { ...await containerIn(names, side, pair), exec: lxcExec(name) };
+  async prepare(runResources, names) {
+    const base = await createLxcBase(runResources, names.token);
+    return {
+      runtime: 'lxc',
+      async create(resources, side, pair, { cpu }) {
+        const name = names.netns(side, pair);
+        await createLxc(resources, base, name, name, { cpu });
+        return { ...await containerIn(names, side, pair), exec: lxcExec(name) };
+      },
+    };
   },
 };
 
@@ -53,9 +70,4 @@ export const CONTAINER_RUNTIMES: readonly ContainerRuntime[] = [netnsRuntime, lx
 
 export function runtimeFor(name: ContainerRuntimeName): ContainerRuntime {
   return CONTAINER_RUNTIMES.find((r) => r.name === name)!;
-}
-
-/** Runs `argv` inside `container` (its namespace, or the runtime's own way in), for tests and probes. */
-export function execIn(container: Pick<Container, 'netns' | 'exec'>, argv: string[]) {
-  return exec([...(container.exec ?? ['ip', 'netns', 'exec', container.netns]), ...argv]);
 }

@@ -8,13 +8,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppProcess } from '../../src/apps/app.js';
 import { exec } from '../../src/common/exec.js';
+import { checkPlan, type Capabilities } from '../../src/plan/check.js';
 import { expandPlan } from '../../src/plan/expand.js';
+import { parsePlan } from '../../src/plan/load.js';
 import { planSchema } from '../../src/plan/schema.js';
 import { runCase } from '../../src/runner/case.js';
 import { linuxBridge } from '../../src/switches/linux-bridge.js';
 import { appBackends } from '../../src/switches/probes.js';
 import { connectPair } from '../../src/switches/types.js';
-import { lxcRuntime } from '../../src/testbed/containers.js';
+import { lxcRuntime, runtimeFor } from '../../src/testbed/containers.js';
 import { readTopology } from '../../src/testbed/cpus.js';
 import { Ledger, readLedgers } from '../../src/testbed/ledger.js';
 import { LXC_DIR, lxcConfig } from '../../src/testbed/lxc.js';
@@ -54,6 +56,22 @@ test('lxcConfig: no network or AppArmor of its own, the cpuset is the app CPU, a
   assert.throws(() => lxcConfig(TEMPLATE, { cpu: 0, cgroupV1: true, binDir: '/my dir' }), /white space/);
 });
 
+test('a plan asking for lxc is refused at `containers` when LXC is missing here, or with locality remote', () => {
+  const caps = (lxc: { available: boolean; reason?: string; fix?: string }): Capabilities => ({
+    switches: new Map([['linux-bridge', { available: true, backends: ['udp-mmsg'] as const }]]), appBackends: ['udp-mmsg'],
+    dimensions: ['throughput'], localities: ['local', 'remote'], remoteSwitches: ['linux-bridge'],
+    runtimes: new Map([['netns', { available: true }], ['lxc', lxc]]),
+  });
+  const missing = checkPlan(parsePlan('name: a\ncontainers: lxc\n', 'p.yaml'),
+    caps({ available: false, reason: '`lxc-create` not installed', fix: 'apt-get install lxc' }));
+  assert.deepEqual(missing.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`),
+    ['2:13 containers: container runtime lxc is unavailable here: `lxc-create` not installed (fix: apt-get install lxc)']);
+  assert.deepEqual(checkPlan(parsePlan('name: a\ncontainers: lxc\n'), caps({ available: true })), []);
+  const remote = checkPlan(parsePlan('name: a\ncontainers: lxc\nlocality: remote\ntestbed: lab.yaml\n'), caps({ available: true }));
+  assert.deepEqual(remote.map((d) => d.path), ['containers']);
+  assert.match(remote[0]!.message, /runs only with locality: local/);
+});
+
 test('lxc: the app runs inside its container (cgroup, cpuset, namespace); SIGTERM reaches it', async (t) => {
   const skip = await lxcSkipReason();
   if (skip) { t.skip(skip); return; }
@@ -65,8 +83,9 @@ test('lxc: the app runs inside its container (cgroup, cpuset, namespace); SIGTER
   const apps: AppProcess[] = [];
   try {
     const sw = await linuxBridge.start({ names, resources, cpus: [] });
-    const s = await lxcRuntime.create(resources, names, 's', 0, { cpu });
-    const r = await lxcRuntime.create(resources, names, 'r', 0, { cpu });
+    const lxc = await lxcRuntime.prepare(resources, names);
+    const s = await lxc.create(resources, 's', 0, { cpu });
+    const r = await lxc.create(resources, 'r', 0, { cpu });
     await connectPair(sw, s, r);
     await addNeighbor(s, r);
     await addNeighbor(r, s);
@@ -103,9 +122,12 @@ async function oneCase(containers: 'netns' | 'lxc', sw: 'linux-bridge' | 'ovs', 
   const plan = planSchema.parse({ name: 'lxc', containers, switches: sw, backends: backend, rates: 10_000, duration: 1, warmup: 0, cooldown: 0 });
   const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
   const ledger = Ledger.open(names.token);
+  const runResources = new Resources(ledger);
   try {
-    return await runCase(expandPlan(plan)[0]!, { names, ledger, topology: readTopology(), signal: new AbortController().signal });
+    const containersOfRun = await runtimeFor(containers).prepare(runResources, names);
+    return await runCase(expandPlan(plan)[0]!, { names, ledger, topology: readTopology(), signal: new AbortController().signal, containers: containersOfRun });
   } finally {
+    assert.deepEqual(await runResources.releaseAll(), []);
     assert.ok(ledger.close(), 'the ledger lists nothing left open');
   }
 }
@@ -145,12 +167,12 @@ test('nfvperf cleanup removes the LXC containers a killed run left behind', asyn
   const dir = tempDir({ 'p.yaml': 'name: lxckill\ncontainers: lxc\nrates: [1000]\nduration: 5\nwarmup: 0\ncooldown: 0\n' });
   const run = startRun([join(dir, 'p.yaml'), '--out', join(dir, 'out')]);
   await run.waitFor(/running/);
-  // Wait until both containers exist, then kill the run where it stands.
-  for (let i = 0; i < 100 && hostState().lxc.length < before.lxc.length + 2; i++) await new Promise((r) => setTimeout(r, 50));
+  // Wait until the base and both containers exist, then kill the run where it stands.
+  for (let i = 0; i < 100 && hostState().lxc.length < before.lxc.length + 3; i++) await new Promise((r) => setTimeout(r, 50));
   run.child.kill('SIGKILL');
   await run.exit();
   const left = hostState().lxc.filter((n) => !before.lxc.includes(n));
-  assert.equal(left.length, 2, `the killed run left its two containers: ${left.join(' ')}`);
+  assert.equal(left.length, 3, `the killed run left its base and its two containers: ${left.join(' ')}`);
   const cleanup = await nfvperf(['cleanup']);
   assert.equal(cleanup.code, 0, cleanup.stderr);
   for (const name of left) {
