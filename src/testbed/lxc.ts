@@ -15,7 +15,7 @@ import { hugetlbfsMount } from './hugepages.js';
 import { RUN_DIR } from './names.js';
 import { deleteNetns, type Resources } from './resources.js';
 
-/** Our private lxcpath: containers here are ours and nobody else's (tmpfs: gone after a reboot). */
+/** Our private lxcpath: every container in it is nfvperf's (one ledgered run's, found by its token). */
 export const LXC_DIR = `${RUN_DIR}/lxc`;
 const LXC_NAME = /^nfp-[0-9a-f]{4}-[a-z0-9-]{1,24}$/;
 const START_TIMEOUT_S = 10;
