@@ -6,6 +6,8 @@
 # libxdp-dev libbpf-dev: the af-xdp backend of native/ (libdpdk-dev, below: its dpdk backend).
 # openssh-server, openssh-client: remote plans (`nfvperf agent` over SSH) and their tests (an sshd
 # per namespace host; the package's own service is not needed); tshark: the wire-format test.
+# lxc busybox-static: the lxc container runtime (`containers: lxc`: `lxc-create -t busybox`); lxc
+# installs below, under the policy-rc.d, so its lxc-net service (lxcbr0) is not started.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -24,7 +26,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   created_policy=1
 fi
 apt-get install -y -qq --no-install-recommends \
-  dpdk dpdk-dev libdpdk-dev pkg-config openvswitch-switch-dpdk ethtool >/dev/null
+  dpdk dpdk-dev libdpdk-dev pkg-config openvswitch-switch-dpdk ethtool lxc busybox-static >/dev/null
 if [ -n "$created_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 for pidfile in /run/openvswitch/ovs-vswitchd.pid /run/openvswitch/ovsdb-server.pid; do
   if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill "$(cat "$pidfile")"; fi

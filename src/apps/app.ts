@@ -1,6 +1,6 @@
 // Launching `nfvperf-app` inside a container and reading its JSON-lines stream.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,11 @@ export interface AppOptions {
   role: AppRole;
   /** Network namespace to run in; undefined runs in the caller's namespace. */
   netns?: string;
+  /**
+   * Instead of `ip netns exec netns`: an argv prefix that runs the app inside its container by
+   * forking it (`lxc-attach`); signals then go to that prefix process's child, the app.
+   */
+  exec?: string[];
   /** Arguments after the role, as an argv array. */
   args: string[];
   /** A label for messages, e.g. `sender 0`. */
@@ -70,7 +75,8 @@ export class AppProcess {
   constructor(readonly options: AppOptions) {
     const argv = [appBinary(), options.role, ...options.args];
     // `ip netns exec` execs the app in place, so the child's PID is the app's PID.
-    const [file, ...args] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...argv] : argv;
+    const prefix = options.exec ?? (options.netns ? ['ip', 'netns', 'exec', options.netns] : []);
+    const [file, ...args] = [...prefix, ...argv];
     this.child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => { this.onLine(line); options.onLine?.(line); });
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
@@ -83,8 +89,25 @@ export class AppProcess {
     });
   }
 
+  /** The PID of the process we spawned: the app, or the `exec` prefix that forked it. */
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /**
+   * The app's own PID: with an `exec` prefix, the prefix process's child (lxc-attach does not
+   * pass SIGTERM on, so the app must be signalled itself to print its summary); undefined until
+   * it has been forked.
+   */
+  get appPid(): number | undefined {
+    const pid = this.child.pid;
+    if (pid === undefined || !this.options.exec) return pid;
+    try {
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      return children.length === 1 ? children[0] : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   get running(): boolean {
@@ -116,10 +139,17 @@ export class AppProcess {
   /** SIGTERM (the app prints its summary and exits), then SIGKILL after `graceMs`. */
   async stop(graceMs = 2000): Promise<void> {
     if (!this.running) return;
-    this.child.kill('SIGTERM');
+    this.signal('SIGTERM');
     if (await this.waitExit(graceMs)) return;
-    this.child.kill('SIGKILL');
+    this.signal('SIGKILL');
     await this.waitExit(graceMs);
+  }
+
+  /** Signals the app (not its `exec` prefix, unless the app is not forked yet); then its prefix exits with it. */
+  private signal(sig: NodeJS.Signals): void {
+    const app = this.appPid;
+    if (app === undefined || app === this.child.pid) { this.child.kill(sig); return; }
+    try { process.kill(app, sig); } catch { this.child.kill(sig); }
   }
 
   /** An error naming the app, its exit status and its last stderr lines. */

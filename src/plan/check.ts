@@ -21,6 +21,8 @@ export interface Capabilities {
   localities: readonly string[];
   /** Switches that can be joined to a host's uplink, so can run a remote plan. */
   remoteSwitches?: readonly SwitchName[];
+  /** Container runtimes and whether they run here (absent: only the default, netns, is checked by the OS). */
+  runtimes?: ReadonlyMap<string, { available: boolean; reason?: string; fix?: string }>;
 }
 
 export function checkPlan(parsed: ParsedPlan, caps: Capabilities): PlanDiagnostic[] {
@@ -34,6 +36,14 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities): PlanDiagnosti
   }
   if (plan.locality === 'remote' && caps.localities.includes('remote')) problems.push(...checkRemote(parsed, caps));
   else if (plan.testbed !== undefined) problems.push(diagnostic(['testbed'], 'a testbed file is used only with locality: remote'));
+  const runtime = caps.runtimes?.get(plan.containers);
+  if (runtime && !runtime.available) {
+    problems.push(diagnostic(['containers'], `container runtime ${plan.containers} is unavailable here: ${runtime.reason ?? 'unknown reason'}` +
+      `${runtime.fix ? ` (fix: ${runtime.fix})` : ''}`));
+  }
+  if (plan.locality === 'remote' && plan.containers !== 'netns') {
+    problems.push(diagnostic(['containers'], `containers: ${plan.containers} runs only with locality: local in this version: use containers: netns`));
+  }
   plan.switches.forEach((name, i) => {
     const sw = caps.switches.get(name);
     const path = ['switches', i];

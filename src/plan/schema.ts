@@ -44,8 +44,8 @@ export const planSchema = z.strictObject({
     .describe('D: throughput (sender/receiver pairs) or latency (client/server pairs).'),
   locality: z.enum(['local', 'remote']).default('local')
     .describe('L: all containers on one host, or the receivers on a second host.'),
-  containers: z.enum(['netns']).default('netns')
-    .describe('Container runtime: netns (network namespaces).'),
+  containers: z.enum(['netns', 'lxc']).default('netns')
+    .describe('Container runtime: netns (network namespaces) or lxc (busybox LXC containers, one per app, cpuset = its CPU).'),
   pairs: axis(intIn(1, 64, 'pairs'), 'S: numbers of application pairs (1 means 1vs1).').default([1]),
   switches: axis(z.enum(SWITCH_NAMES), 'V: virtual switches.').default(['linux-bridge']),
   backends: axis(z.enum(BACKEND_NAMES), 'I/O backends of the applications.').default(['udp-mmsg']),

@@ -15,7 +15,8 @@ import { connectPair, type PortSpec } from '../switches/types.js';
 import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
 import type { Ledger } from '../testbed/ledger.js';
 import type { RunNames } from '../testbed/names.js';
-import { addNeighbor, createContainer, type Container } from '../testbed/netns.js';
+import type { Containers } from '../testbed/containers.js';
+import { addNeighbor, type Container } from '../testbed/netns.js';
 import { Resources } from '../testbed/resources.js';
 
 export interface CaseContext {
@@ -24,6 +25,8 @@ export interface CaseContext {
   topology: CpuTopology;
   /** Aborted on SIGINT/SIGTERM: the case stops its apps and tears down at once. */
   signal: AbortSignal;
+  /** The run's container runtime, prepared (`containers` of the plan). */
+  containers: Containers;
 }
 
 const RECEIVER_PORT = 7001;
@@ -63,7 +66,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   let failure: Error | undefined;
   let search: SearchResult | undefined;
   try {
-    const net = await buildNetwork(c, ctx, resources, switchCpus);
+    const net = await buildNetwork(c, ctx, resources, switchCpus, cpus);
     if (c.search) {
       search = await runSearchTrials(c, ctx, net, cpus, resources, apps);
     } else {
@@ -120,7 +123,7 @@ interface Network {
 type Cpus = { send: number[]; recv: number[]; clientRx?: number[] };
 
 /** Containers for every pair, joined through the case's switch, with static neighbours. */
-async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources, switchCpus: number[]): Promise<Network> {
+async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources, switchCpus: number[], cpus: Cpus): Promise<Network> {
   throwIfAborted(ctx.signal);
   const driver = driverFor(c.switch);
   if (!driver) throw new TestbedError(`no driver for switch ${c.switch}`);
@@ -129,8 +132,9 @@ async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources, swi
   const receivers: Container[] = [];
   const ports: [PortSpec, PortSpec][] = [];
   for (let p = 0; p < c.pairs; p++) {
-    senders.push(await createContainer(resources, ctx.names, 's', p));
-    receivers.push(await createContainer(resources, ctx.names, 'r', p));
+    // Each container is made for its app's CPU (an LXC container's cpuset is exactly that CPU).
+    senders.push(await ctx.containers.create(resources, 's', p, { cpu: cpus.send[p]! }));
+    receivers.push(await ctx.containers.create(resources, 'r', p, { cpu: cpus.recv[p]! }));
     const pairPorts = await connectPair(sw, senders[p]!, receivers[p]!);
     ports.push(pairPorts);
     // DPDK ports have no kernel interface, so no neighbour table: the app gets the peer's MAC.
@@ -168,13 +172,13 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
   };
   const roles = ROLES[c.dimension];
   const receivers = net.receivers.map((r, p) => launch(resources, apps, {
-    role: roles.receiver, netns: r.netns, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,
+    role: roles.receiver, netns: r.netns, exec: r.exec, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,
     args: [...common(p), ...rawArgs(r), ...dpdkArgs(r, net.ports[p]![1], net.senders[p]!), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
   }));
   await Promise.all(receivers.map((a) => a.waitReady(READY_TIMEOUT_MS)));
   throwIfAborted(ctx.signal);
   const senders = net.senders.map((s, p) => launch(resources, apps, {
-    role: roles.sender, netns: s.netns, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${p}`, pair: p,
+    role: roles.sender, netns: s.netns, exec: s.exec, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${p}`, pair: p,
     args: [...common(p), ...rawArgs(s, net.receivers[p]), ...dpdkArgs(s, net.ports[p]![0], net.receivers[p]!), '--local', `${s.ip}:${SENDER_PORT}`,
       '--remote', `${net.receivers[p]!.ip}:${RECEIVER_PORT}`,
       '--rate', String(run.rate), '--duration', String(run.trafficS), '--cpu', String(cpus.send[p]),

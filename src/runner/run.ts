@@ -15,10 +15,12 @@ import { ResultsDb, type CaseRecord } from '../store/db.js';
 import { buildSummary, type Summary } from '../store/summary.js';
 import { summaryDocument } from '../analysis/summary-document.js';
 import { SWITCH_DRIVERS } from '../switches/index.js';
+import { CONTAINER_RUNTIMES, runtimeFor } from '../testbed/containers.js';
 import { readTopology } from '../testbed/cpus.js';
 import { environmentManifest } from '../testbed/environment.js';
 import { Ledger, readLedgers } from '../testbed/ledger.js';
 import { newRunToken, runNames } from '../testbed/names.js';
+import { Resources } from '../testbed/resources.js';
 import { runCase } from './case.js';
 import { runRemoteCase } from './remote-case.js';
 import { loadPlanTestbed } from '../hosts/testbed-file.js';
@@ -52,7 +54,8 @@ export async function capabilities(): Promise<Capabilities> {
     switches.set(driver.name, { available: probe.available, reason: probe.reason, fix: probe.fix, backends: driver.backends });
   });
   const appBackends = appInfo().backends.filter((b): b is BackendName => (BACKEND_NAMES as readonly string[]).includes(b));
-  return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local', 'remote'], remoteSwitches: REMOTE_SWITCHES };
+  const runtimes = new Map(await Promise.all(CONTAINER_RUNTIMES.map(async (r) => [r.name, await r.probe()] as const)));
+  return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local', 'remote'], remoteSwitches: REMOTE_SWITCHES, runtimes };
 }
 
 /** Everything that must hold before the host is touched. Throws PlanError / UsageError. */
@@ -141,7 +144,11 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   };
   const eta = new Eta(cases);
   let fatal: Error | undefined;
+  // Run-wide resources (the LXC base container), undone when the run ends, after its cases'.
+  const runResources = new Resources(ledger);
   try {
+    const containers = cases.some((c) => c.locality === 'local')
+      ? await runtimeFor(loaded.plan.containers).prepare(runResources, names) : undefined;
     const tasks = new Listr(
       cases.map((c) => ({
         title: `${c.index + 1}/${allCases.length} ${formatTuple(c)} ${c.backend}${c.repetition ? ` rep ${c.repetition}` : ''}`,
@@ -155,7 +162,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           const started = Date.now();
           const record: CaseRecord = c.locality === 'remote' && testbed
             ? await runRemoteCase(c, { names, testbed, signal: abort.signal, log: options.log ?? logToStderr })
-            : await runCase(c, { names, ledger, topology, signal: abort.signal });
+            : await runCase(c, { names, ledger, topology, signal: abort.signal, containers: containers! });
           try {
             db.saveCase(runId, record);
             writeSummary();
@@ -199,6 +206,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    for (const e of await runResources.releaseAll()) (options.log ?? logToStderr)(`teardown: ${e.message} (run \`nfvperf cleanup\`)`);
     ledger.close();
     db.close();
   }

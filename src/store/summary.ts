@@ -1,5 +1,5 @@
 // summary.json, built from the database alone (so the file and the database cannot disagree).
-// Contract (README "Outputs"): { run: {...}, cases: [ { id, dimension, locality, pairs, switch,
+// Contract (README "Outputs"): { run: {...}, cases: [ { id, dimension, locality, containers, pairs, switch,
 // backend, mode, clientThreads, packetSize, rate, burst, repetition, status, error?, throughput: {...} | null } ] }.
 import type Database from 'better-sqlite3';
 
@@ -7,6 +7,8 @@ export interface SummaryCase {
   id: string;
   dimension: string;
   locality: string;
+  /** The container runtime the case ran in (netns, lxc). */
+  containers: string;
   pairs: number;
   switch: string;
   backend: string;
@@ -71,7 +73,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
       finishedAt: (run.finished_at as string | null) ?? null, outcome: run.outcome as string, environment,
     },
     cases: rows.map((r): SummaryCase => ({
-      id: r.case_key, dimension: r.dimension, locality: r.locality, pairs: r.pairs, switch: r.switch,
+      id: r.case_key, dimension: r.dimension, locality: r.locality, containers: r.containers, pairs: r.pairs, switch: r.switch,
       backend: r.backend, mode: r.io_mode, clientThreads: r.client_threads, packetSize: r.packet_size_bytes, rate: r.rate_pps ?? (r.search_json ? 'search' : 'max'), burst: r.burst_packets,
       repetition: r.repetition, status: r.status, ...(r.error ? { error: r.error } : {}),
       cpuShared: r.cpu_shared === 1,

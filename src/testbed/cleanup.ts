@@ -10,6 +10,7 @@ import { tokenOf } from './names.js';
 import { deleteLink, deleteNetns, killProcess } from './resources.js';
 import { removeHugepageFiles, setHugepages, unmountHugetlbfs } from './hugepages.js';
 import { removeRunDir } from './rundir.js';
+import { destroyLxc, listLxc } from './lxc.js';
 
 export interface Leftover extends Resource {
   /** Why it is considered ours. */
@@ -41,10 +42,12 @@ export async function findLeftovers(): Promise<{ leftovers: Leftover[]; ledgers:
   for (const ns of namespaces.filter((n) => n.startsWith('nfp-') && !live.has(tokenOf(n) ?? ''))) {
     add({ kind: 'netns', name: ns, source: 'prefix' });
   }
-  // Processes first, then links, then namespaces (a namespace with a process in it lingers), then
-  // what the processes used: mounts before the directories holding them, the hugepage count last
-  // (the sort is stable: ledger entries of one kind stay newest first).
-  const order = { process: 0, link: 1, netns: 2, mount: 3, dir: 4, hugepages: 5 } as const;
+  for (const name of listLxc().filter((n) => !live.has(tokenOf(n) ?? ''))) add({ kind: 'lxc', name, source: 'prefix' });
+  // Processes first, then containers (stopping one ends what runs in it), links, namespaces (a
+  // namespace with a process in it lingers), then what the processes used: mounts before the
+  // directories holding them, the hugepage count last (the sort is stable: ledger entries of one
+  // kind stay newest first).
+  const order = { process: 0, lxc: 1, link: 2, netns: 3, mount: 4, dir: 5, hugepages: 6 } as const;
   leftovers.sort((a, b) => order[a.kind] - order[b.kind]);
   return { leftovers, ledgers: ledgers.filter((l) => !l.ownerAlive).map((l) => l.path) };
 }
@@ -56,6 +59,7 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
       if (r.kind === 'process') await killProcess(r.pid!, r.startTicks, 1000);
       else if (r.kind === 'link') await deleteLink(r.name);
       else if (r.kind === 'netns') await deleteNetns(r.name);
+      else if (r.kind === 'lxc') await destroyLxc(r.name);
       else if (r.kind === 'mount') await unmountHugetlbfs(r.name);
       // `<hugetlbfs>/<prefix>*`: the page files of our DPDK processes in the host's hugetlbfs.
       else if (r.kind === 'dir' && r.name.endsWith('*')) removeHugepageFiles(dirname(r.name), basename(r.name).slice(0, -1));

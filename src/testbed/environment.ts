@@ -20,6 +20,8 @@ export async function environmentManifest(topology: CpuTopology, versions: { nfv
   const flags = /^flags\s*:\s*(.*)$/m.exec(read('/proc/cpuinfo') ?? '')?.[1]?.split(' ') ?? [];
   const governor = read('/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor');
   const ip = await exec(['ip', '-V'], { check: false }).catch(() => undefined);
+  // The container runtimes' versions: an lxc case's figures depend on the LXC that ran it.
+  const lxc = await exec(['lxc-create', '--version'], { check: false }).catch(() => undefined);
   return {
     hostname: os.hostname(),
     os: prettyName,
@@ -37,5 +39,6 @@ export async function environmentManifest(topology: CpuTopology, versions: { nfv
     nfvperf: versions.nfvperf,
     nfvperfApp: versions.app,
     iproute2: ip?.stdout.trim() ?? 'unknown',
+    lxc: lxc?.exitCode === 0 ? lxc.stdout.trim() : 'not installed',
   };
 }

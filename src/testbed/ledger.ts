@@ -7,9 +7,10 @@ import { LEDGER_DIR } from './names.js';
 
 /**
  * `dir`: a run directory under /run/nfvperf (removed with its contents); `mount`: a hugetlbfs we
- * mounted (unmounted); `hugepages`: the 2 MB hugepage count we raised (`previous` is written back).
+ * mounted (unmounted); `hugepages`: the 2 MB hugepage count we raised (`previous` is written back);
+ * `lxc`: an LXC container in our private lxcpath (stopped and destroyed).
  */
-export type ResourceKind = 'netns' | 'link' | 'process' | 'dir' | 'mount' | 'hugepages';
+export type ResourceKind = 'netns' | 'link' | 'process' | 'dir' | 'mount' | 'hugepages' | 'lxc';
 
 export interface Resource {
   kind: ResourceKind;

@@ -16,6 +16,11 @@ export interface Container {
   mac: string;
   /** The interface name inside the namespace, once attached. */
   ifname?: string;
+  /**
+   * How to run a program inside, for runtimes other than plain namespaces: an argv prefix whose
+   * process forks the program (so signals go to its child). Absent: `ip netns exec netns`.
+   */
+  exec?: string[];
 }
 
 export const CONTAINER_IFNAME = 'eth0';
@@ -25,6 +30,12 @@ export async function createContainer(resources: Resources, names: RunNames, sid
   await resources.create({ kind: 'netns', name: netns },
     () => exec(['ip', 'netns', 'add', netns]),
     () => deleteNetns(netns));
+  return containerIn(names, side, pair);
+}
+
+/** The container of (side, pair) once its namespace exists (whichever runtime made it): loopback up. */
+export async function containerIn(names: RunNames, side: AppSide, pair: number): Promise<Container> {
+  const netns = names.netns(side, pair);
   await exec(['ip', '-n', netns, 'link', 'set', 'lo', 'up']);
   return { netns, side, pair, ip: addressFor(side, pair), mac: macFor(names.token, side, pair, 'container') };
 }

@@ -16,7 +16,7 @@ function c(s: Spec): SummaryCase {
     mode: 'polling' as const, clientThreads: 1,
   };
   return {
-    ...tuple, id: caseId(tuple), status: s.status ?? (s.rxPps === null ? 'failed' : 'ok'), cpuShared: false,
+    ...tuple, containers: 'netns', id: caseId(tuple), status: s.status ?? (s.rxPps === null ? 'failed' : 'ok'), cpuShared: false,
     throughput: s.rxPps === null ? null : {
       txPps: s.rxPps, rxPps: s.rxPps, txGbps: 0, rxGbps: (s.rxPps * (s.packetSize ?? 64) * 8) / 1e9, lossRatio: s.lossRatio ?? 0,
       lostPackets: 0, unsentPackets: 0, corruptPackets: 0, reorderedPackets: 0, steadySeconds: 3,

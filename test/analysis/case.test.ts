@@ -67,7 +67,7 @@ test('the TSC frequency comes from the environment key tscHz, or is null', () =>
 
 function summaryCase(extra: Partial<SummaryCase>): SummaryCase {
   return {
-    id: 'throughput/local/1vs1/linux-bridge/udp/64B/100000pps/b32/r0', dimension: 'throughput', locality: 'local', pairs: 1,
+    id: 'throughput/local/1vs1/linux-bridge/udp/64B/100000pps/b32/r0', dimension: 'throughput', locality: 'local', containers: 'netns', pairs: 1,
     switch: 'linux-bridge', backend: 'udp', packetSize: 64, rate: 100_000, burst: 32, repetition: 0, status: 'ok', cpuShared: false,
     throughput: { txPps: 100_000, rxPps: 100_000, txGbps: 0.0512, rxGbps: 0.0512, lossRatio: 0, lostPackets: 0, unsentPackets: 0, corruptPackets: 0, reorderedPackets: 0, steadySeconds: 3 },
     ...extra,

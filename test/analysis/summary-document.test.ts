@@ -6,7 +6,7 @@ import type { Summary, SummaryCase } from '../../src/store/summary.js';
 function caseOf(repetition: number, rxPps: number, rate: number | 'max' = 'max'): SummaryCase {
   return {
     id: `throughput/local/1vs1/linux-bridge/udp-mmsg/64B/${rate === 'max' ? 'max' : `${rate}pps`}/b32/r${repetition}`,
-    dimension: 'throughput', locality: 'local', pairs: 1, switch: 'linux-bridge', backend: 'udp-mmsg', packetSize: 64,
+    dimension: 'throughput', locality: 'local', containers: 'netns', pairs: 1, switch: 'linux-bridge', backend: 'udp-mmsg', packetSize: 64,
     rate, burst: 32, repetition, status: 'ok', cpuShared: false, latency: null,
     throughput: { txPps: rxPps, rxPps, txGbps: 0, rxGbps: (rxPps * 512) / 1e9, lossRatio: 0, lostPackets: 0, unsentPackets: 0,
       corruptPackets: 0, reorderedPackets: 0, steadySeconds: 5 },

@@ -1,14 +1,20 @@
-// What nfvperf may leave on a host: nfp-prefixed namespaces and links, and app processes.
+// What nfvperf may leave on a host: nfp-prefixed namespaces and links, app processes, LXC
+// containers and mounts under /run/nfvperf.
 // Tests snapshot it before and assert nothing new remains after.
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { listLxc } from '../../src/testbed/lxc.js';
 
 export interface HostState {
   netns: string[];
   links: string[];
   appPids: number[];
   ledgers: string[];
+  /** LXC containers in nfvperf's private lxcpath. */
+  lxc: string[];
+  /** Mounts whose mount point is under /run/nfvperf (hugetlbfs, an LXC rootfs). */
+  mounts: string[];
   /** 2 MB hugepages reserved (runs that reserve some must restore the count they found). */
   hugepages: number;
 }
@@ -31,7 +37,9 @@ export function hostState(): HostState {
   let ledgers: string[] = [];
   try { ledgers = readdirSync('/run/nfvperf/ledgers').sort(); } catch { /* none yet */ }
   const hugepages = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8').trim());
-  return { netns, links, appPids, ledgers, hugepages };
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith('/run/nfvperf/')).sort();
+  return { netns, links, appPids, ledgers, lxc: listLxc().sort(), mounts, hugepages };
 }
 
 /** Fails if anything nfvperf-like exists now that did not exist in `before`. */
@@ -41,6 +49,6 @@ export function assertNoLeaks(before: HostState): void {
   assert.deepEqual({
     netns: added(before.netns, after.netns), links: added(before.links, after.links),
     appPids: added(before.appPids, after.appPids), ledgers: added(before.ledgers, after.ledgers),
-    hugepages: after.hugepages,
-  }, { netns: [], links: [], appPids: [], ledgers: [], hugepages: before.hugepages }, 'resources leaked');
+    lxc: added(before.lxc, after.lxc), mounts: added(before.mounts, after.mounts), hugepages: after.hugepages,
+  }, { netns: [], links: [], appPids: [], ledgers: [], lxc: [], mounts: [], hugepages: before.hugepages }, 'resources leaked');
 }

@@ -2,9 +2,9 @@
 // container runtime: available or not, its version, and when not, the exact reason and the fix.
 // Informational: it touches nothing and exits 0 whatever it finds.
 import { appInfo } from '../../apps/app.js';
-import { BACKEND_NAMES, planJsonSchema } from '../../plan/schema.js';
+import { BACKEND_NAMES } from '../../plan/schema.js';
 import { SWITCH_DRIVERS } from '../../switches/index.js';
-import { versionLine, which } from '../../switches/probes.js';
+import { CONTAINER_RUNTIMES } from '../../testbed/containers.js';
 import { needAppBackend } from '../../switches/unavailable.js';
 
 export interface DoctorEntry {
@@ -59,25 +59,10 @@ async function backendEntries(): Promise<DoctorEntry[]> {
 }
 
 async function runtimeEntries(): Promise<DoctorEntry[]> {
-  const schema = planJsonSchema() as { properties?: { containers?: { enum?: string[] } } };
-  const supported = schema.properties?.containers?.enum ?? ['netns'];
-  const ip = await versionLine(['ip', '-V']);
-  const netns = ip
-    ? entry('netns', 'network namespaces (ip netns)', true, ip.replace(/^ip utility, /, ''))
-    : entry('netns', 'network namespaces (ip netns)', false, undefined, 'iproute2 (`ip`) is not installed', 'apt-get install iproute2');
-
-  const lxcCreate = which('lxc-create');
-  const lxcVersion = lxcCreate ? await versionLine([lxcCreate, '--version']) : undefined;
-  let lxc: DoctorEntry;
-  if (!lxcCreate) {
-    lxc = entry('lxc', 'LXC containers', false, undefined, 'LXC is not installed (no `lxc-create` on PATH)', 'apt-get install lxc busybox-static');
-  } else if (!supported.includes('lxc')) {
-    lxc = entry('lxc', 'LXC containers', false, lxcVersion, 'this version of nfvperf has no lxc runtime (plan field `containers` accepts only ' +
-      `${supported.join(', ')})`, 'use containers: netns');
-  } else {
-    lxc = entry('lxc', 'LXC containers', true, lxcVersion);
-  }
-  return [netns, lxc];
+  return Promise.all(CONTAINER_RUNTIMES.map(async (r) => {
+    const p = await r.probe();
+    return entry(r.name, r.description, p.available, p.version, p.reason, p.fix);
+  }));
 }
 
 function entry(name: string, description: string, available: boolean, version?: string, reason?: string, fix?: string): DoctorEntry {
