@@ -28,6 +28,11 @@ export function vdevFor(port: PortSpec, mac: string): string | undefined {
   }
 }
 
+/** The port's link is the peer app itself (memif): neither end is up before both apps opened it. */
+export function joinsPeerDirectly(port: PortSpec): boolean {
+  return port.kind === 'memif';
+}
+
 /** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */
 export function needHugepagesWritable(): Missing[] {
   if (!existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB')) {
