@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { InterruptedError, PlanError, TestbedError, UsageError } from '../common/errors.js';
 import { appBinary, appInfo } from '../apps/app.js';
-import { checkPlan, type Capabilities, type SwitchCapability } from '../plan/check.js';
+import { checkPlan, unavailableReason, type Capabilities, type SwitchCapability } from '../plan/check.js';
 import { expandPlan, formatTuple, trafficSeconds, type Case } from '../plan/expand.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { BACKEND_NAMES, SWITCH_NAMES, type BackendName, type SwitchName } from '../plan/schema.js';
@@ -32,6 +32,8 @@ export interface RunOptions {
   resume?: boolean;
   /** Plain progress lines instead of the interactive renderer (default: when stdout is not a TTY). */
   plain?: boolean;
+  /** Record cases whose switch or backend is unavailable here as skipped (with the probe's reason) instead of refusing the plan. */
+  skipUnavailable?: boolean;
   /** Write progress here (default process.stderr). */
   log?: (line: string) => void;
 }
@@ -55,13 +57,23 @@ export async function capabilities(): Promise<Capabilities> {
   return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local', 'remote'], remoteSwitches: REMOTE_SWITCHES };
 }
 
+export interface Preflight {
+  cases: Case[];
+  /** Why a case is to be skipped (only with `skipUnavailable`), or undefined: it runs. */
+  skipReason(c: Case): string | undefined;
+}
+
 /** Everything that must hold before the host is touched. Throws PlanError / UsageError. */
-export async function preflight(loaded: LoadedPlan, options: RunOptions): Promise<Case[]> {
-  const problems = checkPlan(loaded, await capabilities());
+export async function preflight(loaded: LoadedPlan, options: RunOptions): Promise<Preflight> {
+  const caps = await capabilities();
+  const problems = checkPlan(loaded, caps, { skipUnavailable: options.skipUnavailable });
   if (problems.length > 0) throw new PlanError(problems);
   await loadPlanTestbed(loaded); // a remote plan's testbed file is checked here too (PlanError)
-  const cases = expandPlan(loaded.plan);
-  if (options.dryRun) return cases;
+  const checked: Preflight = {
+    cases: expandPlan(loaded.plan),
+    skipReason: (c) => (options.skipUnavailable ? unavailableReason(caps, c) : undefined),
+  };
+  if (options.dryRun) return checked;
   if (process.getuid?.() !== 0) {
     throw new UsageError('nfvperf run needs root: it creates network namespaces, links and bridges (run it with sudo)');
   }
@@ -95,11 +107,11 @@ export async function preflight(loaded: LoadedPlan, options: RunOptions): Promis
     throw new UsageError(`a previous run left ${leftovers.reduce((n, l) => n + l.open.length, 0)} resources on this host ` +
       `(${leftovers.map((l) => l.open[0]!.name).join(', ')}, …): run \`nfvperf cleanup\` first`);
   }
-  return cases;
+  return checked;
 }
 
 export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<RunResult> {
-  const allCases = await preflight(loaded, options);
+  const { cases: allCases, skipReason } = await preflight(loaded, options);
   const outDir = resolve(options.outDir);
   const topology = readTopology();
   const db = new ResultsDb(join(outDir, 'results.sqlite'));
@@ -151,11 +163,13 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
             return;
           }
           const title = task.title;
-          task.output = `running; run ETA ${eta.remaining(c)}`;
+          const skip = skipReason(c);
+          task.output = skip ? 'skipped' : `running; run ETA ${eta.remaining(c)}`;
           const started = Date.now();
-          const record: CaseRecord = c.locality === 'remote' && testbed
-            ? await runRemoteCase(c, { names, testbed, signal: abort.signal, log: options.log ?? logToStderr })
-            : await runCase(c, { names, ledger, topology, signal: abort.signal });
+          const record: CaseRecord = skip ? skippedRecord(c, skip)
+            : c.locality === 'remote' && testbed
+              ? await runRemoteCase(c, { names, testbed, signal: abort.signal, log: options.log ?? logToStderr })
+              : await runCase(c, { names, ledger, topology, signal: abort.signal });
           try {
             db.saveCase(runId, record);
             writeSummary();
@@ -168,6 +182,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           }
           eta.done(c, Date.now() - started);
           const t = record.throughput;
+          if (record.status === 'skipped') { task.skip(`${title}: skipped: ${record.error}`); return; }
           task.title = `${title}: ${caseOutcome(record)}`;
           if (record.status === 'failed') throw new Error(`${title}: ${record.error}`);
         },
@@ -222,6 +237,11 @@ class Eta {
     const s = Math.round(ms / 1000);
     return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
   }
+}
+
+/** A case not run because its switch or backend is unavailable here: stored with the reason, no figures. */
+function skippedRecord(c: Case, reason: string): CaseRecord {
+  return { case: c, status: 'skipped', error: reason, cpuShared: false, samples: [], summaries: [], throughput: null };
 }
 
 /** One line for the progress display: the figure a reader looks for first, or why it failed. */
