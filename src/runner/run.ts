@@ -17,7 +17,9 @@ import { summaryDocument } from '../analysis/summary-document.js';
 import { SWITCH_DRIVERS } from '../switches/index.js';
 import { readTopology } from '../testbed/cpus.js';
 import { environmentManifest } from '../testbed/environment.js';
+import { pinPerformance, type CpufreqState } from '../testbed/cpufreq.js';
 import { Ledger, readLedgers } from '../testbed/ledger.js';
+import { Resources } from '../testbed/resources.js';
 import { newRunToken, runNames } from '../testbed/names.js';
 import { runCase } from './case.js';
 import { runRemoteCase } from './remote-case.js';
@@ -34,6 +36,11 @@ export interface RunOptions {
   plain?: boolean;
   /** Record cases whose switch or backend is unavailable here as skipped (with the probe's reason) instead of refusing the plan. */
   skipUnavailable?: boolean;
+  /**
+   * Pin every CPU's cpufreq governor to performance and turn turbo off for the run, restoring
+   * both after (a host without cpufreq runs as it is; the manifest says which).
+   */
+  cpufreqPerformance?: boolean;
   /** Write progress here (default process.stderr). */
   log?: (line: string) => void;
 }
@@ -115,6 +122,23 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   const outDir = resolve(options.outDir);
   const topology = readTopology();
   const db = new ResultsDb(join(outDir, 'results.sqlite'));
+  const taken = new Set(readLedgers().map((l) => l.token));
+  const names = runNames(newRunToken(taken));
+  const ledger = Ledger.open(names.token);
+  // What the whole run changes on the host (cpufreq), undone after its last case.
+  const runResources = new Resources(ledger);
+  let pinned: CpufreqState | null = null;
+  try {
+    if (options.cpufreqPerformance) pinned = await pinPerformance(runResources);
+  } catch (e) {
+    await runResources.releaseAll();
+    ledger.close();
+    db.close();
+    throw e;
+  }
+  if (options.cpufreqPerformance && !pinned) {
+    (options.log ?? logToStderr)('note: this host has no cpufreq (/sys/devices/system/cpu/cpu*/cpufreq): the CPUs run as they are');
+  }
   let runId: number;
   let cases = allCases;
   const resumed = options.resume ? db.latestRun() : undefined;
@@ -125,16 +149,13 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     db.reopenRun(runId);
     (options.log ?? logToStderr)(`resuming: ${done.size} of ${allCases.length} cases already measured, ${cases.length} to run`);
   } else {
-    const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line });
+    const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line }, { cpufreqPinned: pinned !== null });
     runId = db.startRun({
       name: loaded.plan.name, planFile: loaded.file, planYaml: loaded.source,
       planJson: JSON.stringify(loaded.plan), version: NFVPERF_VERSION, environment,
     });
   }
   const testbed = await loadPlanTestbed(loaded);
-  const taken = new Set(readLedgers().map((l) => l.token));
-  const names = runNames(newRunToken(taken));
-  const ledger = Ledger.open(names.token);
 
   const abort = new AbortController();
   let interrupts = 0;
@@ -214,6 +235,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    for (const e of await runResources.releaseAll()) (options.log ?? logToStderr)(`nfvperf: teardown: ${e.message}`);
     ledger.close();
     db.close();
   }

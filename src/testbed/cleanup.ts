@@ -10,6 +10,7 @@ import { tokenOf } from './names.js';
 import { deleteLink, deleteNetns, killProcess } from './resources.js';
 import { removeHugepageFiles, setHugepages, unmountHugetlbfs } from './hugepages.js';
 import { removeRunDir } from './rundir.js';
+import { restoreCpufreq, type CpufreqState } from './cpufreq.js';
 
 export interface Leftover extends Resource {
   /** Why it is considered ours. */
@@ -42,9 +43,9 @@ export async function findLeftovers(): Promise<{ leftovers: Leftover[]; ledgers:
     add({ kind: 'netns', name: ns, source: 'prefix' });
   }
   // Processes first, then links, then namespaces (a namespace with a process in it lingers), then
-  // what the processes used: mounts before the directories holding them, the hugepage count last
+  // what the processes used: mounts before the directories holding them, the hugepage count, cpufreq last
   // (the sort is stable: ledger entries of one kind stay newest first).
-  const order = { process: 0, link: 1, netns: 2, mount: 3, dir: 4, hugepages: 5 } as const;
+  const order = { process: 0, link: 1, netns: 2, mount: 3, dir: 4, hugepages: 5, cpufreq: 6 } as const;
   leftovers.sort((a, b) => order[a.kind] - order[b.kind]);
   return { leftovers, ledgers: ledgers.filter((l) => !l.ownerAlive).map((l) => l.path) };
 }
@@ -60,6 +61,7 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
       // `<hugetlbfs>/<prefix>*`: the page files of our DPDK processes in the host's hugetlbfs.
       else if (r.kind === 'dir' && r.name.endsWith('*')) removeHugepageFiles(dirname(r.name), basename(r.name).slice(0, -1));
       else if (r.kind === 'dir') removeRunDir(r.name);
+      else if (r.kind === 'cpufreq' && r.saved) restoreCpufreq(JSON.parse(r.saved) as CpufreqState);
       else if (r.previous !== undefined) setHugepages(r.previous);
       log(`removed ${describe(r)}`);
     } catch (e: unknown) {
@@ -73,6 +75,7 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
 export function describe(r: Leftover): string {
   if (r.kind === 'process') return `process ${r.pid} (${r.name})`;
   if (r.kind === 'hugepages') return `hugepages ${r.name} (count restored to ${r.previous ?? '?'})`;
+  if (r.kind === 'cpufreq') return `cpufreq under ${r.name} (governors and turbo restored as found)`;
   return `${r.kind} ${r.name}`;
 }
 

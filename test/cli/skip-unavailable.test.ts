@@ -4,7 +4,7 @@
 // plan is refused (test/cli/run.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Summary } from '../../src/store/summary.js';
@@ -25,8 +25,11 @@ test('--skip-unavailable records vpp as skipped with its reason and runs the res
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /veth, .+ r0\n.+vpp, .+ r0  skipped: switch vpp is unavailable here/);
 
-  const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out, '--plain', '--skip-unavailable']);
+  // --cpufreq-performance too: on a host without cpufreq (ours) the run goes on and says so.
+  const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out, '--plain', '--skip-unavailable', '--cpufreq-performance']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
+  const noCpufreq = !existsSync('/sys/devices/system/cpu/cpu0/cpufreq');
+  if (noCpufreq) assert.match(r.stderr, /note: this host has no cpufreq/);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
   // The probe's reason and fix, as `nfvperf doctor` gives them (the hugepage part of it may change
   // while other runs share the host, VPP's absence does not).
@@ -43,6 +46,8 @@ test('--skip-unavailable records vpp as skipped with its reason and runs the res
   try {
     const rows = db.prepare(`SELECT switch, status, error FROM cases ORDER BY id`).all() as { switch: string; status: string; error: string | null }[];
     assert.deepEqual(rows.map((x) => [x.switch, x.status, x.error]), [['veth', 'ok', null], ['vpp', 'skipped', reason]]);
+    const env = db.prepare(`SELECT value FROM environment WHERE key = 'cpufreqGovernor'`).get() as { value: string };
+    if (noCpufreq) assert.equal(env.value, 'no cpufreq');
   } finally {
     db.close();
   }

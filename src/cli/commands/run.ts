@@ -12,6 +12,7 @@ export interface RunCommandOptions {
   resume?: boolean;
   plain?: boolean;
   skipUnavailable?: boolean;
+  cpufreqPerformance?: boolean;
 }
 
 export async function runCommand(planFile: string, opts: RunCommandOptions): Promise<number> {
@@ -27,7 +28,8 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
     }
     return 0;
   }
-  const result = await runPlan(loaded, { outDir, resume: opts.resume, plain: opts.plain || !process.stderr.isTTY, skipUnavailable: opts.skipUnavailable });
+  const result = await runPlan(loaded, { outDir, resume: opts.resume, plain: opts.plain || !process.stderr.isTTY,
+    skipUnavailable: opts.skipUnavailable, cpufreqPerformance: opts.cpufreqPerformance });
   process.stdout.write(`\n${formatTable(result.summary.cases)}\n\n`);
   const searches = result.summary.cases.filter((c) => c.search);
   if (searches.length > 0) process.stdout.write(`${formatSearches(searches)}\n\n`);
