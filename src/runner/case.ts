@@ -40,6 +40,8 @@ function startMarginMs(c: Case): number {
   return (c.backend === 'dpdk' ? DPDK_START_MARGIN_MS : START_MARGIN_MS) + 20 * c.pairs;
 }
 const READY_TIMEOUT_MS = 5000;
+/** DPDK receivers: EAL start-up of several apps at once, and a memif link up only once its sender runs too. */
+const DPDK_READY_TIMEOUT_MS = 15_000;
 /** After the senders stop, packets still in flight get this long to arrive. */
 const DRAIN_MS = 200;
 
@@ -167,7 +169,7 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
     role: roles.receiver, netns: r.netns, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,
     args: [...common(p), ...rawArgs(r), ...dpdkArgs(r, net.ports[p]![1], net.senders[p]!), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
   }));
-  const receiversReady = Promise.all(receivers.map((a) => a.waitReady(READY_TIMEOUT_MS)));
+  const receiversReady = Promise.all(receivers.map((a) => a.waitReady(c.backend === 'dpdk' ? DPDK_READY_TIMEOUT_MS : READY_TIMEOUT_MS)));
   // A receiver whose port is its sender's peer (memif) is ready only once the sender opened the
   // other end: start both, the shared epoch still lines them up.
   receiversReady.catch(() => undefined); // awaited below; this keeps an abort in between from leaving it unhandled

@@ -8,10 +8,9 @@
 import { join } from 'node:path';
 import { ensureHugetlbfs, reserveHugepages } from '../testbed/hugepages.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
-import { DPDK_APP_MEM_MB, needHugepagesWritable } from './dpdk-port.js';
-import { packageVersion } from './probes.js';
+import { DPDK_APP_MEM_MB, dpdkMissing, needHugepagesWritable } from './dpdk-port.js';
 import type { Probe, SwitchDriver } from './types.js';
-import { needAppBackend, type Missing } from './unavailable.js';
+import { needAppBackend, probeFrom } from './unavailable.js';
 
 export const memif: SwitchDriver = {
   name: 'memif',
@@ -20,12 +19,8 @@ export const memif: SwitchDriver = {
   backends: ['dpdk'],
 
   async probe(): Promise<Probe> {
-    const version = await packageVersion('libdpdk-dev');
-    const missing: Missing[] = [];
-    if (!version) missing.push({ reason: 'DPDK is not installed (`dpkg-query -W libdpdk-dev`: no package)', fix: 'apt-get install dpdk libdpdk-dev' });
-    missing.push(...needHugepagesWritable(), ...(await needAppBackend('dpdk')));
-    return missing.length === 0 ? { available: true, version }
-      : { available: false, reason: missing.map((m) => m.reason).join('; '), fix: missing.map((m) => m.fix).join('; '), version };
+    const { missing, version } = await dpdkMissing();
+    return probeFrom([...missing, ...needHugepagesWritable(), ...(await needAppBackend('dpdk'))], version);
   },
 
   async start({ names, resources }) {
