@@ -17,8 +17,10 @@ program.command('run')
   .option('--dry-run', 'list the cases and touch nothing')
   .option('--resume', 'continue an interrupted run in --out: stored cases are not run again')
   .option('--plain', 'plain progress lines instead of the live display')
-  .addHelpText('after', '\nExample:\n  nfvperf run examples/quickstart.yaml --out out/quickstart')
-  .action(async (plan: string, opts: { out?: string; dryRun?: boolean; resume?: boolean; plain?: boolean }) => {
+  .option('--skip-unavailable', 'record cases whose switch or backend cannot run here as skipped (with the reason) and run the rest, instead of refusing the plan')
+  .option('--cpufreq-performance', 'pin every CPU\'s cpufreq governor to performance and turn turbo off for the run, restoring both after (as the paper did; a host without cpufreq runs as it is)')
+  .addHelpText('after', '\nExamples:\n  nfvperf run examples/quickstart.yaml --out out/quickstart\n  nfvperf run plan.yaml --skip-unavailable --cpufreq-performance')
+  .action(async (plan: string, opts: { out?: string; dryRun?: boolean; resume?: boolean; plain?: boolean; skipUnavailable?: boolean; cpufreqPerformance?: boolean }) => {
     const { runCommand } = await import('./commands/run.js');
     process.exitCode = await runCommand(plan, opts);
   });

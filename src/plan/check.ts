@@ -25,7 +25,15 @@ export interface Capabilities {
   runtimes?: ReadonlyMap<string, { available: boolean; reason?: string; fix?: string }>;
 }
 
-export function checkPlan(parsed: ParsedPlan, caps: Capabilities): PlanDiagnostic[] {
+export interface CheckOptions {
+  /**
+   * Switches unavailable here and backends not built into the app are no error: their cases are
+   * skipped instead (`unavailableReason`), so the rest of the plan can run.
+   */
+  skipUnavailable?: boolean;
+}
+
+export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: CheckOptions = {}): PlanDiagnostic[] {
   const { plan, diagnostic } = parsed;
   const problems: PlanDiagnostic[] = [];
   if (!caps.dimensions.includes(plan.dimension)) {
@@ -49,14 +57,14 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities): PlanDiagnosti
     const path = ['switches', i];
     if (!sw || sw.available === undefined) {
       problems.push(diagnostic(path, `switch ${name} has no driver in this version of nfvperf (available: ${[...caps.switches.keys()].join(', ')})`));
-    } else if (!sw.available) {
-      problems.push(diagnostic(path, `switch ${name} is unavailable here: ${sw.reason ?? 'unknown reason'}${sw.fix ? ` (fix: ${sw.fix})` : ''}`));
+    } else if (!sw.available && !options.skipUnavailable) {
+      problems.push(diagnostic(path, switchUnavailable(name, sw)));
     }
   });
   plan.backends.forEach((backend, i) => {
     const path = ['backends', i];
     if (!caps.appBackends.includes(backend)) {
-      problems.push(diagnostic(path, `backend ${backend} is not built into nfvperf-app (built: ${caps.appBackends.join(', ')})`));
+      if (!options.skipUnavailable) problems.push(diagnostic(path, backendUnbuilt(backend, caps)));
       return;
     }
     for (const name of plan.switches) {
@@ -86,6 +94,25 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
       'remove clientThreads or set it to 1'));
   }
   return problems;
+}
+
+/**
+ * Why a case of this switch and backend cannot run here (the probe's reason), or undefined when
+ * it can: the reason a run with `skipUnavailable` records for the cases it skips.
+ */
+export function unavailableReason(caps: Capabilities, c: { switch: SwitchName; backend: BackendName }): string | undefined {
+  const sw = caps.switches.get(c.switch);
+  if (sw?.available === false) return switchUnavailable(c.switch, sw);
+  if (!caps.appBackends.includes(c.backend)) return backendUnbuilt(c.backend, caps);
+  return undefined;
+}
+
+function switchUnavailable(name: SwitchName, sw: SwitchCapability): string {
+  return `switch ${name} is unavailable here: ${sw.reason ?? 'unknown reason'}${sw.fix ? ` (fix: ${sw.fix})` : ''}`;
+}
+
+function backendUnbuilt(backend: BackendName, caps: Capabilities): string {
+  return `backend ${backend} is not built into nfvperf-app (built: ${caps.appBackends.join(', ')})`;
 }
 
 /** A remote plan needs a testbed file, and switches that can be joined to each host's uplink. */

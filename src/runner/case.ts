@@ -10,7 +10,7 @@ import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
 import type { CaseRecord, LatencyRecord, StoredSample } from '../store/db.js';
 import { driverFor } from '../switches/index.js';
-import { appFilePrefix, DPDK_APP_MEM_MB, vdevFor } from '../switches/dpdk-port.js';
+import { appFilePrefix, DPDK_APP_MEM_MB, joinsPeerDirectly, vdevFor } from '../switches/dpdk-port.js';
 import { connectPair, type PortSpec } from '../switches/types.js';
 import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
 import type { Ledger } from '../testbed/ledger.js';
@@ -43,6 +43,8 @@ function startMarginMs(c: Case): number {
   return (c.backend === 'dpdk' ? DPDK_START_MARGIN_MS : START_MARGIN_MS) + 20 * c.pairs;
 }
 const READY_TIMEOUT_MS = 5000;
+/** DPDK receivers: EAL start-up of several apps at once, and a memif link up only once its sender runs too. */
+const DPDK_READY_TIMEOUT_MS = 15_000;
 /** After the senders stop, packets still in flight get this long to arrive. */
 const DRAIN_MS = 200;
 
@@ -175,7 +177,11 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
     role: roles.receiver, netns: r.netns, exec: r.exec, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,
     args: [...common(p), ...rawArgs(r), ...dpdkArgs(r, net.ports[p]![1], net.senders[p]!), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
   }));
-  await Promise.all(receivers.map((a) => a.waitReady(READY_TIMEOUT_MS)));
+  const receiversReady = Promise.all(receivers.map((a) => a.waitReady(c.backend === 'dpdk' ? DPDK_READY_TIMEOUT_MS : READY_TIMEOUT_MS)));
+  // A receiver whose port is its sender's peer (memif) is ready only once the sender opened the
+  // other end: start both, the shared epoch still lines them up.
+  receiversReady.catch(() => undefined); // awaited below; this keeps an abort in between from leaving it unhandled
+  if (!net.ports.some(([sp]) => joinsPeerDirectly(sp))) await receiversReady;
   throwIfAborted(ctx.signal);
   const senders = net.senders.map((s, p) => launch(resources, apps, {
     role: roles.sender, netns: s.netns, exec: s.exec, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${p}`, pair: p,
@@ -185,6 +191,7 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
       ...(cpus.clientRx ? ['--rx-cpu', String(cpus.clientRx[p])] : [])],
   }));
 
+  await receiversReady;
   // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies
   // first, or a sender that overruns, fails the case.
   const deadlineMs = startMarginMs(c) + run.trafficS * 1000 + 10_000;

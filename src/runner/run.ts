@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { InterruptedError, PlanError, TestbedError, UsageError } from '../common/errors.js';
 import { appBinary, appInfo } from '../apps/app.js';
-import { checkPlan, type Capabilities, type SwitchCapability } from '../plan/check.js';
+import { checkPlan, unavailableReason, type Capabilities, type SwitchCapability } from '../plan/check.js';
 import { expandPlan, formatTuple, trafficSeconds, type Case } from '../plan/expand.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { BACKEND_NAMES, SWITCH_NAMES, type BackendName, type SwitchName } from '../plan/schema.js';
@@ -18,6 +18,7 @@ import { SWITCH_DRIVERS } from '../switches/index.js';
 import { CONTAINER_RUNTIMES, runtimeFor } from '../testbed/containers.js';
 import { readTopology } from '../testbed/cpus.js';
 import { environmentManifest } from '../testbed/environment.js';
+import { pinPerformance, type CpufreqState } from '../testbed/cpufreq.js';
 import { Ledger, readLedgers } from '../testbed/ledger.js';
 import { newRunToken, runNames } from '../testbed/names.js';
 import { Resources } from '../testbed/resources.js';
@@ -34,6 +35,13 @@ export interface RunOptions {
   resume?: boolean;
   /** Plain progress lines instead of the interactive renderer (default: when stdout is not a TTY). */
   plain?: boolean;
+  /** Record cases whose switch or backend is unavailable here as skipped (with the probe's reason) instead of refusing the plan. */
+  skipUnavailable?: boolean;
+  /**
+   * Pin every CPU's cpufreq governor to performance and turn turbo off for the run, restoring
+   * both after (a host without cpufreq runs as it is; the manifest says which).
+   */
+  cpufreqPerformance?: boolean;
   /** Write progress here (default process.stderr). */
   log?: (line: string) => void;
 }
@@ -58,13 +66,23 @@ export async function capabilities(): Promise<Capabilities> {
   return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local', 'remote'], remoteSwitches: REMOTE_SWITCHES, runtimes };
 }
 
+export interface Preflight {
+  cases: Case[];
+  /** Why a case is to be skipped (only with `skipUnavailable`), or undefined: it runs. */
+  skipReason(c: Case): string | undefined;
+}
+
 /** Everything that must hold before the host is touched. Throws PlanError / UsageError. */
-export async function preflight(loaded: LoadedPlan, options: RunOptions): Promise<Case[]> {
-  const problems = checkPlan(loaded, await capabilities());
+export async function preflight(loaded: LoadedPlan, options: RunOptions): Promise<Preflight> {
+  const caps = await capabilities();
+  const problems = checkPlan(loaded, caps, { skipUnavailable: options.skipUnavailable });
   if (problems.length > 0) throw new PlanError(problems);
   await loadPlanTestbed(loaded); // a remote plan's testbed file is checked here too (PlanError)
-  const cases = expandPlan(loaded.plan);
-  if (options.dryRun) return cases;
+  const checked: Preflight = {
+    cases: expandPlan(loaded.plan),
+    skipReason: (c) => (options.skipUnavailable ? unavailableReason(caps, c) : undefined),
+  };
+  if (options.dryRun) return checked;
   if (process.getuid?.() !== 0) {
     throw new UsageError('nfvperf run needs root: it creates network namespaces, links and bridges (run it with sudo)');
   }
@@ -98,14 +116,32 @@ export async function preflight(loaded: LoadedPlan, options: RunOptions): Promis
     throw new UsageError(`a previous run left ${leftovers.reduce((n, l) => n + l.open.length, 0)} resources on this host ` +
       `(${leftovers.map((l) => l.open[0]!.name).join(', ')}, …): run \`nfvperf cleanup\` first`);
   }
-  return cases;
+  return checked;
 }
 
 export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<RunResult> {
-  const allCases = await preflight(loaded, options);
+  const { cases: allCases, skipReason } = await preflight(loaded, options);
   const outDir = resolve(options.outDir);
   const topology = readTopology();
   const db = new ResultsDb(join(outDir, 'results.sqlite'));
+  const taken = new Set(readLedgers().map((l) => l.token));
+  const names = runNames(newRunToken(taken));
+  const ledger = Ledger.open(names.token);
+  // What the whole run changes on the host (cpufreq, the LXC base container), undone after its
+  // last case.
+  const runResources = new Resources(ledger);
+  let pinned: CpufreqState | null = null;
+  try {
+    if (options.cpufreqPerformance) pinned = await pinPerformance(runResources);
+  } catch (e) {
+    await runResources.releaseAll();
+    ledger.close();
+    db.close();
+    throw e;
+  }
+  if (options.cpufreqPerformance && !pinned) {
+    (options.log ?? logToStderr)('note: this host has no cpufreq (/sys/devices/system/cpu/cpu*/cpufreq): the CPUs run as they are');
+  }
   let runId: number;
   let cases = allCases;
   const resumed = options.resume ? db.latestRun() : undefined;
@@ -116,16 +152,13 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     db.reopenRun(runId);
     (options.log ?? logToStderr)(`resuming: ${done.size} of ${allCases.length} cases already measured, ${cases.length} to run`);
   } else {
-    const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line });
+    const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line }, { cpufreqPinned: pinned !== null });
     runId = db.startRun({
       name: loaded.plan.name, planFile: loaded.file, planYaml: loaded.source,
       planJson: JSON.stringify(loaded.plan), version: NFVPERF_VERSION, environment,
     });
   }
   const testbed = await loadPlanTestbed(loaded);
-  const taken = new Set(readLedgers().map((l) => l.token));
-  const names = runNames(newRunToken(taken));
-  const ledger = Ledger.open(names.token);
 
   const abort = new AbortController();
   let interrupts = 0;
@@ -144,8 +177,6 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   };
   const eta = new Eta(cases);
   let fatal: Error | undefined;
-  // Run-wide resources (the LXC base container), undone when the run ends, after its cases'.
-  const runResources = new Resources(ledger);
   try {
     const containers = cases.some((c) => c.locality === 'local')
       ? await runtimeFor(loaded.plan.containers).prepare(runResources, names) : undefined;
@@ -158,11 +189,13 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
             return;
           }
           const title = task.title;
-          task.output = `running; run ETA ${eta.remaining(c)}`;
+          const skip = skipReason(c);
+          task.output = skip ? 'skipped' : `running; run ETA ${eta.remaining(c)}`;
           const started = Date.now();
-          const record: CaseRecord = c.locality === 'remote' && testbed
-            ? await runRemoteCase(c, { names, testbed, signal: abort.signal, log: options.log ?? logToStderr })
-            : await runCase(c, { names, ledger, topology, signal: abort.signal, containers: containers! });
+          const record: CaseRecord = skip ? skippedRecord(c, skip)
+            : c.locality === 'remote' && testbed
+              ? await runRemoteCase(c, { names, testbed, signal: abort.signal, log: options.log ?? logToStderr })
+              : await runCase(c, { names, ledger, topology, signal: abort.signal, containers: containers! });
           try {
             db.saveCase(runId, record);
             writeSummary();
@@ -175,6 +208,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           }
           eta.done(c, Date.now() - started);
           const t = record.throughput;
+          if (record.status === 'skipped') { task.skip(`${title}: skipped: ${record.error}`); return; }
           task.title = `${title}: ${caseOutcome(record)}`;
           if (record.status === 'failed') throw new Error(`${title}: ${record.error}`);
         },
@@ -206,7 +240,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    for (const e of await runResources.releaseAll()) (options.log ?? logToStderr)(`teardown: ${e.message} (run \`nfvperf cleanup\`)`);
+    for (const e of await runResources.releaseAll()) (options.log ?? logToStderr)(`nfvperf: teardown: ${e.message} (run \`nfvperf cleanup\`)`);
     ledger.close();
     db.close();
   }
@@ -230,6 +264,11 @@ class Eta {
     const s = Math.round(ms / 1000);
     return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
   }
+}
+
+/** A case not run because its switch or backend is unavailable here: stored with the reason, no figures. */
+function skippedRecord(c: Case, reason: string): CaseRecord {
+  return { case: c, status: 'skipped', error: reason, cpuShared: false, samples: [], summaries: [], throughput: null };
 }
 
 /** One line for the progress display: the figure a reader looks for first, or why it failed. */

@@ -15,10 +15,9 @@ import { ensureHugetlbfs, reserveHugepages } from '../testbed/hugepages.js';
 import { processStartTicks } from '../testbed/ledger.js';
 import { killProcess } from '../testbed/resources.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
-import { DPDK_APP_MEM_MB, needHugepagesWritable } from './dpdk-port.js';
-import { packageVersion } from './probes.js';
+import { DPDK_APP_MEM_MB, dpdkMissing, needHugepagesWritable } from './dpdk-port.js';
 import type { SwitchDriver } from './types.js';
-import { needAppBackend, type Missing } from './unavailable.js';
+import { needAppBackend, probeFrom } from './unavailable.js';
 
 export const BASICFWD_BINARY = join(PACKAGE_ROOT, 'native', 'build', 'nfvperf-basicfwd');
 /** The forwarder's own hugepage memory (its mbuf pool). */
@@ -32,15 +31,12 @@ export const basicfwd: SwitchDriver = {
   backends: ['dpdk'],
 
   async probe() {
-    const version = await packageVersion('libdpdk-dev');
-    const missing: Missing[] = [];
-    if (!version) missing.push({ reason: 'DPDK is not installed (`dpkg-query -W libdpdk-dev`: no package)', fix: 'apt-get install dpdk libdpdk-dev' });
+    const { missing, version } = await dpdkMissing();
     if (!existsSync(BASICFWD_BINARY)) {
       missing.push({ reason: `the forwarder is not built (${BASICFWD_BINARY} is missing)`, fix: 'apt-get install libdpdk-dev && npm run build' });
     }
     missing.push(...needHugepagesWritable(), ...(await needAppBackend('dpdk')));
-    return missing.length === 0 ? { available: true, version }
-      : { available: false, reason: missing.map((m) => m.reason).join('; '), fix: missing.map((m) => m.fix).join('; '), version };
+    return probeFrom(missing, version);
   },
 
   async start(ctx) {

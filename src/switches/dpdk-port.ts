@@ -2,7 +2,7 @@
 // names and memory the runner and the drivers agree on.
 import { accessSync, constants, existsSync } from 'node:fs';
 import type { AppSide, RunNames } from '../testbed/names.js';
-import { hugepages } from './probes.js';
+import { hugepages, packageVersion } from './probes.js';
 import type { PortSpec } from './types.js';
 import type { Missing } from './unavailable.js';
 
@@ -26,6 +26,18 @@ export function vdevFor(port: PortSpec, mac: string): string | undefined {
       // memif link sit in different ones.
       return `net_memif0,role=${port.role},id=${port.id},socket=${port.socketPath},socket-abstract=no,mac=${mac}`;
   }
+}
+
+/** The port's link is the peer app itself (memif): neither end is up before both apps opened it. */
+export function joinsPeerDirectly(port: PortSpec): boolean {
+  return port.kind === 'memif';
+}
+
+/** DPDK's development package (what the app and basicfwd build against) and its version. */
+export async function dpdkMissing(): Promise<{ missing: Missing[]; version?: string }> {
+  const version = await packageVersion('libdpdk-dev');
+  return version ? { missing: [], version }
+    : { missing: [{ reason: 'DPDK is not installed (`dpkg-query -W libdpdk-dev`: no package)', fix: 'apt-get install dpdk libdpdk-dev' }] };
 }
 
 /** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */

@@ -8,6 +8,7 @@ import { deleteLink } from '../testbed/resources.js';
 import { Ovs, ovsMissing } from './ovs-common.js';
 import type { OvsInstance } from './ovs.js';
 import type { SwitchDriver } from './types.js';
+import { probeFrom } from './unavailable.js';
 
 export const ovsAfxdp: SwitchDriver = {
   name: 'ovs-afxdp',
@@ -17,8 +18,7 @@ export const ovsAfxdp: SwitchDriver = {
 
   async probe() {
     const { missing, version } = await ovsMissing();
-    return missing.length === 0 ? { available: true, version }
-      : { available: false, reason: missing.map((m) => m.reason).join('; '), fix: missing.map((m) => m.fix).join('; '), version };
+    return probeFrom(missing, version);
   },
 
   async start(ctx) {

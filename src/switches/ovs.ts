@@ -6,7 +6,7 @@ import { reserveHugepages } from '../testbed/hugepages.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
 import { DPDK_APP_MEM_MB, needHugepagesWritable } from './dpdk-port.js';
 import { Ovs, ovsMissing } from './ovs-common.js';
-import { needAppBackend, type Missing } from './unavailable.js';
+import { needAppBackend, probeFrom, type Missing } from './unavailable.js';
 import type { SwitchDriver } from './types.js';
 
 export const ovs: SwitchDriver = {
@@ -18,8 +18,7 @@ export const ovs: SwitchDriver = {
   async probe() {
     const { missing, version } = await ovsMissing();
     const all: Missing[] = [...missing, ...needHugepagesWritable(), ...(await needAppBackend('dpdk'))];
-    return all.length === 0 ? { available: true, version }
-      : { available: false, reason: all.map((m) => m.reason).join('; '), fix: all.map((m) => m.fix).join('; '), version };
+    return probeFrom(all, version);
   },
 
   async start(ctx) {

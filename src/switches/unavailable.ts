@@ -27,6 +27,12 @@ export function probeOnlyDriver(spec: {
   };
 }
 
+/** The probe of a driver that can run when nothing is `missing`. */
+export function probeFrom(missing: readonly Missing[], version?: string): Probe {
+  return missing.length === 0 ? { available: true, version }
+    : { available: false, reason: missing.map((m) => m.reason).join('; '), fix: missing.map((m) => m.fix).join('; '), version };
+}
+
 /** Missing when no 2 MB hugepages are reserved (DPDK-based switches need them). */
 export function needHugepages(): Missing[] {
   const hp = hugepages();

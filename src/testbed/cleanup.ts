@@ -11,6 +11,7 @@ import { deleteLink, deleteNetns, killProcess } from './resources.js';
 import { removeHugepageFiles, setHugepages, unmountHugetlbfs } from './hugepages.js';
 import { removeRunDir } from './rundir.js';
 import { destroyLxc, listLxc } from './lxc.js';
+import { restoreCpufreq, type CpufreqState } from './cpufreq.js';
 
 export interface Leftover extends Resource {
   /** Why it is considered ours. */
@@ -45,9 +46,9 @@ export async function findLeftovers(): Promise<{ leftovers: Leftover[]; ledgers:
   for (const name of listLxc().filter((n) => !live.has(tokenOf(n) ?? ''))) add({ kind: 'lxc', name, source: 'prefix' });
   // Processes first, then containers (stopping one ends what runs in it), links, namespaces (a
   // namespace with a process in it lingers), then what the processes used: mounts before the
-  // directories holding them, the hugepage count last (the sort is stable: ledger entries of one
-  // kind stay newest first).
-  const order = { process: 0, lxc: 1, link: 2, netns: 3, mount: 4, dir: 5, hugepages: 6 } as const;
+  // directories holding them, the hugepage count, cpufreq last (the sort is stable: ledger
+  // entries of one kind stay newest first).
+  const order = { process: 0, lxc: 1, link: 2, netns: 3, mount: 4, dir: 5, hugepages: 6, cpufreq: 7 } as const;
   leftovers.sort((a, b) => order[a.kind] - order[b.kind]);
   return { leftovers, ledgers: ledgers.filter((l) => !l.ownerAlive).map((l) => l.path) };
 }
@@ -64,6 +65,7 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
       // `<hugetlbfs>/<prefix>*`: the page files of our DPDK processes in the host's hugetlbfs.
       else if (r.kind === 'dir' && r.name.endsWith('*')) removeHugepageFiles(dirname(r.name), basename(r.name).slice(0, -1));
       else if (r.kind === 'dir') removeRunDir(r.name);
+      else if (r.kind === 'cpufreq' && r.saved) restoreCpufreq(JSON.parse(r.saved) as CpufreqState);
       else if (r.previous !== undefined) setHugepages(r.previous);
       log(`removed ${describe(r)}`);
     } catch (e: unknown) {
@@ -77,6 +79,7 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
 export function describe(r: Leftover): string {
   if (r.kind === 'process') return `process ${r.pid} (${r.name})`;
   if (r.kind === 'hugepages') return `hugepages ${r.name} (count restored to ${r.previous ?? '?'})`;
+  if (r.kind === 'cpufreq') return `cpufreq under ${r.name} (governors and turbo restored as found)`;
   return `${r.kind} ${r.name}`;
 }
 

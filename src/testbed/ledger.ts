@@ -9,8 +9,9 @@ import { LEDGER_DIR } from './names.js';
  * `dir`: a run directory under /run/nfvperf (removed with its contents); `mount`: a hugetlbfs we
  * mounted (unmounted); `hugepages`: the 2 MB hugepage count we raised (`previous` is written back);
  * `lxc`: an LXC container in our private lxcpath (stopped and destroyed).
+ * `cpufreq`: governors and turbo we pinned under the sysfs root `name` (`saved` is written back).
  */
-export type ResourceKind = 'netns' | 'link' | 'process' | 'dir' | 'mount' | 'hugepages' | 'lxc';
+export type ResourceKind = 'netns' | 'link' | 'process' | 'dir' | 'mount' | 'hugepages' | 'lxc' | 'cpufreq';
 
 export interface Resource {
   kind: ResourceKind;
@@ -20,6 +21,8 @@ export interface Resource {
   startTicks?: number;
   /** For hugepages: the count found before this change, restored when it is undone. */
   previous?: number;
+  /** For cpufreq: the state found before this change (JSON of a CpufreqState), restored when it is undone. */
+  saved?: string;
 }
 
 type Entry =
@@ -103,7 +106,7 @@ function parseLedger(path: string): LedgerState {
       state.ownerPid = entry.pid;
       ownerTicks = entry.startTicks;
     } else if (entry.op === 'create') {
-      state.open.push({ kind: entry.kind, name: entry.name, pid: entry.pid, startTicks: entry.startTicks, previous: entry.previous });
+      state.open.push({ kind: entry.kind, name: entry.name, pid: entry.pid, startTicks: entry.startTicks, previous: entry.previous, saved: entry.saved });
     } else {
       const i = state.open.findLastIndex((r) => r.kind === entry.kind && r.name === entry.name);
       if (i >= 0) state.open.splice(i, 1);

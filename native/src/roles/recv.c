@@ -10,6 +10,8 @@
 #include "report.h"
 #include "stats.h"
 
+#define RECV_DRAIN_BURSTS 1024 /* at most this many bursts are drained after the stop */
+
 struct recv_state {
 	struct nfp_pkt pkts[NFP_BURST_MAX];
 	struct nfp_flows *flows;
@@ -73,6 +75,18 @@ static int recv_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		/* --blocking: sleep until a frame, the next interval edge or a signal. */
 		if (n == 0 && cfg->blocking)
 			nfp_wait_rx(ctx->port, rep->next_ns, now);
+	}
+	/* Frames already queued when the stop came were delivered: count them. A receiver that
+	 * shares its CPU may not run at all during the runner's drain window, and would otherwise
+	 * leave them in its ring or socket. Bounded, in case a sender is still sending. */
+	for (unsigned i = 0; i < RECV_DRAIN_BURSTS; i++) {
+		int n = be->rx_burst(ctx->port, st->pkts, cfg->burst);
+
+		if (n <= 0)
+			break;
+		if (nfp_stats_rx(&rep->stats, st->flows, st->pkts, (unsigned)n, cfg->touch,
+				 nfp_now_ns()) < 0)
+			return nfp_err_set(err, -ENOMEM, "recv: out of memory for flow state");
 	}
 	return 0;
 }

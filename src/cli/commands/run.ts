@@ -11,6 +11,8 @@ export interface RunCommandOptions {
   dryRun?: boolean;
   resume?: boolean;
   plain?: boolean;
+  skipUnavailable?: boolean;
+  cpufreqPerformance?: boolean;
 }
 
 export async function runCommand(planFile: string, opts: RunCommandOptions): Promise<number> {
@@ -18,12 +20,16 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
   if (opts.resume && !opts.out) throw new UsageError('--resume needs --out DIR: the run to continue');
   const outDir = opts.out ?? `results/${loaded.plan.name}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`;
   if (opts.dryRun) {
-    const cases = await preflight(loaded, { outDir, dryRun: true });
+    const { cases, skipReason } = await preflight(loaded, { outDir, dryRun: true, skipUnavailable: opts.skipUnavailable });
     process.stdout.write(`${cases.length} cases (D, L, S, V, P, R, B) backend repetition:\n`);
-    for (const c of cases) process.stdout.write(`${String(c.index + 1).padStart(4)}  ${formatTuple(c)}  ${c.backend}  r${c.repetition}\n`);
+    for (const c of cases) {
+      const skip = skipReason(c);
+      process.stdout.write(`${String(c.index + 1).padStart(4)}  ${formatTuple(c)}  ${c.backend}  r${c.repetition}${skip ? `  skipped: ${skip}` : ''}\n`);
+    }
     return 0;
   }
-  const result = await runPlan(loaded, { outDir, resume: opts.resume, plain: opts.plain || !process.stderr.isTTY });
+  const result = await runPlan(loaded, { outDir, resume: opts.resume, plain: opts.plain || !process.stderr.isTTY,
+    skipUnavailable: opts.skipUnavailable, cpufreqPerformance: opts.cpufreqPerformance });
   process.stdout.write(`\n${formatTable(result.summary.cases)}\n\n`);
   const searches = result.summary.cases.filter((c) => c.search);
   if (searches.length > 0) process.stdout.write(`${formatSearches(searches)}\n\n`);
@@ -38,6 +44,8 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
   }
   const failed = result.summary.cases.filter((c) => c.status === 'failed').length;
   if (failed > 0) process.stdout.write(`${failed} of ${result.summary.cases.length} cases failed (reasons above)\n`);
+  const skipped = result.summary.cases.filter((c) => c.status === 'skipped').length;
+  if (skipped > 0) process.stdout.write(`${skipped} of ${result.summary.cases.length} cases skipped: unavailable here (--skip-unavailable; reasons above)\n`);
   if (result.interrupted) return result.interrupted === 'SIGINT' ? 130 : 143;
   return failed > 0 ? 1 : 0;
 }

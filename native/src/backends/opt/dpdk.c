@@ -58,10 +58,12 @@
 #define DPDK_MIN_ROOM 2048       /* mbuf data room, at least (bigger for a larger --size) */
 #define DPDK_LINK_WAIT_MS 60000  /* a peer may take a while: --no-huge EAL init is ~13 s */
 #define DPDK_LINK_POLL_MS 10
+#define DPDK_MEMIF_LINGER_MS 300 /* memif: frames still in the shared ring vanish with the link */
 
 struct dpdk_port {
 	unsigned dir;
 	bool eal_up, port_started, port_configured;
+	bool linger;                      /* memif: give the peer DPDK_MEMIF_LINGER_MS before closing */
 	uint16_t port_id;
 	struct rte_mempool *pool;
 	struct nfp_raw_match match;
@@ -345,6 +347,7 @@ static int dpdk_open(struct nfp_port *port, const struct nfp_config *cfg, unsign
 	if ((rc = rte_eth_dev_start(p->port_id)) != 0)
 		return nfp_err_set(err, rc, "--vdev %s: start: %s", cfg->vdev, rte_strerror(-rc));
 	p->port_started = true;
+	p->linger = needs_ipc(cfg);
 	if ((rc = wait_until(port, cfg, link_up, p, "link", err)) < 0)
 		return rc;
 
@@ -544,6 +547,13 @@ static void dpdk_close(struct nfp_port *port)
 	for (unsigned i = 0; i < p->nrx; i++)
 		if (p->rx[i])
 			rte_pktmbuf_free(p->rx[i]);
+	if (p->port_started && p->linger) {
+		/* A memif link's rings live in memory the two ends share: when one end closes, the
+		 * frames it sent that its peer has not polled yet are gone. A sender that stops
+		 * first would lose its last bursts whenever the receiver is descheduled just then. */
+		struct timespec linger = { .tv_sec = 0, .tv_nsec = DPDK_MEMIF_LINGER_MS * 1000000L };
+		nanosleep(&linger, NULL);
+	}
 	if (p->port_started)
 		rte_eth_dev_stop(p->port_id);
 	if (p->port_configured)
