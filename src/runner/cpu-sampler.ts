@@ -54,7 +54,9 @@ export function samplesBetween(snapshots: readonly Snapshot[], epochNs: bigint, 
     const b = snapshots[i + 1]!;
     const startOffsetNs = Number(a.atNs - epochNs);
     const durationNs = Number(b.atNs - a.atNs);
-    const second = Math.round(startOffsetNs / 1e9);
+    // Node's timers may fire a fraction of a millisecond early: round to the nearest second (and
+    // never to -0, which would not equal the apps' 0).
+    const second = Math.round(startOffsetNs / 1e9) || 0;
     for (const [component, end] of b.ticks) {
       const start = a.ticks.get(component);
       // A thread seen in only one of the two readings (started, or gone) has no whole interval.

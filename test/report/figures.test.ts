@@ -236,3 +236,36 @@ test('search trace outcomes: one goal, and three goals with two loss ratios', ()
   assert.deepEqual(three.trials.map((t) => t.exceededGoals), ['', 'ndr', 'ndr, pdr, pdr2']);
   assert.equal(three.bounds.length, 6);
 });
+
+/** The paper sweep again, measured between two hosts: remote cases at 64 and 1500 B, 1-2 pairs, and latency at two bursts. */
+function remoteSweep(): SynthCase[] {
+  const throughput = paperSweep().filter((c) => c.status !== 'failed' && c.backend === 'udp-mmsg').map((c) => ({ ...c, locality: 'remote' as const }));
+  const latency = [1, 32].flatMap((burst) => [64, 1500].map((packetSize): SynthCase => ({
+    dimension: 'latency', locality: 'remote', backend: 'udp', packetSize, burst, rate: 1000, txPps: 0, rxPps: 0, rttAvgUs: 30 + burst + packetSize / 100,
+  })));
+  return [...paperSweep(), ...throughput, ...latency];
+}
+
+test('remote cases draw Figs. 4d, 4g, 4h and 5d-5e from the remote rows only, as the local figures do', () => {
+  const { set, db } = figuresOf(remoteSweep());
+  for (const id of ['fig4d', 'fig4g', 'fig4h', 'fig5d', 'fig5e']) byId(set, id);
+  assert.deepEqual(set.skipped.map((s) => s.figure), ['fig5a-c', 'search'], 'only what the run lacks is left out');
+  const remoteMax = (size: number, pairs: number) => Math.max(...(db.prepare(`
+    SELECT AVG(t.rx_pps) AS rx FROM cases c JOIN throughput t ON t.case_id = c.id
+    WHERE c.locality = 'remote' AND c.packet_size_bytes = ? AND c.pairs = ?
+    GROUP BY c.rate_pps, c.burst_packets`).all(size, pairs) as { rx: number }[]).map((r) => r.rx));
+  const d4 = byId(set, 'fig4d').data;
+  assert.deepEqual(d4.map((d) => d.packetSizeBytes), [64, 1500]);
+  for (const d of d4) close(d.maxRxGbps as number, remoteMax(d.packetSizeBytes as number, 1) * (d.packetSizeBytes as number) * 8 / 1e9, `4d ${d.packetSizeBytes} B`);
+  for (const [id, size] of [['fig4g', 64], ['fig4h', 1500]] as const) {
+    const data = byId(set, id).data;
+    assert.deepEqual(data.map((d) => d.pairs), [1, 2]);
+    for (const d of data) close(d.maxRxMpps as number, remoteMax(size, d.pairs as number) / 1e6, `${id} ${d.pairs} pairs`);
+  }
+  const d5 = byId(set, 'fig5d').data;
+  const rtt = db.prepare(`SELECT c.burst_packets AS burst, l.avg_us AS avg FROM cases c JOIN latency l ON l.case_id = c.id
+    WHERE c.locality = 'remote' AND c.packet_size_bytes = 64 ORDER BY burst`).all() as { burst: number; avg: number }[];
+  assert.deepEqual(d5.map((d) => [d.burstPackets, d.rttAvgUs]), rtt.map((r) => [r.burst, r.avg]));
+  // The local figures did not take remote rows: Fig. 4b is what the local sweep alone draws.
+  assert.deepEqual(byId(set, 'fig4b').data, byId(figuresOf(paperSweep()).set, 'fig4b').data);
+});
