@@ -31,16 +31,27 @@ test('samples between readings: per second on the epoch, steady as the apps, thr
   assert.ok(out.every((s) => s.durationNs === 1e9 && s.startOffsetNs === s.second * 1e9 + 2e6));
 });
 
-test('the sampler reads this process and the CPUs on each second of the epoch', async () => {
-  const sampler = new CpuSampler(() => [{ name: 'self', pid: process.pid }], [0]);
+/** This thread's run time so far in µs, as the scheduler counts it (ns precision, not ticks). */
+function runUs(): number {
+  return Number(readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e3;
+}
+
+test('the sampler reads on each second of the epoch what the scheduler says this thread ran', async () => {
+  const runAtReading: number[] = [];
+  // threads() is asked at every reading: the scheduler's own count taken at the same moment.
+  const sampler = new CpuSampler(() => { runAtReading.push(runUs()); return [{ name: 'self', pid: process.pid }]; }, [0]);
   sampler.start(process.hrtime.bigint() + 50_000_000n);
-  // Keep this thread busy for two seconds: its share must show (behaviour, not speed).
+  // Keep this thread busy (yielding to the timers) for two seconds, whatever share the host gives it.
   const until = Date.now() + 2150;
   while (Date.now() < until) await new Promise((r) => setImmediate(r));
   const out = sampler.stop({ warmupS: 0, durationS: 2 });
   const self = out.filter((s) => s.component === 'self');
   assert.deepEqual(self.map((s) => s.second), [0, 1]);
-  assert.ok(self.every((s) => s.busyUs > 300_000), `a busy loop shows: ${self.map((s) => s.busyUs)}`);
+  self.forEach((s, k) => {
+    const ranUs = runAtReading[k + 1]! - runAtReading[k]!;
+    // Clock ticks (10 ms) against nanoseconds: two ticks of slack, plus 10 % for the tick sampling.
+    assert.ok(Math.abs(s.busyUs - ranUs) <= 20_000 + 0.1 * ranUs, `second ${k}: sampled ${s.busyUs} µs, the scheduler says ${Math.round(ranUs)} µs`);
+    assert.ok(s.busyUs > 0 && s.busyUs <= s.durationNs / 1e3 + 10_000, `second ${k}: a busy thread, within one CPU`);
+  });
   assert.deepEqual(out.filter((s) => s.second === 0).map((s) => s.component).sort(), ['irq cpu0', 'self', 'softirq cpu0']);
-  assert.ok(readFileSync('/proc/stat', 'utf8').startsWith('cpu '));
 });
