@@ -13,7 +13,7 @@ const ANALYSIS_COLUMNS: Column<ReportRow>[] = [
   { key: 'unsteady', header: 'unsteady', align: 'left', value: (r) => (r.variation?.unsteady == null ? '-' : r.variation.unsteady ? 'yes' : 'no'), raw: (r) => r.variation?.unsteady ?? null },
   { key: 'appCpus', header: 'app CPUs', align: 'right', value: (r) => num(r.cpu?.totalCpus, 2), raw: (r) => orNull(r.cpu?.totalCpus) },
   { key: 'totalCores', header: 'total cores', align: 'right', value: (r) => num(r.cpu?.totalCores, 2), raw: (r) => orNull(r.cpu?.totalCores) },
-  { key: 'cpuPerComponent', header: 'CPU per component', align: 'left', value: (r) => componentsText(r) ?? '-', raw: (r) => componentsText(r) },
+  { key: 'cpuPerComponent', header: 'CPU per component (*: already in a task\'s time)', align: 'left', value: (r) => componentsText(r) ?? '-', raw: (r) => componentsText(r) },
   { key: 'cyclesPerPacket', header: 'cycles/pkt', align: 'right', value: (r) => num(r.cpu?.cyclesPerPacket, 0), raw: (r) => orNull(r.cpu?.cyclesPerPacket) },
 ];
 
