@@ -3,6 +3,8 @@
 // interval — so a reader of the file gets the same aggregate the report shows.
 import type { Summary, SummaryCase } from '../store/summary.js';
 import type { CaseCpu } from './cpu.js';
+import type { RunData } from './dataset.js';
+import { analyzeRun } from './index.js';
 import { groupRepetitions } from './repetitions.js';
 import { meanWithCi, type MeanCi } from './stats.js';
 
@@ -60,4 +62,9 @@ export function summaryDocument(summary: Summary, cpuByCase: ReadonlyMap<string,
   });
   const cases = summary.cases.map((c) => ({ ...c, cpu: summaryCpu(cpuByCase.get(c.id)) }));
   return { ...summary, cases, repetitions };
+}
+
+/** summary.json of a loaded run: its summary with each case's CPU cost from the analysis. */
+export function summaryDocumentOf(data: RunData): SummaryDocument {
+  return summaryDocument(data.summary, new Map(analyzeRun(data).cases.map((a) => [a.case.id, a.cpu])));
 }

@@ -13,9 +13,8 @@ import type { LoadedPlan } from '../plan/load.js';
 import { BACKEND_NAMES, SWITCH_NAMES, type BackendName, type SwitchName } from '../plan/schema.js';
 import { ResultsDb, type CaseRecord } from '../store/db.js';
 import type { Summary } from '../store/summary.js';
-import { summaryDocument } from '../analysis/summary-document.js';
+import { summaryDocumentOf } from '../analysis/summary-document.js';
 import { loadRun } from '../analysis/dataset.js';
-import { analyzeRun } from '../analysis/index.js';
 import { SWITCH_DRIVERS } from '../switches/index.js';
 import { readTopology } from '../testbed/cpus.js';
 import { environmentManifest } from '../testbed/environment.js';
@@ -138,8 +137,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
 
   const writeSummary = () => {
     const data = loadRun(db.db, runId);
-    const cpuByCase = new Map(analyzeRun(data).cases.map((a) => [a.case.id, a.cpu]));
-    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaryDocument(data.summary, cpuByCase), null, 2)}\n`);
+    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaryDocumentOf(data), null, 2)}\n`);
     return data.summary;
   };
   const eta = new Eta(cases);

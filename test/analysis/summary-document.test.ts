@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { summaryDocument } from '../../src/analysis/summary-document.js';
+import { summaryDocument, summaryDocumentOf } from '../../src/analysis/summary-document.js';
 import type { Summary, SummaryCase } from '../../src/store/summary.js';
 
 function caseOf(repetition: number, rxPps: number, rate: number | 'max' = 'max'): SummaryCase {
@@ -39,7 +39,7 @@ test('summary.json cases carry cpu: per component from the stored samples, total
   const db = new Database(join(dir, 'results.sqlite'), { readonly: true });
   try {
     const analysis = analyzeRun(loadRun(db));
-    const doc = summaryDocument(analysis.data.summary, new Map(analysis.cases.map((a) => [a.case.id, a.cpu])));
+    const doc = summaryDocumentOf(analysis.data);
     const cpu = doc.cases[0]!.cpu!;
     // From the database: each component's steady busy time over its steady wall time.
     const stored = db.prepare(`SELECT component, SUM(busy_us) * 1000.0 / SUM(duration_ns) AS cpus FROM cpu_samples
