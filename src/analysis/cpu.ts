@@ -1,12 +1,13 @@
 // CPU cost of a case (the paper's §4.6, Fig. 6): how much processor time its apps used over the
 // steady window, and what that costs per packet. Pure.
 //
-// What is counted: the user + system CPU time of each sender and receiver app (getrusage of the
-// app's thread, reported per interval in cpu_user_us / cpu_sys_us). What is not yet counted:
-// the switch's own threads (a DPDK/VPP worker polls a whole core) and kernel softirq work done
-// on other CPUs on the apps' behalf (linux-bridge forwarding often runs there). Those need
-// per-thread and per-CPU sampling in the runner; until then the totals here are lower bounds.
-import type { SteadySample } from './dataset.js';
+// What is counted, per component: each sender and receiver app (user + system time of its
+// thread, getrusage, reported per interval in cpu_user_us / cpu_sys_us); each busy switch thread
+// (an OVS PMD, the basicfwd process: /proc/<pid>/task/<tid>/stat) and the kernel's softirq and
+// irq time on each CPU the case uses (/proc/stat), both sampled by runner/cpu-sampler.ts on the
+// apps' epoch. Each is a fraction of one CPU over the steady window. Remote cases sample only the
+// apps (the agent does not sample the peer host's kernel yet).
+import type { SteadyCpuSample, SteadySample } from './dataset.js';
 
 export interface AppCpu {
   pair: number;
@@ -19,12 +20,40 @@ export interface AppCpu {
   cpus: number | null;
 }
 
+/** One component's share of a CPU over the steady window. */
+export interface ComponentCpu {
+  /** "send 0", "recv 0" (apps), a switch thread's name ("ovs-vswitchd pmd-c01/id:8"), "softirq cpu0". */
+  name: string;
+  kind: 'app' | 'switch' | 'softirq' | 'irq';
+  /** The CPU of a kernel component; null for apps and threads. */
+  cpu: number | null;
+  /** CPU time ÷ wall time over the component's complete steady seconds; null when none. */
+  cpus: number | null;
+  /** False when its time is already inside another component's (see `totalCores`). */
+  inTotal: boolean;
+}
+
 export interface CaseCpu {
   apps: AppCpu[];
-  /** Sum over apps of their CPUs (the paper's "total CPU utilisation", apps only). */
+  /** Sum over apps of their CPUs (the apps alone, as the paper's Fig. 6 counts them). */
   totalCpus: number | null;
-  /** App CPU seconds × TSC Hz ÷ packets received in the steady window; null without TSC Hz or packets. */
+  /** Every component, apps first, then switch threads, then the kernel per CPU. */
+  components: ComponentCpu[];
+  /** Sum over the components counted in the total: the cores the whole path kept busy. */
+  totalCores: number | null;
+  /** totalCores × TSC Hz ÷ packets received per second (steady); null without TSC Hz or packets. */
   cyclesPerPacket: number | null;
+}
+
+export interface KernelAccounting {
+  /**
+   * True when the kernel charges softirq/irq ticks to the interrupted task as well
+   * (CONFIG_IRQ_TIME_ACCOUNTING unset, or unknown): the kernel time on a CPU that runs an app or a
+   * switch thread is then already inside that task's system time and is not added again.
+   */
+  irqInTaskTime: boolean;
+  /** CPUs that run an app or a switch thread (the case's cpus_json). */
+  busyCpus: readonly number[];
 }
 
 /**
@@ -41,7 +70,13 @@ export function tscHzOf(environment: Readonly<Record<string, string>>): number |
   return Number.isFinite(hz) && hz > 0 ? hz : null;
 }
 
-export function caseCpu(samples: readonly SteadySample[], tscHz: number | null): CaseCpu {
+/** Whether the environment says irq time is accounted apart from tasks (environment.ts). */
+export function irqInTaskTimeOf(environment: Readonly<Record<string, string>>): boolean {
+  return environment.irqTimeAccounting !== 'yes';
+}
+
+export function caseCpu(samples: readonly SteadySample[], tscHz: number | null,
+  components: readonly SteadyCpuSample[] = [], kernel: KernelAccounting = { irqInTaskTime: true, busyCpus: [] }): CaseCpu {
   const byApp = new Map<string, SteadySample[]>();
   for (const s of samples) {
     const key = `${s.pair}/${s.role}`;
@@ -68,9 +103,40 @@ export function caseCpu(samples: readonly SteadySample[], tscHz: number | null):
   const measured = apps.filter((a) => a.cpus !== null);
   const totalCpus = measured.length > 0 ? measured.reduce((t, a) => t + a.cpus!, 0) : null;
 
-  const complete = samples.filter((s) => !s.partial && s.durationNs > 0);
-  const cpuSeconds = complete.reduce((t, s) => t + (s.cpuUserUs + s.cpuSysUs) / 1e6, 0);
-  const rxPackets = complete.filter((s) => s.role === 'recv').reduce((t, s) => t + (s.rxPackets ?? 0), 0);
-  const cyclesPerPacket = tscHz !== null && rxPackets > 0 ? (cpuSeconds * tscHz) / rxPackets : null;
-  return { apps, totalCpus, cyclesPerPacket };
+  const all: ComponentCpu[] = [
+    ...apps.map((a): ComponentCpu => ({ name: `${a.role} ${a.pair}`, kind: 'app', cpu: null, cpus: a.cpus, inTotal: true })),
+    ...sampledComponents(components, kernel),
+  ];
+  const counted = all.filter((c) => c.inTotal && c.cpus !== null);
+  const totalCores = counted.length > 0 ? counted.reduce((t, c) => t + c.cpus!, 0) : null;
+  const rxPps = receivedPps(samples);
+  const cyclesPerPacket = tscHz !== null && totalCores !== null && rxPps > 0 ? (totalCores * tscHz) / rxPps : null;
+  return { apps, totalCpus, components: all, totalCores, cyclesPerPacket };
+}
+
+/** Switch threads (by name), then kernel components by CPU, each over its complete seconds. */
+function sampledComponents(samples: readonly SteadyCpuSample[], kernel: KernelAccounting): ComponentCpu[] {
+  const byName = new Map<string, SteadyCpuSample[]>();
+  for (const s of samples) byName.set(s.component, [...(byName.get(s.component) ?? []), s]);
+  const order = { switch: 0, softirq: 1, irq: 2 };
+  return [...byName.values()].map((list): ComponentCpu => {
+    const first = list[0]!;
+    const wallUs = list.reduce((t, s) => t + s.durationNs / 1e3, 0);
+    const busyUs = list.reduce((t, s) => t + s.busyUs, 0);
+    const sharesTaskTime = first.kind !== 'switch' && kernel.irqInTaskTime && first.cpu !== null && kernel.busyCpus.includes(first.cpu);
+    return { name: first.component, kind: first.kind, cpu: first.cpu, cpus: wallUs > 0 ? busyUs / wallUs : null, inTotal: !sharesTaskTime };
+  }).sort((a, b) => order[a.kind as keyof typeof order] - order[b.kind as keyof typeof order] || (a.cpu ?? 0) - (b.cpu ?? 0) || a.name.localeCompare(b.name));
+}
+
+/** Packets per second summed over receivers, each over its own complete steady seconds. */
+function receivedPps(samples: readonly SteadySample[]): number {
+  const byPair = new Map<number, { rx: number; wallS: number }>();
+  for (const s of samples) {
+    if (s.role !== 'recv' || s.partial || s.durationNs <= 0) continue;
+    const e = byPair.get(s.pair) ?? { rx: 0, wallS: 0 };
+    e.rx += s.rxPackets ?? 0;
+    e.wallS += s.durationNs / 1e9;
+    byPair.set(s.pair, e);
+  }
+  return [...byPair.values()].reduce((t, e) => t + (e.wallS > 0 ? e.rx / e.wallS : 0), 0);
 }

@@ -19,6 +19,16 @@ export interface SteadySample {
   cpuSysUs: number;
 }
 
+/** One component's CPU time for one steady second (table cpu_samples, steady = 1). */
+export interface SteadyCpuSample {
+  component: string;
+  kind: 'switch' | 'softirq' | 'irq';
+  cpu: number | null;
+  second: number;
+  durationNs: number;
+  busyUs: number;
+}
+
 /** One trial of a search case (table search_trials); rates are packets/s per sender. */
 export interface SearchTrialRow {
   /** 0-based position in the search. */
@@ -68,6 +78,8 @@ export interface RunData {
   searches: Map<string, CaseSearch>;
   /** Steady samples by case id (SummaryCase.id); a case with none has no entry. */
   samples: Map<string, SteadySample[]>;
+  /** Steady CPU samples of switch threads and the kernel by case id; empty for schema 3 files. */
+  cpuSamples: Map<string, SteadyCpuSample[]>;
   /** Tables present in the database (a `latency` table, say, appears only once runs store one). */
   tables: Set<string>;
 }
@@ -94,7 +106,21 @@ export function loadRun(db: Database.Database, runId?: number): RunData {
     });
   }
   const tables = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((t) => t.name));
-  return { summary, samples, tables, searches: loadSearches(db, summary.run.id, tables) };
+  return { summary, samples, tables, cpuSamples: loadCpuSamples(db, summary.run.id, tables), searches: loadSearches(db, summary.run.id, tables) };
+}
+
+function loadCpuSamples(db: Database.Database, runId: number, tables: Set<string>): Map<string, SteadyCpuSample[]> {
+  const out = new Map<string, SteadyCpuSample[]>();
+  if (!tables.has('cpu_samples')) return out;
+  const rows = db.prepare(`SELECT c.case_key, s.component, s.kind, s.cpu, s.second, s.duration_ns, s.busy_us
+    FROM cpu_samples s JOIN cases c ON c.id = s.case_id WHERE c.run_id = ? AND s.steady = 1
+    ORDER BY c.id, s.component, s.second`).all(runId) as { case_key: string; component: string; kind: SteadyCpuSample['kind']; cpu: number | null; second: number; duration_ns: number; busy_us: number }[];
+  for (const r of rows) {
+    const list = out.get(r.case_key) ?? [];
+    list.push({ component: r.component, kind: r.kind, cpu: r.cpu, second: r.second, durationNs: r.duration_ns, busyUs: r.busy_us });
+    out.set(r.case_key, list);
+  }
+  return out;
 }
 
 function loadSearches(db: Database.Database, runId: number, tables: Set<string>): Map<string, CaseSearch> {

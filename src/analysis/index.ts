@@ -1,7 +1,7 @@
 // One run analysed: per case (spread of its steady seconds, CPU cost, warnings), per tuple
 // (mean and CI over repetitions), per configuration (maximum throughput). Pure over RunData.
 import type { SummaryCase } from '../store/summary.js';
-import { caseCpu, tscHzOf, type CaseCpu } from './cpu.js';
+import { caseCpu, irqInTaskTimeOf, tscHzOf, type CaseCpu } from './cpu.js';
 import type { RunData } from './dataset.js';
 import { maxThroughputs, type MaxThroughput } from './max-throughput.js';
 import { groupRepetitions, type RepetitionGroup } from './repetitions.js';
@@ -28,10 +28,13 @@ export interface RunAnalysis {
 
 export function analyzeRun(data: RunData): RunAnalysis {
   const tscHz = tscHzOf(data.summary.run.environment);
+  const irqInTaskTime = irqInTaskTimeOf(data.summary.run.environment);
   const cases = data.summary.cases.map((c): CaseAnalysis => {
     const samples = data.samples.get(c.id);
     const variation = samples ? steadyVariation(samples) : null;
-    return { case: c, variation, cpu: samples ? caseCpu(samples, tscHz) : null, warnings: caseWarnings(c, variation) };
+    const busyCpus = c.cpus ? [...c.cpus.send, ...c.cpus.recv, ...(c.cpus.switch ?? [])] : [];
+    const cpu = samples ? caseCpu(samples, tscHz, data.cpuSamples.get(c.id) ?? [], { irqInTaskTime, busyCpus }) : null;
+    return { case: c, variation, cpu, warnings: caseWarnings(c, variation) };
   });
   const groups = groupRepetitions(data.summary.cases);
   return {
@@ -47,4 +50,33 @@ export function groupCpus(analysis: RunAnalysis, group: RepetitionGroup): number
     return cpus == null ? [] : [cpus];
   });
   return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null;
+}
+
+/** The classes Fig. 6 stacks, in stacking order. */
+export const CPU_CLASSES = ['senders', 'receivers', 'switch threads', 'softirq', 'irq'] as const;
+export type CpuClass = typeof CPU_CLASSES[number];
+
+/**
+ * Mean over a group's repetitions of the CPUs each component class used, counting only what
+ * `totalCores` counts; `uncounted` is the kernel time already inside the apps' or switch's own.
+ * Null when no repetition has CPU figures.
+ */
+export function groupCpuClasses(analysis: RunAnalysis, group: RepetitionGroup): { classes: Record<CpuClass, number>; uncounted: number } | null {
+  const perCase = group.cases.flatMap((c) => {
+    const cpu = analysis.byCaseId.get(c.id)?.cpu;
+    return cpu?.totalCores == null ? [] : [cpu];
+  });
+  if (perCase.length === 0) return null;
+  const classes = Object.fromEntries(CPU_CLASSES.map((k) => [k, 0])) as Record<CpuClass, number>;
+  let uncounted = 0;
+  for (const cpu of perCase) {
+    for (const c of cpu.components) {
+      if (c.cpus === null) continue;
+      if (!c.inTotal) { uncounted += c.cpus / perCase.length; continue; }
+      const cls: CpuClass = c.kind === 'app' ? (c.name.startsWith('send') || c.name.startsWith('client') ? 'senders' : 'receivers')
+        : c.kind === 'switch' ? 'switch threads' : c.kind;
+      classes[cls] += c.cpus / perCase.length;
+    }
+  }
+  return { classes, uncounted };
 }

@@ -1,7 +1,10 @@
 // summary.json as written: the database's per-case summary plus, for every tuple measured more
 // than once (plan `repetitions`), the mean over its repetitions with a 95 % Student-t confidence
 // interval — so a reader of the file gets the same aggregate the report shows.
-import type { Summary } from '../store/summary.js';
+import type { Summary, SummaryCase } from '../store/summary.js';
+import type { CaseCpu } from './cpu.js';
+import type { RunData } from './dataset.js';
+import { analyzeRun } from './index.js';
 import { groupRepetitions } from './repetitions.js';
 import { meanWithCi, type MeanCi } from './stats.js';
 
@@ -19,9 +22,34 @@ export interface RepetitionAggregate {
   rttP99Us: MeanCi | null;
 }
 
-export type SummaryDocument = Summary & { repetitions: RepetitionAggregate[] };
+/**
+ * A case's CPU cost in summary.json: cores kept busy by the whole path, each component's share of
+ * one CPU (apps "send 0"/"recv 0", switch threads by name, "softirq cpuN"/"irq cpuN"), and cycles
+ * per received packet. `notInTotal` names the components whose time is already inside another's
+ * (kernel time charged to the task it interrupted), which totalCores therefore leaves out.
+ */
+export interface SummaryCpu {
+  totalCores: number | null;
+  perComponent: Record<string, number>;
+  notInTotal: string[];
+  cyclesPerPacket: number | null;
+}
 
-export function summaryDocument(summary: Summary): SummaryDocument {
+export type SummaryDocument = Omit<Summary, 'cases'> & { cases: (SummaryCase & { cpu: SummaryCpu | null })[]; repetitions: RepetitionAggregate[] };
+
+export function summaryCpu(cpu: CaseCpu | null | undefined): SummaryCpu | null {
+  if (!cpu) return null;
+  const measured = cpu.components.filter((c) => c.cpus !== null);
+  return {
+    totalCores: cpu.totalCores,
+    perComponent: Object.fromEntries(measured.map((c) => [c.name, c.cpus!])),
+    notInTotal: measured.filter((c) => !c.inTotal).map((c) => c.name),
+    cyclesPerPacket: cpu.cyclesPerPacket,
+  };
+}
+
+/** `cpuByCase`: each case's CPU cost by case id (analysis/index.ts); a case without one gets null. */
+export function summaryDocument(summary: Summary, cpuByCase: ReadonlyMap<string, CaseCpu | null> = new Map()): SummaryDocument {
   const repetitions = groupRepetitions(summary.cases).filter((g) => g.cases.length > 1).map((g): RepetitionAggregate => {
     const latencies = g.cases.flatMap((c) => (c.latency ? [c.latency] : []));
     return {
@@ -32,5 +60,11 @@ export function summaryDocument(summary: Summary): SummaryDocument {
       rttP99Us: meanWithCi(latencies.map((l) => l.p99Us)),
     };
   });
-  return { ...summary, repetitions };
+  const cases = summary.cases.map((c) => ({ ...c, cpu: summaryCpu(cpuByCase.get(c.id)) }));
+  return { ...summary, cases, repetitions };
+}
+
+/** summary.json of a loaded run: its summary with each case's CPU cost from the analysis. */
+export function summaryDocumentOf(data: RunData): SummaryDocument {
+  return summaryDocument(data.summary, new Map(analyzeRun(data).cases.map((a) => [a.case.id, a.cpu])));
 }

@@ -9,7 +9,7 @@ import type { SteadyVariation } from './variation.js';
  */
 export const TX_BELOW_TARGET = 0.01;
 
-export type WarningKind = 'CaseFailed' | 'CaseSkipped' | 'CpuShared' | 'Unsteady' | 'TxBelowTarget' | 'GeneratorLimited';
+export type WarningKind = 'CaseFailed' | 'CaseSkipped' | 'CpuShared' | 'SwitchSharesAppCpu' | 'Unsteady' | 'TxBelowTarget' | 'GeneratorLimited';
 
 export interface CaseWarning {
   kind: WarningKind;
@@ -24,6 +24,13 @@ export function caseWarnings(c: SummaryCase, variation: SteadyVariation | null):
   if (c.status === 'skipped') add('CaseSkipped', `skipped: ${c.error ?? 'no reason recorded'}`);
   if (c.cpuShared) {
     add('CpuShared', 'apps shared CPUs (more busy threads than physical cores): its figures understate the path; lower `pairs` or use a host with more cores');
+  }
+  const appCpus = new Set([...(c.cpus?.send ?? []), ...(c.cpus?.recv ?? [])]);
+  const sharedWithApp = (c.cpus?.switch ?? []).filter((cpu) => appCpus.has(cpu));
+  if (sharedWithApp.length > 0) {
+    // A polling switch thread (PMD) takes its CPU whole: an app beside it gets time slices, so
+    // both the switch and the app run at a fraction of their speed.
+    add('SwitchSharesAppCpu', `the switch's polling thread shares CPU ${sharedWithApp.join(', ')} with an app: throughput and CPU figures describe the two time-sliced; lower \`pairs\` or use a host with more cores`);
   }
   if (variation?.unsteady && variation.rx.cv !== null) {
     add('Unsteady', `rx rate varied ${(variation.rx.cv * 100).toFixed(1)} % (coefficient of variation) over ${variation.rx.seconds} steady seconds; raise \`warmup\` or \`duration\`, or quieten the host`);

@@ -2,7 +2,7 @@
 // whose data the run lacks is not drawn: it is listed as skipped with the reason and the plan
 // field that would supply it. Pure: analysis in, specs out (rendering is render.ts).
 import type { TopLevelSpec } from 'vega-lite';
-import { groupCpus, type RunAnalysis } from '../analysis/index.js';
+import { CPU_CLASSES, groupCpuClasses, groupCpus, type RunAnalysis } from '../analysis/index.js';
 import { tupleKeyOf, type RepetitionGroup } from '../analysis/repetitions.js';
 import { meanWithCi } from '../analysis/stats.js';
 import type { SummaryCase } from '../store/summary.js';
@@ -316,28 +316,54 @@ function fig6(a: RunAnalysis): Built {
   // The paper plots one point per configuration and number of flows; the smallest packet size
   // (the most packets per second, the heaviest load) stands for the configuration.
   const smallest = Math.min(...maxima.map((m) => m.packetSize));
-  const points = maxima.filter((m) => m.packetSize === smallest).flatMap((m): Datum[] => {
-    const cpus = groupCpus(a, m.best);
-    return cpus === null ? [] : [{ series: `${m.switch} · ${m.backend}`, switch: m.switch, backend: m.backend, pairs: m.pairs, packetSizeBytes: m.packetSize, appCpus: cpus, maxRxMpps: m.rxPps.mean / 1e6 }];
+  const data = maxima.filter((m) => m.packetSize === smallest).flatMap((m): Datum[] => {
+    const cpu = groupCpuClasses(a, m.best);
+    if (cpu === null) return [];
+    const totalCores = CPU_CLASSES.reduce((t, k) => t + cpu.classes[k], 0);
+    const config = `${m.switch} · ${m.backend} · ${m.pairs}vs${m.pairs}`;
+    // One row per component class, each carrying its configuration's total and throughput.
+    return CPU_CLASSES.map((k) => ({
+      config, switch: m.switch, backend: m.backend, pairs: m.pairs, packetSizeBytes: m.packetSize,
+      component: k, componentOrder: CPU_CLASSES.indexOf(k), cpus: cpu.classes[k], totalCores, appCpus: groupCpus(a, m.best), uncountedKernelCpus: cpu.uncounted,
+      maxRxMpps: m.rxPps.mean / 1e6,
+    }));
   });
-  if (points.length === 0) return { skip: 'no CPU samples for the cases of maximum throughput' };
-  points.sort((x, y) => String(x.series).localeCompare(String(y.series)) || (x.pairs as number) - (y.pairs as number));
+  if (data.length === 0) return { skip: 'no CPU samples for the cases of maximum throughput' };
+  data.sort((x, y) => String(x.config).localeCompare(String(y.config), undefined, { numeric: true })
+    || (x.componentOrder as number) - (y.componentOrder as number));
+  const configs = [...new Set(data.map((d) => d.config as string))];
+  const y = { field: 'config', type: 'nominal' as const, title: null, sort: configs };
+  const height = Math.max(60, 28 * configs.length);
   const spec: TopLevelSpec = {
-    $schema: SCHEMA, config: CONFIG, width: WIDTH, height: HEIGHT,
-    data: { values: points },
-    mark: { type: 'point', filled: true, size: 90 },
-    encoding: {
-      x: { field: 'appCpus', type: 'quantitative', title: 'CPU used by the apps (CPUs: 1 = one core busy)' },
-      y: { field: 'maxRxMpps', type: 'quantitative', title: `maximum total received (Mpps), ${smallest} B` },
-      color: { field: 'series', type: 'nominal', title: 'switch · backend' },
-      shape: { field: 'pairs', type: 'nominal', title: 'pairs S' },
-      tooltip: [{ field: 'series' }, { field: 'pairs' }, { field: 'appCpus', title: 'CPUs', format: '.2f' }, { field: 'maxRxMpps', title: 'Mpps', format: '.4f' }],
-    },
+    $schema: SCHEMA, config: CONFIG, data: { values: data },
+    hconcat: [
+      {
+        // The paper's total CPU utilisation, split into what kept each core busy.
+        width: WIDTH * 0.6, height,
+        mark: { type: 'bar' },
+        encoding: {
+          y, x: { field: 'cpus', type: 'quantitative', aggregate: 'sum', title: 'CPUs used (1 = one core busy)', stack: 'zero' },
+          color: { field: 'component', type: 'nominal', title: 'component', sort: [...CPU_CLASSES], scale: { domain: [...CPU_CLASSES] } },
+          order: { field: 'componentOrder', type: 'quantitative' },
+          tooltip: [{ field: 'config' }, { field: 'component' }, { field: 'cpus', title: 'CPUs', format: '.2f' }, { field: 'totalCores', title: 'total cores', format: '.2f' }, { field: 'uncountedKernelCpus', title: 'kernel time inside tasks', format: '.2f' }],
+        },
+      },
+      {
+        width: WIDTH * 0.4, height,
+        transform: [{ filter: `datum.component == '${CPU_CLASSES[0]}'` }],
+        mark: { type: 'bar', color: '#555' },
+        encoding: {
+          y: { ...y, axis: null },
+          x: { field: 'maxRxMpps', type: 'quantitative', title: `maximum total received (Mpps), ${smallest} B` },
+          tooltip: [{ field: 'config' }, { field: 'maxRxMpps', title: 'Mpps', format: '.4f' }],
+        },
+      },
+    ],
   };
   return {
     id: 'fig6', title: 'Fig. 6 — CPU used vs maximum throughput',
-    caption: `Each point: the case of maximum throughput of one switch · backend and pair count at ${smallest} B, and the CPU its sender and receiver apps used (user + system time ÷ wall time, summed). Switch threads and softirq work on other CPUs are not counted yet.`,
-    data: points, spec,
+    caption: `Per switch · backend · pairs at ${smallest} B, the case of maximum throughput: left, the CPUs its components kept busy over the steady window (apps: user + system time of their threads; switch threads such as OVS PMDs; kernel softirq and irq time on the case's CPUs), mean over repetitions; right, its receive rate. Kernel time on a CPU that runs an app or switch thread is left out of the stack when this kernel already charges it to that task (CONFIG_IRQ_TIME_ACCOUNTING unset); it shows in the tooltip.`,
+    data, spec,
   };
 }
 

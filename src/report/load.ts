@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { UsageError } from '../common/errors.js';
 import { analyzeRun, type RunAnalysis } from '../analysis/index.js';
 import { loadRun } from '../analysis/dataset.js';
-import { SCHEMA_VERSION, schemaVersionOf } from '../store/db.js';
+import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, schemaVersionOf } from '../store/db.js';
 
 /** Opens <dir>/results.sqlite read-only and analyses its newest run. */
 export function analyzeDir(dir: string): RunAnalysis {
@@ -16,7 +16,7 @@ export function analyzeDir(dir: string): RunAnalysis {
   try {
     // A database of another schema would fail on some missing column deep in a query; say why instead.
     const version = schemaVersionOf(db);
-    if (version !== String(SCHEMA_VERSION)) {
+    if (version === undefined || !READABLE_SCHEMA_VERSIONS.includes(version)) {
       throw new UsageError(`${path} holds results schema ${version ?? 'unknown'}; this nfvperf reads schema ${SCHEMA_VERSION} (re-run the plan with this version)`);
     }
     return analyzeRun(loadRun(db));

@@ -8,10 +8,11 @@ import { runExpandedSearch, type SearchResult, type TrialResult } from '../analy
 import { isSteady, throughputFigures } from '../analysis/steady.js';
 import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
-import type { CaseRecord, LatencyRecord, StoredSample } from '../store/db.js';
+import type { CaseRecord, LatencyRecord, StoredCpuSample, StoredSample } from '../store/db.js';
 import { driverFor } from '../switches/index.js';
 import { appFilePrefix, DPDK_APP_MEM_MB, joinsPeerDirectly, vdevFor } from '../switches/dpdk-port.js';
-import { connectPair, type PortSpec } from '../switches/types.js';
+import { connectPair, type PortSpec, type SwitchInstance } from '../switches/types.js';
+import { CpuSampler } from './cpu-sampler.js';
 import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
 import type { Ledger } from '../testbed/ledger.js';
 import type { RunNames } from '../testbed/names.js';
@@ -63,8 +64,10 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     recv: Array.from({ length: c.pairs }, (_, p) => cpuPlan.cpus[2 * p + 1]!),
     ...(c.clientThreads > 1 ? { clientRx: Array.from({ length: c.pairs }, (_, p) => cpuPlan.cpus[2 * c.pairs + p]!) } : {}),
   };
-  const base = { case: c, cpuShared: cpuPlan.shared, cpus, startedAt };
+  const base = { case: c, cpuShared: cpuPlan.shared, cpus: { ...cpus, ...(switchCpus.length > 0 ? { switch: switchCpus } : {}) }, startedAt };
   let epochNs = 0n;
+  let sampler: CpuSampler | undefined;
+  let cpuSamples: StoredCpuSample[] = [];
   let failure: Error | undefined;
   let search: SearchResult | undefined;
   try {
@@ -72,12 +75,15 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     if (c.search) {
       search = await runSearchTrials(c, ctx, net, cpus, resources, apps);
     } else {
-      const traffic = await runTraffic(c, ctx, net, cpus, resources, apps, { rate: c.rate as number | 'max', trafficS: trafficSeconds(c) });
+      // Switch threads and the kernel's time on the case's CPUs, on the apps' epoch.
+      sampler = new CpuSampler(() => net.sw.cpuThreads(), [...new Set(cpuPlan.cpus)]);
+      const traffic = await runTraffic(c, ctx, net, cpus, resources, apps, { rate: c.rate as number | 'max', trafficS: trafficSeconds(c), onEpoch: (e) => sampler!.start(e) });
       epochNs = traffic.epochNs;
     }
   } catch (e: unknown) {
     failure = e instanceof Error ? e : new Error(String(e));
   } finally {
+    cpuSamples = sampler?.stop({ warmupS: c.warmupS, durationS: c.durationS }) ?? [];
     await Promise.all(apps.map((a) => a.stop(ctx.signal.aborted ? 300 : 2000)));
     const teardownErrors = await resources.releaseAll();
     if (teardownErrors.length > 0 && !failure) {
@@ -88,7 +94,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   const finishedAt = new Date().toISOString();
   if (c.search) {
     if (failure || !search) {
-      return { ...base, status: 'failed', error: failure?.message ?? 'the search gave no result', finishedAt, samples: [], summaries: [], throughput: null };
+      return { ...base, cpuSamples, status: 'failed', error: failure?.message ?? 'the search gave no result', finishedAt, samples: [], summaries: [], throughput: null };
     }
     return { ...base, status: 'ok', finishedAt, samples: [], summaries: [], throughput: null, search };
   }
@@ -98,23 +104,24 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     pair: a.options.pair, role: a.options.role, json: JSON.stringify(a.summary as SummaryLine),
   }));
   if (failure) {
-    return { ...base, status: 'failed', error: failure.message, finishedAt, samples, summaries, throughput: null };
+    return { ...base, cpuSamples, status: 'failed', error: failure.message, finishedAt, samples, summaries, throughput: null };
   }
   if (c.dimension === 'latency') {
     const latency = latencyRecord(samples);
     if (!latency) {
-      return { ...base, status: 'failed', error: 'no echo measured in the steady window', finishedAt, samples, summaries, throughput: null };
+      return { ...base, cpuSamples, status: 'failed', error: 'no echo measured in the steady window', finishedAt, samples, summaries, throughput: null };
     }
-    return { ...base, status: 'ok', finishedAt, samples, summaries, throughput: null, latency };
+    return { ...base, cpuSamples, status: 'ok', finishedAt, samples, summaries, throughput: null, latency };
   }
   const throughput = throughputFigures(samples, { warmupS: c.warmupS, durationS: c.durationS });
   if (!throughput) {
-    return { ...base, status: 'failed', error: 'no complete steady-state sample from a sender and a receiver', finishedAt, samples, summaries, throughput };
+    return { ...base, cpuSamples, status: 'failed', error: 'no complete steady-state sample from a sender and a receiver', finishedAt, samples, summaries, throughput };
   }
-  return { ...base, status: 'ok', finishedAt, samples, summaries, throughput };
+  return { ...base, cpuSamples, status: 'ok', finishedAt, samples, summaries, throughput };
 }
 
 interface Network {
+  sw: SwitchInstance;
   senders: Container[];
   receivers: Container[];
   /** Each pair's ports, sender first, as the switch returned them. */
@@ -144,7 +151,7 @@ async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources, swi
     if (pairPorts[1].kind === 'kernel') await addNeighbor(receivers[p]!, senders[p]!);
     throwIfAborted(ctx.signal);
   }
-  return { senders, receivers, ports };
+  return { sw, senders, receivers, ports };
 }
 
 /**
@@ -153,10 +160,11 @@ async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources, swi
  * stopped, and every app gave its summary.
  */
 async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, resources: Resources, apps: AppProcess[],
-  run: { rate: number | 'max'; trafficS: number }): Promise<{ epochNs: bigint; senders: AppProcess[]; receivers: AppProcess[] }> {
+  run: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void }): Promise<{ epochNs: bigint; senders: AppProcess[]; receivers: AppProcess[] }> {
   // Every app aligns its one-second intervals to the same epoch, so second k means the same
   // wall-clock second for all of them (CLOCK_MONOTONIC is shared by all namespaces of a host).
   const epochNs = process.hrtime.bigint() + BigInt(startMarginMs(c) * 1e6);
+  run.onEpoch?.(epochNs);
   const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
     '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : []), ...(c.mode === 'blocking' ? ['--blocking'] : [])];
   // Raw backends build their own frames: they need the interface, and the sender the peer's MAC.

@@ -12,8 +12,9 @@ import { expandPlan, formatTuple, trafficSeconds, type Case } from '../plan/expa
 import type { LoadedPlan } from '../plan/load.js';
 import { BACKEND_NAMES, SWITCH_NAMES, type BackendName, type SwitchName } from '../plan/schema.js';
 import { ResultsDb, type CaseRecord } from '../store/db.js';
-import { buildSummary, type Summary } from '../store/summary.js';
-import { summaryDocument } from '../analysis/summary-document.js';
+import type { Summary } from '../store/summary.js';
+import { summaryDocumentOf } from '../analysis/summary-document.js';
+import { loadRun } from '../analysis/dataset.js';
 import { SWITCH_DRIVERS } from '../switches/index.js';
 import { CONTAINER_RUNTIMES, runtimeFor } from '../testbed/containers.js';
 import { readTopology } from '../testbed/cpus.js';
@@ -171,9 +172,9 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   process.on('SIGTERM', onSignal);
 
   const writeSummary = () => {
-    const summary = buildSummary(db.db, runId);
-    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaryDocument(summary), null, 2)}\n`);
-    return summary;
+    const data = loadRun(db.db, runId);
+    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaryDocumentOf(data), null, 2)}\n`);
+    return data.summary;
   };
   const eta = new Eta(cases);
   let fatal: Error | undefined;

@@ -8,6 +8,38 @@ import { UsageError } from '../common/errors.js';
 import type { SearchResult } from '../analysis/search.js';
 
 export const SCHEMA_VERSION = 4;
+/**
+ * Older schemas a reader still understands: what they lack reads as absent (schema 3: no
+ * cpu_samples; no io_mode / client_threads, i.e. every case polling with one-thread clients).
+ */
+export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', String(SCHEMA_VERSION)];
+
+/** Schema 4: the CPU use of everything beside the apps, per second on the apps' epoch (runner/cpu-sampler.ts). */
+const CPU_SAMPLES_TABLE = `
+CREATE TABLE IF NOT EXISTS cpu_samples (
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  component TEXT NOT NULL,                         -- a switch thread's name, or "softirq cpu<N>" / "irq cpu<N>"
+  kind TEXT NOT NULL,                              -- switch | softirq | irq
+  cpu INTEGER,                                     -- the CPU of a kernel component; NULL for a thread
+  second INTEGER NOT NULL,                         -- interval k of the apps' epoch, as samples.second
+  start_offset_ns INTEGER NOT NULL,
+  duration_ns INTEGER NOT NULL,
+  steady INTEGER NOT NULL,
+  busy_us INTEGER NOT NULL,                        -- CPU time in the interval (clock-tick resolution)
+  PRIMARY KEY (case_id, component, second)
+);`;
+
+/**
+ * How a writer brings an older database up to SCHEMA_VERSION, one step per version: each adds
+ * what that version introduced; the caller then records the new version.
+ */
+const MIGRATIONS: Record<string, string> = {
+  // 3 → 4: the apps' I/O mode and client threads per case (defaults: what schema 3 always ran),
+  // and per-second CPU samples of the switch threads and the kernel.
+  '3': `ALTER TABLE cases ADD COLUMN io_mode TEXT NOT NULL DEFAULT 'polling';
+ALTER TABLE cases ADD COLUMN client_threads INTEGER NOT NULL DEFAULT 1;
+${CPU_SAMPLES_TABLE}`,
+};
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,6 +143,7 @@ CREATE TABLE IF NOT EXISTS app_summaries (
   summary_json TEXT NOT NULL,                      -- the app's final summary line, verbatim
   PRIMARY KEY (case_id, pair, role)
 );
+${CPU_SAMPLES_TABLE}
 CREATE TABLE IF NOT EXISTS throughput (
   case_id INTEGER PRIMARY KEY REFERENCES cases(id),
   tx_pps REAL NOT NULL, rx_pps REAL NOT NULL, tx_gbps REAL NOT NULL, rx_gbps REAL NOT NULL,
@@ -138,6 +171,18 @@ export interface StoredSample extends SampleRow {
   cpuSysUs: number;
 }
 
+/** One second of one component's CPU time beside the apps' own (switch thread, softirq, irq). */
+export interface StoredCpuSample {
+  component: string;
+  kind: 'switch' | 'softirq' | 'irq';
+  cpu: number | null;
+  second: number;
+  startOffsetNs: number;
+  durationNs: number;
+  steady: boolean;
+  busyUs: number;
+}
+
 /** Latency figures of a case plus the packet accounting of its clients' steady window. */
 export interface LatencyRecord extends LatencyFigures {
   txPackets: number;
@@ -151,10 +196,13 @@ export interface CaseRecord {
   status: 'ok' | 'failed' | 'skipped';
   error?: string;
   cpuShared: boolean;
-  cpus?: { send: number[]; recv: number[] };
+  /** CPUs of each pair's apps and, where the switch spins threads, of the switch. */
+  cpus?: { send: number[]; recv: number[]; switch?: number[] };
   startedAt?: string;
   finishedAt?: string;
   samples: StoredSample[];
+  /** Switch threads' and kernel CPU time per second (absent: not sampled, as in remote cases). */
+  cpuSamples?: StoredCpuSample[];
   summaries: { pair: number; role: string; json: string }[];
   throughput: ThroughputFigures | null;
   latency?: LatencyRecord | null;
@@ -167,7 +215,8 @@ export class ResultsDb {
   constructor(path: string, options: { readonly?: boolean } = {}) {
     this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     const version = schemaVersionOf(this.db);
-    if (version !== undefined && version !== String(SCHEMA_VERSION)) {
+    const migrate = !options.readonly && version !== undefined && MIGRATIONS[version] !== undefined;
+    if (version !== undefined && version !== String(SCHEMA_VERSION) && !migrate) {
       this.db.close();
       throw new UsageError(`${path} was written with results schema ${version}; this nfvperf uses schema ${SCHEMA_VERSION}`);
     }
@@ -176,8 +225,17 @@ export class ResultsDb {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.exec(SCHEMA);
+      if (migrate) this.migrateFrom(version!);
       this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     }
+  }
+
+  /** Applies the steps from `version` up to SCHEMA_VERSION in one transaction (resume of an older run). */
+  private migrateFrom(version: string): void {
+    this.db.transaction(() => {
+      for (let v = Number(version); v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[String(v)]!);
+      this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+    })();
   }
 
   startRun(run: { name: string; planFile: string; planYaml: string; planJson: string; version: string; environment: Record<string, string> }): number {
@@ -209,7 +267,7 @@ export class ResultsDb {
   private deleteCase(runId: number, caseKey: string): void {
     const row = this.db.prepare('SELECT id FROM cases WHERE run_id = ? AND case_key = ?').get(runId, caseKey) as { id: number } | undefined;
     if (!row) return;
-    for (const table of ['samples', 'app_summaries', 'throughput', 'rtt_buckets', 'latency', 'search_trials', 'search_goals']) {
+    for (const table of ['samples', 'cpu_samples', 'app_summaries', 'throughput', 'rtt_buckets', 'latency', 'search_trials', 'search_goals']) {
       this.db.prepare(`DELETE FROM ${table} WHERE case_id = ?`).run(row.id);
     }
     this.db.prepare('DELETE FROM cases WHERE id = ?').run(row.id);
@@ -252,6 +310,11 @@ export class ResultsDb {
           s.duplicates, s.corrupt, s.foreign, s.late ?? null, s.unmatched ?? null,
           s.rtt?.count ?? null, s.rtt?.minNs ?? null, s.rtt?.avgNs ?? null, s.rtt?.maxNs ?? null, s.cpuUserUs, s.cpuSysUs);
         for (const [low, count] of s.rtt?.buckets ?? []) bucket.run(caseId, s.pair, s.second, low, count);
+      }
+      const cpuSample = this.db.prepare(`INSERT INTO cpu_samples (case_id, component, kind, cpu, second, start_offset_ns,
+        duration_ns, steady, busy_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      for (const s of rec.cpuSamples ?? []) {
+        cpuSample.run(caseId, s.component, s.kind, s.cpu, s.second, s.startOffsetNs, s.durationNs, s.steady ? 1 : 0, s.busyUs);
       }
       const summary = this.db.prepare('INSERT INTO app_summaries (case_id, pair, role, summary_json) VALUES (?, ?, ?, ?)');
       for (const s of rec.summaries) summary.run(caseId, s.pair, s.role, s.json);

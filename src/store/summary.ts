@@ -24,6 +24,8 @@ export interface SummaryCase {
   status: 'ok' | 'failed' | 'skipped';
   error?: string;
   cpuShared: boolean;
+  /** The CPUs each pair's apps were pinned to and, where the switch spins threads, the switch's. */
+  cpus?: { send: number[]; recv: number[]; switch?: number[] } | null;
   throughput: {
     txPps: number; rxPps: number; txGbps: number; rxGbps: number; lossRatio: number;
     lostPackets: number; unsentPackets: number; corruptPackets: number; reorderedPackets: number;
@@ -77,6 +79,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
       backend: r.backend, mode: r.io_mode, clientThreads: r.client_threads, packetSize: r.packet_size_bytes, rate: r.rate_pps ?? (r.search_json ? 'search' : 'max'), burst: r.burst_packets,
       repetition: r.repetition, status: r.status, ...(r.error ? { error: r.error } : {}),
       cpuShared: r.cpu_shared === 1,
+      cpus: r.cpus_json ? JSON.parse(r.cpus_json) as SummaryCase['cpus'] : null,
       throughput: r.has_throughput === null ? null : {
         txPps: r.tx_pps, rxPps: r.rx_pps, txGbps: r.tx_gbps, rxGbps: r.rx_gbps, lossRatio: r.loss_ratio,
         lostPackets: r.lost_packets, unsentPackets: r.unsent_packets, corruptPackets: r.corrupt_packets,

@@ -6,8 +6,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { buildSummary, type Summary } from '../../src/store/summary.js';
-import { summaryDocument } from '../../src/analysis/summary-document.js';
+import type { Summary } from '../../src/store/summary.js';
+import { summaryDocumentOf } from '../../src/analysis/summary-document.js';
+import { loadRun } from '../../src/analysis/dataset.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { assertRunTotals } from '../helpers/results.js';
 import { NFVPERF, nfvperf, tempDir } from '../helpers/cli.js';
@@ -52,7 +53,7 @@ test('runs a two-case plan for real and stores consistent results', async () => 
   assertRunTotals(join(out, 'results.sqlite'));
   const db = new Database(join(out, 'results.sqlite'), { readonly: true });
   try {
-    assert.deepEqual(summaryDocument(buildSummary(db)), summary, 'summary.json matches the database');
+    assert.deepEqual(summaryDocumentOf(loadRun(db)), summary, 'summary.json matches the database');
     const perApp = db.prepare(`SELECT case_id, role, pair, SUM(steady) AS steady FROM samples GROUP BY case_id, role, pair`).all() as { steady: number }[];
     assert.equal(perApp.length, 4, 'a sender and a receiver per case');
     assert.ok(perApp.every((a) => a.steady === 2), 'two steady seconds per app');

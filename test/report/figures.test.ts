@@ -101,7 +101,7 @@ test('Table 2: the four socket techniques in the paper\'s order, kpps at 64 B', 
 test('Fig. 6: the CPU of the maximum-throughput case, from the samples', () => {
   const { set, db } = figuresOf(paperSweep());
   const f = byId(set, 'fig6');
-  assert.equal(f.data.length, 8, '4 backends × 2 pair counts, at 64 B');
+  assert.equal(f.data.length, 8 * 5, '4 backends × 2 pair counts, at 64 B, × 5 component classes');
   // Unpaced cases are the maxima here; their apps used (0.1 + 0.9) + (0.1 + 0.8) CPUs per pair.
   const perCase = db.prepare(`
     SELECT c.case_key, c.pairs, c.backend, SUM(s.cpu_user_us + s.cpu_sys_us) * 1000.0 / SUM(s.duration_ns) * COUNT(DISTINCT s.pair || s.role) AS cpus
@@ -109,8 +109,12 @@ test('Fig. 6: the CPU of the maximum-throughput case, from the samples', () => {
     WHERE s.steady = 1 AND c.rate_pps IS NULL AND c.packet_size_bytes = 64 GROUP BY c.id`).all() as { pairs: number; backend: string; cpus: number }[];
   for (const d of f.data) {
     const expected = perCase.filter((r) => r.pairs === d.pairs && r.backend === d.backend).map((r) => r.cpus);
-    close(d.appCpus as number, expected.reduce((a, b) => a + b, 0) / expected.length, `fig6 ${d.series} ${d.pairs}`);
+    close(d.appCpus as number, expected.reduce((a, b) => a + b, 0) / expected.length, `fig6 ${d.config}`);
     close(d.appCpus as number, 1.9 * (d.pairs as number), 'the synthetic CPU times');
+    // Per class: senders 0.1 + 0.9, receivers 0.1 + 0.8 per pair; no switch thread or kernel samples.
+    const want = { senders: 1.0, receivers: 0.9, 'switch threads': 0, softirq: 0, irq: 0 }[d.component as string]!;
+    close(d.cpus as number, want * (d.pairs as number), `fig6 ${d.config} ${d.component}`);
+    close(d.totalCores as number, 1.9 * (d.pairs as number), `fig6 ${d.config} total`);
   }
 });
 
@@ -231,4 +235,37 @@ test('search trace outcomes: one goal, and three goals with two loss ratios', ()
   assert.deepEqual(three.outcomes, ['low loss for every goal', 'high loss for ndr only', 'high loss for every goal']);
   assert.deepEqual(three.trials.map((t) => t.exceededGoals), ['', 'ndr', 'ndr, pdr, pdr2']);
   assert.equal(three.bounds.length, 6);
+});
+
+/** The paper sweep again, measured between two hosts: remote cases at 64 and 1500 B, 1-2 pairs, and latency at two bursts. */
+function remoteSweep(): SynthCase[] {
+  const throughput = paperSweep().filter((c) => c.status !== 'failed' && c.backend === 'udp-mmsg').map((c) => ({ ...c, locality: 'remote' as const }));
+  const latency = [1, 32].flatMap((burst) => [64, 1500].map((packetSize): SynthCase => ({
+    dimension: 'latency', locality: 'remote', backend: 'udp', packetSize, burst, rate: 1000, txPps: 0, rxPps: 0, rttAvgUs: 30 + burst + packetSize / 100,
+  })));
+  return [...paperSweep(), ...throughput, ...latency];
+}
+
+test('remote cases draw Figs. 4d, 4g, 4h and 5d-5e from the remote rows only, as the local figures do', () => {
+  const { set, db } = figuresOf(remoteSweep());
+  for (const id of ['fig4d', 'fig4g', 'fig4h', 'fig5d', 'fig5e']) byId(set, id);
+  assert.deepEqual(set.skipped.map((s) => s.figure), ['fig5a-c', 'search'], 'only what the run lacks is left out');
+  const remoteMax = (size: number, pairs: number) => Math.max(...(db.prepare(`
+    SELECT AVG(t.rx_pps) AS rx FROM cases c JOIN throughput t ON t.case_id = c.id
+    WHERE c.locality = 'remote' AND c.packet_size_bytes = ? AND c.pairs = ?
+    GROUP BY c.rate_pps, c.burst_packets`).all(size, pairs) as { rx: number }[]).map((r) => r.rx));
+  const d4 = byId(set, 'fig4d').data;
+  assert.deepEqual(d4.map((d) => d.packetSizeBytes), [64, 1500]);
+  for (const d of d4) close(d.maxRxGbps as number, remoteMax(d.packetSizeBytes as number, 1) * (d.packetSizeBytes as number) * 8 / 1e9, `4d ${d.packetSizeBytes} B`);
+  for (const [id, size] of [['fig4g', 64], ['fig4h', 1500]] as const) {
+    const data = byId(set, id).data;
+    assert.deepEqual(data.map((d) => d.pairs), [1, 2]);
+    for (const d of data) close(d.maxRxMpps as number, remoteMax(size, d.pairs as number) / 1e6, `${id} ${d.pairs} pairs`);
+  }
+  const d5 = byId(set, 'fig5d').data;
+  const rtt = db.prepare(`SELECT c.burst_packets AS burst, l.avg_us AS avg FROM cases c JOIN latency l ON l.case_id = c.id
+    WHERE c.locality = 'remote' AND c.packet_size_bytes = 64 ORDER BY burst`).all() as { burst: number; avg: number }[];
+  assert.deepEqual(d5.map((d) => [d.burstPackets, d.rttAvgUs]), rtt.map((r) => [r.burst, r.avg]));
+  // The local figures did not take remote rows: Fig. 4b is what the local sweep alone draws.
+  assert.deepEqual(byId(set, 'fig4b').data, byId(figuresOf(paperSweep()).set, 'fig4b').data);
 });

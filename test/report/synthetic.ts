@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { throughputFigures } from '../../src/analysis/steady.js';
 import { caseId, type Case } from '../../src/plan/expand.js';
 import type { BackendName, SwitchName } from '../../src/plan/schema.js';
-import { ResultsDb, type CaseRecord, type StoredSample } from '../../src/store/db.js';
+import { ResultsDb, type CaseRecord, type StoredCpuSample, type StoredSample } from '../../src/store/db.js';
 import { runExpandedSearch, type SearchResult } from '../../src/analysis/search.js';
 import { expandSearch, searchSchema } from '../../src/plan/search-schema.js';
 
 export interface SynthCase {
   dimension?: 'throughput' | 'latency';
+  locality?: 'local' | 'remote';
   pairs?: number;
   switch?: SwitchName;
   backend?: BackendName;
@@ -29,6 +30,10 @@ export interface SynthCase {
   senderCpu?: { user: number; sys: number };
   receiverCpu?: { user: number; sys: number };
   cpuShared?: boolean;
+  /** A switch thread's CPU share each second (stored as cpu_samples, as the runner's sampler does). */
+  switchCpu?: number;
+  /** Softirq share each second on CPU 0, where the sender runs (CPU plan: sender 0, receiver 1, switch 2). */
+  softirqCpu?: number;
   status?: 'ok' | 'failed' | 'skipped';
   error?: string;
   /** Latency cases: the stored round-trip figures (no samples are written for them). */
@@ -43,7 +48,7 @@ export const COOLDOWN_S = 1;
 
 export function caseOf(index: number, s: SynthCase): Case {
   const tuple = {
-    dimension: s.dimension ?? 'throughput', locality: 'local' as const, pairs: s.pairs ?? 1, switch: s.switch ?? 'linux-bridge',
+    dimension: s.dimension ?? 'throughput', locality: s.locality ?? 'local', pairs: s.pairs ?? 1, switch: s.switch ?? 'linux-bridge',
     backend: s.backend ?? 'udp', packetSize: s.packetSize ?? 64, rate: s.rate, burst: s.burst ?? 32, repetition: s.repetition ?? 0,
     mode: 'polling' as const, clientThreads: 1,
   };
@@ -93,8 +98,16 @@ export function caseRecord(index: number, s: SynthCase): CaseRecord {
       });
     }
   }
+  const cpuSamples: StoredCpuSample[] = [];
+  for (let second = 0; second < WARMUP_S + DURATION_S + COOLDOWN_S; second++) {
+    const common = { second, startOffsetNs: second * 1e9, durationNs: 1e9, steady: second >= WARMUP_S && second < WARMUP_S + DURATION_S };
+    if (s.switchCpu !== undefined) cpuSamples.push({ ...common, component: 'ovs-vswitchd pmd-c02/id:8', kind: 'switch', cpu: null, busyUs: Math.round(s.switchCpu * 1e6) });
+    if (s.softirqCpu !== undefined) cpuSamples.push({ ...common, component: 'softirq cpu0', kind: 'softirq', cpu: 0, busyUs: Math.round(s.softirqCpu * 1e6) });
+  }
   return {
-    case: c, status, cpuShared: s.cpuShared ?? false, samples, summaries: [],
+    case: c, status, cpuShared: s.cpuShared ?? false, samples, summaries: [], cpuSamples,
+    // With cpuShared the switch thread lands on the sender's CPU, as assignCpus does on two cores.
+    cpus: { send: [0], recv: [1], ...(s.switchCpu !== undefined ? { switch: [s.cpuShared ? 0 : 2] } : {}) },
     throughput: throughputFigures(samples, { warmupS: WARMUP_S, durationS: DURATION_S }), latency: null,
   };
 }

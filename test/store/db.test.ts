@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ResultsDb, SCHEMA_VERSION, schemaVersionOf } from '../../src/store/db.js';
+import { analyzeDir } from '../../src/report/load.js';
+import { writeResults } from '../report/synthetic.js';
+
+/** Turns a fresh results file back into what schema 3 wrote: no cpu_samples table, no io_mode / client_threads. */
+function downgradeToSchema3(path: string): void {
+  const db = new Database(path);
+  db.exec(`DROP TABLE cpu_samples; ALTER TABLE cases DROP COLUMN io_mode; ALTER TABLE cases DROP COLUMN client_threads;
+    UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
+  db.close();
+}
+
+test('a schema 3 results file is read as it is, and migrated to schema 4 by a writer (resume)', () => {
+  const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
+  const path = join(dir, 'results.sqlite');
+  downgradeToSchema3(path);
+  const analysis = analyzeDir(dir);
+  assert.equal(analysis.data.cpuSamples.size, 0, 'no cpu_samples table: no component samples');
+  assert.ok(analysis.cases[0]!.cpu!.totalCores! > 0, 'the apps still count');
+
+  const writer = new ResultsDb(path);
+  assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
+  assert.equal(writer.db.prepare(`SELECT COUNT(*) FROM cpu_samples`).pluck().get(), 0);
+  assert.equal(writer.db.prepare(`SELECT COUNT(*) FROM cases`).pluck().get(), 1, 'the stored case is kept');
+  assert.deepEqual(writer.db.prepare(`SELECT io_mode, client_threads FROM cases`).get(), { io_mode: 'polling', client_threads: 1 },
+    'schema 3 cases ran polling with one-thread clients');
+  writer.close();
+});
+
+test('a results file of an unknown schema is refused, naming both versions', () => {
+  const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
+  const path = join(dir, 'results.sqlite');
+  const db = new Database(path);
+  db.exec(`UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+  db.close();
+  assert.throws(() => new ResultsDb(path), /written with results schema 2; this nfvperf uses schema 4/);
+  assert.throws(() => analyzeDir(dir), /holds results schema 2/);
+});
