@@ -21,6 +21,8 @@ import { Ledger, readLedgers } from '../testbed/ledger.js';
 import { newRunToken, runNames } from '../testbed/names.js';
 import { runCase } from './case.js';
 import { runRemoteCase } from './remote-case.js';
+import { RemoteHosts } from './remote-hosts.js';
+import type { Testbed } from '../hosts/types.js';
 import { loadPlanTestbed } from '../hosts/testbed-file.js';
 import { REMOTE_SWITCHES } from '../hosts/uplink.js';
 import { NFVPERF_VERSION } from '../common/version.js';
@@ -123,6 +125,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   const taken = new Set(readLedgers().map((l) => l.token));
   const names = runNames(newRunToken(taken));
   const ledger = Ledger.open(names.token);
+  // One agent per host for the whole run (one SSH connection each), reused case after case.
+  const remoteHosts = testbed ? new RemoteHosts(testbed) : undefined;
 
   const abort = new AbortController();
   let interrupts = 0;
@@ -154,9 +158,10 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           task.output = `running; run ETA ${eta.remaining(c)}`;
           const started = Date.now();
           const record: CaseRecord = c.locality === 'remote' && testbed
-            ? await runRemoteCase(c, { names, testbed, signal: abort.signal, log: options.log ?? logToStderr })
+            ? await runRemoteCase(c, { names, testbed, hosts: remoteHosts!, signal: abort.signal, log: options.log ?? logToStderr })
             : await runCase(c, { names, ledger, topology, signal: abort.signal });
           try {
+            if (testbed) saveHostEnvironments(db, runId, testbed, remoteHosts!);
             db.saveCase(runId, record);
             writeSummary();
           } catch (cause) {
@@ -199,9 +204,18 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await remoteHosts?.close();
     ledger.close();
     db.close();
   }
+}
+
+/** Stores the manifest of each host reached so far (its agent gathered it when it started). */
+function saveHostEnvironments(db: ResultsDb, runId: number, testbed: Testbed, hosts: RemoteHosts): void {
+  testbed.hosts.forEach((h, i) => {
+    const environment = hosts.environments.get(h.name);
+    if (environment) db.saveHostEnvironment(runId, h.name, i === 0 ? 'senders' : 'receivers', environment);
+  });
 }
 
 /** Estimated time left: planned traffic seconds plus the measured per-case overhead so far. */

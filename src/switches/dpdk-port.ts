@@ -2,6 +2,7 @@
 // names and memory the runner and the drivers agree on.
 import { accessSync, constants, existsSync } from 'node:fs';
 import type { AppSide, RunNames } from '../testbed/names.js';
+import { TestbedError } from '../common/errors.js';
 import { hugepages } from './probes.js';
 import type { PortSpec } from './types.js';
 import type { Missing } from './unavailable.js';
@@ -26,6 +27,18 @@ export function vdevFor(port: PortSpec, mac: string): string | undefined {
       // memif link sit in different ones.
       return `net_memif0,role=${port.role},id=${port.id},socket=${port.socketPath},socket-abstract=no,mac=${mac}`;
   }
+}
+
+/**
+ * The dpdk backend's arguments for an app on `port`: its EAL device, file prefix and hugepage
+ * memory (reserved by the switch when it attached the port), and both MACs (it builds its own
+ * frames). Throws when the port is not one a DPDK app can open.
+ */
+export function dpdkAppArgs(names: RunNames, self: { side: AppSide; pair: number; mac: string; netns: string }, port: PortSpec, peerMac: string, switchName: string): string[] {
+  const vdev = vdevFor(port, self.mac);
+  if (!vdev) throw new TestbedError(`switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
+  return ['--vdev', vdev, '--file-prefix', appFilePrefix(names, self.side, self.pair), '--mem-mb', String(DPDK_APP_MEM_MB),
+    '--local-mac', self.mac, '--remote-mac', peerMac];
 }
 
 /** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */
