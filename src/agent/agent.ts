@@ -16,7 +16,7 @@ import { removeLeftovers } from '../testbed/cleanup.js';
 import { environmentManifest } from '../testbed/environment.js';
 import { readTopology } from '../testbed/cpus.js';
 import { Ledger, processStartTicks, readLedgers } from '../testbed/ledger.js';
-import { addressFor, macFor, NETNS_NAME, runNames, type AppSide, type RunNames } from '../testbed/names.js';
+import { addressFor, macFor, NETNS_NAME, newRunToken, runNames, type AppSide, type RunNames } from '../testbed/names.js';
 import { addNeighbor, createContainer, type Container } from '../testbed/netns.js';
 import { Resources } from '../testbed/resources.js';
 import {
@@ -93,7 +93,10 @@ export class Agent {
     if (p.side !== 's' && p.side !== 'r') throw new Error(`bad side ${JSON.stringify(p.side)}`);
     if (!Number.isInteger(p.pairs) || p.pairs < 1 || p.pairs > 64) throw new Error(`bad pairs ${p.pairs}`);
     const started = Date.now();
-    const names = runNames(p.token);
+    // Files of this host (run directory, DPDK file prefixes) take a token of its own: two hosts
+    // that share a filesystem (namespace hosts) must not share an OVS database or a prefix.
+    const taken = new Set([p.token, ...readLedgers().map((l) => l.token)]);
+    const names = { ...runNames(p.token), fileToken: newRunToken(taken) };
     const driver = driverFor(p.switch as SwitchName);
     const joiner = uplinkJoiner(p.switch as SwitchName);
     if (!driver || !joiner) throw new Error(`switch ${p.switch} cannot be joined to an uplink (remote switches: ${REMOTE_SWITCHES.join(', ')})`);
@@ -116,9 +119,9 @@ export class Agent {
       const port = await sw.attach(c);
       // The peer lives on the other host: its address and MAC follow from the shared token.
       const peer: Container = { netns: names.netns(peerSide, pair), side: peerSide, pair, ip: addressFor(peerSide, pair), mac: macFor(names.token, peerSide, pair, 'container') };
-      await addNeighbor(c, peer);
+      if (port.kind === 'kernel') await addNeighbor(c, peer);
       session.containers.set(c.netns, c);
-      containers.push({ pair, netns: c.netns, ip: c.ip, mac: c.mac, ifname: c.ifname!, port });
+      containers.push({ pair, netns: c.netns, ip: c.ip, mac: c.mac, ifname: c.ifname ?? '', port });
     }
     return { containers, setupMs: Date.now() - started };
   }

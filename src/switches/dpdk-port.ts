@@ -12,7 +12,7 @@ export const DPDK_APP_MEM_MB = 256;
 
 /** The app's `--file-prefix`: unique per app of a run, nfp-named so its leftovers can be found. */
 export function appFilePrefix(names: RunNames, side: AppSide, pair: number): string {
-  return `nfp${names.token}${side}${pair}`;
+  return `nfp${names.fileToken}${side}${pair}`;
 }
 
 /** The EAL `--vdev` of the app's side of `port` (undefined for a kernel port), with `mac` as its address. */

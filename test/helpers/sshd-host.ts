@@ -124,8 +124,8 @@ async function waitForPort(h: LabHost, timeoutMs = 5000): Promise<void> {
 }
 
 /** Links inside a host namespace (its own: lo, ctl0 and the uplink, when it is clean). */
-export function hostLinks(h: LabHost): { ifname: string; master?: string }[] {
-  return JSON.parse(execFileSync('ip', ['-n', h.netns, '-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; master?: string }[];
+export function hostLinks(h: LabHost): { ifname: string; master?: string; xdp?: unknown }[] {
+  return JSON.parse(execFileSync('ip', ['-n', h.netns, '-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; master?: string; xdp?: unknown }[];
 }
 
 /** PIDs in a host namespace whose command line contains every one of `words` (all of them when none). */
