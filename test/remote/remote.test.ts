@@ -26,8 +26,8 @@ before(async () => {
 after(async () => {
   await lab?.stop();
   const now = hostState();
-  assert.deepEqual(now.netns.filter((n) => n.startsWith('nfp-host')), [], 'the host namespaces are removed');
-  assert.deepEqual(now.links.filter((n) => /^nfp(ctl|up)\d$/.test(n)), [], 'the control links are removed');
+  const labNames = lab ? lab.hosts.flatMap((h) => [h.netns, h.controlLink, h.uplink]) : [];
+  assert.deepEqual([...now.netns, ...now.links].filter((n) => labNames.includes(n)), [], 'the host namespaces and control links are removed');
   // Strict when nothing else runs here (as in CI): the host as the tests found it.
   if (now.netns.every((n) => initial.netns.includes(n)) && now.appPids.every((p) => initial.appPids.includes(p))) assertNoLeaks(initial);
 });
@@ -93,7 +93,7 @@ test('doctor --testbed checks every host over SSH', async (t) => {
   assert.match(r.stdout, /remote-capable: linux-bridge/);
   // Each host says whether its OVS (DPDK, and with AF_XDP ports) can run, and why not.
   for (const sw of ['ovs', 'ovs-afxdp']) {
-    assert.equal([...r.stdout.matchAll(new RegExp(`^  ${sw} +(available|unavailable: .+)$`, 'gm'))].length, 2, `${sw} reported per host:\n${r.stdout}`);
+    assert.equal([...r.stdout.matchAll(new RegExp(`^  ${sw} +(available|unavailable: ).*$`, 'gm'))].length, 2, `${sw} reported per host:\n${r.stdout}`);
   }
   assertHostsClean(t, r.stderr + r.stdout);
 });
@@ -159,7 +159,9 @@ for (const [sw, backend] of [['ovs-afxdp', 'udp'], ['ovs', 'dpdk']] as const) {
       assert.equal(c!.cpuShared, true, 'two OVS PMDs and two apps on one 2-core machine share CPUs');
       if (kind === 'tput') {
         assert.ok(c!.throughput!.rxPps > 0, 'packets crossed both OVS instances and the cable');
-        assert.ok(c!.throughput!.rxPps <= c!.throughput!.txPps * 1.02, `rx ${c!.throughput!.rxPps} ≤ tx ${c!.throughput!.txPps}`);
+        // rx ≤ tx on the apps' run totals: at a few kpps a steady window's edges (two hosts, two
+        // epochs) can shift a packet or two between seconds.
+        assertRunTotals(join(out, 'results.sqlite'));
       } else {
         assert.ok(c!.latency!.samples > 0 && c!.latency!.p50Us <= c!.latency!.p99Us, `round trips measured: ${JSON.stringify(c!.latency)}`);
       }
@@ -178,7 +180,7 @@ test('an unreachable host fails the case naming it, exit 1, and the other host i
   assert.equal(r.code, 1, r.stderr + r.stdout);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
   assert.equal(summary.cases[0]?.status, 'failed');
-  assert.match(summary.cases[0]!.error!, /^host host2: cannot connect over SSH to root@198\.19\.2\.2:2299/);
+  assert.ok(summary.cases[0]!.error!.startsWith(`host host2: cannot connect over SSH to root@${lab.hosts[1].address}:2299`), summary.cases[0]!.error);
   t.diagnostic(summary.cases[0]!.error!);
   assertHostsClean(t, r.stderr + r.stdout);
 });
@@ -190,7 +192,9 @@ test('a host key that does not match known_hosts is refused, naming the host', a
   lab.writeTestbed('badkey.yaml', (h, f) => { if (h.name === 'host1') f.knownHosts = 'swapped_known_hosts'; });
   const r = await nfvperf(['doctor', '--testbed', join(lab.dir, 'badkey.yaml')]);
   assert.equal(r.code, 1, r.stdout);
-  assert.match(r.stdout, /host1 \(root@198\.19\.1\.2:2201\): NOT ready\n\s+missing\s+host host1: cannot connect over SSH .*host key refused: the host key of \[198\.19\.1\.2\]:2201 does not match/);
+  const { address, port } = lab.hosts[0];
+  assert.ok(r.stdout.includes(`host1 (root@${address}:${port}): NOT ready\n  missing   host host1: cannot connect over SSH`), r.stdout);
+  assert.ok(r.stdout.includes(`host key refused: the host key of [${address}]:${port} does not match`), r.stdout);
   assert.match(r.stdout, /host2 \(.*\): ready/);
   assertHostsClean(t, r.stderr + r.stdout);
 });
