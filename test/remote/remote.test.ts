@@ -201,8 +201,11 @@ test('a host key that does not match known_hosts is refused, naming the host', a
 
 test('an agent killed mid-case fails the case naming its host; both hosts end clean', async (t) => {
   lab.writeTestbed();
-  const plan = writePlan('kill', 'rates: [10000]\nduration: 4\nwarmup: 0\ncooldown: 0\n');
-  const run = startRun([plan, '--out', join(lab.dir, 'out-kill')]);
+  // Two cases: the first loses host2's agent; the second gets a fresh one (after it cleaned up
+  // what the dead one left) and runs; both are kept.
+  const plan = writePlan('kill', 'rates: [10000, 5000]\nduration: 2\nwarmup: 0\ncooldown: 0\n');
+  const out = join(lab.dir, 'out-kill');
+  const run = startRun([plan, '--out', out]);
   await run.waitFor(/remote set-up/, 30_000);
   await new Promise((resolve) => setTimeout(resolve, 800));
   const host2: LabHost = lab.hosts[1];
@@ -213,6 +216,9 @@ test('an agent killed mid-case fails the case naming its host; both hosts end cl
   assert.equal(code, 1, run.output());
   assert.match(run.output(), /failed: host host2: /);
   t.diagnostic(/failed: (host host2: .*)/.exec(run.output())![1]!);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+  assert.deepEqual(summary.cases.map((c) => [c.rate, c.status]), [[10000, 'failed'], [5000, 'ok']], run.output());
+  assert.ok(summary.cases[1]!.throughput!.rxPps > 0, 'the case after the lost agent measured');
   assertHostsClean(t, run.output());
 });
 
