@@ -13,9 +13,10 @@ import { REMOTE_SWITCHES, uplinkJoiner } from '../hosts/uplink.js';
 import { driverFor, SWITCH_DRIVERS } from '../switches/index.js';
 import { readLink } from '../switches/readback.js';
 import { removeLeftovers } from '../testbed/cleanup.js';
+import { environmentManifest } from '../testbed/environment.js';
 import { readTopology } from '../testbed/cpus.js';
 import { Ledger, processStartTicks, readLedgers } from '../testbed/ledger.js';
-import { addressFor, macFor, NETNS_NAME, runNames, type AppSide, type RunNames } from '../testbed/names.js';
+import { addressFor, macFor, NETNS_NAME, newRunToken, runNames, type AppSide, type RunNames } from '../testbed/names.js';
 import { addNeighbor, createContainer, type Container } from '../testbed/netns.js';
 import { Resources } from '../testbed/resources.js';
 import {
@@ -57,7 +58,8 @@ export class Agent {
     }
   }
 
-  hello(): HelloResult {
+  /** Who this host is: versions, CPUs and its environment manifest (the one a local run stores). */
+  async hello(): Promise<HelloResult> {
     const topology = readTopology();
     let app: HelloResult['app'];
     try {
@@ -66,7 +68,11 @@ export class Agent {
     } catch (e: unknown) {
       app = { backends: [], error: e instanceof Error ? e.message : String(e) };
     }
-    return { protocol: AGENT_PROTOCOL, nfvperf: NFVPERF_VERSION, node: process.version, app, cores: topology.cores, online: topology.online, hostname: os.hostname() };
+    const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: app.line ?? `unavailable: ${app.error}` });
+    return {
+      protocol: AGENT_PROTOCOL, nfvperf: NFVPERF_VERSION, node: process.version, app, cores: topology.cores, online: topology.online,
+      hostname: os.hostname(), environment,
+    };
   }
 
   async probe(uplink?: string): Promise<ProbeResult> {
@@ -82,12 +88,15 @@ export class Agent {
   }
 
   async setup(p: SetupParams): Promise<SetupResult> {
-    if (this.session) throw new Error('this agent already set up a case: one case per agent session');
+    if (this.session) throw new Error('this agent has a case set up: tear it down first');
     if (!HOST_NAME.test(p.host)) throw new Error(`bad host name ${JSON.stringify(p.host)}`);
     if (p.side !== 's' && p.side !== 'r') throw new Error(`bad side ${JSON.stringify(p.side)}`);
     if (!Number.isInteger(p.pairs) || p.pairs < 1 || p.pairs > 64) throw new Error(`bad pairs ${p.pairs}`);
     const started = Date.now();
-    const names = runNames(p.token);
+    // Files of this host (run directory, DPDK file prefixes) take a token of its own: two hosts
+    // that share a filesystem (namespace hosts) must not share an OVS database or a prefix.
+    const taken = new Set([p.token, ...readLedgers().map((l) => l.token)]);
+    const names = { ...runNames(p.token), fileToken: newRunToken(taken) };
     const driver = driverFor(p.switch as SwitchName);
     const joiner = uplinkJoiner(p.switch as SwitchName);
     if (!driver || !joiner) throw new Error(`switch ${p.switch} cannot be joined to an uplink (remote switches: ${REMOTE_SWITCHES.join(', ')})`);
@@ -98,19 +107,21 @@ export class Agent {
     const resources = new Resources(ledger);
     const session: Session = { names, ledger, resources, containers: new Map(), apps: new Map() };
     this.session = session;
-    const sw = await driver.start({ names, resources, cpus: [] });
+    const switchCpus = p.switchCpus ?? [];
+    if (!switchCpus.every((c) => Number.isInteger(c) && c >= 0)) throw new Error(`bad switchCpus ${JSON.stringify(p.switchCpus)}`);
+    const sw = await driver.start({ names, resources, cpus: switchCpus });
     if (!sw.attach) throw new Error(`switch ${p.switch} joins containers in pairs, which cannot span two hosts`);
-    session.undoUplink = await joiner({ names, resources, uplink: p.uplink });
+    session.undoUplink = await joiner({ names, resources, uplink: p.uplink, sw });
     const peerSide: AppSide = p.side === 's' ? 'r' : 's';
     const containers: SetupResult['containers'] = [];
     for (let pair = 0; pair < p.pairs; pair++) {
       const c = await createContainer(resources, names, p.side, pair);
-      await sw.attach(c);
+      const port = await sw.attach(c);
       // The peer lives on the other host: its address and MAC follow from the shared token.
       const peer: Container = { netns: names.netns(peerSide, pair), side: peerSide, pair, ip: addressFor(peerSide, pair), mac: macFor(names.token, peerSide, pair, 'container') };
-      await addNeighbor(c, peer);
+      if (port.kind === 'kernel') await addNeighbor(c, peer);
       session.containers.set(c.netns, c);
-      containers.push({ pair, netns: c.netns, ip: c.ip, mac: c.mac, ifname: c.ifname! });
+      containers.push({ pair, netns: c.netns, ip: c.ip, mac: c.mac, ifname: c.ifname ?? '', port });
     }
     return { containers, setupMs: Date.now() - started };
   }
@@ -141,7 +152,10 @@ export class Agent {
     return { exitCode: app.exitCode, exitSignal: app.exitSignal };
   }
 
-  /** Stops the apps and undoes everything, newest first; idempotent. */
+  /**
+   * Stops the apps and undoes everything, newest first; idempotent. The agent then takes the
+   * run's next case: one agent (one SSH connection) serves every case of a run on its host.
+   */
   teardown(): Promise<TeardownResult> {
     this.tearingDown ??= (async () => {
       const session = this.session;
@@ -150,8 +164,9 @@ export class Agent {
       const errors = (await session.resources.releaseAll()).map((e) => e.message);
       try { await session.undoUplink?.(); } catch (e: unknown) { errors.push(`restoring the uplink: ${e instanceof Error ? e.message : String(e)}`); }
       session.ledger.close();
+      this.session = undefined;
       return { errors };
-    })();
+    })().finally(() => { this.tearingDown = undefined; });
     return this.tearingDown;
   }
 }

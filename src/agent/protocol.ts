@@ -2,6 +2,7 @@
 // orchestrator sends requests `{id, op, …}`; the agent answers each with `{id, ok, result | error}`
 // and, between answers, sends events `{event, …}` (app output, app exits). Version 1.
 import type { AppRole } from '../apps/protocol.js';
+import type { PortSpec } from '../switches/types.js';
 import type { AppSide } from '../testbed/names.js';
 
 export const AGENT_PROTOCOL = 1;
@@ -16,6 +17,8 @@ export interface HelloResult {
   cores: number[];
   online: number[];
   hostname: string;
+  /** The host's environment manifest (src/testbed/environment.ts), stored per host with the run. */
+  environment: Record<string, string>;
 }
 
 export interface ProbeResult {
@@ -35,10 +38,13 @@ export interface SetupParams {
   side: AppSide;
   pairs: number;
   uplink: string;
+  /** CPUs the switch's busy threads (PMDs) run on; empty or absent for kernel switches. */
+  switchCpus?: number[];
 }
 
 export interface SetupResult {
-  containers: { pair: number; netns: string; ip: string; mac: string; ifname: string }[];
+  /** `port`: what the container's app uses (a vhost-user socket for the dpdk backend). */
+  containers: { pair: number; netns: string; ip: string; mac: string; ifname: string; port: PortSpec }[];
   setupMs: number;
 }
 

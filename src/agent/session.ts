@@ -48,8 +48,13 @@ export class AgentSession {
     return this.lostReason === undefined;
   }
 
-  onEvent(listener: (e: AgentEvent) => void): void {
+  /** Adds an event listener; returns the call that removes it (a case's listener goes with the case). */
+  onEvent(listener: (e: AgentEvent) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   request<T>(body: RequestBody, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {

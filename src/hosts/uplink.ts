@@ -3,8 +3,9 @@
 // remote plan naming it is refused (src/plan/check.ts).
 import { exec } from '../common/exec.js';
 import type { SwitchName } from '../plan/schema.js';
-import { readLink } from '../switches/readback.js';
-import { pollUntil } from '../switches/readback.js';
+import type { OvsInstance } from '../switches/ovs.js';
+import { pollUntil, readLink } from '../switches/readback.js';
+import type { SwitchInstance } from '../switches/types.js';
 import type { RunNames } from '../testbed/names.js';
 import type { Resources } from '../testbed/resources.js';
 
@@ -12,6 +13,8 @@ export interface UplinkContext {
   names: RunNames;
   resources: Resources;
   uplink: string;
+  /** The case's running switch (the OVS joiners add their port through its daemon). */
+  sw: SwitchInstance;
 }
 
 /** Joins the uplink; returns the undo step (run after the switch is torn down). */
@@ -25,7 +28,7 @@ const JOINERS: Partial<Record<SwitchName, UplinkJoiner>> = {
     const before = await readLink(uplink);
     if (!before) throw new Error(`the uplink ${uplink} does not exist on this host`);
     if (before.master) throw new Error(`the uplink ${uplink} is already a port of ${before.master}`);
-    const wasUp = /\bUP\b/.test(JSON.stringify((before as { flags?: string[] }).flags ?? []));
+    const wasUp = isUp(before);
     await exec(['ip', 'link', 'set', uplink, 'master', names.bridge, 'up']);
     await pollUntil(`${uplink} is a port of ${names.bridge}`, async () => {
       const l = await readLink(uplink);
@@ -37,9 +40,39 @@ const JOINERS: Partial<Record<SwitchName, UplinkJoiner>> = {
       if (!wasUp) await exec(['ip', 'link', 'set', uplink, 'down']);
     };
   },
-  // ovs / ovs-afxdp: add the uplink as a port of the case's OVS bridge (`ovs-vsctl add-port`, type
-  // afxdp for the netdev datapath) here; the plan check then accepts them for remote plans.
+  ovs: joinOvs,
+  'ovs-afxdp': joinOvs,
 };
+
+/**
+ * Both OVS drivers run the netdev (userspace) datapath: the uplink becomes a `type=afxdp` port in
+ * native XDP mode, polled by the PMD thread like the containers' veths of ovs-afxdp (a
+ * `type=system` port would be polled by the main thread, ~60 kpps, and needs checksum offload
+ * off). The XDP program and the port go with ovs-vswitchd; the undo step checks that they did
+ * and puts back the link state found.
+ */
+async function joinOvs({ names, uplink, sw }: UplinkContext): Promise<() => Promise<void>> {
+  const { ovs } = sw as OvsInstance;
+  if (!ovs) throw new Error(`the switch of ${names.bridge} is not an OVS instance`);
+  const before = await readLink(uplink);
+  if (!before) throw new Error(`the uplink ${uplink} does not exist on this host`);
+  if (before.master) throw new Error(`the uplink ${uplink} is already a port of ${before.master}`);
+  if (before.xdp) throw new Error(`the uplink ${uplink} already has an XDP program attached (mode ${before.xdp.mode}): it is in use`);
+  const wasUp = isUp(before);
+  await exec(['ip', 'link', 'set', uplink, 'up']);
+  await ovs.addPort(names.bridge, uplink, 'afxdp', { 'xdp-mode': 'native' });
+  return async () => {
+    const now = await readLink(uplink);
+    // ovs-vswitchd is stopped before this runs, and detaches its program as it goes; one left
+    // behind (the daemon was killed) is ours, since the uplink had none when we joined it.
+    if (now?.xdp) await exec(['ip', 'link', 'set', 'dev', uplink, 'xdp', 'off']);
+    if (!wasUp) await exec(['ip', 'link', 'set', uplink, 'down']);
+  };
+}
+
+function isUp(link: { flags?: string[] }): boolean {
+  return (link.flags ?? []).includes('UP');
+}
 
 /** Switches whose driver can be joined to an uplink, i.e. that can run a remote plan. */
 export const REMOTE_SWITCHES: readonly SwitchName[] = Object.keys(JOINERS) as SwitchName[];

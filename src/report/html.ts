@@ -176,12 +176,17 @@ ${tsc}
 }
 
 function environmentSection(a: RunAnalysis): string {
-  const env = Object.entries(a.data.summary.run.environment);
+  const { environment, hosts = [] } = a.data.summary.run;
+  const table = (id: string, env: Record<string, string>) => `<table id="${id}"><tbody>
+${Object.entries(env).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n')}
+</tbody></table>`;
+  // A remote run measured two machines besides the orchestrator's: each gets its own table.
+  const perHost = hosts.map((h) => `<h3>Host ${esc(h.name)} (${esc(h.role)})</h3>
+${table(`environment-host-${esc(h.name)}`, h.environment)}`).join('\n');
   return `<section id="environment">
 <h2>Environment</h2>
-<table id="environment-table"><tbody>
-${env.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n')}
-</tbody></table>
+${hosts.length > 0 ? '<h3>Orchestrator</h3>\n' : ''}${table('environment-table', environment)}
+${perHost}
 </section>`;
 }
 

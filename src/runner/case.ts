@@ -10,7 +10,7 @@ import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
 import type { CaseRecord, LatencyRecord, StoredCpuSample, StoredSample } from '../store/db.js';
 import { driverFor } from '../switches/index.js';
-import { appFilePrefix, DPDK_APP_MEM_MB, joinsPeerDirectly, vdevFor } from '../switches/dpdk-port.js';
+import { dpdkAppArgs, joinsPeerDirectly } from '../switches/dpdk-port.js';
 import { connectPair, type PortSpec, type SwitchInstance } from '../switches/types.js';
 import { CpuSampler } from './cpu-sampler.js';
 import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
@@ -173,13 +173,8 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
     raw ? ['--ifname', self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])] : [];
   // The dpdk backend builds frames like the raw ones, on the EAL device its port spec names, with
   // its own EAL file prefix and hugepage memory (which the switch reserved when it attached it).
-  const dpdkArgs = (self: Container, port: PortSpec, peer: Container) => {
-    if (c.backend !== 'dpdk') return [];
-    const vdev = vdevFor(port, self.mac);
-    if (!vdev) throw new TestbedError(`switch ${c.switch} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
-    return ['--vdev', vdev, '--file-prefix', appFilePrefix(ctx.names, self.side, self.pair), '--mem-mb', String(DPDK_APP_MEM_MB),
-      '--local-mac', self.mac, '--remote-mac', peer.mac];
-  };
+  const dpdkArgs = (self: Container, port: PortSpec, peer: Container) =>
+    c.backend === 'dpdk' ? dpdkAppArgs(ctx.names, self, port, peer.mac, c.switch) : [];
   const roles = ROLES[c.dimension];
   const receivers = net.receivers.map((r, p) => launch(resources, apps, {
     role: roles.receiver, netns: r.netns, exec: r.exec, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,

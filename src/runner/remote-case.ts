@@ -6,25 +6,33 @@
 import type { AppOptions } from '../apps/app.js';
 import { parseAppLine, type IntervalLine, type StartLine, type SummaryLine } from '../apps/protocol.js';
 import { throughputFigures } from '../analysis/steady.js';
-import { AGENT_PROTOCOL, type AgentEvent, type HelloResult, type LaunchResult, type RecoverResult, type SetupResult, type TeardownResult } from '../agent/protocol.js';
+import type { AgentEvent, HelloResult, LaunchResult, SetupResult } from '../agent/protocol.js';
 import { AgentSession } from '../agent/session.js';
 import { InterruptedError, TestbedError } from '../common/errors.js';
-import { NFVPERF_VERSION } from '../common/version.js';
+import { dpdkAppArgs } from '../switches/dpdk-port.js';
+import { driverFor } from '../switches/index.js';
+import { assignCpus } from '../testbed/cpus.js';
 import { describeAccess, type HostSpec, type Testbed } from '../hosts/types.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
 import type { CaseRecord, StoredSample } from '../store/db.js';
 import type { AppSide, RunNames } from '../testbed/names.js';
 import { collectSamples, latencyRecord, ROLES } from './case.js';
+import type { RemoteHosts } from './remote-hosts.js';
 
 export interface RemoteCaseContext {
   names: RunNames;
   testbed: Testbed;
+  /** The run's agents, one per host, kept from case to case. */
+  hosts: RemoteHosts;
   signal: AbortSignal;
   /** Progress lines (the per-host set-up times). */
   log?: (line: string) => void;
 }
 
-/** Per-host set-up time of a case: connecting and starting the agent, then building the network. */
+/**
+ * Per-host set-up time of a case: connecting and starting the agent (0 when the run's agent was
+ * reused), then building the network.
+ */
 export interface RemoteSetupTiming {
   host: string;
   connectMs: number;
@@ -37,7 +45,6 @@ const SENDER_PORT = 7000;
 const START_MARGIN_MS = 1000;
 const READY_TIMEOUT_MS = 10_000;
 const DRAIN_MS = 200;
-const TEARDOWN_TIMEOUT_MS = 30_000;
 
 /** An app on a remote host, seen through its agent's events (the shape collectSamples reads). */
 class RemoteApp {
@@ -97,6 +104,9 @@ interface HostState {
   side: AppSide;
   session?: AgentSession;
   hello?: HelloResult;
+  /** Removes this case's event listener from the run's session. */
+  unlisten?: () => void;
+  switchCpus: number[];
   setup?: SetupResult;
   apps: RemoteApp[];
   timing?: RemoteSetupTiming;
@@ -105,8 +115,8 @@ interface HostState {
 export async function runRemoteCase(c: Case, ctx: RemoteCaseContext): Promise<CaseRecord & { setupTimings: RemoteSetupTiming[] }> {
   const startedAt = new Date().toISOString();
   const hosts: [HostState, HostState] = [
-    { spec: ctx.testbed.hosts[0], side: 's', apps: [] },
-    { spec: ctx.testbed.hosts[1], side: 'r', apps: [] },
+    { spec: ctx.testbed.hosts[0], side: 's', apps: [], switchCpus: [] },
+    { spec: ctx.testbed.hosts[1], side: 'r', apps: [], switchCpus: [] },
   ];
   let failure: Error | undefined;
   let cpus = { send: [] as number[], recv: [] as number[] };
@@ -119,19 +129,16 @@ export async function runRemoteCase(c: Case, ctx: RemoteCaseContext): Promise<Ca
     const settled = await Promise.allSettled(hosts.map((h) => setUpHost(h, c, ctx)));
     const firstFailure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (firstFailure) throw firstFailure.reason;
-    const [send, recv] = hosts.map((h) => {
-      const list = h.spec.cpus ?? h.hello!.cores;
-      if (c.pairs > list.length) cpuShared = true;
-      return Array.from({ length: c.pairs }, (_, p) => list[p % list.length]!);
-    }) as [number[], number[]];
+    const [send, recv] = hosts.map((h) => appCpus(h, c.pairs)) as [number[], number[]];
     cpus = { send, recv };
+    cpuShared = cpusShared(hosts, c.pairs);
     ctx.log?.(`remote set-up: ${hosts.map((h) => `${h.spec.name} ${h.timing!.connectMs + h.timing!.buildMs} ms ` +
       `(agent ${h.timing!.connectMs} ms, build ${h.timing!.buildMs} ms)`).join(', ')}`);
     await runRemoteTraffic(c, ctx, hosts, cpus);
   } catch (e: unknown) {
     failure = e instanceof Error ? e : new Error(String(e));
   } finally {
-    const teardownErrors = await tearDown(hosts);
+    const teardownErrors = await tearDown(hosts, ctx.hosts);
     if (teardownErrors.length > 0 && !failure) failure = new TestbedError(`teardown failed: ${teardownErrors.join('; ')}`);
     else if (teardownErrors.length > 0) failure = new TestbedError(`${failure!.message}; ${teardownErrors.join('; ')}`);
   }
@@ -158,23 +165,45 @@ export async function runRemoteCase(c: Case, ctx: RemoteCaseContext): Promise<Ca
 
 async function setUpHost(h: HostState, c: Case, ctx: RemoteCaseContext): Promise<void> {
   throwIfAborted(ctx.signal);
-  const t0 = Date.now();
-  h.session = await AgentSession.open(h.spec, ctx.signal);
-  h.session.onEvent((e) => h.apps.forEach((a) => a.onEvent(e)));
-  h.hello = await h.session.request<HelloResult>({ op: 'hello' });
-  if (h.hello.protocol !== AGENT_PROTOCOL) {
-    throw h.session.error(`its agent speaks protocol ${h.hello.protocol}, this nfvperf ${AGENT_PROTOCOL}: install nfvperf ${NFVPERF_VERSION} there`);
-  }
+  const connected = await ctx.hosts.connect(h.spec, ctx.signal);
+  h.session = connected.session;
+  h.hello = connected.hello;
+  h.unlisten = h.session.onEvent((e) => h.apps.forEach((a) => a.onEvent(e)));
   if (!h.hello.app.backends.includes(c.backend)) {
     throw h.session.error(`nfvperf-app there lacks backend ${c.backend}${h.hello.app.error ? ` (${h.hello.app.error})` : ''}`);
   }
-  const connectMs = Date.now() - t0;
   throwIfAborted(ctx.signal);
+  // The switch's busy threads (PMDs) get this host's CPUs after its apps', as in a local case.
+  const busy = driverFor(c.switch)?.busyThreads ?? 0;
+  h.switchCpus = assignCpus({ cores: hostCpus(h), online: h.hello.online }, c.pairs + busy).cpus.slice(c.pairs);
   const t1 = Date.now();
   h.setup = await h.session.request<SetupResult>({
     op: 'setup', host: h.spec.name, token: ctx.names.token, switch: c.switch, side: h.side, pairs: c.pairs, uplink: h.spec.uplink,
+    switchCpus: h.switchCpus,
   });
-  h.timing = { host: h.spec.name, connectMs, buildMs: Date.now() - t1 };
+  h.timing = { host: h.spec.name, connectMs: connected.connectMs, buildMs: Date.now() - t1 };
+}
+
+/** The CPUs a host's apps may use: the testbed's list, or one per physical core. */
+function hostCpus(h: HostState): number[] {
+  return h.spec.cpus ?? h.hello!.cores;
+}
+
+function appCpus(h: HostState, pairs: number): number[] {
+  const list = hostCpus(h);
+  return Array.from({ length: pairs }, (_, p) => list[p % list.length]!);
+}
+
+/**
+ * Whether two busy threads share a core: on one host (apps plus the switch's PMDs outnumber its
+ * CPUs), or across both when they are one machine (namespace hosts: the same kernel boot id).
+ */
+function cpusShared(hosts: HostState[], pairs: number): boolean {
+  const threads = (h: HostState) => pairs + h.switchCpus.length;
+  if (hosts.some((h) => threads(h) > hostCpus(h).length)) return true;
+  const [a, b] = hosts.map((h) => h.hello!.environment.bootId);
+  if (a === undefined || a === 'unknown' || a !== b) return false;
+  return hosts.reduce((n, h) => n + threads(h), 0) > new Set(hosts.flatMap(hostCpus)).size;
 }
 
 async function runRemoteTraffic(c: Case, ctx: RemoteCaseContext, hosts: [HostState, HostState], cpus: { send: number[]; recv: number[] }): Promise<void> {
@@ -186,7 +215,11 @@ async function runRemoteTraffic(c: Case, ctx: RemoteCaseContext, hosts: [HostSta
   const epoch = process.hrtime.bigint() + BigInt((START_MARGIN_MS + 20 * c.pairs) * 1e6);
   const epochInMs = () => Number(epoch - process.hrtime.bigint()) / 1e6;
   const rate = typeof c.rate === 'number' ? c.rate : 'max';
-  const raw = c.backend === 'raw' || c.backend === 'raw-mmsg';
+  const raw = c.backend === 'raw' || c.backend === 'raw-mmsg' || c.backend === 'af-xdp'; // frames built by the app
+  // The dpdk backend opens the port its host's switch gave it (a vhost-user socket of OVS-DPDK).
+  type End = SetupResult['containers'][number];
+  const dpdkArgs = (h: HostState, self: End, peer: End) =>
+    c.backend === 'dpdk' ? dpdkAppArgs(ctx.names, { ...self, side: h.side }, self.port, peer.mac, c.switch) : [];
   const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
     '--flow', String(p), ...(c.touchData ? ['--touch'] : []), ...(c.mode === 'blocking' ? ['--blocking'] : [])];
   const roles = ROLES[c.dimension];
@@ -201,7 +234,7 @@ async function runRemoteTraffic(c: Case, ctx: RemoteCaseContext, hosts: [HostSta
   const receivers = await Promise.all(receiverHost.setup!.containers.map((r) => {
     const label = `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${r.pair}`;
     return launch(receiverHost, { role: roles.receiver, netns: r.netns, label, pair: r.pair,
-      args: [...common(r.pair), ...(raw ? ['--ifname', r.ifname] : []), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[r.pair])] });
+      args: [...common(r.pair), ...(raw ? ['--ifname', r.ifname] : []), ...dpdkArgs(receiverHost, r, senderHost.setup!.containers[r.pair]!), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[r.pair])] });
   }));
   await Promise.all(receivers.map((a) => a.waitReady(READY_TIMEOUT_MS, ctx.signal)));
   throwIfAborted(ctx.signal);
@@ -209,7 +242,7 @@ async function runRemoteTraffic(c: Case, ctx: RemoteCaseContext, hosts: [HostSta
     const peer = receiverHost.setup!.containers[s.pair]!;
     const label = `${roles.sender === 'send' ? 'sender' : 'client'} ${s.pair}`;
     return launch(senderHost, { role: roles.sender, netns: s.netns, label, pair: s.pair,
-      args: [...common(s.pair), ...(raw ? ['--ifname', s.ifname, '--remote-mac', peer.mac] : []), '--local', `${s.ip}:${SENDER_PORT}`,
+      args: [...common(s.pair), ...(raw ? ['--ifname', s.ifname, '--remote-mac', peer.mac] : []), ...dpdkArgs(senderHost, s, peer), '--local', `${s.ip}:${SENDER_PORT}`,
         '--remote', `${peer.ip}:${RECEIVER_PORT}`, '--rate', String(rate), '--duration', String(trafficS), '--cpu', String(cpus.send[s.pair])] });
   }));
 
@@ -233,42 +266,13 @@ async function runRemoteTraffic(c: Case, ctx: RemoteCaseContext, hosts: [HostSta
   }
 }
 
-/**
- * Tears both hosts down, each on its own: a host whose agent answers gets a `teardown`; every
- * session is then closed (an agent whose stdin ends tears down by itself). A host whose agent
- * died gets a fresh agent that removes what its ledger still lists.
- */
-async function tearDown(hosts: HostState[]): Promise<string[]> {
-  const errors: string[] = [];
-  await Promise.all(hosts.map(async (h) => {
-    const s = h.session;
-    if (!s) return;
-    const diedEarly = !s.alive;
-    if (!diedEarly) {
-      try {
-        const r = await s.request<TeardownResult>({ op: 'teardown' }, TEARDOWN_TIMEOUT_MS);
-        errors.push(...r.errors.map((e) => `host ${h.spec.name}: ${e}`));
-      } catch (e: unknown) {
-        errors.push(e instanceof Error ? e.message : String(e));
-      }
-    }
-    await s.close(5000).catch(() => {});
-    if (diedEarly) {
-      try {
-        const fresh = await AgentSession.open(h.spec);
-        try {
-          const r = await fresh.request<RecoverResult>({ op: 'recover', host: h.spec.name }, TEARDOWN_TIMEOUT_MS);
-          errors.push(...r.errors.map((e) => `host ${h.spec.name}: cleaning up after the dead agent: ${e}`));
-        } finally {
-          await fresh.close(5000).catch(() => {});
-        }
-      } catch (e: unknown) {
-        errors.push(`host ${h.spec.name}: what its dead agent left is still in its ledger (run \`nfvperf cleanup\` there): ` +
-          `${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+/** Tears both hosts down, each on its own (RemoteHosts.release); the run's agents stay for the next case. */
+async function tearDown(hosts: HostState[], remote: RemoteHosts): Promise<string[]> {
+  const errors = await Promise.all(hosts.map(async (h) => {
+    h.unlisten?.();
+    return h.session ? remote.release(h.spec) : [];
   }));
-  return errors;
+  return errors.flat();
 }
 
 function throwIfAborted(signal: AbortSignal): void {

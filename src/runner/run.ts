@@ -25,6 +25,8 @@ import { newRunToken, runNames } from '../testbed/names.js';
 import { Resources } from '../testbed/resources.js';
 import { runCase } from './case.js';
 import { runRemoteCase } from './remote-case.js';
+import { RemoteHosts } from './remote-hosts.js';
+import type { Testbed } from '../hosts/types.js';
 import { loadPlanTestbed } from '../hosts/testbed-file.js';
 import { REMOTE_SWITCHES } from '../hosts/uplink.js';
 import { NFVPERF_VERSION } from '../common/version.js';
@@ -160,6 +162,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     });
   }
   const testbed = await loadPlanTestbed(loaded);
+  // One agent per host for the whole run (one SSH connection each), reused case after case.
+  const remoteHosts = testbed ? new RemoteHosts(testbed) : undefined;
 
   const abort = new AbortController();
   let interrupts = 0;
@@ -195,9 +199,10 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           const started = Date.now();
           const record: CaseRecord = skip ? skippedRecord(c, skip)
             : c.locality === 'remote' && testbed
-              ? await runRemoteCase(c, { names, testbed, signal: abort.signal, log: options.log ?? logToStderr })
+              ? await runRemoteCase(c, { names, testbed, hosts: remoteHosts!, signal: abort.signal, log: options.log ?? logToStderr })
               : await runCase(c, { names, ledger, topology, signal: abort.signal, containers: containers! });
           try {
+            if (testbed) saveHostEnvironments(db, runId, testbed, remoteHosts!);
             db.saveCase(runId, record);
             writeSummary();
           } catch (cause) {
@@ -241,10 +246,19 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await remoteHosts?.close();
     for (const e of await runResources.releaseAll()) (options.log ?? logToStderr)(`nfvperf: teardown: ${e.message} (run \`nfvperf cleanup\`)`);
     ledger.close();
     db.close();
   }
+}
+
+/** Stores the manifest of each host reached so far (its agent gathered it when it started). */
+function saveHostEnvironments(db: ResultsDb, runId: number, testbed: Testbed, hosts: RemoteHosts): void {
+  testbed.hosts.forEach((h, i) => {
+    const environment = hosts.environments.get(h.name);
+    if (environment) db.saveHostEnvironment(runId, h.name, i === 0 ? 'senders' : 'receivers', environment);
+  });
 }
 
 /** Estimated time left: planned traffic seconds plus the measured per-case overhead so far. */

@@ -60,6 +60,14 @@ CREATE TABLE IF NOT EXISTS environment (
   value TEXT NOT NULL,
   PRIMARY KEY (run_id, key)
 );
+CREATE TABLE IF NOT EXISTS host_environment (      -- a remote run: each host's manifest, as its agent gathered it
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  host TEXT NOT NULL,                              -- the host's name in the testbed file
+  role TEXT NOT NULL,                              -- senders | receivers
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_id, host, key)
+);
 CREATE TABLE IF NOT EXISTS cases (
   id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -246,6 +254,15 @@ export class ResultsDb {
       const env = this.db.prepare('INSERT INTO environment (run_id, key, value) VALUES (?, ?, ?)');
       for (const [key, value] of Object.entries(run.environment)) env.run(id, key, value);
       return id;
+    })();
+  }
+
+  /** Stores (or replaces) a remote host's environment manifest for the run. */
+  saveHostEnvironment(runId: number, host: string, role: 'senders' | 'receivers', environment: Record<string, string>): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM host_environment WHERE run_id = ? AND host = ?').run(runId, host);
+      const row = this.db.prepare('INSERT INTO host_environment (run_id, host, role, key, value) VALUES (?, ?, ?, ?, ?)');
+      for (const [key, value] of Object.entries(environment)) row.run(runId, host, role, key, value);
     })();
   }
 

@@ -44,11 +44,19 @@ export interface SummaryCase {
   } | null;
 }
 
+export interface SummaryHost {
+  name: string;
+  role: 'senders' | 'receivers';
+  environment: Record<string, string>;
+}
+
 export interface Summary {
   run: {
     id: number; name: string; planFile: string; nfvperfVersion: string;
     startedAt: string; finishedAt: string | null; outcome: string;
     environment: Record<string, string>;
+    /** A remote run: each host's environment manifest (present once a case has reached it). */
+    hosts?: SummaryHost[];
   };
   cases: SummaryCase[];
 }
@@ -62,6 +70,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
   for (const row of db.prepare('SELECT key, value FROM environment WHERE run_id = ? ORDER BY key').all(run.id) as { key: string; value: string }[]) {
     environment[row.key] = row.value;
   }
+  const hosts = hostEnvironments(db, run.id as number);
   const rows = db.prepare(`
     SELECT c.*, t.tx_pps, t.rx_pps, t.tx_gbps, t.rx_gbps, t.loss_ratio, t.lost_packets, t.unsent_packets,
       t.corrupt_packets, t.reordered_packets, t.steady_seconds, t.case_id AS has_throughput,
@@ -73,6 +82,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
       id: run.id as number, name: run.name as string, planFile: run.plan_file as string,
       nfvperfVersion: run.nfvperf_version as string, startedAt: run.started_at as string,
       finishedAt: (run.finished_at as string | null) ?? null, outcome: run.outcome as string, environment,
+      ...(hosts.length > 0 ? { hosts } : {}),
     },
     cases: rows.map((r): SummaryCase => ({
       id: r.case_key, dimension: r.dimension, locality: r.locality, containers: r.containers, pairs: r.pairs, switch: r.switch,
@@ -101,4 +111,17 @@ function searchOf(db: Database.Database, caseId: number): NonNullable<SummaryCas
     status: g.status, lowerBound: g.lower_bound_pps, upperBound: g.upper_bound_pps,
     conditionalThroughput: g.conditional_throughput_pps, trials: g.trials, generatorLimited: g.generator_limited === 1,
   }]));
+}
+
+/** The hosts of a remote run, senders' first, each with its manifest (empty for a local run). */
+function hostEnvironments(db: Database.Database, runId: number): SummaryHost[] {
+  const hosts = new Map<string, SummaryHost>();
+  const rows = db.prepare(`SELECT host, role, key, value FROM host_environment WHERE run_id = ? ORDER BY role DESC, host, key`).all(runId) as
+    { host: string; role: SummaryHost['role']; key: string; value: string }[];
+  for (const r of rows) {
+    const h = hosts.get(r.host) ?? { name: r.host, role: r.role, environment: {} };
+    h.environment[r.key] = r.value;
+    hosts.set(r.host, h);
+  }
+  return [...hosts.values()];
 }

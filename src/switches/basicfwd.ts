@@ -42,10 +42,10 @@ export const basicfwd: SwitchDriver = {
   async start(ctx) {
     const { names, resources } = ctx;
     const cpu = ctx.cpus[0] ?? readTopology().online.at(-1)!;
-    await ensureRunDir(resources, runPath(names.token));
-    const socketDir = await ensureRunDir(resources, runPath(names.token, 'vhost'));
+    await ensureRunDir(resources, runPath(names.fileToken));
+    const socketDir = await ensureRunDir(resources, runPath(names.fileToken, 'vhost'));
     await reserveHugepages(resources, FORWARDER_MEM_MB);
-    await ensureHugetlbfs(resources, runPath(names.token, 'hugepages'), `nfp${names.token}`);
+    await ensureHugetlbfs(resources, runPath(names.fileToken, 'hugepages'), `nfp${names.fileToken}`);
     const sockets: string[] = [];
     let current: { child: ChildProcess; pid: number; ticks: number | undefined } | undefined;
 
@@ -54,7 +54,7 @@ export const basicfwd: SwitchDriver = {
         resources.expectExit(current.pid);
         await killProcess(current.pid, current.ticks, 3000);
       }
-      const argv = [BASICFWD_BINARY, '-l', String(cpu), '--file-prefix', `nfp${names.token}fwd`, '--no-pci',
+      const argv = [BASICFWD_BINARY, '-l', String(cpu), '--file-prefix', `nfp${names.fileToken}fwd`, '--no-pci',
         '--in-memory', '-m', String(FORWARDER_MEM_MB), '--log-level', 'lib.eal:error',
         ...sockets.flatMap((path, i) => ['--vdev', `net_vhost${i},iface=${path},queues=1`])];
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -2,6 +2,7 @@
 // names and memory the runner and the drivers agree on.
 import { accessSync, constants, existsSync } from 'node:fs';
 import type { AppSide, RunNames } from '../testbed/names.js';
+import { TestbedError } from '../common/errors.js';
 import { hugepages, packageVersion } from './probes.js';
 import type { PortSpec } from './types.js';
 import type { Missing } from './unavailable.js';
@@ -11,7 +12,7 @@ export const DPDK_APP_MEM_MB = 256;
 
 /** The app's `--file-prefix`: unique per app of a run, nfp-named so its leftovers can be found. */
 export function appFilePrefix(names: RunNames, side: AppSide, pair: number): string {
-  return `nfp${names.token}${side}${pair}`;
+  return `nfp${names.fileToken}${side}${pair}`;
 }
 
 /** The EAL `--vdev` of the app's side of `port` (undefined for a kernel port), with `mac` as its address. */
@@ -38,6 +39,18 @@ export async function dpdkMissing(): Promise<{ missing: Missing[]; version?: str
   const version = await packageVersion('libdpdk-dev');
   return version ? { missing: [], version }
     : { missing: [{ reason: 'DPDK is not installed (`dpkg-query -W libdpdk-dev`: no package)', fix: 'apt-get install dpdk libdpdk-dev' }] };
+}
+
+/**
+ * The dpdk backend's arguments for an app on `port`: its EAL device, file prefix and hugepage
+ * memory (reserved by the switch when it attached the port), and both MACs (it builds its own
+ * frames). Throws when the port is not one a DPDK app can open.
+ */
+export function dpdkAppArgs(names: RunNames, self: { side: AppSide; pair: number; mac: string; netns: string }, port: PortSpec, peerMac: string, switchName: string): string[] {
+  const vdev = vdevFor(port, self.mac);
+  if (!vdev) throw new TestbedError(`switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
+  return ['--vdev', vdev, '--file-prefix', appFilePrefix(names, self.side, self.pair), '--mem-mb', String(DPDK_APP_MEM_MB),
+    '--local-mac', self.mac, '--remote-mac', peerMac];
 }
 
 /** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */

@@ -24,10 +24,10 @@ export const memif: SwitchDriver = {
   },
 
   async start({ names, resources }) {
-    await ensureRunDir(resources, runPath(names.token));
-    const socketDir = await ensureRunDir(resources, runPath(names.token, 'memif'));
+    await ensureRunDir(resources, runPath(names.fileToken));
+    const socketDir = await ensureRunDir(resources, runPath(names.fileToken, 'memif'));
     // Every app's file prefix starts nfp<token> (appFilePrefix), so its page files go with the run.
-    await ensureHugetlbfs(resources, runPath(names.token, 'hugepages'), `nfp${names.token}`);
+    await ensureHugetlbfs(resources, runPath(names.fileToken, 'hugepages'), `nfp${names.token}`);
     return {
       async attachPair(sender, receiver) {
         // Nothing runs until the apps do: the link exists once both have opened their port, and

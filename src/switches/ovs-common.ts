@@ -87,8 +87,8 @@ export class Ovs {
   static async start(ctx: SwitchContext, options: { dpdk: boolean }): Promise<Ovs> {
     const { names, resources } = ctx;
     const cpus = ctx.cpus.length > 0 ? ctx.cpus : [readTopology().online.at(-1)!];
-    await ensureRunDir(resources, runPath(names.token));
-    const dir = await ensureRunDir(resources, runPath(names.token, 'ovs'));
+    await ensureRunDir(resources, runPath(names.fileToken));
+    const dir = await ensureRunDir(resources, runPath(names.fileToken, 'ovs'));
     const env = { ...process.env, OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_PKGDATADIR: '/usr/share/openvswitch' };
     let vswitchdPid: number | undefined;
     const ovs = new Ovs(dir, () => vswitchdPid);
@@ -96,7 +96,7 @@ export class Ovs {
     if (options.dpdk) {
       await reserveHugepages(resources, OVS_SOCKET_MEM_MB);
       // The apps' DPDK page files need a hugetlbfs (OVS itself runs --in-memory).
-      await ensureHugetlbfs(resources, runPath(names.token, 'hugepages'), `nfp${names.token}`);
+      await ensureHugetlbfs(resources, runPath(names.fileToken, 'hugepages'), `nfp${names.fileToken}`);
     }
     await exec(['ovsdb-tool', 'create', join(dir, 'conf.db'), SCHEMA]);
     await startDaemon(resources, 'ovsdb-server', ['ovsdb-server', join(dir, 'conf.db'),
@@ -116,7 +116,7 @@ export class Ovs {
         // …and no more: DPDK would otherwise grow into the hugepages reserved for the apps.
         `other_config:dpdk-socket-limit=${OVS_SOCKET_MEM_MB}`,
         // No PCI scan (it would grab the VM's own NIC); a file prefix of our own.
-        `other_config:dpdk-extra=--no-pci --file-prefix=nfp${names.token}ovs`,
+        `other_config:dpdk-extra=--no-pci --file-prefix=nfp${names.fileToken}ovs`,
       ] : ['other_config:dpdk-init=false']),
     ];
     await ovs.vsctl(['--no-wait', 'set', 'Open_vSwitch', '.', ...config]);

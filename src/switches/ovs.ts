@@ -25,7 +25,7 @@ export const ovs: SwitchDriver = {
     const { names, resources } = ctx;
     const sw = await Ovs.start(ctx, { dpdk: true });
     await sw.addBridge(resources, names.bridge);
-    const socketDir = await ensureRunDir(resources, runPath(names.token, 'vhost'));
+    const socketDir = await ensureRunDir(resources, runPath(names.fileToken, 'vhost'));
     return {
       async attach(container) {
         // The app's memory comes from hugepages too; reserve it with the port.

@@ -29,6 +29,9 @@ export interface LinkState {
   operstate: string;
   address: string;
   master?: string;
+  flags?: string[];
+  /** An attached XDP program (`ip -j -d link`). */
+  xdp?: { mode: number; prog?: { id: number } };
   linkinfo?: { info_kind?: string; info_data?: { mode?: string } };
   stats64?: { rx: { packets: number }; tx: { packets: number } };
 }

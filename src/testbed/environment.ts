@@ -29,6 +29,8 @@ export async function environmentManifest(topology: CpuTopology, versions: { nfv
   const lxc = await exec(['lxc-create', '--version'], { check: false }).catch(() => undefined);
   return {
     hostname: os.hostname(),
+    // Two hosts with one boot id are one machine (namespace hosts): their CPUs are shared.
+    bootId: read('/proc/sys/kernel/random/boot_id') ?? 'unknown',
     os: prettyName,
     kernel: `${os.type()} ${os.release()}`,
     arch: os.arch(),

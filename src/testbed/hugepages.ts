@@ -36,16 +36,20 @@ export async function reserveHugepages(resources: Resources, megabytes: number):
   const pages = Math.ceil(megabytes / HUGEPAGE_MB);
   const found = readHugepages();
   const target = found.total + pages;
+  let added = pages;
   await resources.create({ kind: 'hugepages', name: '2048kB', previous: found.total },
     async () => {
       setHugepages(target);
       const now = readHugepages();
+      added = Math.max(0, Math.min(pages, now.total - found.total));
       if (now.total < target) {
         throw new TestbedError(`asked the kernel for ${target} hugepages of 2 MB (${megabytes} MB more), ` +
           `it granted ${now.total}: free some memory, or run fewer pairs`);
       }
     },
-    async () => setHugepages(found.total));
+    // Give back our pages, not the count found: another reserver (a second namespace host's
+    // OVS-DPDK, another run) may have raised the total since, and must keep its pages.
+    async () => setHugepages(Math.max(0, readHugepages().total - added)));
 }
 
 /** The mount point of a hugetlbfs of 2 MB pages, if the host has one (from /proc/mounts). */

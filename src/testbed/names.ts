@@ -23,6 +23,11 @@ export type AppSide = 's' | 'r';
 
 export interface RunNames {
   token: string;
+  /**
+   * The token of this host's run files (run directory, hugetlbfs, DPDK file prefixes): the run's
+   * token, except on a remote host whose agent picks its own (namespace hosts share one filesystem).
+   */
+  fileToken: string;
   bridge: string;
   netns(side: AppSide, pair: number): string;
   /** The host end of a container's link. */
@@ -33,6 +38,7 @@ export function runNames(token: string): RunNames {
   if (!TOKEN.test(token)) throw new TypeError(`bad run token ${token}`);
   return {
     token,
+    fileToken: token,
     bridge: `${PREFIX}${token}br`,
     netns: (side, pair) => `${PREFIX}-${token}-${side}${pair}`,
     hostLink: (side, pair) => `${PREFIX}${token}${side}${pair}`,

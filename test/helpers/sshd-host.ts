@@ -1,4 +1,4 @@
-// Two "hosts" for the remote tests: network namespaces nfp-host1 and nfp-host2, each running its
+// Two "hosts" for the remote tests: network namespaces nfp-<token>-host1 and -host2, each running its
 // own sshd (Debian's openssh-server, private config, host key made for the test), joined by a
 // veth pair (the cable; each end is that host's uplink), and each reachable from the root
 // namespace over a second veth (198.19.N.0/24, the control network the orchestrator's SSH uses).
@@ -10,6 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ledger, readLedgers, type Resource } from '../../src/testbed/ledger.js';
+import { newRunToken } from '../../src/testbed/names.js';
 import { NFVPERF } from './cli.js';
 
 export interface LabHost {
@@ -34,7 +36,25 @@ export interface Lab {
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
+/**
+ * A control subnet number no other lab on this machine uses (engineers and CI jobs run these tests
+ * side by side): it picks the control subnets and the sshd ports.
+ */
+function freeLabNumber(): number {
+  const addrs = execFileSync('ip', ['-o', 'addr', 'show'], { encoding: 'utf8' });
+  for (let k = 1 + (process.pid % 20); ; k = (k % 60) + 1) {
+    if (!addrs.includes(` 198.19.${2 * k + 1}.1/`)) return k;
+  }
+}
+
 export async function startLab(): Promise<Lab> {
+  const k = freeLabNumber();
+  // The lab's namespaces and links carry a run token, listed in a ledger this process owns: a
+  // `nfvperf cleanup` run meanwhile (another test) leaves them alone, and removes them if we die.
+  const token = newRunToken(new Set(readLedgers().map((l) => l.token)));
+  const ledger = Ledger.open(token);
+  const made: Resource[] = [];
+  const record = (r: Resource) => { ledger.recordCreate(r); made.push(r); };
   const dir = mkdtempSync(join(tmpdir(), 'nfvperf-lab-'));
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nfvperf-test', '-f', join(dir, 'client_key')]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
@@ -67,24 +87,29 @@ export async function startLab(): Promise<Lab> {
         try { ip('link', 'del', h.controlLink); } catch { /* gone with the namespace */ }
         try { ip('netns', 'del', h.netns); } catch { /* already gone */ }
       }
+      for (const r of made.reverse()) ledger.recordRemove(r);
+      ledger.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
   try {
     for (const n of [1, 2]) {
-      const netns = `nfp-host${n}`;
-      const controlLink = `nfpctl${n}`;
+      const netns = `nfp-${token}-host${n}`;
+      const controlLink = `nfp${token}ctl${n}`;
+      const subnet = `198.19.${2 * k + n}`;
+      record({ kind: 'netns', name: netns });
       ip('netns', 'add', netns);
       ip('-n', netns, 'link', 'set', 'lo', 'up');
+      record({ kind: 'link', name: controlLink });
       ip('link', 'add', controlLink, 'type', 'veth', 'peer', 'name', 'ctl0', 'netns', netns);
-      ip('addr', 'add', `198.19.${n}.1/24`, 'dev', controlLink);
+      ip('addr', 'add', `${subnet}.1/24`, 'dev', controlLink);
       ip('link', 'set', controlLink, 'up');
-      ip('-n', netns, 'addr', 'add', `198.19.${n}.2/24`, 'dev', 'ctl0');
+      ip('-n', netns, 'addr', 'add', `${subnet}.2/24`, 'dev', 'ctl0');
       ip('-n', netns, 'link', 'set', 'ctl0', 'up');
       const hostKey = join(dir, `host${n}_key`);
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', netns, '-f', hostKey]);
-      const port = 2200 + n;
-      const address = `198.19.${n}.2`;
+      const port = 2200 + 10 * k + n;
+      const address = `${subnet}.2`;
       const [type, blob] = readFileSync(`${hostKey}.pub`, 'utf8').split(' ');
       known.push(`[${address}]:${port} ${type} ${blob}`);
       const config = join(dir, `sshd${n}.conf`);
@@ -97,10 +122,10 @@ export async function startLab(): Promise<Lab> {
       const sshd = spawn('nsenter', [`--net=/run/netns/${netns}`, '/usr/sbin/sshd', '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       let log = '';
       sshd.stderr!.on('data', (d) => (log += d));
-      hosts.push({ name: `host${n}`, netns, address, port, uplink: `nfpup${n}`, controlLink, sshd, sshdLog: () => log });
+      hosts.push({ name: `host${n}`, netns, address, port, uplink: `nfp${token}up${n}`, controlLink, sshd, sshdLog: () => log });
     }
     // The cable: one veth pair, an end in each host; each end is that host's uplink.
-    ip('link', 'add', 'nfpup1', 'netns', 'nfp-host1', 'type', 'veth', 'peer', 'name', 'nfpup2', 'netns', 'nfp-host2');
+    ip('link', 'add', hosts[0]!.uplink, 'netns', hosts[0]!.netns, 'type', 'veth', 'peer', 'name', hosts[1]!.uplink, 'netns', hosts[1]!.netns);
     writeFileSync(join(dir, 'known_hosts'), `${known.join('\n')}\n`);
     for (const h of hosts) await waitForPort(h);
     return lab;
@@ -124,8 +149,8 @@ async function waitForPort(h: LabHost, timeoutMs = 5000): Promise<void> {
 }
 
 /** Links inside a host namespace (its own: lo, ctl0 and the uplink, when it is clean). */
-export function hostLinks(h: LabHost): { ifname: string; master?: string }[] {
-  return JSON.parse(execFileSync('ip', ['-n', h.netns, '-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; master?: string }[];
+export function hostLinks(h: LabHost): { ifname: string; master?: string; xdp?: unknown }[] {
+  return JSON.parse(execFileSync('ip', ['-n', h.netns, '-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; master?: string; xdp?: unknown }[];
 }
 
 /** PIDs in a host namespace whose command line contains every one of `words` (all of them when none). */

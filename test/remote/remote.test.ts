@@ -26,8 +26,8 @@ before(async () => {
 after(async () => {
   await lab?.stop();
   const now = hostState();
-  assert.deepEqual(now.netns.filter((n) => n.startsWith('nfp-host')), [], 'the host namespaces are removed');
-  assert.deepEqual(now.links.filter((n) => /^nfp(ctl|up)\d$/.test(n)), [], 'the control links are removed');
+  const labNames = lab ? lab.hosts.flatMap((h) => [h.netns, h.controlLink, h.uplink]) : [];
+  assert.deepEqual([...now.netns, ...now.links].filter((n) => labNames.includes(n)), [], 'the host namespaces and control links are removed');
   // Strict when nothing else runs here (as in CI): the host as the tests found it.
   if (now.netns.every((n) => initial.netns.includes(n)) && now.appPids.every((p) => initial.appPids.includes(p))) assertNoLeaks(initial);
 });
@@ -43,6 +43,7 @@ function assertHostsClean(t: TestContext, output = ''): void {
     const links = hostLinks(h);
     assert.deepEqual(links.map((l) => l.ifname).sort(), ['ctl0', 'lo', h.uplink].sort(), `${h.name} holds only its own links`);
     assert.equal(links.find((l) => l.ifname === h.uplink)?.master, undefined, `${h.name}'s uplink is in no bridge`);
+    assert.equal(links.find((l) => l.ifname === h.uplink)?.xdp, undefined, `${h.name}'s uplink has no XDP program left`);
     assert.deepEqual(pidsIn(h, 'agent'), [], `no agent left on ${h.name}`);
   }
   try {
@@ -63,6 +64,17 @@ function assertHostsClean(t: TestContext, output = ''): void {
   }
 }
 
+/** Both hosts' environment manifests are in summary.json (senders' host first) and in the report. */
+function assertHostManifests(summary: Summary, html: string): void {
+  const hosts = summary.run.hosts ?? [];
+  assert.deepEqual(hosts.map((h) => [h.name, h.role]), [['host1', 'senders'], ['host2', 'receivers']]);
+  for (const h of hosts) {
+    assert.match(h.environment.kernel ?? '', /^Linux /, `${h.name}: kernel`);
+    assert.equal(h.environment.physicalCores, summary.run.environment.physicalCores, `${h.name}: same machine, same cores`);
+    assert.match(html, new RegExp(`<h3>Host ${h.name} \\(${h.role}\\)</h3>\\s*<table id="environment-host-${h.name}">`));
+  }
+}
+
 function writePlan(name: string, body: string): string {
   const file = join(lab.dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}\nlocality: remote\ntestbed: lab.yaml\n${body}`);
@@ -79,6 +91,10 @@ test('doctor --testbed checks every host over SSH', async (t) => {
   assert.equal(r.code, 0, r.stdout + r.stderr);
   for (const h of lab.hosts) assert.match(r.stdout, new RegExp(`${h.name} \\(root@${h.address}:${h.port}\\): ready`));
   assert.match(r.stdout, /remote-capable: linux-bridge/);
+  // Each host says whether its OVS (DPDK, and with AF_XDP ports) can run, and why not.
+  for (const sw of ['ovs', 'ovs-afxdp']) {
+    assert.equal([...r.stdout.matchAll(new RegExp(`^  ${sw} +(available|unavailable: ).*$`, 'gm'))].length, 2, `${sw} reported per host:\n${r.stdout}`);
+  }
   assertHostsClean(t, r.stderr + r.stdout);
 });
 
@@ -98,6 +114,10 @@ test('remote throughput, 1vs1 and 2vs2 across two hosts, over SSH', async (t) =>
   assertRunTotals(join(out, 'results.sqlite'));
   const times = setupTimes(r.stderr);
   assert.equal(times.length, 2);
+  // One agent, one SSH connection per host for the whole run: the second case connects nothing.
+  assert.doesNotMatch(times[0]!, /agent 0 ms/);
+  assert.match(times[1]!, /^host1 \d+ ms \(agent 0 ms, build \d+ ms\), host2 \d+ ms \(agent 0 ms, build \d+ ms\)$/);
+  assertHostManifests(summary, readFileSync(join(out, 'report.html'), 'utf8'));
   times.forEach((line, i) => t.diagnostic(`set-up over SSH, case ${i + 1} (${summary.cases[i]!.pairs}vs${summary.cases[i]!.pairs}): ${line}`));
   assertHostsClean(t, r.stderr + r.stdout);
 });
@@ -119,6 +139,38 @@ test('remote latency across two hosts, over SSH', async (t) => {
   assertHostsClean(t, r.stderr + r.stdout);
 });
 
+// OVS on both hosts (each host its own private OVS, PMD thread and all), the uplink an afxdp port.
+// Namespace hosts share this machine's CPUs: the cases say so (cpuShared).
+for (const [sw, backend] of [['ovs-afxdp', 'udp'], ['ovs', 'dpdk']] as const) {
+  test(`remote throughput and latency through ${sw} (${backend}) on both hosts, over SSH`, async (t) => {
+    const doctor = await nfvperf(['doctor', '--testbed', lab.writeTestbed()]);
+    if (!new RegExp(`remote-capable: .*\\b${sw}\\b`).test(doctor.stdout)) {
+      t.skip(`${sw} is not available on these hosts: ${doctor.stdout}`);
+      return;
+    }
+    const common = `switches: [${sw}]\nbackends: [${backend}]\nbursts: [1]\nduration: 1\nwarmup: 1\ncooldown: 0\n`;
+    const runs = [['tput', `rates: [20000]\n${common}`], ['lat', `dimension: latency\nrates: [2000]\n${common}`]] as const;
+    for (const [kind, body] of runs) {
+      const out = join(lab.dir, `out-${sw}-${kind}`);
+      const r = await nfvperf(['run', writePlan(`${sw}-${kind}`, body), '--out', out, '--plain']);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const [c] = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases;
+      assert.equal(c?.status, 'ok', c?.error);
+      assert.equal(c!.cpuShared, true, 'two OVS PMDs and two apps on one 2-core machine share CPUs');
+      if (kind === 'tput') {
+        assert.ok(c!.throughput!.rxPps > 0, 'packets crossed both OVS instances and the cable');
+        // rx ≤ tx on the apps' run totals: at a few kpps a steady window's edges (two hosts, two
+        // epochs) can shift a packet or two between seconds.
+        assertRunTotals(join(out, 'results.sqlite'));
+      } else {
+        assert.ok(c!.latency!.samples > 0 && c!.latency!.p50Us <= c!.latency!.p99Us, `round trips measured: ${JSON.stringify(c!.latency)}`);
+      }
+      for (const line of setupTimes(r.stderr)) t.diagnostic(`${sw} ${kind} set-up over SSH: ${line}`);
+      assertHostsClean(t, r.stderr + r.stdout);
+    }
+  });
+}
+
 test('an unreachable host fails the case naming it, exit 1, and the other host is torn down', async (t) => {
   lab.writeTestbed('unreachable.yaml', (h, f) => { if (h.name === 'host2') f.ssh = `root@${h.address}:2299`; });
   const plan = writePlan('unreach', 'rates: [1000]\nduration: 1\nwarmup: 0\ncooldown: 0\n');
@@ -128,7 +180,7 @@ test('an unreachable host fails the case naming it, exit 1, and the other host i
   assert.equal(r.code, 1, r.stderr + r.stdout);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
   assert.equal(summary.cases[0]?.status, 'failed');
-  assert.match(summary.cases[0]!.error!, /^host host2: cannot connect over SSH to root@198\.19\.2\.2:2299/);
+  assert.ok(summary.cases[0]!.error!.startsWith(`host host2: cannot connect over SSH to root@${lab.hosts[1].address}:2299`), summary.cases[0]!.error);
   t.diagnostic(summary.cases[0]!.error!);
   assertHostsClean(t, r.stderr + r.stdout);
 });
@@ -140,15 +192,20 @@ test('a host key that does not match known_hosts is refused, naming the host', a
   lab.writeTestbed('badkey.yaml', (h, f) => { if (h.name === 'host1') f.knownHosts = 'swapped_known_hosts'; });
   const r = await nfvperf(['doctor', '--testbed', join(lab.dir, 'badkey.yaml')]);
   assert.equal(r.code, 1, r.stdout);
-  assert.match(r.stdout, /host1 \(root@198\.19\.1\.2:2201\): NOT ready\n\s+missing\s+host host1: cannot connect over SSH .*host key refused: the host key of \[198\.19\.1\.2\]:2201 does not match/);
+  const { address, port } = lab.hosts[0];
+  assert.ok(r.stdout.includes(`host1 (root@${address}:${port}): NOT ready\n  missing   host host1: cannot connect over SSH`), r.stdout);
+  assert.ok(r.stdout.includes(`host key refused: the host key of [${address}]:${port} does not match`), r.stdout);
   assert.match(r.stdout, /host2 \(.*\): ready/);
   assertHostsClean(t, r.stderr + r.stdout);
 });
 
 test('an agent killed mid-case fails the case naming its host; both hosts end clean', async (t) => {
   lab.writeTestbed();
-  const plan = writePlan('kill', 'rates: [10000]\nduration: 4\nwarmup: 0\ncooldown: 0\n');
-  const run = startRun([plan, '--out', join(lab.dir, 'out-kill')]);
+  // Two cases: the first loses host2's agent; the second gets a fresh one (after it cleaned up
+  // what the dead one left) and runs; both are kept.
+  const plan = writePlan('kill', 'rates: [10000, 5000]\nduration: 2\nwarmup: 0\ncooldown: 0\n');
+  const out = join(lab.dir, 'out-kill');
+  const run = startRun([plan, '--out', out]);
   await run.waitFor(/remote set-up/, 30_000);
   await new Promise((resolve) => setTimeout(resolve, 800));
   const host2: LabHost = lab.hosts[1];
@@ -159,6 +216,9 @@ test('an agent killed mid-case fails the case naming its host; both hosts end cl
   assert.equal(code, 1, run.output());
   assert.match(run.output(), /failed: host host2: /);
   t.diagnostic(/failed: (host host2: .*)/.exec(run.output())![1]!);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+  assert.deepEqual(summary.cases.map((c) => [c.rate, c.status]), [[10000, 'failed'], [5000, 'ok']], run.output());
+  assert.ok(summary.cases[1]!.throughput!.rxPps > 0, 'the case after the lost agent measured');
   assertHostsClean(t, run.output());
 });
 

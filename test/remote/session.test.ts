@@ -18,7 +18,7 @@ test('a local agent answers hello and probe, refuses what it cannot do, and exit
   assert.ok(hello.cores.length > 0);
   const probe = await session.request<ProbeResult>({ op: 'probe', uplink: 'lo' });
   assert.deepEqual(probe.uplink, { name: 'lo', exists: true, operstate: 'UNKNOWN' });
-  assert.deepEqual(probe.switches.filter((s) => s.remote).map((s) => s.name), ['linux-bridge']);
+  assert.deepEqual(probe.switches.filter((s) => s.remote).map((s) => s.name), ['linux-bridge', 'ovs', 'ovs-afxdp']);
   await assert.rejects(session.request({ op: 'launch', label: 'x', role: 'send', pair: 0, netns: 'nfp-0000-s0', args: [], epochInMs: 0 }),
     /^TestbedError: host here: launch before setup$/);
   await assert.rejects(session.request({ op: 'setup', host: 'here', token: 'abcd', switch: 'veth', side: 's', pairs: 1, uplink: 'lo' }),

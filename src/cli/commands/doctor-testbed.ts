@@ -62,6 +62,11 @@ export async function doctorTestbedCommand(file: string, opts: { json?: boolean 
         const remote = r.probe.switches.filter((s) => s.available && s.remote).map((s) => s.name);
         const local = r.probe.switches.filter((s) => s.available && !s.remote).map((s) => s.name);
         process.stdout.write(`  switches  remote-capable: ${remote.join(', ') || 'none'}; local-only: ${local.join(', ') || 'none'}\n`);
+        // Every switch that can span hosts, available or not, and why not: OVS-DPDK and OVS with
+        // AF_XDP ports need their package (and hugepages) on this host, not only on the orchestrator.
+        for (const sw of r.probe.switches.filter((x) => x.remote)) {
+          process.stdout.write(`  ${sw.name.padEnd(9)} ${sw.available ? `available${sw.version ? ` (${sw.version})` : ''}` : `unavailable: ${sw.reason ?? 'no reason given'}${sw.fix ? ` (fix: ${sw.fix})` : ''}`}\n`);
+        }
         if (r.probe.uplink) process.stdout.write(`  uplink    ${r.probe.uplink.name}: ${r.probe.uplink.exists ? `present (${r.probe.uplink.operstate})` : 'missing'}\n`);
       }
       for (const m of r.missing) process.stdout.write(`  missing   ${m}\n`);
