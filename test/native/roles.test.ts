@@ -1,0 +1,78 @@
+// Every role pair over every backend that runs here, for real: send → recv delivers exactly N
+// frames (none lost, corrupt or duplicated), client → server gets N echoes with N RTT samples, and
+// the client's --rtt-dump samples agree with its histogram's percentiles. Short, count-limited runs
+// at a low rate, so they hold exactly whatever the machine's speed.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RttObject } from '../../src/apps/protocol.js';
+import { runPair, variantSkipReason, type Variant } from '../helpers/app-pair.js';
+import { tempDir } from '../helpers/cli.js';
+import { vethPair, type VethPair } from '../helpers/veth-pair.js';
+import { assertDpdkClean, dpdkHostState, type DpdkHostState } from '../switches/dpdk-helpers.js';
+
+const VARIANTS: Variant[] = ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp', 'dpdk/memif', 'dpdk/vhost-user'];
+const N = 200;
+/** Low enough for every backend on a busy 2-vCPU host; 200 frames take 0.1 s. */
+const PACED = ['--rate', '2000', '--count', String(N)];
+
+let pair: VethPair;
+let dpdkBefore: DpdkHostState;
+
+before(async () => {
+  dpdkBefore = dpdkHostState();
+  pair = await vethPair();
+});
+
+after(async () => {
+  await pair.close();
+  assertDpdkClean(dpdkBefore); // the hugepage count is as found, no daemon is left
+});
+
+for (const variant of VARIANTS) {
+  test(`${variant}: send → recv, ${N} frames at 2000 pps arrive exactly, none lost, corrupt or duplicated`,
+    { skip: variantSkipReason(variant) }, async () => {
+      const { connectorSummary: send, listenerSummary: recv } = await runPair(pair, variant, 'send-recv', N,
+        { both: ['--touch'], connector: [...PACED, '--burst', '8'] });
+      assert.deepEqual([send.txPackets, send.unsent], [N, 0], 'sent N, none refused');
+      assert.deepEqual({ rx: recv.rxPackets, lost: recv.lost, corrupt: recv.corrupt, duplicates: recv.duplicates, reordered: recv.reordered, foreign: recv.foreign },
+        { rx: N, lost: 0, corrupt: 0, duplicates: 0, reordered: 0, foreign: 0 });
+      assert.equal(recv.rxBytes, N * 64, 'whole 64-byte frames are counted');
+    });
+
+  test(`${variant}: client → server, ${N} echoes, ${N} RTT samples, none unmatched; --rtt-dump agrees with the histogram`,
+    { skip: variantSkipReason(variant) }, async () => {
+      const dump = join(tempDir(), 'rtt.txt');
+      const { connectorSummary: client, listenerSummary: server } = await runPair(pair, variant, 'client-server', N,
+        { both: ['--touch'], connector: [...PACED, '--burst', '1', '--rtt-dump', dump] });
+      assert.deepEqual({ tx: client.txPackets, rx: client.rxPackets, rtt: client.rtt?.count, lost: client.lost, late: client.late, unmatched: client.unmatched, corrupt: client.corrupt, foreign: client.foreign },
+        { tx: N, rx: N, rtt: N, lost: 0, late: 0, unmatched: 0, corrupt: 0, foreign: 0 });
+      assert.deepEqual([server.rxPackets, server.txPackets, server.corrupt, server.lost], [N, N, 0, 0], 'the server received and echoed N');
+      assertDumpMatchesHistogram(readFileSync(dump, 'utf8'), client.rtt!);
+    });
+}
+
+/**
+ * The raw samples against the summary: min and max exact, each percentile within 1% of the exact
+ * one (the ⌈q × count⌉-th smallest sample; docs/app-protocol.md, `rtt`), the buckets' counts
+ * adding up to the samples' and each sample inside a listed bucket.
+ */
+function assertDumpMatchesHistogram(text: string, rtt: RttObject): void {
+  const samples = text.trim().split('\n').map(Number).sort((a, b) => a - b);
+  assert.equal(samples.length, rtt.count, 'one dumped sample per recorded echo');
+  assert.ok(samples.every((s) => Number.isInteger(s) && s > 0), 'samples are positive integers (ns)');
+  assert.equal(samples[0], rtt.minNs);
+  assert.equal(samples.at(-1), rtt.maxNs);
+  const percentiles: [number, number | null][] = [[0.5, rtt.p50Ns], [0.9, rtt.p90Ns], [0.99, rtt.p99Ns], [0.999, rtt.p999Ns]];
+  for (const [q, reported] of percentiles) {
+    const exact = samples[Math.ceil(q * samples.length) - 1]!;
+    assert.ok(reported !== null && Math.abs(reported - exact) <= 0.01 * exact, `p${q * 100}: histogram ${reported} ns vs samples ${exact} ns`);
+  }
+  const buckets = rtt.buckets;
+  assert.equal(buckets.reduce((n, [, c]) => n + c, 0), samples.length, 'bucket counts add up to the samples');
+  const bucketOf = (s: number) => buckets.findLast(([low]) => low <= s)?.[0];
+  const perBucket = new Map<number, number>();
+  for (const s of samples) perBucket.set(bucketOf(s)!, (perBucket.get(bucketOf(s)!) ?? 0) + 1);
+  assert.deepEqual(Object.fromEntries(perBucket), Object.fromEntries(buckets), 'each sample lies in the bucket that counts it');
+}
