@@ -100,7 +100,8 @@ export async function runPair(pair: VethPair, variant: Variant, roles: 'send-rec
   let connector: AppProcess | undefined;
   try {
     // A dpdk app prints its start line only once its link is up, i.e. once the peer runs too: both
-    // start at once and the sender waits for an epoch 3 s ahead (EAL start-up, link-up).
+    // start at once and the sender waits for an epoch 1.5 s ahead (EAL start-up with --no-huge is
+    // about 1 s; a sender past it starts at once, after its own link-up).
     if (!dpdk) await listener.waitReady(5000);
     else connectorArgs.push('--epoch-ns', String(process.hrtime.bigint() + 1_500_000_000n));
     connector = new AppProcess({ role: connectRole, netns: pair.sender.netns, label: `${variant} ${connectRole}`, pair: 0, args: connectorArgs });

@@ -33,12 +33,13 @@ after(async () => {
 for (const variant of VARIANTS) {
   test(`${variant}: send → recv, ${N} frames at 2000 pps arrive exactly, none lost, corrupt or duplicated`,
     { skip: variantSkipReason(variant) }, async () => {
-      const { connectorSummary: send, listenerSummary: recv } = await runPair(pair, variant, 'send-recv', N,
+      const { connectorSummary: send, listenerSummary: recv, listener } = await runPair(pair, variant, 'send-recv', N,
         { both: ['--touch'], connector: [...PACED, '--burst', '8'] });
       assert.deepEqual([send.txPackets, send.unsent], [N, 0], 'sent N, none refused');
       assert.deepEqual({ rx: recv.rxPackets, lost: recv.lost, corrupt: recv.corrupt, duplicates: recv.duplicates, reordered: recv.reordered, foreign: recv.foreign },
         { rx: N, lost: 0, corrupt: 0, duplicates: 0, reordered: 0, foreign: 0 });
       assert.equal(recv.rxBytes, N * 64, 'whole 64-byte frames are counted');
+      assert.equal(listener.intervals.reduce((n, i) => n + (i.rxPackets ?? 0), 0), N, 'interval counts add up to the summary');
     });
 
   test(`${variant}: client → server, ${N} echoes, ${N} RTT samples, none unmatched; --rtt-dump agrees with the histogram`,
