@@ -80,6 +80,8 @@ export interface PairOptions {
   connector?: string[];
   /** Extra arguments for the listener (the receiver or server) only. */
   listener?: string[];
+  /** The listener's own variant when it differs from the connector's (e.g. a kernel receiver). */
+  listenerVariant?: Variant;
 }
 
 /**
@@ -89,21 +91,22 @@ export interface PairOptions {
  */
 export async function runPair(pair: VethPair, variant: Variant, roles: 'send-recv' | 'client-server', expected: number,
   options: PairOptions = {}): Promise<PairRun> {
-  const socketDir = variant.startsWith('dpdk/') ? await ensureRunDir(pair.resources, runPath(pair.names.token)) : '';
+  const listenerVariant = options.listenerVariant ?? variant;
+  const anyDpdk = variant.startsWith('dpdk/') || listenerVariant.startsWith('dpdk/');
+  const socketDir = anyDpdk ? await ensureRunDir(pair.resources, runPath(pair.names.token)) : '';
   const [connectRole, listenRole] = roles === 'send-recv' ? ['send', 'recv'] as const : ['client', 'server'] as const;
   const listenEnd: End = { self: pair.receiver, peer: pair.sender, listens: true, role: listenRole };
   const connectEnd: End = { self: pair.sender, peer: pair.receiver, listens: false, role: connectRole };
-  const listener = new AppProcess({ role: listenRole, netns: pair.receiver.netns, label: `${variant} ${listenRole}`, pair: 0,
-    args: [...endArgs(variant, pair, listenEnd, socketDir), '--interval-ms', '100', ...(options.both ?? []), ...(options.listener ?? [])] });
+  const listener = new AppProcess({ role: listenRole, netns: pair.receiver.netns, label: `${listenerVariant} ${listenRole}`, pair: 0,
+    args: [...endArgs(listenerVariant, pair, listenEnd, socketDir), '--interval-ms', '100', ...(options.both ?? []), ...(options.listener ?? [])] });
   const connectorArgs = [...endArgs(variant, pair, connectEnd, socketDir), ...(options.both ?? []), ...(options.connector ?? [])];
-  const dpdk = variant.startsWith('dpdk/');
   let connector: AppProcess | undefined;
   try {
     // A dpdk app prints its start line only once its link is up, i.e. once the peer runs too: both
     // start at once and the sender waits for an epoch 1.5 s ahead (EAL start-up with --no-huge is
     // about 1 s; a sender past it starts at once, after its own link-up).
-    if (!dpdk) await listener.waitReady(5000);
-    else connectorArgs.push('--epoch-ns', String(process.hrtime.bigint() + 1_500_000_000n));
+    if (!listenerVariant.startsWith('dpdk/')) await listener.waitReady(5000);
+    if (variant.startsWith('dpdk/')) connectorArgs.push('--epoch-ns', String(process.hrtime.bigint() + 1_500_000_000n));
     connector = new AppProcess({ role: connectRole, netns: pair.sender.netns, label: `${variant} ${connectRole}`, pair: 0, args: connectorArgs });
     await listener.waitReady(20_000);
     if (!await connector.waitExit(20_000)) throw connector.failure('did not stop after its --count');
