@@ -4,6 +4,7 @@
 // at a low rate, so they hold exactly whatever the machine's speed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RttObject } from '../../src/apps/protocol.js';
@@ -33,8 +34,11 @@ after(async () => {
 for (const variant of VARIANTS) {
   test(`${variant}: send → recv, ${N} frames at 2000 pps arrive exactly, none lost, corrupt or duplicated`,
     { skip: variantSkipReason(variant) }, async () => {
+      const icmpBefore = icmpUnreachablesSent(pair.receiver.netns);
       const { connectorSummary: send, listenerSummary: recv, listener } = await runPair(pair, variant, 'send-recv', N,
         { both: ['--touch'], connector: [...PACED, '--burst', '8'] });
+      // A backend that takes frames before the kernel's UDP must keep it from answering them.
+      assert.equal(icmpUnreachablesSent(pair.receiver.netns), icmpBefore, 'no ICMP port unreachable from the receiver');
       assert.deepEqual([send.txPackets, send.unsent], [N, 0], 'sent N, none refused');
       assert.deepEqual({ rx: recv.rxPackets, lost: recv.lost, corrupt: recv.corrupt, duplicates: recv.duplicates, reordered: recv.reordered, foreign: recv.foreign },
         { rx: N, lost: 0, corrupt: 0, duplicates: 0, reordered: 0, foreign: 0 });
@@ -45,13 +49,45 @@ for (const variant of VARIANTS) {
   test(`${variant}: client → server, ${N} echoes, ${N} RTT samples, none unmatched; --rtt-dump agrees with the histogram`,
     { skip: variantSkipReason(variant) }, async () => {
       const dump = join(tempDir(), 'rtt.txt');
-      const { connectorSummary: client, listenerSummary: server } = await runPair(pair, variant, 'client-server', N,
+      const { connectorSummary: client, listenerSummary: server, connector: clientApp } = await runPair(pair, variant, 'client-server', N,
         { both: ['--touch'], connector: [...PACED, '--burst', '1', '--rtt-dump', dump] });
       assert.deepEqual({ tx: client.txPackets, rx: client.rxPackets, rtt: client.rtt?.count, lost: client.lost, late: client.late, unmatched: client.unmatched, corrupt: client.corrupt, foreign: client.foreign },
         { tx: N, rx: N, rtt: N, lost: 0, late: 0, unmatched: 0, corrupt: 0, foreign: 0 });
       assert.deepEqual([server.rxPackets, server.txPackets, server.corrupt, server.lost], [N, N, 0, 0], 'the server received and echoed N');
       assertDumpMatchesHistogram(readFileSync(dump, 'utf8'), client.rtt!);
+      assert.deepEqual(mergeBuckets(clientApp.intervals.map((i) => i.rtt?.buckets ?? [])), client.rtt!.buckets,
+        "the intervals' histograms merge into the summary's exactly");
     });
+}
+
+/**
+ * Mixed pairs: frames an app builds (raw, af-xdp) are taken by the kernel's UDP stack, and the
+ * kernel's by the app's receive path.
+ */
+const MIXED: [Variant, Variant][] = [['raw-mmsg', 'udp-mmsg'], ['raw', 'udp'], ['udp-mmsg', 'raw-mmsg'],
+  ['af-xdp', 'udp-mmsg'], ['udp-mmsg', 'af-xdp'], ['raw-mmsg', 'af-xdp'], ['af-xdp', 'raw-mmsg']];
+
+for (const [variant, listenerVariant] of MIXED) {
+  test(`${variant} → ${listenerVariant}: ${N} frames arrive exactly`, { skip: variantSkipReason(variant) ?? variantSkipReason(listenerVariant) }, async () => {
+    const { connectorSummary: send, listenerSummary: recv } = await runPair(pair, variant, 'send-recv', N,
+      { listenerVariant, both: ['--touch', '--size', '1000'], connector: PACED });
+    assert.equal(send.txPackets, N);
+    assert.deepEqual([recv.rxPackets, recv.lost, recv.corrupt, recv.duplicates, recv.foreign], [N, 0, 0, 0, 0]);
+  });
+}
+
+/** ICMP destination-unreachable messages `netns` has sent (its /proc/net/snmp). */
+function icmpUnreachablesSent(netns: string): number {
+  const snmp = execFileSync('ip', ['netns', 'exec', netns, 'cat', '/proc/net/snmp'], { encoding: 'utf8' });
+  const [header, values] = snmp.split('\n').filter((l) => l.startsWith('Icmp:')).map((l) => l.split(/\s+/));
+  return Number(values![header!.indexOf('OutDestUnreachs')]);
+}
+
+/** Buckets merged by adding the counts of equal lower bounds, in increasing order. */
+function mergeBuckets(histograms: [number, number][][]): [number, number][] {
+  const sum = new Map<number, number>();
+  for (const [low, count] of histograms.flat()) sum.set(low, (sum.get(low) ?? 0) + count);
+  return [...sum.entries()].sort((a, b) => a[0] - b[0]);
 }
 
 /**
