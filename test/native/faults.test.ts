@@ -1,4 +1,4 @@
-// Faults injected on the real path, for the receiver to find: nftables rules in the receiver's
+// Faults injected on the real path, for the receiver to find. Lost and corrupt: nftables rules in the receiver's
 // namespace (its input hook, so the kernel UDP backends) drop the frame with sequence 100 and
 // overwrite one payload byte of the frame with sequence 50. The receiver must count exactly one
 // `lost` and, with --touch, exactly one `corrupt`; the rules' own counters prove each hit once.
@@ -6,9 +6,12 @@
 // namespace and go with it.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { AppProcess } from '../../src/apps/app.js';
 import { exec } from '../../src/common/exec.js';
-import { LISTEN_PORT, runPair } from '../helpers/app-pair.js';
+import { LISTEN_PORT, runPair, variantSkipReason, type Variant } from '../helpers/app-pair.js';
+import { ROOT } from '../helpers/cli.js';
 import { vethPair, type VethPair } from '../helpers/veth-pair.js';
 
 const hasNft = spawnSync('nft', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -64,4 +67,40 @@ for (const backend of ['udp', 'udp-mmsg'] as const) {
       await clearFaults(pair.receiver.netns);
     }
   });
+}
+
+/**
+ * Hand-made frames to the receiver's MAC, address and port whose headers are wrong are counted
+ * foreign; other traffic (another port, ARP) is left to the kernel; the one good frame is received.
+ * An af-xdp receiver's XDP program passes frames too short for IPv4 + UDP to the kernel, so it
+ * never sees that one. Its program is attached while it runs and detached after.
+ */
+const MALFORMED: [Variant, string[], number][] = [
+  ['raw-mmsg', ['bad-ip-checksum', 'bad-udp-length', 'too-short', 'other-port', 'arp', 'good'], 3],
+  ['af-xdp', ['bad-ip-checksum', 'bad-udp-length', 'other-port', 'arp', 'good'], 2],
+];
+
+for (const [variant, kinds, foreign] of MALFORMED) {
+  test(`${variant}: malformed frames are foreign, other traffic is ignored, the good one is received`, { skip: variantSkipReason(variant) }, async () => {
+    const { sender, receiver } = pair;
+    const recv = new AppProcess({ role: 'recv', netns: receiver.netns, label: `${variant} recv`, pair: 0,
+      args: ['--backend', variant, '--ifname', 'eth0', '--local', `${receiver.ip}:${LISTEN_PORT}`, '--interval-ms', '100'] });
+    try {
+      await recv.waitReady(5000);
+      if (variant === 'af-xdp') assert.ok(xdpAttached(receiver.netns), 'our XDP program is attached while the receiver runs');
+      const sent = spawnSync('ip', ['netns', 'exec', sender.netns, 'python3', join(ROOT, 'test', 'fixtures', 'malformed-frames.py'),
+        sender.ifname!, sender.mac, receiver.mac, sender.ip, receiver.ip, String(LISTEN_PORT), ...kinds], { encoding: 'utf8' });
+      assert.equal(sent.status, 0, sent.stderr);
+      await new Promise((r) => setTimeout(r, 300)); // three intervals: everything sent has arrived
+    } finally {
+      await recv.stop();
+    }
+    assert.deepEqual([recv.summary?.foreign, recv.summary?.rxPackets], [foreign, 1]);
+    if (variant === 'af-xdp') assert.equal(xdpAttached(receiver.netns), false, 'the XDP program is detached after the receiver exits');
+  });
+}
+
+function xdpAttached(netns: string): boolean {
+  const [link] = JSON.parse(execFileSync('ip', ['-n', netns, '-j', 'link', 'show', 'eth0'], { encoding: 'utf8' })) as { xdp?: unknown }[];
+  return link?.xdp !== undefined;
 }
