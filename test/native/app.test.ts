@@ -68,6 +68,12 @@ test('the send rate is paced: 5000 pps for 1000 packets takes about 0.2 s', asyn
   assert.equal(send.intendedPps, 5000);
 });
 
+test('--flow 9 --burst 1: the receiver tracks the flow it is given', async () => {
+  const { listenerSummary: recv } = await runPair(pair, 'udp-mmsg', 'send-recv', 100,
+    { connector: ['--flow', '9', '--burst', '1', '--rate', '2000', '--count', '100'] });
+  assert.deepEqual([recv.rxPackets, recv.lost, recv.reordered, recv.duplicates], [100, 0, 0, 0]);
+});
+
 test('a datagram that is not an nfvperf frame is counted foreign, not received', async () => {
   const { receiver, sender } = pair;
   const run = runPair(pair, 'udp-mmsg', 'send-recv', 10, { connector: ['--rate', '1000', '--count', '10', '--epoch-ns', String(process.hrtime.bigint() + 500_000_000n)] });

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RttObject } from '../../src/apps/protocol.js';
+import { exec } from '../../src/common/exec.js';
 import { runPair, variantSkipReason, type Variant } from '../helpers/app-pair.js';
 import { tempDir } from '../helpers/cli.js';
 import { vethPair, type VethPair } from '../helpers/veth-pair.js';
@@ -74,6 +75,29 @@ for (const [variant, listenerVariant] of MIXED) {
     assert.equal(send.txPackets, N);
     assert.deepEqual([recv.rxPackets, recv.lost, recv.corrupt, recv.duplicates, recv.foreign], [N, 0, 0, 0, 0]);
   });
+}
+
+/** Large frames, checked byte for byte (--touch), over the backends that build their own frames. */
+const LARGE: [Variant, number][] = [['raw-mmsg', 1514], ['af-xdp', 1514], ['af-xdp', 3000], ['dpdk/memif', 1514], ['dpdk/vhost-user', 1514]];
+
+for (const [variant, size] of LARGE) {
+  test(`${variant}: ${size}-byte frames with --touch arrive exactly`, { skip: variantSkipReason(variant) }, async () => {
+    // Frames over 1514 bytes need a larger MTU on the veth pair (restored after).
+    const mtu = size > 1514 ? String(size + 500) : undefined;
+    if (mtu) await setMtu(mtu);
+    try {
+      const { connectorSummary: send, listenerSummary: recv } = await runPair(pair, variant, 'send-recv', N,
+        { both: ['--touch', '--size', String(size)], connector: PACED });
+      assert.equal(send.txPackets, N);
+      assert.deepEqual([recv.rxPackets, recv.rxBytes, recv.lost, recv.corrupt], [N, N * size, 0, 0]);
+    } finally {
+      if (mtu) await setMtu('1500');
+    }
+  });
+}
+
+async function setMtu(mtu: string): Promise<void> {
+  for (const c of [pair.sender, pair.receiver]) await exec(['ip', '-n', c.netns, 'link', 'set', 'dev', c.ifname!, 'mtu', mtu]);
 }
 
 /** ICMP destination-unreachable messages `netns` has sent (its /proc/net/snmp). */
