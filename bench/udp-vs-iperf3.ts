@@ -1,13 +1,19 @@
 // Benchmark: nfvperf-app udp-mmsg (64-byte frames, unpaced) against iperf3 UDP with the same
-// 64-byte frames (`-u -l 22 -b 0`: 22 bytes of payload + 42 bytes of headers), over the same
-// namespaces + linux-bridge topology, sender on CPU 0 and receiver on CPU 1, interleaved rounds.
-// Figure: packets received per second over the run (iperf3: packets sent minus lost, as its
-// server counts them).
+// 64-byte frames (`-u -l 22 -b 0`: 22 bytes of payload + 42 bytes of headers) and against the bare
+// C loop of bench/baseline/mmsg-loop.c (sendmmsg(32) → recvmmsg(32), nothing else: the ceiling of
+// the kernel UDP path here), over the same namespaces + linux-bridge topology, sender on CPU 0 and
+// receiver on CPU 1, interleaved rounds. Figure: packets received per second of sending (iperf3:
+// packets sent minus lost, as its server counts them). Targets (issue #3): nfvperf ≥ 3× iperf3 and
+// ≥ 0.9× the bare loop.
 //
 //   npm run build && node dist/bench/udp-vs-iperf3.js [--rounds 5] [--seconds 5]
-import { AppProcess } from '../src/apps/app.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess, PACKAGE_ROOT } from '../src/apps/app.js';
 import { exec } from '../src/common/exec.js';
-import { bridgeTopology, interleave, report, type Topology } from './common.js';
+import { bridgeTopology, interleave, median, report, type Topology } from './common.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -46,14 +52,47 @@ async function iperf3(t: Topology): Promise<number> {
   return (end.packets - end.lost_packets) / end.seconds;
 }
 
+/** Compiles the bare loop with the host's `cc` into a fresh temporary directory. */
+async function buildBareLoop(): Promise<string> {
+  const binary = join(mkdtempSync(join(tmpdir(), 'nfvperf-bench-')), 'mmsg-loop');
+  await exec(['cc', '-O2', '-Wall', '-o', binary, join(PACKAGE_ROOT, 'bench', 'baseline', 'mmsg-loop.c')]);
+  return binary;
+}
+
+async function bareLoop(t: Topology, binary: string): Promise<number> {
+  const recv = spawn('ip', ['netns', 'exec', t.receiver.netns, binary, 'recv', t.receiver.ip, '7001', String(RECEIVER_CPU)],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  recv.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => recv.on('close', resolve));
+  try {
+    while (!out.includes('ready')) {
+      if (recv.exitCode !== null) throw new Error('mmsg-loop recv exited before it was ready');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const send = await exec(['ip', 'netns', 'exec', t.sender.netns, binary, 'send', t.sender.ip, t.receiver.ip, '7001',
+      String(SECONDS), String(SENDER_CPU)], { timeoutMs: (SECONDS + 10) * 1000 });
+    await new Promise((r) => setTimeout(r, 200));
+    const ns = Number(/ns (\d+)/.exec(send.stdout)![1]);
+    recv.kill('SIGTERM');
+    await exited;
+    return Number(/received (\d+)/.exec(out)![1]) / (ns / 1e9);
+  } finally {
+    if (recv.exitCode === null) recv.kill('SIGKILL');
+  }
+}
+
+const bare = await buildBareLoop();
 const topology = await bridgeTopology();
 try {
   const results = await interleave(ROUNDS, {
     'nfvperf udp-mmsg': () => nfvperfApp(topology, 'udp-mmsg'),
-    'nfvperf udp': () => nfvperfApp(topology, 'udp'),
+    'bare sendmmsg/recvmmsg(32)': () => bareLoop(topology, bare),
     'iperf3 -u -l 22 -b 0': () => iperf3(topology),
   });
   process.stdout.write(`${report(`64-byte frames, netns + linux-bridge, ${SECONDS} s runs: received packets/s`, 'pps', results, 'iperf3 -u -l 22 -b 0')}\n`);
+  const ratio = median(results['nfvperf udp-mmsg']) / median(results['bare sendmmsg/recvmmsg(32)']);
+  process.stdout.write(`  nfvperf udp-mmsg ÷ bare loop (medians): ${ratio.toFixed(2)}\n`);
 } finally {
   await topology.teardown();
 }

@@ -26,7 +26,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   created_policy=1
 fi
 apt-get install -y -qq --no-install-recommends \
-  dpdk dpdk-dev libdpdk-dev pkg-config openvswitch-switch-dpdk ethtool lxc busybox-static >/dev/null
+  dpdk dpdk-dev libdpdk-dev pkg-config openvswitch-switch-dpdk ethtool lxc busybox-static nftables >/dev/null
 if [ -n "$created_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 for pidfile in /run/openvswitch/ovs-vswitchd.pid /run/openvswitch/ovsdb-server.pid; do
   if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill "$(cat "$pidfile")"; fi

@@ -70,6 +70,9 @@ export interface SummaryLine extends Counters {
   intendedPps: number | null;
   /** Null when the app ran for no measurable time. */
   achievedPps: number | null;
+  /** CLOCK_MONOTONIC ns of the first and last frame sent or received (absent with none). */
+  firstPacketNs?: string;
+  lastPacketNs?: string;
 }
 
 export type AppLine = StartLine | IntervalLine | SummaryLine;

@@ -2,7 +2,7 @@
 // of the native app alone. `close()` tears them down and fails the test if anything leaked.
 import { exec } from '../../src/common/exec.js';
 import { Ledger } from '../../src/testbed/ledger.js';
-import { newRunToken, runNames } from '../../src/testbed/names.js';
+import { newRunToken, runNames, type RunNames } from '../../src/testbed/names.js';
 import { addNeighbor, configureInterface, createContainer, type Container } from '../../src/testbed/netns.js';
 import { deleteLink, Resources } from '../../src/testbed/resources.js';
 import { assertNoLeaks, hostState } from './host.js';
@@ -10,6 +10,9 @@ import { assertNoLeaks, hostState } from './host.js';
 export interface VethPair {
   sender: Container;
   receiver: Container;
+  /** The run's names and resources, for tests that add their own (a run directory, hugepages). */
+  names: RunNames;
+  resources: Resources;
   close(): Promise<void>;
 }
 
@@ -30,7 +33,7 @@ export async function vethPair(): Promise<VethPair> {
   await addNeighbor(sender, receiver);
   await addNeighbor(receiver, sender);
   return {
-    sender, receiver,
+    sender, receiver, names, resources,
     async close() {
       await resources.releaseAll();
       ledger.close();

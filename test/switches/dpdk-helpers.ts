@@ -61,8 +61,9 @@ export class Testpmd {
   output = '';
   private readonly exited: Promise<number | null>;
 
-  constructor(netns: string, opts: { cpu: number; filePrefix: string; vdev: string; mode: string; ethPeer?: string; extraEal?: string[] }) {
-    const argv = ['ip', 'netns', 'exec', netns, 'dpdk-testpmd', '--lcores', `0@${opts.cpu},1@${opts.cpu}`,
+  /** `netns` undefined: in the caller's namespace (vhost-user and memif ports need none). */
+  constructor(netns: string | undefined, opts: { cpu: number; filePrefix: string; vdev: string; mode: string; ethPeer?: string; extraEal?: string[] }) {
+    const argv = [...(netns ? ['ip', 'netns', 'exec', netns] : []), 'dpdk-testpmd', '--lcores', `0@${opts.cpu},1@${opts.cpu}`,
       '--file-prefix', opts.filePrefix, '--no-pci', '--single-file-segments', '-m', '256', ...(opts.extraEal ?? []),
       '--vdev', opts.vdev, '--', `--forward-mode=${opts.mode}`, '--stats-period', '1', '--no-mlockall',
       '--total-num-mbufs=8192', ...(opts.ethPeer ? [`--eth-peer=0,${opts.ethPeer}`] : [])];

@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -49,6 +50,7 @@
 #include "../raw_common.h"
 
 #define AFXDP_UMEM_BYTES (4u << 20) /* fits RLIMIT_MEMLOCK 8 MiB (see above) */
+#define AFXDP_BUSY_RETRY_MS 1000    /* how long a bind retries while the queue is still held */
 #define AFXDP_KICK_BATCH 32         /* frames the kernel sends per kick in copy mode */
 #define AFXDP_DRAIN_NS 100000000ull /* close: how long to wait for the tx ring to empty */
 #define AFXDP_NO_FRAME UINT64_MAX
@@ -159,8 +161,16 @@ static int create_socket(struct afxdp_port *p, const struct nfp_config *cfg, boo
 		return nfp_err_set(err, rc < 0 ? rc : -rc, "af-xdp: registering a %u-byte UMEM: "
 				   "%s (locked memory: `ulimit -l` must allow it and the rings)",
 				   AFXDP_UMEM_BYTES, strerror(rc < 0 ? -rc : rc));
-	rc = xsk_socket__create(&p->xsk, cfg->ifname, 0, p->umem,
-				(p->dir & NFP_PORT_RX) ? &p->rx : NULL, &p->tx, &sc);
+	/* The kernel releases a closed AF_XDP socket's hold on the queue in deferred work, so a bind
+	 * right after another app's exit on the same interface (back-to-back cases) can see EBUSY
+	 * for a few milliseconds: retry that for up to AFXDP_BUSY_RETRY_MS. */
+	for (int waited = 0;; waited += 10) {
+		rc = xsk_socket__create(&p->xsk, cfg->ifname, 0, p->umem,
+					(p->dir & NFP_PORT_RX) ? &p->rx : NULL, &p->tx, &sc);
+		if ((rc != -EBUSY && rc != EBUSY) || waited >= AFXDP_BUSY_RETRY_MS)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
 	if (rc) {
 		p->xsk = NULL;
 		return nfp_err_set(err, rc < 0 ? rc : -rc, "--ifname %s: AF_XDP socket on queue 0 "

@@ -56,14 +56,13 @@
 #define DPDK_POOL_MBUFS 8191     /* rings + a burst in the role's hands + the caches */
 #define DPDK_POOL_CACHE 256
 #define DPDK_MIN_ROOM 2048       /* mbuf data room, at least (bigger for a larger --size) */
+#define DPDK_TX_LINGER_MS 300    /* a sender's port stays up after its last frame (close) */
 #define DPDK_LINK_WAIT_MS 60000  /* a peer may take a while: --no-huge EAL init is ~13 s */
 #define DPDK_LINK_POLL_MS 10
-#define DPDK_MEMIF_LINGER_MS 300 /* memif: frames still in the shared ring vanish with the link */
 
 struct dpdk_port {
 	unsigned dir;
 	bool eal_up, port_started, port_configured;
-	bool linger;                      /* memif: give the peer DPDK_MEMIF_LINGER_MS before closing */
 	uint16_t port_id;
 	struct rte_mempool *pool;
 	struct nfp_raw_match match;
@@ -71,6 +70,7 @@ struct dpdk_port {
 	uint8_t tmpl[NFP_RAW_HDR];        /* the header of every frame we send */
 	struct rte_mbuf *tx[NFP_BURST_MAX]; /* from the last tx_alloc, not yet sent */
 	unsigned ntx;
+	bool sent_any;                    /* tx_send moved a frame: linger at close (below) */
 	struct rte_mbuf *rx[NFP_BURST_MAX]; /* the last rx_burst's; NULL once echoed */
 	uint32_t rx_flen[NFP_BURST_MAX];  /* 14 + IPv4 total length: what an echo sends */
 	unsigned nrx, rx_hint;
@@ -347,7 +347,6 @@ static int dpdk_open(struct nfp_port *port, const struct nfp_config *cfg, unsign
 	if ((rc = rte_eth_dev_start(p->port_id)) != 0)
 		return nfp_err_set(err, rc, "--vdev %s: start: %s", cfg->vdev, rte_strerror(-rc));
 	p->port_started = true;
-	p->linger = needs_ipc(cfg);
 	if ((rc = wait_until(port, cfg, link_up, p, "link", err)) < 0)
 		return rc;
 
@@ -407,6 +406,8 @@ static int dpdk_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 			p->tx[i]->pkt_len = pkts[i].len + NFP_RAW_HDR;
 		}
 	sent = rte_eth_tx_burst(p->port_id, 0, p->tx, (uint16_t)n);
+	if (sent)
+		p->sent_any = true;
 	if (sent < p->ntx) /* not accepted (unsent), or allocated and never offered */
 		rte_pktmbuf_free_bulk(p->tx + sent, p->ntx - sent);
 	p->ntx = 0;
@@ -547,13 +548,11 @@ static void dpdk_close(struct nfp_port *port)
 	for (unsigned i = 0; i < p->nrx; i++)
 		if (p->rx[i])
 			rte_pktmbuf_free(p->rx[i]);
-	if (p->port_started && p->linger) {
-		/* A memif link's rings live in memory the two ends share: when one end closes, the
-		 * frames it sent that its peer has not polled yet are gone. A sender that stops
-		 * first would lose its last bursts whenever the receiver is descheduled just then. */
-		struct timespec linger = { .tv_sec = 0, .tv_nsec = DPDK_MEMIF_LINGER_MS * 1000000L };
-		nanosleep(&linger, NULL);
-	}
+	/* Frames "sent" may still sit in rings the peer has not read yet, in this process's memory
+	 * (memif client regions, virtio_user's vrings): stopping at once takes them with us, and a
+	 * busy peer loses the last bursts. Stay up a little so it can read them. */
+	if (p->port_started && p->sent_any)
+		nanosleep(&(struct timespec){ .tv_nsec = DPDK_TX_LINGER_MS * 1000000L }, NULL);
 	if (p->port_started)
 		rte_eth_dev_stop(p->port_id);
 	if (p->port_configured)

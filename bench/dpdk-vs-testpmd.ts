@@ -1,0 +1,104 @@
+// Benchmark: nfvperf-app's dpdk backend (send → recv) against dpdk-testpmd (txonly → rxonly) on the
+// same vhost-user socket (net_vhost on the receiver, virtio_user on the sender), interleaved rounds,
+// receiver on CPU 1, sender on CPU 0, 64-byte frames, bursts of 32, hugepages (--in-memory
+// --single-file-segments) for both. Target (issue #3): nfvperf ≥ 0.95× testpmd.
+//
+// Both sides count the same thing: packets received per second at the receiver, over its
+// one-second windows while traffic flowed, the first and last such window dropped (start-up and
+// the partial end); the figure is the mean of those steady windows. nfvperf: its `interval` lines
+// (--interval-ms 1000); testpmd: its `Rx-pps` line per `--stats-period 1`.
+//
+//   npm run build && node dist/bench/dpdk-vs-testpmd.js [--rounds 5] [--seconds 6]
+import { AppProcess } from '../src/apps/app.js';
+import { reserveHugepages } from '../src/testbed/hugepages.js';
+import { Ledger } from '../src/testbed/ledger.js';
+import { newRunToken, runNames } from '../src/testbed/names.js';
+import { Resources } from '../src/testbed/resources.js';
+import { ensureRunDir, runPath } from '../src/testbed/rundir.js';
+import { Testpmd } from '../test/switches/dpdk-helpers.js';
+import { interleave, report } from './common.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const ROUNDS = option('--rounds', 5);
+const SECONDS = option('--seconds', 6);
+const SENDER_CPU = 0;
+const RECEIVER_CPU = 1;
+const RECEIVER_MAC = '02:00:00:00:00:02';
+const SENDER_MAC = '02:00:00:00:00:01';
+/** Hugepage memory for the run: two testpmds at 256 MB each, or two apps (whichever runs). */
+const HUGEPAGES_MB = 1024;
+
+/** Mean of the per-second rates while traffic flowed, without the first and last such window. */
+function steadyRate(perSecond: readonly number[]): number {
+  const flowing = perSecond.filter((v) => v > 0).slice(1, -1);
+  if (flowing.length === 0) throw new Error(`too few windows with traffic: ${perSecond.join(' ')}`);
+  return flowing.reduce((a, b) => a + b, 0) / flowing.length;
+}
+
+function vdevs(socket: string) {
+  return { rx: `net_vhost0,iface=${socket},queues=1`, tx: `virtio_user0,path=${socket},queues=1` };
+}
+
+async function nfvperf(socket: string, round: number): Promise<number> {
+  const { rx, tx } = vdevs(socket);
+  // One epoch for both: the receiver's interval k and the sender's second k are the same second.
+  const epoch = String(process.hrtime.bigint() + 3_000_000_000n);
+  const common = ['--backend', 'dpdk', '--size', '64', '--burst', '32', '--interval-ms', '1000', '--epoch-ns', epoch];
+  const recv = new AppProcess({ role: 'recv', label: 'nfvperf recv', pair: 0, args: [...common, '--vdev', rx, '--file-prefix', `nfpbr${round}`,
+    '--local', '198.18.0.2:7001', '--local-mac', RECEIVER_MAC, '--cpu', String(RECEIVER_CPU)] });
+  const send = new AppProcess({ role: 'send', label: 'nfvperf send', pair: 0, args: [...common, '--vdev', tx, '--file-prefix', `nfpbs${round}`,
+    '--local', '198.18.0.1:7000', '--remote', '198.18.0.2:7001', '--local-mac', SENDER_MAC, '--remote-mac', RECEIVER_MAC,
+    '--rate', 'max', '--duration', String(SECONDS), '--cpu', String(SENDER_CPU)] });
+  try {
+    if (!await send.waitExit((SECONDS + 30) * 1000)) throw send.failure('did not stop after --duration');
+    await new Promise((r) => setTimeout(r, 1500)); // one more (empty) receiver interval
+  } finally {
+    await send.stop();
+    await recv.stop();
+  }
+  if (!recv.summary) throw recv.failure('gave no summary');
+  return steadyRate(recv.intervals.filter((i) => !i.partial).map((i) => i.rxPackets ?? 0));
+}
+
+async function testpmd(socket: string, round: number): Promise<number> {
+  const { rx, tx } = vdevs(socket);
+  const eal = ['--in-memory'];
+  const receiver = new Testpmd(undefined, { cpu: RECEIVER_CPU, filePrefix: `nfptr${round}`, vdev: rx, mode: 'rxonly', extraEal: eal });
+  let sender: Testpmd | undefined;
+  try {
+    await receiver.ready();
+    sender = new Testpmd(undefined, { cpu: SENDER_CPU, filePrefix: `nfpts${round}`, vdev: tx, mode: 'txonly', ethPeer: RECEIVER_MAC, extraEal: eal });
+    await sender.ready();
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    await sender.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+  } finally {
+    await sender?.stop();
+    await receiver.stop();
+  }
+  return steadyRate([...receiver.output.matchAll(/Rx-pps:\s+(\d+)/g)].map((m) => Number(m[1])));
+}
+
+const names = runNames(newRunToken());
+const ledger = Ledger.open(names.token);
+const resources = new Resources(ledger);
+try {
+  await reserveHugepages(resources, HUGEPAGES_MB);
+  const socket = runPath(names.token, 'vhost.sock');
+  await ensureRunDir(resources, runPath(names.token));
+  let round = 0;
+  const results = await interleave(ROUNDS, {
+    'nfvperf dpdk send → recv': () => nfvperf(socket, round),
+    'testpmd txonly → rxonly': () => testpmd(socket, round++),
+  });
+  process.stdout.write(`${report(`64-byte frames, vhost-user (virtio_user → net_vhost), ${SECONDS} s runs: rx packets/s at the receiver, steady seconds`,
+    'pps', results, 'testpmd txonly → rxonly')}\n`);
+} finally {
+  const errors = await resources.releaseAll();
+  ledger.close();
+  if (errors.length) process.stderr.write(`teardown: ${errors.map((e) => e.message).join('; ')}\n`);
+}
