@@ -54,6 +54,7 @@ export class Agent {
       case 'stop': return this.stop(request.label, request.graceMs);
       case 'teardown': return this.teardown();
       case 'recover': return recoverDeadAgents(request.host);
+      case 'ping': return {};
       default: throw new Error(`unknown op ${JSON.stringify((request as { op?: unknown }).op)}`);
     }
   }
@@ -187,7 +188,15 @@ export async function recoverDeadAgents(host: string, log: (line: string) => voi
   return { removed, errors: errors.map((e) => e.message) };
 }
 
-/** Runs the agent on stdin/stdout until stdin ends; returns the exit code. */
+/**
+ * How long the agent waits without a line from the orchestrator (which pings every
+ * AGENT_PING_MS) before it takes the connection for dead. A cable cut or a vanished peer leaves
+ * the SSH session open on this side (sshd sends no keepalives by default), so stdin alone would
+ * never end and the host's switch, hugepages and apps would stay up for good.
+ */
+const AGENT_SILENCE_MS = Number(process.env.NFVPERF_AGENT_SILENCE_MS) || 30_000;
+
+/** Runs the agent on stdin/stdout until stdin ends or the orchestrator falls silent; returns the exit code. */
 export async function runAgent(input: Readable = process.stdin, output: Writable = process.stdout): Promise<number> {
   // The orchestrator may be gone (a dropped connection closes our stdout): writes then fail with
   // EPIPE, which must not kill the agent before it has torn its host down.
@@ -206,7 +215,14 @@ export async function runAgent(input: Readable = process.stdin, output: Writable
   };
   for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(s, onSignal);
   const lines = createInterface({ input });
+  let heardAt = Date.now();
+  const watchdog = setInterval(() => {
+    if (Date.now() - heardAt <= AGENT_SILENCE_MS) return;
+    process.stderr.write(`nfvperf agent: no word from the orchestrator for ${AGENT_SILENCE_MS} ms: tearing this host down\n`);
+    lines.close();
+  }, Math.min(1000, AGENT_SILENCE_MS / 2));
   for await (const text of lines) {
+    heardAt = Date.now();
     if (!text.trim()) continue;
     let request: Request;
     try {
@@ -222,6 +238,7 @@ export async function runAgent(input: Readable = process.stdin, output: Writable
     ).finally(() => pending.delete(done));
     pending.add(done);
   }
-  // stdin ended: the orchestrator is done or gone; either way this host is torn down.
+  // stdin ended (or went silent): the orchestrator is done or gone; either way this host is torn down.
+  clearInterval(watchdog);
   return finish();
 }

@@ -5,7 +5,9 @@ import type { AppRole } from '../apps/protocol.js';
 import type { PortSpec } from '../switches/types.js';
 import type { AppSide } from '../testbed/names.js';
 
-export const AGENT_PROTOCOL = 1;
+export const AGENT_PROTOCOL = 2;
+/** How often the orchestrator pings each agent (id 0: the answer is not waited for). */
+export const AGENT_PING_MS = 5000;
 
 export interface HelloResult {
   protocol: number;
@@ -75,7 +77,9 @@ export type Request =
   | ({ id: number; op: 'launch' } & LaunchParams)
   | { id: number; op: 'stop'; label: string; graceMs: number }
   | { id: number; op: 'teardown' }
-  | { id: number; op: 'recover'; host: string };
+  | { id: number; op: 'recover'; host: string }
+  /** A heartbeat (answered with {}): the agent tears its host down after AGENT_SILENCE_MS without a line. */
+  | { id: number; op: 'ping' };
 
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 

@@ -5,7 +5,7 @@ import { TestbedError } from '../common/errors.js';
 import { startLocalAgent } from '../hosts/local.js';
 import { startRemoteAgent } from '../hosts/remote.js';
 import type { AgentTransport, HostSpec } from '../hosts/types.js';
-import { parseAgentMessage, type AgentEvent, type Request } from './protocol.js';
+import { AGENT_PING_MS, parseAgentMessage, type AgentEvent, type Request } from './protocol.js';
 
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -29,7 +29,13 @@ export class AgentSession {
       if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.shift();
     });
     transport.stdin.on('error', () => { /* `lost` says why */ });
+    // The agent takes a silent orchestrator for gone and tears its host down (agent.ts).
+    const heartbeat = setInterval(() => {
+      if (this.alive) transport.stdin.write(`${JSON.stringify({ id: 0, op: 'ping' })}\n`);
+    }, AGENT_PING_MS);
+    heartbeat.unref();
     this.lost = transport.closed.then((reason) => {
+      clearInterval(heartbeat);
       const tail = this.stderrTail.slice(-2).join(' | ');
       this.lostReason = `${reason}${tail ? `: ${tail}` : ''}`;
       for (const w of this.waiting.values()) w.reject(this.error(`connection to the agent lost (${this.lostReason})`));

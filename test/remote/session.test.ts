@@ -1,5 +1,6 @@
 // The agent protocol through a local host (`local: true`): the agent is a child process, spoken
 // to exactly as a remote one is.
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentSession } from '../../src/agent/session.js';
@@ -31,4 +32,25 @@ test('a local agent answers hello and probe, refuses what it cannot do, and exit
 test('an agent command that cannot start fails naming the host', async () => {
   const session = await AgentSession.open({ ...local, agent: ['/nonexistent/nfvperf', 'agent'] });
   await assert.rejects(session.request({ op: 'hello' }), /host here: connection to the agent lost \(cannot start the agent .*ENOENT/);
+});
+
+test('an agent that hears nothing (no ping, stdin still open: a cut cable) tears down and exits', async () => {
+  const agent = spawn(process.execPath, [NFVPERF, 'agent'], {
+    env: { ...process.env, NFVPERF_AGENT_SILENCE_MS: '1500' }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  agent.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  agent.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => agent.on('exit', (code) => resolve(code)));
+  agent.stdin.write(`${JSON.stringify({ id: 1, op: 'ping' })}\n`);
+  const started = Date.now();
+  const timeout = setTimeout(() => agent.kill('SIGKILL'), 15_000);
+  const code = await exited;
+  clearTimeout(timeout);
+  agent.stdin.destroy();
+  assert.equal(code, 0, `exit code (stderr: ${stderr})`);
+  assert.match(stdout, /"id":1,"ok":true/, 'the ping was answered');
+  assert.match(stderr, /no word from the orchestrator for 1500 ms: tearing this host down/);
+  assert.ok(Date.now() - started >= 1400, 'not before the silence limit');
 });
