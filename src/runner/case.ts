@@ -48,6 +48,8 @@ const READY_TIMEOUT_MS = 5000;
 const DPDK_READY_TIMEOUT_MS = 15_000;
 /** After the senders stop, packets still in flight get this long to arrive. */
 const DRAIN_MS = 200;
+/** A sender that gave its summary gets this long to close its port and exit once its receiver left. */
+const SENDER_EXIT_MS = 5000;
 
 export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   const startedAt = new Date().toISOString();
@@ -196,11 +198,15 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
 
   await receiversReady;
   // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies
-  // first, or a sender that overruns, fails the case.
+  // first, or a sender that overruns, fails the case. Over a link that joins the apps directly
+  // (memif), a sender stays up until its receiver has left (dpdk.c explains why): there the
+  // receivers stop once the senders have given their summaries, and the senders exit after.
+  const direct = net.ports.some(([sp]) => joinsPeerDirectly(sp));
   const deadlineMs = startMarginMs(c) + run.trafficS * 1000 + 10_000;
-  await watch(senders, receivers, resources, deadlineMs, ctx.signal);
+  await watch(senders, receivers, resources, deadlineMs, ctx.signal, direct ? 'summary' : 'exit');
   await delay(DRAIN_MS);
   await Promise.all(receivers.map((a) => a.stop()));
+  if (direct) await Promise.all(senders.map(async (a) => { if (!await a.waitExit(SENDER_EXIT_MS)) await a.stop(); }));
   for (const a of [...senders, ...receivers]) {
     if (a.exitCode !== 0 || !a.summary) throw a.failure('failed');
   }
@@ -239,7 +245,9 @@ function launch(resources: Resources, apps: AppProcess[], options: ConstructorPa
   return app;
 }
 
-async function watch(senders: AppProcess[], receivers: AppProcess[], resources: Resources, deadlineMs: number, signal: AbortSignal): Promise<void> {
+/** Until every sender has exited (`exit`), or given its summary (`summary`: it may still be closing its port). */
+async function watch(senders: AppProcess[], receivers: AppProcess[], resources: Resources, deadlineMs: number, signal: AbortSignal,
+  until: 'exit' | 'summary'): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     throwIfAborted(signal);
@@ -250,7 +258,7 @@ async function watch(senders: AppProcess[], receivers: AppProcess[], resources: 
     if (deadReceiver) throw deadReceiver.failure('exited during the case');
     const failedSender = senders.find((a) => !a.running && a.exitCode !== 0);
     if (failedSender) throw failedSender.failure('failed');
-    if (senders.every((a) => !a.running)) return;
+    if (senders.every((a) => !a.running || (until === 'summary' && a.summary))) return;
     if (Date.now() > deadline) throw senders.find((a) => a.running)!.failure('did not stop on time');
     await delay(50, signal);
   }

@@ -49,7 +49,20 @@ export async function reserveHugepages(resources: Resources, megabytes: number):
     },
     // Give back our pages, not the count found: another reserver (a second namespace host's
     // OVS-DPDK, another run) may have raised the total since, and must keep its pages.
-    async () => setHugepages(Math.max(0, readHugepages().total - added)));
+    async () => releasePages(added));
+}
+
+/**
+ * Pages this process gave back that the kernel has not dropped yet: it keeps pages still mapped
+ * (an app's reservation is undone before the OVS that mapped them has stopped), so the total read
+ * next time is that much too high, and the next release must not count them twice.
+ */
+let pagesOwed = 0;
+
+function releasePages(pages: number): void {
+  const want = Math.max(0, readHugepages().total - pages - pagesOwed);
+  setHugepages(want);
+  pagesOwed = Math.max(0, readHugepages().total - want);
 }
 
 /** The mount point of a hugetlbfs of 2 MB pages, if the host has one (from /proc/mounts). */

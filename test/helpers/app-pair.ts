@@ -109,15 +109,27 @@ export async function runPair(pair: VethPair, variant: Variant, roles: 'send-rec
     if (variant.startsWith('dpdk/')) connectorArgs.push('--epoch-ns', String(process.hrtime.bigint() + 1_500_000_000n));
     connector = new AppProcess({ role: connectRole, netns: pair.sender.netns, label: `${variant} ${connectRole}`, pair: 0, args: connectorArgs });
     await listener.waitReady(20_000);
-    if (!await connector.waitExit(20_000)) throw connector.failure('did not stop after its --count');
+    // Done once it gave its summary: a memif client then waits for its server to leave before it
+    // exits (native/src/backends/opt/dpdk.c says why), so the listener is stopped first.
+    if (!await summaryOrExit(connector, 20_000)) throw connector.failure('did not stop after its --count');
     await waitForFrames(listener, expected, 1000);
   } finally {
-    await connector?.stop();
     await listener.stop();
+    if (connector && !await connector.waitExit(5000)) await connector.stop();
   }
   if (connector.exitCode !== 0 || !connector.summary) throw connector.failure('failed');
   if (listener.exitCode !== 0 || !listener.summary) throw listener.failure('failed');
   return { listener, connector, listenerSummary: listener.summary, connectorSummary: connector.summary };
+}
+
+/** Until `app` has printed its summary or exited; false when `timeoutMs` passed first. */
+async function summaryOrExit(app: AppProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (app.running && !app.summary) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
 }
 
 /** Until the intervals of `app` add up to `count` received frames, or `graceMs` passed. */

@@ -1,5 +1,6 @@
 // Two namespace containers joined by one veth cable, built with the testbed's own code, for tests
 // of the native app alone. `close()` tears them down and fails the test if anything leaked.
+import { after, before } from 'node:test';
 import { exec } from '../../src/common/exec.js';
 import { Ledger } from '../../src/testbed/ledger.js';
 import { newRunToken, runNames, type RunNames } from '../../src/testbed/names.js';
@@ -40,6 +41,17 @@ export async function vethPair(): Promise<VethPair> {
       assertNoLeaks(state);
     },
   };
+}
+
+/**
+ * One pair for a whole test file: built before its first test, closed (and leak-checked) after its
+ * last. Read its fields inside tests only — they are filled in by the `before` hook.
+ */
+export function vethPairForFile(): VethPair {
+  const pair = {} as VethPair;
+  before(async () => { Object.assign(pair, await vethPair()); });
+  after(() => pair.close());
+  return pair;
 }
 
 /** The options a backend that builds its own frames (raw, raw-mmsg, af-xdp) needs on one end:

@@ -1,30 +1,20 @@
 // The two-thread client (--rx-cpu, the paper's `client`): a second, pinned thread receives; the
 // counts stay exact. The app alone over a veth pair, then a latency plan through the runner.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppProcess, appBinary } from '../../src/apps/app.js';
-import type { Container } from '../../src/testbed/netns.js';
 import type { Summary } from '../../src/store/summary.js';
 import { nfvperf, tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
-import { l2Args, vethPair, type VethPair } from '../helpers/veth-pair.js';
+import { l2Args, vethPairForFile } from '../helpers/veth-pair.js';
 
 interface ClientSummary { txPackets: number; rxPackets: number; lost: number; late: number; unmatched: number; rtt: { count: number } }
 
-let pair: VethPair;
-let sender: Container;
-let receiver: Container;
-
-before(async () => {
-  pair = await vethPair();
-  ({ sender, receiver } = pair);
-});
-
-after(() => pair.close());
+const pair = vethPairForFile();
 
 test('--rx-cpu is refused for roles other than client, exit 2 naming it', () => {
   const r = spawnSync(appBinary(), ['recv', '--local', '198.18.0.1:1', '--rx-cpu', '0'], { encoding: 'utf8', timeout: 10_000 });
@@ -39,11 +29,11 @@ const RUNS: [string, string[]][] = [['udp-mmsg', []], ['udp-mmsg', ['--blocking'
 for (const [backend, extra] of RUNS) {
   test(`${backend} client --rx-cpu 1 ${extra.join(' ')}: every echo matched once, intervals add up to the summary`, async () => {
     const count = 3000;
-    const server = new AppProcess({ role: 'server', netns: receiver.netns, label: 'server', pair: 0,
-      args: ['--backend', backend, '--local', `${receiver.ip}:7101`, ...l2Args(backend, receiver), ...extra] });
+    const server = new AppProcess({ role: 'server', netns: pair.receiver.netns, label: 'server', pair: 0,
+      args: ['--backend', backend, '--local', `${pair.receiver.ip}:7101`, ...l2Args(backend, pair.receiver), ...extra] });
     await server.waitReady(5000);
-    const client = new AppProcess({ role: 'client', netns: sender.netns, label: 'client', pair: 0,
-      args: ['--backend', backend, '--local', `${sender.ip}:7100`, '--remote', `${receiver.ip}:7101`, ...l2Args(backend, sender, receiver), '--rate', '10000',
+    const client = new AppProcess({ role: 'client', netns: pair.sender.netns, label: 'client', pair: 0,
+      args: ['--backend', backend, '--local', `${pair.sender.ip}:7100`, '--remote', `${pair.receiver.ip}:7101`, ...l2Args(backend, pair.sender, pair.receiver), '--rate', '10000',
         '--burst', '4', '--count', String(count), '--cpu', '0', '--rx-cpu', '1', '--interval-ms', '100', ...extra] });
     assert.ok(await client.waitExit(10_000));
     await server.stop();

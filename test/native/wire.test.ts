@@ -3,26 +3,16 @@
 // header checksum and a good (or zero) UDP checksum where the app built the frame, and none may be
 // malformed — for kernel-built (udp, udp-mmsg) and for app-built (raw, raw-mmsg, af-xdp, dpdk on a
 // net_af_packet or net_af_xdp port on the veth) frames alike.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CONNECT_PORT, LISTEN_PORT, runPair, variantSkipReason, type Variant } from '../helpers/app-pair.js';
-import type { Container } from '../../src/testbed/netns.js';
-import { vethPair, type VethPair } from '../helpers/veth-pair.js';
+import { vethPairForFile } from '../helpers/veth-pair.js';
 import { tempDir } from '../helpers/cli.js';
 
 const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-let pair: VethPair;
-let sender: Container;
-let receiver: Container;
-
-before(async () => {
-  pair = await vethPair();
-  ({ sender, receiver } = pair);
-});
-
-after(() => pair.close());
+const pair = vethPairForFile();
 
 const FIELDS = ['eth.src', 'eth.dst', 'ip.src', 'ip.dst', 'udp.srcport', 'udp.dstport', 'frame.len', 'ip.len', 'udp.length',
   'ip.checksum.status', 'ip.ttl', 'udp.checksum', 'udp.checksum.status', '_ws.malformed', '_ws.expert.severity'];
@@ -43,7 +33,7 @@ for (const [variant, listenerVariant] of CASES) {
       // that starts a little late still fills up.
       const count = 200;
       // Capture in the receiver's namespace, on its interface, our UDP frames only.
-      const capture = spawn('ip', ['netns', 'exec', receiver.netns, 'tshark', '-q', '-i', 'eth0', '-c', String(count), '-w', file,
+      const capture = spawn('ip', ['netns', 'exec', pair.receiver.netns, 'tshark', '-q', '-i', 'eth0', '-c', String(count), '-w', file,
         '-f', `udp port ${LISTEN_PORT}`, '-a', 'duration:20'], { stdio: ['ignore', 'ignore', 'pipe'] });
       const captured = new Promise<number | null>((resolve) => capture.on('close', resolve));
       // tshark says "Capturing on 'eth0'" once it listens; only then may traffic start.
@@ -65,7 +55,7 @@ for (const [variant, listenerVariant] of CASES) {
       const appBuilt = !variant.startsWith('udp');
       for (const [src, dst, ipSrc, ipDst, sport, dport, frameLen, ipLen, udpLen, ipCsum, ttl, udpCsum, udpCsumStatus, malformed] of rows) {
         assert.deepEqual([src, dst, ipSrc, ipDst, sport, dport],
-          [sender.mac, receiver.mac, sender.ip, receiver.ip, String(CONNECT_PORT), String(LISTEN_PORT)]);
+          [pair.sender.mac, pair.receiver.mac, pair.sender.ip, pair.receiver.ip, String(CONNECT_PORT), String(LISTEN_PORT)]);
         assert.equal(frameLen, '100', 'the frame is P bytes');
         assert.equal(ipLen, '86', 'IPv4 total length = P − 14');
         assert.equal(udpLen, '66', 'UDP length = P − 34');

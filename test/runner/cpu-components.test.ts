@@ -11,13 +11,10 @@ import { CpuSampler } from '../../src/runner/cpu-sampler.js';
 import { ovs } from '../../src/switches/ovs.js';
 import { connectPair } from '../../src/switches/types.js';
 import { readTopology } from '../../src/testbed/cpus.js';
-import { Ledger, readLedgers } from '../../src/testbed/ledger.js';
-import { newRunToken, runNames } from '../../src/testbed/names.js';
 import { createContainer } from '../../src/testbed/netns.js';
-import { Resources } from '../../src/testbed/resources.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { nfvperf, tempDir } from '../helpers/cli.js';
-import { assertDpdkClean, dpdkHostState, dpdkSkipReason, ovsSkipReason } from '../switches/dpdk-helpers.js';
+import { dpdkSkipReason, ovsSkipReason, switchTestRun } from '../switches/dpdk-helpers.js';
 
 test('linux-bridge through the CLI: summary.json cpu has the apps, softirq on some CPU, and per-second samples on the apps\' seconds', async () => {
   const before = hostState();
@@ -55,11 +52,8 @@ function runnableNs(pid: number, tid: number): number {
 test('ovs: a PMD on its own CPU polls — sampled near a whole CPU, and never asleep', async (t) => {
   const skip = dpdkSkipReason() ?? ovsSkipReason();
   if (skip) { t.skip(skip); return; }
-  const before = hostState();
-  const dpdkBefore = dpdkHostState();
-  const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
-  const ledger = Ledger.open(names.token);
-  const resources = new Resources(ledger);
+  const run = switchTestRun();
+  const { names, resources } = run;
   const pmdCpu = readTopology().online.at(-1)!;
   try {
     const sw = await ovs.start({ names, resources, cpus: [pmdCpu] });
@@ -84,10 +78,7 @@ test('ovs: a PMD on its own CPU polls — sampled near a whole CPU, and never as
     if (!contended) assert.ok(share > 0.5, `a polling thread on its own CPU keeps it busy: ${share.toFixed(2)}`);
     else t.diagnostic(`the CPU was contended (waited ${(runnable - share).toFixed(2)} of the time): the > 0.5 share check is not meaningful now`);
   } finally {
-    const errors = await resources.releaseAll();
-    ledger.close();
-    assert.deepEqual(errors.map((e) => e.message), []);
+    await run.release();
   }
-  assertNoLeaks(before);
-  assertDpdkClean(dpdkBefore);
+  run.assertClean();
 });

@@ -7,21 +7,14 @@ import { basicfwd, BASICFWD_BINARY } from '../../src/switches/basicfwd.js';
 import { appFilePrefix, vdevFor } from '../../src/switches/dpdk-port.js';
 import { connectPair } from '../../src/switches/types.js';
 import { readTopology } from '../../src/testbed/cpus.js';
-import { Ledger, readLedgers } from '../../src/testbed/ledger.js';
-import { newRunToken, runNames } from '../../src/testbed/names.js';
 import { createContainer } from '../../src/testbed/netns.js';
-import { Resources } from '../../src/testbed/resources.js';
-import { assertNoLeaks, hostState } from '../helpers/host.js';
-import { assertDpdkClean, dpdkHostState, dpdkSkipReason, Testpmd } from './dpdk-helpers.js';
+import { dpdkSkipReason, Testpmd, switchTestRun } from './dpdk-helpers.js';
 
 test('basicfwd: testpmd txonly → rxonly through the forwarder, torn down', async (t) => {
   const skip = dpdkSkipReason() ?? (existsSync(BASICFWD_BINARY) ? undefined : `${BASICFWD_BINARY} is not built (npm run build with libdpdk-dev)`);
   if (skip) { t.skip(skip); return; }
-  const before = hostState();
-  const dpdkBefore = dpdkHostState();
-  const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
-  const ledger = Ledger.open(names.token);
-  const resources = new Resources(ledger);
+  const run = switchTestRun();
+  const { names, resources } = run;
   const apps: Testpmd[] = [];
   const cpus = readTopology().online;
   try {
@@ -47,10 +40,7 @@ test('basicfwd: testpmd txonly → rxonly through the forwarder, torn down', asy
     assert.ok(got <= sent);
   } finally {
     for (const a of apps) await a.stop();
-    const errors = await resources.releaseAll();
-    ledger.close();
-    assert.deepEqual(errors.map((e) => e.message), []);
+    await run.release();
   }
-  assertNoLeaks(before);
-  assertDpdkClean(dpdkBefore);
+  run.assertClean();
 });

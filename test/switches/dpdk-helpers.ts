@@ -4,6 +4,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { readHugepages } from '../../src/testbed/hugepages.js';
+import { Ledger, readLedgers } from '../../src/testbed/ledger.js';
+import { newRunToken, runNames, type RunNames } from '../../src/testbed/names.js';
+import { Resources } from '../../src/testbed/resources.js';
+import { assertNoLeaks, hostState } from '../helpers/host.js';
 
 /** Why the DPDK tests cannot run here, or undefined. */
 export function dpdkSkipReason(): string | undefined {
@@ -94,4 +98,29 @@ export class Testpmd {
     const last = (re: RegExp) => { const all = [...this.output.matchAll(re)]; return all.length ? Number(all.at(-1)![1]) : 0; };
     return { rx: last(/RX-packets:\s+(\d+)/g), tx: last(/TX-packets:\s+(\d+)/g) };
   }
+}
+
+/**
+ * A switch test's own run: names, ledger and resources as `nfvperf run` makes them, and the host
+ * as it was. `release()` tears down and fails on a teardown error; `assertClean()` then fails on
+ * anything left (namespaces, links, apps, hugepages, DPDK daemons and run directories).
+ */
+export function switchTestRun(): { names: RunNames; resources: Resources; release(): Promise<void>; assertClean(): void } {
+  const before = hostState();
+  const dpdkBefore = dpdkHostState();
+  const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
+  const ledger = Ledger.open(names.token);
+  const resources = new Resources(ledger);
+  return {
+    names, resources,
+    async release() {
+      const errors = await resources.releaseAll();
+      ledger.close();
+      assert.deepEqual(errors.map((e) => e.message), []);
+    },
+    assertClean() {
+      assertNoLeaks(before);
+      assertDpdkClean(dpdkBefore);
+    },
+  };
 }

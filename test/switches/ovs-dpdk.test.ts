@@ -8,22 +8,15 @@ import { ovs, type OvsInstance } from '../../src/switches/ovs.js';
 import { appFilePrefix, vdevFor } from '../../src/switches/dpdk-port.js';
 import { connectPair } from '../../src/switches/types.js';
 import { readTopology } from '../../src/testbed/cpus.js';
-import { Ledger, readLedgers } from '../../src/testbed/ledger.js';
-import { newRunToken, runNames } from '../../src/testbed/names.js';
 import { createContainer } from '../../src/testbed/netns.js';
-import { Resources } from '../../src/testbed/resources.js';
 import { pollUntil } from '../../src/switches/readback.js';
-import { assertNoLeaks, hostState } from '../helpers/host.js';
-import { assertDpdkClean, dpdkHostState, dpdkSkipReason, ovsSkipReason, Testpmd } from './dpdk-helpers.js';
+import { dpdkSkipReason, ovsSkipReason, Testpmd, switchTestRun } from './dpdk-helpers.js';
 
 test('ovs: testpmd txonly → macswap through an OVS-DPDK learning bridge, read back, torn down', async (t) => {
   const skip = dpdkSkipReason() ?? ovsSkipReason();
   if (skip) { t.skip(skip); return; }
-  const before = hostState();
-  const dpdkBefore = dpdkHostState();
-  const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
-  const ledger = Ledger.open(names.token);
-  const resources = new Resources(ledger);
+  const run = switchTestRun();
+  const { names, resources } = run;
   const apps: Testpmd[] = [];
   const cpus = readTopology().online;
   const pmdCpu = cpus.at(-1)!;
@@ -73,10 +66,7 @@ test('ovs: testpmd txonly → macswap through an OVS-DPDK learning bridge, read 
     assert.ok(existsSync(`/run/nfvperf/${names.token}/ovs/conf.db`), 'the private database is in the run directory');
   } finally {
     for (const a of apps) await a.stop();
-    const errors = await resources.releaseAll();
-    ledger.close();
-    assert.deepEqual(errors.map((e) => e.message), []);
+    await run.release();
   }
-  assertNoLeaks(before);
-  assertDpdkClean(dpdkBefore);
+  run.assertClean();
 });

@@ -57,6 +57,7 @@
 #define DPDK_POOL_CACHE 256
 #define DPDK_MIN_ROOM 2048       /* mbuf data room, at least (bigger for a larger --size) */
 #define DPDK_TX_LINGER_MS 300    /* a sender's port stays up after its last frame (close) */
+#define DPDK_MEMIF_PEER_WAIT_MS 3000 /* a memif client waits this long for its server to leave */
 #define DPDK_LINK_WAIT_MS 60000  /* a peer may take a while: --no-huge EAL init is ~13 s */
 #define DPDK_LINK_POLL_MS 10
 
@@ -71,6 +72,7 @@ struct dpdk_port {
 	struct rte_mbuf *tx[NFP_BURST_MAX]; /* from the last tx_alloc, not yet sent */
 	unsigned ntx;
 	bool sent_any;                    /* tx_send moved a frame: linger at close (below) */
+	bool memif_client;                /* net_memif, client role: the server leaves first (close) */
 	struct rte_mbuf *rx[NFP_BURST_MAX]; /* the last rx_burst's; NULL once echoed */
 	uint32_t rx_flen[NFP_BURST_MAX];  /* 14 + IPv4 total length: what an echo sends */
 	unsigned nrx, rx_hint;
@@ -337,6 +339,7 @@ static int dpdk_open(struct nfp_port *port, const struct nfp_config *cfg, unsign
 	if (client_socket(cfg, path, sizeof(path)) &&
 	    (rc = wait_until(port, cfg, is_socket, path, "server socket", err)) < 0)
 		return rc;
+	p->memif_client = strncmp(cfg->vdev, "net_memif", 9) == 0 && client_socket(cfg, path, sizeof(path));
 	if ((rc = eal_init(p, cfg, err)) < 0 || (rc = port_setup(p, cfg, err)) < 0)
 		return rc;
 	set_mac(port, p, cfg, mac);
@@ -550,9 +553,17 @@ static void dpdk_close(struct nfp_port *port)
 			rte_pktmbuf_free(p->rx[i]);
 	/* Frames "sent" may still sit in rings the peer has not read yet, in this process's memory
 	 * (memif client regions, virtio_user's vrings): stopping at once takes them with us, and a
-	 * busy peer loses the last bursts. Stay up a little so it can read them. */
-	if (p->port_started && p->sent_any)
+	 * busy peer loses the last bursts. Stay up a little so it can read them.
+	 * A memif client stays up until its server has left (bounded): when a client disconnects,
+	 * the server's interrupt thread unmaps the shared regions while its polling thread may be
+	 * inside rx_burst on them (DPDK 22.11 net_memif does not guard this), and the server dies
+	 * of SIGSEGV. The runner and the tests therefore stop the server end first. */
+	if (p->port_started && p->memif_client) {
+		for (unsigned ms = 0; ms < DPDK_MEMIF_PEER_WAIT_MS && link_up(p); ms += DPDK_LINK_POLL_MS)
+			nanosleep(&(struct timespec){ .tv_nsec = DPDK_LINK_POLL_MS * 1000000L }, NULL);
+	} else if (p->port_started && p->sent_any) {
 		nanosleep(&(struct timespec){ .tv_nsec = DPDK_TX_LINGER_MS * 1000000L }, NULL);
+	}
 	if (p->port_started)
 		rte_eth_dev_stop(p->port_id);
 	if (p->port_configured)
