@@ -7,6 +7,13 @@ import { newRunToken, runNames, type RunNames } from '../src/testbed/names.js';
 import { addNeighbor, createContainer, type Container } from '../src/testbed/netns.js';
 import { Resources } from '../src/testbed/resources.js';
 
+/** `--name N` from the command line as a number, or `fallback` when absent. */
+export function numberOption(name: string, fallback: number): number {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
 export interface Topology {
   names: RunNames;
   sender: Container;

@@ -7,10 +7,9 @@ import { lxcRuntime, netnsRuntime, type Containers } from '../src/testbed/contai
 import { Ledger, readLedgers } from '../src/testbed/ledger.js';
 import { newRunToken, runNames } from '../src/testbed/names.js';
 import { Resources } from '../src/testbed/resources.js';
-import { interleave, report } from './common.js';
+import { interleave, numberOption, report } from './common.js';
 
-const i = process.argv.indexOf('--rounds');
-const ROUNDS = i >= 0 ? Number(process.argv[i + 1]) : 10;
+const ROUNDS = numberOption('--rounds', 10);
 
 const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
 const ledger = Ledger.open(names.token);

@@ -16,15 +16,10 @@ import { newRunToken, runNames } from '../src/testbed/names.js';
 import { Resources } from '../src/testbed/resources.js';
 import { ensureRunDir, runPath } from '../src/testbed/rundir.js';
 import { Testpmd } from '../test/switches/dpdk-helpers.js';
-import { interleave, report } from './common.js';
+import { interleave, numberOption, report } from './common.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const ROUNDS = option('--rounds', 5);
-const SECONDS = option('--seconds', 6);
+const ROUNDS = numberOption('--rounds', 5);
+const SECONDS = numberOption('--seconds', 6);
 const SENDER_CPU = 0;
 const RECEIVER_CPU = 1;
 const RECEIVER_MAC = '02:00:00:00:00:02';

@@ -7,16 +7,11 @@
 //   npm run build && node dist/bench/latency-vs-sockperf.js [--rounds 5] [--seconds 3] [--rate 5000]
 import { AppProcess } from '../src/apps/app.js';
 import { exec } from '../src/common/exec.js';
-import { bridgeTopology, interleave, report, type Topology } from './common.js';
+import { bridgeTopology, interleave, numberOption, report, type Topology } from './common.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const ROUNDS = option('--rounds', 5);
-const SECONDS = option('--seconds', 3);
-const RATE = option('--rate', 5000);
+const ROUNDS = numberOption('--rounds', 5);
+const SECONDS = numberOption('--seconds', 3);
+const RATE = numberOption('--rate', 5000);
 
 async function nfvperfApp(t: Topology, backend: string): Promise<number> {
   const server = new AppProcess({ role: 'server', netns: t.receiver.netns, label: 'server', pair: 0,

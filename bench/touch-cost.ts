@@ -5,15 +5,10 @@
 //
 //   npm run build && node dist/bench/touch-cost.js [--rounds 5] [--seconds 3]
 import { AppProcess } from '../src/apps/app.js';
-import { bridgeTopology, interleave, report, type Topology } from './common.js';
+import { bridgeTopology, interleave, numberOption, report, type Topology } from './common.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const ROUNDS = option('--rounds', 5);
-const SECONDS = option('--seconds', 3);
+const ROUNDS = numberOption('--rounds', 5);
+const SECONDS = numberOption('--seconds', 3);
 
 async function run(t: Topology, size: number, touch: boolean): Promise<number> {
   const extra = touch ? ['--touch'] : [];

@@ -13,15 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, PACKAGE_ROOT } from '../src/apps/app.js';
 import { exec } from '../src/common/exec.js';
-import { bridgeTopology, interleave, median, report, type Topology } from './common.js';
+import { bridgeTopology, interleave, median, numberOption, report, type Topology } from './common.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const ROUNDS = option('--rounds', 5);
-const SECONDS = option('--seconds', 5);
+const ROUNDS = numberOption('--rounds', 5);
+const SECONDS = numberOption('--seconds', 5);
 const SENDER_CPU = 0;
 const RECEIVER_CPU = 1;
 
