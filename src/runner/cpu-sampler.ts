@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { isSteady } from '../analysis/steady.js';
 import type { StoredCpuSample } from '../store/db.js';
+import { statFields } from '../common/procfs.js';
 
 /** USER_HZ: the unit of /proc's tick counts, 100 on every Linux ABI we run on (x86-64, arm64). */
 const TICKS_PER_S = 100;
@@ -25,9 +26,7 @@ interface Snapshot {
 
 /** utime + stime of a thread, from the text of /proc/<pid>/task/<tid>/stat; null if unreadable. */
 export function threadTicks(statText: string): number | null {
-  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-  const rest = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); utime and stime are fields 14 and 15.
+  const rest = statFields(statText); // utime and stime are fields 14 and 15
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : null;

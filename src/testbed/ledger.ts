@@ -4,6 +4,7 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LEDGER_DIR } from './names.js';
+import { statFields } from '../common/procfs.js';
 
 /**
  * `dir`: a run directory under /run/nfvperf (removed with its contents); `mount`: a hugetlbfs we
@@ -120,9 +121,7 @@ function parseLedger(path: string): LedgerState {
 export function processStartTicks(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[19]);
+    return Number(statFields(stat)[19]);
   } catch {
     return null;
   }

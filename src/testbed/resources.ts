@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { exec } from '../common/exec.js';
 import { Ledger, processStartTicks, type Resource } from './ledger.js';
+import { statFields } from '../common/procfs.js';
 
 type Undo = () => Promise<void>;
 
@@ -93,7 +94,7 @@ export async function killProcess(pid: number, startTicks: number | undefined, g
 function isZombie(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    return statFields(stat)[0] === 'Z';
   } catch {
     return true;
   }

@@ -220,15 +220,19 @@ static uint64_t wake_at(const struct nfp_report *rep, const struct nfp_pacer *pa
 }
 
 /* Between bursts: the one-thread client polls for echoes (or with --blocking sleeps in poll()
- * until one arrives); the two-thread client's sender only waits for its next deadline. */
-static int between_bursts(struct nfp_ctx *ctx, struct client_state *st, uint64_t wake,
+ * until one arrives); the two-thread client's sender only waits for its next deadline. The
+ * deadline (wake_at) is worked out only by the variants that wait, not on every polling turn. */
+static int between_bursts(struct nfp_ctx *ctx, struct client_state *st,
+			  const struct nfp_pacer *pacer, bool sending, uint64_t drain_until,
 			  uint64_t now)
 {
 	const struct nfp_config *cfg = ctx->cfg;
 	const struct nfp_backend *be = ctx->port->backend;
+	uint64_t wake;
 	int n;
 
 	if (st->threaded) {
+		wake = wake_at(ctx->report, pacer, sending, drain_until);
 		if (wake > now)
 			nfp_idle_until(wake, now);
 		return 0;
@@ -238,7 +242,7 @@ static int between_bursts(struct nfp_ctx *ctx, struct client_state *st, uint64_t
 		nfp_stats_echo(&ctx->report->stats, &st->echo, st->rx, (unsigned)n, cfg->touch,
 			       nfp_now_ns());
 	else if (n == 0 && cfg->blocking)
-		nfp_wait_rx(ctx->port, wake, now);
+		nfp_wait_rx(ctx->port, wake_at(ctx->report, pacer, sending, drain_until), now);
 	return n < 0 ? n : 0;
 }
 
@@ -314,9 +318,8 @@ static int client_loop(struct nfp_ctx *ctx, struct nfp_err *err)
 			nfp_echo_sent(stats, &st->echo, (unsigned)sent);
 			nfp_pacer_offered(&pacer, want);
 		}
-		rc = between_bursts(ctx, st, wake_at(rep, &pacer, sending,
-						      st->threaded && !sending ? next_merge
-									       : drain_until), now);
+		rc = between_bursts(ctx, st, &pacer, sending,
+				    st->threaded && !sending ? next_merge : drain_until, now);
 		if (rc < 0)
 			return nfp_err_set(err, rc, "receive on --local: %s", strerror(-rc));
 	}

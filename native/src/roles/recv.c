@@ -49,12 +49,23 @@ static void recv_end(struct nfp_ctx *ctx)
 	ctx->priv = NULL;
 }
 
+/* Counts the n frames the last receive call returned, at now. */
+static int count_burst(struct nfp_ctx *ctx, int n, uint64_t now, struct nfp_err *err)
+{
+	struct recv_state *st = ctx->priv;
+	int rc = nfp_stats_rx(&ctx->report->stats, st->flows, st->pkts, (unsigned)n,
+			      ctx->cfg->touch, now);
+
+	return rc < 0 ? nfp_err_set(err, rc, "recv: out of memory for flow state") : 0;
+}
+
 static int recv_run(struct nfp_ctx *ctx, struct nfp_err *err)
 {
 	const struct nfp_config *cfg = ctx->cfg;
 	const struct nfp_backend *be = ctx->port->backend;
 	struct recv_state *st = ctx->priv;
 	struct nfp_report *rep = ctx->report;
+	int rc;
 
 	nfp_report_begin(rep, nfp_now_ns());
 	while (!*ctx->stop) {
@@ -63,12 +74,8 @@ static int recv_run(struct nfp_ctx *ctx, struct nfp_err *err)
 
 		if (n < 0)
 			return nfp_err_set(err, n, "receive on --local: %s", strerror(-n));
-		if (n > 0) {
-			int rc = nfp_stats_rx(&rep->stats, st->flows, st->pkts, (unsigned)n,
-					      cfg->touch, now);
-			if (rc < 0)
-				return nfp_err_set(err, rc, "recv: out of memory for flow state");
-		}
+		if (n > 0 && (rc = count_burst(ctx, n, now, err)) < 0)
+			return rc;
 		nfp_report_tick(rep, now);
 		if (be->poll)
 			be->poll(ctx->port, now);
@@ -84,9 +91,8 @@ static int recv_run(struct nfp_ctx *ctx, struct nfp_err *err)
 
 		if (n <= 0)
 			break;
-		if (nfp_stats_rx(&rep->stats, st->flows, st->pkts, (unsigned)n, cfg->touch,
-				 nfp_now_ns()) < 0)
-			return nfp_err_set(err, -ENOMEM, "recv: out of memory for flow state");
+		if ((rc = count_burst(ctx, n, nfp_now_ns(), err)) < 0)
+			return rc;
 	}
 	return 0;
 }
