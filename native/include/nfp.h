@@ -35,6 +35,7 @@
 #define NFP_FRAME_MAX 9000
 #define NFP_PAYLOAD_MAX (NFP_FRAME_MAX - NFP_HDR_OVERHEAD)
 #define NFP_BURST_MAX 1024
+#define NFP_INFLIGHT_MAX (1u << 20) /* --inflight: well inside the client's sequence window */
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
@@ -72,6 +73,8 @@ struct nfp_config {
 				  buffer room; default polling (never sleep in an I/O call) */
 	int rx_cpu;            /* --rx-cpu (client): the receive loop on a second thread pinned
 				  there; -1 = one thread (the paper's clientst) */
+	uint32_t inflight;     /* --inflight (client): at most this many frames awaiting their
+				  echo; 0 = no limit (open loop at --rate) */
 	/* Backends that build their own Ethernet frames (NFP_BACKEND_L2: raw, raw-mmsg, af-xdp,
 	 * dpdk); --ifname only for those on a kernel interface (NFP_BACKEND_IFNAME). */
 	char ifname[IF_NAMESIZE]; /* --ifname, required for them; checked to exist when parsed */

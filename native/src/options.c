@@ -60,6 +60,9 @@ void nfp_print_usage(void)
 	       "                     socket buffer room (not for dpdk)\n"
 	       "  --rx-cpu N         client: receive on a second thread pinned to CPU N (the\n"
 	       "                     paper's two-thread client); default one thread\n"
+	       "  --inflight N       client: at most N frames awaiting their echo, 1..1048576; with\n"
+	       "                     --rate max and N = 1 a closed-loop ping-pong (default: no\n"
+	       "                     limit, open loop at --rate)\n"
 	       "  --touch            send/client: write every payload byte and a checksum; recv/client:\n"
 	       "                     check every byte, counting frames without a checksum as corrupt\n"
 	       "  --ifname NAME      raw, raw-mmsg, af-xdp: the interface to send and receive on\n"
@@ -432,6 +435,12 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 			if ((rc = check_cpu(opt, v, val, err)))
 				return rc;
 			cfg->rx_cpu = (int)v;
+		} else if (strcmp(opt, "--inflight") == 0) {
+			NEED_VALUE();
+			if ((rc = parse_int(opt, val, 1, NFP_INFLIGHT_MAX, "an integer 1..1048576",
+					    &v, err)))
+				return rc;
+			cfg->inflight = (uint32_t)v;
 		} else if (strcmp(opt, "--duration") == 0) {
 			NEED_VALUE();
 			if ((rc = parse_double(opt, val, 0, DURATION_MAX,
@@ -528,6 +537,13 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 	if (cfg->rx_cpu >= 0 && strcmp(cfg->role->name, "client") != 0)
 		return nfp_err_set(err, -EINVAL, "--rx-cpu: only for client (its receive thread), "
 				   "not %s", cfg->role->name);
+	if (cfg->inflight && strcmp(cfg->role->name, "client") != 0)
+		return nfp_err_set(err, -EINVAL, "--inflight: only for client (the frames awaiting "
+				   "their echo), not %s", cfg->role->name);
+	/* The window is counted where echoes are matched: one thread, so it never waits on a lock. */
+	if (cfg->inflight && cfg->rx_cpu >= 0)
+		return nfp_err_set(err, -EINVAL, "--inflight: not with --rx-cpu (the two-thread client "
+				   "sends open loop); use one or the other");
 	if (cfg->backend->flags & NFP_BACKEND_EAL) {
 		if ((rc = check_eal(cfg, err)))
 			return rc;

@@ -218,6 +218,10 @@ void nfp_report_start(struct nfp_report *r)
 		put(&l, ",\"rxCpu\":%d", cfg->rx_cpu);
 	else
 		put(&l, ",\"rxCpu\":null");
+	if (cfg->inflight)
+		put(&l, ",\"inflight\":%" PRIu32, cfg->inflight);
+	else
+		put(&l, ",\"inflight\":null");
 	if (cfg->duration_s > 0)
 		put_num(&l, "durationS", cfg->duration_s);
 	else

@@ -27,6 +27,8 @@ export interface StartLine {
   mode?: 'polling' | 'blocking';
   /** The client's receive thread CPU (`--rx-cpu`), null for one thread. */
   rxCpu?: number | null;
+  /** The client's window (`--inflight`): at most this many frames awaiting their echo; null for none. */
+  inflight?: number | null;
   /** What the app's times and pacing read; tscHz (the calibrated TSC rate, null when none)
    * turns CPU time into cycles, e.g. cycles per packet = cpu µs × tscHz / 1e6 / packets. */
   clock?: { source: 'tsc' | 'clock_gettime'; tscHz: number | null };

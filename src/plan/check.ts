@@ -93,6 +93,12 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
     problems.push(diagnostic(['clientThreads', twoThreads], 'a two-thread client is for dimension: latency with locality: local; ' +
       'remove clientThreads or set it to 1'));
   }
+  if (plan.inflight !== undefined && plan.dimension !== 'latency') {
+    problems.push(diagnostic(['inflight'], 'inflight limits the echoes a client awaits: it is for dimension: latency; remove it'));
+  } else if (plan.inflight !== undefined && twoThreads >= 0) {
+    problems.push(diagnostic(['inflight'], 'inflight is counted where echoes are matched, by a one-thread client: ' +
+      'remove inflight or set clientThreads to [1]'));
+  }
   return problems;
 }
 

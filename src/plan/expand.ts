@@ -26,6 +26,8 @@ export interface Case {
   warmupS: number;
   cooldownS: number;
   touchData: boolean;
+  /** Latency cases with a window: at most this many frames awaiting their echo (`--inflight`). */
+  inflight?: number;
   /** For a search case (rate "search"): the goals and limits of the throughput search. */
   search?: ExpandedSearch;
 }
@@ -52,6 +54,7 @@ export function expandPlan(plan: Plan): Case[] {
                     const tuple = {
                       dimension: plan.dimension, locality: plan.locality, containers: plan.containers,
                       pairs, switch: sw, backend, mode, clientThreads, packetSize, rate, burst, repetition,
+                      ...(plan.dimension === 'latency' && plan.inflight !== undefined ? { inflight: plan.inflight } : {}),
                     };
                     cases.push({
                       ...tuple,
@@ -76,13 +79,14 @@ export function expandPlan(plan: Plan): Case[] {
 }
 
 type Tuple = Pick<Case, 'dimension' | 'locality' | 'pairs' | 'switch' | 'backend' | 'packetSize' | 'rate' | 'burst' | 'repetition'>
-  & Partial<Pick<Case, 'mode' | 'clientThreads'>>;
+  & Partial<Pick<Case, 'mode' | 'clientThreads' | 'inflight'>>;
 
 export function caseId(t: Tuple): string {
   // The defaults (polling, one client thread) add nothing, so the ids of earlier runs still resume.
   const mode = t.mode === 'blocking' ? ['blocking'] : [];
   const threads = (t.clientThreads ?? 1) > 1 ? [`${t.clientThreads}t`] : [];
-  return [t.dimension, t.locality, `${t.pairs}vs${t.pairs}`, t.switch, t.backend, ...mode, ...threads, `${t.packetSize}B`,
+  const window = t.inflight !== undefined ? [`inflight${t.inflight}`] : [];
+  return [t.dimension, t.locality, `${t.pairs}vs${t.pairs}`, t.switch, t.backend, ...mode, ...threads, ...window, `${t.packetSize}B`,
     typeof t.rate === 'number' ? `${t.rate}pps` : t.rate, `b${t.burst}`, `r${t.repetition}`].join('/');
 }
 

@@ -53,6 +53,9 @@ export const planSchema = z.strictObject({
     'I/O modes of the applications: polling (spin on non-blocking calls, one busy core each) or blocking (sleep in the call until it can go on; not with the dpdk backend).').default(['polling']),
   clientThreads: axis(intIn(1, 2, 'threads'),
     'Latency: client threads, 1 (the paper\'s clientst: send and receive on one core) or 2 (its client: a second thread, on its own CPU, receives).').default([1]),
+  inflight: intIn(1, 1 << 20, 'frames').optional()
+    .describe('Latency: at most this many frames awaiting their echo per client; 1 with rates: max is a closed-loop ping-pong ' +
+      '(what sockperf ping-pong and netperf UDP_RR measure). Default: no limit, the client sends open loop at the rate.'),
   packetSizes: axis(intIn(60, 9000, 'bytes'),
     'P: whole Ethernet frame sizes in bytes, without FCS (64 = 22 bytes of UDP payload).').default([64]),
   rates: axis(rate, 'R: sending rates per sender in packets/s, or "max" for unpaced (default: max, or none when `search` is given).').optional(),

@@ -39,6 +39,30 @@ test('latency cases measure round trips over udp-mmsg and raw-mmsg', async () =>
   assertNoLeaks(before);
 });
 
+test('a latency plan with inflight: 1 at rate max runs a closed-loop ping-pong: one round trip at a time, none lost', async () => {
+  const before = hostState();
+  const dir = tempDir({ 'p.yaml': 'name: pingpong\ndimension: latency\ninflight: 1\nrates: [max]\nbursts: [1]\nduration: 1\nwarmup: 1\ncooldown: 0\n' });
+  const out = join(dir, 'out');
+  const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+  assert.equal(summary.cases.length, 1);
+  const c = summary.cases[0]!;
+  assert.equal(c.status, 'ok', c.error);
+  assert.match(c.id, /\/inflight1\//);
+  const db = new Database(join(out, 'results.sqlite'), { readonly: true });
+  try {
+    const row = db.prepare(`SELECT summary_json FROM app_summaries WHERE role = 'client'`).get() as { summary_json: string };
+    const s = JSON.parse(row.summary_json) as { txPackets: number; lost: number; durationNs: string; rtt: { count: number; avgNs: number } };
+    assert.ok(s.txPackets > 100, `${s.txPackets} round trips`);
+    assert.deepEqual([s.rtt.count, s.lost], [s.txPackets, 0]);
+    assert.ok(s.rtt.avgNs * s.rtt.count <= Number(BigInt(s.durationNs)), 'round trips never overlap');
+  } finally {
+    db.close();
+  }
+  assertNoLeaks(before);
+});
+
 test('raw and raw-mmsg throughput cases deliver packets through the bridge', async () => {
   const before = hostState();
   const dir = tempDir({ 'p.yaml': 'name: raw\nbackends: [raw, raw-mmsg, af-xdp]\nrates: [20000]\nduration: 2\nwarmup: 1\ncooldown: 0\n' });

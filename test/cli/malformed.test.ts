@@ -16,6 +16,8 @@ const IMPOSSIBLE: [string, string, string][] = [
   ['a local-only switch in a remote plan', 'name: a\nlocality: remote\ntestbed: lab.yaml\nswitches: [veth]\n', 'plan.yaml:4:12 switches[0]: switch veth is local-only'],
   ['blocking with the dpdk backend', 'name: a\nbackends: [dpdk]\nmodes: [polling, blocking]\n', 'plan.yaml:3:18 modes[1]: mode blocking cannot be used with backend dpdk'],
   ['a two-thread client in a throughput plan', 'name: a\nclientThreads: [1, 2]\n', 'plan.yaml:2:20 clientThreads[1]: a two-thread client is for dimension: latency'],
+  ['a window in a throughput plan', 'name: a\ninflight: 1\n', 'plan.yaml:2:11 inflight: inflight limits the echoes a client awaits: it is for dimension: latency'],
+  ['a window with a two-thread client', 'name: a\ndimension: latency\nclientThreads: [2]\ninflight: 1\n', 'plan.yaml:4:11 inflight: inflight is counted where echoes are matched'],
   ['a testbed file for a local plan', 'name: a\ntestbed: lab.yaml\n', 'plan.yaml:2:10 testbed: a testbed file is used only with locality: remote'],
 ];
 

@@ -59,6 +59,19 @@ for (const variant of VARIANTS) {
       assert.deepEqual(mergeBuckets(clientApp.intervals.map((i) => i.rtt?.buckets ?? [])), client.rtt!.buckets,
         "the intervals' histograms merge into the summary's exactly");
     });
+
+  test(`${variant}: closed-loop client (--inflight 1 --rate max) → server, ${N} echoes, one round trip at a time`,
+    { skip: variantSkipReason(variant) }, async () => {
+      const { connectorSummary: client, connector: clientApp } = await runPair(pair, variant, 'client-server', N,
+        { connector: ['--rate', 'max', '--burst', '1', '--inflight', '1', '--count', String(N)] });
+      assert.equal((clientApp.start as { inflight?: number }).inflight, 1);
+      assert.deepEqual({ tx: client.txPackets, rtt: client.rtt?.count, lost: client.lost, late: client.late, unmatched: client.unmatched },
+        { tx: N, rtt: N, lost: 0, late: 0, unmatched: 0 });
+      // Round trips that never overlap fit in the time they took; an open-loop client at max
+      // rate has hundreds in flight, and their sum is many times its run time.
+      const rttSumNs = client.rtt!.avgNs! * client.rtt!.count;
+      assert.ok(rttSumNs <= Number(BigInt(client.durationNs)), `sum of RTTs ${rttSumNs} ns > run time ${client.durationNs} ns`);
+    });
 }
 
 /**

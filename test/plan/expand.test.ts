@@ -31,6 +31,9 @@ test('I/O modes and client threads are sweep axes; their defaults leave case ids
     [['polling', 1], ['polling', 2], ['blocking', 1], ['blocking', 2]]);
   assert.deepEqual(lat.map((c) => c.id.split('/').slice(4, -4).join('/')),
     ['udp-mmsg', 'udp-mmsg/2t', 'udp-mmsg/blocking', 'udp-mmsg/blocking/2t']);
+  const window = expandPlan(parsePlan('name: a\ndimension: latency\ninflight: 1\nbursts: [1]\n').plan);
+  assert.deepEqual(window.map((c) => [c.inflight, c.id]), [[1, 'latency/local/1vs1/linux-bridge/udp-mmsg/inflight1/64B/max/b1/r0']],
+    'a window is named in the id');
   const tput = expandPlan(parsePlan('name: a\n').plan);
   assert.deepEqual(tput.map((c) => [c.mode, c.clientThreads]), [['polling', 1]], 'throughput cases have one client thread');
 });

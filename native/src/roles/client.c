@@ -11,6 +11,12 @@
  * uncontended lock per burst costs less than an atomic per counter per frame). The outstanding
  * sequences are shared through atomic bit operations (stats.h, nfp_echo_arm).
  *
+ * With --inflight N it never has more than N frames awaiting their echo: a burst waits (and is
+ * cut) until enough echoes are back. N = 1 with --rate max is a closed-loop ping-pong, what
+ * sockperf ping-pong and netperf UDP_RR measure; without it the client is open loop at --rate.
+ * Echoes still missing NFP_RTT_LATE_NS after the last send or echo are given up on (they stay
+ * `lost`), so one lost frame cannot stop a closed loop.
+ *
  * It stops sending at epoch + --duration, after --count frames, or on a signal, then drains:
  * keeps receiving until every frame sent was answered or NFP_RTT_LATE_NS (1 s) after its last
  * send, whichever comes first (a signal during the drain ends it at once). The summary is
@@ -40,6 +46,10 @@ struct client_state {
 	uint8_t *pattern; /* --touch: as in send.c */
 	uint32_t payload;
 	struct nfp_echo_state echo;
+	/* --inflight: frames given up on (c->lost when last given up) and when the loop last
+	 * moved (a send or an echo). */
+	int64_t abandoned;
+	uint64_t progress_ns;
 	FILE *dump;       /* --rtt-dump */
 	char *dump_buf;
 	/* --rx-cpu: the receive thread and what it shares with the sending one. */
@@ -203,13 +213,35 @@ static void merge_rx(struct client_state *st, struct nfp_stats *stats)
 	pthread_mutex_unlock(&st->lock);
 }
 
-/* --blocking: the receive wait ends at the next interval edge, the next burst (unpaced: now)
- * or the end of the drain, whichever is first. */
+/* --inflight: how many frames the window lets out now (UINT32_MAX without a window); 0 until
+ * echoes come back, or until NFP_RTT_LATE_NS without progress gives up on the missing ones. */
+static uint32_t window_room(struct client_state *st, const struct nfp_config *cfg,
+			    const struct nfp_counters *c, uint64_t now)
+{
+	int64_t waiting;
+
+	if (!cfg->inflight)
+		return UINT32_MAX;
+	if (c->lost < st->abandoned) /* a given-up frame's echo came back after all */
+		st->abandoned = c->lost;
+	waiting = c->lost - st->abandoned;
+	if (waiting < (int64_t)cfg->inflight)
+		return cfg->inflight - (uint32_t)waiting;
+	if (now - st->progress_ns < NFP_RTT_LATE_NS)
+		return 0;
+	st->abandoned = c->lost;
+	return cfg->inflight;
+}
+
+/* --blocking: the receive wait ends at the next interval edge, the next burst (unpaced: now; a
+ * closed window: when its echoes are given up on) or the end of the drain, whichever is first. */
 static uint64_t wake_at(const struct nfp_report *rep, const struct nfp_pacer *pacer,
-			bool sending, uint64_t drain_until)
+			bool sending, uint64_t window_until, uint64_t drain_until)
 {
 	uint64_t t = rep->next_ns;
 
+	if (sending && window_until)
+		return window_until < t ? window_until : t;
 	if (sending && pacer->ns_per_frame <= 0)
 		return 0;
 	if (sending && pacer->next < t)
@@ -223,8 +255,8 @@ static uint64_t wake_at(const struct nfp_report *rep, const struct nfp_pacer *pa
  * until one arrives); the two-thread client's sender only waits for its next deadline. The
  * deadline (wake_at) is worked out only by the variants that wait, not on every polling turn. */
 static int between_bursts(struct nfp_ctx *ctx, struct client_state *st,
-			  const struct nfp_pacer *pacer, bool sending, uint64_t drain_until,
-			  uint64_t now)
+			  const struct nfp_pacer *pacer, bool sending, bool window_shut,
+			  uint64_t drain_until, uint64_t now)
 {
 	const struct nfp_config *cfg = ctx->cfg;
 	const struct nfp_backend *be = ctx->port->backend;
@@ -232,17 +264,22 @@ static int between_bursts(struct nfp_ctx *ctx, struct client_state *st,
 	int n;
 
 	if (st->threaded) {
-		wake = wake_at(ctx->report, pacer, sending, drain_until);
+		wake = wake_at(ctx->report, pacer, sending, 0, drain_until);
 		if (wake > now)
 			nfp_idle_until(wake, now);
 		return 0;
 	}
 	n = be->rx_burst(ctx->port, st->rx, cfg->burst);
-	if (n > 0)
-		nfp_stats_echo(&ctx->report->stats, &st->echo, st->rx, (unsigned)n, cfg->touch,
-			       nfp_now_ns());
-	else if (n == 0 && cfg->blocking)
-		nfp_wait_rx(ctx->port, wake_at(ctx->report, pacer, sending, drain_until), now);
+	if (n > 0) {
+		uint64_t t = nfp_now_ns();
+
+		nfp_stats_echo(&ctx->report->stats, &st->echo, st->rx, (unsigned)n, cfg->touch, t);
+		st->progress_ns = t;
+	} else if (n == 0 && cfg->blocking) {
+		nfp_wait_rx(ctx->port, wake_at(ctx->report, pacer, sending,
+					       window_shut ? st->progress_ns + NFP_RTT_LATE_NS : 0,
+					       drain_until), now);
+	}
 	return n < 0 ? n : 0;
 }
 
@@ -257,6 +294,7 @@ static int client_loop(struct nfp_ctx *ctx, struct nfp_err *err)
 	struct nfp_pacer pacer;
 	uint64_t now = nfp_now_ns(), end_ns = UINT64_MAX, drain_until = 0, next_merge = 0;
 	bool sending = true;
+	uint32_t room;
 	char addr[NFP_ADDR_STRLEN];
 	int rc;
 
@@ -273,6 +311,7 @@ static int client_loop(struct nfp_ctx *ctx, struct nfp_err *err)
 		end_ns = cfg->epoch_ns + (uint64_t)(cfg->duration_s * 1e9 + 0.5);
 	nfp_pacer_init(&pacer, cfg, now > cfg->epoch_ns ? now : cfg->epoch_ns);
 	nfp_report_begin(rep, now);
+	st->progress_ns = now;
 	if (st->threaded && (rc = start_rx_thread(st, cfg, err)) < 0)
 		return rc;
 
@@ -298,13 +337,16 @@ static int client_loop(struct nfp_ctx *ctx, struct nfp_err *err)
 		if (!sending && (c->lost <= 0 || now >= drain_until))
 			break;
 
-		if (sending && nfp_pacer_due(&pacer, now, &c->stalls)) {
+		room = sending ? window_room(st, cfg, c, now) : 0;
+		if (room && nfp_pacer_due(&pacer, now, &c->stalls)) {
 			unsigned want = cfg->burst, got;
 			int sent;
 			uint64_t t;
 
 			if (cfg->count && cfg->count - c->tx_packets < want)
 				want = (unsigned)(cfg->count - c->tx_packets);
+			if (room < want)
+				want = room;
 			got = be->tx_alloc(ctx->port, st->tx, want);
 			if (st->threaded) /* before the send: an echo may beat nfp_echo_sent */
 				nfp_echo_arm(&st->echo, got);
@@ -317,8 +359,9 @@ static int client_loop(struct nfp_ctx *ctx, struct nfp_err *err)
 			nfp_stats_tx(stats, want, (unsigned)sent, cfg->frame_bytes, t);
 			nfp_echo_sent(stats, &st->echo, (unsigned)sent);
 			nfp_pacer_offered(&pacer, want);
+			st->progress_ns = t;
 		}
-		rc = between_bursts(ctx, st, &pacer, sending,
+		rc = between_bursts(ctx, st, &pacer, sending, room == 0,
 				    st->threaded && !sending ? next_merge : drain_until, now);
 		if (rc < 0)
 			return nfp_err_set(err, rc, "receive on --local: %s", strerror(-rc));
