@@ -2,7 +2,9 @@
 // burst, polling) against sockperf ping-pong `--nonblocked --full-rtt` (22-byte messages = the
 // same 64-byte frames; without --full-rtt sockperf prints half the round trip), over the same
 // namespaces + linux-bridge topology, client on CPU 0 and server on CPU 1, interleaved rounds.
-// Figure: median RTT (p50) in µs.
+// Two like-for-like pairs: closed loop (nfvperf --inflight 1 --rate max against sockperf's
+// default ping-pong: the next ping leaves when the pong is back) and open loop at RATE (nfvperf
+// --rate RATE against sockperf --mps RATE). Figure: median RTT (p50) in µs.
 //
 //   npm run build && node dist/bench/latency-vs-sockperf.js [--rounds 5] [--seconds 3] [--rate 5000]
 import { AppProcess } from '../src/apps/app.js';
@@ -13,14 +15,15 @@ const ROUNDS = numberOption('--rounds', 5);
 const SECONDS = numberOption('--seconds', 3);
 const RATE = numberOption('--rate', 5000);
 
-async function nfvperfApp(t: Topology, backend: string): Promise<number> {
+/** The nfvperf client: closed loop (one frame in flight, unpaced) or open loop at RATE. */
+async function nfvperfApp(t: Topology, backend: string, closedLoop: boolean): Promise<number> {
   const server = new AppProcess({ role: 'server', netns: t.receiver.netns, label: 'server', pair: 0,
     args: ['--backend', backend, '--local', `${t.receiver.ip}:7001`, '--size', '64', '--burst', '32', '--cpu', '1',
       ...(backend.startsWith('raw') ? ['--ifname', t.receiver.ifname!] : [])] });
   await server.waitReady(5000);
   const client = new AppProcess({ role: 'client', netns: t.sender.netns, label: 'client', pair: 0,
     args: ['--backend', backend, '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--size', '64',
-      '--burst', '1', '--rate', String(RATE), '--duration', String(SECONDS), '--cpu', '0',
+      '--burst', '1', ...(closedLoop ? ['--rate', 'max', '--inflight', '1'] : ['--rate', String(RATE)]), '--duration', String(SECONDS), '--cpu', '0',
       ...(backend.startsWith('raw') ? ['--ifname', t.sender.ifname!, '--remote-mac', t.receiver.mac] : [])] });
   await client.waitExit((SECONDS + 10) * 1000);
   await server.stop();
@@ -50,12 +53,18 @@ async function sockperf(t: Topology, mps?: number): Promise<number> {
 const topology = await bridgeTopology();
 try {
   const results = await interleave(ROUNDS, {
-    'nfvperf udp-mmsg': () => nfvperfApp(topology, 'udp-mmsg'),
-    'nfvperf raw-mmsg': () => nfvperfApp(topology, 'raw-mmsg'),
+    'nfvperf udp-mmsg --inflight 1': () => nfvperfApp(topology, 'udp-mmsg', true),
+    'nfvperf raw-mmsg --inflight 1': () => nfvperfApp(topology, 'raw-mmsg', true),
     'sockperf --full-rtt': () => sockperf(topology),
+    [`nfvperf udp-mmsg --rate ${RATE}`]: () => nfvperfApp(topology, 'udp-mmsg', false),
+    [`nfvperf raw-mmsg --rate ${RATE}`]: () => nfvperfApp(topology, 'raw-mmsg', false),
     [`sockperf --full-rtt --mps ${RATE}`]: () => sockperf(topology, RATE),
   }, (l) => process.stderr.write(`${l}\n`), 2);
-  process.stdout.write(`${report(`64-byte frames, netns + linux-bridge, ${SECONDS} s runs: RTT p50`, 'µs', results, 'sockperf --full-rtt', 2)}\n`);
+  const closed: Record<string, number[]> = Object.fromEntries(Object.entries(results).filter(([k]) => k.includes('--inflight') || k === 'sockperf --full-rtt'));
+  const open: Record<string, number[]> = Object.fromEntries(Object.entries(results).filter(([k]) => k.includes(String(RATE))));
+  const title = `64-byte frames, netns + linux-bridge, ${SECONDS} s runs: RTT p50`;
+  process.stdout.write(`${report(`${title}, closed loop`, 'µs', closed, 'sockperf --full-rtt', 2)}\n`);
+  process.stdout.write(`${report(`${title}, open loop at ${RATE}/s`, 'µs', open, `sockperf --full-rtt --mps ${RATE}`, 2)}\n`);
 } finally {
   await topology.teardown();
 }
