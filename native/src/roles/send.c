@@ -4,8 +4,8 @@
  * Pacing is the absolute schedule of pacer.h (shared with the client): after `offered` frames
  * since `base`, the next burst is due at base + offered * 1e9 / rate (computed from the start, so
  * rounding never accumulates). A sender that is late sends the due bursts back to back to catch
- * up, unless it is more than max(NFP_PACER_STALL_PERIODS burst periods, NFP_PACER_STALL_MIN_NS)
- * behind: then it counts a `stall`, drops the backlog and restarts the schedule from now. Frames
+ * up, by at most max(NFP_PACER_STALL_PERIODS burst periods, NFP_PACER_STALL_MIN_NS): further
+ * behind, it counts a `stall` and drops the backlog beyond that bound. Frames
  * the send call does not accept are `unsent` and never retried; their sequence numbers are
  * reused, so the receiver sees only path loss. Both count against the achieved rate.
  */
