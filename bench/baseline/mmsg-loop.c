@@ -2,13 +2,17 @@
  * mmsg-loop.c — the bare kernel-UDP baseline for bench/udp-vs-iperf3.ts: the least a program can
  * do to move 64-byte frames (22-byte UDP payloads) between two sockets, 32 per system call.
  *
- *   mmsg-loop send LOCAL-IP REMOTE-IP PORT SECONDS CPU   sendmmsg(32) unpaced for SECONDS;
- *                                                        prints "sent N ns T"
- *   mmsg-loop recv LOCAL-IP PORT CPU                     recvmmsg(32) until SIGTERM/SIGINT;
+ *   mmsg-loop send LOCAL-IP REMOTE-IP PORT SECONDS CPU [tuned]   sendmmsg(32) unpaced for
+ *                                                        SECONDS; prints "sent N ns T"
+ *   mmsg-loop recv LOCAL-IP PORT CPU [tuned]             recvmmsg(32) until SIGTERM/SIGINT;
  *                                                        prints "received N"
  *
  * No pacing, no headers, no per-frame work: the payload is never written after set-up and never
- * read. Compiled by the benchmark with `cc -O2`.
+ * read. Plain, it is what a first program does: default socket buffers, a receiver that sleeps
+ * in recvmmsg. `tuned` (both ends) does what nfvperf-app's udp-mmsg does and nothing more:
+ * 8 MiB socket buffers (SO_RCVBUFFORCE/SO_SNDBUFFORCE) and a receiver that polls (MSG_DONTWAIT)
+ * instead of sleeping, so it measures the path, not a wake-up per burst or a full buffer.
+ * Compiled by the benchmark with `cc -O2`.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -39,6 +43,13 @@ static void pin(const char *cpu)
 		die("sched_setaffinity");
 }
 
+static void set_buffer(int fd, int force_opt)
+{
+	int bytes = 8 << 20;
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &bytes, sizeof(bytes)) < 0)
+		die("setsockopt(SO_*BUFFORCE)");
+}
+
 static struct sockaddr_in address(const char *ip, const char *port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
@@ -56,7 +67,7 @@ static long long now_ns(void)
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static int sender(char **argv)
+static int sender(char **argv, int tuned)
 {
 	struct sockaddr_in local = address(argv[0], "0"), remote = address(argv[1], argv[2]);
 	double seconds = atof(argv[3]);
@@ -65,6 +76,8 @@ static int sender(char **argv)
 	struct mmsghdr msgs[BURST];
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	pin(argv[4]);
+	if (fd >= 0 && tuned)
+		set_buffer(fd, SO_SNDBUFFORCE);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0 ||
 	    connect(fd, (struct sockaddr *)&remote, sizeof(remote)) < 0)
 		die("socket");
@@ -87,7 +100,7 @@ static int sender(char **argv)
 	return 0;
 }
 
-static int receiver(char **argv)
+static int receiver(char **argv, int tuned)
 {
 	struct sockaddr_in local = address(argv[0], argv[1]);
 	static char payload[BURST][2048];
@@ -95,6 +108,8 @@ static int receiver(char **argv)
 	struct mmsghdr msgs[BURST];
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	pin(argv[2]);
+	if (fd >= 0 && tuned)
+		set_buffer(fd, SO_RCVBUFFORCE);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0)
 		die("socket");
 	memset(msgs, 0, sizeof(msgs));
@@ -103,7 +118,7 @@ static int receiver(char **argv)
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	/* Blocking receive; the signal (no SA_RESTART) interrupts it with EINTR. */
+	/* Plain: a blocking receive, which the signal (no SA_RESTART) interrupts with EINTR. */
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -111,10 +126,10 @@ static int receiver(char **argv)
 	fflush(stdout);
 	long long received = 0;
 	while (!stop) {
-		int n = recvmmsg(fd, msgs, BURST, 0, NULL);
+		int n = recvmmsg(fd, msgs, BURST, tuned ? MSG_DONTWAIT : 0, NULL);
 		if (n > 0)
 			received += n;
-		else if (errno != EINTR)
+		else if (errno != EINTR && errno != EAGAIN)
 			die("recvmmsg");
 	}
 	printf("received %lld\n", received);
@@ -123,10 +138,13 @@ static int receiver(char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc == 7 && strcmp(argv[1], "send") == 0)
-		return sender(argv + 2);
-	if (argc == 5 && strcmp(argv[1], "recv") == 0)
-		return receiver(argv + 2);
-	fprintf(stderr, "usage: mmsg-loop send LOCAL-IP REMOTE-IP PORT SECONDS CPU | recv LOCAL-IP PORT CPU\n");
+	int tuned = argc > 2 && strcmp(argv[argc - 1], "tuned") == 0;
+
+	if (argc - tuned == 7 && strcmp(argv[1], "send") == 0)
+		return sender(argv + 2, tuned);
+	if (argc - tuned == 5 && strcmp(argv[1], "recv") == 0)
+		return receiver(argv + 2, tuned);
+	fprintf(stderr, "usage: mmsg-loop send LOCAL-IP REMOTE-IP PORT SECONDS CPU [tuned] | "
+		"recv LOCAL-IP PORT CPU [tuned]\n");
 	return 2;
 }
