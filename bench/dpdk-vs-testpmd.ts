@@ -8,7 +8,9 @@
 // the partial end); the figure is the mean of those steady windows. nfvperf: its `interval` lines
 // (--interval-ms 1000); testpmd: its `Rx-pps` line per `--stats-period 1`.
 //
-//   npm run build && node dist/bench/dpdk-vs-testpmd.js [--rounds 5] [--seconds 6]
+// With --baseline-app PATH, that build of nfvperf-app runs as a third contender, interleaved.
+//
+//   npm run build && node dist/bench/dpdk-vs-testpmd.js [--rounds 5] [--seconds 6] [--baseline-app PATH]
 import { AppProcess } from '../src/apps/app.js';
 import { reserveHugepages } from '../src/testbed/hugepages.js';
 import { Ledger } from '../src/testbed/ledger.js';
@@ -19,6 +21,10 @@ import { Testpmd } from '../test/switches/dpdk-helpers.js';
 import { interleave, numberOption, report } from './common.js';
 
 const ROUNDS = numberOption('--rounds', 5);
+const BASELINE_APP = (() => {
+  const i = process.argv.indexOf('--baseline-app');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
 const SECONDS = numberOption('--seconds', 6);
 const SENDER_CPU = 0;
 const RECEIVER_CPU = 1;
@@ -86,10 +92,21 @@ try {
   const socket = runPath(names.token, 'vhost.sock');
   await ensureRunDir(resources, runPath(names.token));
   let round = 0;
-  const results = await interleave(ROUNDS, {
-    'nfvperf dpdk send → recv': () => nfvperf(socket, round),
-    'testpmd txonly → rxonly': () => testpmd(socket, round++),
-  });
+  const contenders: Record<string, () => Promise<number>> = { 'nfvperf dpdk send → recv': () => nfvperf(socket, round) };
+  if (BASELINE_APP) {
+    contenders['baseline build, send → recv'] = async () => {
+      const saved = process.env.NFVPERF_APP;
+      process.env.NFVPERF_APP = BASELINE_APP; // AppProcess starts this build
+      try {
+        return await nfvperf(socket, round);
+      } finally {
+        if (saved === undefined) delete process.env.NFVPERF_APP;
+        else process.env.NFVPERF_APP = saved;
+      }
+    };
+  }
+  contenders['testpmd txonly → rxonly'] = () => testpmd(socket, round++);
+  const results = await interleave(ROUNDS, contenders);
   process.stdout.write(`${report(`64-byte frames, vhost-user (virtio_user → net_vhost), ${SECONDS} s runs: rx packets/s at the receiver, steady seconds`,
     'pps', results, 'testpmd txonly → rxonly')}\n`);
 } finally {

@@ -383,6 +383,11 @@ static unsigned dpdk_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsig
 			got++;
 		n = got;
 	}
+	/* A recycled mbuf's data was last read by the peer's core (vhost-user and memif copy it
+	 * out): writing it is a cache miss. Asking for every frame's line first overlaps the misses
+	 * instead of taking them one frame at a time. */
+	for (unsigned i = 0; i < n; i++)
+		__builtin_prefetch(rte_pktmbuf_mtod(p->tx[i], void *), 1, 3); /* for writing */
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *f = rte_pktmbuf_mtod(p->tx[i], uint8_t *);
 		memcpy(f, p->tmpl, NFP_RAW_HDR);
@@ -423,15 +428,18 @@ static int dpdk_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n
 	unsigned out = 0;
 	uint16_t got;
 
-	for (unsigned i = 0; i < p->nrx; i++) /* the last burst's, unless echoed */
-		if (p->rx[i])
-			rte_pktmbuf_free(p->rx[i]);
+	/* The last burst's, unless echoed (echoed ones are NULL, which the bulk free skips). */
+	if (p->nrx)
+		rte_pktmbuf_free_bulk(p->rx, p->nrx);
 	p->nrx = 0;
 	got = rte_eth_rx_burst(p->port_id, 0, p->rx, (uint16_t)n);
 	for (unsigned i = 0; i < got; i++) {
 		struct rte_mbuf *m = p->rx[i];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t off = NFP_RAW_HDR, plen = 0, flen = 0;
+
+		if (i + 1 < got) /* the next frame's headers load while this one is classified */
+			rte_prefetch0(rte_pktmbuf_mtod(p->rx[i + 1], void *));
 
 		/* A frame in several segments is not contiguous: truncated, so ours is malformed. */
 		switch (nfp_raw_classify(&p->match, f, m->data_len, m->nb_segs > 1, &off, &plen,
