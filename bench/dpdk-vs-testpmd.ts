@@ -9,8 +9,9 @@
 // (--interval-ms 1000); testpmd: its `Rx-pps` line per `--stats-period 1`.
 //
 // With --baseline-app PATH, that build of nfvperf-app runs as a third contender, interleaved.
+// With --split, nfvperf's sender also runs into testpmd's rxonly: which end limits the pair.
 //
-//   npm run build && node dist/bench/dpdk-vs-testpmd.js [--rounds 5] [--seconds 6] [--baseline-app PATH]
+//   npm run build && node dist/bench/dpdk-vs-testpmd.js [--rounds 5] [--seconds 6] [--baseline-app PATH] [--split]
 import { AppProcess } from '../src/apps/app.js';
 import { reserveHugepages } from '../src/testbed/hugepages.js';
 import { Ledger } from '../src/testbed/ledger.js';
@@ -84,6 +85,25 @@ async function testpmd(socket: string, round: number): Promise<number> {
   return steadyRate([...receiver.output.matchAll(/Rx-pps:\s+(\d+)/g)].map((m) => Number(m[1])));
 }
 
+/** nfvperf's sender into testpmd's rxonly: the sender's rate alone. */
+async function nfvperfSenderOnly(socket: string, round: number): Promise<number> {
+  const { rx, tx } = vdevs(socket);
+  const receiver = new Testpmd(undefined, { cpu: RECEIVER_CPU, filePrefix: `nfptx${round}`, vdev: rx, mode: 'rxonly', extraEal: ['--in-memory'] });
+  let send: AppProcess | undefined;
+  try {
+    await receiver.ready();
+    send = new AppProcess({ role: 'send', label: 'nfvperf send', pair: 0, args: ['--backend', 'dpdk', '--size', '64', '--burst', '32',
+      '--vdev', tx, '--file-prefix', `nfpxs${round}`, '--local', '198.18.0.1:7000', '--remote', '198.18.0.2:7001', '--local-mac', SENDER_MAC,
+      '--remote-mac', RECEIVER_MAC, '--rate', 'max', '--duration', String(SECONDS), '--cpu', String(SENDER_CPU)] });
+    if (!await send.waitExit((SECONDS + 30) * 1000)) throw send.failure('did not stop after --duration');
+    await new Promise((r) => setTimeout(r, 1500));
+  } finally {
+    await send?.stop();
+    await receiver.stop();
+  }
+  return steadyRate([...receiver.output.matchAll(/Rx-pps:\s+(\d+)/g)].map((m) => Number(m[1])));
+}
+
 const names = runNames(newRunToken());
 const ledger = Ledger.open(names.token);
 const resources = new Resources(ledger);
@@ -105,6 +125,7 @@ try {
       }
     };
   }
+  if (process.argv.includes('--split')) contenders['nfvperf send → testpmd rxonly'] = () => nfvperfSenderOnly(socket, round);
   contenders['testpmd txonly → rxonly'] = () => testpmd(socket, round++);
   const results = await interleave(ROUNDS, contenders);
   process.stdout.write(`${report(`64-byte frames, vhost-user (virtio_user → net_vhost), ${SECONDS} s runs: rx packets/s at the receiver, steady seconds`,
