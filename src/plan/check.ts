@@ -79,7 +79,8 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
 }
 
 /** Blocking needs a receive call that can sleep (a DPDK port is only polled); a second client
- * thread exists only in latency cases, and only local ones place it on a CPU yet. */
+ * thread exists only in latency cases, and only local ones place it on a CPU yet; a window
+ * (inflight) is a latency client's, counted by its one thread. */
 function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
   const problems: PlanDiagnostic[] = [];
   const blocking = plan.modes.indexOf('blocking');

@@ -82,7 +82,7 @@ type Tuple = Pick<Case, 'dimension' | 'locality' | 'pairs' | 'switch' | 'backend
   & Partial<Pick<Case, 'mode' | 'clientThreads' | 'inflight'>>;
 
 export function caseId(t: Tuple): string {
-  // The defaults (polling, one client thread) add nothing, so the ids of earlier runs still resume.
+  // The defaults (polling, one client thread, no window) add nothing, so the ids of earlier runs still resume.
   const mode = t.mode === 'blocking' ? ['blocking'] : [];
   const threads = (t.clientThreads ?? 1) > 1 ? [`${t.clientThreads}t`] : [];
   const window = t.inflight !== undefined ? [`inflight${t.inflight}`] : [];
