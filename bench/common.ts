@@ -1,5 +1,7 @@
 // Shared pieces of the benchmarks: a one-pair namespace + linux-bridge topology built with the
 // same testbed code the runner uses, interleaved A/B rounds, and medians.
+import { AppProcess } from '../src/apps/app.js';
+import type { SummaryLine } from '../src/apps/protocol.js';
 import { linuxBridge } from '../src/switches/linux-bridge.js';
 import { connectPair } from '../src/switches/types.js';
 import { Ledger } from '../src/testbed/ledger.js';
@@ -9,9 +11,30 @@ import { Resources } from '../src/testbed/resources.js';
 
 /** `--name N` from the command line as a number, or `fallback` when absent. */
 export function numberOption(name: string, fallback: number): number {
+  const value = stringOption(name);
+  return value !== undefined ? Number(value) : fallback;
+}
+
+/** `--name VALUE` from the command line, or undefined when absent. */
+export function stringOption(name: string): string | undefined {
   const args = process.argv.slice(2);
   const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** `--baseline-app PATH`: another build of nfvperf-app to run as an interleaved contender. */
+export const BASELINE_APP = stringOption('--baseline-app');
+
+/** Runs `f` with AppProcess starting the nfvperf-app at `binary` (NFVPERF_APP), then restores it. */
+export async function withAppBinary<T>(binary: string, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.NFVPERF_APP;
+  process.env.NFVPERF_APP = binary;
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.NFVPERF_APP;
+    else process.env.NFVPERF_APP = saved;
+  }
 }
 
 export interface Topology {
@@ -43,6 +66,29 @@ export async function bridgeTopology(): Promise<Topology> {
     await teardown();
     throw e;
   }
+}
+
+export interface SendRecvRun { send: SummaryLine; recv: SummaryLine; rxPps: number }
+
+/**
+ * One nfvperf-app send → recv run over `t`: the receiver on CPU 1, the sender on CPU 0 for
+ * `seconds`; `both` goes to both ends (e.g. the backend), `sender` to the sender only (its rate:
+ * max unless given). rxPps: frames received over the sender's sending time (the receiver also
+ * idles before and after).
+ */
+export async function sendRecv(t: Topology, seconds: number, args: { both?: string[]; sender?: string[] } = {}): Promise<SendRecvRun> {
+  const both = args.both ?? [];
+  const recv = new AppProcess({ role: 'recv', netns: t.receiver.netns, label: 'receiver', pair: 0,
+    args: [...both, '--local', `${t.receiver.ip}:7001`, '--cpu', '1'] });
+  await recv.waitReady(5000);
+  const send = new AppProcess({ role: 'send', netns: t.sender.netns, label: 'sender', pair: 0,
+    args: [...both, '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--rate', 'max',
+      '--duration', String(seconds), '--cpu', '0', ...(args.sender ?? [])] });
+  await send.waitExit((seconds + 10) * 1000);
+  await new Promise((r) => setTimeout(r, 200));
+  await recv.stop();
+  if (!send.summary || !recv.summary) throw (send.summary ? recv : send).failure('gave no summary');
+  return { send: send.summary, recv: recv.summary, rxPps: recv.summary.rxPackets! / (Number(BigInt(send.summary.durationNs)) / 1e9) };
 }
 
 export function median(values: readonly number[]): number {

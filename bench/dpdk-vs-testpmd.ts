@@ -19,13 +19,9 @@ import { newRunToken, runNames } from '../src/testbed/names.js';
 import { Resources } from '../src/testbed/resources.js';
 import { ensureRunDir, runPath } from '../src/testbed/rundir.js';
 import { Testpmd } from '../test/switches/dpdk-helpers.js';
-import { interleave, numberOption, report } from './common.js';
+import { BASELINE_APP, interleave, numberOption, report, withAppBinary } from './common.js';
 
 const ROUNDS = numberOption('--rounds', 5);
-const BASELINE_APP = (() => {
-  const i = process.argv.indexOf('--baseline-app');
-  return i >= 0 ? process.argv[i + 1] : undefined;
-})();
 const SECONDS = numberOption('--seconds', 6);
 const SENDER_CPU = 0;
 const RECEIVER_CPU = 1;
@@ -45,16 +41,27 @@ function vdevs(socket: string) {
   return { rx: `net_vhost0,iface=${socket},queues=1`, tx: `virtio_user0,path=${socket},queues=1` };
 }
 
+const COMMON = ['--backend', 'dpdk', '--size', '64', '--burst', '32'];
+
+/** nfvperf's unpaced sender on the virtio_user end, for SECONDS. */
+function nfvperfSender(tx: string, filePrefix: string, extra: string[] = []): AppProcess {
+  return new AppProcess({ role: 'send', label: 'nfvperf send', pair: 0, args: [...COMMON, ...extra, '--vdev', tx, '--file-prefix', filePrefix,
+    '--local', '198.18.0.1:7000', '--remote', '198.18.0.2:7001', '--local-mac', SENDER_MAC, '--remote-mac', RECEIVER_MAC,
+    '--rate', 'max', '--duration', String(SECONDS), '--cpu', String(SENDER_CPU)] });
+}
+
+/** What a testpmd receiver counted: its `Rx-pps` lines (--stats-period 1), steady seconds. */
+function testpmdRate(receiver: Testpmd): number {
+  return steadyRate([...receiver.output.matchAll(/Rx-pps:\s+(\d+)/g)].map((m) => Number(m[1])));
+}
+
 async function nfvperf(socket: string, round: number): Promise<number> {
   const { rx, tx } = vdevs(socket);
   // One epoch for both: the receiver's interval k and the sender's second k are the same second.
-  const epoch = String(process.hrtime.bigint() + 3_000_000_000n);
-  const common = ['--backend', 'dpdk', '--size', '64', '--burst', '32', '--interval-ms', '1000', '--epoch-ns', epoch];
-  const recv = new AppProcess({ role: 'recv', label: 'nfvperf recv', pair: 0, args: [...common, '--vdev', rx, '--file-prefix', `nfpbr${round}`,
+  const timing = ['--interval-ms', '1000', '--epoch-ns', String(process.hrtime.bigint() + 3_000_000_000n)];
+  const recv = new AppProcess({ role: 'recv', label: 'nfvperf recv', pair: 0, args: [...COMMON, ...timing, '--vdev', rx, '--file-prefix', `nfpbr${round}`,
     '--local', '198.18.0.2:7001', '--local-mac', RECEIVER_MAC, '--cpu', String(RECEIVER_CPU)] });
-  const send = new AppProcess({ role: 'send', label: 'nfvperf send', pair: 0, args: [...common, '--vdev', tx, '--file-prefix', `nfpbs${round}`,
-    '--local', '198.18.0.1:7000', '--remote', '198.18.0.2:7001', '--local-mac', SENDER_MAC, '--remote-mac', RECEIVER_MAC,
-    '--rate', 'max', '--duration', String(SECONDS), '--cpu', String(SENDER_CPU)] });
+  const send = nfvperfSender(tx, `nfpbs${round}`, timing);
   try {
     if (!await send.waitExit((SECONDS + 30) * 1000)) throw send.failure('did not stop after --duration');
     await new Promise((r) => setTimeout(r, 1500)); // one more (empty) receiver interval
@@ -82,7 +89,7 @@ async function testpmd(socket: string, round: number): Promise<number> {
     await sender?.stop();
     await receiver.stop();
   }
-  return steadyRate([...receiver.output.matchAll(/Rx-pps:\s+(\d+)/g)].map((m) => Number(m[1])));
+  return testpmdRate(receiver);
 }
 
 /** nfvperf's sender into testpmd's rxonly: the sender's rate alone. */
@@ -92,16 +99,14 @@ async function nfvperfSenderOnly(socket: string, round: number): Promise<number>
   let send: AppProcess | undefined;
   try {
     await receiver.ready();
-    send = new AppProcess({ role: 'send', label: 'nfvperf send', pair: 0, args: ['--backend', 'dpdk', '--size', '64', '--burst', '32',
-      '--vdev', tx, '--file-prefix', `nfpxs${round}`, '--local', '198.18.0.1:7000', '--remote', '198.18.0.2:7001', '--local-mac', SENDER_MAC,
-      '--remote-mac', RECEIVER_MAC, '--rate', 'max', '--duration', String(SECONDS), '--cpu', String(SENDER_CPU)] });
+    send = nfvperfSender(tx, `nfpxs${round}`);
     if (!await send.waitExit((SECONDS + 30) * 1000)) throw send.failure('did not stop after --duration');
     await new Promise((r) => setTimeout(r, 1500));
   } finally {
     await send?.stop();
     await receiver.stop();
   }
-  return steadyRate([...receiver.output.matchAll(/Rx-pps:\s+(\d+)/g)].map((m) => Number(m[1])));
+  return testpmdRate(receiver);
 }
 
 const names = runNames(newRunToken());
@@ -113,18 +118,8 @@ try {
   await ensureRunDir(resources, runPath(names.token));
   let round = 0;
   const contenders: Record<string, () => Promise<number>> = { 'nfvperf dpdk send → recv': () => nfvperf(socket, round) };
-  if (BASELINE_APP) {
-    contenders['baseline build, send → recv'] = async () => {
-      const saved = process.env.NFVPERF_APP;
-      process.env.NFVPERF_APP = BASELINE_APP; // AppProcess starts this build
-      try {
-        return await nfvperf(socket, round);
-      } finally {
-        if (saved === undefined) delete process.env.NFVPERF_APP;
-        else process.env.NFVPERF_APP = saved;
-      }
-    };
-  }
+  const baseline = BASELINE_APP;
+  if (baseline) contenders['baseline build, send → recv'] = () => withAppBinary(baseline, () => nfvperf(socket, round));
   if (process.argv.includes('--split')) contenders['nfvperf send → testpmd rxonly'] = () => nfvperfSenderOnly(socket, round);
   contenders['testpmd txonly → rxonly'] = () => testpmd(socket, round++);
   const results = await interleave(ROUNDS, contenders);

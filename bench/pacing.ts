@@ -8,44 +8,23 @@
 //
 //   npm run build && node dist/bench/pacing.js [--rounds 5] [--seconds 3] [--rates 10000,50000,100000,0.8]
 //                                              [--baseline-app PATH]
-import { AppProcess, appBinary } from '../src/apps/app.js';
-import { bridgeTopology, interleave, median, numberOption, type Topology } from './common.js';
+import { appBinary } from '../src/apps/app.js';
+import { BASELINE_APP, bridgeTopology, interleave, median, numberOption, sendRecv, stringOption, withAppBinary, type Topology } from './common.js';
 
 const ROUNDS = numberOption('--rounds', 5);
 const SECONDS = numberOption('--seconds', 3);
-const BASELINE_APP = (() => {
-  const i = process.argv.indexOf('--baseline-app');
-  return i >= 0 ? process.argv[i + 1] : undefined;
-})();
 /** `--rates 10000,50000,0.8`: packets/s, or (≤ 1) a fraction of the path's maximum. */
-const RATES = (() => {
-  const i = process.argv.indexOf('--rates');
-  return (i >= 0 ? process.argv[i + 1]! : '10000,50000,100000,0.8').split(',').map(Number);
-})();
+const RATES = (stringOption('--rates') ?? '10000,50000,100000,0.8').split(',').map(Number);
 const CLOCKS = ['tsc', 'gettime'] as const;
 
 interface Run { achievedPps: number; rxPps: number; stalls: number }
 
-async function run(t: Topology, rate: number | 'max', clock: string, binary: string): Promise<Run> {
-  const saved = process.env.NFVPERF_APP;
-  process.env.NFVPERF_APP = binary; // AppProcess starts this build
-  try {
-    const recv = new AppProcess({ role: 'recv', netns: t.receiver.netns, label: 'receiver', pair: 0,
-      args: ['--backend', 'udp-mmsg', '--local', `${t.receiver.ip}:7001`, '--burst', '32', '--cpu', '1'] });
-    await recv.waitReady(5000);
-    const send = new AppProcess({ role: 'send', netns: t.sender.netns, label: 'sender', pair: 0,
-      args: ['--backend', 'udp-mmsg', '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--burst', '32',
-        '--rate', String(rate), '--duration', String(SECONDS), '--cpu', '0', '--clock', clock] });
-    await send.waitExit((SECONDS + 10) * 1000);
-    await new Promise((r) => setTimeout(r, 200));
-    await recv.stop();
-    if (!send.summary || !recv.summary) throw (send.summary ? recv : send).failure('gave no summary');
-    const seconds = Number(BigInt(send.summary.durationNs)) / 1e9;
-    return { achievedPps: send.summary.achievedPps!, rxPps: recv.summary.rxPackets! / seconds, stalls: send.summary.stalls ?? 0 };
-  } finally {
-    if (saved === undefined) delete process.env.NFVPERF_APP;
-    else process.env.NFVPERF_APP = saved;
-  }
+function run(t: Topology, rate: number | 'max', clock: string, binary: string): Promise<Run> {
+  return withAppBinary(binary, async () => {
+    const { send, rxPps } = await sendRecv(t, SECONDS, { both: ['--backend', 'udp-mmsg', '--burst', '32'],
+      sender: ['--rate', String(rate), '--clock', clock] });
+    return { achievedPps: send.achievedPps!, rxPps, stalls: send.stalls ?? 0 };
+  });
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;

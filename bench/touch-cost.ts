@@ -4,26 +4,15 @@
 // Figure: received packets/s over the sending time.
 //
 //   npm run build && node dist/bench/touch-cost.js [--rounds 5] [--seconds 3]
-import { AppProcess } from '../src/apps/app.js';
-import { bridgeTopology, interleave, numberOption, report, type Topology } from './common.js';
+import { bridgeTopology, interleave, numberOption, report, sendRecv, type Topology } from './common.js';
 
 const ROUNDS = numberOption('--rounds', 5);
 const SECONDS = numberOption('--seconds', 3);
 
 async function run(t: Topology, size: number, touch: boolean): Promise<number> {
-  const extra = touch ? ['--touch'] : [];
-  const recv = new AppProcess({ role: 'recv', netns: t.receiver.netns, label: 'receiver', pair: 0,
-    args: ['--backend', 'udp-mmsg', '--local', `${t.receiver.ip}:7001`, '--size', String(size), '--cpu', '1', ...extra] });
-  await recv.waitReady(5000);
-  const send = new AppProcess({ role: 'send', netns: t.sender.netns, label: 'sender', pair: 0,
-    args: ['--backend', 'udp-mmsg', '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--size', String(size),
-      '--rate', 'max', '--duration', String(SECONDS), '--cpu', '0', ...extra] });
-  await send.waitExit((SECONDS + 10) * 1000);
-  await new Promise((r) => setTimeout(r, 200));
-  await recv.stop();
-  if (!recv.summary || !send.summary) throw recv.failure('gave no summary');
-  if ((recv.summary.corrupt ?? 0) > 0) throw new Error(`${recv.summary.corrupt} corrupt frames`);
-  return recv.summary.rxPackets! / (Number(BigInt(send.summary.durationNs)) / 1e9);
+  const { recv, rxPps } = await sendRecv(t, SECONDS, { both: ['--backend', 'udp-mmsg', '--size', String(size), ...(touch ? ['--touch'] : [])] });
+  if ((recv.corrupt ?? 0) > 0) throw new Error(`${recv.corrupt} corrupt frames`);
+  return rxPps;
 }
 
 const topology = await bridgeTopology();

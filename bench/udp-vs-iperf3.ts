@@ -13,9 +13,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, PACKAGE_ROOT } from '../src/apps/app.js';
+import { PACKAGE_ROOT } from '../src/apps/app.js';
 import { exec } from '../src/common/exec.js';
-import { bridgeTopology, interleave, median, numberOption, report, type Topology } from './common.js';
+import { bridgeTopology, interleave, median, numberOption, report, sendRecv, type Topology } from './common.js';
 
 const ROUNDS = numberOption('--rounds', 5);
 const SECONDS = numberOption('--seconds', 5);
@@ -23,18 +23,7 @@ const SENDER_CPU = 0;
 const RECEIVER_CPU = 1;
 
 async function nfvperfApp(t: Topology, backend: string): Promise<number> {
-  const recv = new AppProcess({ role: 'recv', netns: t.receiver.netns, label: 'receiver', pair: 0,
-    args: ['--backend', backend, '--local', `${t.receiver.ip}:7001`, '--size', '64', '--burst', '32', '--cpu', String(RECEIVER_CPU)] });
-  await recv.waitReady(5000);
-  const send = new AppProcess({ role: 'send', netns: t.sender.netns, label: 'sender', pair: 0,
-    args: ['--backend', backend, '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--size', '64',
-      '--burst', '32', '--rate', 'max', '--duration', String(SECONDS), '--cpu', String(SENDER_CPU)] });
-  await send.waitExit((SECONDS + 10) * 1000);
-  await new Promise((r) => setTimeout(r, 200));
-  await recv.stop();
-  if (!recv.summary) throw recv.failure('gave no summary');
-  // Received packets over the sender's sending time (the receiver also idled before and after).
-  return recv.summary.rxPackets! / (Number(BigInt(send.summary!.durationNs)) / 1e9);
+  return (await sendRecv(t, SECONDS, { both: ['--backend', backend, '--size', '64', '--burst', '32'] })).rxPps;
 }
 
 async function iperf3(t: Topology): Promise<number> {

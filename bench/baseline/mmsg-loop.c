@@ -67,6 +67,29 @@ static long long now_ns(void)
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* A UDP socket bound to local, from a process pinned to cpu; tuned: an 8 MiB buffer (force_opt). */
+static int open_socket(const struct sockaddr_in *local, const char *cpu, int tuned, int force_opt)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	pin(cpu);
+	if (fd >= 0 && tuned)
+		set_buffer(fd, force_opt);
+	if (fd < 0 || bind(fd, (const struct sockaddr *)local, sizeof(*local)) < 0)
+		die("socket");
+	return fd;
+}
+
+/* Message i of msgs points at bufs + i * stride, len bytes. */
+static void point_msgs(struct mmsghdr *msgs, struct iovec *iov, char *bufs, size_t stride, size_t len)
+{
+	memset(msgs, 0, BURST * sizeof(*msgs));
+	for (int i = 0; i < BURST; i++) {
+		iov[i] = (struct iovec){ .iov_base = bufs + i * stride, .iov_len = len };
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
 static int sender(char **argv, int tuned)
 {
 	struct sockaddr_in local = address(argv[0], "0"), remote = address(argv[1], argv[2]);
@@ -74,19 +97,10 @@ static int sender(char **argv, int tuned)
 	static char payload[BURST][PAYLOAD];
 	struct iovec iov[BURST];
 	struct mmsghdr msgs[BURST];
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	pin(argv[4]);
-	if (fd >= 0 && tuned)
-		set_buffer(fd, SO_SNDBUFFORCE);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0 ||
-	    connect(fd, (struct sockaddr *)&remote, sizeof(remote)) < 0)
-		die("socket");
-	memset(msgs, 0, sizeof(msgs));
-	for (int i = 0; i < BURST; i++) {
-		iov[i] = (struct iovec){ .iov_base = payload[i], .iov_len = PAYLOAD };
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
+	int fd = open_socket(&local, argv[4], tuned, SO_SNDBUFFORCE);
+	if (connect(fd, (struct sockaddr *)&remote, sizeof(remote)) < 0)
+		die("connect");
+	point_msgs(msgs, iov, payload[0], PAYLOAD, PAYLOAD);
 	long long sent = 0, start = now_ns(), end = start + (long long)(seconds * 1e9), t = start;
 	while (!stop && t < end) {
 		int n = sendmmsg(fd, msgs, BURST, 0);
@@ -106,18 +120,8 @@ static int receiver(char **argv, int tuned)
 	static char payload[BURST][2048];
 	struct iovec iov[BURST];
 	struct mmsghdr msgs[BURST];
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	pin(argv[2]);
-	if (fd >= 0 && tuned)
-		set_buffer(fd, SO_RCVBUFFORCE);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0)
-		die("socket");
-	memset(msgs, 0, sizeof(msgs));
-	for (int i = 0; i < BURST; i++) {
-		iov[i] = (struct iovec){ .iov_base = payload[i], .iov_len = sizeof(payload[i]) };
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
+	int fd = open_socket(&local, argv[2], tuned, SO_RCVBUFFORCE);
+	point_msgs(msgs, iov, payload[0], sizeof(payload[0]), sizeof(payload[0]));
 	/* Plain: a blocking receive, which the signal (no SA_RESTART) interrupts with EINTR. */
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);

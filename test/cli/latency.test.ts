@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Summary } from '../../src/store/summary.js';
-import { nfvperf, tempDir } from '../helpers/cli.js';
+import { nfvperf, runPlan, tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
-import { assertRunTotals } from '../helpers/results.js';
+import { appSummaries, assertRunTotals } from '../helpers/results.js';
 
 test('latency cases measure round trips over udp-mmsg and raw-mmsg', async () => {
   const before = hostState();
@@ -41,25 +41,17 @@ test('latency cases measure round trips over udp-mmsg and raw-mmsg', async () =>
 
 test('a latency plan with inflight: 1 at rate max runs a closed-loop ping-pong: one round trip at a time, none lost', async () => {
   const before = hostState();
-  const dir = tempDir({ 'p.yaml': 'name: pingpong\ndimension: latency\ninflight: 1\nrates: [max]\nbursts: [1]\nduration: 1\nwarmup: 1\ncooldown: 0\n' });
-  const out = join(dir, 'out');
-  const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out]);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+  const { out, summary } = await runPlan('name: pingpong\ndimension: latency\ninflight: 1\nrates: [max]\nbursts: [1]\nduration: 1\nwarmup: 1\ncooldown: 0\n');
   assert.equal(summary.cases.length, 1);
   const c = summary.cases[0]!;
   assert.equal(c.status, 'ok', c.error);
   assert.match(c.id, /\/inflight1\//);
-  const db = new Database(join(out, 'results.sqlite'), { readonly: true });
-  try {
-    const row = db.prepare(`SELECT summary_json FROM app_summaries WHERE role = 'client'`).get() as { summary_json: string };
-    const s = JSON.parse(row.summary_json) as { txPackets: number; lost: number; durationNs: string; rtt: { count: number; avgNs: number } };
-    assert.ok(s.txPackets > 100, `${s.txPackets} round trips`);
-    assert.deepEqual([s.rtt.count, s.lost], [s.txPackets, 0]);
-    assert.ok(s.rtt.avgNs * s.rtt.count <= Number(BigInt(s.durationNs)), 'round trips never overlap');
-  } finally {
-    db.close();
-  }
+  const rows = appSummaries(join(out, 'results.sqlite'), 'latency').filter((r) => r.role === 'client');
+  assert.equal(rows.length, 1);
+  const s = JSON.parse(rows[0]!.summary_json) as { txPackets: number; lost: number; durationNs: string; rtt: { count: number; avgNs: number } };
+  assert.ok(s.txPackets > 100, `${s.txPackets} round trips`);
+  assert.deepEqual([s.rtt.count, s.lost], [s.txPackets, 0]);
+  assert.ok(s.rtt.avgNs * s.rtt.count <= Number(BigInt(s.durationNs)), 'round trips never overlap');
   assertNoLeaks(before);
 });
 

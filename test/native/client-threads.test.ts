@@ -3,12 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppProcess, appBinary } from '../../src/apps/app.js';
-import type { Summary } from '../../src/store/summary.js';
-import { nfvperf, tempDir } from '../helpers/cli.js';
+import { runPlan } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { runPair, variantSkipReason, type Variant } from '../helpers/app-pair.js';
 import { l2Args, vethPairForFile } from '../helpers/veth-pair.js';
@@ -74,11 +72,7 @@ for (const variant of ['dpdk/memif', 'dpdk/vhost-user'] as Variant[]) {
 
 test('a latency plan with clientThreads [2] runs a two-thread client: RTT samples = echoes, 0 unmatched', async () => {
   const before = hostState();
-  const dir = tempDir({ 'p.yaml': 'name: lat2\ndimension: latency\nclientThreads: [2]\nrates: [2000]\nbursts: [4]\nduration: 1\nwarmup: 1\ncooldown: 0\n' });
-  const out = join(dir, 'out');
-  const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out]);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+  const { out, summary } = await runPlan('name: lat2\ndimension: latency\nclientThreads: [2]\nrates: [2000]\nbursts: [4]\nduration: 1\nwarmup: 1\ncooldown: 0\n');
   assert.equal(summary.cases.length, 1);
   const c = summary.cases[0]!;
   assert.equal(c.status, 'ok', c.error);

@@ -4,27 +4,18 @@
 // hugepage count as found).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appBackends } from '../../src/switches/probes.js';
-import type { Summary } from '../../src/store/summary.js';
 import { hugetlbfsMount } from '../../src/testbed/hugepages.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
-import { nfvperf, tempDir } from '../helpers/cli.js';
+import { runPlan } from '../helpers/cli.js';
 import { appSummaries, pairTotals } from '../helpers/results.js';
 import { assertDpdkClean, dpdkHostState, dpdkSkipReason } from './dpdk-helpers.js';
 
 const skip = () => dpdkSkipReason()
   ?? (appBackends().backends.includes('dpdk') ? undefined : 'nfvperf-app was built without its dpdk backend (npm run build with libdpdk-dev)');
 
-/** Runs `plan` through `nfvperf run`; returns the output directory and its summary. */
-async function run(plan: string): Promise<{ out: string; summary: Summary }> {
-  const dir = tempDir({ 'plan.yaml': plan });
-  const out = join(dir, 'out');
-  const r = await nfvperf(['run', join(dir, 'plan.yaml'), '--out', out, '--plain'], { timeoutMs: 180_000 });
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  return { out, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary };
-}
+const run = (plan: string) => runPlan(plan, { args: ['--plain'], timeoutMs: 180_000 });
 
 test('memif: 1vs1 and 2vs2 throughput deliver every packet sent, torn down', async (t) => {
   const why = skip();
