@@ -29,11 +29,6 @@ export function vdevFor(port: PortSpec, mac: string): string | undefined {
   }
 }
 
-/** The port's link is the peer app itself (memif): neither end is up before both apps opened it. */
-export function joinsPeerDirectly(port: PortSpec): boolean {
-  return port.kind === 'memif';
-}
-
 /** DPDK's development package (what the app and basicfwd build against) and its version. */
 export async function dpdkMissing(): Promise<{ missing: Missing[]; version?: string }> {
   const version = await packageVersion('libdpdk-dev');
@@ -46,10 +41,10 @@ export async function dpdkMissing(): Promise<{ missing: Missing[]; version?: str
  * memory (reserved by the switch when it attached the port), and both MACs (it builds its own
  * frames). Throws when the port is not one a DPDK app can open.
  */
-export function dpdkAppArgs(names: RunNames, self: { side: AppSide; pair: number; mac: string; netns: string }, port: PortSpec, peerMac: string, switchName: string): string[] {
+export function dpdkAppArgs(self: { filePrefix: string; mac: string; netns: string }, port: PortSpec, peerMac: string, switchName: string): string[] {
   const vdev = vdevFor(port, self.mac);
   if (!vdev) throw new TestbedError(`switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
-  return ['--vdev', vdev, '--file-prefix', appFilePrefix(names, self.side, self.pair), '--mem-mb', String(DPDK_APP_MEM_MB),
+  return ['--vdev', vdev, '--file-prefix', self.filePrefix, '--mem-mb', String(DPDK_APP_MEM_MB),
     '--local-mac', self.mac, '--remote-mac', peerMac];
 }
 
