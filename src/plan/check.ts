@@ -79,8 +79,8 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
 }
 
 /** Blocking needs a receive call that can sleep (a DPDK port is only polled); a second client
- * thread exists only in latency cases, and only local ones place it on a CPU yet; a window
- * (inflight) is a latency client's, counted by its one thread. */
+ * thread exists only in latency cases; a window (inflight) is a latency client's, counted by its
+ * one thread. */
 function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
   const problems: PlanDiagnostic[] = [];
   const blocking = plan.modes.indexOf('blocking');
@@ -90,8 +90,8 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
       'run the dpdk backend in a plan with modes: [polling]'));
   }
   const twoThreads = plan.clientThreads.indexOf(2);
-  if (twoThreads >= 0 && (plan.dimension !== 'latency' || plan.locality !== 'local')) {
-    problems.push(diagnostic(['clientThreads', twoThreads], 'a two-thread client is for dimension: latency with locality: local; ' +
+  if (twoThreads >= 0 && plan.dimension !== 'latency') {
+    problems.push(diagnostic(['clientThreads', twoThreads], 'a two-thread client is for dimension: latency; ' +
       'remove clientThreads or set it to 1'));
   }
   if (plan.inflight !== undefined && plan.dimension !== 'latency') {
@@ -135,6 +135,5 @@ function checkRemote({ plan, diagnostic }: ParsedPlan, caps: Capabilities): Plan
         `a remote plan (remote: ${remote.join(', ') || 'none'})`));
     }
   });
-  if (plan.search) problems.push(diagnostic(['search'], 'search is not supported with locality: remote yet: use fixed rates'));
   return problems;
 }

@@ -132,18 +132,25 @@ function recordedCpus(cpus: CaseCpus, hosts: number): NonNullable<CaseRecord['cp
 /**
  * One busy thread per physical core of each host, in this order: each pair's apps (sender, then
  * receiver, where the host holds them), two-thread clients' receive threads, then the switch's busy
- * threads (PMDs). Shared when a host runs out of cores, or when two "hosts" are one machine (the
- * same kernel boot id: namespace hosts) and together need more cores than it has.
+ * threads (PMDs). Two "hosts" with the same kernel boot id are one machine (namespace hosts): the
+ * second then takes the cores the first left free, as one host would. Shared when a host (or the
+ * one machine) runs out of cores.
  */
 export function planCpus(c: Case, hosts: readonly Pick<CaseHost, 'sides'>[], topologies: readonly HostCpus[]): CaseCpus {
   const switchThreads = driverFor(c.switch)?.busyThreads ?? 0;
   const twoThreads = c.clientThreads > 1;
   const cpus: CaseCpus = { send: [], recv: [], ...(twoThreads ? { clientRx: [] } : {}), switchByHost: [], shared: false };
-  let threads = 0;
+  const boot = topologies[0]?.bootId;
+  const oneMachine = hosts.length > 1 && boot !== undefined && boot !== 'unknown' && topologies.every((t) => t.bootId === boot);
+  const taken = new Set<number>();
   hosts.forEach((h, i) => {
     const holds = (side: AppSide) => h.sides.includes(side);
-    const appThreads = c.pairs * h.sides.length + (twoThreads && holds('s') ? c.pairs : 0);
-    const plan = assignCpus(topologies[i]!, appThreads + switchThreads);
+    const threads = c.pairs * h.sides.length + (twoThreads && holds('s') ? c.pairs : 0) + switchThreads;
+    const cores = topologies[i]!.cores;
+    const free = oneMachine ? cores.filter((core) => !taken.has(core)) : cores;
+    const plan = assignCpus({ ...topologies[i]!, cores: free.length >= threads ? free : cores }, threads);
+    cpus.shared ||= plan.shared || (oneMachine && free.length < threads);
+    plan.cpus.forEach((cpu) => taken.add(cpu));
     let next = 0;
     for (let p = 0; p < c.pairs; p++) {
       if (holds('s')) cpus.send[p] = plan.cpus[next++]!;
@@ -151,13 +158,7 @@ export function planCpus(c: Case, hosts: readonly Pick<CaseHost, 'sides'>[], top
     }
     if (twoThreads && holds('s')) for (let p = 0; p < c.pairs; p++) cpus.clientRx![p] = plan.cpus[next++]!;
     cpus.switchByHost.push(plan.cpus.slice(next));
-    cpus.shared ||= plan.shared;
-    threads += plan.cpus.length;
   });
-  const boots = topologies.map((t) => t.bootId);
-  if (hosts.length > 1 && boots[0] !== undefined && boots[0] !== 'unknown' && boots.every((b) => b === boots[0])) {
-    cpus.shared ||= threads > new Set(topologies.flatMap((t) => t.cores)).size;
-  }
   return cpus;
 }
 

@@ -57,13 +57,17 @@ export class RemoteHost implements CaseHost {
   }
 
   async launch(start: AppStart): Promise<AppHandle> {
-    const app = new RemoteApp(this.session!, start);
+    // The agent keys an app's events by its label: each stretch of traffic of a search case
+    // launches "receiver 0" again, so a later one is told apart by its run number.
+    const runs = this.apps.filter((a) => a.options.label === start.label).length;
+    const wireLabel = runs === 0 ? start.label : `${start.label} (run ${runs + 1})`;
+    const app = new RemoteApp(this.session!, start, wireLabel);
     this.apps.push(app);
-    const { epochNs, ...rest } = start;
+    const { epochNs, exec: _localOnly, ...rest } = start;
     // The orchestrator's epoch as a delay: the agent turns it into its own CLOCK_MONOTONIC epoch.
     // Hosts agree on it to within the request's one-way delay.
     const epochInMs = Number(epochNs - process.hrtime.bigint()) / 1e6;
-    const r = await this.session!.request<LaunchResult>({ op: 'launch', ...rest, epochInMs });
+    const r = await this.session!.request<LaunchResult>({ op: 'launch', ...rest, label: wireLabel, epochInMs });
     app.epochNs = BigInt(r.epochNs);
     return app;
   }
@@ -90,7 +94,8 @@ class RemoteApp implements AppHandle {
   epochNs = 0n;
   readonly options: Pick<AppOptions, 'role' | 'pair' | 'label'>;
 
-  constructor(private readonly session: AgentSession, start: AppStart) {
+  /** `wireLabel`: the agent's name for this app, unique within the case. */
+  constructor(private readonly session: AgentSession, start: AppStart, private readonly wireLabel: string) {
     this.options = { role: start.role, pair: start.pair, label: start.label };
   }
 
@@ -99,7 +104,7 @@ class RemoteApp implements AppHandle {
   }
 
   onEvent(e: AgentEvent): void {
-    if (e.label !== this.options.label) return;
+    if (e.label !== this.wireLabel) return;
     if (e.event === 'app-exit') {
       this.exitCode = e.exitCode;
       this.exitSignal = e.exitSignal;
@@ -129,7 +134,7 @@ class RemoteApp implements AppHandle {
   async stop(graceMs = 2000): Promise<void> {
     if (!this.running) return;
     const r = await this.session.request<{ exitCode: number | null; exitSignal: string | null }>(
-      { op: 'stop', label: this.options.label, graceMs }, graceMs * 2 + 5000);
+      { op: 'stop', label: this.wireLabel, graceMs }, graceMs * 2 + 5000);
     this.exitCode = r.exitCode;
     this.exitSignal = r.exitSignal;
   }

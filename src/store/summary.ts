@@ -25,7 +25,7 @@ export interface SummaryCase {
   error?: string;
   cpuShared: boolean;
   /** The CPUs each pair's apps were pinned to and, where the switch spins threads, the switch's. */
-  cpus?: { send: number[]; recv: number[]; switch?: number[] } | null;
+  cpus?: { send: number[]; recv: number[]; clientRx?: number[]; switch?: number[] } | null;
   throughput: {
     txPps: number; rxPps: number; txGbps: number; rxGbps: number; lossRatio: number;
     lostPackets: number; unsentPackets: number; corruptPackets: number; reorderedPackets: number;

@@ -139,6 +139,61 @@ test('remote latency across two hosts, over SSH', async (t) => {
   assertHostsClean(t, r.stderr + r.stdout);
 });
 
+// The same case code path on one host or two: a closed-loop client (`inflight: 1`) holds one frame
+// in flight across the cable too (Little's law: frames in flight = send rate × mean RTT), and its
+// median RTT stays within 2× of the same plan run on one host (two bridges and a cable more).
+test('remote ping-pong (inflight: 1) is closed loop, its p50 within 2× of the same plan run locally', async (t) => {
+  lab.writeTestbed();
+  const body = 'dimension: latency\ninflight: 1\nbackends: [udp-mmsg]\nrates: [max]\nbursts: [1]\nduration: 2\nwarmup: 1\ncooldown: 0\n';
+  const remoteOut = join(lab.dir, 'out-pingpong-remote');
+  const r = await nfvperf(['run', writePlan('pingpong', body), '--out', remoteOut, '--plain']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const localPlan = join(lab.dir, 'pingpong-local.yaml');
+  writeFileSync(localPlan, `name: pingpong-local\n${body}`);
+  const localOut = join(lab.dir, 'out-pingpong-local');
+  const l = await nfvperf(['run', localPlan, '--out', localOut, '--plain']);
+  assert.equal(l.code, 0, l.stderr + l.stdout);
+  const [remote, local] = [remoteOut, localOut].map((out) => (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases[0]!);
+  for (const c of [remote!, local!]) {
+    assert.equal(c.status, 'ok', c.error);
+    const lat = c.latency!;
+    const inFlight = (lat.txPackets / 2) * (lat.avgUs / 1e6); // 2 steady seconds (duration: 2)
+    t.diagnostic(`${c.locality}: ${lat.txPackets} sent in the steady window, mean RTT ${lat.avgUs.toFixed(1)} µs, p50 ${lat.p50Us.toFixed(1)} µs, ` +
+      `frames in flight ${inFlight.toFixed(3)}`);
+    assert.ok(lat.txPackets > 100, `${c.locality}: a ping-pong ran (${lat.txPackets} frames)`);
+    assert.ok(inFlight <= 1.2, `${c.locality}: closed loop, ${inFlight.toFixed(3)} frames in flight (sent rate × mean RTT)`);
+  }
+  assert.ok(remote!.latency!.p50Us <= 2 * local!.latency!.p50Us,
+    `remote p50 ${remote!.latency!.p50Us} µs within 2× of local ${local!.latency!.p50Us} µs`);
+  assertHostsClean(t, r.stderr + r.stdout);
+});
+
+// Plan fields that used to be local-only reach a remote case through the same runner: a client's
+// second (receive) thread on the senders' host, and a throughput search whose trials each run
+// on both hosts.
+test('remote two-thread client and remote NDR/PDR search, over SSH', async (t) => {
+  lab.writeTestbed();
+  const common = 'backends: [udp-mmsg]\nbursts: [1]\nduration: 1\nwarmup: 1\ncooldown: 0\n';
+  const latOut = join(lab.dir, 'out-2t');
+  const lat = await nfvperf(['run', writePlan('twothreads', `dimension: latency\nclientThreads: [2]\nrates: [2000]\n${common}`), '--out', latOut, '--plain']);
+  assert.equal(lat.code, 0, lat.stderr + lat.stdout);
+  const [c] = (JSON.parse(readFileSync(join(latOut, 'summary.json'), 'utf8')) as Summary).cases;
+  assert.equal(c?.status, 'ok', c?.error);
+  assert.equal(c!.clientThreads, 2);
+  assert.equal(c!.cpus?.clientRx?.length, 1, 'the receive thread has a CPU of its own');
+  assert.ok(c!.latency!.samples > 0, 'echoes matched by the second thread');
+  const searchOut = join(lab.dir, 'out-search');
+  const s = await nfvperf(['run', writePlan('search', `search: { preset: quick, maxRatePps: 20000, minRatePps: 2000 }\n${common}`),
+    '--out', searchOut, '--plain']);
+  assert.equal(s.code, 0, s.stderr + s.stdout);
+  const [sc] = (JSON.parse(readFileSync(join(searchOut, 'summary.json'), 'utf8')) as Summary).cases;
+  assert.equal(sc?.status, 'ok', sc?.error);
+  assert.equal(sc!.locality, 'remote');
+  const goals = Object.values(sc!.search!);
+  assert.ok(goals.length >= 2 && goals.every((g) => g.trials > 0), `each goal measured: ${JSON.stringify(sc!.search)}`);
+  assertHostsClean(t, lat.stderr + lat.stdout + s.stderr + s.stdout);
+});
+
 // OVS on both hosts (each host its own private OVS, PMD thread and all), the uplink an afxdp port.
 // Namespace hosts share this machine's CPUs: the cases say so (cpuShared).
 for (const [sw, backend] of [['ovs-afxdp', 'udp'], ['ovs', 'dpdk']] as const) {
