@@ -4,17 +4,14 @@ import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../apps/backends.js';
 import { searchSchema } from './search-schema.js';
 
-export { BACKEND_NAMES, type BackendName };
+// Every virtual switch the paper names (Table 1, V) plus the newer paths: the drivers' names.
+import { SWITCH_NAMES, type SwitchName } from '../switches/index.js';
 
-/** Every virtual switch the paper names (Table 1, V) plus the newer paths; drivers decide which run. */
-export const SWITCH_NAMES = [
-  'linux-bridge', 'veth', 'macvlan', 'tc-redirect', 'ovs', 'ovs-afxdp', 'basicfwd', 'memif',
-  'vpp', 'snabb', 'sriov', 'vale',
-] as const;
+export { BACKEND_NAMES, SWITCH_NAMES, type BackendName, type SwitchName };
+
 /** How the apps wait for I/O: spin on non-blocking calls, or sleep in them (the paper's -B). */
 export const IO_MODES = ['polling', 'blocking'] as const;
 
-export type SwitchName = (typeof SWITCH_NAMES)[number];
 export type IoMode = (typeof IO_MODES)[number];
 
 /** A sweep axis: a list of values (a single value is accepted and means a list of one). */

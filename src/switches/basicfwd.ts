@@ -24,7 +24,7 @@ export const BASICFWD_BINARY = join(PACKAGE_ROOT, 'native', 'build', 'nfvperf-ba
 const FORWARDER_MEM_MB = 256;
 const START_TIMEOUT_MS = 20_000;
 
-export const basicfwd: SwitchDriver = {
+export const basicfwd: SwitchDriver<'basicfwd'> = {
   name: 'basicfwd',
   description: 'DPDK forwarder between vhost-user ports in fixed pairs (the skeleton basicfwd)',
   busyThreads: 1,

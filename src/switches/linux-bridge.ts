@@ -7,7 +7,7 @@ import { deleteLink } from '../testbed/resources.js';
 import { isUp, pollUntil, readLink } from './readback.js';
 import type { SwitchDriver } from './types.js';
 
-export const linuxBridge: SwitchDriver = {
+export const linuxBridge: SwitchDriver<'linux-bridge'> = {
   name: 'linux-bridge',
   description: 'Linux kernel bridge, containers joined by veth pairs',
   busyThreads: 0,

@@ -16,7 +16,7 @@ export function macvlanParent(names: RunNames): { parent: string; peer: string }
   return { parent: `${PREFIX}${names.token}mv`, peer: `${PREFIX}${names.token}mp` };
 }
 
-export const macvlan: SwitchDriver = {
+export const macvlan: SwitchDriver<'macvlan'> = {
   name: 'macvlan',
   description: 'macvlan children in bridge mode on one parent (a veth end: no dummy links here)',
   busyThreads: 0,

@@ -12,7 +12,7 @@ import { DPDK_APP_MEM_MB, dpdkMissing, needHugepagesWritable } from './dpdk-port
 import type { Probe, SwitchDriver } from './types.js';
 import { needAppBackend, probeFrom } from './unavailable.js';
 
-export const memif: SwitchDriver = {
+export const memif: SwitchDriver<'memif'> = {
   name: 'memif',
   description: 'a direct memif link per application pair (DPDK net_memif, shared memory, no switch)',
   busyThreads: 0,

@@ -8,7 +8,7 @@ import type { OvsInstance } from './ovs.js';
 import type { SwitchDriver } from './types.js';
 import { probeFrom } from './unavailable.js';
 
-export const ovsAfxdp: SwitchDriver = {
+export const ovsAfxdp: SwitchDriver<'ovs-afxdp'> = {
   name: 'ovs-afxdp',
   description: 'Open vSwitch netdev datapath with AF_XDP veth ports',
   busyThreads: 1,

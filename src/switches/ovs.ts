@@ -9,7 +9,7 @@ import { joinOvsUplink, Ovs, ovsMissing } from './ovs-common.js';
 import { needAppBackend, probeFrom, type Missing } from './unavailable.js';
 import type { SwitchDriver } from './types.js';
 
-export const ovs: SwitchDriver = {
+export const ovs: SwitchDriver<'ovs'> = {
   name: 'ovs',
   description: 'Open vSwitch with DPDK (netdev datapath), containers on vhost-user ports',
   busyThreads: 1,

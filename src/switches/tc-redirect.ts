@@ -22,7 +22,7 @@ export function destinationMacKeys(mac: string): string[] {
     'match', 'u32', `0x${hex.slice(4)}`, '0xffffffff', 'at', '-12'];
 }
 
-export const tcRedirect: SwitchDriver = {
+export const tcRedirect: SwitchDriver<'tc-redirect'> = {
   name: 'tc-redirect',
   description: 'tc ingress u32 match on the destination MAC + mirred redirect between veth host ends (no bridge)',
   busyThreads: 0,

@@ -1,7 +1,8 @@
 // The one interface every virtual switch driver implements (see DESIGN.md).
 // Life cycle: probe() any time; start() once per case; attach() (or attachPair()) and cpuThreads() only between
 // start() and stop(); stop() is idempotent and safe after a partial start.
-import type { BackendName, SwitchName } from '../plan/schema.js';
+import type { BackendName } from '../plan/schema.js';
+import type { SwitchName } from './index.js';
 import type { Resources } from '../testbed/resources.js';
 import type { RunNames } from '../testbed/names.js';
 import type { Container } from '../testbed/netns.js';
@@ -77,8 +78,9 @@ export interface UplinkContext {
   sw: SwitchInstance;
 }
 
-export interface SwitchDriver {
-  name: SwitchName;
+/** `Name`: the driver's own name, from which the registry (index.ts) derives the switch names. */
+export interface SwitchDriver<Name extends string = SwitchName> {
+  name: Name;
   /** One line for `nfvperf doctor`. */
   description: string;
   /** Busy threads the switch itself needs (PMDs), so the testbed can give them cores. */

@@ -2,7 +2,7 @@
 // says exactly what is missing on this host and what would fix it; start() refuses, so such a
 // switch never pretends to run (plans naming it are refused before the host is touched).
 import { TestbedError } from '../common/errors.js';
-import type { BackendName, SwitchName } from '../plan/schema.js';
+import type { BackendName } from '../plan/schema.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../apps/app.js';
@@ -11,13 +11,13 @@ import type { Probe, SwitchDriver } from './types.js';
 
 export interface Missing { reason: string; fix: string }
 
-export function probeOnlyDriver(spec: {
-  name: SwitchName;
+export function probeOnlyDriver<Name extends string>(spec: {
+  name: Name;
   description: string;
   busyThreads: number;
   backends: readonly BackendName[];
   probe(): Promise<Probe>;
-}): SwitchDriver {
+}): SwitchDriver<Name> {
   return {
     ...spec,
     async start() {

@@ -9,7 +9,7 @@ import { deleteLinkIn, pollUntil, readLink } from './readback.js';
 import { iproute2Probe } from './probes.js';
 import type { SwitchDriver } from './types.js';
 
-export const veth: SwitchDriver = {
+export const veth: SwitchDriver<'veth'> = {
   name: 'veth',
   description: 'a direct veth pair per application pair (no switch)',
   busyThreads: 0,
