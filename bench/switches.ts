@@ -14,7 +14,7 @@ import { runCase } from '../src/runner/case.js';
 import { appFilePrefix, vdevFor } from '../src/switches/dpdk-port.js';
 import { SWITCH_DRIVERS } from '../src/switches/index.js';
 import { ovs } from '../src/switches/ovs.js';
-import { appBackends } from '../src/switches/probes.js';
+import { appBackends } from '../src/testbed/probes.js';
 import { assignCpus, readTopology } from '../src/testbed/cpus.js';
 import { Ledger, readLedgers } from '../src/testbed/ledger.js';
 import { runtimeFor } from '../src/testbed/containers.js';

@@ -2,6 +2,7 @@
 // down. Teardown is registered before each piece is built and always runs, on success, failure
 // and interruption alike.
 import { AppProcess } from '../apps/app.js';
+import { backendInfo } from '../apps/backends.js';
 import type { AppRole, IntervalLine, SummaryLine } from '../apps/protocol.js';
 import { latencyFigures } from '../analysis/latency.js';
 import { runExpandedSearch, type SearchResult, type TrialResult } from '../analysis/search.js';
@@ -41,7 +42,7 @@ const START_MARGIN_MS = 250;
 const DPDK_START_MARGIN_MS = 3000;
 
 function startMarginMs(c: Case): number {
-  return (c.backend === 'dpdk' ? DPDK_START_MARGIN_MS : START_MARGIN_MS) + 20 * c.pairs;
+  return (backendInfo(c.backend).eal ? DPDK_START_MARGIN_MS : START_MARGIN_MS) + 20 * c.pairs;
 }
 const READY_TIMEOUT_MS = 5000;
 /** DPDK receivers: EAL start-up of several apps at once, and a memif link up only once its sender runs too. */
@@ -170,19 +171,19 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
   const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
     '--epoch-ns', String(epochNs), '--flow', String(p), ...(c.touchData ? ['--touch'] : []), ...(c.mode === 'blocking' ? ['--blocking'] : [])];
   // Raw backends build their own frames: they need the interface, and the sender the peer's MAC.
-  const raw = c.backend === 'raw' || c.backend === 'raw-mmsg' || c.backend === 'af-xdp'; // af-xdp builds frames as raw does
+  const raw = backendInfo(c.backend).needsInterface;
   const rawArgs = (self: Container, peer?: Container) =>
     raw ? ['--ifname', self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])] : [];
   // The dpdk backend builds frames like the raw ones, on the EAL device its port spec names, with
   // its own EAL file prefix and hugepage memory (which the switch reserved when it attached it).
   const dpdkArgs = (self: Container, port: PortSpec, peer: Container) =>
-    c.backend === 'dpdk' ? dpdkAppArgs(ctx.names, self, port, peer.mac, c.switch) : [];
+    backendInfo(c.backend).eal ? dpdkAppArgs(ctx.names, self, port, peer.mac, c.switch) : [];
   const roles = ROLES[c.dimension];
   const receivers = net.receivers.map((r, p) => launch(resources, apps, {
     role: roles.receiver, netns: r.netns, exec: r.exec, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${p}`, pair: p,
     args: [...common(p), ...rawArgs(r), ...dpdkArgs(r, net.ports[p]![1], net.senders[p]!), '--local', `${r.ip}:${RECEIVER_PORT}`, '--cpu', String(cpus.recv[p])],
   }));
-  const receiversReady = Promise.all(receivers.map((a) => a.waitReady(c.backend === 'dpdk' ? DPDK_READY_TIMEOUT_MS : READY_TIMEOUT_MS)));
+  const receiversReady = Promise.all(receivers.map((a) => a.waitReady(backendInfo(c.backend).eal ? DPDK_READY_TIMEOUT_MS : READY_TIMEOUT_MS)));
   // A receiver whose port is its sender's peer (memif) is ready only once the sender opened the
   // other end: start both, the shared epoch still lines them up.
   receiversReady.catch(() => undefined); // awaited below; this keeps an abort in between from leaving it unhandled

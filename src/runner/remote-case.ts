@@ -4,6 +4,7 @@
 // a request to the agent of the host it concerns. Every failure names its host; a host whose
 // agent died is cleaned up by a fresh agent afterwards, and the other host is always torn down.
 import type { AppOptions } from '../apps/app.js';
+import { backendInfo } from '../apps/backends.js';
 import { parseAppLine, type IntervalLine, type StartLine, type SummaryLine } from '../apps/protocol.js';
 import { throughputFigures } from '../analysis/steady.js';
 import type { AgentEvent, HelloResult, LaunchResult, SetupResult } from '../agent/protocol.js';
@@ -215,11 +216,11 @@ async function runRemoteTraffic(c: Case, ctx: RemoteCaseContext, hosts: [HostSta
   const epoch = process.hrtime.bigint() + BigInt((START_MARGIN_MS + 20 * c.pairs) * 1e6);
   const epochInMs = () => Number(epoch - process.hrtime.bigint()) / 1e6;
   const rate = typeof c.rate === 'number' ? c.rate : 'max';
-  const raw = c.backend === 'raw' || c.backend === 'raw-mmsg' || c.backend === 'af-xdp'; // frames built by the app
+  const raw = backendInfo(c.backend).needsInterface; // frames built by the app, on the interface
   // The dpdk backend opens the port its host's switch gave it (a vhost-user socket of OVS-DPDK).
   type End = SetupResult['containers'][number];
   const dpdkArgs = (h: HostState, self: End, peer: End) =>
-    c.backend === 'dpdk' ? dpdkAppArgs(ctx.names, { ...self, side: h.side }, self.port, peer.mac, c.switch) : [];
+    backendInfo(c.backend).eal ? dpdkAppArgs(ctx.names, { ...self, side: h.side }, self.port, peer.mac, c.switch) : [];
   const common = (p: number) => ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst),
     '--flow', String(p), ...(c.touchData ? ['--touch'] : []), ...(c.mode === 'blocking' ? ['--blocking'] : [])];
   const roles = ROLES[c.dimension];

@@ -8,7 +8,7 @@ import { deleteLink } from '../testbed/resources.js';
 import { Ovs, ovsMissing } from './ovs-common.js';
 import type { OvsInstance } from './ovs.js';
 import type { SwitchDriver } from './types.js';
-import { probeFrom } from './unavailable.js';
+import { probeFrom } from '../testbed/probes.js';
 
 export const ovsAfxdp: SwitchDriver = {
   name: 'ovs-afxdp',

@@ -2,18 +2,10 @@
 // Life cycle: probe() any time; start() once per case; attach() (or attachPair()) and cpuThreads() only between
 // start() and stop(); stop() is idempotent and safe after a partial start.
 import type { BackendName, SwitchName } from '../plan/schema.js';
+import type { Probe } from '../testbed/probes.js';
 import type { Resources } from '../testbed/resources.js';
 import type { RunNames } from '../testbed/names.js';
 import type { Container } from '../testbed/netns.js';
-
-export interface Probe {
-  available: boolean;
-  /** Why not, in one line, when unavailable. */
-  reason?: string;
-  /** What would make it available (a command to run, hardware to add). */
-  fix?: string;
-  version?: string;
-}
 
 /**
  * What an application needs to reach the switch from inside its container: a kernel interface,
