@@ -21,7 +21,7 @@ import { runtimeFor } from '../src/testbed/containers.js';
 import { newRunToken, runNames } from '../src/testbed/names.js';
 import { createContainer } from '../src/testbed/netns.js';
 import { Resources } from '../src/testbed/resources.js';
-import { Testpmd } from '../test/switches/dpdk-helpers.js';
+import { Testpmd } from './testpmd.js';
 import { median } from './common.js';
 
 const args = process.argv.slice(2);
