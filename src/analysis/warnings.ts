@@ -1,5 +1,5 @@
-// Warnings about a run's cases, each saying what to change (STYLE.md: warnings that name the
-// plan field). Pure.
+// Warnings about a run's cases, each saying what to change and naming the plan field that does
+// it. Pure.
 import { isBackendName } from '../apps/backends.js';
 import type { SummaryCase } from '../store/summary.js';
 import type { SteadyVariation } from './variation.js';

@@ -1,4 +1,4 @@
-// The one interface every virtual switch driver implements (see DESIGN.md).
+// The one interface every virtual switch driver implements.
 // Life cycle: probe() any time; start() once per case; attach() (or attachPair()) and cpuThreads() only between
 // start() and stop(); stop() is idempotent and safe after a partial start.
 import type { BackendName, SwitchName } from '../plan/schema.js';
@@ -38,7 +38,7 @@ interface SwitchInstanceBase {
  * application pair at a time (`attachPair`: a path whose link joins the two containers, such as a
  * direct veth cable or a pair of tc redirects) — exactly one of the two. Callers use
  * `connectPair()`, which works for both. Each hook returns only once it has read back what it set
- * up (STYLE.md: read back what you changed).
+ * up.
  */
 export type SwitchInstance = SwitchInstanceBase & (
   | {
