@@ -29,7 +29,7 @@ test('the built app has no backend the table lacks, and the plan accepts exactly
   assert.deepEqual(built.filter((b) => !(BACKEND_NAMES as string[]).includes(b)), []);
   const accepted = planSchema.shape.backends.safeParse([...BACKEND_NAMES]);
   assert.equal(accepted.success, true);
-  assert.equal(planSchema.shape.backends.safeParse(['nullb']).success, false);
+  assert.equal(planSchema.shape.backends.safeParse(['carrier-pigeon']).success, false);
   assert.deepEqual(KERNEL_BACKENDS, BACKEND_NAMES.filter((n) => !backendInfo(n).eal));
 });
 
