@@ -15,7 +15,7 @@ export interface BackendInfo {
   ownFrames: boolean;
   /** It sends and receives on a kernel interface (NFP_BACKEND_IFNAME): it needs `--ifname`. */
   needsInterface: boolean;
-  /** It runs a DPDK EAL (NFP_BACKEND_EAL): its port is a `--vdev`, it cannot block, it needs hugepages or `--no-huge`. */
+  /** It runs a DPDK EAL (NFP_BACKEND_EAL): its port is a `--vdev`; it cannot block; hugepages or `--no-huge`. */
   eal: boolean;
   /** Its C source, from the package root. */
   source: string;

@@ -47,7 +47,8 @@ const CONFIG = {
   axis: { labelLimit: 400 },
 };
 /** The socket techniques of the paper's Table 2, in its order, with its wording. */
-const SOCKET_TECHNIQUES: { backend: string; label: string }[] = BACKENDS.flatMap((b) => ('paperLabel' in b ? [{ backend: b.name, label: b.paperLabel }] : []));
+const SOCKET_TECHNIQUES: { backend: string; label: string }[] =
+  BACKENDS.flatMap((b) => ('paperLabel' in b ? [{ backend: b.name, label: b.paperLabel }] : []));
 
 /** A figure, or why it is left out (`figure` names it when one builder makes several). */
 type Built = Figure | { skip: string; figure?: string };

@@ -45,7 +45,8 @@ for (const name of built) {
     // --ifname is checked only by backends on an interface; the others refuse it.
     const onIf = app([...local, '--ifname', 'nfp-absent0']);
     assert.equal(onIf.code, 2, onIf.stderr);
-    assert.match(onIf.stderr, info.needsInterface ? /--ifname: no interface 'nfp-absent0'/ : /--ifname: only for the backends that build their own frames/);
+    assert.match(onIf.stderr, info.needsInterface ? /--ifname: no interface 'nfp-absent0'/
+      : /--ifname: only for the backends that build their own frames/);
     if (info.needsInterface) assert.ok(info.ownFrames, `${name}: a backend on an interface builds its frames`);
     else assert.equal(info.ownFrames, false);
   });
