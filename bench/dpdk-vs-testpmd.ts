@@ -18,7 +18,7 @@ import { Ledger } from '../src/testbed/ledger.js';
 import { newRunToken, runNames } from '../src/testbed/names.js';
 import { Resources } from '../src/testbed/resources.js';
 import { ensureRunDir, runPath } from '../src/testbed/rundir.js';
-import { Testpmd } from '../test/switches/dpdk-helpers.js';
+import { Testpmd } from './testpmd.js';
 import { BASELINE_APP, interleave, numberOption, report, withAppBinary } from './common.js';
 
 const ROUNDS = numberOption('--rounds', 5);

@@ -8,6 +8,7 @@
 //
 //   npm run build && node dist/bench/latency-vs-sockperf.js [--rounds 5] [--seconds 3] [--rate 5000]
 import { AppProcess } from '../src/apps/app.js';
+import { backendInfo } from '../src/apps/backends.js';
 import { exec } from '../src/common/exec.js';
 import { bridgeTopology, interleave, numberOption, report, type Topology } from './common.js';
 
@@ -17,14 +18,15 @@ const RATE = numberOption('--rate', 5000);
 
 /** The nfvperf client: closed loop (one frame in flight, unpaced) or open loop at RATE. */
 async function nfvperfApp(t: Topology, backend: string, closedLoop: boolean): Promise<number> {
+  const onInterface = backendInfo(backend).needsInterface;
   const server = new AppProcess({ role: 'server', netns: t.receiver.netns, label: 'server', pair: 0,
     args: ['--backend', backend, '--local', `${t.receiver.ip}:7001`, '--size', '64', '--burst', '32', '--cpu', '1',
-      ...(backend.startsWith('raw') ? ['--ifname', t.receiver.ifname!] : [])] });
+      ...(onInterface ? ['--ifname', t.receiver.ifname!] : [])] });
   await server.waitReady(5000);
   const client = new AppProcess({ role: 'client', netns: t.sender.netns, label: 'client', pair: 0,
     args: ['--backend', backend, '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--size', '64',
       '--burst', '1', ...(closedLoop ? ['--rate', 'max', '--inflight', '1'] : ['--rate', String(RATE)]), '--duration', String(SECONDS), '--cpu', '0',
-      ...(backend.startsWith('raw') ? ['--ifname', t.sender.ifname!, '--remote-mac', t.receiver.mac] : [])] });
+      ...(onInterface ? ['--ifname', t.sender.ifname!, '--remote-mac', t.receiver.mac] : [])] });
   await client.waitExit((SECONDS + 10) * 1000);
   await server.stop();
   const p50 = client.summary?.rtt?.p50Ns;

@@ -15,14 +15,14 @@ import { LocalHost } from '../src/runner/case-host.js';
 import { appFilePrefix, vdevFor } from '../src/switches/dpdk-port.js';
 import { SWITCH_DRIVERS } from '../src/switches/index.js';
 import { ovs } from '../src/switches/ovs.js';
-import { appBackends } from '../src/switches/probes.js';
+import { appBackends } from '../src/testbed/probes.js';
 import { assignCpus, readTopology } from '../src/testbed/cpus.js';
 import { Ledger, readLedgers } from '../src/testbed/ledger.js';
 import { runtimeFor } from '../src/testbed/containers.js';
 import { newRunToken, runNames } from '../src/testbed/names.js';
 import { createContainer } from '../src/testbed/netns.js';
 import { Resources } from '../src/testbed/resources.js';
-import { Testpmd } from '../test/switches/dpdk-helpers.js';
+import { Testpmd } from './testpmd.js';
 import { median } from './common.js';
 
 const args = process.argv.slice(2);

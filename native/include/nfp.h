@@ -75,8 +75,8 @@ struct nfp_config {
 				  there; -1 = one thread (the paper's clientst) */
 	uint32_t inflight;     /* --inflight (client): at most this many frames awaiting their
 				  echo; 0 = no limit (open loop at --rate) */
-	/* Backends that build their own Ethernet frames (NFP_BACKEND_L2: raw, raw-mmsg, af-xdp,
-	 * dpdk); --ifname only for those on a kernel interface (NFP_BACKEND_IFNAME). */
+	/* Backends that build their own Ethernet frames (NFP_BACKEND_L2); --ifname only for those
+	 * on a kernel interface (NFP_BACKEND_IFNAME). */
 	char ifname[IF_NAMESIZE]; /* --ifname, required for them; checked to exist when parsed */
 	unsigned ifindex;
 	uint8_t local_mac[6];     /* --local-mac, default: the interface's own address (dpdk: the
@@ -316,6 +316,9 @@ const struct nfp_role *nfp_find_role(const char *name);
 const struct nfp_backend *nfp_find_backend(const char *name);
 const char *nfp_role_names(void);
 const char *nfp_backend_names(void);
+/* The built backends whose flags include all of `flags` (0: every one), joined by sep, into buf
+ * (names that do not fit in size bytes are left out); returns buf. */
+const char *nfp_backend_list(unsigned flags, const char *sep, char *buf, size_t size);
 #define NFP_DEFAULT_BACKEND "udp-mmsg"
 
 #endif

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,63 +30,6 @@ int nfp_err_set(struct nfp_err *err, int code, const char *fmt, ...)
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return code;
-}
-
-void nfp_print_usage(void)
-{
-	printf("usage: " NFP_APP_NAME " ROLE [options]\n"
-	       "\n"
-	       "Roles: %s\n"
-	       "\n"
-	       "Options:\n"
-	       "  --backend NAME     I/O backend: %s (default " NFP_DEFAULT_BACKEND ")\n"
-	       "  --local IP:PORT    IPv4 address and port to bind (required)\n"
-	       "  --remote IP:PORT   IPv4 destination (required for send and client)\n"
-	       "  --size BYTES       Ethernet frame size without FCS, 60..9000 (default 64);\n"
-	       "                     UDP payload = BYTES - 42; every byte counter counts BYTES per frame\n"
-	       "  --rate PPS|max     packets per second, 0.001..1e9, e.g. 1000, 1e5, 0.5e6; or max,\n"
-	       "                     unpaced (default max)\n"
-	       "  --burst N          frames per burst and per send/receive call, 1..1024 (default 32)\n"
-	       "  --cpu N            pin to CPU N (default: not pinned)\n"
-	       "  --duration S       send/client: stop at epoch + S seconds; 0 = until a signal\n"
-	       "                     (default 0)\n"
-	       "  --count N          send/client: stop after N frames accepted; 0 = unlimited\n"
-	       "                     (default 0)\n"
-	       "  --epoch-ns T       CLOCK_MONOTONIC ns: intervals are aligned to T + k*interval and\n"
-	       "                     send waits until T before its first frame (default: now)\n"
-	       "  --interval-ms N    statistics interval, 10..60000 ms (default 1000)\n"
-	       "  --flow N           flow id 0..65535 that send writes in each frame (default 0)\n"
-	       "  --blocking         block in the I/O calls instead of polling: receivers sleep in\n"
-	       "                     poll() until a frame or the next interval, senders wait for\n"
-	       "                     socket buffer room (not for dpdk)\n"
-	       "  --rx-cpu N         client: receive on a second thread pinned to CPU N (the\n"
-	       "                     paper's two-thread client); default one thread\n"
-	       "  --inflight N       client: at most N frames awaiting their echo, 1..1048576; with\n"
-	       "                     --rate max and N = 1 a closed-loop ping-pong (default: no\n"
-	       "                     limit, open loop at --rate)\n"
-	       "  --touch            send/client: write every payload byte and a checksum; recv/client:\n"
-	       "                     check every byte, counting frames without a checksum as corrupt\n"
-	       "  --ifname NAME      raw, raw-mmsg, af-xdp: the interface to send and receive on\n"
-	       "                     (required)\n"
-	       "  --local-mac MAC    raw, raw-mmsg, af-xdp, dpdk: source MAC (default: the\n"
-	       "                     interface's or the DPDK port's address)\n"
-	       "  --remote-mac MAC   raw, raw-mmsg, af-xdp, dpdk: destination MAC (required for send\n"
-	       "                     and client)\n"
-	       "  --vdev SPEC        dpdk: the one port, an EAL --vdev (required), e.g.\n"
-	       "                     net_memif0,role=client,socket=/run/nfvperf/m.sock\n"
-	       "  --file-prefix NAME dpdk: EAL --file-prefix (default nfp-<pid>)\n"
-	       "  --no-huge          dpdk: anonymous memory (-m --mem-mb) instead of hugepages\n"
-	       "  --mem-mb N         dpdk: memory with --no-huge, 64..65536 MB (default 512)\n"
-	       "  --clock C          auto (default: the TSC when it is invariant, else\n"
-	       "                     clock_gettime), tsc or gettime: what pacing and times read\n"
-	       "  --rtt-dump PATH    client: write every RTT sample (ns) to PATH, one per line\n"
-	       "  --help             print this text and exit\n"
-	       "  --version          print the protocol version and the built-in backends\n"
-	       "\n"
-	       "Output: one JSON object per line on stdout (start, interval..., summary);\n"
-	       "human text on stderr. SIGINT/SIGTERM stop cleanly after the summary.\n"
-	       "Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n",
-	       nfp_role_names(), nfp_backend_names());
 }
 
 const char *nfp_fmt_mac(const uint8_t mac[6], char *buf)
@@ -310,16 +254,365 @@ static void set_defaults(struct nfp_config *cfg)
 	cfg->mem_mb = 512;
 }
 
+/* ---- the option table ----------------------------------------------------------------------
+ * One row per option: how its value is read, which roles and backends accept it, and its usage
+ * text. nfp_parse_args and nfp_print_usage are both driven by it; a new option is one row (plus
+ * its field in struct nfp_config, and a reader when it is not a flag or a plain integer). */
+
+enum opt_kind {
+	OPT_FLAG,  /* no value: sets the bool at `field` */
+	OPT_INT,   /* a decimal integer in [min, max], stored at `field` (an unsigned of `size` bytes) */
+	OPT_READ,  /* a value `read` checks and stores */
+	OPT_EXIT,  /* --help, --version: answered before anything else is parsed */
+};
+
+struct opt_spec {
+	const char *name;     /* "--size" */
+	const char *metavar;  /* the value's name in the usage ("BYTES"); NULL: takes none */
+	enum opt_kind kind;
+	size_t field, size;   /* OPT_FLAG, OPT_INT: offsetof/sizeof in struct nfp_config */
+	long long min, max;   /* OPT_INT: the accepted range, and what the message says was */
+	const char *expected; /* expected (OPT_READ readers may use it too) */
+	int (*read)(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		    struct nfp_err *err);
+	const char *required; /* non-NULL: the option must be given; says what it is */
+	const char *roles;    /* the roles that accept it, "a/b"; NULL: every role */
+	const char *roles_why;/* with roles: why only those */
+	unsigned backend;     /* NFP_BACKEND_* flags a backend needs to accept it; 0: any */
+	/* The usage text: '\n' continues under the first line; {BACKENDS} is every built backend,
+	 * {L2} and {IFNAME} the built ones with that flag. */
+	const char *help;
+};
+
+#define FIELD(f) .field = offsetof(struct nfp_config, f), .size = sizeof(((struct nfp_config *)0)->f)
+
+static int read_backend(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+			struct nfp_err *err)
+{
+	char expected[128];
+
+	cfg->backend = nfp_find_backend(val);
+	if (cfg->backend)
+		return 0;
+	snprintf(expected, sizeof(expected), "one of %s", nfp_backend_names());
+	return bad(err, o->name, expected, val);
+}
+
+static int read_local(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		      struct nfp_err *err)
+{
+	return parse_addr(o->name, val, true, &cfg->local, err);
+}
+
+static int read_remote(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		       struct nfp_err *err)
+{
+	int rc = parse_addr(o->name, val, false, &cfg->remote, err);
+
+	if (rc)
+		return rc;
+	if (cfg->remote.sin_addr.s_addr == htonl(INADDR_ANY))
+		return bad(err, o->name, "a destination address, not 0.0.0.0", val);
+	cfg->has_remote = true;
+	return 0;
+}
+
+static int read_rate(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		     struct nfp_err *err)
+{
+	cfg->rate_pps = 0;
+	return strcmp(val, "max") == 0 ? 0 : parse_double(o->name, val, RATE_MIN, RATE_MAX,
+							  o->expected, &cfg->rate_pps, err);
+}
+
+static int read_duration(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+			 struct nfp_err *err)
+{
+	return parse_double(o->name, val, 0, DURATION_MAX, o->expected, &cfg->duration_s, err);
+}
+
+/* --cpu, --rx-cpu: a CPU this process may run on, into the int at o->field. */
+static int read_cpu(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		    struct nfp_err *err)
+{
+	long long v;
+	int rc = parse_int(o->name, val, 0, INT_MAX, o->expected, &v, err);
+
+	if (rc || (rc = check_cpu(o->name, v, val, err)))
+		return rc;
+	*(int *)((char *)cfg + o->field) = (int)v;
+	return 0;
+}
+
+static int read_epoch(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		      struct nfp_err *err)
+{
+	long long v;
+	int rc = parse_int(o->name, val, 0, LLONG_MAX, o->expected, &v, err);
+
+	if (rc)
+		return rc;
+	cfg->epoch_ns = (uint64_t)v;
+	cfg->has_epoch = true;
+	return 0;
+}
+
+static int read_ifname(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		       struct nfp_err *err)
+{
+	if (!val[0] || strlen(val) >= sizeof(cfg->ifname))
+		return bad(err, o->name, "an interface name of 1..15 characters", val);
+	snprintf(cfg->ifname, sizeof(cfg->ifname), "%s", val);
+	return 0;
+}
+
+static int read_local_mac(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+			  struct nfp_err *err)
+{
+	int rc = parse_mac(o->name, val, cfg->local_mac, err);
+
+	cfg->has_local_mac = rc == 0;
+	return rc;
+}
+
+static int read_remote_mac(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+			   struct nfp_err *err)
+{
+	int rc = parse_mac(o->name, val, cfg->remote_mac, err);
+
+	cfg->has_remote_mac = rc == 0;
+	return rc;
+}
+
+static int read_vdev(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		     struct nfp_err *err)
+{
+	if (!valid_vdev(val))
+		return bad(err, o->name, "an EAL virtual device like "
+			   "net_memif0,role=client,socket=/run/nfvperf/m.sock (a driver name, then "
+			   ",key=value; no spaces or quotes)", val);
+	cfg->vdev = val;
+	return 0;
+}
+
+static int read_file_prefix(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+			    struct nfp_err *err)
+{
+	if (!valid_prefix(val))
+		return bad(err, o->name, "1..63 characters of A-Z a-z 0-9 . _ -", val);
+	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "%s", val);
+	return 0;
+}
+
+static int read_clock(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		      struct nfp_err *err)
+{
+	static const char *const names[] = {
+		[NFP_CLOCK_AUTO] = "auto", [NFP_CLOCK_TSC] = "tsc", [NFP_CLOCK_GETTIME] = "gettime",
+	};
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (strcmp(val, names[i]) == 0) {
+			cfg->clock = i;
+			return 0;
+		}
+	return bad(err, o->name, "auto, tsc or gettime", val);
+}
+
+static int read_rtt_dump(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+			 struct nfp_err *err)
+{
+	if (!val[0])
+		return bad(err, o->name, "a file path", val);
+	cfg->rtt_dump = val;
+	return 0;
+}
+
+/* In usage order. */
+static const struct opt_spec OPTIONS[] = {
+	{ "--backend", "NAME", OPT_READ, .read = read_backend,
+	  .help = "I/O backend: {BACKENDS} (default " NFP_DEFAULT_BACKEND ")" },
+	{ "--local", "IP:PORT", OPT_READ, .read = read_local, .required = "IP:PORT to bind",
+	  .help = "IPv4 address and port to bind (required)" },
+	{ "--remote", "IP:PORT", OPT_READ, .read = read_remote,
+	  .help = "IPv4 destination (required for send and client)" },
+	{ "--size", "BYTES", OPT_INT, FIELD(frame_bytes), NFP_FRAME_MIN, NFP_FRAME_MAX,
+	  "an integer 60..9000",
+	  .help = "Ethernet frame size without FCS, 60..9000 (default 64);\n"
+		  "UDP payload = BYTES - 42; every byte counter counts BYTES per frame" },
+	{ "--rate", "PPS|max", OPT_READ, .read = read_rate,
+	  .expected = "packets per second 0.001..1e9 (e.g. 1e5) or 'max'",
+	  .help = "packets per second, 0.001..1e9, e.g. 1000, 1e5, 0.5e6; or max,\n"
+		  "unpaced (default max)" },
+	{ "--burst", "N", OPT_INT, FIELD(burst), 1, NFP_BURST_MAX, "an integer 1..1024",
+	  .help = "frames per burst and per send/receive call, 1..1024 (default 32)" },
+	{ "--cpu", "N", OPT_READ, FIELD(cpu), .read = read_cpu, .expected = "a CPU number >= 0",
+	  .help = "pin to CPU N (default: not pinned)" },
+	{ "--duration", "S", OPT_READ, .read = read_duration,
+	  .expected = "seconds >= 0 (e.g. 10 or 2.5)",
+	  .help = "send/client: stop at epoch + S seconds; 0 = until a signal\n(default 0)" },
+	{ "--count", "N", OPT_INT, FIELD(count), 0, LLONG_MAX, "an integer >= 0",
+	  .help = "send/client: stop after N frames accepted; 0 = unlimited\n(default 0)" },
+	{ "--epoch-ns", "T", OPT_READ, .read = read_epoch,
+	  .expected = "CLOCK_MONOTONIC nanoseconds (an integer >= 0)",
+	  .help = "CLOCK_MONOTONIC ns: intervals are aligned to T + k*interval and\n"
+		  "send waits until T before its first frame (default: now)" },
+	{ "--interval-ms", "N", OPT_INT, FIELD(interval_ms), 10, 60000, "an integer 10..60000",
+	  .help = "statistics interval, 10..60000 ms (default 1000)" },
+	{ "--flow", "N", OPT_INT, FIELD(flow), 0, 65535, "an integer 0..65535",
+	  .help = "flow id 0..65535 that send writes in each frame (default 0)" },
+	{ "--blocking", NULL, OPT_FLAG, FIELD(blocking),
+	  .help = "block in the I/O calls instead of polling: receivers sleep in\n"
+		  "poll() until a frame or the next interval, senders wait for\n"
+		  "socket buffer room (not for dpdk)" },
+	{ "--rx-cpu", "N", OPT_READ, FIELD(rx_cpu), .read = read_cpu,
+	  .expected = "a CPU number >= 0", .roles = "client", .roles_why = "its receive thread",
+	  .help = "client: receive on a second thread pinned to CPU N (the\n"
+		  "paper's two-thread client); default one thread" },
+	{ "--inflight", "N", OPT_INT, FIELD(inflight), 1, NFP_INFLIGHT_MAX,
+	  "an integer 1..1048576", .roles = "client",
+	  .roles_why = "the frames awaiting their echo",
+	  .help = "client: at most N frames awaiting their echo, 1..1048576; with\n"
+		  "--rate max and N = 1 a closed-loop ping-pong (default: no\n"
+		  "limit, open loop at --rate)" },
+	{ "--touch", NULL, OPT_FLAG, FIELD(touch),
+	  .help = "send/client: write every payload byte and a checksum; recv/client:\n"
+		  "check every byte, counting frames without a checksum as corrupt" },
+	{ "--ifname", "NAME", OPT_READ, .read = read_ifname, .backend = NFP_BACKEND_L2,
+	  .help = "{IFNAME}: the interface to send and receive on\n(required)" },
+	{ "--local-mac", "MAC", OPT_READ, .read = read_local_mac, .backend = NFP_BACKEND_L2,
+	  .help = "{L2}: source MAC (default: the\ninterface's or the DPDK port's address)" },
+	{ "--remote-mac", "MAC", OPT_READ, .read = read_remote_mac, .backend = NFP_BACKEND_L2,
+	  .help = "{L2}: destination MAC (required for send\nand client)" },
+	{ "--vdev", "SPEC", OPT_READ, .read = read_vdev, .backend = NFP_BACKEND_EAL,
+	  .help = "dpdk: the one port, an EAL --vdev (required), e.g.\n"
+		  "net_memif0,role=client,socket=/run/nfvperf/m.sock" },
+	{ "--file-prefix", "NAME", OPT_READ, .read = read_file_prefix, .backend = NFP_BACKEND_EAL,
+	  .help = "dpdk: EAL --file-prefix (default nfp-<pid>)" },
+	{ "--no-huge", NULL, OPT_FLAG, FIELD(no_huge), .backend = NFP_BACKEND_EAL,
+	  .help = "dpdk: anonymous memory (-m --mem-mb) instead of hugepages" },
+	{ "--mem-mb", "N", OPT_INT, FIELD(mem_mb), 64, 65536, "an integer 64..65536",
+	  .backend = NFP_BACKEND_EAL,
+	  .help = "dpdk: memory with --no-huge, 64..65536 MB (default 512)" },
+	{ "--clock", "C", OPT_READ, .read = read_clock,
+	  .help = "auto (default: the TSC when it is invariant, else\n"
+		  "clock_gettime), tsc or gettime: what pacing and times read" },
+	{ "--rtt-dump", "PATH", OPT_READ, .read = read_rtt_dump,
+	  .help = "client: write every RTT sample (ns) to PATH, one per line" },
+	{ "--help", NULL, OPT_EXIT, .help = "print this text and exit" },
+	{ "--version", NULL, OPT_EXIT,
+	  .help = "print the protocol version and the built-in backends" },
+};
+
+#define N_OPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
+#define HELP_COLUMN 21 /* "  --file-prefix NAME " */
+
+static const struct opt_spec *find_option(const char *name)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (strcmp(OPTIONS[i].name, name) == 0)
+			return &OPTIONS[i];
+	return NULL;
+}
+
+/* Whether `role` is one of the "a/b" list `roles`. */
+static bool role_listed(const char *roles, const char *role)
+{
+	size_t n = strlen(role);
+
+	for (const char *p = roles; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
+		if (strncmp(p, role, n) == 0 && (p[n] == '/' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* One option's help text, its {NAME}s expanded, its continuation lines under the first. */
+static void print_help(const char *text)
+{
+	static const struct { const char *token; unsigned flags; } lists[] = {
+		{ "{BACKENDS}", 0 }, { "{L2}", NFP_BACKEND_L2 }, { "{IFNAME}", NFP_BACKEND_IFNAME },
+	};
+	char names[128];
+
+	while (*text) {
+		size_t i = 0, n = 0;
+
+		for (; i < sizeof(lists) / sizeof(lists[0]); i++)
+			if (strncmp(text, lists[i].token, n = strlen(lists[i].token)) == 0)
+				break;
+		if (i < sizeof(lists) / sizeof(lists[0])) {
+			fputs(nfp_backend_list(lists[i].flags, i == 0 ? "|" : ", ", names,
+					       sizeof(names)), stdout);
+			text += n;
+		} else if (*text == '\n') {
+			printf("\n%*s", HELP_COLUMN, "");
+			text++;
+		} else {
+			putchar(*text++);
+		}
+	}
+	putchar('\n');
+}
+
+void nfp_print_usage(void)
+{
+	printf("usage: " NFP_APP_NAME " ROLE [options]\n\nRoles: %s\n\nOptions:\n", nfp_role_names());
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s%s%s", OPTIONS[i].name, OPTIONS[i].metavar ? " " : "",
+			 OPTIONS[i].metavar ? OPTIONS[i].metavar : "");
+		printf("  %-*s", HELP_COLUMN - 3, head);
+		putchar(' ');
+		print_help(OPTIONS[i].help);
+	}
+	printf("\n"
+	       "Output: one JSON object per line on stdout (start, interval..., summary);\n"
+	       "human text on stderr. SIGINT/SIGTERM stop cleanly after the summary.\n"
+	       "Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n");
+}
+
+/* Stores v (in the option's range, so >= 0) in the unsigned field of `size` bytes at p. */
+static void store_uint(void *p, size_t size, long long v)
+{
+	if (size == sizeof(uint16_t))
+		*(uint16_t *)p = (uint16_t)v;
+	else if (size == sizeof(uint32_t))
+		*(uint32_t *)p = (uint32_t)v;
+	else
+		*(uint64_t *)p = (uint64_t)v;
+}
+
+/* The given option that needs the backend flag `flag` the chosen backend lacks: the last one
+ * given, or (first_in_table) the first in table order; NULL when there is none. */
+static const struct opt_spec *misplaced(const struct nfp_config *cfg, const int *given,
+					unsigned flag, bool first_in_table)
+{
+	const struct opt_spec *found = NULL;
+	int at = 0;
+
+	if ((cfg->backend->flags & flag) == flag)
+		return NULL;
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if ((OPTIONS[i].backend & flag) && given[i] > at) {
+			if (first_in_table)
+				return &OPTIONS[i];
+			found = &OPTIONS[i];
+			at = given[i];
+		}
+	return found;
+}
+
 int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err *err)
 {
-	bool has_local = false, has_eal_opt = false;
-	const char *eal_opt = NULL;
-	long long v;
+	int given[N_OPTIONS] = { 0 }; /* the argv index each option was last given at; 0: not */
+	const struct opt_spec *o;
+	char names[128];
 	int rc;
 
 	set_defaults(cfg);
 	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			nfp_print_usage();
 			return 1;
 		} else if (strcmp(argv[i], "--version") == 0) {
@@ -346,200 +639,48 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 			return nfp_err_set(err, -EINVAL, "unexpected argument '%s'; see --help", arg);
 		memcpy(opt, arg, optlen);
 		opt[optlen] = '\0';
-
-		if (strcmp(opt, "--blocking") == 0) {
-			if (eq)
-				return nfp_err_set(err, -EINVAL, "%s: takes no value, got '%s'", opt,
-						   arg);
-			cfg->blocking = true;
-			continue;
-		}
-		if (strcmp(opt, "--touch") == 0 || strcmp(opt, "--no-huge") == 0) {
-			if (eq)
-				return nfp_err_set(err, -EINVAL, "%s: takes no value, got '%s'", opt,
-						   arg);
-			if (opt[2] == 't') {
-				cfg->touch = true;
-			} else {
-				cfg->no_huge = true;
-				has_eal_opt = true;
-				eal_opt = "--no-huge";
-			}
-			continue;
-		}
-		if (eq) {
-			val = eq + 1;
-		} else if (i + 1 < argc) {
-			val = argv[++i];
-		}
-#define NEED_VALUE()                                                                      \
-	do {                                                                              \
-		if (!val)                                                                 \
-			return nfp_err_set(err, -EINVAL, "%s: expected a value", opt);   \
-	} while (0)
-
-		if (strcmp(opt, "--backend") == 0) {
-			NEED_VALUE();
-			cfg->backend = nfp_find_backend(val);
-			if (!cfg->backend) {
-				char exp[128];
-				snprintf(exp, sizeof(exp), "one of %s", nfp_backend_names());
-				return bad(err, opt, exp, val);
-			}
-		} else if (strcmp(opt, "--local") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_addr(opt, val, true, &cfg->local, err)))
-				return rc;
-			has_local = true;
-		} else if (strcmp(opt, "--remote") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_addr(opt, val, false, &cfg->remote, err)))
-				return rc;
-			if (cfg->remote.sin_addr.s_addr == htonl(INADDR_ANY))
-				return bad(err, opt, "a destination address, not 0.0.0.0", val);
-			cfg->has_remote = true;
-		} else if (strcmp(opt, "--size") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, NFP_FRAME_MIN, NFP_FRAME_MAX,
-					    "an integer 60..9000", &v, err)))
-				return rc;
-			cfg->frame_bytes = (uint32_t)v;
-		} else if (strcmp(opt, "--rate") == 0) {
-			NEED_VALUE();
-			if (strcmp(val, "max") == 0) {
-				cfg->rate_pps = 0;
-			} else {
-				if ((rc = parse_double(opt, val, RATE_MIN, RATE_MAX,
-						       "packets per second 0.001..1e9 (e.g. "
-						       "1e5) or 'max'",
-						       &cfg->rate_pps, err)))
-					return rc;
-			}
-		} else if (strcmp(opt, "--burst") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, 1, NFP_BURST_MAX, "an integer 1..1024", &v,
-					    err)))
-				return rc;
-			cfg->burst = (uint32_t)v;
-		} else if (strcmp(opt, "--cpu") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, 0, INT_MAX, "a CPU number >= 0", &v, err)))
-				return rc;
-			if ((rc = check_cpu(opt, v, val, err)))
-				return rc;
-			cfg->cpu = (int)v;
-		} else if (strcmp(opt, "--rx-cpu") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, 0, INT_MAX, "a CPU number >= 0", &v, err)))
-				return rc;
-			if ((rc = check_cpu(opt, v, val, err)))
-				return rc;
-			cfg->rx_cpu = (int)v;
-		} else if (strcmp(opt, "--inflight") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, 1, NFP_INFLIGHT_MAX, "an integer 1..1048576",
-					    &v, err)))
-				return rc;
-			cfg->inflight = (uint32_t)v;
-		} else if (strcmp(opt, "--duration") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_double(opt, val, 0, DURATION_MAX,
-					       "seconds >= 0 (e.g. 10 or 2.5)", &cfg->duration_s,
-					       err)))
-				return rc;
-		} else if (strcmp(opt, "--count") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, 0, LLONG_MAX, "an integer >= 0", &v, err)))
-				return rc;
-			cfg->count = (uint64_t)v;
-		} else if (strcmp(opt, "--epoch-ns") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, 0, LLONG_MAX,
-					    "CLOCK_MONOTONIC nanoseconds (an integer >= 0)", &v,
-					    err)))
-				return rc;
-			cfg->epoch_ns = (uint64_t)v;
-			cfg->has_epoch = true;
-		} else if (strcmp(opt, "--interval-ms") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, 10, 60000, "an integer 10..60000", &v, err)))
-				return rc;
-			cfg->interval_ms = (uint32_t)v;
-		} else if (strcmp(opt, "--flow") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, 0, 65535, "an integer 0..65535", &v, err)))
-				return rc;
-			cfg->flow = (uint16_t)v;
-		} else if (strcmp(opt, "--ifname") == 0) {
-			NEED_VALUE();
-			if (!val[0] || strlen(val) >= sizeof(cfg->ifname))
-				return bad(err, opt, "an interface name of 1..15 characters", val);
-			snprintf(cfg->ifname, sizeof(cfg->ifname), "%s", val);
-		} else if (strcmp(opt, "--local-mac") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_mac(opt, val, cfg->local_mac, err)))
-				return rc;
-			cfg->has_local_mac = true;
-		} else if (strcmp(opt, "--remote-mac") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_mac(opt, val, cfg->remote_mac, err)))
-				return rc;
-			cfg->has_remote_mac = true;
-		} else if (strcmp(opt, "--vdev") == 0) {
-			NEED_VALUE();
-			if (!valid_vdev(val))
-				return bad(err, opt, "an EAL virtual device like "
-					   "net_memif0,role=client,socket=/run/nfvperf/m.sock (a "
-					   "driver name, then ,key=value; no spaces or quotes)", val);
-			cfg->vdev = val;
-			has_eal_opt = true;
-			eal_opt = "--vdev";
-		} else if (strcmp(opt, "--file-prefix") == 0) {
-			NEED_VALUE();
-			if (!valid_prefix(val))
-				return bad(err, opt, "1..63 characters of A-Z a-z 0-9 . _ -", val);
-			snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "%s", val);
-			has_eal_opt = true;
-			eal_opt = "--file-prefix";
-		} else if (strcmp(opt, "--mem-mb") == 0) {
-			NEED_VALUE();
-			if ((rc = parse_int(opt, val, 64, 65536, "an integer 64..65536", &v, err)))
-				return rc;
-			cfg->mem_mb = (uint32_t)v;
-			has_eal_opt = true;
-			eal_opt = "--mem-mb";
-		} else if (strcmp(opt, "--clock") == 0) {
-			NEED_VALUE();
-			if (strcmp(val, "auto") == 0)
-				cfg->clock = NFP_CLOCK_AUTO;
-			else if (strcmp(val, "tsc") == 0)
-				cfg->clock = NFP_CLOCK_TSC;
-			else if (strcmp(val, "gettime") == 0)
-				cfg->clock = NFP_CLOCK_GETTIME;
-			else
-				return bad(err, opt, "auto, tsc or gettime", val);
-		} else if (strcmp(opt, "--rtt-dump") == 0) {
-			NEED_VALUE();
-			if (!val[0])
-				return bad(err, opt, "a file path", val);
-			cfg->rtt_dump = val;
-		} else {
+		o = find_option(opt);
+		if (!o || o->kind == OPT_EXIT)
 			return nfp_err_set(err, -EINVAL, "unknown option '%s'; see --help", opt);
+		given[o - OPTIONS] = i;
+		if (o->kind == OPT_FLAG) {
+			if (eq)
+				return nfp_err_set(err, -EINVAL, "%s: takes no value, got '%s'", opt,
+						   arg);
+			*(bool *)((char *)cfg + o->field) = true;
+			continue;
 		}
-#undef NEED_VALUE
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		if (!val)
+			return nfp_err_set(err, -EINVAL, "%s: expected a value", opt);
+		if (o->kind == OPT_INT) {
+			long long v;
+
+			if ((rc = parse_int(opt, val, o->min, o->max, o->expected, &v, err)))
+				return rc;
+			store_uint((char *)cfg + o->field, o->size, v);
+		} else if ((rc = o->read(o, val, cfg, err))) {
+			return rc;
+		}
 	}
-	if (!has_local)
-		return nfp_err_set(err, -EINVAL, "--local: required (IP:PORT to bind)");
+
+	/* What holds of the options together, in this order (the first that fails is reported). */
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (OPTIONS[i].required && !given[i])
+			return nfp_err_set(err, -EINVAL, "%s: required (%s)", OPTIONS[i].name,
+					   OPTIONS[i].required);
 	/* A PMD has no blocking receive: its queues are only ever polled. */
 	if (cfg->blocking && (cfg->backend->flags & NFP_BACKEND_EAL))
 		return nfp_err_set(err, -EINVAL, "--blocking: not for --backend %s (a DPDK port is "
 				   "only polled)", cfg->backend->name);
-	if (cfg->rx_cpu >= 0 && strcmp(cfg->role->name, "client") != 0)
-		return nfp_err_set(err, -EINVAL, "--rx-cpu: only for client (its receive thread), "
-				   "not %s", cfg->role->name);
-	if (cfg->inflight && strcmp(cfg->role->name, "client") != 0)
-		return nfp_err_set(err, -EINVAL, "--inflight: only for client (the frames awaiting "
-				   "their echo), not %s", cfg->role->name);
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (OPTIONS[i].roles && given[i] && !role_listed(OPTIONS[i].roles, cfg->role->name))
+			return nfp_err_set(err, -EINVAL, "%s: only for %s (%s), not %s",
+					   OPTIONS[i].name, OPTIONS[i].roles, OPTIONS[i].roles_why,
+					   cfg->role->name);
 	/* The window is counted where echoes are matched: one thread, so it never waits on a lock. */
 	if (cfg->inflight && cfg->rx_cpu >= 0)
 		return nfp_err_set(err, -EINVAL, "--inflight: not with --rx-cpu (the two-thread client "
@@ -547,16 +688,16 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 	if (cfg->backend->flags & NFP_BACKEND_EAL) {
 		if ((rc = check_eal(cfg, err)))
 			return rc;
-	} else if (has_eal_opt) {
+	} else if ((o = misplaced(cfg, given, NFP_BACKEND_EAL, false))) {
 		return nfp_err_set(err, -EINVAL, "%s: only for --backend dpdk, not --backend %s",
-				   eal_opt, cfg->backend->name);
+				   o->name, cfg->backend->name);
 	}
 	if (cfg->backend->flags & NFP_BACKEND_L2)
 		return check_l2(cfg, err);
-	if (cfg->ifname[0] || cfg->has_local_mac || cfg->has_remote_mac)
+	if ((o = misplaced(cfg, given, NFP_BACKEND_L2, true)))
 		return nfp_err_set(err, -EINVAL, "%s: only for the backends that build their own "
-				   "frames (raw, raw-mmsg, af-xdp, dpdk), not --backend %s",
-				   cfg->ifname[0] ? "--ifname" : cfg->has_local_mac ? "--local-mac"
-				   : "--remote-mac", cfg->backend->name);
+				   "frames (%s), not --backend %s", o->name,
+				   nfp_backend_list(NFP_BACKEND_L2, ", ", names, sizeof(names)),
+				   cfg->backend->name);
 	return 0;
 }

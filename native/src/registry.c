@@ -59,31 +59,48 @@ const struct nfp_backend *nfp_find_backend(const char *name)
 	return NULL;
 }
 
-#define NAMES(table, buf)                                                        \
-	do {                                                                     \
-		size_t len = 0;                                                  \
-		if (buf[0])                                                      \
-			return buf;                                              \
-		for (size_t i = 0; i < COUNT(table); i++) {                      \
-			size_t n = strlen(table[i]->name);                       \
-			if (len + n + 2 > sizeof(buf))                           \
-				break;                                           \
-			if (len)                                                 \
-				buf[len++] = '|';                                \
-			memcpy(buf + len, table[i]->name, n + 1);                \
-			len += n;                                                \
-		}                                                                \
-		return buf;                                                      \
-	} while (0)
+/* Appends sep (unless buf is empty) and name to buf, which holds *len characters; false, with
+ * buf unchanged, when they do not fit in size bytes. */
+static bool append(char *buf, size_t size, size_t *len, const char *sep, const char *name)
+{
+	size_t s = *len ? strlen(sep) : 0, n = strlen(name);
+
+	if (*len + s + n + 1 > size)
+		return false;
+	memcpy(buf + *len, sep, s);
+	memcpy(buf + *len + s, name, n + 1);
+	*len += s + n;
+	return true;
+}
 
 const char *nfp_role_names(void)
 {
 	static char buf[128];
-	NAMES(roles, buf);
+	size_t len = 0;
+
+	if (buf[0])
+		return buf;
+	for (size_t i = 0; i < COUNT(roles); i++)
+		if (!append(buf, sizeof(buf), &len, "|", roles[i]->name))
+			break;
+	return buf;
 }
 
 const char *nfp_backend_names(void)
 {
 	static char buf[128];
-	NAMES(backends, buf);
+
+	return buf[0] ? buf : nfp_backend_list(0, "|", buf, sizeof(buf));
+}
+
+const char *nfp_backend_list(unsigned flags, const char *sep, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < COUNT(backends); i++)
+		if ((backends[i]->flags & flags) == flags &&
+		    !append(buf, size, &len, sep, backends[i]->name))
+			break;
+	return buf;
 }

@@ -344,13 +344,33 @@ static void test_options(void)
 		   "from `ip -j link`)");
 	expect_bad("recv --backend raw --ifname lo --local 0.0.0.0:9",
 		   "--local: --backend raw needs a specific IPv4 address, not 0.0.0.0");
-	expect_bad("recv --local 1.2.3.4:1 --ifname lo",
-		   "--ifname: only for the backends that build their own frames (raw, raw-mmsg, "
-		   "af-xdp, dpdk), not --backend udp-mmsg");
+	{
+		/* The list is the registry's backends with NFP_BACKEND_L2, as built. Of several
+		 * misplaced frame options the first of --ifname, --local-mac, --remote-mac is named. */
+		static const char fmt[] = "%s: only for the backends that build their own frames "
+					  "(%s), not --backend udp-mmsg";
+		char l2[128], msg[256];
+
+		nfp_backend_list(NFP_BACKEND_L2, ", ", l2, sizeof(l2));
+		snprintf(msg, sizeof(msg), fmt, "--ifname", l2);
+		expect_bad("recv --local 1.2.3.4:1 --ifname lo", msg);
+		snprintf(msg, sizeof(msg), fmt, "--local-mac", l2);
+		expect_bad("recv --local 1.2.3.4:1 --remote-mac 02:00:00:00:00:01 --local-mac "
+			   "02:00:00:00:00:01", msg);
+		CHECK(strncmp(l2, "raw, raw-mmsg", 13) == 0);
+		CHECK(strcmp(nfp_backend_list(NFP_BACKEND_IFNAME | NFP_BACKEND_L2, "/", l2, 13),
+			     "raw/raw-mmsg") == 0); /* what does not fit is left out */
+	}
 	expect_bad("recv --local 1.2.3.4:1 --vdev net_null0", "--vdev: only for --backend dpdk, "
 		   "not --backend udp-mmsg");
 	expect_bad("recv --backend raw --ifname lo --local 127.0.0.1:9 --no-huge",
 		   "--no-huge: only for --backend dpdk, not --backend raw");
+	/* Of several misplaced DPDK options the last given is named. */
+	expect_bad("recv --local 1.2.3.4:1 --vdev net_null0 --no-huge",
+		   "--no-huge: only for --backend dpdk, not --backend udp-mmsg");
+	expect_bad("recv --local 1.2.3.4:1 --rx-cpu 0", "--rx-cpu: only for client (its receive "
+		   "thread), not recv");
+	expect_bad("recv --local 1.2.3.4:1 --help=1", "unknown option '--help'; see --help");
 #ifdef NFP_HAVE_AF_XDP
 	CHECK(parse("server --backend af-xdp --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
 	expect_bad("recv --backend af-xdp --local 127.0.0.1:9",

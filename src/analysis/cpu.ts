@@ -7,7 +7,7 @@
 // irq time on each CPU the case uses (/proc/stat), both sampled by runner/cpu-sampler.ts on the
 // apps' epoch. Each is a fraction of one CPU over the steady window. Remote cases sample only the
 // apps (the agent does not sample the peer host's kernel yet).
-import type { SteadyCpuSample, SteadySample } from './dataset.js';
+import type { SteadyCpuSample, SteadySample } from '../store/run-data.js';
 
 export interface AppCpu {
   pair: number;

@@ -2,7 +2,7 @@
 // (mean and CI over repetitions), per configuration (maximum throughput). Pure over RunData.
 import type { SummaryCase } from '../store/summary.js';
 import { caseCpu, irqInTaskTimeOf, tscHzOf, type CaseCpu } from './cpu.js';
-import type { RunData } from './dataset.js';
+import type { RunData } from '../store/run-data.js';
 import { maxThroughputs, type MaxThroughput } from './max-throughput.js';
 import { groupRepetitions, type RepetitionGroup } from './repetitions.js';
 import { steadyVariation, type SteadyVariation } from './variation.js';

@@ -3,7 +3,7 @@
 // interval — so a reader of the file gets the same aggregate the report shows.
 import type { Summary, SummaryCase } from '../store/summary.js';
 import type { CaseCpu } from './cpu.js';
-import type { RunData } from './dataset.js';
+import type { RunData } from '../store/run-data.js';
 import { analyzeRun } from './index.js';
 import { groupRepetitions } from './repetitions.js';
 import { meanWithCi, type MeanCi } from './stats.js';

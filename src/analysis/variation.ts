@@ -5,7 +5,7 @@
 // Here each steady second k gets one rate — the packets of every pair in k ÷ that interval's
 // length, summed over pairs — and the seconds are summarised.
 import { coefficientOfVariation, mean, median, stddev } from './stats.js';
-import type { SteadySample } from './dataset.js';
+import type { SteadySample } from '../store/run-data.js';
 
 /**
  * A case whose per-second receive rate has a coefficient of variation above this is flagged

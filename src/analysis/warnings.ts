@@ -1,5 +1,6 @@
-// Warnings about a run's cases, each saying what to change (STYLE.md: warnings that name the
-// plan field). Pure.
+// Warnings about a run's cases, each saying what to change and naming the plan field that does
+// it. Pure.
+import { isBackendName } from '../apps/backends.js';
 import type { SummaryCase } from '../store/summary.js';
 import type { SteadyVariation } from './variation.js';
 
@@ -35,18 +36,18 @@ export function caseWarnings(c: SummaryCase, variation: SteadyVariation | null):
   if (variation?.unsteady && variation.rx.cv !== null) {
     add('Unsteady', `rx rate varied ${(variation.rx.cv * 100).toFixed(1)} % (coefficient of variation) over ${variation.rx.seconds} steady seconds; raise \`warmup\` or \`duration\`, or quieten the host`);
   }
+  // Per-packet system calls are the usual limit of a kernel-socket sender; its batching twin
+  // (the backend of the same name with -mmsg) lifts it.
+  const batching = isBackendName(`${c.backend}-mmsg`) ? ` or a batching backend (\`backends\`: ${c.backend}-mmsg)` : '';
   if (typeof c.rate === 'number' && c.throughput) {
     const intendedPps = c.rate * c.pairs;
     const shortfall = 1 - c.throughput.txPps / intendedPps;
     if (shortfall > TX_BELOW_TARGET) {
-      // Per-packet system calls are the usual limit of a kernel-socket sender; batching lifts it.
-      const batching = c.backend === 'udp' || c.backend === 'raw' ? ` or a batching backend (\`backends\`: ${c.backend}-mmsg)` : '';
       add('TxBelowTarget', `senders reached ${fmtPps(c.throughput.txPps)} of the ${fmtPps(intendedPps)} asked for (${(shortfall * 100).toFixed(1)} % short): the sender is the bottleneck; lower \`rates\`, or try larger \`bursts\`${batching}`);
     }
   }
   const limited = Object.entries(c.search ?? {}).filter(([, g]) => g.generatorLimited).map(([name]) => name);
   if (limited.length > 0) {
-    const batching = c.backend === 'udp' || c.backend === 'raw' ? ` or a batching backend (\`backends\`: ${c.backend}-mmsg)` : '';
     add('GeneratorLimited', `search goal${limited.length > 1 ? 's' : ''} ${limited.join(', ')}: the generator, not the path, was the limit (the sender fell short of the rate at the upper bound, so the bounds describe the sender); try larger \`bursts\`${batching}`);
   }
   return out;

@@ -1,40 +1,75 @@
-// What each I/O backend of nfvperf-app is, in one table (the C side's is native/src/registry.c).
-// The plan schema's backend names, the runner's per-backend arguments, doctor and the probes
-// derive from it.
+// The I/O backends of nfvperf-app, one entry each: the only TypeScript list of them. The plan's
+// `backends` enum, `nfvperf doctor`, the probes, the app arguments the runner builds and the
+// report's backend lists all read this table. The C side has its own one list
+// (native/src/registry.c, with each backend's flags in its `struct nfp_backend`);
+// test/apps/backends.test.ts checks that the two agree with the built app.
 
 export interface BackendInfo {
+  /** As `--backend` and plans spell it. */
   name: string;
+  /** One line for `nfvperf doctor`. */
   description: string;
-  /** Debian packages it needs to build and run. */
+  /** Debian packages it builds against (none: it is always built). */
   packages: readonly string[];
-  /** It builds its own Ethernet frames (no kernel UDP socket): the sender needs the peer's MAC. */
+  /** It builds its own Ethernet frames (NFP_BACKEND_L2): senders need the peer's `--remote-mac`. */
   ownFrames: boolean;
-  /** It opens the container's kernel interface by name (`--ifname`). */
+  /** It sends and receives on a kernel interface (NFP_BACKEND_IFNAME): it needs `--ifname`. */
   needsInterface: boolean;
-  /** It runs a DPDK EAL: an EAL device (`--vdev`), file prefix and hugepage memory. */
+  /** It runs a DPDK EAL (NFP_BACKEND_EAL): its port is a `--vdev`; it cannot block; hugepages or `--no-huge`. */
   eal: boolean;
-  /** Its C source. */
+  /** Its C source, from the package root. */
   source: string;
+  /** Its row in the paper's Table 2 (the socket techniques), when it has one. */
+  paperLabel?: string;
 }
 
 export const BACKENDS = [
-  { name: 'udp', description: 'UDP socket, one frame per send/recv call', packages: [], ownFrames: false, needsInterface: false, eal: false,
-    source: 'native/src/backends/udp.c' },
-  { name: 'udp-mmsg', description: 'UDP socket, a burst per sendmmsg/recvmmsg call', packages: [], ownFrames: false, needsInterface: false,
-    eal: false, source: 'native/src/backends/udp_mmsg.c' },
-  { name: 'raw', description: 'AF_PACKET socket, one frame per call', packages: [], ownFrames: true, needsInterface: true, eal: false,
-    source: 'native/src/backends/raw.c' },
-  { name: 'raw-mmsg', description: 'AF_PACKET socket, a burst per sendmmsg/recvmmsg call', packages: [], ownFrames: true,
-    needsInterface: true, eal: false, source: 'native/src/backends/raw_mmsg.c' },
-  { name: 'af-xdp', description: 'AF_XDP socket (libxdp), copy mode on veth', packages: ['libxdp-dev', 'libbpf-dev'], ownFrames: true,
-    needsInterface: true, eal: false, source: 'native/src/backends/opt/af_xdp.c' },
-  { name: 'dpdk', description: 'DPDK poll-mode port: virtio_user (vhost-user) or net_memif', packages: ['dpdk', 'libdpdk-dev'],
-    ownFrames: true, needsInterface: false, eal: true, source: 'native/src/backends/opt/dpdk.c' },
+  {
+    name: 'udp', description: 'UDP socket, one sendmsg/recvmsg per packet', packages: [],
+    ownFrames: false, needsInterface: false, eal: false, source: 'native/src/backends/udp.c',
+    paperLabel: 'UDP sockets, send/recv',
+  },
+  {
+    name: 'udp-mmsg', description: 'UDP socket, sendmmsg/recvmmsg per burst', packages: [],
+    ownFrames: false, needsInterface: false, eal: false, source: 'native/src/backends/udp_mmsg.c',
+    paperLabel: 'UDP sockets, sendmmsg/recvmmsg',
+  },
+  {
+    name: 'raw', description: 'AF_PACKET raw socket, one packet per system call', packages: [],
+    ownFrames: true, needsInterface: true, eal: false, source: 'native/src/backends/raw.c',
+    paperLabel: 'Raw sockets, send/recv',
+  },
+  {
+    name: 'raw-mmsg', description: 'AF_PACKET raw socket, a burst per system call', packages: [],
+    ownFrames: true, needsInterface: true, eal: false, source: 'native/src/backends/raw_mmsg.c',
+    paperLabel: 'Raw sockets, sendmmsg/recvmmsg',
+  },
+  {
+    name: 'af-xdp', description: 'AF_XDP socket on the container interface', packages: ['libxdp-dev', 'libbpf-dev'],
+    ownFrames: true, needsInterface: true, eal: false, source: 'native/src/backends/opt/af_xdp.c',
+  },
+  {
+    name: 'dpdk', description: 'DPDK (virtio_user, memif, vhost-user ports)', packages: ['libdpdk-dev'],
+    ownFrames: true, needsInterface: false, eal: true, source: 'native/src/backends/opt/dpdk.c',
+  },
 ] as const satisfies readonly BackendInfo[];
 
 export type BackendName = (typeof BACKENDS)[number]['name'];
+
+/** The names in table order, as a non-empty tuple (what `z.enum` takes). */
 export const BACKEND_NAMES = BACKENDS.map((b) => b.name) as [BackendName, ...BackendName[]];
 
-export function backendInfo(name: BackendName): BackendInfo {
-  return BACKENDS.find((b) => b.name === name)!;
+/** The backends that run on a kernel interface, so on any switch that gives the container one. */
+export const KERNEL_BACKENDS: readonly BackendName[] = BACKENDS.filter((b) => !b.eal).map((b) => b.name);
+
+/** The entry of `name`; throws on a name the table lacks (plans are checked against it first). */
+export function backendInfo(name: string): BackendInfo {
+  const info = BACKENDS.find((b) => b.name === name);
+  if (!info) throw new Error(`no backend named ${name} (known: ${BACKEND_NAMES.join(', ')})`);
+  return info;
+}
+
+/** Whether `name` is a backend of the table (e.g. one `nfvperf-app --version` lists). */
+export function isBackendName(name: string): name is BackendName {
+  return BACKENDS.some((b) => b.name === name);
 }

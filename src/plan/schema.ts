@@ -7,6 +7,7 @@ import { searchSchema } from './search-schema.js';
 // Every virtual switch the paper names (Table 1, V) plus the newer paths: the drivers' names.
 import { SWITCH_NAMES, type SwitchName } from '../switches/index.js';
 
+/** The app's I/O backends: the table in src/apps/backends.ts. */
 export { BACKEND_NAMES, SWITCH_NAMES, type BackendName, type SwitchName };
 
 /** How the apps wait for I/O: spin on non-blocking calls, or sleep in them (the paper's -B). */

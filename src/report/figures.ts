@@ -2,6 +2,7 @@
 // whose data the run lacks is not drawn: it is listed as skipped with the reason and the plan
 // field that would supply it. Pure: analysis in, specs out (rendering is render.ts).
 import type { TopLevelSpec } from 'vega-lite';
+import { BACKENDS } from '../apps/backends.js';
 import { CPU_CLASSES, groupCpuClasses, groupCpus, type RunAnalysis } from '../analysis/index.js';
 import { tupleKeyOf, type RepetitionGroup } from '../analysis/repetitions.js';
 import { meanWithCi } from '../analysis/stats.js';
@@ -46,12 +47,8 @@ const CONFIG = {
   axis: { labelLimit: 400 },
 };
 /** The socket techniques of the paper's Table 2, in its order, with its wording. */
-const SOCKET_TECHNIQUES: { backend: string; label: string }[] = [
-  { backend: 'udp', label: 'UDP sockets, send/recv' },
-  { backend: 'udp-mmsg', label: 'UDP sockets, sendmmsg/recvmmsg' },
-  { backend: 'raw', label: 'Raw sockets, send/recv' },
-  { backend: 'raw-mmsg', label: 'Raw sockets, sendmmsg/recvmmsg' },
-];
+const SOCKET_TECHNIQUES: { backend: string; label: string }[] =
+  BACKENDS.flatMap((b) => ('paperLabel' in b ? [{ backend: b.name, label: b.paperLabel }] : []));
 
 /** A figure, or why it is left out (`figure` names it when one builder makes several). */
 type Built = Figure | { skip: string; figure?: string };

@@ -4,7 +4,7 @@
 // ratio. Built from the database alone (search_trials, search_goals, cases.search_json). Pure.
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunAnalysis } from '../analysis/index.js';
-import type { CaseSearch } from '../analysis/dataset.js';
+import type { CaseSearch } from '../store/run-data.js';
 import type { SummaryCase } from '../store/summary.js';
 
 /** One row of a figure's data, as figures.ts defines it. */

@@ -6,6 +6,7 @@
 import { latencyFigures } from '../analysis/latency.js';
 import { runExpandedSearch, type SearchResult, type TrialResult } from '../analysis/search.js';
 import { isSteady, throughputFigures } from '../analysis/steady.js';
+import { backendInfo } from '../apps/backends.js';
 import type { IntervalLine } from '../apps/protocol.js';
 import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
@@ -181,7 +182,7 @@ async function runTraffic(run: CaseRun, traffic: { rate: number | 'max'; traffic
   const { c, ctx, cpus } = run;
   const hostOf = (side: AppSide) => ctx.hosts.find((h) => h.sides.includes(side))!;
   const endpoint = (side: AppSide, pair: number) => run.endpoints.find((e) => e.side === side && e.pair === pair)!;
-  const dpdk = c.backend === 'dpdk';
+  const dpdk = backendInfo(c.backend).eal;
   const marginMs = (dpdk ? DPDK_START_MARGIN_MS : START_MARGIN_MS) + 20 * c.pairs + Math.max(...ctx.hosts.map((h) => h.launchDelayMs));
   const readyMs = (dpdk ? DPDK_READY_TIMEOUT_MS : READY_TIMEOUT_MS) + Math.max(...ctx.hosts.map((h) => h.launchDelayMs)) * 4;
   // Every app aligns its one-second intervals to the same epoch, so second k means the same

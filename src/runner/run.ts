@@ -14,7 +14,7 @@ import { BACKEND_NAMES, SWITCH_NAMES, type BackendName, type SwitchName } from '
 import { ResultsDb, type CaseRecord } from '../store/db.js';
 import type { Summary } from '../store/summary.js';
 import { summaryDocumentOf } from '../analysis/summary-document.js';
-import { loadRun } from '../analysis/dataset.js';
+import { loadRun } from '../store/run-data.js';
 import { REMOTE_SWITCHES, SWITCH_DRIVERS } from '../switches/index.js';
 import { CONTAINER_RUNTIMES, runtimeFor } from '../testbed/containers.js';
 import { readTopology } from '../testbed/cpus.js';

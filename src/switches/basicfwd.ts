@@ -17,7 +17,7 @@ import { killProcess } from '../testbed/resources.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
 import { DPDK_APP_MEM_MB, dpdkMissing, needHugepagesWritable } from './dpdk-port.js';
 import type { SwitchDriver } from './types.js';
-import { needAppBackend, probeFrom } from './unavailable.js';
+import { needAppBackend, probeFrom } from '../testbed/probes.js';
 
 export const BASICFWD_BINARY = join(PACKAGE_ROOT, 'native', 'build', 'nfvperf-basicfwd');
 /** The forwarder's own hugepage memory (its mbuf pool). */

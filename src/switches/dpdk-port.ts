@@ -3,9 +3,8 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import type { AppSide, RunNames } from '../testbed/names.js';
 import { TestbedError } from '../common/errors.js';
-import { hugepages, packageVersion } from './probes.js';
+import { hugepages, packageVersion, type Missing } from '../testbed/probes.js';
 import type { PortSpec } from './types.js';
-import type { Missing } from './unavailable.js';
 
 /** Hugepage memory each DPDK app gets (`--mem-mb`); drivers reserve this much per attached app. */
 export const DPDK_APP_MEM_MB = 256;

@@ -1,6 +1,7 @@
 // linux-bridge: the kernel's learning bridge; each container joins it through a veth pair.
 // Kernel switching spins no thread of its own: its cost shows up as softirq time on the CPUs
 // of the applications (the sender's, with veth).
+import { KERNEL_BACKENDS } from '../apps/backends.js';
 import { exec } from '../common/exec.js';
 import { CONTAINER_IFNAME, configureInterface, vethIntoContainer } from '../testbed/netns.js';
 import { deleteLink } from '../testbed/resources.js';
@@ -11,7 +12,7 @@ export const linuxBridge: SwitchDriver<'linux-bridge'> = {
   name: 'linux-bridge',
   description: 'Linux kernel bridge, containers joined by veth pairs',
   busyThreads: 0,
-  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp'],
+  backends: KERNEL_BACKENDS,
 
   async probe() {
     const r = await exec(['ip', '-V'], { check: false }).catch(() => undefined);

@@ -3,12 +3,13 @@
 // the parent. This kernel has no dummy link type, so the parent is one end of a veth pair the
 // driver creates (`nfp<token>mv`, peer `nfp<token>mp`), both up in the root namespace: macvlan
 // children only carry traffic while their parent has carrier.
+import { KERNEL_BACKENDS } from '../apps/backends.js';
 import { exec } from '../common/exec.js';
 import { CONTAINER_IFNAME, configureInterface, type Container } from '../testbed/netns.js';
 import { PREFIX, type RunNames } from '../testbed/names.js';
 import { deleteLink } from '../testbed/resources.js';
 import { deleteLinkIn, pollUntil, readLink } from './readback.js';
-import { iproute2Probe } from './probes.js';
+import { iproute2Probe } from '../testbed/probes.js';
 import type { SwitchDriver } from './types.js';
 
 /** The parent veth pair of a run: the end the children hang from, and its peer. */
@@ -20,7 +21,7 @@ export const macvlan: SwitchDriver<'macvlan'> = {
   name: 'macvlan',
   description: 'macvlan children in bridge mode on one parent (a veth end: no dummy links here)',
   busyThreads: 0,
-  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp'],
+  backends: KERNEL_BACKENDS,
 
   probe: () => iproute2Probe(['ip']),
 

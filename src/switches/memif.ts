@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { ensureHugetlbfs, reserveHugepages } from '../testbed/hugepages.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
 import { DPDK_APP_MEM_MB, dpdkMissing, needHugepagesWritable } from './dpdk-port.js';
-import type { Probe, SwitchDriver } from './types.js';
-import { needAppBackend, probeFrom } from './unavailable.js';
+import { needAppBackend, probeFrom, type Probe } from '../testbed/probes.js';
+import type { SwitchDriver } from './types.js';
 
 export const memif: SwitchDriver<'memif'> = {
   name: 'memif',

@@ -6,7 +6,7 @@ import { CONTAINER_IFNAME, configureInterface, vethIntoContainer } from '../test
 import { joinOvsUplink, Ovs, ovsMissing } from './ovs-common.js';
 import type { OvsInstance } from './ovs.js';
 import type { SwitchDriver } from './types.js';
-import { probeFrom } from './unavailable.js';
+import { probeFrom } from '../testbed/probes.js';
 
 export const ovsAfxdp: SwitchDriver<'ovs-afxdp'> = {
   name: 'ovs-afxdp',

@@ -16,10 +16,9 @@ import { ensureHugetlbfs, reserveHugepages } from '../testbed/hugepages.js';
 import { processStartTicks } from '../testbed/ledger.js';
 import { deleteLink, killProcess, type Resources } from '../testbed/resources.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
-import { packageVersion, versionLine, which } from './probes.js';
+import { packageVersion, versionLine, which, type Missing } from '../testbed/probes.js';
 import { isUp, pollUntil, readLink } from './readback.js';
 import type { SwitchContext, SwitchInstance, UplinkContext } from './types.js';
-import type { Missing } from './unavailable.js';
 
 const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 export const OVS_DPDK_VSWITCHD = '/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk';

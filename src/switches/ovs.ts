@@ -6,7 +6,7 @@ import { reserveHugepages } from '../testbed/hugepages.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
 import { DPDK_APP_MEM_MB, needHugepagesWritable } from './dpdk-port.js';
 import { joinOvsUplink, Ovs, ovsMissing } from './ovs-common.js';
-import { needAppBackend, probeFrom, type Missing } from './unavailable.js';
+import { needAppBackend, probeFrom, type Missing } from '../testbed/probes.js';
 import type { SwitchDriver } from './types.js';
 
 export const ovs: SwitchDriver<'ovs'> = {

@@ -1,5 +1,5 @@
 // Reading back what a driver set up, from machine-readable output only (`ip -j`, `tc -j`,
-// `bridge -j`), polling with a deadline rather than sleeping (STYLE.md: read back what you changed).
+// `bridge -j`), polling with a deadline rather than sleeping.
 import { exec } from '../common/exec.js';
 import { TestbedError } from '../common/errors.js';
 

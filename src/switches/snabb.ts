@@ -1,7 +1,7 @@
 // snabb: the Snabb (LuaJIT) software switch, containers on vhost-user ports. Probe only: Snabb
 // is not packaged anywhere reachable and is built from source.
-import { unavailable, which, versionLine } from './probes.js';
-import { needAppBackend, needHugepages, probeOnlyDriver, type Missing } from './unavailable.js';
+import { needAppBackend, needHugepages, versionLine, which, type Missing } from '../testbed/probes.js';
+import { probeOnlyDriver, unavailable } from './unavailable.js';
 
 export const snabb = probeOnlyDriver({
   name: 'snabb',

@@ -1,7 +1,7 @@
 // sriov: the NIC's embedded switch, each container given a virtual function. Probe only: it
 // needs an SR-IOV capable NIC, which virtual machines rarely have.
-import { sriovInterfaces, unavailable } from './probes.js';
-import { probeOnlyDriver, type Missing } from './unavailable.js';
+import { sriovInterfaces, type Missing } from '../testbed/probes.js';
+import { probeOnlyDriver, unavailable } from './unavailable.js';
 
 export const sriov = probeOnlyDriver({
   name: 'sriov',

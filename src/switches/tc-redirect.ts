@@ -6,12 +6,13 @@
 // classifiers see the packet: bytes 0-1 (u16 at -14) and bytes 2-5 (u32 at -12; u32 offsets must
 // be multiples of 4). Frames to any other MAC are not redirected and end in the root namespace's
 // stack, which drops them (the host ends have no address).
+import { KERNEL_BACKENDS } from '../apps/backends.js';
 import { exec } from '../common/exec.js';
 import { CONTAINER_IFNAME, configureInterface, vethIntoContainer, type Container } from '../testbed/netns.js';
 import type { RunNames } from '../testbed/names.js';
 import type { Resources } from '../testbed/resources.js';
 import { pollUntil, readIngressRedirects, readLink } from './readback.js';
-import { iproute2Probe } from './probes.js';
+import { iproute2Probe } from '../testbed/probes.js';
 import type { SwitchDriver } from './types.js';
 
 /** The u32 keys (`match … at …`) that select frames whose destination MAC is `mac`. */
@@ -26,7 +27,7 @@ export const tcRedirect: SwitchDriver<'tc-redirect'> = {
   name: 'tc-redirect',
   description: 'tc ingress u32 match on the destination MAC + mirred redirect between veth host ends (no bridge)',
   busyThreads: 0,
-  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp'],
+  backends: KERNEL_BACKENDS,
 
   probe: () => iproute2Probe(['ip', 'tc']),
 

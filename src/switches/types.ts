@@ -1,20 +1,12 @@
-// The one interface every virtual switch driver implements (see DESIGN.md).
+// The one interface every virtual switch driver implements.
 // Life cycle: probe() any time; start() once per case; attach() (or attachPair()) and cpuThreads() only between
 // start() and stop(); stop() is idempotent and safe after a partial start.
 import type { BackendName } from '../plan/schema.js';
+import type { Probe } from '../testbed/probes.js';
 import type { SwitchName } from './index.js';
 import type { Resources } from '../testbed/resources.js';
 import type { RunNames } from '../testbed/names.js';
 import type { Container } from '../testbed/netns.js';
-
-export interface Probe {
-  available: boolean;
-  /** Why not, in one line, when unavailable. */
-  reason?: string;
-  /** What would make it available (a command to run, hardware to add). */
-  fix?: string;
-  version?: string;
-}
 
 /**
  * What an application needs to reach the switch from inside its container: a kernel interface,
@@ -47,7 +39,7 @@ interface SwitchInstanceBase {
  * application pair at a time (`attachPair`: a path whose link joins the two containers, such as a
  * direct veth cable or a pair of tc redirects) — exactly one of the two. Callers use
  * `connectPair()`, which works for both. Each hook returns only once it has read back what it set
- * up (STYLE.md: read back what you changed).
+ * up.
  */
 export type SwitchInstance = SwitchInstanceBase & (
   | {

@@ -1,7 +1,7 @@
 // vale: netmap's VALE software switch. Probe only: netmap is an out-of-tree kernel module.
 import { existsSync } from 'node:fs';
-import { kernelLoadsModules, unavailable } from './probes.js';
-import { probeOnlyDriver, type Missing } from './unavailable.js';
+import { kernelLoadsModules, type Missing } from '../testbed/probes.js';
+import { probeOnlyDriver, unavailable } from './unavailable.js';
 
 export const vale = probeOnlyDriver({
   name: 'vale',
@@ -21,7 +21,7 @@ export const vale = probeOnlyDriver({
     }
     missing.push({
       reason: 'nfvperf-app has no netmap backend',
-      fix: 'add native/src/backends/netmap.c and a netmap entry in BACKEND_NAMES (src/plan/schema.ts)',
+      fix: 'add native/src/backends/opt/netmap.c (listed in native/src/registry.c) and a netmap entry in BACKENDS (src/apps/backends.ts)',
     });
     return unavailable(missing);
   },

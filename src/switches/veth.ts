@@ -2,18 +2,19 @@
 // container and the other in the receiver's, both named eth0 there. Any number of pairs works,
 // since no two pairs share anything. Like every kernel path it spins no thread: the receive work
 // runs in softirq on the sender's CPU.
+import { KERNEL_BACKENDS } from '../apps/backends.js';
 import { exec } from '../common/exec.js';
 import { CONTAINER_IFNAME, configureInterface, type Container } from '../testbed/netns.js';
 import { deleteLink } from '../testbed/resources.js';
 import { deleteLinkIn, pollUntil, readLink } from './readback.js';
-import { iproute2Probe } from './probes.js';
+import { iproute2Probe } from '../testbed/probes.js';
 import type { SwitchDriver } from './types.js';
 
 export const veth: SwitchDriver<'veth'> = {
   name: 'veth',
   description: 'a direct veth pair per application pair (no switch)',
   busyThreads: 0,
-  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp'],
+  backends: KERNEL_BACKENDS,
 
   probe: () => iproute2Probe(['ip']),
 

@@ -1,8 +1,7 @@
 // vpp (FD.io Vector Packet Processing): an L2 bridge domain in VPP, containers joined by memif or
 // vhost-user. Probe only: VPP is not packaged for Debian 12.
-import { packageVersion, which } from './probes.js';
-import { needAppBackend, needHugepages, probeOnlyDriver, type Missing } from './unavailable.js';
-import { unavailable } from './probes.js';
+import { needAppBackend, needHugepages, packageVersion, which, type Missing } from '../testbed/probes.js';
+import { probeOnlyDriver, unavailable } from './unavailable.js';
 
 export const vpp = probeOnlyDriver({
   name: 'vpp',

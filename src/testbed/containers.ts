@@ -1,8 +1,7 @@
 // The container runtimes a plan chooses between (`containers: netns | lxc`), behind one interface:
 // each makes the container of one application and names its network namespace the same way, so
 // the switch drivers and the address/neighbour code work on `Container` whatever made it.
-import type { Probe } from '../switches/types.js';
-import { iproute2Probe, versionLine, which } from '../switches/probes.js';
+import { iproute2Probe, versionLine, which, type Probe } from './probes.js';
 import { createLxc, createLxcBase, lxcExec } from './lxc.js';
 import type { AppSide, RunNames } from './names.js';
 import { containerIn, createContainer, type Container } from './netns.js';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { caseCpu, tscHzOf } from '../../src/analysis/cpu.js';
-import type { SteadySample } from '../../src/analysis/dataset.js';
+import type { SteadySample } from '../../src/store/run-data.js';
 import { perSecondRates, steadyVariation, UNSTEADY_CV } from '../../src/analysis/variation.js';
 import { caseWarnings } from '../../src/analysis/warnings.js';
 import type { SummaryCase } from '../../src/store/summary.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { caseCpu, irqInTaskTimeOf } from '../../src/analysis/cpu.js';
-import type { SteadyCpuSample, SteadySample } from '../../src/analysis/dataset.js';
+import type { SteadyCpuSample, SteadySample } from '../../src/store/run-data.js';
 
 const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${what}: ${a} ≠ ${b}`);
 

@@ -28,7 +28,7 @@ test('summary.json aggregates repetitions of a tuple with a 95% CI, and only tho
 
 test('summary.json cases carry cpu: per component from the stored samples, total cores, cycles per packet', async () => {
   const { writeResults } = await import('../report/synthetic.js');
-  const { loadRun } = await import('../../src/analysis/dataset.js');
+  const { loadRun } = await import('../../src/store/run-data.js');
   const { analyzeRun } = await import('../../src/analysis/index.js');
   const Database = (await import('better-sqlite3')).default;
   const { join } = await import('node:path');

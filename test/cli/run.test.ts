@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Summary } from '../../src/store/summary.js';
 import { summaryDocumentOf } from '../../src/analysis/summary-document.js';
-import { loadRun } from '../../src/analysis/dataset.js';
+import { loadRun } from '../../src/store/run-data.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { assertRunTotals } from '../helpers/results.js';
 import { NFVPERF, nfvperf, tempDir } from '../helpers/cli.js';

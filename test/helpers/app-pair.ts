@@ -3,6 +3,7 @@
 // tests make — send → recv with a count, client → server with a count.
 import { join } from 'node:path';
 import { AppProcess, appInfo } from '../../src/apps/app.js';
+import { backendInfo, type BackendName } from '../../src/apps/backends.js';
 import type { SummaryLine } from '../../src/apps/protocol.js';
 import type { Container } from '../../src/testbed/netns.js';
 import { ensureRunDir, runPath } from '../../src/testbed/rundir.js';
@@ -12,7 +13,7 @@ import type { VethPair } from './veth-pair.js';
  * One way to connect two apps. `dpdk/…` variants run the dpdk backend with `--no-huge` (no
  * hugepages are touched, the EAL starts in about a second); their port names the link.
  */
-export type Variant = 'udp' | 'udp-mmsg' | 'raw' | 'raw-mmsg' | 'af-xdp' | 'dpdk/memif' | 'dpdk/vhost-user' | 'dpdk/af-packet' | 'dpdk/af-xdp';
+export type Variant = Exclude<BackendName, 'dpdk'> | `dpdk/${'memif' | 'vhost-user' | 'af-packet' | 'af-xdp'}`;
 
 export const LISTEN_PORT = 7001;
 export const CONNECT_PORT = 7000;
@@ -39,12 +40,13 @@ function endArgs(variant: Variant, pair: VethPair, end: End, socketDir: string):
   const args = ['--backend', backend, '--local', `${self.ip}:${listens ? LISTEN_PORT : CONNECT_PORT}`];
   if (!listens) args.push('--remote', `${peer.ip}:${LISTEN_PORT}`);
   const ifname = self.ifname ?? 'eth0';
-  if (backend === 'raw' || backend === 'raw-mmsg' || backend === 'af-xdp') args.push('--ifname', ifname);
-  if (backend === 'dpdk') {
+  const info = backendInfo(backend);
+  if (info.needsInterface) args.push('--ifname', ifname);
+  if (info.eal) {
     args.push('--vdev', dpdkVdev(port!, listens, ifname, socketDir), '--no-huge', '--local-mac', self.mac,
       '--file-prefix', `nfp${pair.names.token}${listens ? 'r' : 's'}`, '--cpu', listens ? '1' : '0');
   }
-  if (sends && backend !== 'udp' && backend !== 'udp-mmsg') args.push('--remote-mac', peer.mac);
+  if (sends && info.ownFrames) args.push('--remote-mac', peer.mac);
   return args;
 }
 

@@ -1,6 +1,7 @@
 // Two namespace containers joined by one veth cable, built with the testbed's own code, for tests
 // of the native app alone. `close()` tears them down and fails the test if anything leaked.
 import { after, before } from 'node:test';
+import { backendInfo } from '../../src/apps/backends.js';
 import { exec } from '../../src/common/exec.js';
 import { Ledger } from '../../src/testbed/ledger.js';
 import { newRunToken, runNames, type RunNames } from '../../src/testbed/names.js';
@@ -54,9 +55,9 @@ export function vethPairForFile(): VethPair {
   return pair;
 }
 
-/** The options a backend that builds its own frames (raw, raw-mmsg, af-xdp) needs on one end:
- * its interface, and for an end that sends, the peer's MAC. None for the udp backends. */
+/** The options a backend on a kernel interface that builds its own frames (raw, raw-mmsg, af-xdp)
+ * needs on one end: its interface, and for an end that sends, the peer's MAC. None for the others. */
 export function l2Args(backend: string, self: Container, peer?: Container): string[] {
-  if (backend.startsWith('udp')) return [];
+  if (!backendInfo(backend).needsInterface) return [];
   return ['--ifname', self.ifname!, ...(peer ? ['--remote-mac', peer.mac] : [])];
 }

@@ -8,7 +8,8 @@ import { AppProcess } from '../../src/apps/app.js';
 import { ensureRunDir, runPath } from '../../src/testbed/rundir.js';
 import { variantSkipReason } from '../helpers/app-pair.js';
 import { vethPair, type VethPair } from '../helpers/veth-pair.js';
-import { assertDpdkClean, dpdkHostState, dpdkSkipReason, Testpmd, type DpdkHostState } from '../switches/dpdk-helpers.js';
+import { Testpmd } from '../../bench/testpmd.js';
+import { assertDpdkClean, dpdkHostState, dpdkSkipReason, type DpdkHostState } from '../switches/dpdk-helpers.js';
 
 const skip = variantSkipReason('dpdk/vhost-user') ?? dpdkSkipReason();
 const TESTPMD_EAL = ['--no-huge', '--no-shconf'];

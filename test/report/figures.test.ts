@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { loadRun } from '../../src/analysis/dataset.js';
+import { loadRun } from '../../src/store/run-data.js';
 import { analyzeRun } from '../../src/analysis/index.js';
 import { buildFigures, type Datum, type FigureSet } from '../../src/report/figures.js';
 import { searchTraceData } from '../../src/report/search-figure.js';

@@ -8,7 +8,8 @@ import { appFilePrefix, vdevFor } from '../../src/switches/dpdk-port.js';
 import { connectPair } from '../../src/switches/types.js';
 import { readTopology } from '../../src/testbed/cpus.js';
 import { createContainer } from '../../src/testbed/netns.js';
-import { dpdkSkipReason, Testpmd, switchTestRun } from './dpdk-helpers.js';
+import { Testpmd } from '../../bench/testpmd.js';
+import { dpdkSkipReason, switchTestRun } from './dpdk-helpers.js';
 
 test('basicfwd: testpmd txonly → rxonly through the forwarder, torn down', async (t) => {
   const skip = dpdkSkipReason() ?? (existsSync(BASICFWD_BINARY) ? undefined : `${BASICFWD_BINARY} is not built (npm run build with libdpdk-dev)`);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appBackends } from '../../src/switches/probes.js';
+import { appBackends } from '../../src/testbed/probes.js';
 import type { Summary } from '../../src/store/summary.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { nfvperf, tempDir } from '../helpers/cli.js';

@@ -1,6 +1,6 @@
-// Shared by the DPDK switch tests: dpdk-testpmd as a stand-in app (until nfvperf-app has its dpdk
-// backend), a host check for the OVS/DPDK leftovers assertNoLeaks does not see, and skip reasons.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// Shared by the DPDK switch tests: a host check for the OVS/DPDK leftovers assertNoLeaks does not
+// see, skip reasons, and a switch test's own run. (dpdk-testpmd as a peer: bench/testpmd.ts.)
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { readHugepages } from '../../src/testbed/hugepages.js';
@@ -57,47 +57,6 @@ export function assertDpdkClean(before: DpdkHostState): void {
     daemons: after.daemons.filter((p) => !before.daemons.includes(p)),
     runDirs: after.runDirs.filter((d) => !before.runDirs.includes(d)),
   }, { hugepages: before.hugepages, daemons: [], runDirs: [] }, 'DPDK resources leaked');
-}
-
-/** One dpdk-testpmd, in a network namespace, its output kept; stopped with SIGINT (it prints totals). */
-export class Testpmd {
-  private readonly child: ChildProcess;
-  output = '';
-  private readonly exited: Promise<number | null>;
-
-  /** `netns` undefined: in the caller's namespace (vhost-user and memif ports need none). */
-  constructor(netns: string | undefined, opts: { cpu: number; filePrefix: string; vdev: string; mode: string; ethPeer?: string; extraEal?: string[] }) {
-    const argv = [...(netns ? ['ip', 'netns', 'exec', netns] : []), 'dpdk-testpmd', '--lcores', `0@${opts.cpu},1@${opts.cpu}`,
-      '--file-prefix', opts.filePrefix, '--no-pci', '--single-file-segments', '-m', '256', ...(opts.extraEal ?? []),
-      '--vdev', opts.vdev, '--', `--forward-mode=${opts.mode}`, '--stats-period', '1', '--no-mlockall',
-      '--total-num-mbufs=8192', ...(opts.ethPeer ? [`--eth-peer=0,${opts.ethPeer}`] : [])];
-    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d) => { this.output += String(d); });
-    this.child.stderr!.on('data', (d) => { this.output += String(d); });
-    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
-  }
-
-  /** Resolves once testpmd forwards (its first statistics block), or rejects with its output. */
-  async ready(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.output.includes('Port statistics')) {
-      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`testpmd did not start:\n${this.output.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null) this.child.kill('SIGINT');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  /** The final totals of port 0 (`Accumulated forward statistics` or the last statistics block). */
-  totals(): { rx: number; tx: number } {
-    const last = (re: RegExp) => { const all = [...this.output.matchAll(re)]; return all.length ? Number(all.at(-1)![1]) : 0; };
-    return { rx: last(/RX-packets:\s+(\d+)/g), tx: last(/TX-packets:\s+(\d+)/g) };
-  }
 }
 
 /**

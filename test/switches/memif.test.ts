@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { appBackends } from '../../src/switches/probes.js';
+import { appBackends } from '../../src/testbed/probes.js';
 import { hugetlbfsMount } from '../../src/testbed/hugepages.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { runPlan } from '../helpers/cli.js';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appBackends } from '../../src/switches/probes.js';
+import { appBackends } from '../../src/testbed/probes.js';
 import type { Summary } from '../../src/store/summary.js';
 import { tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';

@@ -10,7 +10,8 @@ import { connectPair } from '../../src/switches/types.js';
 import { readTopology } from '../../src/testbed/cpus.js';
 import { createContainer } from '../../src/testbed/netns.js';
 import { pollUntil } from '../../src/switches/readback.js';
-import { dpdkSkipReason, ovsSkipReason, Testpmd, switchTestRun } from './dpdk-helpers.js';
+import { Testpmd } from '../../bench/testpmd.js';
+import { dpdkSkipReason, ovsSkipReason, switchTestRun } from './dpdk-helpers.js';
 
 test('ovs: testpmd txonly → macswap through an OVS-DPDK learning bridge, read back, torn down', async (t) => {
   const skip = dpdkSkipReason() ?? ovsSkipReason();

@@ -15,7 +15,7 @@ import { planSchema } from '../../src/plan/schema.js';
 import { runCase } from '../../src/runner/case.js';
 import { LocalHost } from '../../src/runner/case-host.js';
 import { linuxBridge } from '../../src/switches/linux-bridge.js';
-import { appBackends } from '../../src/switches/probes.js';
+import { appBackends } from '../../src/testbed/probes.js';
 import { connectPair } from '../../src/switches/types.js';
 import { lxcRuntime, runtimeFor } from '../../src/testbed/containers.js';
 import { readTopology } from '../../src/testbed/cpus.js';

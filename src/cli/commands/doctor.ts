@@ -2,10 +2,10 @@
 // container runtime: available or not, its version, and when not, the exact reason and the fix.
 // Informational: it touches nothing and exits 0 whatever it finds.
 import { appInfo } from '../../apps/app.js';
-import { BACKEND_NAMES } from '../../plan/schema.js';
+import { BACKENDS } from '../../apps/backends.js';
 import { SWITCH_DRIVERS } from '../../switches/index.js';
 import { CONTAINER_RUNTIMES } from '../../testbed/containers.js';
-import { needAppBackend } from '../../switches/unavailable.js';
+import { needAppBackend } from '../../testbed/probes.js';
 
 export interface DoctorEntry {
   name: string;
@@ -39,21 +39,12 @@ export async function doctorReport(): Promise<DoctorReport> {
   return { switches, backends, runtimes };
 }
 
-const BACKEND_DESCRIPTIONS: Record<(typeof BACKEND_NAMES)[number], string> = {
-  udp: 'UDP socket, one sendmsg/recvmsg per packet',
-  'udp-mmsg': 'UDP socket, sendmmsg/recvmmsg per burst',
-  raw: 'AF_PACKET raw socket, one packet per system call',
-  'raw-mmsg': 'AF_PACKET raw socket, a burst per system call',
-  'af-xdp': 'AF_XDP socket on the container interface',
-  dpdk: 'DPDK (virtio_user, memif, vhost-user ports)',
-};
-
 async function backendEntries(): Promise<DoctorEntry[]> {
   let version: string | undefined;
   try { version = appInfo().line; } catch { /* the reasons below say why */ }
-  return Promise.all(BACKEND_NAMES.map(async (b) => {
-    const missing = await needAppBackend(b);
-    return entry(b, BACKEND_DESCRIPTIONS[b], missing.length === 0, version,
+  return Promise.all(BACKENDS.map(async (b) => {
+    const missing = await needAppBackend(b.name);
+    return entry(b.name, b.description, missing.length === 0, version,
       missing.map((m) => m.reason).join('; '), missing.map((m) => m.fix).join('; '));
   }));
 }

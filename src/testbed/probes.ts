@@ -1,9 +1,24 @@
-// Facts about the host that drivers' probe() reads: installed packages and programs, hugepages,
-// the app's backends. Each helper answers one question and never throws.
+// Facts about the host that switch drivers' and container runtimes' probe() read: installed
+// packages and programs, hugepages, the app's backends. Each helper answers one question and
+// never throws; the need* helpers say what is missing and how to fix it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { exec } from '../common/exec.js';
-import { appInfo } from '../apps/app.js';
-import type { Probe } from './types.js';
+import { appInfo, PACKAGE_ROOT } from '../apps/app.js';
+import { backendInfo, type BackendName } from '../apps/backends.js';
+
+/** Whether something (a switch, a container runtime) can run here, and if not, why and the fix. */
+export interface Probe {
+  available: boolean;
+  /** Why not, in one line, when unavailable. */
+  reason?: string;
+  /** What would make it available (a command to run, hardware to add). */
+  fix?: string;
+  version?: string;
+}
+
+/** One missing prerequisite: why it blocks, and what would fix it. */
+export interface Missing { reason: string; fix: string }
 
 /** The installed version of a Debian package, or undefined (`dpkg-query -W`). */
 export async function packageVersion(pkg: string): Promise<string | undefined> {
@@ -76,14 +91,32 @@ export function sriovInterfaces(): { ifname: string; totalVfs: number }[] {
   });
 }
 
-/**
- * Folds the missing prerequisites of a switch into one unavailable probe: every reason, joined,
- * and every fix, in order. When nothing is missing, the switch still has no driver in this version.
- */
-export function unavailable(missing: { reason: string; fix: string }[], version?: string): Probe {
-  if (missing.length === 0) {
-    return { available: false, reason: 'every prerequisite is present, but this version of nfvperf has no driver for it yet',
-      fix: 'implement its driver in src/switches/', version };
-  }
-  return { available: false, reason: missing.map((m) => m.reason).join('; '), fix: missing.map((m) => m.fix).join('; '), version };
+/** The probe of something that can run when nothing is `missing`. */
+export function probeFrom(missing: readonly Missing[], version?: string): Probe {
+  return missing.length === 0 ? { available: true, version }
+    : { available: false, reason: missing.map((m) => m.reason).join('; '), fix: missing.map((m) => m.fix).join('; '), version };
+}
+
+/** Missing when no 2 MB hugepages are reserved (DPDK-based switches need them). */
+export function needHugepages(): Missing[] {
+  const hp = hugepages();
+  return hp.total > 0 ? [] : [{
+    reason: 'no 2 MB hugepages are reserved (/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages is 0)',
+    fix: 'echo 1024 > /proc/sys/vm/nr_hugepages',
+  }];
+}
+
+/** Missing when nfvperf-app was built without `backend`. */
+export async function needAppBackend(backend: BackendName): Promise<Missing[]> {
+  const app = appBackends();
+  if (app.error) return [{ reason: `nfvperf-app cannot be asked for its backends: ${app.error}`, fix: 'npm run build' }];
+  if (app.backends.includes(backend)) return [];
+  const { source: relative, packages } = backendInfo(backend);
+  const source = join(PACKAGE_ROOT, relative);
+  const absent = (await Promise.all(packages.map(async (p) => ((await packageVersion(p)) ? [] : [p])))).flat();
+  const install = absent.length > 0 ? `apt-get install ${absent.join(' ')} && ` : '';
+  const built = `it was built with ${app.backends.join(', ')}`;
+  return [existsSync(source)
+    ? { reason: `nfvperf-app has no ${backend} backend (${built}, though ${source} exists)`, fix: `${install}npm run build` }
+    : { reason: `nfvperf-app has no ${backend} backend (${built}; ${source} is not written yet)`, fix: `${install}write ${source}, then npm run build` }];
 }

@@ -1,9 +1,11 @@
 // Read-only access to one run in results.sqlite: the summary (the same object summary.json
-// holds) plus the steady-state samples the analysis needs. Everything else in src/analysis is
-// pure over what this returns.
-import type Database from 'better-sqlite3';
-import { buildSummary, type Summary } from '../store/summary.js';
+// holds) plus the steady-state samples the analysis needs. The queries live here, beside the
+// writes in db.ts; src/analysis is pure over what this returns.
+import Database from 'better-sqlite3';
+import { UsageError } from '../common/errors.js';
 import type { ExpandedSearch } from '../plan/search-schema.js';
+import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, schemaVersionOf } from './db.js';
+import { buildSummary, type Summary } from './summary.js';
 
 /** One app's counters for one steady second (samples.steady = 1). */
 export interface SteadySample {
@@ -82,6 +84,24 @@ export interface RunData {
   cpuSamples: Map<string, SteadyCpuSample[]>;
   /** Tables present in the database (a `latency` table, say, appears only once runs store one). */
   tables: Set<string>;
+}
+
+/**
+ * Opens the results file at `path` read-only and loads its newest run; a file of a schema this
+ * version cannot read is refused with a UsageError that says so.
+ */
+export function readRunFile(path: string): RunData {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    // A database of another schema would fail on some missing column deep in a query; say why instead.
+    const version = schemaVersionOf(db);
+    if (version === undefined || !READABLE_SCHEMA_VERSIONS.includes(version)) {
+      throw new UsageError(`${path} holds results schema ${version ?? 'unknown'}; this nfvperf reads schema ${SCHEMA_VERSION} (re-run the plan with this version)`);
+    }
+    return loadRun(db);
+  } finally {
+    db.close();
+  }
 }
 
 /** Loads the newest run of the database, or run `runId`. */
