@@ -117,8 +117,10 @@ export class LocalHost implements CaseHost {
 
   async tearDown(): Promise<string[]> {
     const errors = (await this.resources.releaseAll()).map((e) => e.message);
+    const undoUplink = this.network?.undoUplink;
+    this.network = undefined;
     try {
-      await this.network?.undoUplink?.();
+      await undoUplink?.();
     } catch (e: unknown) {
       errors.push(`restoring the uplink: ${e instanceof Error ? e.message : String(e)}`);
     }

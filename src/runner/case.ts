@@ -28,6 +28,37 @@ export interface CaseContext {
   hosts: CaseHost[];
   /** Progress lines (remote cases: the per-host set-up times). */
   log?: (line: string) => void;
+  /** The run's start margins, learned case by case (absent: the cautious defaults every time). */
+  startMargins?: StartMargins;
+  /** The network of consecutive cases of one shape, built by the first and kept up for the next. */
+  lease?: NetworkLease;
+}
+
+/**
+ * A network shared by consecutive cases of the same shape (a sweep of rates, sizes or bursts over
+ * one switch): the first case builds it, each case leaves it up for the next when `keepUp` says
+ * one follows and the case ended without an error, and the last one tears it down. Building and
+ * tearing down a namespace pair and its switch ports costs ~200 ms here, more than the rest of a
+ * short case's overhead. Only for backends without an EAL: a DPDK app's port, file prefix and
+ * hugepages belong to one app, and its start-up (seconds) dwarfs the build anyway.
+ */
+export class NetworkLease {
+  built?: { endpoints: Endpoint[]; cpus: CaseCpus };
+  /** Another case of this shape comes next. */
+  keepUp = false;
+
+  constructor(readonly key: string, readonly hosts: CaseHost[]) {}
+
+  /** What makes two cases' networks interchangeable; undefined: never shared. */
+  static keyOf(c: Case): string | undefined {
+    if (backendInfo(c.backend).eal || c.search) return undefined;
+    return [c.locality, c.containers, c.switch, c.pairs, c.backend, c.clientThreads].join('/');
+  }
+
+  async tearDown(): Promise<string[]> {
+    this.built = undefined;
+    return (await Promise.all(this.hosts.map((h) => h.tearDown()))).flat();
+  }
 }
 
 /** Time allowed for receivers to start before the senders' epoch. */
@@ -40,8 +71,14 @@ const DPDK_START_MARGIN_MS = 3000;
 const READY_TIMEOUT_MS = 5000;
 /** DPDK receivers: EAL start-up of several apps at once, and a memif link up only once its sender runs too. */
 const DPDK_READY_TIMEOUT_MS = 15_000;
-/** After the senders stop, packets still in flight get this long to arrive. */
-const DRAIN_MS = 200;
+/**
+ * After the senders stop, packets still in flight get this long to arrive. A receiver drains its
+ * own queue when it is stopped; this covers the switch: a kernel path hands a frame on at once
+ * (in the sender's softirq), a polling switch's thread may be off its core for a time slice.
+ */
+const DRAIN_MS = { kernel: 50, polling: 200 };
+/** How often the watch loop looks at the apps: a finished sender is noticed within this. */
+const WATCH_POLL_MS = 10;
 /** A sender that gave its summary gets this long to close its port and exit once its receiver left. */
 const SENDER_EXIT_MS = 5000;
 
@@ -63,24 +100,31 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   let cpuSamples: StoredCpuSample[] = [];
   let failure: Error | undefined;
   let search: SearchResult | undefined;
+  const kept = ctx.lease?.built;
+  let endpoints: Endpoint[] | undefined;
   try {
-    // Both hosts are opened and built side by side; a failure on one waits for the other to
-    // settle, so that teardown finds everything that was made.
-    const topologies = await settleAll(ctx.hosts.map((h) => h.open(ctx.signal)));
-    cpus = planCpus(c, ctx.hosts, topologies);
+    if (kept) {
+      ({ endpoints, cpus } = kept);
+    } else {
+      // Both hosts are opened and built side by side; a failure on one waits for the other to
+      // settle, so that teardown finds everything that was made.
+      const topologies = await settleAll(ctx.hosts.map((h) => h.open(ctx.signal)));
+      const plan = planCpus(c, ctx.hosts, topologies);
+      cpus = plan;
+      const built = await settleAll(ctx.hosts.map((h, i) => h.build({
+        switch: c.switch, pairs: c.pairs, switchCpus: plan.switchByHost[i]!,
+        appCpu: (side, pair) => (side === 's' ? plan.send : plan.recv)[pair]!,
+      }, ctx.signal)));
+      endpoints = built.flat();
+    }
     const plan = cpus;
-    const built = await settleAll(ctx.hosts.map((h, i) => h.build({
-      switch: c.switch, pairs: c.pairs, switchCpus: plan.switchByHost[i]!,
-      appCpu: (side, pair) => (side === 's' ? plan.send : plan.recv)[pair]!,
-    }, ctx.signal)));
     throwIfAborted(ctx.signal);
-    const endpoints = built.flat();
     const timed = ctx.hosts.filter((h) => h.timing);
-    if (timed.length > 0) {
+    if (timed.length > 0 && !kept) {
       ctx.log?.(`remote set-up: ${timed.map((h) => `${h.name} ${h.timing!.connectMs + h.timing!.buildMs} ms ` +
         `(agent ${h.timing!.connectMs} ms, build ${h.timing!.buildMs} ms)`).join(', ')}`);
     }
-    const run: CaseRun = { c, ctx, endpoints, cpus: plan, apps };
+    const run: CaseRun = { c, ctx, endpoints: endpoints!, cpus: plan!, apps };
     if (c.search) {
       search = await runSearchTrials(run);
     } else {
@@ -94,7 +138,10 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   } finally {
     cpuSamples = sampler?.stop({ warmupS: c.warmupS, durationS: c.durationS }) ?? [];
     await Promise.all(apps.map((a) => a.stop(ctx.signal.aborted ? 300 : 2000).catch(() => undefined)));
-    const teardownErrors = (await Promise.all(ctx.hosts.map((h) => h.tearDown()))).flat();
+    const keepUp = ctx.lease?.keepUp === true && !failure && !ctx.signal.aborted;
+    let teardownErrors: string[] = [];
+    if (keepUp && endpoints) ctx.lease!.built = { endpoints, cpus: cpus! };
+    else teardownErrors = ctx.lease ? await ctx.lease.tearDown() : (await Promise.all(ctx.hosts.map((h) => h.tearDown()))).flat();
     if (teardownErrors.length > 0) {
       failure = new TestbedError(`${failure ? `${failure.message}; ` : ''}teardown failed: ${teardownErrors.join('; ')}`);
     }
@@ -163,6 +210,38 @@ export function planCpus(c: Case, hosts: readonly Pick<CaseHost, 'sides'>[], top
   return cpus;
 }
 
+/**
+ * How far ahead of now a case sets its apps' epoch: long enough for the receivers to start and
+ * report ready and the senders to start after them, or a sender starts late and its first second
+ * is partial (not steady). The first case of a run takes the cautious default (an EAL start-up
+ * takes seconds); each later one 1.5× the slowest start-up of the run's last few cases of its
+ * kind, plus 20 ms per pair — on a loaded machine start-ups slow down and the margin follows.
+ */
+export class StartMargins {
+  private readonly recent = new Map<string, number[]>();
+
+  marginMs(c: Case): number {
+    const seen = this.recent.get(kindOf(c));
+    const learned = seen ? Math.max(MIN_START_MARGIN_MS, 1.5 * Math.max(...seen)) : undefined;
+    const initial = backendInfo(c.backend).eal ? DPDK_START_MARGIN_MS : START_MARGIN_MS;
+    return Math.round(learned ?? initial) + 20 * c.pairs;
+  }
+
+  /** A case's apps were all up `ms` after the first launch. */
+  observe(c: Case, ms: number): void {
+    const seen = this.recent.get(kindOf(c)) ?? [];
+    seen.push(Math.max(0, ms - 20 * c.pairs));
+    this.recent.set(kindOf(c), seen.slice(-STARTS_KEPT));
+  }
+}
+
+/** Start-ups alike: the same backend family, switch and container runtime. */
+function kindOf(c: Case): string {
+  return `${backendInfo(c.backend).eal ? 'eal' : 'kernel'}/${c.switch}/${c.containers}/${c.locality}`;
+}
+const MIN_START_MARGIN_MS = 40;
+const STARTS_KEPT = 5;
+
 interface CaseRun {
   c: Case;
   ctx: CaseContext;
@@ -183,8 +262,11 @@ async function runTraffic(run: CaseRun, traffic: { rate: number | 'max'; traffic
   const hostOf = (side: AppSide) => ctx.hosts.find((h) => h.sides.includes(side))!;
   const endpoint = (side: AppSide, pair: number) => run.endpoints.find((e) => e.side === side && e.pair === pair)!;
   const dpdk = backendInfo(c.backend).eal;
-  const marginMs = (dpdk ? DPDK_START_MARGIN_MS : START_MARGIN_MS) + 20 * c.pairs + Math.max(...ctx.hosts.map((h) => h.launchDelayMs));
-  const readyMs = (dpdk ? DPDK_READY_TIMEOUT_MS : READY_TIMEOUT_MS) + Math.max(...ctx.hosts.map((h) => h.launchDelayMs)) * 4;
+  const launchDelayMs = Math.max(...ctx.hosts.map((h) => h.launchDelayMs));
+  const margins = ctx.startMargins ?? new StartMargins();
+  const marginMs = margins.marginMs(c) + launchDelayMs;
+  const readyMs = (dpdk ? DPDK_READY_TIMEOUT_MS : READY_TIMEOUT_MS) + launchDelayMs * 4;
+  const launchedAt = Date.now();
   // Every app aligns its one-second intervals to the same epoch, so second k means the same
   // wall-clock second for all of them (CLOCK_MONOTONIC is shared by all namespaces of a host;
   // a remote host gets it as a delay, RemoteHost.launch).
@@ -209,12 +291,15 @@ async function runTraffic(run: CaseRun, traffic: { rate: number | 'max'; traffic
   throwIfAborted(ctx.signal);
   const senders = await Promise.all(launches.map((l) => start('s', l.sender)));
   await receiversReady;
+  // Every app is up: how long that took since the first launch sets the next case's margin.
+  await Promise.all(senders.map((a) => a.waitReady(readyMs)));
+  margins.observe(c, Date.now() - launchedAt - launchDelayMs);
   // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies
   // first, or a sender that overruns, fails the case. Over a direct link, a sender stays up until
   // its receiver has left (dpdk.c explains why): there the receivers stop once the senders have
   // given their summaries, and the senders exit after.
   await watch(senders, receivers, ctx, marginMs + traffic.trafficS * 1000 + 10_000, direct ? 'summary' : 'exit');
-  await delay(DRAIN_MS);
+  await delay((driverFor(c.switch)?.busyThreads ?? 0) > 0 ? DRAIN_MS.polling : DRAIN_MS.kernel);
   await Promise.all(receivers.map((a) => a.stop()));
   if (direct) await Promise.all(senders.map(async (a) => { if (!await a.waitExit(SENDER_EXIT_MS)) await a.stop(); }));
   for (const a of [...senders, ...receivers]) {
@@ -259,7 +344,7 @@ async function watch(senders: AppHandle[], receivers: AppHandle[], ctx: CaseCont
     if (failedSender) throw failedSender.failure('failed');
     if (senders.every((a) => !a.running || (until === 'summary' && a.summary))) return;
     if (Date.now() > deadline) throw senders.find((a) => a.running)!.failure('did not stop on time');
-    await delay(50, ctx.signal);
+    await delay(WATCH_POLL_MS, ctx.signal);
   }
 }
 

@@ -23,7 +23,7 @@ import { pinPerformance, type CpufreqState } from '../testbed/cpufreq.js';
 import { Ledger, readLedgers } from '../testbed/ledger.js';
 import { newRunToken, runNames } from '../testbed/names.js';
 import { Resources } from '../testbed/resources.js';
-import { runCase } from './case.js';
+import { NetworkLease, runCase, StartMargins } from './case.js';
 import { LocalHost, type CaseHost } from './case-host.js';
 import { RemoteHost } from './remote-host.js';
 import { RemoteHosts } from './remote-hosts.js';
@@ -181,10 +181,12 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     return data.summary;
   };
   const eta = new Eta(cases);
+  let releaseLease: () => Promise<string[]> = async () => [];
   let fatal: Error | undefined;
   try {
     const containers = cases.some((c) => c.locality === 'local')
       ? await runtimeFor(loaded.plan.containers).prepare(runResources, names) : undefined;
+    const startMargins = new StartMargins();
     // Where a case's apps run: here, or senders on the testbed's first host and receivers on its second.
     const caseHosts = (c: Case): CaseHost[] => {
       if (c.locality === 'local' || !testbed) return [new LocalHost({ names, ledger, topology, containers: containers! })];
@@ -194,8 +196,20 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
       const ctx = { names, hosts: remoteHosts!, backend: c.backend };
       return [new RemoteHost(senders, 's', ctx), new RemoteHost(receivers, 'r', ctx)];
     };
+    // Consecutive cases of one shape share their network (NetworkLease); the run's last lease is
+    // torn down at the latest when the run ends, however it ends.
+    let lease: NetworkLease | undefined;
+    const leaseFor = (c: Case, i: number): { hosts: CaseHost[]; lease?: NetworkLease } => {
+      const key = NetworkLease.keyOf(c);
+      if (!lease?.built || lease.key !== key) lease = key === undefined ? undefined : new NetworkLease(key, caseHosts(c));
+      if (!lease) return { hosts: caseHosts(c) };
+      const next = cases[i + 1];
+      lease.keepUp = next !== undefined && !skipReason(next) && NetworkLease.keyOf(next) === key;
+      return { hosts: lease.hosts, lease };
+    };
+    releaseLease = async () => (lease?.built ? lease.tearDown() : []);
     const tasks = new Listr(
-      cases.map((c) => ({
+      cases.map((c, i) => ({
         title: `${c.index + 1}/${allCases.length} ${formatTuple(c)} ${c.backend}${c.repetition ? ` rep ${c.repetition}` : ''}`,
         task: async (_: unknown, task: { title: string; output: string; skip(message?: string): void }) => {
           if (abort.signal.aborted || fatal) {
@@ -207,7 +221,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           task.output = skip ? 'skipped' : `running; run ETA ${eta.remaining(c)}`;
           const started = Date.now();
           const record: CaseRecord = skip ? skippedRecord(c, skip)
-            : await runCase(c, { hosts: caseHosts(c), signal: abort.signal, log: options.log ?? logToStderr });
+            : await runCase(c, { ...leaseFor(c, i), signal: abort.signal, log: options.log ?? logToStderr, startMargins });
           try {
             if (testbed) saveHostEnvironments(db, runId, testbed, remoteHosts!);
             db.saveCase(runId, record);
@@ -253,6 +267,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    for (const e of await releaseLease()) (options.log ?? logToStderr)(`nfvperf: teardown: ${e} (run \`nfvperf cleanup\`)`);
     await remoteHosts?.close();
     for (const e of await runResources.releaseAll()) (options.log ?? logToStderr)(`nfvperf: teardown: ${e.message} (run \`nfvperf cleanup\`)`);
     ledger.close();
