@@ -43,7 +43,10 @@ test('runs a two-case plan for real and stores consistent results', async () => 
     const t = c.throughput!;
     assert.ok(t.rxPps > 0, 'packets arrived');
     assert.ok(t.rxPps <= t.txPps * 1.02, `rx ${t.rxPps} ≤ tx ${t.txPps} (window edges aside: totals are checked below)`);
-    assert.ok(Math.abs(t.lossRatio - Math.max(0, 1 - t.rxPps / t.txPps)) < 0.02, 'loss agrees with tx and rx');
+    // Loss is the receivers' sequence gaps; that it never exceeds what was sent and not received
+    // holds on run totals (assertRunTotals), not per window, where a loaded machine moves queued
+    // packets across the edges.
+    assert.equal(t.lossRatio > 0, t.lostPackets > 0, 'a loss ratio only with lost packets');
     // Paced: never above the rate (below it only when the machine starves the sender).
     assert.ok(t.txPps <= 20000 * 1.01, `paced at 20 kpps, sent ${t.txPps}`);
     assert.ok(Math.abs(t.rxGbps - (t.rxPps * 64 * 8) / 1e9) < 1e-9, 'Gbps counts whole 64-byte frames');

@@ -39,7 +39,10 @@ cooldown: 0
     // Per window, queued packets may cross its edges (2% allowance); over each whole case received
     // never exceeds sent (assertRunTotals below).
     assert.ok(t.rxPps <= t.txPps * 1.02, `${c.id}: rx ${t.rxPps} ≤ tx ${t.txPps}`);
-    assert.ok(Math.abs(t.lossRatio - Math.max(0, 1 - t.rxPps / t.txPps)) < 0.02, `${c.id}: loss agrees with tx and rx`);
+    // Loss is the receivers' sequence gaps, never more than what was sent and not received; the
+    // exact relation holds on run totals (assertRunTotals), not per one-second window, where a
+    // loaded machine moves queued packets across the edges.
+    assert.equal(t.lossRatio > 0, t.lostPackets > 0, `${c.id}: a loss ratio only with lost packets`);
     assert.ok(t.txPps > 20000 * c.pairs * 0.5, `${c.id}: every pair sent (${t.txPps} pps)`);
   }
   assertRunTotals(join(out, 'results.sqlite'));
