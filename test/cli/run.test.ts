@@ -42,7 +42,6 @@ test('runs a two-case plan for real and stores consistent results', async () => 
     assert.equal(c.status, 'ok', c.error);
     const t = c.throughput!;
     assert.ok(t.rxPps > 0, 'packets arrived');
-    assert.ok(t.rxPps <= t.txPps * 1.02, `rx ${t.rxPps} ≤ tx ${t.txPps} (window edges aside: totals are checked below)`);
     // Loss is the receivers' sequence gaps; that it never exceeds what was sent and not received
     // holds on run totals (assertRunTotals), not per window, where a loaded machine moves queued
     // packets across the edges.

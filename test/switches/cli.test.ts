@@ -36,9 +36,6 @@ cooldown: 0
     assert.equal(c.status, 'ok', `${c.id}: ${c.error}`);
     const t = c.throughput!;
     assert.ok(t.rxPps > 0, `${c.id}: packets arrived`);
-    // Per window, queued packets may cross its edges (2% allowance); over each whole case received
-    // never exceeds sent (assertRunTotals below).
-    assert.ok(t.rxPps <= t.txPps * 1.02, `${c.id}: rx ${t.rxPps} ≤ tx ${t.txPps}`);
     // Loss is the receivers' sequence gaps, never more than what was sent and not received; the
     // exact relation holds on run totals (assertRunTotals), not per one-second window, where a
     // loaded machine moves queued packets across the edges.

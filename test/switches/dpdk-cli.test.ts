@@ -8,6 +8,7 @@ import { appBackends } from '../../src/testbed/probes.js';
 import type { Summary } from '../../src/store/summary.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { nfvperf, tempDir } from '../helpers/cli.js';
+import { assertRunTotals } from '../helpers/results.js';
 import { assertDpdkClean, dpdkHostState, dpdkSkipReason, ovsSkipReason } from './dpdk-helpers.js';
 
 test('ovs and basicfwd deliver 1vs1 with the dpdk backend through the CLI', async (t) => {
@@ -35,8 +36,9 @@ cooldown: 0
     const tp = c.throughput!;
     t.diagnostic(`${c.switch} dpdk 1vs1 at 50 kpps: tx ${Math.round(tp.txPps)} pps, rx ${Math.round(tp.rxPps)} pps`);
     assert.ok(tp.rxPps > 0, `${c.id}: packets arrived`);
-    assert.ok(tp.rxPps <= tp.txPps * 1.01, `${c.id}: rx ${tp.rxPps} ≤ tx ${tp.txPps}`);
   }
+  // rx ≤ tx on the apps' run totals: per window, a loaded machine moves queued packets across the edges.
+  assertRunTotals(join(out, 'results.sqlite'));
   assertNoLeaks(before);
   assertDpdkClean(dpdkBefore);
 });
