@@ -76,6 +76,8 @@ void nfp_print_usage(void)
 	       "  --file-prefix NAME dpdk: EAL --file-prefix (default nfp-<pid>)\n"
 	       "  --no-huge          dpdk: anonymous memory (-m --mem-mb) instead of hugepages\n"
 	       "  --mem-mb N         dpdk: memory with --no-huge, 64..65536 MB (default 512)\n"
+	       "  --memif-no-wait    dpdk: a memif client closes without waiting for its server\n"
+	       "                     to leave first (the server is a switch, not a DPDK app)\n"
 	       "  --clock C          auto (default: the TSC when it is invariant, else\n"
 	       "                     clock_gettime), tsc or gettime: what pacing and times read\n"
 	       "  --rtt-dump PATH    client: write every RTT sample (ns) to PATH, one per line\n"
@@ -354,16 +356,20 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 			cfg->blocking = true;
 			continue;
 		}
-		if (strcmp(opt, "--touch") == 0 || strcmp(opt, "--no-huge") == 0) {
+		if (strcmp(opt, "--touch") == 0 || strcmp(opt, "--no-huge") == 0 ||
+		    strcmp(opt, "--memif-no-wait") == 0) {
 			if (eq)
 				return nfp_err_set(err, -EINVAL, "%s: takes no value, got '%s'", opt,
 						   arg);
 			if (opt[2] == 't') {
 				cfg->touch = true;
 			} else {
-				cfg->no_huge = true;
+				if (opt[2] == 'n')
+					cfg->no_huge = true;
+				else
+					cfg->memif_no_wait = true;
 				has_eal_opt = true;
-				eal_opt = "--no-huge";
+				eal_opt = opt[2] == 'n' ? "--no-huge" : "--memif-no-wait";
 			}
 			continue;
 		}

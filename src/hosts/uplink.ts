@@ -5,17 +5,10 @@ import { exec } from '../common/exec.js';
 import type { SwitchName } from '../plan/schema.js';
 import type { OvsInstance } from '../switches/ovs.js';
 import { pollUntil, readLink } from '../switches/readback.js';
-import type { SwitchInstance } from '../switches/types.js';
-import type { RunNames } from '../testbed/names.js';
-import type { Resources } from '../testbed/resources.js';
+import { SWITCH_DRIVERS } from '../switches/index.js';
+import type { UplinkContext } from '../switches/types.js';
 
-export interface UplinkContext {
-  names: RunNames;
-  resources: Resources;
-  uplink: string;
-  /** The case's running switch (the OVS joiners add their port through its daemon). */
-  sw: SwitchInstance;
-}
+export type { UplinkContext };
 
 /** Joins the uplink; returns the undo step (run after the switch is torn down). */
 type UplinkJoiner = (ctx: UplinkContext) => Promise<() => Promise<void>>;
@@ -73,6 +66,9 @@ async function joinOvs({ names, uplink, sw }: UplinkContext): Promise<() => Prom
 function isUp(link: { flags?: string[] }): boolean {
   return (link.flags ?? []).includes('UP');
 }
+
+// Drivers that join the uplink themselves (SwitchDriver.joinUplink: VPP's af_packet interface).
+for (const d of SWITCH_DRIVERS) if (d.joinUplink) JOINERS[d.name] ??= (ctx) => d.joinUplink!(ctx);
 
 /** Switches whose driver can be joined to an uplink, i.e. that can run a remote plan. */
 export const REMOTE_SWITCHES: readonly SwitchName[] = Object.keys(JOINERS) as SwitchName[];

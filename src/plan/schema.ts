@@ -6,7 +6,7 @@ import { searchSchema } from './search-schema.js';
 /** Every virtual switch the paper names (Table 1, V) plus the newer paths; drivers decide which run. */
 export const SWITCH_NAMES = [
   'linux-bridge', 'veth', 'macvlan', 'tc-redirect', 'ovs', 'ovs-afxdp', 'basicfwd', 'memif',
-  'vpp', 'snabb', 'sriov', 'vale',
+  'vpp', 'vpp-memif', 'snabb', 'sriov', 'vale',
 ] as const;
 export const BACKEND_NAMES = ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp', 'dpdk'] as const;
 /** How the apps wait for I/O: spin on non-blocking calls, or sleep in them (the paper's -B). */

@@ -10,7 +10,7 @@ import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
 import type { CaseRecord, LatencyRecord, StoredCpuSample, StoredSample } from '../store/db.js';
 import { driverFor } from '../switches/index.js';
-import { dpdkAppArgs, joinsPeerDirectly } from '../switches/dpdk-port.js';
+import { dpdkAppArgs } from '../switches/dpdk-port.js';
 import { connectPair, type PortSpec, type SwitchInstance } from '../switches/types.js';
 import { CpuSampler } from './cpu-sampler.js';
 import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
@@ -186,7 +186,8 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
   // A receiver whose port is its sender's peer (memif) is ready only once the sender opened the
   // other end: start both, the shared epoch still lines them up.
   receiversReady.catch(() => undefined); // awaited below; this keeps an abort in between from leaving it unhandled
-  if (!net.ports.some(([sp]) => joinsPeerDirectly(sp))) await receiversReady;
+  const direct = driverFor(c.switch)?.appsLinkedDirectly === true;
+  if (!direct) await receiversReady;
   throwIfAborted(ctx.signal);
   const senders = net.senders.map((s, p) => launch(resources, apps, {
     role: roles.sender, netns: s.netns, exec: s.exec, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${p}`, pair: p,
@@ -202,7 +203,6 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
   // first, or a sender that overruns, fails the case. Over a link that joins the apps directly
   // (memif), a sender stays up until its receiver has left (dpdk.c explains why): there the
   // receivers stop once the senders have given their summaries, and the senders exit after.
-  const direct = net.ports.some(([sp]) => joinsPeerDirectly(sp));
   const deadlineMs = startMarginMs(c) + run.trafficS * 1000 + 10_000;
   await watch(senders, receivers, resources, deadlineMs, ctx.signal, direct ? 'summary' : 'exit');
   await delay(DRAIN_MS);

@@ -29,11 +29,6 @@ export function vdevFor(port: PortSpec, mac: string): string | undefined {
   }
 }
 
-/** The port's link is the peer app itself (memif): neither end is up before both apps opened it. */
-export function joinsPeerDirectly(port: PortSpec): boolean {
-  return port.kind === 'memif';
-}
-
 /** DPDK's development package (what the app and basicfwd build against) and its version. */
 export async function dpdkMissing(): Promise<{ missing: Missing[]; version?: string }> {
   const version = await packageVersion('libdpdk-dev');
@@ -50,7 +45,7 @@ export function dpdkAppArgs(names: RunNames, self: { side: AppSide; pair: number
   const vdev = vdevFor(port, self.mac);
   if (!vdev) throw new TestbedError(`switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
   return ['--vdev', vdev, '--file-prefix', appFilePrefix(names, self.side, self.pair), '--mem-mb', String(DPDK_APP_MEM_MB),
-    '--local-mac', self.mac, '--remote-mac', peerMac];
+    '--local-mac', self.mac, '--remote-mac', peerMac, ...(port.kind === 'memif' && port.switchServes ? ['--memif-no-wait'] : [])];
 }
 
 /** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */

@@ -17,6 +17,7 @@ export const memif: SwitchDriver = {
   description: 'a direct memif link per application pair (DPDK net_memif, shared memory, no switch)',
   busyThreads: 0,
   backends: ['dpdk'],
+  appsLinkedDirectly: true,
 
   async probe(): Promise<Probe> {
     const { missing, version } = await dpdkMissing();

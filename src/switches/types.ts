@@ -25,7 +25,11 @@ export interface Probe {
 export type PortSpec =
   | { kind: 'kernel'; ifname: string }
   | { kind: 'vhost-user'; socketPath: string; server: boolean }
-  | { kind: 'memif'; socketPath: string; role: 'server' | 'client'; id: number };
+  | {
+    kind: 'memif'; socketPath: string; role: 'server' | 'client'; id: number;
+    /** The server is a switch (VPP), which outlives its clients: a client app need not wait for it to leave. */
+    switchServes?: boolean;
+  };
 
 export interface SwitchContext {
   names: RunNames;
@@ -67,6 +71,15 @@ export async function connectPair(sw: SwitchInstance, sender: Container, receive
   return [await sw.attach(sender), await sw.attach(receiver)];
 }
 
+/** What joining a switch to the host's physical link needs (remote plans). */
+export interface UplinkContext {
+  names: RunNames;
+  resources: Resources;
+  uplink: string;
+  /** The case's running switch (a daemon's drivers add the uplink as a port through it). */
+  sw: SwitchInstance;
+}
+
 export interface SwitchDriver {
   name: SwitchName;
   /** One line for `nfvperf doctor`. */
@@ -77,4 +90,14 @@ export interface SwitchDriver {
   backends: readonly BackendName[];
   probe(): Promise<Probe>;
   start(ctx: SwitchContext): Promise<SwitchInstance>;
+  /**
+   * Joins the running instance to the host's physical link for remote plans; returns the undo
+   * step, run after the switch is torn down. A driver without it is local-only.
+   */
+  joinUplink?(ctx: UplinkContext): Promise<() => Promise<void>>;
+  /**
+   * The pair's link is the peer app itself (the memif switch): neither end is up until both apps
+   * opened it, and receivers stop before senders.
+   */
+  appsLinkedDirectly?: boolean;
 }
