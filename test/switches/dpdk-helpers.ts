@@ -38,25 +38,30 @@ export function livePids(names: readonly string[]): number[] {
   });
 }
 
-export interface DpdkHostState { hugepages: number; daemons: number[]; runDirs: string[] }
+export interface DpdkHostState { hugepages: number; daemons: number[]; runDirs: string[]; shm: string[] }
 
-// Process names as /proc shows them (15 characters): the DPDK build of vswitchd is ovs-vswitchd-dpdk.
-const DAEMONS = ['ovs-vswitchd', 'ovs-vswitchd-dp', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw'];
+// Process names as /proc shows them (15 characters): the DPDK build of vswitchd is ovs-vswitchd-dpdk;
+// VPP's main thread names itself vpp_main.
+const DAEMONS = ['ovs-vswitchd', 'ovs-vswitchd-dp', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw', 'vpp', 'vpp_main'];
 
 export function dpdkHostState(): DpdkHostState {
   let runDirs: string[] = [];
   try { runDirs = readdirSync('/run/nfvperf').filter((d) => /^[0-9a-f]{4}$/.test(d)).sort(); } catch { /* none */ }
-  return { hugepages: readHugepages().total, daemons: livePids(DAEMONS), runDirs };
+  // Shared-memory files of ours (VPP's API segment is /dev/shm/nfp<token>vpp-*).
+  let shm: string[] = [];
+  try { shm = readdirSync('/dev/shm').filter((f) => f.startsWith('nfp')).sort(); } catch { /* none */ }
+  return { hugepages: readHugepages().total, daemons: livePids(DAEMONS), runDirs, shm };
 }
 
-/** No daemon left, the hugepage count as found, no run directory added. */
+/** No daemon left, the hugepage count as found, no run directory or shared-memory file added. */
 export function assertDpdkClean(before: DpdkHostState): void {
   const after = dpdkHostState();
   assert.deepEqual({
     hugepages: after.hugepages,
     daemons: after.daemons.filter((p) => !before.daemons.includes(p)),
     runDirs: after.runDirs.filter((d) => !before.runDirs.includes(d)),
-  }, { hugepages: before.hugepages, daemons: [], runDirs: [] }, 'DPDK resources leaked');
+    shm: after.shm.filter((f) => !before.shm.includes(f)),
+  }, { hugepages: before.hugepages, daemons: [], runDirs: [], shm: [] }, 'DPDK resources leaked');
 }
 
 /** One dpdk-testpmd, in a network namespace, its output kept; stopped with SIGINT (it prints totals). */

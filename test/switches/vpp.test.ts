@@ -1,0 +1,148 @@
+// The VPP drivers for real (the shared build, or VPP on PATH / NFVPERF_VPP): a private VPP per
+// case with containers on vhost-user (vpp) or memif (vpp-memif) ports in bridge domain 1, nfvperf-app
+// (dpdk backend) as the apps. Exact counts over whole cases, not speeds: with three or more pollers
+// on two cores VPP's worker shares a CPU, so the rate is low enough for its rings (1024 frames,
+// 100 ms at 10 kpps) to ride out a descheduled worker. Then nothing is left: no VPP, API segment
+// in /dev/shm, run directory, hugetlbfs mount or page files, the hugepage count as found.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SummaryDocument } from '../../src/analysis/summary-document.js';
+import type { Summary } from '../../src/store/summary.js';
+import { connectPair } from '../../src/switches/types.js';
+import { vpp } from '../../src/switches/vpp.js';
+import { vppMemif } from '../../src/switches/vpp-memif.js';
+import type { VppInstance } from '../../src/switches/vpp-common.js';
+import { appBackends } from '../../src/switches/probes.js';
+import { readTopology } from '../../src/testbed/cpus.js';
+import { hugetlbfsMount } from '../../src/testbed/hugepages.js';
+import { createContainer } from '../../src/testbed/netns.js';
+import { runPlan, tempDir } from '../helpers/cli.js';
+import { assertNoLeaks, hostState } from '../helpers/host.js';
+import { appSummaries, pairTotals } from '../helpers/results.js';
+import { appPids, startRun } from '../helpers/spawn.js';
+import { assertDpdkClean, dpdkHostState, dpdkSkipReason, livePids, switchTestRun } from './dpdk-helpers.js';
+
+/** Why these tests cannot run here (no root, DPDK, nfvperf-app's dpdk backend, or VPP), or undefined. */
+async function skipReason(): Promise<string | undefined> {
+  const why = dpdkSkipReason()
+    ?? (appBackends().backends.includes('dpdk') ? undefined : 'nfvperf-app was built without its dpdk backend (npm run build with libdpdk-dev)');
+  if (why) return why;
+  const probe = await vpp.probe();
+  return probe.available ? undefined : `VPP cannot run here: ${probe.reason}`;
+}
+
+const run = (plan: string) => runPlan(plan, { args: ['--plain'], timeoutMs: 240_000 });
+
+/** Everything the host had before, checked again after (namespaces, links, apps, VPP, hugepages, mounts). */
+function hostSnapshot(): () => void {
+  const before = hostState();
+  const dpdkBefore = dpdkHostState();
+  const mountBefore = hugetlbfsMount();
+  return () => {
+    assertNoLeaks(before);
+    assertDpdkClean(dpdkBefore);
+    assert.equal(hugetlbfsMount(), mountBefore, 'the run unmounted its hugetlbfs');
+  };
+}
+
+test('vpp: the driver bridges vhost-user and memif ports in bridge domain 1, reports its worker, and leaves nothing', async (t) => {
+  const why = await skipReason();
+  if (why) { t.skip(why); return; }
+  const worker = readTopology().online.at(-1)!;
+  for (const driver of [vpp, vppMemif]) {
+    const testRun = switchTestRun();
+    const { names, resources } = testRun;
+    try {
+      const sw = await driver.start({ names, resources, cpus: [worker] }) as VppInstance;
+      const [sp, rp] = await connectPair(sw, await createContainer(resources, names, 's', 0), await createContainer(resources, names, 'r', 0));
+      if (driver === vpp) {
+        assert.deepEqual([sp.kind, rp.kind], ['vhost-user', 'vhost-user']);
+        assert.ok(sp.kind === 'vhost-user' && !sp.server && existsSync(sp.socketPath), 'VPP serves the vhost-user socket');
+      } else {
+        assert.ok(sp.kind === 'memif' && sp.role === 'client' && sp.switchServes === true, JSON.stringify(sp));
+        assert.ok(rp.kind === 'memif' && rp.socketPath !== sp.socketPath, 'one memif socket per container');
+      }
+      const interfaces = await sw.vpp.interfaces();
+      const members = await sw.vpp.bridgeDomainMembers();
+      const ports = interfaces.filter((i) => i.interface_dev_type !== 'local');
+      assert.equal(ports.length, 2, JSON.stringify(interfaces));
+      assert.deepEqual(members.sort(), ports.map((i) => i.sw_if_index).sort(), 'both ports, and only they, are in bridge domain 1');
+      // `vppctl` exits 0 on a failed command: the driver reads the output and says so.
+      await assert.rejects(sw.vpp.configure(['set', 'interface', 'state', 'nfp-no-such-interface', 'up']), /unknown interface/);
+      const threads = sw.cpuThreads();
+      assert.deepEqual(threads.map((th) => th.name), ['vpp vpp_wk_0']);
+      const affinity = readFileSync(`/proc/${threads[0]!.pid}/task/${threads[0]!.tid}/status`, 'utf8').match(/^Cpus_allowed_list:\s*(\S+)/m)?.[1];
+      assert.equal(affinity, String(worker), 'the worker runs on the switch\'s CPU');
+      assert.ok(readFileSync(join(sw.vpp.dir, 'startup.conf'), 'utf8').includes(`corelist-workers ${worker}`));
+    } finally {
+      await testRun.release();
+    }
+    testRun.assertClean();
+  }
+});
+
+test('vpp and vpp-memif: 1vs1 and 2vs2 deliver every packet sent, VPP\'s worker in the CPU figures, torn down', async (t) => {
+  const why = await skipReason();
+  if (why) { t.skip(why); return; }
+  const assertClean = hostSnapshot();
+  const { out, summary } = await run('name: vpp\nswitches: [vpp, vpp-memif]\npairs: [1, 2]\nbackends: [dpdk]\nrates: [10000]\nduration: 2\nwarmup: 0\ncooldown: 0\n');
+  assert.deepEqual(summary.cases.map((c) => [c.switch, c.pairs, c.status, c.error ?? null]),
+    [['vpp', 1, 'ok', null], ['vpp', 2, 'ok', null], ['vpp-memif', 1, 'ok', null], ['vpp-memif', 2, 'ok', null]]);
+  const totals = pairTotals(join(out, 'results.sqlite'));
+  assert.equal(totals.size, 6, 'one pair, then two, per switch');
+  for (const [key, { tx, rx, lost }] of totals) {
+    t.diagnostic(`${key}: sent ${tx}, received ${rx}, lost ${lost}`);
+    assert.ok(tx! > 0, `${key}: the sender sent`);
+    assert.equal(rx, tx, `${key}: received exactly what was sent`);
+    assert.equal(lost, 0, `${key}: no sequence gap`);
+  }
+  const doc = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryDocument;
+  for (const c of doc.cases) {
+    const perComponent = c.cpu?.perComponent ?? {};
+    assert.ok((perComponent['vpp vpp_wk_0'] ?? 0) > 0, `${c.id}: VPP's worker is a CPU component: ${JSON.stringify(perComponent)}`);
+  }
+  assertClean();
+});
+
+test('vpp: a latency case matches every echo', async (t) => {
+  const why = await skipReason();
+  if (why) { t.skip(why); return; }
+  const assertClean = hostSnapshot();
+  const { out, summary } = await run('name: vpplat\ndimension: latency\nswitches: [vpp]\nbackends: [dpdk]\nrates: [2000]\nbursts: [1]\nduration: 2\nwarmup: 0\ncooldown: 0\n');
+  const [c] = summary.cases;
+  assert.equal(c?.status, 'ok', c?.error);
+  assert.ok(c.latency!.p50Us > 0 && c.latency!.p50Us <= c.latency!.p99Us, JSON.stringify(c.latency));
+  const client = appSummaries(join(out, 'results.sqlite'), 'latency').find((r) => r.role === 'client');
+  const s = JSON.parse(client!.summary_json) as { txPackets: number; rxPackets: number; lost: number; unmatched: number; rtt: { count: number } };
+  t.diagnostic(`vpp client: ${s.txPackets} sent, ${s.rxPackets} echoes, p50 ${c.latency!.p50Us} µs`);
+  assert.ok(s.txPackets > 0);
+  assert.deepEqual([s.rxPackets, s.rtt.count, s.lost, s.unmatched], [s.txPackets, s.txPackets, 0, 0], 'every echo came back and matched');
+  assertClean();
+});
+
+test('vpp killed mid-case: that case fails naming it, the next one runs, nothing leaks', async (t) => {
+  const why = await skipReason();
+  if (why) { t.skip(why); return; }
+  const assertClean = hostSnapshot();
+  const vppBefore = livePids(['vpp', 'vpp_main']);
+  const dir = tempDir({ 'p.yaml': 'name: vppcrash\nswitches: [vpp]\nbackends: [dpdk]\nrates: [10000, 20000]\nduration: 3\nwarmup: 0\ncooldown: 0\n' });
+  const out = join(dir, 'out');
+  const running = startRun([join(dir, 'p.yaml'), '--out', out]);
+  await running.waitFor(/running/, 60_000);
+  let victim: number | undefined;
+  for (let i = 0; i < 400 && victim === undefined; i++) {
+    const vpps = livePids(['vpp', 'vpp_main']).filter((p) => !vppBefore.includes(p));
+    if (vpps.length === 1 && appPids('send').length > 0) victim = vpps[0];
+    else await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(victim, 'VPP and the sender are running');
+  process.kill(victim, 'SIGKILL');
+  assert.equal(await running.exit(), 1, running.output());
+  const cases = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases;
+  assert.equal(cases[0]!.status, 'failed');
+  assert.match(cases[0]!.error!, /switch process vpp \(pid \d+\) died during the case/);
+  assert.equal(cases[1]!.status, 'ok', cases[1]!.error);
+  assertClean();
+});
