@@ -22,7 +22,8 @@ import { runPlan, tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { appSummaries, pairTotals } from '../helpers/results.js';
 import { appPids, startRun } from '../helpers/spawn.js';
-import { assertDpdkClean, dpdkHostState, dpdkSkipReason, livePids, switchTestRun } from './dpdk-helpers.js';
+import { appFilePrefix, vdevFor } from '../../src/switches/dpdk-port.js';
+import { assertDpdkClean, dpdkHostState, dpdkSkipReason, livePids, switchTestRun, Testpmd } from './dpdk-helpers.js';
 
 /** Why these tests cannot run here (no root, DPDK, nfvperf-app's dpdk backend, or VPP), or undefined. */
 async function skipReason(): Promise<string | undefined> {
@@ -47,16 +48,20 @@ function hostSnapshot(): () => void {
   };
 }
 
-test('vpp: the driver bridges vhost-user and memif ports in bridge domain 1, reports its worker, and leaves nothing', async (t) => {
+test('vpp: the driver bridges vhost-user and memif ports in bridge domain 1, counts testpmd\'s frames through it, reports its worker, and leaves nothing', async (t) => {
   const why = await skipReason();
   if (why) { t.skip(why); return; }
-  const worker = readTopology().online.at(-1)!;
+  const cpus = readTopology().online;
+  const worker = cpus.at(-1)!;
   for (const driver of [vpp, vppMemif]) {
     const testRun = switchTestRun();
     const { names, resources } = testRun;
+    const apps: Testpmd[] = [];
     try {
       const sw = await driver.start({ names, resources, cpus: [worker] }) as VppInstance;
-      const [sp, rp] = await connectPair(sw, await createContainer(resources, names, 's', 0), await createContainer(resources, names, 'r', 0));
+      const s = await createContainer(resources, names, 's', 0);
+      const r = await createContainer(resources, names, 'r', 0);
+      const [sp, rp] = await connectPair(sw, s, r);
       if (driver === vpp) {
         assert.deepEqual([sp.kind, rp.kind], ['vhost-user', 'vhost-user']);
         assert.ok(sp.kind === 'vhost-user' && !sp.server && existsSync(sp.socketPath), 'VPP serves the vhost-user socket');
@@ -76,7 +81,30 @@ test('vpp: the driver bridges vhost-user and memif ports in bridge domain 1, rep
       const affinity = readFileSync(`/proc/${threads[0]!.pid}/task/${threads[0]!.tid}/status`, 'utf8').match(/^Cpus_allowed_list:\s*(\S+)/m)?.[1];
       assert.equal(affinity, String(worker), 'the worker runs on the switch\'s CPU');
       assert.ok(readFileSync(join(sw.vpp.dir, 'startup.conf'), 'utf8').includes(`corelist-workers ${worker}`));
+
+      // dpdk-testpmd txonly → rxonly through VPP; VPP's counters sit between the two apps' totals.
+      const rx = new Testpmd(r.netns, { cpu: cpus[0]!, filePrefix: appFilePrefix(names, 'r', 0), vdev: vdevFor(rp, r.mac)!, mode: 'rxonly' });
+      apps.push(rx);
+      await rx.ready();
+      const tx = new Testpmd(s.netns, { cpu: cpus[0]!, filePrefix: appFilePrefix(names, 's', 0), vdev: vdevFor(sp, s.mac)!, mode: 'txonly', ethPeer: r.mac });
+      apps.push(tx);
+      await tx.ready();
+      await new Promise((res) => setTimeout(res, 1500));
+      await tx.stop();
+      await new Promise((res) => setTimeout(res, 300));
+      const counters = await sw.vpp.counters();
+      await rx.stop();
+      const [sName, rName] = ports.map((i) => i.interface_name);
+      const fromSender = counters.get(sName!)!;
+      const toReceiver = counters.get(rName!)!;
+      const sent = tx.totals().tx;
+      const got = rx.totals().rx;
+      t.diagnostic(`${driver.name}: testpmd sent ${sent}, received ${got}; VPP ${sName} ${JSON.stringify(fromSender)}, ${rName} ${JSON.stringify(toReceiver)}`);
+      assert.ok(got > 0, 'frames went through VPP');
+      assert.ok(got <= toReceiver.tx && toReceiver.tx <= fromSender.rx && fromSender.rx <= sent,
+        `received ${got} ≤ VPP tx ${toReceiver.tx} ≤ VPP rx ${fromSender.rx} ≤ sent ${sent}`);
     } finally {
+      for (const a of apps) await a.stop();
       await testRun.release();
     }
     testRun.assertClean();
