@@ -13,6 +13,7 @@ import { parsePlan } from '../src/plan/load.js';
 import { expandPlan, type Case } from '../src/plan/expand.js';
 import type { BackendName } from '../src/plan/schema.js';
 import { runCase } from '../src/runner/case.js';
+import { LocalHost } from '../src/runner/case-host.js';
 import { appFilePrefix, vdevFor } from '../src/switches/dpdk-port.js';
 import { driverFor, SWITCH_DRIVERS } from '../src/switches/index.js';
 import { connectPair, type SwitchDriver } from '../src/switches/types.js';
@@ -58,7 +59,7 @@ async function measure(c: Case): Promise<Measure> {
   const runResources = new Resources(ledger);
   try {
     const containers = await runtimeFor(c.containers).prepare(runResources, names);
-    const r = await runCase(c, { names, ledger, topology, signal: new AbortController().signal, containers });
+    const r = await runCase(c, { hosts: [new LocalHost({ names, ledger, topology, containers })], signal: new AbortController().signal });
     if (r.status !== 'ok' || !r.throughput) return { rxPps: NaN, rxGbps: NaN, cpuShared: r.cpuShared, error: r.error ?? 'no figures' };
     return { rxPps: r.throughput.rxPps, rxGbps: r.throughput.rxGbps, cpuShared: r.cpuShared };
   } finally {

@@ -1,24 +1,24 @@
 // `nfvperf agent`: one host's half of a remote case, driven by the orchestrator over stdin/stdout
-// (docs/agent-protocol.md). It runs the same testbed, switch and app code as a local run: it
-// builds this host's containers and switch, joins the switch to the uplink, launches the apps and
-// streams their lines back. It tears everything down on a `teardown` request, when its stdin
+// (docs/agent-protocol.md). Each request is one step of the case runner's CaseHost, carried out by
+// the same LocalHost a local case uses: it builds this host's containers and switch, joins the
+// switch to the uplink, launches the apps with the argv it is sent and streams their lines back. It tears everything down on a `teardown` request, when its stdin
 // ends (the orchestrator or the connection is gone), and on SIGTERM/SIGHUP/SIGINT.
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { AppProcess, appInfo } from '../apps/app.js';
+import { type AppProcess, appInfo } from '../apps/app.js';
 import { NFVPERF_VERSION } from '../common/version.js';
 import type { SwitchName } from '../plan/schema.js';
-import { REMOTE_SWITCHES, uplinkJoiner } from '../hosts/uplink.js';
-import { driverFor, SWITCH_DRIVERS } from '../switches/index.js';
+import { LocalHost } from '../runner/case-host.js';
+import type { Endpoint } from '../runner/network.js';
+import { driverFor, REMOTE_SWITCHES, SWITCH_DRIVERS } from '../switches/index.js';
 import { readLink } from '../switches/readback.js';
 import { removeLeftovers } from '../testbed/cleanup.js';
+import { netnsContainers } from '../testbed/containers.js';
 import { environmentManifest } from '../testbed/environment.js';
 import { readTopology } from '../testbed/cpus.js';
 import { Ledger, processStartTicks, readLedgers } from '../testbed/ledger.js';
-import { addressFor, macFor, NETNS_NAME, newRunToken, runNames, type AppSide, type RunNames } from '../testbed/names.js';
-import { addNeighbor, createContainer, type Container } from '../testbed/netns.js';
-import { Resources } from '../testbed/resources.js';
+import { NETNS_NAME, newRunToken, runNames } from '../testbed/names.js';
 import {
   AGENT_PROTOCOL, type AgentEvent, type HelloResult, type LaunchParams, type LaunchResult, type ProbeResult, type Reply,
   type RecoverResult, type Request, type SetupParams, type SetupResult, type StopResult, type TeardownResult,
@@ -27,12 +27,11 @@ import {
 const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
 
 interface Session {
-  names: RunNames;
   ledger: Ledger;
-  resources: Resources;
-  containers: Map<string, Container>;
+  host: LocalHost;
+  /** This host's containers, by namespace. */
+  endpoints: Map<string, Endpoint>;
   apps: Map<string, AppProcess>;
-  undoUplink?: () => Promise<void>;
 }
 
 export class Agent {
@@ -93,53 +92,48 @@ export class Agent {
     if (!HOST_NAME.test(p.host)) throw new Error(`bad host name ${JSON.stringify(p.host)}`);
     if (p.side !== 's' && p.side !== 'r') throw new Error(`bad side ${JSON.stringify(p.side)}`);
     if (!Number.isInteger(p.pairs) || p.pairs < 1 || p.pairs > 64) throw new Error(`bad pairs ${p.pairs}`);
+    const cpuList = (what: string, v: number[] | undefined, length?: number) => {
+      if (v !== undefined && (!Array.isArray(v) || !v.every((c) => Number.isInteger(c) && c >= 0) || (length !== undefined && v.length !== length))) {
+        throw new Error(`bad ${what} ${JSON.stringify(v)}`);
+      }
+      return v ?? [];
+    };
+    const switchCpus = cpuList('switchCpus', p.switchCpus);
+    const appCpus = cpuList('appCpus', p.appCpus, p.appCpus ? p.pairs : undefined);
     const started = Date.now();
     // Files of this host (run directory, DPDK file prefixes) take a token of its own: two hosts
     // that share a filesystem (namespace hosts) must not share an OVS database or a prefix.
     const taken = new Set([p.token, ...readLedgers().map((l) => l.token)]);
     const names = { ...runNames(p.token), fileToken: newRunToken(taken) };
     const driver = driverFor(p.switch as SwitchName);
-    const joiner = uplinkJoiner(p.switch as SwitchName);
-    if (!driver || !joiner) throw new Error(`switch ${p.switch} cannot be joined to an uplink (remote switches: ${REMOTE_SWITCHES.join(', ')})`);
+    if (!driver?.joinUplink) throw new Error(`switch ${p.switch} cannot be joined to an uplink (remote switches: ${REMOTE_SWITCHES.join(', ')})`);
     if (!(await readLink(p.uplink))) throw new Error(`the uplink ${p.uplink} does not exist on this host`);
     // Every agent of a run shares the run's token; its ledger file adds the host's name, so two
     // hosts that share a filesystem (namespace hosts) keep separate ledgers.
     const ledger = Ledger.open(p.token, undefined, `${p.token}-${p.host}`);
-    const resources = new Resources(ledger);
-    const session: Session = { names, ledger, resources, containers: new Map(), apps: new Map() };
+    const containers = netnsContainers(names);
+    const host = new LocalHost({ names, ledger, topology: readTopology(), containers, sides: [p.side] });
+    const session: Session = { ledger, host, endpoints: new Map(), apps: new Map() };
     this.session = session;
-    const switchCpus = p.switchCpus ?? [];
-    if (!switchCpus.every((c) => Number.isInteger(c) && c >= 0)) throw new Error(`bad switchCpus ${JSON.stringify(p.switchCpus)}`);
-    const sw = await driver.start({ names, resources, cpus: switchCpus });
-    if (!sw.attach) throw new Error(`switch ${p.switch} joins containers in pairs, which cannot span two hosts`);
-    session.undoUplink = await joiner({ names, resources, uplink: p.uplink, sw });
-    const peerSide: AppSide = p.side === 's' ? 'r' : 's';
-    const containers: SetupResult['containers'] = [];
-    for (let pair = 0; pair < p.pairs; pair++) {
-      const c = await createContainer(resources, names, p.side, pair);
-      const port = await sw.attach(c);
-      // The peer lives on the other host: its address and MAC follow from the shared token.
-      const peer: Container = { netns: names.netns(peerSide, pair), side: peerSide, pair, ip: addressFor(peerSide, pair), mac: macFor(names.token, peerSide, pair, 'container') };
-      if (port.kind === 'kernel') await addNeighbor(c, peer);
-      session.containers.set(c.netns, c);
-      containers.push({ pair, netns: c.netns, ip: c.ip, mac: c.mac, ifname: c.ifname ?? '', port });
-    }
-    return { containers, setupMs: Date.now() - started };
+    const endpoints = await host.build({ switch: p.switch as SwitchName, pairs: p.pairs, switchCpus, appCpu: (_, pair) => appCpus[pair] ?? 0,
+      uplink: p.uplink }, new AbortController().signal);
+    for (const e of endpoints) session.endpoints.set(e.netns, e);
+    return { endpoints, setupMs: Date.now() - started };
   }
 
-  launch(p: LaunchParams): LaunchResult {
+  async launch(p: LaunchParams): Promise<LaunchResult> {
     const session = this.session;
     if (!session) throw new Error('launch before setup');
-    if (!NETNS_NAME.test(p.netns) || !session.containers.has(p.netns)) throw new Error(`${p.netns} is not a container of this case`);
+    const endpoint = session.endpoints.get(p.netns);
+    if (!NETNS_NAME.test(p.netns) || !endpoint) throw new Error(`${p.netns} is not a container of this case`);
     if (session.apps.has(p.label)) throw new Error(`an app labelled ${p.label} already ran in this case`);
     // The orchestrator says "start in X ms"; this host's CLOCK_MONOTONIC turns that into the epoch.
     const epochNs = process.hrtime.bigint() + BigInt(Math.round(p.epochInMs * 1e6));
-    const app = new AppProcess({
-      role: p.role, netns: p.netns, label: p.label, pair: p.pair, args: [...p.args.map(String), '--epoch-ns', String(epochNs)],
-      onLine: (line) => this.send({ event: 'app-line', label: p.label, line }),
-    });
+    const app = await session.host.launch({
+      role: p.role, pair: p.pair, label: p.label, netns: p.netns, ...(endpoint.exec ? { exec: endpoint.exec } : {}),
+      args: p.args.map(String), epochNs,
+    }, (line) => this.send({ event: 'app-line', label: p.label, line }));
     session.apps.set(p.label, app);
-    if (app.pid !== undefined) session.resources.adoptProcess(p.label, app.pid, () => app.stop());
     void app.waitExit(2 ** 31 - 1).then(() => this.send({
       event: 'app-exit', label: p.label, exitCode: app.exitCode, exitSignal: app.exitSignal, stderr: app.stderr,
     }));
@@ -162,8 +156,7 @@ export class Agent {
       const session = this.session;
       if (!session) return { errors: [] };
       await Promise.all([...session.apps.values()].map((a) => a.stop(1000)));
-      const errors = (await session.resources.releaseAll()).map((e) => e.message);
-      try { await session.undoUplink?.(); } catch (e: unknown) { errors.push(`restoring the uplink: ${e instanceof Error ? e.message : String(e)}`); }
+      const errors = await session.host.tearDown();
       session.ledger.close();
       this.session = undefined;
       return { errors };

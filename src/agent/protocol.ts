@@ -2,10 +2,10 @@
 // orchestrator sends requests `{id, op, …}`; the agent answers each with `{id, ok, result | error}`
 // and, between answers, sends events `{event, …}` (app output, app exits). Version 1.
 import type { AppRole } from '../apps/protocol.js';
-import type { PortSpec } from '../switches/types.js';
+import type { Endpoint } from '../runner/network.js';
 import type { AppSide } from '../testbed/names.js';
 
-export const AGENT_PROTOCOL = 2;
+export const AGENT_PROTOCOL = 3;
 /** How often the orchestrator pings each agent (id 0: the answer is not waited for). */
 export const AGENT_PING_MS = 5000;
 
@@ -42,11 +42,13 @@ export interface SetupParams {
   uplink: string;
   /** CPUs the switch's busy threads (PMDs) run on; empty or absent for kernel switches. */
   switchCpus?: number[];
+  /** The CPU of each pair's app on this host. */
+  appCpus?: number[];
 }
 
 export interface SetupResult {
-  /** `port`: what the container's app uses (a vhost-user socket for the dpdk backend). */
-  containers: { pair: number; netns: string; ip: string; mac: string; ifname: string; port: PortSpec }[];
+  /** This host's containers with the port each app uses (a vhost-user socket for the dpdk backend). */
+  endpoints: Endpoint[];
   setupMs: number;
 }
 
@@ -54,8 +56,9 @@ export interface LaunchParams {
   label: string;
   role: AppRole;
   pair: number;
+  /** A container this agent built for the case. */
   netns: string;
-  /** nfvperf-app arguments after the role, without `--epoch-ns` (the agent adds it). */
+  /** nfvperf-app arguments after the role (src/runner/app-argv.ts), without `--epoch-ns` (the agent adds it). */
   args: string[];
   /** The apps' interval epoch, as a delay from when the agent reads this request. */
   epochInMs: number;

@@ -56,6 +56,8 @@ export interface AppOptions {
   pair: number;
   /** Called with every stdout line as it arrives (the agent streams them to the orchestrator). */
   onLine?: (line: string) => void;
+  /** The CLOCK_MONOTONIC instant its intervals count from (`--epoch-ns`); absent: its own start. */
+  epochNs?: bigint;
 }
 
 const STDERR_LINES_KEPT = 20;
@@ -73,7 +75,7 @@ export class AppProcess {
   private readyWaiters: (() => void)[] = [];
 
   constructor(readonly options: AppOptions) {
-    const argv = [appBinary(), options.role, ...options.args];
+    const argv = [appBinary(), options.role, ...options.args, ...(options.epochNs !== undefined ? ['--epoch-ns', String(options.epochNs)] : [])];
     // `ip netns exec` execs the app in place, so the child's PID is the app's PID.
     const prefix = options.exec ?? (options.netns ? ['ip', 'netns', 'exec', options.netns] : []);
     const [file, ...args] = [...prefix, ...argv];
@@ -87,6 +89,10 @@ export class AppProcess {
       this.child.on('error', (e) => { this.stderrTail.push(String(e.message)); this.exitCode = 127; resolve(); });
       this.child.on('close', (code, signal) => { this.exitCode = code; this.exitSignal = signal; resolve(); this.wakeReady(); });
     });
+  }
+
+  get epochNs(): bigint {
+    return this.options.epochNs ?? 0n;
   }
 
   /** The PID of the process we spawned: the app, or the `exec` prefix that forked it. */

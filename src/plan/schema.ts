@@ -1,19 +1,20 @@
 // The plan format: one zod schema is the single source for validation, defaults, the
 // TypeScript types and the JSON Schema that `nfvperf schema` prints.
 import { z } from 'zod';
+import { BACKEND_NAMES, type BackendName } from '../apps/backends.js';
 import { searchSchema } from './search-schema.js';
+
+export { BACKEND_NAMES, type BackendName };
 
 /** Every virtual switch the paper names (Table 1, V) plus the newer paths; drivers decide which run. */
 export const SWITCH_NAMES = [
   'linux-bridge', 'veth', 'macvlan', 'tc-redirect', 'ovs', 'ovs-afxdp', 'basicfwd', 'memif',
   'vpp', 'vpp-memif', 'snabb', 'sriov', 'vale',
 ] as const;
-export const BACKEND_NAMES = ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp', 'dpdk'] as const;
 /** How the apps wait for I/O: spin on non-blocking calls, or sleep in them (the paper's -B). */
 export const IO_MODES = ['polling', 'blocking'] as const;
 
 export type SwitchName = (typeof SWITCH_NAMES)[number];
-export type BackendName = (typeof BACKEND_NAMES)[number];
 export type IoMode = (typeof IO_MODES)[number];
 
 /** A sweep axis: a list of values (a single value is accepted and means a list of one). */

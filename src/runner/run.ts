@@ -15,7 +15,7 @@ import { ResultsDb, type CaseRecord } from '../store/db.js';
 import type { Summary } from '../store/summary.js';
 import { summaryDocumentOf } from '../analysis/summary-document.js';
 import { loadRun } from '../analysis/dataset.js';
-import { SWITCH_DRIVERS } from '../switches/index.js';
+import { REMOTE_SWITCHES, SWITCH_DRIVERS } from '../switches/index.js';
 import { CONTAINER_RUNTIMES, runtimeFor } from '../testbed/containers.js';
 import { readTopology } from '../testbed/cpus.js';
 import { environmentManifest } from '../testbed/environment.js';
@@ -24,11 +24,11 @@ import { Ledger, readLedgers } from '../testbed/ledger.js';
 import { newRunToken, runNames } from '../testbed/names.js';
 import { Resources } from '../testbed/resources.js';
 import { runCase } from './case.js';
-import { runRemoteCase } from './remote-case.js';
+import { LocalHost, type CaseHost } from './case-host.js';
+import { RemoteHost } from './remote-host.js';
 import { RemoteHosts } from './remote-hosts.js';
-import type { Testbed } from '../hosts/types.js';
+import { describeAccess, type Testbed } from '../hosts/types.js';
 import { loadPlanTestbed } from '../hosts/testbed-file.js';
-import { REMOTE_SWITCHES } from '../hosts/uplink.js';
 import { NFVPERF_VERSION } from '../common/version.js';
 
 export interface RunOptions {
@@ -185,6 +185,15 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   try {
     const containers = cases.some((c) => c.locality === 'local')
       ? await runtimeFor(loaded.plan.containers).prepare(runResources, names) : undefined;
+    // Where a case's apps run: here, or senders on the testbed's first host and receivers on its second.
+    const caseHosts = (c: Case): CaseHost[] => {
+      if (c.locality === 'local' || !testbed) return [new LocalHost({ names, ledger, topology, containers: containers! })];
+      const [senders, receivers] = testbed.hosts;
+      (options.log ?? logToStderr)(`remote case, run ${names.token}: senders on ${senders.name} (${describeAccess(senders)}), ` +
+        `receivers on ${receivers.name} (${describeAccess(receivers)})`);
+      const ctx = { names, hosts: remoteHosts!, backend: c.backend };
+      return [new RemoteHost(senders, 's', ctx), new RemoteHost(receivers, 'r', ctx)];
+    };
     const tasks = new Listr(
       cases.map((c) => ({
         title: `${c.index + 1}/${allCases.length} ${formatTuple(c)} ${c.backend}${c.repetition ? ` rep ${c.repetition}` : ''}`,
@@ -198,9 +207,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           task.output = skip ? 'skipped' : `running; run ETA ${eta.remaining(c)}`;
           const started = Date.now();
           const record: CaseRecord = skip ? skippedRecord(c, skip)
-            : c.locality === 'remote' && testbed
-              ? await runRemoteCase(c, { names, testbed, hosts: remoteHosts!, signal: abort.signal, log: options.log ?? logToStderr })
-              : await runCase(c, { names, ledger, topology, signal: abort.signal, containers: containers! });
+            : await runCase(c, { hosts: caseHosts(c), signal: abort.signal, log: options.log ?? logToStderr });
           try {
             if (testbed) saveHostEnvironments(db, runId, testbed, remoteHosts!);
             db.saveCase(runId, record);

@@ -205,7 +205,7 @@ export interface CaseRecord {
   error?: string;
   cpuShared: boolean;
   /** CPUs of each pair's apps and, where the switch spins threads, of the switch. */
-  cpus?: { send: number[]; recv: number[]; switch?: number[] };
+  cpus?: { send: number[]; recv: number[]; clientRx?: number[]; switch?: number[] };
   startedAt?: string;
   finishedAt?: string;
   samples: StoredSample[];

@@ -41,10 +41,10 @@ export async function dpdkMissing(): Promise<{ missing: Missing[]; version?: str
  * memory (reserved by the switch when it attached the port), and both MACs (it builds its own
  * frames). Throws when the port is not one a DPDK app can open.
  */
-export function dpdkAppArgs(names: RunNames, self: { side: AppSide; pair: number; mac: string; netns: string }, port: PortSpec, peerMac: string, switchName: string): string[] {
+export function dpdkAppArgs(self: { filePrefix: string; mac: string; netns: string }, port: PortSpec, peerMac: string, switchName: string): string[] {
   const vdev = vdevFor(port, self.mac);
   if (!vdev) throw new TestbedError(`switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
-  return ['--vdev', vdev, '--file-prefix', appFilePrefix(names, self.side, self.pair), '--mem-mb', String(DPDK_APP_MEM_MB),
+  return ['--vdev', vdev, '--file-prefix', self.filePrefix, '--mem-mb', String(DPDK_APP_MEM_MB),
     '--local-mac', self.mac, '--remote-mac', peerMac, ...(port.kind === 'memif' && port.switchServes ? ['--memif-no-wait'] : [])];
 }
 

@@ -24,3 +24,6 @@ export const SWITCH_DRIVERS: readonly SwitchDriver[] = [
 export function driverFor(name: SwitchName): SwitchDriver | undefined {
   return SWITCH_DRIVERS.find((d) => d.name === name);
 }
+
+/** Switches whose driver can join a host's uplink, i.e. that can run a remote plan. */
+export const REMOTE_SWITCHES: readonly SwitchName[] = SWITCH_DRIVERS.filter((d) => d.joinUplink).map((d) => d.name);

@@ -2,9 +2,9 @@
 // Kernel switching spins no thread of its own: its cost shows up as softirq time on the CPUs
 // of the applications (the sender's, with veth).
 import { exec } from '../common/exec.js';
-import { CONTAINER_IFNAME, configureInterface } from '../testbed/netns.js';
-import { macFor } from '../testbed/names.js';
+import { CONTAINER_IFNAME, configureInterface, vethIntoContainer } from '../testbed/netns.js';
 import { deleteLink } from '../testbed/resources.js';
+import { isUp, pollUntil, readLink } from './readback.js';
 import type { SwitchDriver } from './types.js';
 
 export const linuxBridge: SwitchDriver = {
@@ -31,18 +31,33 @@ export const linuxBridge: SwitchDriver = {
 
     return {
       async attach(container) {
-        const hostEnd = names.hostLink(container.side, container.pair);
-        const hostMac = macFor(names.token, container.side, container.pair, 'host');
-        await resources.create({ kind: 'link', name: hostEnd },
-          () => exec(['ip', 'link', 'add', hostEnd, 'address', hostMac, 'type', 'veth', 'peer', 'name',
-            CONTAINER_IFNAME, 'address', container.mac, 'netns', container.netns]),
-          () => deleteLink(hostEnd));
-        await exec(['ip', 'link', 'set', hostEnd, 'master', bridge, 'up']);
+        const hostEnd = await vethIntoContainer(resources, names, container);
+        await exec(['ip', 'link', 'set', hostEnd, 'master', bridge]);
         await configureInterface(container, CONTAINER_IFNAME);
         return { kind: 'kernel', ifname: CONTAINER_IFNAME };
       },
       cpuThreads: () => [],
       async stop() { /* the bridge and its ports are undone by `resources`, newest first */ },
+    };
+  },
+
+  // The uplink becomes a port of the case's bridge. It is not ours, so it is not in the ledger
+  // (cleanup must never delete it): deleting the bridge releases it, and the undo step puts
+  // back its link state.
+  async joinUplink({ names, uplink }) {
+    const before = await readLink(uplink);
+    if (!before) throw new Error(`the uplink ${uplink} does not exist on this host`);
+    if (before.master) throw new Error(`the uplink ${uplink} is already a port of ${before.master}`);
+    const wasUp = isUp(before);
+    await exec(['ip', 'link', 'set', uplink, 'master', names.bridge, 'up']);
+    await pollUntil(`${uplink} is a port of ${names.bridge}`, async () => {
+      const l = await readLink(uplink);
+      return l?.master === names.bridge ? true : `master ${l?.master ?? 'none'}`;
+    });
+    return async () => {
+      const now = await readLink(uplink);
+      if (now?.master) await exec(['ip', 'link', 'set', uplink, 'nomaster']);
+      if (!wasUp) await exec(['ip', 'link', 'set', uplink, 'down']);
     };
   },
 };

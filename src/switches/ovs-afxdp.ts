@@ -2,10 +2,8 @@
 // veth host ends as `type=afxdp` ports in native XDP mode, polled by the PMD thread; the apps keep
 // kernel sockets. No DPDK initialisation and no hugepages.
 import { exec } from '../common/exec.js';
-import { CONTAINER_IFNAME, configureInterface } from '../testbed/netns.js';
-import { macFor } from '../testbed/names.js';
-import { deleteLink } from '../testbed/resources.js';
-import { Ovs, ovsMissing } from './ovs-common.js';
+import { CONTAINER_IFNAME, configureInterface, vethIntoContainer } from '../testbed/netns.js';
+import { joinOvsUplink, Ovs, ovsMissing } from './ovs-common.js';
 import type { OvsInstance } from './ovs.js';
 import type { SwitchDriver } from './types.js';
 import { probeFrom } from './unavailable.js';
@@ -27,13 +25,7 @@ export const ovsAfxdp: SwitchDriver = {
     await sw.addBridge(resources, names.bridge);
     return {
       async attach(container) {
-        const hostEnd = names.hostLink(container.side, container.pair);
-        const hostMac = macFor(names.token, container.side, container.pair, 'host');
-        await resources.create({ kind: 'link', name: hostEnd },
-          () => exec(['ip', 'link', 'add', hostEnd, 'address', hostMac, 'type', 'veth', 'peer', 'name',
-            CONTAINER_IFNAME, 'address', container.mac, 'netns', container.netns]),
-          () => deleteLink(hostEnd));
-        await exec(['ip', 'link', 'set', hostEnd, 'up']);
+        const hostEnd = await vethIntoContainer(resources, names, container);
         // Frames leave the veth through XDP, past the point where the kernel would complete a
         // checksum it offloaded: the container's end must checksum in software, or every UDP
         // checksum arrives bad and the receiver's kernel drops the datagram.
@@ -47,4 +39,6 @@ export const ovsAfxdp: SwitchDriver = {
       ovs: sw,
     } as OvsInstance;
   },
+
+  joinUplink: joinOvsUplink,
 };

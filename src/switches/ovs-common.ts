@@ -17,8 +17,8 @@ import { processStartTicks } from '../testbed/ledger.js';
 import { deleteLink, killProcess, type Resources } from '../testbed/resources.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
 import { packageVersion, versionLine, which } from './probes.js';
-import { pollUntil } from './readback.js';
-import type { SwitchContext } from './types.js';
+import { isUp, pollUntil, readLink } from './readback.js';
+import type { SwitchContext, SwitchInstance, UplinkContext } from './types.js';
 import type { Missing } from './unavailable.js';
 
 const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -266,4 +266,30 @@ function ovsdbOptional(v: unknown): string | null {
 
 function ovsdbMap(v: unknown): [string, unknown][] {
   return Array.isArray(v) && v[0] === 'map' ? v[1] as [string, unknown][] : [];
+}
+
+/**
+ * Joins the host's uplink to the case's OVS bridge (both OVS drivers run the netdev datapath):
+ * the uplink becomes a `type=afxdp` port in native XDP mode, polled by the PMD thread like the
+ * containers' veths of ovs-afxdp (a `type=system` port would be polled by the main thread,
+ * ~60 kpps, and needs checksum offload off). The XDP program and the port go with
+ * ovs-vswitchd; the undo step checks that they did and puts back the link state found.
+ */
+export async function joinOvsUplink({ names, uplink, sw }: UplinkContext): Promise<() => Promise<void>> {
+  const { ovs } = sw as SwitchInstance & { ovs?: Ovs };
+  if (!ovs) throw new Error(`the switch of ${names.bridge} is not an OVS instance`);
+  const before = await readLink(uplink);
+  if (!before) throw new Error(`the uplink ${uplink} does not exist on this host`);
+  if (before.master) throw new Error(`the uplink ${uplink} is already a port of ${before.master}`);
+  if (before.xdp) throw new Error(`the uplink ${uplink} already has an XDP program attached (mode ${before.xdp.mode}): it is in use`);
+  const wasUp = isUp(before);
+  await exec(['ip', 'link', 'set', uplink, 'up']);
+  await ovs.addPort(names.bridge, uplink, 'afxdp', { 'xdp-mode': 'native' });
+  return async () => {
+    const now = await readLink(uplink);
+    // ovs-vswitchd is stopped before this runs, and detaches its program as it goes; one left
+    // behind (the daemon was killed) is ours, since the uplink had none when we joined it.
+    if (now?.xdp) await exec(['ip', 'link', 'set', 'dev', uplink, 'xdp', 'off']);
+    if (!wasUp) await exec(['ip', 'link', 'set', uplink, 'down']);
+  };
 }

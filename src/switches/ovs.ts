@@ -5,7 +5,7 @@
 import { reserveHugepages } from '../testbed/hugepages.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
 import { DPDK_APP_MEM_MB, needHugepagesWritable } from './dpdk-port.js';
-import { Ovs, ovsMissing } from './ovs-common.js';
+import { joinOvsUplink, Ovs, ovsMissing } from './ovs-common.js';
 import { needAppBackend, probeFrom, type Missing } from './unavailable.js';
 import type { SwitchDriver } from './types.js';
 
@@ -41,6 +41,8 @@ export const ovs: SwitchDriver = {
       ovs: sw,
     } as OvsInstance;
   },
+
+  joinUplink: joinOvsUplink,
 };
 
 /** The running switch, with its OVS exposed for read-back (tests, diagnostics). */

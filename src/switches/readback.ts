@@ -75,3 +75,8 @@ export async function deleteLinkIn(netns: string, ifname: string): Promise<void>
     throw new TestbedError(`ip -n ${netns} link del ${ifname}: ${r.stderr.trim()}`);
   }
 }
+
+/** Whether a link's administrative state is up. */
+export function isUp(link: { flags?: string[] }): boolean {
+  return (link.flags ?? []).includes('UP');
+}

@@ -7,10 +7,9 @@
 // be multiples of 4). Frames to any other MAC are not redirected and end in the root namespace's
 // stack, which drops them (the host ends have no address).
 import { exec } from '../common/exec.js';
-import { CONTAINER_IFNAME, configureInterface, type Container } from '../testbed/netns.js';
-import { macFor, type RunNames } from '../testbed/names.js';
+import { CONTAINER_IFNAME, configureInterface, vethIntoContainer, type Container } from '../testbed/netns.js';
+import type { RunNames } from '../testbed/names.js';
 import type { Resources } from '../testbed/resources.js';
-import { deleteLink } from '../testbed/resources.js';
 import { pollUntil, readIngressRedirects, readLink } from './readback.js';
 import { iproute2Probe } from './probes.js';
 import type { SwitchDriver } from './types.js';
@@ -49,15 +48,9 @@ export const tcRedirect: SwitchDriver = {
   },
 };
 
-/** A veth pair: `nfp<token><side><pair>` in the root namespace, eth0 in the container. */
+/** A veth pair into the container, its end inside addressed: the host end carries the redirect. */
 async function hostEnd(names: RunNames, resources: Resources, container: Container): Promise<string> {
-  const end = names.hostLink(container.side, container.pair);
-  const hostMac = macFor(names.token, container.side, container.pair, 'host');
-  await resources.create({ kind: 'link', name: end },
-    () => exec(['ip', 'link', 'add', end, 'address', hostMac, 'type', 'veth', 'peer', 'name',
-      CONTAINER_IFNAME, 'address', container.mac, 'netns', container.netns]),
-    () => deleteLink(end));
-  await exec(['ip', 'link', 'set', end, 'up']);
+  const end = await vethIntoContainer(resources, names, container);
   await configureInterface(container, CONTAINER_IFNAME);
   return end;
 }

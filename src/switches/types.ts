@@ -71,12 +71,13 @@ export async function connectPair(sw: SwitchInstance, sender: Container, receive
   return [await sw.attach(sender), await sw.attach(receiver)];
 }
 
-/** What joining a switch to the host's physical link needs (remote plans). */
+/** What a switch needs to join a host's physical link (remote plans). */
 export interface UplinkContext {
   names: RunNames;
   resources: Resources;
+  /** The host's link to the other host; not ours, so never in the ledger. */
   uplink: string;
-  /** The case's running switch (a daemon's drivers add the uplink as a port through it). */
+  /** The case's running switch. */
   sw: SwitchInstance;
 }
 
@@ -88,16 +89,18 @@ export interface SwitchDriver {
   busyThreads: number;
   /** The app backends that can talk through this switch. */
   backends: readonly BackendName[];
+  /**
+   * The pair's link is the peer app itself (memif): neither end is up until both apps opened it,
+   * so senders start without waiting for their receivers, and stay up until the receivers have
+   * left (a client leaving first can crash the polling server: native/src/backends/opt/dpdk.c).
+   */
+  appsLinkedDirectly?: boolean;
   probe(): Promise<Probe>;
   start(ctx: SwitchContext): Promise<SwitchInstance>;
   /**
-   * Joins the running instance to the host's physical link for remote plans; returns the undo
-   * step, run after the switch is torn down. A driver without it is local-only.
+   * Joins a running instance to the host's uplink, so that containers on two hosts share one L2
+   * segment; returns the undo step, run after the switch is torn down. A driver without it is
+   * local-only, and a remote plan naming it is refused at load.
    */
   joinUplink?(ctx: UplinkContext): Promise<() => Promise<void>>;
-  /**
-   * The pair's link is the peer app itself (the memif switch): neither end is up until both apps
-   * opened it, and receivers stop before senders.
-   */
-  appsLinkedDirectly?: boolean;
 }

@@ -36,9 +36,14 @@ export const netnsRuntime: ContainerRuntime = {
   probe: () => iproute2Probe(),
   // A namespace has no cgroup: the app pins itself to its CPU (--cpu).
   async prepare(_, names) {
-    return { runtime: 'netns', create: (resources, side, pair) => createContainer(resources, names, side, pair) };
+    return netnsContainers(names);
   },
 };
+
+/** Plain namespaces need nothing prepared (the agent's hosts use them directly). */
+export function netnsContainers(names: RunNames): Containers {
+  return { runtime: 'netns', create: (resources, side, pair) => createContainer(resources, names, side, pair) };
+}
 
 export const lxcRuntime: ContainerRuntime = {
   name: 'lxc',

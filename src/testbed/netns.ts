@@ -3,7 +3,7 @@
 // (no ARP in the measured path: the first packets of a case are not lost to resolution).
 import { exec } from '../common/exec.js';
 import { addressFor, macFor, SUBNET_PREFIX_LEN, type AppSide, type RunNames } from './names.js';
-import { deleteNetns, type Resources } from './resources.js';
+import { deleteLink, deleteNetns, type Resources } from './resources.js';
 
 export interface Container {
   /** Network namespace name. */
@@ -48,8 +48,24 @@ export async function configureInterface(container: Container, ifname: string): 
 }
 
 /** A permanent neighbour entry so the kernel never ARPs for the peer during a measurement. */
-export async function addNeighbor(container: Container, peer: Container): Promise<void> {
+export async function addNeighbor(container: Container, peer: Pick<Container, 'ip' | 'mac'>): Promise<void> {
   if (!container.ifname) throw new Error(`container ${container.netns} is not attached`);
   await exec(['ip', '-n', container.netns, 'neigh', 'replace', peer.ip, 'lladdr', peer.mac,
     'dev', container.ifname, 'nud', 'permanent']);
+}
+
+/**
+ * A veth pair from the root namespace into the container: the host end `nfp<token><side><pair>`
+ * (up, not yet in any switch), `eth0` inside with the container's MAC and address. The switch
+ * then takes the host end (a bridge port, an OVS AF_XDP port, a tc redirect).
+ */
+export async function vethIntoContainer(resources: Resources, names: RunNames, container: Container): Promise<string> {
+  const hostEnd = names.hostLink(container.side, container.pair);
+  const hostMac = macFor(names.token, container.side, container.pair, 'host');
+  await resources.create({ kind: 'link', name: hostEnd },
+    () => exec(['ip', 'link', 'add', hostEnd, 'address', hostMac, 'type', 'veth', 'peer', 'name',
+      CONTAINER_IFNAME, 'address', container.mac, 'netns', container.netns]),
+    () => deleteLink(hostEnd));
+  await exec(['ip', 'link', 'set', hostEnd, 'up']);
+  return hostEnd;
 }

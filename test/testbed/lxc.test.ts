@@ -13,6 +13,7 @@ import { expandPlan } from '../../src/plan/expand.js';
 import { parsePlan } from '../../src/plan/load.js';
 import { planSchema } from '../../src/plan/schema.js';
 import { runCase } from '../../src/runner/case.js';
+import { LocalHost } from '../../src/runner/case-host.js';
 import { linuxBridge } from '../../src/switches/linux-bridge.js';
 import { appBackends } from '../../src/switches/probes.js';
 import { connectPair } from '../../src/switches/types.js';
@@ -125,7 +126,8 @@ async function oneCase(containers: 'netns' | 'lxc', sw: 'linux-bridge' | 'ovs', 
   const runResources = new Resources(ledger);
   try {
     const containersOfRun = await runtimeFor(containers).prepare(runResources, names);
-    return await runCase(expandPlan(plan)[0]!, { names, ledger, topology: readTopology(), signal: new AbortController().signal, containers: containersOfRun });
+    const host = new LocalHost({ names, ledger, topology: readTopology(), containers: containersOfRun });
+    return await runCase(expandPlan(plan)[0]!, { hosts: [host], signal: new AbortController().signal });
   } finally {
     assert.deepEqual(await runResources.releaseAll(), []);
     assert.ok(ledger.close(), 'the ledger lists nothing left open');
