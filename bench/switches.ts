@@ -14,7 +14,6 @@ import { expandPlan, type Case } from '../src/plan/expand.js';
 import type { BackendName } from '../src/plan/schema.js';
 import { runCase } from '../src/runner/case.js';
 import { LocalHost } from '../src/runner/case-host.js';
-import { appFilePrefix, vdevFor } from '../src/switches/dpdk-port.js';
 import { driverFor, SWITCH_DRIVERS } from '../src/switches/index.js';
 import { connectPair, type SwitchDriver } from '../src/switches/types.js';
 import { appBackends } from '../src/switches/probes.js';
@@ -24,7 +23,7 @@ import { runtimeFor } from '../src/testbed/containers.js';
 import { newRunToken, runNames } from '../src/testbed/names.js';
 import { createContainer } from '../src/testbed/netns.js';
 import { Resources } from '../src/testbed/resources.js';
-import { Testpmd } from '../test/switches/dpdk-helpers.js';
+import { startTestpmdPair, type Testpmd } from '../test/switches/dpdk-helpers.js';
 import { median } from './common.js';
 
 const args = process.argv.slice(2);
@@ -87,12 +86,7 @@ async function testpmdThrough(driver: SwitchDriver): Promise<number> {
     const s = await createContainer(resources, names, 's', 0);
     const r = await createContainer(resources, names, 'r', 0);
     const [sp, rp] = await connectPair(sw, s, r);
-    const rx = new Testpmd(r.netns, { cpu: cpus[1]!, filePrefix: appFilePrefix(names, 'r', 0), vdev: vdevFor(rp, r.mac)!, mode: 'rxonly' });
-    apps.push(rx);
-    await rx.ready();
-    const tx = new Testpmd(s.netns, { cpu: cpus[0]!, filePrefix: appFilePrefix(names, 's', 0), vdev: vdevFor(sp, s.mac)!, mode: 'txonly', ethPeer: r.mac });
-    apps.push(tx);
-    await tx.ready();
+    const { tx, rx } = await startTestpmdPair(names, { c: s, port: sp, cpu: cpus[0]! }, { c: r, port: rp, cpu: cpus[1]! }, apps);
     // As long as an nfvperf case sends: warm-up + steady seconds, plus a report on each side.
     await new Promise((res) => setTimeout(res, (1 + SECONDS + 2) * 1000));
     await tx.stop();

@@ -20,7 +20,7 @@ import { ensureHugetlbfs, removeHugepageFiles, reserveHugepages } from '../testb
 import { processStartTicks } from '../testbed/ledger.js';
 import { killProcess } from '../testbed/resources.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
-import { versionLine, which } from './probes.js';
+import { which } from './probes.js';
 import { pollUntil, readLink } from './readback.js';
 import { DPDK_APP_MEM_MB, needHugepagesWritable } from './dpdk-port.js';
 import type { PortSpec, SwitchDriver, SwitchInstance, SwitchContext, UplinkContext } from './types.js';

@@ -7,7 +7,14 @@ import { readHugepages } from '../../src/testbed/hugepages.js';
 import { Ledger, readLedgers } from '../../src/testbed/ledger.js';
 import { newRunToken, runNames, type RunNames } from '../../src/testbed/names.js';
 import { Resources } from '../../src/testbed/resources.js';
+import { join } from 'node:path';
+import type { Summary } from '../../src/store/summary.js';
+import { appFilePrefix, vdevFor } from '../../src/switches/dpdk-port.js';
+import type { PortSpec } from '../../src/switches/types.js';
+import type { Container } from '../../src/testbed/netns.js';
+import { tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
+import { appPids, startRun } from '../helpers/spawn.js';
 
 /** Why the DPDK tests cannot run here, or undefined. */
 export function dpdkSkipReason(): string | undefined {
@@ -103,6 +110,48 @@ export class Testpmd {
     const last = (re: RegExp) => { const all = [...this.output.matchAll(re)]; return all.length ? Number(all.at(-1)![1]) : 0; };
     return { rx: last(/RX-packets:\s+(\d+)/g), tx: last(/TX-packets:\s+(\d+)/g) };
   }
+}
+
+/**
+ * A switch that dies mid-case: runs `plan` (two cases) through the CLI, SIGKILLs the one new
+ * process whose command name is in `comms` once a sender runs, and checks that the run exits 1,
+ * the first case failed naming the switch process `name`, and the second one ran.
+ */
+export async function killSwitchMidRun(plan: string, comms: readonly string[], name: string): Promise<void> {
+  const before = livePids(comms);
+  const dir = tempDir({ 'p.yaml': plan });
+  const out = join(dir, 'out');
+  const run = startRun([join(dir, 'p.yaml'), '--out', out]);
+  await run.waitFor(/running/, 60_000);
+  let victim: number | undefined;
+  for (let i = 0; i < 400 && victim === undefined; i++) {
+    const daemons = livePids(comms).filter((p) => !before.includes(p));
+    if (daemons.length === 1 && appPids('send').length > 0) victim = daemons[0];
+    else await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(victim, `${name} and the sender are running`);
+  process.kill(victim, 'SIGKILL');
+  assert.equal(await run.exit(), 1, run.output());
+  const cases = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases;
+  assert.equal(cases[0]!.status, 'failed');
+  assert.match(cases[0]!.error!, new RegExp(`switch process ${name} \\(pid \\d+\\) died during the case`));
+  assert.equal(cases[1]!.status, 'ok', cases[1]!.error);
+}
+
+/**
+ * dpdk-testpmd on a pair's two ports, as the apps of a case: the receiver (`rxMode`) first, then
+ * txonly towards its MAC; resolves once both forward. Each is pushed onto `apps` as it starts, so
+ * the caller's `finally` stops whatever started.
+ */
+export async function startTestpmdPair(names: RunNames, sender: { c: Container; port: PortSpec; cpu: number },
+  receiver: { c: Container; port: PortSpec; cpu: number }, apps: Testpmd[], rxMode = 'rxonly'): Promise<{ tx: Testpmd; rx: Testpmd }> {
+  const rx = new Testpmd(receiver.c.netns, { cpu: receiver.cpu, filePrefix: appFilePrefix(names, 'r', receiver.c.pair), vdev: vdevFor(receiver.port, receiver.c.mac)!, mode: rxMode });
+  apps.push(rx);
+  await rx.ready();
+  const tx = new Testpmd(sender.c.netns, { cpu: sender.cpu, filePrefix: appFilePrefix(names, 's', sender.c.pair), vdev: vdevFor(sender.port, sender.c.mac)!, mode: 'txonly', ethPeer: receiver.c.mac });
+  apps.push(tx);
+  await tx.ready();
+  return { tx, rx };
 }
 
 /**

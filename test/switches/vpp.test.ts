@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SummaryDocument } from '../../src/analysis/summary-document.js';
-import type { Summary } from '../../src/store/summary.js';
 import { connectPair } from '../../src/switches/types.js';
 import { vpp } from '../../src/switches/vpp.js';
 import { vppMemif } from '../../src/switches/vpp-memif.js';
@@ -18,12 +17,10 @@ import { appBackends } from '../../src/switches/probes.js';
 import { readTopology } from '../../src/testbed/cpus.js';
 import { hugetlbfsMount } from '../../src/testbed/hugepages.js';
 import { createContainer } from '../../src/testbed/netns.js';
-import { runPlan, tempDir } from '../helpers/cli.js';
+import { runPlan } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
-import { appSummaries, pairTotals } from '../helpers/results.js';
-import { appPids, startRun } from '../helpers/spawn.js';
-import { appFilePrefix, vdevFor } from '../../src/switches/dpdk-port.js';
-import { assertDpdkClean, dpdkHostState, dpdkSkipReason, livePids, switchTestRun, Testpmd } from './dpdk-helpers.js';
+import { assertEveryEchoMatched, pairTotals } from '../helpers/results.js';
+import { assertDpdkClean, dpdkHostState, dpdkSkipReason, killSwitchMidRun, startTestpmdPair, switchTestRun, type Testpmd } from './dpdk-helpers.js';
 
 /** Why these tests cannot run here (no root, DPDK, nfvperf-app's dpdk backend, or VPP), or undefined. */
 async function skipReason(): Promise<string | undefined> {
@@ -83,12 +80,7 @@ test('vpp: the driver bridges vhost-user and memif ports in bridge domain 1, cou
       assert.ok(readFileSync(join(sw.vpp.dir, 'startup.conf'), 'utf8').includes(`corelist-workers ${worker}`));
 
       // dpdk-testpmd txonly → rxonly through VPP; VPP's counters sit between the two apps' totals.
-      const rx = new Testpmd(r.netns, { cpu: cpus[0]!, filePrefix: appFilePrefix(names, 'r', 0), vdev: vdevFor(rp, r.mac)!, mode: 'rxonly' });
-      apps.push(rx);
-      await rx.ready();
-      const tx = new Testpmd(s.netns, { cpu: cpus[0]!, filePrefix: appFilePrefix(names, 's', 0), vdev: vdevFor(sp, s.mac)!, mode: 'txonly', ethPeer: r.mac });
-      apps.push(tx);
-      await tx.ready();
+      const { tx, rx } = await startTestpmdPair(names, { c: s, port: sp, cpu: cpus[0]! }, { c: r, port: rp, cpu: cpus[0]! }, apps);
       await new Promise((res) => setTimeout(res, 1500));
       await tx.stop();
       await new Promise((res) => setTimeout(res, 300));
@@ -139,14 +131,7 @@ test('vpp: a latency case matches every echo', async (t) => {
   if (why) { t.skip(why); return; }
   const assertClean = hostSnapshot();
   const { out, summary } = await run('name: vpplat\ndimension: latency\nswitches: [vpp]\nbackends: [dpdk]\nrates: [2000]\nbursts: [1]\nduration: 2\nwarmup: 0\ncooldown: 0\n');
-  const [c] = summary.cases;
-  assert.equal(c?.status, 'ok', c?.error);
-  assert.ok(c.latency!.p50Us > 0 && c.latency!.p50Us <= c.latency!.p99Us, JSON.stringify(c.latency));
-  const client = appSummaries(join(out, 'results.sqlite'), 'latency').find((r) => r.role === 'client');
-  const s = JSON.parse(client!.summary_json) as { txPackets: number; rxPackets: number; lost: number; unmatched: number; rtt: { count: number } };
-  t.diagnostic(`vpp client: ${s.txPackets} sent, ${s.rxPackets} echoes, p50 ${c.latency!.p50Us} µs`);
-  assert.ok(s.txPackets > 0);
-  assert.deepEqual([s.rxPackets, s.rtt.count, s.lost, s.unmatched], [s.txPackets, s.txPackets, 0, 0], 'every echo came back and matched');
+  assertEveryEchoMatched(t, out, summary, 'vpp');
   assertClean();
 });
 
@@ -154,23 +139,7 @@ test('vpp killed mid-case: that case fails naming it, the next one runs, nothing
   const why = await skipReason();
   if (why) { t.skip(why); return; }
   const assertClean = hostSnapshot();
-  const vppBefore = livePids(['vpp', 'vpp_main']);
-  const dir = tempDir({ 'p.yaml': 'name: vppcrash\nswitches: [vpp]\nbackends: [dpdk]\nrates: [10000, 20000]\nduration: 3\nwarmup: 0\ncooldown: 0\n' });
-  const out = join(dir, 'out');
-  const running = startRun([join(dir, 'p.yaml'), '--out', out]);
-  await running.waitFor(/running/, 60_000);
-  let victim: number | undefined;
-  for (let i = 0; i < 400 && victim === undefined; i++) {
-    const vpps = livePids(['vpp', 'vpp_main']).filter((p) => !vppBefore.includes(p));
-    if (vpps.length === 1 && appPids('send').length > 0) victim = vpps[0];
-    else await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.ok(victim, 'VPP and the sender are running');
-  process.kill(victim, 'SIGKILL');
-  assert.equal(await running.exit(), 1, running.output());
-  const cases = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases;
-  assert.equal(cases[0]!.status, 'failed');
-  assert.match(cases[0]!.error!, /switch process vpp \(pid \d+\) died during the case/);
-  assert.equal(cases[1]!.status, 'ok', cases[1]!.error);
+  await killSwitchMidRun('name: vppcrash\nswitches: [vpp]\nbackends: [dpdk]\nrates: [10000, 20000]\nduration: 3\nwarmup: 0\ncooldown: 0\n',
+    ['vpp', 'vpp_main'], 'vpp');
   assertClean();
 });
