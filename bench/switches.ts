@@ -91,7 +91,10 @@ async function testpmdThrough(driver: SwitchDriver): Promise<number> {
     await new Promise((res) => setTimeout(res, (1 + SECONDS + 2) * 1000));
     await tx.stop();
     await rx.stop();
-    const pps = [...rx.output.matchAll(/Rx-pps:\s+(\d+)/g)].map((m) => Number(m[1])).filter((v) => v > 0).slice(1, -1);
+    // testpmd's reporting thread shares its CPU with the forwarding one: on a host whose CPUs all
+    // poll it may print only one or two reports, which are then all there is to go by.
+    const reports = [...rx.output.matchAll(/Rx-pps:\s+(\d+)/g)].map((m) => Number(m[1])).filter((v) => v > 0);
+    const pps = reports.length > 2 ? reports.slice(1, -1) : reports;
     if (pps.length === 0) throw new Error(`testpmd rxonly reported no rate:\n${rx.output.slice(-1000)}`);
     return median(pps);
   } finally {
