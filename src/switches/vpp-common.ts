@@ -185,11 +185,14 @@ export class Vpp {
     return ++this.memifSockets;
   }
 
-  /** A CLI command's output. `vppctl` exits 0 even when the command fails: callers judge the text. */
+  /**
+   * A CLI command's output, its lines ending in \n (VPP ends them \r\n). `vppctl` exits 0 even
+   * when the command fails: callers judge the text.
+   */
   async cli(command: string[]): Promise<string> {
     const r = await exec([this.install.vppctl, '-s', this.cliSocket, ...command], { check: false });
     if (r.exitCode !== 0) throw new TestbedError(`vppctl ${command.join(' ')}: ${r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`}`);
-    return r.stdout.trim();
+    return r.stdout.replace(/\r/g, '').trim();
   }
 
   /** A CLI command that prints nothing when it works (`set …`, `create memif socket …`). */
