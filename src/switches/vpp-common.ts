@@ -180,7 +180,7 @@ export class Vpp {
     return ticks !== null && (this.startTicks === undefined || ticks === this.startTicks);
   }
 
-  /** A fresh memif socket id (ids count from 1: 0 is VPP's default socket, /run/vpp/memif.sock). */
+  /** A fresh memif socket id (ids count from 1: 0 is VPP's default socket). */
   nextMemifSocketId(): number {
     return ++this.memifSockets;
   }
