@@ -75,7 +75,7 @@ export function findVpp(): { install?: VppInstall; missing?: Missing } {
     const tools = inPrefix(prefix);
     const absent = TOOLS.filter((t) => !existsSync(tools[t]));
     return absent.length === 0 ? { install: { ...tools, from: `NFVPERF_VPP=${prefix}` } }
-      : { missing: { reason: `NFVPERF_VPP=${prefix} has no ${absent.map((t) => `bin/${t}`).join(', ')}`, fix: `point NFVPERF_VPP at a VPP install prefix, or unset it; ${INSTALL_FIX}` } };
+      : { missing: { reason: `NFVPERF_VPP=${prefix} has no ${absent.map((t) => `bin/${t}`).join(', ')}`, fix: 'point NFVPERF_VPP at a VPP install prefix (the directory holding bin/vpp), or unset it to use VPP from PATH or the shared build' } };
   }
   const onPath = TOOLS.map((t) => which(t));
   if (onPath.every((p) => p !== undefined)) {
