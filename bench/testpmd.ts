@@ -1,6 +1,10 @@
 // dpdk-testpmd as a peer of nfvperf-app or of a switch: the benchmarks' baseline and the DPDK
 // tests' stand-in app (test/native/dpdk.test.ts, test/switches/*dpdk*.test.ts import it from here).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appFilePrefix, vdevFor } from '../src/switches/dpdk-port.js';
+import type { PortSpec } from '../src/switches/types.js';
+import type { RunNames } from '../src/testbed/names.js';
+import type { Container } from '../src/testbed/netns.js';
 
 /** One dpdk-testpmd, in a network namespace, its output kept; stopped with SIGINT (it prints totals). */
 export class Testpmd {
@@ -41,4 +45,20 @@ export class Testpmd {
     const last = (re: RegExp) => { const all = [...this.output.matchAll(re)]; return all.length ? Number(all.at(-1)![1]) : 0; };
     return { rx: last(/RX-packets:\s+(\d+)/g), tx: last(/TX-packets:\s+(\d+)/g) };
   }
+}
+
+/**
+ * dpdk-testpmd on a pair's two ports, as the apps of a case: the receiver (`rxMode`) first, then
+ * txonly towards its MAC; resolves once both forward. Each is pushed onto `apps` as it starts, so
+ * the caller's `finally` stops whatever started.
+ */
+export async function startTestpmdPair(names: RunNames, sender: { c: Container; port: PortSpec; cpu: number },
+  receiver: { c: Container; port: PortSpec; cpu: number }, apps: Testpmd[], rxMode = 'rxonly'): Promise<{ tx: Testpmd; rx: Testpmd }> {
+  const rx = new Testpmd(receiver.c.netns, { cpu: receiver.cpu, filePrefix: appFilePrefix(names, 'r', receiver.c.pair), vdev: vdevFor(receiver.port, receiver.c.mac)!, mode: rxMode });
+  apps.push(rx);
+  await rx.ready();
+  const tx = new Testpmd(sender.c.netns, { cpu: sender.cpu, filePrefix: appFilePrefix(names, 's', sender.c.pair), vdev: vdevFor(sender.port, sender.c.mac)!, mode: 'txonly', ethPeer: receiver.c.mac });
+  apps.push(tx);
+  await tx.ready();
+  return { tx, rx };
 }

@@ -8,12 +8,14 @@
 # per namespace host; the package's own service is not needed); tshark: the wire-format test.
 # lxc busybox-static: the lxc container runtime (`containers: lxc`: `lxc-create -t busybox`); lxc
 # installs below, under the policy-rc.d, so its lxc-net service (lxcbr0) is not started.
+# libunwind8 liblzma5: what VPP needs at run time (switches vpp, vpp-memif) beyond libc; Debian
+# ships no VPP: the shared build (../shared/third_party/vpp) or FD.io's packages provide it.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential python3 iproute2 util-linux ca-certificates fonts-dejavu-core chromium \
-  openssh-server openssh-client tshark libxdp-dev libbpf-dev >/dev/null
+  openssh-server openssh-client tshark libxdp-dev libbpf-dev libunwind8 liblzma5 >/dev/null
 
 # DPDK (the basicfwd forwarder, the apps' dpdk backend, dpdk-testpmd for the switch tests), the
 # DPDK build of Open vSwitch (switches ovs, ovs-afxdp; nfvperf starts its own private daemons),

@@ -89,6 +89,8 @@ struct nfp_config {
 	const char *vdev;         /* --vdev SPEC, required: the one port (e.g. net_memif0,...) */
 	char file_prefix[64];     /* --file-prefix, default nfp-<pid> */
 	bool no_huge;             /* --no-huge: anonymous memory (-m mem_mb) instead of hugepages */
+	bool memif_no_wait;       /* --memif-no-wait: a memif client's server is a switch (VPP),
+				     which outlives its clients: close without waiting for it */
 	uint32_t mem_mb;          /* --mem-mb, default 512: -m with --no-huge */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 	int clock;                /* --clock: enum nfp_clock_choice (default auto) */

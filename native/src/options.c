@@ -494,6 +494,8 @@ static const struct opt_spec OPTIONS[] = {
 	{ "--mem-mb", "N", OPT_INT, FIELD(mem_mb), 64, 65536, "an integer 64..65536",
 	  .backend = NFP_BACKEND_EAL,
 	  .help = "dpdk: memory with --no-huge, 64..65536 MB (default 512)" },
+	{ "--memif-no-wait", NULL, OPT_FLAG, FIELD(memif_no_wait), .backend = NFP_BACKEND_EAL,
+	  .help = "dpdk: a memif client whose server is a switch (VPP): close\nat once, without waiting for the server to leave" },
 	{ "--clock", "C", OPT_READ, .read = read_clock,
 	  .help = "auto (default: the TSC when it is invariant, else\n"
 		  "clock_gettime), tsc or gettime: what pacing and times read" },

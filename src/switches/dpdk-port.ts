@@ -44,7 +44,7 @@ export function dpdkAppArgs(self: { filePrefix: string; mac: string; netns: stri
   const vdev = vdevFor(port, self.mac);
   if (!vdev) throw new TestbedError(`switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
   return ['--vdev', vdev, '--file-prefix', self.filePrefix, '--mem-mb', String(DPDK_APP_MEM_MB),
-    '--local-mac', self.mac, '--remote-mac', peerMac];
+    '--local-mac', self.mac, '--remote-mac', peerMac, ...(port.kind === 'memif' && port.switchServes ? ['--memif-no-wait'] : [])];
 }
 
 /** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */

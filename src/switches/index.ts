@@ -12,11 +12,12 @@ import type { SwitchDriver } from './types.js';
 import { vale } from './vale.js';
 import { veth } from './veth.js';
 import { vpp } from './vpp.js';
+import { vppMemif } from './vpp-memif.js';
 
 /** Kernel data paths that run here first, then the switches that only probe (unavailable here). */
 export const SWITCH_DRIVERS = [
   linuxBridge, veth, macvlan, tcRedirect,
-  ovs, ovsAfxdp, basicfwd, memif, vpp, snabb, sriov, vale,
+  ovs, ovsAfxdp, basicfwd, memif, vpp, vppMemif, snabb, sriov, vale,
 ] as const satisfies readonly SwitchDriver<string>[];
 
 export type SwitchName = (typeof SWITCH_DRIVERS)[number]['name'];

@@ -18,7 +18,11 @@ import type { Container } from '../testbed/netns.js';
 export type PortSpec =
   | { kind: 'kernel'; ifname: string }
   | { kind: 'vhost-user'; socketPath: string; server: boolean }
-  | { kind: 'memif'; socketPath: string; role: 'server' | 'client'; id: number };
+  | {
+    kind: 'memif'; socketPath: string; role: 'server' | 'client'; id: number;
+    /** The server is a switch (VPP), which outlives its clients: a client app need not wait for it to leave. */
+    switchServes?: boolean;
+  };
 
 export interface SwitchContext {
   names: RunNames;

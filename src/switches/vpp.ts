@@ -1,23 +1,17 @@
-// vpp (FD.io Vector Packet Processing): an L2 bridge domain in VPP, containers joined by memif or
-// vhost-user. Probe only: VPP is not packaged for Debian 12.
-import { needAppBackend, needHugepages, packageVersion, which, type Missing } from '../testbed/probes.js';
-import { probeOnlyDriver, unavailable } from './unavailable.js';
+// vpp: FD.io VPP as the paper ran it — a private VPP per case (vpp-common.ts), one vhost-user port
+// per container (`create vhost-user socket <sock> server`: VPP serves the socket, the app's
+// virtio_user device connects to it), every port up in L2 bridge domain 1. VPP's one worker
+// thread polls every port on the switch's CPU. VPP removes its vhost-user sockets when it exits.
+import { vppDriver } from './vpp-common.js';
 
-export const vpp = probeOnlyDriver({
+export const vpp = vppDriver({
   name: 'vpp',
-  description: 'FD.io VPP L2 bridge domain, containers on memif/vhost-user ports (probe only)',
-  busyThreads: 1,
-  backends: ['dpdk'],
-  async probe() {
-    const version = await packageVersion('vpp');
-    const missing: Missing[] = [];
-    if (!version && !which('vpp')) {
-      missing.push({
-        reason: 'VPP is not installed (no `vpp` package, no `vpp` on PATH): Debian 12 does not package it',
-        fix: 'add FD.io\'s VPP package repository (see FD.io\'s installation guide), then apt-get install vpp vpp-plugin-core vpp-plugin-dpdk',
-      });
-    }
-    missing.push(...needHugepages(), ...(await needAppBackend('dpdk')));
-    return unavailable(missing, version);
+  description: 'FD.io VPP L2 bridge domain (its native vhost-user driver, no DPDK plugin), containers on vhost-user ports',
+  socketDir: 'vhost',
+  async connect(sw, socketPath) {
+    const name = await sw.createInterface(['create', 'vhost-user', 'socket', socketPath, 'server']);
+    await sw.bridge(name);
+    await sw.readBackVhostUser(name, socketPath);
+    return { kind: 'vhost-user', socketPath, server: false };
   },
 });

@@ -1,6 +1,9 @@
 // Checks on a stored run that hold exactly, whatever the machine's speed.
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Summary } from '../../src/store/summary.js';
 
 export interface AppSummaryRow { case_key: string; pair: number; role: string; summary_json: string }
 
@@ -38,4 +41,16 @@ export function assertRunTotals(dbPath: string): void {
     assert.ok(rx <= tx, `${key}: received ${rx} ≤ sent ${tx}`);
     assert.ok(rx + (lost ?? 0) <= tx, `${key}: received + lost ≤ sent`);
   }
+}
+
+/** A latency run of one case: ok, percentiles in order, and every echo came back and matched (the client's totals). */
+export function assertEveryEchoMatched(t: TestContext, out: string, summary: Summary, label: string): void {
+  const [c] = summary.cases;
+  assert.equal(c?.status, 'ok', c?.error);
+  assert.ok(c.latency!.p50Us > 0 && c.latency!.p50Us <= c.latency!.p99Us, JSON.stringify(c.latency));
+  const client = appSummaries(join(out, 'results.sqlite'), 'latency').find((r) => r.role === 'client');
+  const s = JSON.parse(client!.summary_json) as { txPackets: number; rxPackets: number; lost: number; unmatched: number; rtt: { count: number } };
+  t.diagnostic(`${label} client: ${s.txPackets} sent, ${s.rxPackets} echoes, p50 ${c.latency!.p50Us} µs`);
+  assert.ok(s.txPackets > 0);
+  assert.deepEqual([s.rxPackets, s.rtt.count, s.lost, s.unmatched], [s.txPackets, s.txPackets, 0, 0], 'every echo came back and matched');
 }

@@ -24,6 +24,8 @@ const BAD_ARGUMENTS: [string[], RegExp][] = [
   [['recv', '--local', 'not-an-address'], /--local/],
   [['recv', '--local', '198.18.0.1:1', '--cpu', '4096'], /--cpu/],
   [['recv', '--local', '198.18.0.1:1', '--bogus'], /--bogus/],
+  [['recv', '--local', '198.18.0.1:1', '--memif-no-wait'], /--memif-no-wait: only for --backend dpdk/],
+  [['recv', '--local', '198.18.0.1:1', '--backend', 'dpdk', '--vdev', 'net_null0', '--memif-no-wait=1'], /--memif-no-wait: takes no value/],
 ];
 
 for (const [argv, names] of BAD_ARGUMENTS) {

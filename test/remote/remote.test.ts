@@ -193,9 +193,10 @@ test('remote two-thread client and remote NDR/PDR search, over SSH', async (t) =
   assertHostsClean(t, lat.stderr + lat.stdout + s.stderr + s.stdout);
 });
 
-// OVS on both hosts (each host its own private OVS, PMD thread and all), the uplink an afxdp port.
+// OVS on both hosts (each host its own private OVS, PMD thread and all), the uplink an afxdp port;
+// VPP likewise (a private VPP per host, the uplink an af_packet interface in bridge domain 1).
 // Namespace hosts share this machine's CPUs: the cases say so (cpuShared).
-for (const [sw, backend] of [['ovs-afxdp', 'udp'], ['ovs', 'dpdk']] as const) {
+for (const [sw, backend] of [['ovs-afxdp', 'udp'], ['ovs', 'dpdk'], ['vpp', 'dpdk']] as const) {
   test(`remote throughput and latency through ${sw} (${backend}) on both hosts, over SSH`, async (t) => {
     const doctor = await nfvperf(['doctor', '--testbed', lab.writeTestbed()]);
     if (!new RegExp(`remote-capable: .*\\b${sw}\\b`).test(doctor.stdout)) {

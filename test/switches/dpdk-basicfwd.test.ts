@@ -4,11 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { basicfwd, BASICFWD_BINARY } from '../../src/switches/basicfwd.js';
-import { appFilePrefix, vdevFor } from '../../src/switches/dpdk-port.js';
 import { connectPair } from '../../src/switches/types.js';
 import { readTopology } from '../../src/testbed/cpus.js';
 import { createContainer } from '../../src/testbed/netns.js';
-import { Testpmd } from '../../bench/testpmd.js';
+import { startTestpmdPair, type Testpmd } from '../../bench/testpmd.js';
 import { dpdkSkipReason, switchTestRun } from './dpdk-helpers.js';
 
 test('basicfwd: testpmd txonly → rxonly through the forwarder, torn down', async (t) => {
@@ -24,12 +23,7 @@ test('basicfwd: testpmd txonly → rxonly through the forwarder, torn down', asy
     const r = await createContainer(resources, names, 'r', 0);
     const [sp, rp] = await connectPair(sw, s, r);
     assert.deepEqual(sw.cpuThreads().map((th) => th.name), ['nfvperf-basicfwd']);
-    const rx = new Testpmd(r.netns, { cpu: cpus[0]!, filePrefix: appFilePrefix(names, 'r', 0), vdev: vdevFor(rp, r.mac)!, mode: 'rxonly' });
-    apps.push(rx);
-    await rx.ready();
-    const tx = new Testpmd(s.netns, { cpu: cpus[0]!, filePrefix: appFilePrefix(names, 's', 0), vdev: vdevFor(sp, s.mac)!, mode: 'txonly', ethPeer: r.mac });
-    apps.push(tx);
-    await tx.ready();
+    const { tx, rx } = await startTestpmdPair(names, { c: s, port: sp, cpu: cpus[0]! }, { c: r, port: rp, cpu: cpus[0]! }, apps);
     await new Promise((res) => setTimeout(res, 1500));
     await tx.stop();
     await new Promise((res) => setTimeout(res, 200));

@@ -7,7 +7,11 @@ import { readHugepages } from '../../src/testbed/hugepages.js';
 import { Ledger, readLedgers } from '../../src/testbed/ledger.js';
 import { newRunToken, runNames, type RunNames } from '../../src/testbed/names.js';
 import { Resources } from '../../src/testbed/resources.js';
+import { join } from 'node:path';
+import type { Summary } from '../../src/store/summary.js';
+import { tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
+import { appPids, startRun } from '../helpers/spawn.js';
 
 /** Why the DPDK tests cannot run here, or undefined. */
 export function dpdkSkipReason(): string | undefined {
@@ -38,25 +42,56 @@ export function livePids(names: readonly string[]): number[] {
   });
 }
 
-export interface DpdkHostState { hugepages: number; daemons: number[]; runDirs: string[] }
+export interface DpdkHostState { hugepages: number; daemons: number[]; runDirs: string[]; shm: string[] }
 
-// Process names as /proc shows them (15 characters): the DPDK build of vswitchd is ovs-vswitchd-dpdk.
-const DAEMONS = ['ovs-vswitchd', 'ovs-vswitchd-dp', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw'];
+// Process names as /proc shows them (15 characters): the DPDK build of vswitchd is ovs-vswitchd-dpdk;
+// VPP's main thread names itself vpp_main.
+const DAEMONS = ['ovs-vswitchd', 'ovs-vswitchd-dp', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw', 'vpp', 'vpp_main'];
 
 export function dpdkHostState(): DpdkHostState {
   let runDirs: string[] = [];
   try { runDirs = readdirSync('/run/nfvperf').filter((d) => /^[0-9a-f]{4}$/.test(d)).sort(); } catch { /* none */ }
-  return { hugepages: readHugepages().total, daemons: livePids(DAEMONS), runDirs };
+  // Shared-memory files of ours (VPP's API segment is /dev/shm/nfp<token>vpp-*).
+  let shm: string[] = [];
+  try { shm = readdirSync('/dev/shm').filter((f) => f.startsWith('nfp')).sort(); } catch { /* none */ }
+  return { hugepages: readHugepages().total, daemons: livePids(DAEMONS), runDirs, shm };
 }
 
-/** No daemon left, the hugepage count as found, no run directory added. */
+/** No daemon left, the hugepage count as found, no run directory or shared-memory file added. */
 export function assertDpdkClean(before: DpdkHostState): void {
   const after = dpdkHostState();
   assert.deepEqual({
     hugepages: after.hugepages,
     daemons: after.daemons.filter((p) => !before.daemons.includes(p)),
     runDirs: after.runDirs.filter((d) => !before.runDirs.includes(d)),
-  }, { hugepages: before.hugepages, daemons: [], runDirs: [] }, 'DPDK resources leaked');
+    shm: after.shm.filter((f) => !before.shm.includes(f)),
+  }, { hugepages: before.hugepages, daemons: [], runDirs: [], shm: [] }, 'DPDK resources leaked');
+}
+
+/**
+ * A switch that dies mid-case: runs `plan` (two cases) through the CLI, SIGKILLs the one new
+ * process whose command name is in `comms` once a sender runs, and checks that the run exits 1,
+ * the first case failed naming the switch process `name`, and the second one ran.
+ */
+export async function killSwitchMidRun(plan: string, comms: readonly string[], name: string): Promise<void> {
+  const before = livePids(comms);
+  const dir = tempDir({ 'p.yaml': plan });
+  const out = join(dir, 'out');
+  const run = startRun([join(dir, 'p.yaml'), '--out', out]);
+  await run.waitFor(/running/, 60_000);
+  let victim: number | undefined;
+  for (let i = 0; i < 400 && victim === undefined; i++) {
+    const daemons = livePids(comms).filter((p) => !before.includes(p));
+    if (daemons.length === 1 && appPids('send').length > 0) victim = daemons[0];
+    else await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(victim, `${name} and the sender are running`);
+  process.kill(victim, 'SIGKILL');
+  assert.equal(await run.exit(), 1, run.output());
+  const cases = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases;
+  assert.equal(cases[0]!.status, 'failed');
+  assert.match(cases[0]!.error!, new RegExp(`switch process ${name} \\(pid \\d+\\) died during the case`));
+  assert.equal(cases[1]!.status, 'ok', cases[1]!.error);
 }
 
 /**

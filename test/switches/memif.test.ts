@@ -9,7 +9,7 @@ import { appBackends } from '../../src/testbed/probes.js';
 import { hugetlbfsMount } from '../../src/testbed/hugepages.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { runPlan } from '../helpers/cli.js';
-import { appSummaries, pairTotals } from '../helpers/results.js';
+import { assertEveryEchoMatched, pairTotals } from '../helpers/results.js';
 import { assertDpdkClean, dpdkHostState, dpdkSkipReason } from './dpdk-helpers.js';
 
 const skip = () => dpdkSkipReason()
@@ -44,14 +44,7 @@ test('memif: a latency case matches every echo', async (t) => {
   const before = hostState();
   const dpdkBefore = dpdkHostState();
   const { out, summary } = await run('name: memiflat\ndimension: latency\nswitches: [memif]\nbackends: [dpdk]\nrates: [2000]\nbursts: [1]\nduration: 2\nwarmup: 0\ncooldown: 0\n');
-  const [c] = summary.cases;
-  assert.equal(c?.status, 'ok', c?.error);
-  assert.ok(c.latency!.p50Us > 0 && c.latency!.p50Us <= c.latency!.p99Us, JSON.stringify(c.latency));
-  const client = appSummaries(join(out, 'results.sqlite'), 'latency').find((r) => r.role === 'client');
-  const s = JSON.parse(client!.summary_json) as { txPackets: number; rxPackets: number; lost: number; unmatched: number; rtt: { count: number } };
-  t.diagnostic(`memif client: ${s.txPackets} sent, ${s.rxPackets} echoes, p50 ${c.latency!.p50Us} µs`);
-  assert.ok(s.txPackets > 0);
-  assert.deepEqual([s.rxPackets, s.rtt.count, s.lost, s.unmatched], [s.txPackets, s.txPackets, 0, 0], 'every echo came back and matched');
+  assertEveryEchoMatched(t, out, summary, 'memif');
   assertNoLeaks(before);
   assertDpdkClean(dpdkBefore);
 });

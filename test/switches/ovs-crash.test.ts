@@ -9,8 +9,7 @@ import { appBackends } from '../../src/testbed/probes.js';
 import type { Summary } from '../../src/store/summary.js';
 import { tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
-import { appPids, startRun } from '../helpers/spawn.js';
-import { assertDpdkClean, dpdkHostState, dpdkSkipReason, livePids, ovsSkipReason } from './dpdk-helpers.js';
+import { assertDpdkClean, dpdkHostState, dpdkSkipReason, killSwitchMidRun, ovsSkipReason } from './dpdk-helpers.js';
 
 test('ovs-vswitchd killed mid-case: that case fails with the reason, the next one runs, nothing leaks', async (t) => {
   const skip = dpdkSkipReason() ?? ovsSkipReason()
@@ -18,23 +17,8 @@ test('ovs-vswitchd killed mid-case: that case fails with the reason, the next on
   if (skip) { t.skip(skip); return; }
   const before = hostState();
   const dpdkBefore = dpdkHostState();
-  const dir = tempDir({ 'p.yaml': 'name: ovscrash\nswitches: [ovs]\nbackends: [dpdk]\nrates: [20000, 30000]\nduration: 3\nwarmup: 0\ncooldown: 0\n' });
-  const out = join(dir, 'out');
-  const run = startRun([join(dir, 'p.yaml'), '--out', out]);
-  await run.waitFor(/running/, 60_000);
-  let victim: number | undefined;
-  for (let i = 0; i < 400 && victim === undefined; i++) {
-    const vswitchd = livePids(['ovs-vswitchd', 'ovs-vswitchd-dp']).filter((p) => !dpdkBefore.daemons.includes(p));
-    if (vswitchd.length === 1 && appPids('send').length > 0) victim = vswitchd[0];
-    else await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.ok(victim, 'ovs-vswitchd and the sender are running');
-  process.kill(victim, 'SIGKILL');
-  assert.equal(await run.exit(), 1, run.output());
-  const cases = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases;
-  assert.equal(cases[0]!.status, 'failed');
-  assert.match(cases[0]!.error!, /switch process ovs-vswitchd \(pid \d+\) died during the case/);
-  assert.equal(cases[1]!.status, 'ok', cases[1]!.error);
+  await killSwitchMidRun('name: ovscrash\nswitches: [ovs]\nbackends: [dpdk]\nrates: [20000, 30000]\nduration: 3\nwarmup: 0\ncooldown: 0\n',
+    ['ovs-vswitchd', 'ovs-vswitchd-dp'], 'ovs-vswitchd');
   assertNoLeaks(before);
   assertDpdkClean(dpdkBefore);
 });

@@ -5,12 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { ovs, type OvsInstance } from '../../src/switches/ovs.js';
-import { appFilePrefix, vdevFor } from '../../src/switches/dpdk-port.js';
 import { connectPair } from '../../src/switches/types.js';
 import { readTopology } from '../../src/testbed/cpus.js';
 import { createContainer } from '../../src/testbed/netns.js';
 import { pollUntil } from '../../src/switches/readback.js';
-import { Testpmd } from '../../bench/testpmd.js';
+import { startTestpmdPair, type Testpmd } from '../../bench/testpmd.js';
 import { dpdkSkipReason, ovsSkipReason, switchTestRun } from './dpdk-helpers.js';
 
 test('ovs: testpmd txonly → macswap through an OVS-DPDK learning bridge, read back, torn down', async (t) => {
@@ -29,12 +28,7 @@ test('ovs: testpmd txonly → macswap through an OVS-DPDK learning bridge, read 
     assert.equal(sp.kind, 'vhost-user');
     assert.ok(sw.cpuThreads().some((th) => th.name.includes('pmd')), 'a PMD thread is reported');
 
-    const rx = new Testpmd(r.netns, { cpu: cpus[0]!, filePrefix: appFilePrefix(names, 'r', 0), vdev: vdevFor(rp, r.mac)!, mode: 'macswap' });
-    apps.push(rx);
-    await rx.ready();
-    const tx = new Testpmd(s.netns, { cpu: cpus[0]!, filePrefix: appFilePrefix(names, 's', 0), vdev: vdevFor(sp, s.mac)!, mode: 'txonly', ethPeer: r.mac });
-    apps.push(tx);
-    await tx.ready();
+    const { tx, rx } = await startTestpmdPair(names, { c: s, port: sp, cpu: cpus[0]! }, { c: r, port: rp, cpu: cpus[0]! }, apps, 'macswap');
     const sName = names.hostLink('s', 0);
     const rName = names.hostLink('r', 0);
     // Both MACs learned on the right ports once traffic flows both ways.

@@ -339,7 +339,8 @@ static int dpdk_open(struct nfp_port *port, const struct nfp_config *cfg, unsign
 	if (client_socket(cfg, path, sizeof(path)) &&
 	    (rc = wait_until(port, cfg, is_socket, path, "server socket", err)) < 0)
 		return rc;
-	p->memif_client = strncmp(cfg->vdev, "net_memif", 9) == 0 && client_socket(cfg, path, sizeof(path));
+	p->memif_client = strncmp(cfg->vdev, "net_memif", 9) == 0 && client_socket(cfg, path, sizeof(path)) &&
+			  !cfg->memif_no_wait;
 	if ((rc = eal_init(p, cfg, err)) < 0 || (rc = port_setup(p, cfg, err)) < 0)
 		return rc;
 	set_mac(port, p, cfg, mac);
@@ -565,7 +566,8 @@ static void dpdk_close(struct nfp_port *port)
 	 * A memif client stays up until its server has left (bounded): when a client disconnects,
 	 * the server's interrupt thread unmaps the shared regions while its polling thread may be
 	 * inside rx_burst on them (DPDK 22.11 net_memif does not guard this), and the server dies
-	 * of SIGSEGV. The runner and the tests therefore stop the server end first. */
+	 * of SIGSEGV. The runner and the tests therefore stop the server end first. A switch as
+	 * server (VPP, --memif-no-wait) outlives its clients and unmaps safely: no wait then. */
 	if (p->port_started && p->memif_client) {
 		for (unsigned ms = 0; ms < DPDK_MEMIF_PEER_WAIT_MS && link_up(p); ms += DPDK_LINK_POLL_MS)
 			nanosleep(&(struct timespec){ .tv_nsec = DPDK_LINK_POLL_MS * 1000000L }, NULL);
