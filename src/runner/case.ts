@@ -111,10 +111,13 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
       const topologies = await settleAll(ctx.hosts.map((h) => h.open(ctx.signal)));
       const plan = planCpus(c, ctx.hosts, topologies);
       cpus = plan;
-      const built = await settleAll(ctx.hosts.map((h, i) => h.build({
+      const build = (h: CaseHost, i: number) => h.build({
         switch: c.switch, pairs: c.pairs, switchCpus: plan.switchByHost[i]!,
         appCpu: (side, pair) => (side === 's' ? plan.send : plan.recv)[pair]!,
-      }, ctx.signal)));
+      }, ctx.signal);
+      // Two "hosts" that are one machine (namespace hosts) build one after the other: their
+      // hugepage reservations read and write one kernel counter, and would race.
+      const built = oneMachine(topologies) ? await inTurn(ctx.hosts, build) : await settleAll(ctx.hosts.map(build));
       endpoints = built.flat();
     }
     const plan = cpus;
@@ -188,16 +191,15 @@ export function planCpus(c: Case, hosts: readonly Pick<CaseHost, 'sides'>[], top
   const switchThreads = driverFor(c.switch)?.busyThreads ?? 0;
   const twoThreads = c.clientThreads > 1;
   const cpus: CaseCpus = { send: [], recv: [], ...(twoThreads ? { clientRx: [] } : {}), switchByHost: [], shared: false };
-  const boot = topologies[0]?.bootId;
-  const oneMachine = hosts.length > 1 && boot !== undefined && boot !== 'unknown' && topologies.every((t) => t.bootId === boot);
+  const sameMachine = oneMachine(topologies);
   const taken = new Set<number>();
   hosts.forEach((h, i) => {
     const holds = (side: AppSide) => h.sides.includes(side);
     const threads = c.pairs * h.sides.length + (twoThreads && holds('s') ? c.pairs : 0) + switchThreads;
     const cores = topologies[i]!.cores;
-    const free = oneMachine ? cores.filter((core) => !taken.has(core)) : cores;
+    const free = sameMachine ? cores.filter((core) => !taken.has(core)) : cores;
     const plan = assignCpus({ ...topologies[i]!, cores: free.length >= threads ? free : cores }, threads);
-    cpus.shared ||= plan.shared || (oneMachine && free.length < threads);
+    cpus.shared ||= plan.shared || (sameMachine && free.length < threads);
     plan.cpus.forEach((cpu) => taken.add(cpu));
     let next = 0;
     for (let p = 0; p < c.pairs; p++) {
@@ -346,6 +348,23 @@ async function watch(senders: AppHandle[], receivers: AppHandle[], ctx: CaseCont
     if (Date.now() > deadline) throw senders.find((a) => a.running)!.failure('did not stop on time');
     await delay(WATCH_POLL_MS, ctx.signal);
   }
+}
+
+/** Whether several hosts are one machine: the same kernel boot id (namespace hosts). */
+function oneMachine(topologies: readonly HostCpus[]): boolean {
+  const boot = topologies[0]?.bootId;
+  return topologies.length > 1 && boot !== undefined && boot !== 'unknown' && topologies.every((t) => t.bootId === boot);
+}
+
+/** `f` over `items` one at a time; throws the first failure once every item has had its turn (so teardown finds all). */
+async function inTurn<T, R>(items: readonly T[], f: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let failure: unknown;
+  for (const [i, item] of items.entries()) {
+    try { results.push(await f(item, i)); } catch (e: unknown) { failure ??= e; }
+  }
+  if (failure !== undefined) throw failure;
+  return results;
 }
 
 /** Waits for every promise; throws the first rejection only once all have settled. */

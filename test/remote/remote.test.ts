@@ -188,8 +188,11 @@ test('remote two-thread client and remote NDR/PDR search, over SSH', async (t) =
   const [sc] = (JSON.parse(readFileSync(join(searchOut, 'summary.json'), 'utf8')) as Summary).cases;
   assert.equal(sc?.status, 'ok', sc?.error);
   assert.equal(sc!.locality, 'remote');
-  const goals = Object.values(sc!.search!);
-  assert.ok(goals.length >= 2 && goals.every((g) => g.trials > 0), `each goal measured: ${JSON.stringify(sc!.search)}`);
+  // Which bounds the search finds depends on the machine's load (a short generator makes every
+  // trial fail); that it ran its trials across both hosts and judged every goal does not.
+  const goals = Object.entries(sc!.search!);
+  assert.deepEqual(goals.map(([name]) => name), ['ndr', 'pdr']);
+  assert.ok(goals.reduce((n, [, g]) => n + g.trials, 0) > 0 && goals.every(([, g]) => g.status), `trials run: ${JSON.stringify(sc!.search)}`);
   assertHostsClean(t, lat.stderr + lat.stdout + s.stderr + s.stdout);
 });
 
