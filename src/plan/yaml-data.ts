@@ -76,7 +76,8 @@ export function parseYaml(source: string, file: string): YamlData {
   // (quadratic); ours below uses a Map, and also sees keys repeated through aliases and merges.
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
-    throw new PlanError(doc.errors.map((e) => at(e.pos[0], '', `invalid YAML: ${yamlMessage(e.message)}`)));
+    throw new PlanError(doc.errors.map((e) => at(e.pos[0], '', `invalid YAML: ${e.code === 'MULTIPLE_DOCS'
+      ? 'a second document (after ---): the file holds one' : yamlMessage(e.message)}`)));
   }
   const reader = new DataReader((node, message) => at(offsetOf(node), '', `invalid YAML: ${message}`));
   const data = reader.read(doc.contents as Node | null);
