@@ -9,6 +9,7 @@ import ssh2 from 'ssh2';
 import { z } from 'zod';
 import { PlanError, type PlanDiagnostic } from '../common/errors.js';
 import type { LoadedPlan } from '../plan/load.js';
+import { eachOnce } from '../plan/schema.js';
 import { describeValue, issueDiagnostics, parseYaml, readBoundedText, schemaKeysAt, type YamlData } from '../plan/yaml-data.js';
 import { IFNAME } from '../testbed/names.js';
 import type { HostSpec, Testbed } from './types.js';
@@ -60,9 +61,7 @@ const hostSchema = z.strictObject({
     .default(['nfvperf', 'agent']).describe('The agent command on that host, as a list of words.'),
   cpus: z.array(z.number().int('expected a CPU number').min(0, 'expected a CPU number').max(65535, 'expected a CPU number'))
     .min(1, 'expected a non-empty list').optional()
-    .superRefine((cpus, ctx) => cpus?.forEach((cpu, i) => {
-      if (cpus.indexOf(cpu) < i) ctx.addIssue({ code: 'custom', path: [i], message: `expected each CPU once, got ${cpu} again (first at [${cpus.indexOf(cpu)}])` });
-    }))
+    .superRefine(eachOnce('CPU'))
     .describe('CPUs the apps of this host are pinned to (default: one per physical core).'),
   uplink: z.string().regex(IFNAME, 'expected an interface name (1-15 letters, digits, _ . or -)')
     .refine((name) => name !== 'lo', 'expected the physical link to the other host, not the loopback device')
