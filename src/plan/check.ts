@@ -2,6 +2,7 @@
 // or unavailable here, backends a switch or the app cannot use, dimensions and localities this
 // version cannot run. Pure: what the host offers comes in as `Capabilities`.
 import type { PlanDiagnostic } from '../common/errors.js';
+import { caseCount } from './expand.js';
 import type { ParsedPlan } from './load.js';
 import type { BackendName, SwitchName } from './schema.js';
 
@@ -75,8 +76,16 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
     }
   });
   problems.push(...checkModes(parsed));
+  const cases = caseCount(plan);
+  if (cases > MAX_CASES) {
+    problems.push(diagnostic([], `the plan expands to ${cases.toLocaleString('en-US')} cases, more than the ${MAX_CASES.toLocaleString('en-US')} ` +
+      'one run may hold: shorten a sweep axis, or split the plan'));
+  }
   return problems;
 }
+
+/** Cases one run may hold: a day and more of one-second cases; more would take memory and time before the first case runs. */
+export const MAX_CASES = 100_000;
 
 /** Blocking needs a receive call that can sleep (a DPDK port is only polled); a second client
  * thread exists only in latency cases; a window (inflight) is a latency client's, counted by its

@@ -40,8 +40,7 @@ export interface Case {
 export function expandPlan(plan: Plan): Case[] {
   const cases: Case[] = [];
   const search = plan.search ? expandSearch(plan.search) : undefined;
-  // Fixed rates first, then the search (a plan with `search` and no `rates` runs only the search).
-  const rates: Rate[] = [...(plan.rates ?? (search ? [] : [RATE_MAX])), ...(search ? [RATE_SEARCH] : [])];
+  const rates = ratesOf(plan);
   for (let repetition = 0; repetition < plan.repetitions; repetition++) {
     for (const sw of plan.switches) {
       for (const pairs of plan.pairs) {
@@ -76,6 +75,18 @@ export function expandPlan(plan: Plan): Case[] {
     }
   }
   return cases;
+}
+
+/** Fixed rates first, then the search (a plan with `search` and no `rates` runs only the search). */
+function ratesOf(plan: Plan): Rate[] {
+  return [...(plan.rates ?? (plan.search ? [] : [RATE_MAX])), ...(plan.search ? [RATE_SEARCH] : [])];
+}
+
+/** How many cases `expandPlan` makes, without making them (a hostile plan asks for 10^15). */
+export function caseCount(plan: Plan): number {
+  const threads = plan.dimension === 'latency' ? plan.clientThreads.length : 1;
+  return plan.repetitions * plan.switches.length * plan.pairs.length * plan.backends.length * plan.modes.length * threads *
+    plan.bursts.length * plan.packetSizes.length * ratesOf(plan).length;
 }
 
 type Tuple = Pick<Case, 'dimension' | 'locality' | 'pairs' | 'switch' | 'backend' | 'packetSize' | 'rate' | 'burst' | 'repetition'>

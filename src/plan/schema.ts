@@ -15,11 +15,33 @@ export const IO_MODES = ['polling', 'blocking'] as const;
 
 export type IoMode = (typeof IO_MODES)[number];
 
-/** A sweep axis: a list of values (a single value is accepted and means a list of one). */
+/**
+ * Refuses a value repeated in a list (each repeated value once, at its second place): for a
+ * sweep axis, two cases with one id, one of them lost; for a host's CPUs, two apps on one CPU.
+ */
+export function eachOnce(what: string) {
+  return (values: readonly unknown[] | undefined, ctx: z.RefinementCtx) => {
+    const firstAt = new Map<unknown, number | 'reported'>();
+    values?.forEach((value, i) => {
+      const first = firstAt.get(value);
+      if (first === undefined) firstAt.set(value, i);
+      else if (first !== 'reported') {
+        firstAt.set(value, 'reported');
+        ctx.addIssue({ code: 'custom', path: [i], message: `expected each ${what} once, got ${typeof value === 'string' ? `"${value}"` : String(value)} again (first at [${first}])` });
+      }
+    });
+  };
+}
+
+/**
+ * A sweep axis: a list of values (a single value is accepted and means a list of one). A value
+ * may appear once: twice would make two cases with one id, and one of them would be lost.
+ */
 function axis<T extends z.ZodType>(item: T, description: string) {
   return z
     .union([item, z.array(item).min(1, 'expected a non-empty list')])
     .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[])
+    .superRefine(eachOnce('value'))
     .describe(description);
 }
 

@@ -1,26 +1,37 @@
 // "did you mean …?" for misspelt field names: the known name at the smallest edit distance.
 
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  // Accept up to a third of the word's length in edits: `packetSize` → packetSizes, not `foo` → name.
+  const allowed = Math.max(1, Math.floor(word.length / 3));
+  const lower = word.toLowerCase();
   let best: string | undefined;
-  let bestDistance = Infinity;
+  let bestDistance = allowed + 1;
   for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    // The distance is at least the difference in length: a long key (hostile input, 1 MiB) costs nothing.
+    if (Math.abs(candidate.length - word.length) >= bestDistance) continue;
+    const d = editDistance(lower, candidate.toLowerCase(), bestDistance - 1);
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
-  // Accept up to a third of the word's length in edits: `packetSize` → packetSizes, not `foo` → name.
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  return best;
 }
 
-/** Levenshtein distance, one row at a time. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+/**
+ * Levenshtein distance, one row at a time; once every entry of a row exceeds `limit`, the
+ * distance does too, and `limit + 1` is returned at once.
+ */
+export function editDistance(a: string, b: string, limit = Infinity): number {
+  let previous = new Uint32Array(b.length + 1).map((_, j) => j);
+  let current = new Uint32Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    current[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
+      rowMin = Math.min(rowMin, current[j]!);
     }
-    previous = current;
+    if (rowMin > limit) return limit + 1;
+    [previous, current] = [current, previous];
   }
   return previous[b.length]!;
 }

@@ -19,6 +19,8 @@ const IMPOSSIBLE: [string, string, string][] = [
   ['a window in a throughput plan', 'name: a\ninflight: 1\n', 'plan.yaml:2:11 inflight: inflight limits the echoes a client awaits: it is for dimension: latency'],
   ['a window with a two-thread client', 'name: a\ndimension: latency\nclientThreads: [2]\ninflight: 1\n', 'plan.yaml:4:11 inflight: inflight is counted where echoes are matched'],
   ['a testbed file for a local plan', 'name: a\ntestbed: lab.yaml\n', 'plan.yaml:2:10 testbed: a testbed file is used only with locality: remote'],
+  ['more cases than a run may hold', `name: a\nrepetitions: 1000\nbursts: [${[...Array(11).keys()].map((i) => i + 1).join(', ')}]\npacketSizes: [${[...Array(10).keys()].map((i) => i + 60).join(', ')}]\n`,
+    'plan.yaml:1:1: the plan expands to 110,000 cases, more than the 100,000 one run may hold'],
 ];
 
 test(`${MALFORMED_SCHEMA.length + IMPOSSIBLE.length} malformed or impossible plans exit 2 with a located message and change nothing`, async () => {

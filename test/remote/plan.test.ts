@@ -33,7 +33,7 @@ test('testbed errors are located as file:line:col path: message', () => {
     assert.ok(e instanceof PlanError);
     const text = e.message;
     assert.match(text, /^tb\.yaml:2:5 hosts\[0\]\.key: required with ssh/m);
-    assert.match(text, /tb\.yaml:7:11 hosts\[0\]\.agnt: unknown field/);
+    assert.match(text, /tb\.yaml:7:5 hosts\[0\]\.agnt: unknown field; did you mean agent\?/);
     assert.match(text, /tb\.yaml:\d+:\d+ hosts\[1\]\.agent\[1\]: expected a word without spaces or shell characters/);
     return true;
   });
