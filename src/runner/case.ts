@@ -138,6 +138,15 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     }
   } catch (e: unknown) {
     failure = e instanceof Error ? e : new Error(String(e));
+    // An app that failed because the switch under it died (a port that could not connect, a link
+    // that went away) names the switch's death as the cause.
+    if (!(failure instanceof InterruptedError)) {
+      try {
+        for (const h of ctx.hosts) h.assertAlive();
+      } catch (dead: unknown) {
+        failure = new TestbedError(`${dead instanceof Error ? dead.message : String(dead)} (then: ${failure.message})`);
+      }
+    }
   } finally {
     cpuSamples = sampler?.stop({ warmupS: c.warmupS, durationS: c.durationS }) ?? [];
     await Promise.all(apps.map((a) => a.stop(ctx.signal.aborted ? 300 : 2000).catch(() => undefined)));
