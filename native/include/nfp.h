@@ -90,6 +90,7 @@ struct nfp_config {
 	char file_prefix[64];     /* --file-prefix, default nfp-<pid> */
 	bool no_huge;             /* --no-huge: anonymous memory (-m mem_mb) instead of hugepages */
 	uint32_t mem_mb;          /* --mem-mb, default 512: -m with --no-huge */
+	bool mem_given;           /* --mem-mb given: with hugepages too, -m (preallocated at start) */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 	int clock;                /* --clock: enum nfp_clock_choice (default auto) */
 };

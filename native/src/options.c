@@ -75,7 +75,8 @@ void nfp_print_usage(void)
 	       "                     net_memif0,role=client,socket=/run/nfvperf/m.sock\n"
 	       "  --file-prefix NAME dpdk: EAL --file-prefix (default nfp-<pid>)\n"
 	       "  --no-huge          dpdk: anonymous memory (-m --mem-mb) instead of hugepages\n"
-	       "  --mem-mb N         dpdk: memory with --no-huge, 64..65536 MB (default 512)\n"
+	       "  --mem-mb N         dpdk: memory, 64..65536 MB, allocated at start (default: 512 with\n"
+	       "                     --no-huge; with hugepages, as needed)\n"
 	       "  --clock C          auto (default: the TSC when it is invariant, else\n"
 	       "                     clock_gettime), tsc or gettime: what pacing and times read\n"
 	       "  --rtt-dump PATH    client: write every RTT sample (ns) to PATH, one per line\n"
@@ -506,6 +507,7 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 			if ((rc = parse_int(opt, val, 64, 65536, "an integer 64..65536", &v, err)))
 				return rc;
 			cfg->mem_mb = (uint32_t)v;
+			cfg->mem_given = true;
 			has_eal_opt = true;
 			eal_opt = "--mem-mb";
 		} else if (strcmp(opt, "--clock") == 0) {

@@ -2,7 +2,8 @@
 // the app's backends. Each helper answers one question and never throws.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { exec } from '../common/exec.js';
-import { appInfo } from '../apps/app.js';
+import { join } from 'node:path';
+import { appInfo, PACKAGE_ROOT } from '../apps/app.js';
 import type { Probe } from './types.js';
 
 /** The installed version of a Debian package, or undefined (`dpkg-query -W`). */
@@ -22,10 +23,19 @@ export function which(program: string): string | undefined {
 }
 
 /** The first line a program prints for `argv` (e.g. `--version`), or undefined if it cannot run. */
-export async function versionLine(argv: string[]): Promise<string | undefined> {
-  const r = await exec(argv, { check: false, timeoutMs: 5000 }).catch(() => undefined);
+export async function versionLine(argv: string[], env?: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const r = await exec(argv, { check: false, timeoutMs: 5000, env }).catch(() => undefined);
   if (!r || r.exitCode !== 0) return undefined;
   return (r.stdout.trim() || r.stderr.trim()).split('\n')[0];
+}
+
+/**
+ * Where builds of programs no distribution packages (Snabb, VPP) may be found: NFVPERF_THIRD_PARTY,
+ * else `third_party/` of the `shared/` directory beside this checkout (how the project's machines
+ * provide them: see ../shared/third_party/<name>/README.md).
+ */
+export function thirdPartyDir(): string {
+  return process.env.NFVPERF_THIRD_PARTY ?? join(PACKAGE_ROOT, '..', 'shared', 'third_party');
 }
 
 /** The iproute2 probe shared by the kernel data paths: they need `ip` (and `tc` when asked). */

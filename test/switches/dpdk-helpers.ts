@@ -40,8 +40,9 @@ export function livePids(names: readonly string[]): number[] {
 
 export interface DpdkHostState { hugepages: number; daemons: number[]; runDirs: string[] }
 
-// Process names as /proc shows them (15 characters): the DPDK build of vswitchd is ovs-vswitchd-dpdk.
-const DAEMONS = ['ovs-vswitchd', 'ovs-vswitchd-dp', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw'];
+// Process names as /proc shows them (15 characters): the DPDK build of vswitchd is ovs-vswitchd-dpdk;
+// Snabb's supervisor names itself [snabb sup].
+const DAEMONS = ['ovs-vswitchd', 'ovs-vswitchd-dp', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw', 'snabb', '[snabb sup]'];
 
 export function dpdkHostState(): DpdkHostState {
   let runDirs: string[] = [];
