@@ -74,8 +74,19 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
       }
     }
   });
-  problems.push(...checkModes(parsed));
+  problems.push(...checkModes(parsed), ...checkSwitchOptions(parsed));
   return problems;
+}
+
+/** A switch's own settings: present exactly when the switch is in the plan. */
+function checkSwitchOptions({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+  const i = plan.switches.indexOf('sriov');
+  if (i >= 0 && !plan.sriov) {
+    return [diagnostic(['switches', i], 'switch sriov needs the physical function whose virtual functions the containers get: ' +
+      'add `sriov: { pf: <interface> }`')];
+  }
+  if (i < 0 && plan.sriov) return [diagnostic(['sriov'], 'sriov sets up switch sriov, which this plan does not use: remove it or add sriov to switches')];
+  return [];
 }
 
 /** Blocking needs a receive call that can sleep (a DPDK port is only polled); a second client

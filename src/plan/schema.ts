@@ -8,7 +8,7 @@ export const SWITCH_NAMES = [
   'linux-bridge', 'veth', 'macvlan', 'tc-redirect', 'ovs', 'ovs-afxdp', 'basicfwd', 'memif',
   'vpp', 'snabb', 'sriov', 'vale',
 ] as const;
-export const BACKEND_NAMES = ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp', 'dpdk'] as const;
+export const BACKEND_NAMES = ['udp', 'udp-mmsg', 'raw', 'raw-mmsg', 'af-xdp', 'dpdk', 'netmap'] as const;
 /** How the apps wait for I/O: spin on non-blocking calls, or sleep in them (the paper's -B). */
 export const IO_MODES = ['polling', 'blocking'] as const;
 
@@ -71,6 +71,13 @@ export const planSchema = z.strictObject({
     .describe('Times the whole sweep is repeated (repetitions interleave, outermost).'),
   touchData: z.boolean().default(false)
     .describe('Sender writes and receiver checksums every payload byte (a realistic application).'),
+  sriov: z.strictObject({
+    pf: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'expected a network interface name (1-15 letters, digits, . _ -)')
+      .describe('The physical function: the NIC interface whose virtual functions the containers get.'),
+    vfs: intIn(1, 256, 'VFs').optional()
+      .describe('Virtual functions to create when the PF has none (default: as found, else 8, at most sriov_totalvfs).'),
+    vlan: intIn(0, 4094, 'VLAN id').optional().describe('VLAN of every VF, set through the PF (default 0: untagged).'),
+  }).optional().describe('For switch sriov: the NIC whose embedded switch joins the containers (not verified on hardware).'),
   testbed: z.string().min(1, 'expected a file name').optional()
     .describe('For locality remote: the testbed file (YAML) naming the two hosts, relative to the plan file.'),
 });

@@ -138,7 +138,7 @@ async function buildNetwork(c: Case, ctx: CaseContext, resources: Resources, swi
   throwIfAborted(ctx.signal);
   const driver = driverFor(c.switch);
   if (!driver) throw new TestbedError(`no driver for switch ${c.switch}`);
-  const sw = await driver.start({ names: ctx.names, resources, cpus: switchCpus });
+  const sw = await driver.start({ names: ctx.names, resources, cpus: switchCpus, backend: c.backend, options: c.switchOptions });
   const senders: Container[] = [];
   const receivers: Container[] = [];
   const ports: [PortSpec, PortSpec][] = [];

@@ -4,7 +4,9 @@
 import { exec } from '../common/exec.js';
 import { CONTAINER_IFNAME, configureInterface } from '../testbed/netns.js';
 import { macFor } from '../testbed/names.js';
-import { deleteLink } from '../testbed/resources.js';
+import type { RunNames } from '../testbed/names.js';
+import type { Container } from '../testbed/netns.js';
+import { deleteLink, type Resources } from '../testbed/resources.js';
 import type { SwitchDriver } from './types.js';
 
 export const linuxBridge: SwitchDriver = {
@@ -31,12 +33,7 @@ export const linuxBridge: SwitchDriver = {
 
     return {
       async attach(container) {
-        const hostEnd = names.hostLink(container.side, container.pair);
-        const hostMac = macFor(names.token, container.side, container.pair, 'host');
-        await resources.create({ kind: 'link', name: hostEnd },
-          () => exec(['ip', 'link', 'add', hostEnd, 'address', hostMac, 'type', 'veth', 'peer', 'name',
-            CONTAINER_IFNAME, 'address', container.mac, 'netns', container.netns]),
-          () => deleteLink(hostEnd));
+        const hostEnd = await addContainerVeth(resources, names, container);
         await exec(['ip', 'link', 'set', hostEnd, 'master', bridge, 'up']);
         await configureInterface(container, CONTAINER_IFNAME);
         return { kind: 'kernel', ifname: CONTAINER_IFNAME };
@@ -46,3 +43,14 @@ export const linuxBridge: SwitchDriver = {
     };
   },
 };
+
+/** A veth pair from the host (its end returned, named for the container) to the container's eth0, with their MACs. */
+export async function addContainerVeth(resources: Resources, names: RunNames, container: Container): Promise<string> {
+  const hostEnd = names.hostLink(container.side, container.pair);
+  const hostMac = macFor(names.token, container.side, container.pair, 'host');
+  await resources.create({ kind: 'link', name: hostEnd },
+    () => exec(['ip', 'link', 'add', hostEnd, 'address', hostMac, 'type', 'veth', 'peer', 'name',
+      CONTAINER_IFNAME, 'address', container.mac, 'netns', container.netns]),
+    () => deleteLink(hostEnd));
+  return hostEnd;
+}

@@ -72,20 +72,6 @@ export function kernelLoadsModules(): boolean {
   try { return readFileSync('/proc/sys/kernel/modules_disabled', 'utf8').trim() === '0'; } catch { return true; }
 }
 
-/** Network interfaces whose device offers SR-IOV virtual functions (`device/sriov_totalvfs` > 0). */
-export function sriovInterfaces(): { ifname: string; totalVfs: number }[] {
-  let names: string[];
-  try { names = readdirSync('/sys/class/net'); } catch { return []; }
-  return names.flatMap((ifname) => {
-    try {
-      const totalVfs = Number(readFileSync(`/sys/class/net/${ifname}/device/sriov_totalvfs`, 'utf8').trim());
-      return totalVfs > 0 ? [{ ifname, totalVfs }] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 /**
  * Folds the missing prerequisites of a switch into one unavailable probe: every reason, joined,
  * and every fix, in order. When nothing is missing, the switch still has no driver in this version.

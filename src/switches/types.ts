@@ -1,6 +1,7 @@
 // The one interface every virtual switch driver implements (see DESIGN.md).
 // Life cycle: probe() any time; start() once per case; attach() (or attachPair()) and cpuThreads() only between
 // start() and stop(); stop() is idempotent and safe after a partial start.
+import type { SwitchOptions } from '../plan/expand.js';
 import type { BackendName, SwitchName } from '../plan/schema.js';
 import type { Resources } from '../testbed/resources.js';
 import type { RunNames } from '../testbed/names.js';
@@ -24,6 +25,8 @@ export interface Probe {
  */
 export type PortSpec =
   | { kind: 'kernel'; ifname: string }
+  /** A PCI device bound to vfio-pci (an SR-IOV virtual function), opened by the dpdk backend. */
+  | { kind: 'pci'; address: string }
   | { kind: 'vhost-user'; socketPath: string; server: boolean }
   | { kind: 'memif'; socketPath: string; role: 'server' | 'client'; id: number };
 
@@ -32,7 +35,12 @@ export interface SwitchContext {
   resources: Resources;
   /** CPUs the switch may spin on (empty for kernel switches, which spin none). */
   cpus: number[];
+  /** The case's app backend, for a switch whose ports differ by backend (sriov: a netdev or a vfio-pci device). */
+  backend?: BackendName;
+  /** The plan's settings of this switch (`sriov:`). */
+  options?: SwitchOptions;
 }
+
 
 interface SwitchInstanceBase {
   /** Processes or threads the switch keeps busy, for CPU accounting (none for kernel switches). */

@@ -46,6 +46,7 @@ const BACKEND_DESCRIPTIONS: Record<(typeof BACKEND_NAMES)[number], string> = {
   'raw-mmsg': 'AF_PACKET raw socket, a burst per system call',
   'af-xdp': 'AF_XDP socket on the container interface',
   dpdk: 'DPDK (virtio_user, memif, vhost-user ports)',
+  netmap: 'netmap port on the container interface (for VALE; not written yet)',
 };
 
 async function backendEntries(): Promise<DoctorEntry[]> {
