@@ -105,7 +105,9 @@ test('snabb through the CLI: 1vs1 and 2vs2 deliver exactly what was sent; CPU pe
   const skip = skipReason(true);
   if (skip) { t.skip(skip); return; }
   const before = snapshot();
-  const { out, summary } = await run('name: snabb\nswitches: [snabb]\npairs: [1, 2]\nbackends: [dpdk]\nrates: [20000]\nduration: 2\nwarmup: 0\ncooldown: 0\n');
+  // 5 kpps per sender: with 2vs2, five pollers share two cores, and a receiver descheduled for
+  // tens of ms must not find more frames waiting than its ring and Snabb's link hold.
+  const { out, summary } = await run('name: snabb\nswitches: [snabb]\npairs: [1, 2]\nbackends: [dpdk]\nrates: [5000]\nduration: 2\nwarmup: 0\ncooldown: 0\n');
   assert.deepEqual(summary.cases.map((c) => [c.switch, c.pairs, c.status, c.error ?? null]), [['snabb', 1, 'ok', null], ['snabb', 2, 'ok', null]]);
   const totals = pairTotals(join(out, 'results.sqlite'));
   assert.equal(totals.size, 3, 'one pair, then two');
