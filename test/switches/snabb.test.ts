@@ -8,7 +8,7 @@
 // /run/snabb, its feature-cache files in /tmp, hugepages, nor processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SummaryDocument } from '../../src/analysis/summary-document.js';
 import type { Summary } from '../../src/store/summary.js';
@@ -51,6 +51,37 @@ function assertClean(before: ReturnType<typeof snapshot>): void {
   assertDpdkClean(before.dpdk);
   assert.deepEqual(snabbLeftovers(), before.snabb, 'Snabb\'s mount, /run/snabb and feature files as found');
 }
+
+test('snabb is found from NFVPERF_SNABB, PATH, or NFVPERF_THIRD_PARTY\'s build, and doctor shows its version', async (t) => {
+  const saved = { snabb: process.env.NFVPERF_SNABB, third: process.env.NFVPERF_THIRD_PARTY, path: process.env.PATH };
+  try {
+    process.env.NFVPERF_SNABB = '/nonexistent/snabb';
+    const wrong = locateSnabb();
+    assert.ok('missing' in wrong && /NFVPERF_SNABB is \/nonexistent\/snabb, which does not exist/.test(wrong.missing.reason));
+    assert.ok('missing' in wrong && /git clone https:\/\/github\.com\/snabbco\/snabb.*make/.test(wrong.missing.fix), 'the fix says how to build it');
+    delete process.env.NFVPERF_SNABB;
+    process.env.PATH = '/nonexistent';
+    const third = tempDir();
+    mkdirSync(join(third, 'snabb'));
+    writeFileSync(join(third, 'snabb', 'snabb'), '');
+    process.env.NFVPERF_THIRD_PARTY = third;
+    assert.deepEqual(locateSnabb(), { path: join(third, 'snabb', 'snabb'), how: 'the shared build' });
+    process.env.NFVPERF_THIRD_PARTY = '/nonexistent';
+    const none = locateSnabb();
+    assert.ok('missing' in none && /no snabb on PATH, NFVPERF_SNABB unset, no \/nonexistent\/snabb\/snabb/.test(none.missing.reason));
+  } finally {
+    for (const [k, v] of [['NFVPERF_SNABB', saved.snabb], ['NFVPERF_THIRD_PARTY', saved.third], ['PATH', saved.path]] as const) {
+      if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  }
+  const skip = skipReason(true);
+  if (skip) { t.skip(skip); return; }
+  const doctor = JSON.parse((await nfvperf(['doctor', '--json'])).stdout) as { switches: { name: string; available: boolean; version: string | null }[] };
+  const entry = doctor.switches.find((s) => s.name === 'snabb')!;
+  t.diagnostic(`doctor: snabb ${entry.version}`);
+  assert.equal(entry.available, true);
+  assert.match(entry.version!, /^snabb \d{4}\.\d{2}/);
+});
 
 const run = (plan: string) => runPlan(plan, { args: ['--plain'], timeoutMs: 240_000 });
 
