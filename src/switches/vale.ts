@@ -33,7 +33,12 @@ export async function valeMissing(devNetmap = '/dev/netmap'): Promise<Missing[]>
         fix: `boot a kernel built with CONFIG_MODULES=y and its headers, then ${NETMAP_BUILD}`,
       });
   }
-  if (!which('vale-ctl')) missing.push({ reason: 'vale-ctl is not on PATH (netmap\'s tool to attach ports to a VALE switch)', fix: NETMAP_BUILD });
+  if (!which('vale-ctl')) {
+    const reason = 'vale-ctl is not on PATH (netmap\'s tool to attach ports to a VALE switch)';
+    // The same build installs it: one fix for both.
+    if (missing.length > 0) missing[0] = { ...missing[0]!, reason: `${missing[0]!.reason}; ${reason}` };
+    else missing.push({ reason, fix: NETMAP_BUILD });
+  }
   missing.push(...(await needAppBackend('netmap')));
   return missing;
 }
