@@ -30,12 +30,13 @@ local VIRTIO_F_VERSION_1 = 2^32
 -- How often the engine looks at stdin for commands (ns).
 local CONTROL_POLL_NS = 50e6
 
-local function say (object)
-   local fields = {}
-   for _, k in ipairs(object) do
-      local v = object[k]
-      local text = type(v) == "number" and tostring(v) or ('"'..tostring(v):gsub('[%c"\\]', ' ')..'"')
-      table.insert(fields, ('"%s":%s'):format(k, text))
+-- One JSON line, {"type":KIND,...}, from alternating keys and values (integers or strings).
+local function say (kind, ...)
+   local kv, fields = { ... }, { ('"type":"%s"'):format(kind) }
+   for i = 1, #kv, 2 do
+      local v = kv[i + 1]
+      local text = type(v) == "number" and ("%d"):format(v) or ('"'..tostring(v):gsub('[%c"\\]', ' ')..'"')
+      table.insert(fields, ('"%s":%s'):format(kv[i], text))
    end
    io.stdout:write("{"..table.concat(fields, ",").."}\n")
    io.stdout:flush()
@@ -107,13 +108,13 @@ end
 
 local function apply (line)
    local name, socket = line:match("^port ([%w_]+) (%S+)$")
-   if not name then return say({ "type", "message", type = "error", message = "bad command: "..line }) end
+   if not name then return say("error", "message", "bad command: "..line) end
    for _, p in ipairs(ports) do
-      if p.name == name then return say({ "type", "message", type = "error", message = "port exists: "..name }) end
+      if p.name == name then return say("error", "message", "port exists: "..name) end
    end
    table.insert(ports, { name = name, socket = socket })
    configure()
-   say({ "type", "ports", type = "ports", ports = #ports })
+   say("ports", "ports", #ports)
 end
 
 local cpu = tonumber(main.parameters[1])
@@ -125,7 +126,7 @@ numa.bind_to_cpu(cpu, true)
 S.stdin:nonblock()
 timer.activate(timer.new("control", poll_stdin, CONTROL_POLL_NS, "repeating"))
 configure()
-say({ "type", "pid", "cpu", type = "start", pid = S.getpid(), cpu = cpu })
+say("start", "pid", S.getpid(), "cpu", cpu)
 while true do
    engine.main({ done = function () return pending end, no_report = true })
    pending = false
