@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PACKAGE_ROOT } from '../apps/app.js';
 import { TestbedError } from '../common/errors.js';
@@ -26,7 +26,7 @@ import { processStartTicks } from '../testbed/ledger.js';
 import { killProcess, removePath, type Resources } from '../testbed/resources.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
 import { DPDK_APP_MEM_MB, needHugepagesWritable } from './dpdk-port.js';
-import { thirdPartyDir, versionLine } from './probes.js';
+import { thirdPartyDir, versionLine, which } from './probes.js';
 import { pollUntil } from './readback.js';
 import type { SwitchDriver, SwitchInstance } from './types.js';
 import { needAppBackend, probeFrom, type Missing } from './unavailable.js';
@@ -51,9 +51,8 @@ export function locateSnabb(): { path: string; how: string } | { missing: Missin
     return existsSync(env) ? { path: env, how: 'NFVPERF_SNABB' }
       : { missing: { reason: `NFVPERF_SNABB is ${env}, which does not exist`, fix } };
   }
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'snabb'))) return { path: join(dir, 'snabb'), how: 'PATH' };
-  }
+  const onPath = which('snabb');
+  if (onPath) return { path: onPath, how: 'PATH' };
   const shared = join(thirdPartyDir(), 'snabb', 'snabb');
   if (existsSync(shared)) return { path: shared, how: 'the shared build' };
   return { missing: { reason: `Snabb is not installed (no snabb on PATH, NFVPERF_SNABB unset, no ${shared})`, fix } };

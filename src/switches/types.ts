@@ -41,7 +41,6 @@ export interface SwitchContext {
   options?: SwitchOptions;
 }
 
-
 interface SwitchInstanceBase {
   /** Processes or threads the switch keeps busy, for CPU accounting (none for kernel switches). */
   cpuThreads(): { name: string; pid: number; tid?: number }[];
