@@ -92,6 +92,7 @@ struct nfp_config {
 	bool memif_no_wait;       /* --memif-no-wait: a memif client's server is a switch (VPP),
 				     which outlives its clients: close without waiting for it */
 	uint32_t mem_mb;          /* --mem-mb, default 512: -m with --no-huge */
+	bool mem_given;           /* --mem-mb given: with hugepages too, -m (preallocated at start) */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 	int clock;                /* --clock: enum nfp_clock_choice (default auto) */
 };

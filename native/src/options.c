@@ -493,7 +493,7 @@ static const struct opt_spec OPTIONS[] = {
 	  .help = "dpdk: anonymous memory (-m --mem-mb) instead of hugepages" },
 	{ "--mem-mb", "N", OPT_INT, FIELD(mem_mb), 64, 65536, "an integer 64..65536",
 	  .backend = NFP_BACKEND_EAL,
-	  .help = "dpdk: memory with --no-huge, 64..65536 MB (default 512)" },
+	  .help = "dpdk: memory, 64..65536 MB, allocated at start (default: 512\nwith --no-huge; with hugepages, as needed)" },
 	{ "--memif-no-wait", NULL, OPT_FLAG, FIELD(memif_no_wait), .backend = NFP_BACKEND_EAL,
 	  .help = "dpdk: a memif client whose server is a switch (VPP): close\nat once, without waiting for the server to leave" },
 	{ "--clock", "C", OPT_READ, .read = read_clock,
@@ -668,6 +668,9 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 			return rc;
 		}
 	}
+
+	/* With hugepages too, memory asked for is allocated at start (dpdk.c says why). */
+	cfg->mem_given = given[find_option("--mem-mb") - OPTIONS] != 0;
 
 	/* What holds of the options together, in this order (the first that fails is reported). */
 	for (size_t i = 0; i < N_OPTIONS; i++)

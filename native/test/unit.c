@@ -383,11 +383,11 @@ static void test_options(void)
 	CHECK(parse("send --backend dpdk --vdev net_memif0,role=client,socket=/run/nfvperf/m.sock "
 		    "--local 198.18.0.1:0 --remote 198.18.0.2:9 --remote-mac 02:00:00:00:00:0b "
 		    "--no-huge --mem-mb 1024 --file-prefix nfp-x_1", &cfg, &err) == 0);
-	CHECK(cfg.no_huge && cfg.mem_mb == 1024 && strcmp(cfg.file_prefix, "nfp-x_1") == 0 &&
+	CHECK(cfg.no_huge && cfg.mem_mb == 1024 && cfg.mem_given && strcmp(cfg.file_prefix, "nfp-x_1") == 0 &&
 	      strcmp(cfg.vdev, "net_memif0,role=client,socket=/run/nfvperf/m.sock") == 0 &&
 	      !cfg.has_local_mac && cfg.ifindex == 0);
 	CHECK(parse("recv --backend dpdk --vdev=net_null0 --local 198.18.0.2:9", &cfg, &err) == 0);
-	CHECK(!cfg.no_huge && cfg.mem_mb == 512 && strncmp(cfg.file_prefix, "nfp-", 4) == 0);
+	CHECK(!cfg.no_huge && cfg.mem_mb == 512 && !cfg.mem_given && strncmp(cfg.file_prefix, "nfp-", 4) == 0);
 	expect_bad("recv --backend dpdk --local 198.18.0.2:9",
 		   "--vdev: required for --backend dpdk (the port, e.g. "
 		   "net_memif0,role=client,socket=/run/nfvperf/m.sock)");

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { type AppProcess, appInfo } from '../apps/app.js';
+import { isBackendName } from '../apps/backends.js';
 import { NFVPERF_VERSION } from '../common/version.js';
 import type { SwitchName } from '../plan/schema.js';
 import { LocalHost } from '../runner/case-host.js';
@@ -115,7 +116,8 @@ export class Agent {
     const host = new LocalHost({ names, ledger, topology: readTopology(), containers, sides: [p.side] });
     const session: Session = { ledger, host, endpoints: new Map(), apps: new Map() };
     this.session = session;
-    const endpoints = await host.build({ switch: p.switch as SwitchName, pairs: p.pairs, switchCpus, appCpu: (_, pair) => appCpus[pair] ?? 0,
+    if (p.backend !== undefined && !isBackendName(p.backend)) throw new Error(`bad backend ${JSON.stringify(p.backend)}`);
+    const endpoints = await host.build({ switch: p.switch as SwitchName, backend: p.backend ?? 'udp-mmsg', pairs: p.pairs, switchCpus, appCpu: (_, pair) => appCpus[pair] ?? 0,
       uplink: p.uplink }, new AbortController().signal);
     for (const e of endpoints) session.endpoints.set(e.netns, e);
     return { endpoints, setupMs: Date.now() - started };

@@ -36,6 +36,8 @@ export interface SetupParams {
   /** The run token shared by both hosts. */
   token: string;
   switch: string;
+  /** The apps' backend (a switch whose ports differ by backend asks). */
+  backend?: string;
   /** `s`: senders/clients (first host), `r`: receivers/servers (second host). */
   side: AppSide;
   pairs: number;

@@ -10,7 +10,16 @@ import type { SteadyVariation } from './variation.js';
  */
 export const TX_BELOW_TARGET = 0.01;
 
-export type WarningKind = 'CaseFailed' | 'CaseSkipped' | 'CpuShared' | 'SwitchSharesAppCpu' | 'Unsteady' | 'TxBelowTarget' | 'GeneratorLimited';
+export type WarningKind = 'CaseFailed' | 'CaseSkipped' | 'NotVerified' | 'CpuShared' | 'SwitchSharesAppCpu' | 'Unsteady' | 'TxBelowTarget' | 'GeneratorLimited';
+
+/**
+ * Switches whose drivers were written for hardware or kernel modules that no machine of the
+ * project has, so no run of them has been checked yet: their figures are reported, unconfirmed.
+ */
+export const UNVERIFIED_SWITCHES: Readonly<Record<string, string>> = {
+  sriov: 'not verified on hardware: no run on a real SR-IOV NIC has been checked yet (the driver was tested on a fake sysfs tree)',
+  vale: 'not verified: no run with the netmap module has been checked yet',
+};
 
 export interface CaseWarning {
   kind: WarningKind;
@@ -23,6 +32,8 @@ export function caseWarnings(c: SummaryCase, variation: SteadyVariation | null):
   const add = (kind: WarningKind, message: string) => out.push({ kind, caseId: c.id, message });
   if (c.status === 'failed') add('CaseFailed', `failed: ${c.error ?? 'no reason recorded'}`);
   if (c.status === 'skipped') add('CaseSkipped', `skipped: ${c.error ?? 'no reason recorded'}`);
+  const unverified = UNVERIFIED_SWITCHES[c.switch];
+  if (unverified && c.status !== 'skipped') add('NotVerified', `switch ${c.switch} is ${unverified}`);
   if (c.cpuShared) {
     add('CpuShared', 'apps shared CPUs (more busy threads than physical cores): its figures understate the path; lower `pairs` or use a host with more cores');
   }

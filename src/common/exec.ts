@@ -14,6 +14,8 @@ export interface ExecOptions {
   /** Reject when the command exits non-zero (default true). */
   check?: boolean;
   timeoutMs?: number;
+  /** The command's environment (default: ours). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs `argv` to completion and returns its output; a non-zero exit is a TestbedError. */
@@ -24,6 +26,7 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
+      env: options.env,
       timeout: options.timeoutMs ?? 30_000,
       killSignal: 'SIGKILL',
     });

@@ -75,7 +75,7 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
       }
     }
   });
-  problems.push(...checkModes(parsed));
+  problems.push(...checkModes(parsed), ...checkSwitchOptions(parsed));
   const cases = caseCount(plan);
   if (cases > MAX_CASES) {
     problems.push(diagnostic([], `the plan expands to ${cases.toLocaleString('en-US')} cases, more than the ${MAX_CASES.toLocaleString('en-US')} ` +
@@ -86,6 +86,16 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
 
 /** Cases one run may hold: a day and more of one-second cases; more would take memory and time before the first case runs. */
 export const MAX_CASES = 100_000;
+/** A switch's own settings: present exactly when the switch is in the plan. */
+function checkSwitchOptions({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+  const i = plan.switches.indexOf('sriov');
+  if (i >= 0 && !plan.sriov) {
+    return [diagnostic(['switches', i], 'switch sriov needs the physical function whose virtual functions the containers get: ' +
+      'add `sriov: { pf: <interface> }`')];
+  }
+  if (i < 0 && plan.sriov) return [diagnostic(['sriov'], 'sriov sets up switch sriov, which this plan does not use: remove it or add sriov to switches')];
+  return [];
+}
 
 /** Blocking needs a receive call that can sleep (a DPDK port is only polled); a second client
  * thread exists only in latency cases; a window (inflight) is a latency client's, counted by its

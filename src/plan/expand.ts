@@ -30,6 +30,13 @@ export interface Case {
   inflight?: number;
   /** For a search case (rate "search"): the goals and limits of the throughput search. */
   search?: ExpandedSearch;
+  /** The plan's settings of this case's switch (`sriov:`), handed to its driver. */
+  switchOptions?: SwitchOptions;
+}
+
+/** Plan settings a switch's driver needs (the plan's field of the same name). */
+export interface SwitchOptions {
+  sriov?: NonNullable<Plan['sriov']>;
 }
 
 /**
@@ -64,6 +71,7 @@ export function expandPlan(plan: Plan): Case[] {
                       cooldownS: plan.cooldown,
                       touchData: plan.touchData,
                       ...(rate === RATE_SEARCH ? { search } : {}),
+                      ...(sw === 'sriov' && plan.sriov ? { switchOptions: { sriov: plan.sriov } } : {}),
                     });
                   }
                 }

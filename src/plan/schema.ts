@@ -92,6 +92,13 @@ export const planSchema = z.strictObject({
     .describe('Times the whole sweep is repeated (repetitions interleave, outermost).'),
   touchData: z.boolean().default(false)
     .describe('Sender writes and receiver checksums every payload byte (a realistic application).'),
+  sriov: z.strictObject({
+    pf: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'expected a network interface name (1-15 letters, digits, . _ -)')
+      .describe('The physical function: the NIC interface whose virtual functions the containers get.'),
+    vfs: intIn(1, 256, 'VFs').optional()
+      .describe('Virtual functions to create when the PF has none (default: as found, else 8, at most sriov_totalvfs).'),
+    vlan: intIn(0, 4094, 'VLAN id').optional().describe('VLAN of every VF, set through the PF (default 0: untagged).'),
+  }).optional().describe('For switch sriov: the NIC whose embedded switch joins the containers (not verified on hardware).'),
   testbed: z.string().min(1, 'expected a file name').optional()
     .describe('For locality remote: the testbed file (YAML) naming the two hosts, relative to the plan file.'),
 });

@@ -112,7 +112,8 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
       const plan = planCpus(c, ctx.hosts, topologies);
       cpus = plan;
       const build = (h: CaseHost, i: number) => h.build({
-        switch: c.switch, pairs: c.pairs, switchCpus: plan.switchByHost[i]!,
+        switch: c.switch, backend: c.backend, ...(c.switchOptions ? { switchOptions: c.switchOptions } : {}), pairs: c.pairs,
+        switchCpus: plan.switchByHost[i]!,
         appCpu: (side, pair) => (side === 's' ? plan.send : plan.recv)[pair]!,
       }, ctx.signal);
       // Two "hosts" that are one machine (namespace hosts) build one after the other: their

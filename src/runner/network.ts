@@ -3,7 +3,8 @@
 // switch joined to the host's uplink. A local case builds both sides here; each agent of a remote
 // case builds its one side with this same function (src/agent/agent.ts).
 import { TestbedError } from '../common/errors.js';
-import type { SwitchName } from '../plan/schema.js';
+import type { SwitchOptions } from '../plan/expand.js';
+import type { BackendName, SwitchName } from '../plan/schema.js';
 import { appFilePrefix } from '../switches/dpdk-port.js';
 import { driverFor } from '../switches/index.js';
 import { connectPair, type PortSpec, type SwitchInstance } from '../switches/types.js';
@@ -14,6 +15,10 @@ import type { Resources } from '../testbed/resources.js';
 
 export interface NetworkSpec {
   switch: SwitchName;
+  /** The apps' backend: a switch whose ports differ by backend (sriov: a netdev or a vfio-pci device) asks. */
+  backend: BackendName;
+  /** The plan's settings of this switch (`sriov:`; local plans only: such switches do not span hosts). */
+  switchOptions?: SwitchOptions;
   pairs: number;
   /** The sides whose containers this host holds: both locally, one on each host of a remote case. */
   sides: readonly AppSide[];
@@ -57,7 +62,7 @@ export async function buildNetwork(spec: NetworkSpec, env: { names: RunNames; re
   if (spec.uplink !== undefined && !driver.joinUplink) {
     throw new TestbedError(`switch ${spec.switch} cannot be joined to an uplink, so it cannot span two hosts`);
   }
-  const sw = await driver.start({ names, resources, cpus: spec.switchCpus });
+  const sw = await driver.start({ names, resources, cpus: spec.switchCpus, backend: spec.backend, options: spec.switchOptions });
   const network: Network = { sw, endpoints: [] };
   if (spec.uplink !== undefined) network.undoUplink = await driver.joinUplink!({ names, resources, uplink: spec.uplink, sw });
   for (let pair = 0; pair < spec.pairs; pair++) {

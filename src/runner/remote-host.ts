@@ -49,7 +49,7 @@ export class RemoteHost implements CaseHost {
     const side = this.sides[0];
     const t0 = Date.now();
     const r = await this.session!.request<SetupResult>({
-      op: 'setup', host: this.spec.name, token: this.ctx.names.token, switch: spec.switch, side, pairs: spec.pairs, uplink: this.spec.uplink,
+      op: 'setup', host: this.spec.name, token: this.ctx.names.token, switch: spec.switch, backend: spec.backend, side, pairs: spec.pairs, uplink: this.spec.uplink,
       switchCpus: spec.switchCpus, appCpus: Array.from({ length: spec.pairs }, (_, p) => spec.appCpu(side, p)),
     });
     this.timing = { connectMs: this.connectMs, buildMs: Date.now() - t0 };

@@ -19,6 +19,9 @@ export function vdevFor(port: PortSpec, mac: string): string | undefined {
   switch (port.kind) {
     case 'kernel':
       return undefined;
+    case 'pci':
+      // An EAL allow-list entry (-a), not a --vdev: nfvperf-app has no option for it yet.
+      return undefined;
     case 'vhost-user':
       return `virtio_user0,path=${port.socketPath},queues=1,mac=${mac}${port.server ? ',server=1' : ''}`;
     case 'memif':

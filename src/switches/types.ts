@@ -1,6 +1,7 @@
 // The one interface every virtual switch driver implements.
 // Life cycle: probe() any time; start() once per case; attach() (or attachPair()) and cpuThreads() only between
 // start() and stop(); stop() is idempotent and safe after a partial start.
+import type { SwitchOptions } from '../plan/expand.js';
 import type { BackendName } from '../plan/schema.js';
 import type { Probe } from '../testbed/probes.js';
 import type { SwitchName } from './index.js';
@@ -17,6 +18,8 @@ import type { Container } from '../testbed/netns.js';
  */
 export type PortSpec =
   | { kind: 'kernel'; ifname: string }
+  /** A PCI device bound to vfio-pci (an SR-IOV virtual function), opened by the dpdk backend. */
+  | { kind: 'pci'; address: string }
   | { kind: 'vhost-user'; socketPath: string; server: boolean }
   | {
     kind: 'memif'; socketPath: string; role: 'server' | 'client'; id: number;
@@ -29,6 +32,10 @@ export interface SwitchContext {
   resources: Resources;
   /** CPUs the switch may spin on (empty for kernel switches, which spin none). */
   cpus: number[];
+  /** The case's app backend, for a switch whose ports differ by backend (sriov: a netdev or a vfio-pci device). */
+  backend?: BackendName;
+  /** The plan's settings of this switch (`sriov:`). */
+  options?: SwitchOptions;
 }
 
 interface SwitchInstanceBase {

@@ -1,28 +1,79 @@
-// vale: netmap's VALE software switch. Probe only: netmap is an out-of-tree kernel module.
+// vale: netmap's VALE software switch. Per case one VALE switch, `vale<token>` (netmap wants VALE
+// names to start with "vale"); each container joins it through a veth pair whose host end is
+// attached with `vale-ctl -a`, and its app opens the container end in netmap mode (the netmap
+// backend: `netmap:eth0`). Detached with `vale-ctl -d`; deleting the veth (the ledger's link, also
+// what `nfvperf cleanup` removes) takes the port off the switch if that did not happen.
+//
+// NOT VERIFIED: netmap is an out-of-tree kernel module, and this project's machines cannot load
+// modules; nfvperf-app has no netmap backend yet. Tested here: the probe's reasons and fixes, and
+// the refusal of plans that name it (test/switches/vale.test.ts).
 import { existsSync } from 'node:fs';
-import { kernelLoadsModules, type Missing } from '../testbed/probes.js';
-import { probeOnlyDriver, unavailable } from './unavailable.js';
+import { exec } from '../common/exec.js';
+import { TestbedError } from '../common/errors.js';
+import { configureInterface, CONTAINER_IFNAME, vethIntoContainer } from '../testbed/netns.js';
+import { kernelLoadsModules, needAppBackend, probeFrom, which, type Missing } from '../testbed/probes.js';
+import { pollUntil } from './readback.js';
+import type { SwitchDriver } from './types.js';
 
-export const vale = probeOnlyDriver({
+export const VALE_NOT_VERIFIED = 'not verified: no machine with netmap has run it';
+const NETMAP_BUILD = 'build netmap from its source (git clone https://github.com/luigirizzo/netmap; cd netmap/LINUX; ' +
+  './configure --no-drivers; make; make install — it needs the running kernel\'s headers), then load it: insmod netmap.ko ' +
+  '(or modprobe netmap after make install); /dev/netmap appears';
+
+/** The prerequisites of VALE on this host, as `Missing` entries (none: it can run). */
+export async function valeMissing(devNetmap = '/dev/netmap'): Promise<Missing[]> {
+  const missing: Missing[] = [];
+  if (!existsSync(devNetmap)) {
+    missing.push(kernelLoadsModules()
+      ? { reason: `the netmap kernel module is not loaded (${devNetmap} is missing)`, fix: NETMAP_BUILD }
+      : {
+        reason: `the netmap kernel module is not loaded (${devNetmap} is missing) and this kernel cannot load modules (/proc/modules is absent)`,
+        fix: `boot a kernel built with CONFIG_MODULES=y and its headers, then ${NETMAP_BUILD}`,
+      });
+  }
+  if (!which('vale-ctl')) {
+    const reason = 'vale-ctl is not on PATH (netmap\'s tool to attach ports to a VALE switch)';
+    // The same build installs it: one fix for both.
+    if (missing.length > 0) missing[0] = { ...missing[0]!, reason: `${missing[0]!.reason}; ${reason}` };
+    else missing.push({ reason, fix: NETMAP_BUILD });
+  }
+  missing.push(...(await needAppBackend('netmap')));
+  return missing;
+}
+
+export const vale: SwitchDriver<'vale'> = {
   name: 'vale',
-  description: "netmap's VALE switch, containers on VALE ports (probe only)",
+  description: `netmap's VALE switch, containers on veths attached with vale-ctl (${VALE_NOT_VERIFIED})`,
   busyThreads: 0,
-  backends: [],
+  backends: ['netmap'],
+
   async probe() {
-    const missing: Missing[] = [];
-    if (!existsSync('/dev/netmap')) {
-      const build = 'build netmap from its source (the luigirizzo/netmap project: ./configure --no-drivers && make) and insmod netmap.ko';
-      missing.push(kernelLoadsModules()
-        ? { reason: 'the netmap kernel module is not loaded (/dev/netmap is missing)', fix: build }
-        : {
-          reason: 'the netmap kernel module is not loaded (/dev/netmap is missing) and this kernel cannot load modules (/proc/modules is absent)',
-          fix: `boot a kernel built with CONFIG_MODULES=y and its headers, then ${build}`,
-        });
-    }
-    missing.push({
-      reason: 'nfvperf-app has no netmap backend',
-      fix: 'add native/src/backends/opt/netmap.c (listed in native/src/registry.c) and a netmap entry in BACKENDS (src/apps/backends.ts)',
-    });
-    return unavailable(missing);
+    return probeFrom(await valeMissing(), undefined);
   },
-});
+
+  async start({ names, resources }) {
+    const missing = await valeMissing();
+    if (missing.length > 0) throw new TestbedError(`switch vale cannot run here: ${missing.map((m) => m.reason).join('; ')}`);
+    const bridge = `vale${names.token}`;
+    return {
+      async attach(container) {
+        const hostEnd = await vethIntoContainer(resources, names, container);
+        await exec(['ip', 'link', 'set', hostEnd, 'up']);
+        const port = `${bridge}:${hostEnd}`;
+        // Recorded under the veth's name: deleting the veth (what cleanup does) takes its port off the switch.
+        await resources.create({ kind: 'link', name: hostEnd },
+          () => exec(['vale-ctl', '-a', port]),
+          async () => { await exec(['vale-ctl', '-d', port], { check: false }); });
+        // Read back: vale-ctl with no argument lists every VALE port.
+        await pollUntil(`${port} attached`, async () => {
+          const r = await exec(['vale-ctl'], { check: false });
+          return r.stdout.split('\n').some((l) => l.trim().endsWith(port)) ? true : `vale-ctl lists: ${r.stdout.trim() || r.stderr.trim()}`;
+        });
+        await configureInterface(container, CONTAINER_IFNAME);
+        return { kind: 'kernel', ifname: CONTAINER_IFNAME };
+      },
+      cpuThreads: () => [],
+      async stop() { /* ports are detached and veths deleted by `resources`, newest first */ },
+    };
+  },
+};

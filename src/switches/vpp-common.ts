@@ -20,7 +20,7 @@ import { ensureHugetlbfs, removeHugepageFiles, reserveHugepages } from '../testb
 import { processStartTicks } from '../testbed/ledger.js';
 import { killProcess } from '../testbed/resources.js';
 import { ensureRunDir, runPath } from '../testbed/rundir.js';
-import { needAppBackend, probeFrom, which, type Missing } from '../testbed/probes.js';
+import { needAppBackend, probeFrom, thirdPartyDir, which, type Missing } from '../testbed/probes.js';
 import { pollUntil, readLink } from './readback.js';
 import { DPDK_APP_MEM_MB, needHugepagesWritable } from './dpdk-port.js';
 import type { PortSpec, SwitchDriver, SwitchInstance, SwitchContext, UplinkContext } from './types.js';
@@ -50,14 +50,6 @@ export interface VppInstall {
 }
 
 const TOOLS = ['vpp', 'vppctl', 'vat2'] as const;
-
-/**
- * The third-party builds placed beside the repository (`../shared/third_party`, as on the
- * project's machines), or `NFVPERF_THIRD_PARTY`.
- */
-export function thirdPartyDir(): string {
-  return process.env.NFVPERF_THIRD_PARTY ?? resolve(PACKAGE_ROOT, '..', 'shared', 'third_party');
-}
 
 const INSTALL_FIX = 'install FD.io VPP: on Debian/Ubuntu add FD.io\'s package repository '
   + '(curl -s https://packagecloud.io/install/repositories/fdio/release/script.deb.sh | sudo bash), then '

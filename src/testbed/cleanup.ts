@@ -7,11 +7,12 @@ import { basename, dirname } from 'node:path';
 import { exec } from '../common/exec.js';
 import { readLedgers, processStartTicks, type Resource } from './ledger.js';
 import { tokenOf } from './names.js';
-import { deleteLink, deleteNetns, killProcess } from './resources.js';
+import { deleteLink, deleteNetns, killProcess, removePath } from './resources.js';
 import { removeHugepageFiles, setHugepages, unmountHugetlbfs } from './hugepages.js';
 import { removeRunDir } from './rundir.js';
 import { destroyLxc, listLxc } from './lxc.js';
 import { restoreCpufreq, type CpufreqState } from './cpufreq.js';
+import { restoreSriov, type SriovSaved } from './sriov.js';
 
 export interface Leftover extends Resource {
   /** Why it is considered ours. */
@@ -24,7 +25,9 @@ export async function findLeftovers(): Promise<{ leftovers: Leftover[]; ledgers:
   const leftovers: Leftover[] = [];
   const seen = new Set<string>();
   const add = (r: Leftover) => {
-    const key = `${r.kind}:${r.name}:${r.pid ?? ''}`;
+    // Each hugepage change is its own entry (same name, its own previous count): restored newest
+    // first, the last one written back is the count found before the run's first reservation.
+    const key = `${r.kind}:${r.name}:${r.pid ?? ''}:${r.previous ?? ''}`;
     if (!seen.has(key)) { seen.add(key); leftovers.push(r); }
   };
   for (const l of ledgers.filter((x) => !x.ownerAlive)) {
@@ -46,9 +49,10 @@ export async function findLeftovers(): Promise<{ leftovers: Leftover[]; ledgers:
   for (const name of listLxc().filter((n) => !live.has(tokenOf(n) ?? ''))) add({ kind: 'lxc', name, source: 'prefix' });
   // Processes first, then containers (stopping one ends what runs in it), links, namespaces (a
   // namespace with a process in it lingers), then what the processes used: mounts before the
-  // directories holding them, the hugepage count, cpufreq last (the sort is stable: ledger
-  // entries of one kind stay newest first).
-  const order = { process: 0, lxc: 1, link: 2, netns: 3, mount: 4, dir: 5, hugepages: 6, cpufreq: 7 } as const;
+  // directories holding them (ours, then those at places a program fixes), the hugepage count,
+  // cpufreq last (the sort is stable: ledger entries of one kind stay newest first).
+  // VFs after namespaces (a deleted namespace hands its VF netdev back to the host).
+  const order = { process: 0, lxc: 1, link: 2, netns: 3, sriov: 4, mount: 5, dir: 6, path: 7, hugepages: 8, cpufreq: 9 } as const;
   leftovers.sort((a, b) => order[a.kind] - order[b.kind]);
   return { leftovers, ledgers: ledgers.filter((l) => !l.ownerAlive).map((l) => l.path) };
 }
@@ -65,6 +69,8 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
       // `<hugetlbfs>/<prefix>*`: the page files of our DPDK processes in the host's hugetlbfs.
       else if (r.kind === 'dir' && r.name.endsWith('*')) removeHugepageFiles(dirname(r.name), basename(r.name).slice(0, -1));
       else if (r.kind === 'dir') removeRunDir(r.name);
+      else if (r.kind === 'path') removePath(r.name);
+      else if (r.kind === 'sriov' && r.saved) await restoreSriov(JSON.parse(r.saved) as SriovSaved);
       else if (r.kind === 'cpufreq' && r.saved) restoreCpufreq(JSON.parse(r.saved) as CpufreqState);
       else if (r.previous !== undefined) setHugepages(r.previous);
       log(`removed ${describe(r)}`);
@@ -79,6 +85,7 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
 export function describe(r: Leftover): string {
   if (r.kind === 'process') return `process ${r.pid} (${r.name})`;
   if (r.kind === 'hugepages') return `hugepages ${r.name} (count restored to ${r.previous ?? '?'})`;
+  if (r.kind === 'sriov') return `SR-IOV state of ${r.name} (restored as found)`;
   if (r.kind === 'cpufreq') return `cpufreq under ${r.name} (governors and turbo restored as found)`;
   return `${r.kind} ${r.name}`;
 }

@@ -89,13 +89,18 @@ export async function ensureHugetlbfs(resources: Resources, dir: string, filePre
       async () => removeHugepageFiles(existing, filePrefix));
     return existing;
   }
+  await mountHugetlbfs(resources, dir);
+  return dir;
+}
+
+/** Mounts a hugetlbfs of 2 MB pages at `dir` (made if absent); unmounted, and `dir` removed, on release. */
+export async function mountHugetlbfs(resources: Resources, dir: string): Promise<void> {
   await resources.create({ kind: 'mount', name: dir },
     async () => {
       mkdirSync(dir, { recursive: true });
       await exec(['mount', '-t', 'hugetlbfs', '-o', 'pagesize=2M', 'nodev', dir]);
     },
     () => unmountHugetlbfs(dir));
-  return dir;
 }
 
 /** Unmounts a hugetlbfs we mounted and removes its (empty) mount point; tolerates either gone. */
@@ -104,7 +109,8 @@ export async function unmountHugetlbfs(dir: string): Promise<void> {
   try { rmdirSync(dir); } catch { /* already gone */ }
 }
 
-function hugetlbfsMountAt(dir: string): boolean {
+/** Whether a hugetlbfs is mounted at `dir` (as /proc/mounts spells it: no symlinks). */
+export function hugetlbfsMountAt(dir: string): boolean {
   try {
     return readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === dir && l.split(' ')[2] === 'hugetlbfs');
   } catch {

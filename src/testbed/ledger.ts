@@ -11,8 +11,12 @@ import { statFields } from '../common/procfs.js';
  * mounted (unmounted); `hugepages`: the 2 MB hugepage count we raised (`previous` is written back);
  * `lxc`: an LXC container in our private lxcpath (stopped and destroyed).
  * `cpufreq`: governors and turbo we pinned under the sysfs root `name` (`saved` is written back).
+ * `path`: a file or directory at a place a program of ours fixes, outside /run/nfvperf (Snabb's
+ * /run/snabb and its /tmp/vhost_features_* files): removed if present, a directory only when empty.
+ * `sriov`: a PF's VF count or one VF's driver, MAC, VLAN and netdev as found (`saved`, JSON of a
+ * SriovSaved), written back.
  */
-export type ResourceKind = 'netns' | 'link' | 'process' | 'dir' | 'mount' | 'hugepages' | 'lxc' | 'cpufreq';
+export type ResourceKind = 'netns' | 'link' | 'process' | 'dir' | 'mount' | 'path' | 'hugepages' | 'lxc' | 'cpufreq' | 'sriov';
 
 export interface Resource {
   kind: ResourceKind;

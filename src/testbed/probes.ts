@@ -37,10 +37,19 @@ export function which(program: string): string | undefined {
 }
 
 /** The first line a program prints for `argv` (e.g. `--version`), or undefined if it cannot run. */
-export async function versionLine(argv: string[]): Promise<string | undefined> {
-  const r = await exec(argv, { check: false, timeoutMs: 5000 }).catch(() => undefined);
+export async function versionLine(argv: string[], env?: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const r = await exec(argv, { check: false, timeoutMs: 5000, env }).catch(() => undefined);
   if (!r || r.exitCode !== 0) return undefined;
   return (r.stdout.trim() || r.stderr.trim()).split('\n')[0];
+}
+
+/**
+ * Where builds of programs no distribution packages (Snabb, VPP) may be found: NFVPERF_THIRD_PARTY,
+ * else `third_party/` of the `shared/` directory beside this checkout (how the project's machines
+ * provide them: see ../shared/third_party/<name>/README.md).
+ */
+export function thirdPartyDir(): string {
+  return process.env.NFVPERF_THIRD_PARTY ?? join(PACKAGE_ROOT, '..', 'shared', 'third_party');
 }
 
 /** The iproute2 probe shared by the kernel data paths: they need `ip` (and `tc` when asked). */
@@ -75,20 +84,6 @@ export function appBackends(): { backends: string[]; error?: string } {
 export function kernelLoadsModules(): boolean {
   if (!existsSync('/proc/modules')) return false;
   try { return readFileSync('/proc/sys/kernel/modules_disabled', 'utf8').trim() === '0'; } catch { return true; }
-}
-
-/** Network interfaces whose device offers SR-IOV virtual functions (`device/sriov_totalvfs` > 0). */
-export function sriovInterfaces(): { ifname: string; totalVfs: number }[] {
-  let names: string[];
-  try { names = readdirSync('/sys/class/net'); } catch { return []; }
-  return names.flatMap((ifname) => {
-    try {
-      const totalVfs = Number(readFileSync(`/sys/class/net/${ifname}/device/sriov_totalvfs`, 'utf8').trim());
-      return totalVfs > 0 ? [{ ifname, totalVfs }] : [];
-    } catch {
-      return [];
-    }
-  });
 }
 
 /** The probe of something that can run when nothing is `missing`. */

@@ -1,7 +1,7 @@
 // Teardown registered before set-up: each host resource is written to the ledger and given its
 // undo step before it is created; `releaseAll` undoes everything in reverse order, even after a
 // partial set-up, and keeps going past individual failures.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { exec } from '../common/exec.js';
 import { Ledger, processStartTicks, type Resource } from './ledger.js';
 import { statFields } from '../common/procfs.js';
@@ -75,6 +75,22 @@ export async function deleteLink(name: string, netns?: string): Promise<void> {
   const r = await exec(argv, { check: false });
   if (r.exitCode !== 0 && !/Cannot find device|does not exist/.test(r.stderr)) {
     throw new Error(`${argv.join(' ')}: ${r.stderr.trim()}`);
+  }
+}
+
+/**
+ * Removes a file, or an empty directory, that a program of ours made at a place it fixes (a
+ * `path` resource); tolerates it gone. A directory that is no longer empty is in use by someone
+ * else (another Snabb on the host) and is left.
+ */
+export function removePath(path: string): void {
+  let isDir: boolean;
+  try { isDir = statSync(path).isDirectory(); } catch { return; }
+  if (!isDir) { rmSync(path, { force: true }); return; }
+  try {
+    rmdirSync(path);
+  } catch (e: unknown) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
 

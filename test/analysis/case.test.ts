@@ -84,6 +84,9 @@ test('warnings name what to change', () => {
   const shared = caseWarnings(summaryCase({ cpuShared: true }), null);
   assert.equal(shared[0]!.kind, 'CpuShared');
   assert.match(shared[0]!.message, /`pairs`/);
+  const sriov = caseWarnings(summaryCase({ switch: 'sriov' }), null);
+  assert.deepEqual(sriov.map((w) => w.kind), ['NotVerified']);
+  assert.match(sriov[0]!.message, /switch sriov is not verified on hardware/);
   const failed = caseWarnings(summaryCase({ status: 'failed', error: 'receiver exited with status 1', throughput: null }), null);
   assert.deepEqual(failed.map((w) => [w.kind, w.message]), [['CaseFailed', 'failed: receiver exited with status 1']]);
   const wandering = steadyVariation([1000, 800, 1200].map((n, i) => sample(0, 'recv', i + 1, n)));

@@ -63,6 +63,7 @@ const NOT_APP_FIELDS: Record<string, string> = {
   repetitions: 'repeats cases',
   search: 'chooses each trial\'s --rate, through the same builder (rates above)',
   testbed: 'names the hosts',
+  sriov: 'settings of the sriov switch, handed to its driver',
 };
 
 function cases(yaml: string, locality: 'local' | 'remote'): Case[] {

@@ -45,8 +45,8 @@ export function livePids(names: readonly string[]): number[] {
 export interface DpdkHostState { hugepages: number; daemons: number[]; runDirs: string[]; shm: string[] }
 
 // Process names as /proc shows them (15 characters): the DPDK build of vswitchd is ovs-vswitchd-dpdk;
-// VPP's main thread names itself vpp_main.
-const DAEMONS = ['ovs-vswitchd', 'ovs-vswitchd-dp', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw', 'vpp', 'vpp_main'];
+// VPP's main thread names itself vpp_main; Snabb's supervisor [snabb sup].
+const DAEMONS = ['ovs-vswitchd', 'ovs-vswitchd-dp', 'ovsdb-server', 'dpdk-testpmd', 'nfvperf-basicfw', 'vpp', 'vpp_main', 'snabb', '[snabb sup]'];
 
 export function dpdkHostState(): DpdkHostState {
   let runDirs: string[] = [];

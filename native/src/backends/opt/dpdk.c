@@ -5,7 +5,7 @@
  * EAL. The app builds the EAL argv itself, from checked options only (nothing passes through a
  * shell): -l <--cpu, default 0> --no-pci --file-prefix P --vdev SPEC, then --in-memory
  * --single-file-segments (hugepages from memfd: no hugetlbfs mount needed, no files left, and
- * few enough memory regions for vhost-user's limit of 8) or --no-huge -m --mem-mb --no-shconf
+ * few enough memory regions for vhost-user's limit of 8; -m --mem-mb when given) or --no-huge -m --mem-mb --no-shconf
  * (--in-memory is refused with --no-huge; --no-shconf keeps the config in memory); net_memif
  * needs EAL's shared files (see needs_ipc); then --no-telemetry --log-level=warning. EAL logs
  * go to stderr (stdout carries only JSON). SIGPIPE is ignored (a socket peer that leaves must
@@ -123,6 +123,15 @@ static void eal_args_build(struct eal_args *a, const struct nfp_config *cfg)
 		if (!needs_ipc(cfg))
 			ARG("--in-memory");
 		ARG("--single-file-segments");
+		/* All of it at start: the memory table a vhost-user switch gets when the port starts
+		 * then covers every buffer. Memory added later is announced in a new table that a
+		 * switch reading its socket only now and then (Snabb: every 500 ms) has not read when
+		 * the first buffers from it arrive, and Snabb dies of it ("mapping to host address
+		 * failed"). */
+		if (cfg->mem_given) {
+			ARG("-m");
+			ARG(a->mem);
+		}
 	}
 	ARG("--no-telemetry");
 	ARG("--log-level=warning");
