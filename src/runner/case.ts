@@ -57,7 +57,7 @@ export class NetworkLease {
 
   async tearDown(): Promise<string[]> {
     this.built = undefined;
-    return (await Promise.all(this.hosts.map((h) => h.tearDown()))).flat();
+    return tearDownHosts(this.hosts);
   }
 }
 
@@ -109,6 +109,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
       // Both hosts are opened and built side by side; a failure on one waits for the other to
       // settle, so that teardown finds everything that was made.
       const topologies = await settleAll(ctx.hosts.map((h) => h.open(ctx.signal)));
+      if (oneMachine(topologies)) for (const h of ctx.hosts) h.oneMachineWithOthers = true;
       const plan = planCpus(c, ctx.hosts, topologies);
       cpus = plan;
       const build = (h: CaseHost, i: number) => h.build({
@@ -154,7 +155,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     const keepUp = ctx.lease?.keepUp === true && !failure && !ctx.signal.aborted;
     let teardownErrors: string[] = [];
     if (keepUp && endpoints) ctx.lease!.built = { endpoints, cpus: cpus! };
-    else teardownErrors = ctx.lease ? await ctx.lease.tearDown() : (await Promise.all(ctx.hosts.map((h) => h.tearDown()))).flat();
+    else teardownErrors = ctx.lease ? await ctx.lease.tearDown() : await tearDownHosts(ctx.hosts);
     if (teardownErrors.length > 0) {
       failure = new TestbedError(`${failure ? `${failure.message}; ` : ''}teardown failed: ${teardownErrors.join('; ')}`);
     }
@@ -303,9 +304,9 @@ async function runTraffic(run: CaseRun, traffic: { rate: number | 'max'; traffic
   throwIfAborted(ctx.signal);
   const senders = await Promise.all(launches.map((l) => start('s', l.sender)));
   await receiversReady;
-  // Every app is up: how long that took since the first launch sets the next case's margin.
-  await Promise.all(senders.map((a) => a.waitReady(readyMs)));
-  margins.observe(c, Date.now() - launchedAt - launchDelayMs);
+  // When every app is up, how long that took since the first launch sets the next case's margin
+  // (observed, not awaited: a slow sender is the watch loop's business, as before).
+  void Promise.all(senders.map((a) => a.waitReady(readyMs))).then(() => margins.observe(c, Date.now() - launchedAt - launchDelayMs), () => undefined);
   // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies
   // first, or a sender that overruns, fails the case. Over a direct link, a sender stays up until
   // its receiver has left (dpdk.c explains why): there the receivers stop once the senders have
@@ -358,6 +359,16 @@ async function watch(senders: AppHandle[], receivers: AppHandle[], ctx: CaseCont
     if (Date.now() > deadline) throw senders.find((a) => a.running)!.failure('did not stop on time');
     await delay(WATCH_POLL_MS, ctx.signal);
   }
+}
+
+/**
+ * Tears every host down, never throwing: side by side, or one after the other when they are one
+ * machine (their hugepage releases read and write one kernel counter, as their reservations do).
+ */
+async function tearDownHosts(hosts: readonly CaseHost[]): Promise<string[]> {
+  const tearDown = (h: CaseHost) => h.tearDown().catch((e: unknown) => [`host ${h.name}: ${e instanceof Error ? e.message : String(e)}`]);
+  if (hosts.some((h) => h.oneMachineWithOthers)) return (await inTurn(hosts, tearDown)).flat();
+  return (await Promise.all(hosts.map(tearDown))).flat();
 }
 
 /** Whether several hosts are one machine: the same kernel boot id (namespace hosts). */
