@@ -24,7 +24,8 @@
  * Buffers. One mbuf pool whose data room holds a whole --size frame (and at least 2048 bytes).
  * tx_alloc takes fresh mbufs and writes the 42 header bytes (mbufs return to the shared pool
  * and may come back as received frames, so the header cannot be written once); tx_send hands
- * them to rte_eth_tx_burst and frees what it did not accept (unsent). Received mbufs stay the
+ * them to rte_eth_tx_burst and frees what it did not accept (unsent). Just before, it takes the
+ * next burst's mbufs (spares) and asks for their lines (take_spares). Received mbufs stay the
  * role's until the next rx_burst; tx_echo swaps their headers in place and sends them.
  * Receivers announce their MAC (gratuitous ARP) at open and every 2 s, as raw does.
  */
