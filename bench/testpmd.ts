@@ -24,6 +24,10 @@ export class Testpmd {
     this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Resolves once testpmd forwards (its first statistics block), or rejects with its output. */
   async ready(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -24,13 +24,17 @@
 #ifndef NFP_WIRE_H
 #define NFP_WIRE_H
 
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NFP_WIRE_MAGIC 0x4E46u
 #define NFP_WIRE_VERSION 1u
 #define NFP_WIRE_HDR_LEN 18u
 #define NFP_WIRE_F_TOUCH 0x01u
+#define NFP_WIRE_SEQ_OFF 6u
+#define NFP_WIRE_TS_OFF 10u
 #define NFP_WIRE_CSUM_OFF 14u
 
 struct nfp_wire_hdr {
@@ -52,8 +56,48 @@ enum nfp_wire_status {
 
 /* Writes the 18 header bytes at buf (which must have room for them). */
 void nfp_wire_encode(uint8_t *buf, const struct nfp_wire_hdr *h);
-/* Reads the header of a len-byte payload; h is filled only when the result is NFP_WIRE_OK. */
-enum nfp_wire_status nfp_wire_decode(const uint8_t *buf, size_t len, struct nfp_wire_hdr *h);
+/* The fields that change from frame to frame, written into a header already encoded: a sender
+ * encodes the rest once and writes only these per frame (or per burst, for ts). */
+static inline void nfp_wire_put_seq(uint8_t *buf, uint32_t seq)
+{
+	seq = htonl(seq);
+	memcpy(buf + NFP_WIRE_SEQ_OFF, &seq, 4);
+}
+
+static inline void nfp_wire_put_ts(uint8_t *buf, uint32_t ts)
+{
+	ts = htonl(ts);
+	memcpy(buf + NFP_WIRE_TS_OFF, &ts, 4);
+}
+
+/* Reads the header of a len-byte payload; h is filled only when the result is NFP_WIRE_OK.
+ * Inline: a receiver decodes every frame. */
+static inline enum nfp_wire_status nfp_wire_decode(const uint8_t *buf, size_t len,
+						   struct nfp_wire_hdr *h)
+{
+	uint16_t u16;
+	uint32_t u32;
+
+	if (len < NFP_WIRE_HDR_LEN)
+		return NFP_WIRE_SHORT;
+	memcpy(&u16, buf + 0, 2);
+	if (ntohs(u16) != NFP_WIRE_MAGIC)
+		return NFP_WIRE_BAD_MAGIC;
+	if (buf[2] != NFP_WIRE_VERSION)
+		return NFP_WIRE_BAD_VERSION;
+	h->magic = NFP_WIRE_MAGIC;
+	h->version = buf[2];
+	h->flags = buf[3];
+	memcpy(&u16, buf + 4, 2);
+	h->flow = ntohs(u16);
+	memcpy(&u32, buf + NFP_WIRE_SEQ_OFF, 4);
+	h->seq = ntohl(u32);
+	memcpy(&u32, buf + NFP_WIRE_TS_OFF, 4);
+	h->ts = ntohl(u32);
+	memcpy(&u32, buf + NFP_WIRE_CSUM_OFF, 4);
+	h->csum = ntohl(u32);
+	return NFP_WIRE_OK;
+}
 
 /*
  * The touch checksum, over a whole UDP payload of len >= 18 bytes, taking the csum field as 0:

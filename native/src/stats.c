@@ -49,16 +49,9 @@ static void seen_clear(struct nfp_seq_state *st, int64_t from, uint64_t count)
 	}
 }
 
-void nfp_seq_track(struct nfp_seq_state *st, uint32_t seq, struct nfp_counters *c)
+/* Rule 4 for a frame that is not the next in order. */
+static void seq_track_other(struct nfp_seq_state *st, int64_t s, struct nfp_counters *c)
 {
-	/* A flow's first frame is measured from 0 (senders start there), whatever its value. */
-	int64_t s = st->max < 0 ? (int64_t)seq : nfp_seq_extend(st->max, seq);
-
-	if (s == st->max + 1) { /* in order: the common case */
-		seen_set(st, s);
-		st->max = s;
-		return;
-	}
 	if (s > st->max) { /* a gap: the frames in between are presumed lost */
 		uint64_t gap = (uint64_t)(s - st->max - 1);
 		c->lost += (int64_t)gap;
@@ -87,6 +80,25 @@ void nfp_seq_track(struct nfp_seq_state *st, uint32_t seq, struct nfp_counters *
 	c->reordered++;
 	st->lost--;
 	c->lost--;
+}
+
+/* Rule 4; the next frame in order, the common case, is handled inline. */
+static inline void seq_track(struct nfp_seq_state *st, uint32_t seq, struct nfp_counters *c)
+{
+	/* A flow's first frame is measured from 0 (senders start there), whatever its value. */
+	int64_t s = st->max < 0 ? (int64_t)seq : nfp_seq_extend(st->max, seq);
+
+	if (__builtin_expect(s == st->max + 1, 1)) {
+		seen_set(st, s);
+		st->max = s;
+		return;
+	}
+	seq_track_other(st, s, c);
+}
+
+void nfp_seq_track(struct nfp_seq_state *st, uint32_t seq, struct nfp_counters *c)
+{
+	seq_track(st, seq, c);
 }
 
 int nfp_flows_new(struct nfp_flows **out)
@@ -146,7 +158,7 @@ int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_
 			c->rx_packets += good;
 			return -ENOMEM;
 		}
-		nfp_seq_track(st, h.seq, c);
+		seq_track(st, h.seq, c);
 	}
 	c->rx_packets += good;
 	if (good)

@@ -1,4 +1,5 @@
-/* wire.c — encode and decode the v1 payload header (layout and rules in wire.h). */
+/* wire.c — encode the v1 payload header and its touch checksum (layout and rules in wire.h;
+ * decoding is inline there). */
 #include "wire.h"
 
 #include <arpa/inet.h>
@@ -15,35 +16,9 @@ void nfp_wire_encode(uint8_t *buf, const struct nfp_wire_hdr *h)
 	buf[2] = h->version;
 	buf[3] = h->flags;
 	memcpy(buf + 4, &flow, 2);
-	memcpy(buf + 6, &seq, 4);
-	memcpy(buf + 10, &ts, 4);
+	memcpy(buf + NFP_WIRE_SEQ_OFF, &seq, 4);
+	memcpy(buf + NFP_WIRE_TS_OFF, &ts, 4);
 	memcpy(buf + NFP_WIRE_CSUM_OFF, &csum, 4);
-}
-
-enum nfp_wire_status nfp_wire_decode(const uint8_t *buf, size_t len, struct nfp_wire_hdr *h)
-{
-	uint16_t u16;
-	uint32_t u32;
-
-	if (len < NFP_WIRE_HDR_LEN)
-		return NFP_WIRE_SHORT;
-	memcpy(&u16, buf + 0, 2);
-	if (ntohs(u16) != NFP_WIRE_MAGIC)
-		return NFP_WIRE_BAD_MAGIC;
-	if (buf[2] != NFP_WIRE_VERSION)
-		return NFP_WIRE_BAD_VERSION;
-	h->magic = NFP_WIRE_MAGIC;
-	h->version = buf[2];
-	h->flags = buf[3];
-	memcpy(&u16, buf + 4, 2);
-	h->flow = ntohs(u16);
-	memcpy(&u32, buf + 6, 4);
-	h->seq = ntohl(u32);
-	memcpy(&u32, buf + 10, 4);
-	h->ts = ntohl(u32);
-	memcpy(&u32, buf + NFP_WIRE_CSUM_OFF, 4);
-	h->csum = ntohl(u32);
-	return NFP_WIRE_OK;
 }
 
 static inline uint32_t load_be32(const uint8_t *p)

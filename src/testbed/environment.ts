@@ -53,6 +53,14 @@ export async function environmentManifest(topology: CpuTopology, versions: { nfv
   };
 }
 
+/** This host's TSC frequency in Hz (the manifest's `tscHz`, found as below), or undefined. */
+export async function readTscHz(): Promise<number | undefined> {
+  const cpuinfo = read('/proc/cpuinfo') ?? '';
+  const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(' ') ?? [];
+  const hz = Number((await tscOf(cpuinfo, flags)).tscHz);
+  return hz > 0 ? hz : undefined;
+}
+
 /**
  * The TSC frequency, for cycles per packet (analysis/cpu.ts reads `tscHz`), and where it came
  * from. In order: the kernel's own figure in sysfs (`tsc_freq_khz`, where the kernel exports it);

@@ -25,6 +25,8 @@ struct send_state {
 				is pattern[i + seq % 256] and a memcpy writes every byte */
 	uint32_t payload;    /* UDP payload bytes per frame */
 	uint64_t seq;        /* the next frame's sequence number */
+	uint8_t hdr[NFP_WIRE_HDR_LEN]; /* every frame's header, encoded once: a burst writes its ts
+					  here, a frame copies it and writes its seq */
 };
 
 static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
@@ -39,6 +41,12 @@ static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
 		return nfp_err_set(err, -ENOMEM, "send: out of memory");
 	ctx->priv = st;
 	st->payload = nfp_payload_bytes(cfg);
+	nfp_wire_encode(st->hdr, &(struct nfp_wire_hdr){
+		.magic = NFP_WIRE_MAGIC,
+		.version = NFP_WIRE_VERSION,
+		.flags = cfg->touch ? NFP_WIRE_F_TOUCH : 0,
+		.flow = cfg->flow,
+	});
 	if (cfg->touch) {
 		st->pattern = malloc(NFP_PAYLOAD_MAX + 256);
 		if (!st->pattern)
@@ -60,27 +68,21 @@ static void send_end(struct nfp_ctx *ctx)
 }
 
 /* Writes the header (and with --touch every byte and the checksum) of n frames. Only what
- * changes per frame is written: seq, and with --touch the data that depends on it. */
-static void fill(const struct send_state *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
+ * changes is written: ts once per burst into the encoded header, then per frame a copy of it and
+ * the frame's seq (no struct round trip: a store read back at another width stalls the core). */
+static void fill(struct send_state *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
 		 unsigned n, uint32_t ts)
 {
-	struct nfp_wire_hdr h = {
-		.magic = NFP_WIRE_MAGIC,
-		.version = NFP_WIRE_VERSION,
-		.flags = cfg->touch ? NFP_WIRE_F_TOUCH : 0,
-		.flow = cfg->flow,
-		.ts = ts,
-		.csum = 0,
-	};
-
+	nfp_wire_put_ts(st->hdr, ts);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *d = pkts[i].data;
+		uint32_t seq = (uint32_t)(st->seq + i);
 
-		h.seq = (uint32_t)(st->seq + i);
 		pkts[i].len = st->payload;
-		nfp_wire_encode(d, &h);
+		memcpy(d, st->hdr, NFP_WIRE_HDR_LEN);
+		nfp_wire_put_seq(d, seq);
 		if (cfg->touch) {
-			memcpy(d + NFP_WIRE_HDR_LEN, st->pattern + NFP_WIRE_HDR_LEN + (h.seq & 0xff),
+			memcpy(d + NFP_WIRE_HDR_LEN, st->pattern + NFP_WIRE_HDR_LEN + (seq & 0xff),
 			       st->payload - NFP_WIRE_HDR_LEN);
 			nfp_wire_set_csum(d, st->payload);
 		}
