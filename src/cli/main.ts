@@ -19,8 +19,10 @@ program.command('run')
   .option('--plain', 'plain progress lines instead of the live display')
   .option('--skip-unavailable', 'record cases whose switch or backend cannot run here as skipped (with the reason) and run the rest, instead of refusing the plan')
   .option('--cpufreq-performance', 'pin every CPU\'s cpufreq governor to performance and turn turbo off for the run, restoring both after (as the paper did; a host without cpufreq runs as it is)')
-  .addHelpText('after', '\nExamples:\n  nfvperf run examples/quickstart.yaml --out out/quickstart\n  nfvperf run plan.yaml --skip-unavailable --cpufreq-performance')
-  .action(async (plan: string, opts: { out?: string; dryRun?: boolean; resume?: boolean; plain?: boolean; skipUnavailable?: boolean; cpufreqPerformance?: boolean }) => {
+  .option('--strict', 'refuse to run on a host that fails a pre-flight rule (see `nfvperf doctor --host`), listing them')
+  .option('--jitter-ms <ms>', 'length of the pre-flight jitter probe per CPU (0 skips it)', '1000')
+  .addHelpText('after', '\nExamples:\n  nfvperf run examples/quickstart.yaml --out out/quickstart\n  nfvperf run plan.yaml --skip-unavailable --cpufreq-performance --strict')
+  .action(async (plan: string, opts: { out?: string; dryRun?: boolean; resume?: boolean; plain?: boolean; skipUnavailable?: boolean; cpufreqPerformance?: boolean; strict?: boolean; jitterMs?: string }) => {
     const { runCommand } = await import('./commands/run.js');
     process.exitCode = await runCommand(plan, opts);
   });
@@ -44,8 +46,17 @@ program.command('doctor')
   .description('say which switches, app backends and container runtimes can run here, and how to fix the rest')
   .option('--json', 'print the findings as JSON')
   .option('--testbed <file>', 'check every host of a testbed file instead (reachable, agent, versions, switches, uplink)')
-  .addHelpText('after', '\nExamples:\n  nfvperf doctor --json\n  nfvperf doctor --testbed lab.yaml')
-  .action(async (opts: { json?: boolean; testbed?: string }) => {
+  .option('--host', 'check this host as a benchmark host instead: isolated cores, IRQ affinity, cpufreq, SMT, NUMA, hugepages, busy processes, steal time, jitter')
+  .option('--cpus <list>', 'with --host: the CPUs to judge (default: all online)')
+  .option('--jitter-ms <ms>', 'with --host: jitter probe length per CPU (0 skips it)', '1000')
+  .option('--strict', 'with --host: exit 1 when a rule fails')
+  .addHelpText('after', '\nExamples:\n  nfvperf doctor --json\n  nfvperf doctor --testbed lab.yaml\n  nfvperf doctor --host --cpus 1-3 --strict')
+  .action(async (opts: { json?: boolean; testbed?: string; host?: boolean; cpus?: string; jitterMs?: string; strict?: boolean }) => {
+    if (opts.host) {
+      const { doctorHostCommand } = await import('./commands/doctor-host.js');
+      process.exitCode = await doctorHostCommand(opts);
+      return;
+    }
     if (opts.testbed !== undefined) {
       const { doctorTestbedCommand } = await import('./commands/doctor-testbed.js');
       process.exitCode = await doctorTestbedCommand(opts.testbed, opts);
