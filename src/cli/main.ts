@@ -106,6 +106,29 @@ program.command('compare')
     process.exitCode = await compareCommand(dirA, dirB, opts);
   });
 
+program.command('history')
+  .description('gather many runs\' figures per case (every run in each DIR\'s results.sqlite); with --db, add them to a history database')
+  .argument('[dirs...]', 'run directories (their --out)')
+  .option('--db <file>', 'a history database: the runs read are added to it (created if missing); without DIRs, it is read')
+  .option('--json', 'print the runs and series as JSON')
+  .addHelpText('after', '\nExamples:\n  nfvperf history out/nightly-*\n  nfvperf history --db history.sqlite out/nightly-2026-12-07\n  nfvperf history --db history.sqlite')
+  .action(async (dirs: string[], opts: { db?: string; json?: boolean }) => {
+    const { historyCommand } = await import('./commands/history.js');
+    process.exitCode = await historyCommand(dirs, opts);
+  });
+
+program.command('trend')
+  .description('find changes in each case\'s figure across runs (jumpavg-style groups), and whether the newest run falls inside the earlier runs\' 95 % interval')
+  .argument('[dirs...]', 'run directories (their --out)')
+  .option('--db <file>', 'a history database (from `nfvperf history --db`), with or beside DIRs')
+  .option('--html <file>', 'also draw each series with its groups in this HTML file')
+  .option('--json', 'print the trends as JSON')
+  .addHelpText('after', '\nExamples:\n  nfvperf trend out/qs1 out/qs2 out/qs3 out/qs4 out/qs5 --html trend.html\n  nfvperf trend --db history.sqlite')
+  .action(async (dirs: string[], opts: { db?: string; json?: boolean; html?: string }) => {
+    const { trendCommand } = await import('./commands/trend.js');
+    process.exitCode = await trendCommand(dirs, opts);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (e: unknown) {
