@@ -94,13 +94,13 @@ program.command('export')
   });
 
 program.command('compare')
-  .description('compare the rx rate of matching cases of two runs (B/A), flagging regressions')
-  .argument('<dirA>', 'baseline run directory')
+  .description('compare the rx rate of matching cases of two runs (B/A), or of a run against a history, flagging regressions; says when the runs are not comparable and why')
+  .argument('<dirA>', 'baseline run directory, or a history database (from `nfvperf history --db`)')
   .argument('<dirB>', 'run directory to compare with it')
   .option('--threshold <percent>', 'without repetitions for a CI, a B/A below 1 - this is a regression', '5')
   .option('--fail-on-regression', 'exit 1 when any case regressed')
   .option('--json', 'one JSON object per case instead of the table')
-  .addHelpText('after', '\nExample:\n  nfvperf compare out/before out/after --fail-on-regression')
+  .addHelpText('after', '\nExamples:\n  nfvperf compare out/before out/after --fail-on-regression\n  nfvperf compare history.sqlite out/tonight --fail-on-regression')
   .action(async (dirA: string, dirB: string, opts: { threshold?: string; failOnRegression?: boolean; json?: boolean }) => {
     const { compareCommand } = await import('./commands/compare.js');
     process.exitCode = await compareCommand(dirA, dirB, opts);
