@@ -166,6 +166,7 @@ CREATE TABLE IF NOT EXISTS app_summaries (
   PRIMARY KEY (case_id, pair, role)
 );
 ${CPU_SAMPLES_TABLE}
+${PREFLIGHT_TABLE}
 CREATE TABLE IF NOT EXISTS throughput (
   case_id INTEGER PRIMARY KEY REFERENCES cases(id),
   tx_pps REAL NOT NULL, rx_pps REAL NOT NULL, tx_gbps REAL NOT NULL, rx_gbps REAL NOT NULL,

@@ -98,9 +98,10 @@ export class HistoryDb {
     if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--db ${path} is a directory; give a file`);
     this.db = new Database(path, { readonly: options.readonly ?? false });
     const kind = this.hasTable('history_meta') ? this.db.prepare(`SELECT value FROM history_meta WHERE key = 'kind'`).pluck().get() : undefined;
-    if (this.hasTable('meta') || (this.hasTable('history_meta') && kind !== 'nfvperf-history')) {
+    const runResults = this.hasTable('meta');
+    if (runResults || (this.hasTable('history_meta') && kind !== 'nfvperf-history')) {
       this.db.close();
-      throw new UsageError(`${path} is not an nfvperf history database${this.hasTable('meta') ? ' (it is a run\'s results.sqlite: give its directory instead)' : ''}`);
+      throw new UsageError(`${path} is not an nfvperf history database${runResults ? ' (it is a run\'s results.sqlite: give its directory instead)' : ''}`);
     }
     if (!options.readonly) {
       this.db.exec(HISTORY_SCHEMA);
