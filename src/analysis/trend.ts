@@ -34,7 +34,7 @@ export const METRICS: Record<MetricName, { label: string; higherIsBetter: boolea
 
 /** Where a value lies against the interval of the values before it. */
 export interface IntervalCheck {
-  /** 95 % prediction interval for one more run: mean ± t(0.975, n − 1) · s · √(1 + 1/n). */
+  /** 95 % prediction interval for one more run: mean ± t(0.975, n − 1) · s · √(1 + 1/n), on the logarithms (predictionInterval). */
   low: number;
   high: number;
   earlierRuns: number;
@@ -63,14 +63,18 @@ export interface SeriesTrend {
 /**
  * 95 % prediction interval of one more value from `earlier` (Student t, n − 1 degrees of freedom):
  * the range a rerun should fall in if nothing changed. Not the mean's confidence interval, which
- * narrows with n and would call every rerun an outlier. Null with fewer than two values.
+ * narrows with n and would call every rerun an outlier. Taken on the logarithms when every value
+ * is positive — rates and latencies vary by factors (a host twice as busy halves a rate), and a
+ * linear interval around a noisy rate reaches below zero — and mapped back, so it is asymmetric
+ * and positive. Null with fewer than two values.
  */
 export function predictionInterval(earlier: readonly number[], confidence = 0.95): { low: number; high: number } | null {
   if (earlier.length < 2) return null;
-  const m = mean(earlier)!;
-  const s = stddev(earlier)!;
-  const half = studentTQuantile(1 - (1 - confidence) / 2, earlier.length - 1) * s * Math.sqrt(1 + 1 / earlier.length);
-  return { low: m - half, high: m + half };
+  const logScale = earlier.every((v) => v > 0);
+  const xs = logScale ? earlier.map(Math.log) : earlier;
+  const m = mean(xs)!;
+  const half = studentTQuantile(1 - (1 - confidence) / 2, xs.length - 1) * stddev(xs)! * Math.sqrt(1 + 1 / xs.length);
+  return logScale ? { low: Math.exp(m - half), high: Math.exp(m + half) } : { low: m - half, high: m + half };
 }
 
 export function trendOf(series: CaseSeries, options: { minConfidence?: number } = {}): SeriesTrend {

@@ -75,8 +75,11 @@ const point = (value: number, i: number, fingerprint: Record<string, string> = {
 
 test('the newest run against the earlier runs\' 95 % prediction interval; a change names what changed in the environment', () => {
   assert.equal(predictionInterval([1]), null);
-  const pi = predictionInterval([98, 100, 102])!; // t(0.975, 2) = 4.303, s = 2, √(1 + 1/3)
-  assert.ok(Math.abs(pi.high - (100 + 4.303 * 2 * Math.sqrt(4 / 3))) < 0.01);
+  // On the logarithms: ln 50, ln 100, ln 200 have mean ln 100 and s = ln 2; t(0.975, 2) = 4.303, √(1 + 1/3).
+  const pi = predictionInterval([50, 100, 200])!;
+  const half = 4.3027 * Math.LN2 * Math.sqrt(4 / 3);
+  assert.ok(Math.abs(pi.high / (100 * Math.exp(half)) - 1) < 1e-3 && Math.abs(pi.low / (100 * Math.exp(-half)) - 1) < 1e-3, JSON.stringify(pi));
+  assert.ok(predictionInterval([-1, 1])!.low < -1, 'not all positive: linear');
   const values = [100, 101, 99, 100, 102, 98, 100, 90, 91, 89, 90, 91];
   const s: CaseSeries = { caseKey: 'c', metric: 'rxPps', points: values.map((v, i) => point(v, i, { kernel: i < 7 ? 'Linux 6.1' : 'Linux 6.18' })) };
   const trend = trendOf(s);
