@@ -14,7 +14,7 @@ function downgradeToSchema3(path: string): void {
   db.close();
 }
 
-test('a schema 3 results file is read as it is, and migrated to schema 4 by a writer (resume)', () => {
+test('a schema 3 results file is read as it is, and migrated to the current schema by a writer (resume)', () => {
   const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
   const path = join(dir, 'results.sqlite');
   downgradeToSchema3(path);

@@ -65,8 +65,8 @@ test('CLI: history --db, trend, and compare against the history with --fail-on-r
 
   const other = await nfvperf(['compare', steady[0]!, run(100_000, 'Linux 6.18.0'), '--json']);
   assert.equal(other.code, 0, other.stderr);
-  const cmp = JSON.parse(other.stdout) as { comparable: boolean; notComparableBecause: string[] };
-  assert.deepEqual([cmp.comparable, cmp.notComparableBecause], [false, ['kernel: Linux 6.1.0 → Linux 6.18.0']]);
+  const [cmp] = JSON.parse(other.stdout) as { comparable: boolean; notComparableBecause: string[] }[];
+  assert.deepEqual([cmp!.comparable, cmp!.notComparableBecause], [false, ['kernel: Linux 6.1.0 → Linux 6.18.0']]);
   const same = await nfvperf(['compare', steady[0]!, steady[1]!]);
   assert.match(same.stdout, /the runs are comparable/);
 });

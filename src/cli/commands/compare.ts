@@ -25,7 +25,9 @@ export async function compareCommand(dirA: string, dirB: string, opts: CompareCo
   const regressions = rows.filter((r) => r.verdict === 'regression');
   const notComparable = incomparableParts(readRunDirs([dirA]).at(-1)!.fingerprint, readRunDirs([dirB]).at(-1)!.fingerprint);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ comparable: notComparable.length === 0, notComparableBecause: notComparable, cases: rows.map(toJson) }, null, 2)}\n`);
+    // One object per case, as before the fingerprint; each carries the runs' comparability.
+    const comparable = { comparable: notComparable.length === 0, notComparableBecause: notComparable };
+    process.stdout.write(`${JSON.stringify(rows.map((r) => ({ ...toJson(r), ...comparable })), null, 2)}\n`);
   } else {
     process.stdout.write(`A: ${dirA} (${a.run.name}, run ${a.run.id})\nB: ${dirB} (${b.run.name}, run ${b.run.id})\n\n`);
     process.stdout.write(`${comparability(notComparable)}\n`);
@@ -50,7 +52,8 @@ function compareWithHistoryCommand(historyFile: string, dirB: string, threshold:
   const newest = runs.at(-1);
   const notComparable = newest ? incomparableParts(newest.fingerprint, readRunDirs([dirB]).at(-1)!.fingerprint) : [];
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ comparable: notComparable.length === 0, notComparableBecause: notComparable, cases: rows }, null, 2)}\n`);
+    const comparable = { comparable: notComparable.length === 0, notComparableBecause: notComparable };
+    process.stdout.write(`${JSON.stringify(rows.map((r) => ({ ...r, ...comparable })), null, 2)}\n`);
   } else {
     process.stdout.write(`baseline: history ${historyFile} (${runs.length} runs)\nB: ${dirB} (${b.run.name}, run ${b.run.id})\n\n`);
     process.stdout.write(`${comparability(notComparable)}\n`);
