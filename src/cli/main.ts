@@ -49,9 +49,10 @@ program.command('doctor')
   .option('--host', 'check this host as a benchmark host instead: isolated cores, IRQ affinity, cpufreq, SMT, NUMA, hugepages, busy processes, steal time, jitter')
   .option('--cpus <list>', 'with --host: the CPUs to judge (default: all online)')
   .option('--jitter-ms <ms>', 'with --host: jitter probe length per CPU (0 skips it)', '1000')
+  .option('--nics <list>', 'with --host: network interfaces (comma-separated) whose NUMA node must match the CPUs\'')
   .option('--strict', 'with --host: exit 1 when a rule fails')
   .addHelpText('after', '\nExamples:\n  nfvperf doctor --json\n  nfvperf doctor --testbed lab.yaml\n  nfvperf doctor --host --cpus 1-3 --strict')
-  .action(async (opts: { json?: boolean; testbed?: string; host?: boolean; cpus?: string; jitterMs?: string; strict?: boolean }) => {
+  .action(async (opts: { json?: boolean; testbed?: string; host?: boolean; cpus?: string; jitterMs?: string; nics?: string; strict?: boolean }) => {
     if (opts.host) {
       const { doctorHostCommand } = await import('./commands/doctor-host.js');
       process.exitCode = await doctorHostCommand(opts);

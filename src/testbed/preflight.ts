@@ -54,6 +54,8 @@ export interface PreflightOptions {
   probe?: (cpu: number, durationMs: number) => Promise<JitterResult>;
   /** This process and its children are not "other" busy processes. */
   ownPids?: readonly number[];
+  /** Network interfaces the plan sends through (a remote plan's uplink): their NUMA node is checked against the CPUs'. */
+  nics?: readonly string[];
 }
 
 export interface PreflightReport {
@@ -90,7 +92,7 @@ export async function preflightHost(options: PreflightOptions): Promise<Prefligh
     irqAffinity(proc, cpus),
     cpufreq(sys, cpus),
     smtSiblings(sys, cpus),
-    numa(sys, cpus),
+    numa(sys, cpus, options.nics ?? []),
     hugepages(proc),
     busyProcesses(cpus, before, after, windowNs, jitter),
     stealTime(proc, cpus, before.stat, after.stat),
@@ -249,22 +251,33 @@ function smtSiblings(sys: string, cpus: number[]): Finding {
     meaning: 'whatever runs on a sibling thread takes the core\'s execution units from the measured thread', fix };
 }
 
-function numa(sys: string, cpus: number[]): Finding {
+/**
+ * The NUMA node of every plan CPU, of each NIC given, and the hugepages free per node: packets,
+ * buffers and threads on different nodes cross the interconnect.
+ */
+function numa(sys: string, cpus: number[], nics: readonly string[]): Finding {
   const nodeOf = new Map<number, number>();
   let nodes: string[] = [];
-  try { nodes = readdirSync(join(sys, 'devices/system/node')).filter((d) => /^node\d+$/.test(d)); } catch { /* no NUMA info */ }
+  try { nodes = readdirSync(join(sys, 'devices/system/node')).filter((d) => /^node\d+$/.test(d)).sort(); } catch { /* no NUMA info */ }
   for (const node of nodes) {
     try { for (const c of parseCpuList(read(join(sys, 'devices/system/node', node, 'cpulist')) ?? '')) nodeOf.set(c, Number(node.slice(4))); } catch { /* skip */ }
   }
-  const found = cpus.map((c) => `cpu${c}: node ${nodeOf.get(c) ?? '?'}`).join(', ');
+  // A NIC's numa_node is -1 where the platform does not say (VMs, one-node machines).
+  const nicNodes = nics.map((nic) => [nic, Number(read(join(sys, 'class/net', nic, 'device/numa_node')) ?? -1)] as const);
+  const freeHuge = nodes.map((node) => [node, read(join(sys, 'devices/system/node', node, 'hugepages/hugepages-2048kB/free_hugepages'))] as const)
+    .filter(([, free]) => free !== undefined).map(([node, free]) => `${node} ${free}`);
+  const found = [cpus.map((c) => `cpu${c}: node ${nodeOf.get(c) ?? '?'}`).join(', '),
+    ...nicNodes.map(([nic, n]) => `${nic}: node ${n >= 0 ? n : 'unknown'}`),
+    ...(freeHuge.length > 0 ? [`2 MB hugepages free per node: ${freeHuge.join(', ')}`] : [])].join('; ');
   const used = new Set(cpus.map((c) => nodeOf.get(c)).filter((n) => n !== undefined));
-  if (used.size > 1) {
-    return { rule: 'numa', status: 'warn', found: `${found} (${used.size} nodes)`,
+  const nicElsewhere = nicNodes.filter(([, n]) => n >= 0 && used.size > 0 && !used.has(n));
+  if (used.size > 1 || nicElsewhere.length > 0) {
+    return { rule: 'numa', status: 'warn', found: `${found}${used.size > 1 ? ` (CPUs on ${used.size} nodes)` : ''}${nicElsewhere.length > 0 ? ` (${nicElsewhere.map(([nic]) => nic).join(', ')} on another node than the CPUs)` : ''}`,
       meaning: 'packets cross the interconnect between nodes: slower and less steady than within one node; results differ with the CPU assignment',
-      fix: 'use CPUs of one node for a case (and the node of the NIC and of the hugepages), or say the cross-node figure is meant' };
+      fix: 'use CPUs of one node for a case, the node of the NIC and of the hugepages (the kernel command line\'s isolcpus can pick them), or say the cross-node figure is meant' };
   }
   return { rule: 'numa', status: nodes.length > 1 ? 'pass' : 'info', found: `${found}${nodes.length <= 1 ? ' (one node)' : ''}`,
-    meaning: 'every plan CPU is on one node: no cross-node memory traffic', fix: null };
+    meaning: 'every plan CPU (and NIC) is on one node: no cross-node memory traffic', fix: null };
 }
 
 function hugepages(proc: string): Finding {

@@ -23,6 +23,8 @@ interface FakeHost {
   nodes?: string[];
   /** Per CPU: [total non-steal ticks, steal ticks]. */
   stat?: [number, number][];
+  /** NIC name → its numa_node. */
+  nics?: Record<string, number>;
 }
 
 function fakeHost(host: FakeHost): { procRoot: string; sysRoot: string } {
@@ -40,7 +42,11 @@ function fakeHost(host: FakeHost): { procRoot: string; sysRoot: string } {
   host.governors?.forEach((g, i) => put(join(sysRoot, `devices/system/cpu/cpu${i}/cpufreq/scaling_governor`), g));
   if (host.turbo !== undefined) put(join(sysRoot, 'devices/system/cpu/intel_pstate/no_turbo'), host.turbo);
   for (const [cpu, list] of Object.entries(host.siblings ?? {})) put(join(sysRoot, `devices/system/cpu/cpu${cpu}/topology/thread_siblings_list`), list);
-  (host.nodes ?? ['0-3']).forEach((list, i) => put(join(sysRoot, `devices/system/node/node${i}/cpulist`), list));
+  (host.nodes ?? ['0-3']).forEach((list, i) => {
+    put(join(sysRoot, `devices/system/node/node${i}/cpulist`), list);
+    put(join(sysRoot, `devices/system/node/node${i}/hugepages/hugepages-2048kB/free_hugepages`), String(100 * (i + 1)));
+  });
+  for (const [nic, node] of Object.entries(host.nics ?? {})) put(join(sysRoot, `class/net/${nic}/device/numa_node`), String(node));
   put(join(procRoot, 'stat'), (host.stat ?? Array.from({ length: cpus }, () => [1000, 0] as [number, number]))
     .map(([busy, steal], i) => `cpu${i} ${busy} 0 0 0 0 0 0 ${steal} 0 0`).join('\n'));
   put(join(procRoot, 'meminfo'), 'HugePages_Total:     512\nHugePages_Free:      500\nHugepagesize:       2048 kB');
@@ -52,7 +58,7 @@ const fakeProbe = (maxUs: number, lostShare: number) => async (cpu: number, ms: 
   ({ cpu, durationNs: ms * 1e6, interruptions: 10, interruptedNs: lostShare * ms * 1e6, maxNs: maxUs * 1000, p99Ns: maxUs * 1000 });
 
 async function check(host: FakeHost, cpus: number[], probe = fakeProbe(5, 0.0001)): Promise<Map<string, Finding>> {
-  const report = await preflightHost({ cpus, ...fakeHost(host), jitterMs: 10, probe });
+  const report = await preflightHost({ cpus, ...fakeHost(host), jitterMs: 10, probe, nics: Object.keys(host.nics ?? {}) });
   assert.deepEqual(report.findings.map((f) => f.rule), [...PREFLIGHT_RULES], 'every rule, in order');
   for (const f of report.findings) {
     assert.ok(f.meaning.length > 0, `${f.rule} says what it means`);
@@ -84,7 +90,7 @@ test('an untuned host fails isolation, IRQ affinity, cpufreq, SMT, steal and jit
   const findings = await check({
     cmdline: 'quiet', irqs: { 30: ['0-3', [0, 0, 120, 0]], 31: ['0', [80, 0, 0, 0]] },
     governors: ['ondemand', 'ondemand', 'ondemand', 'ondemand'], turbo: '0',
-    siblings: { 2: '2-3', 3: '2-3' }, nodes: ['0-1', '2-3'],
+    siblings: { 2: '2-3', 3: '2-3' }, nodes: ['0-1', '2-3'], nics: { eth1: 0 },
     stat: [[1000, 0], [1000, 0], [1000, 80], [1000, 0]],
   }, [2, 3], fakeProbe(400, 0.05));
   const f = (rule: string) => findings.get(rule)!;
@@ -96,7 +102,8 @@ test('an untuned host fails isolation, IRQ affinity, cpufreq, SMT, steal and jit
   assert.equal(f('cpufreq').status, 'fail');
   assert.match(f('cpufreq').fix!, /--cpufreq-performance/);
   assert.equal(f('smt-siblings').status, 'fail', 'the plan uses both threads of one core');
-  assert.equal(f('numa').status, 'pass', 'both plan CPUs on node 1 of two');
+  assert.equal(f('numa').status, 'warn', 'both plan CPUs on node 1 of two, the NIC on node 0');
+  assert.match(f('numa').found, /cpu2: node 1, cpu3: node 1; eth1: node 0; 2 MB hugepages free per node: node0 100, node1 200 \(eth1 on another node than the CPUs\)/);
   assert.equal(f('steal-time').status, 'fail');
   assert.match(f('steal-time').found, /cpu2 [\d.]+ % now, 7\.41 % since boot/);
   assert.equal(f('jitter').status, 'fail');

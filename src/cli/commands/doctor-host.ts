@@ -12,6 +12,8 @@ export interface DoctorHostOptions {
   cpus?: string;
   /** As typed: milliseconds per CPU. */
   jitterMs?: string;
+  /** As typed: comma-separated interface names whose NUMA node is checked. */
+  nics?: string;
 }
 
 export async function doctorHostCommand(opts: DoctorHostOptions): Promise<number> {
@@ -26,7 +28,7 @@ export async function doctorHostCommand(opts: DoctorHostOptions): Promise<number
   if (!Number.isInteger(jitterMs) || jitterMs < 0 || jitterMs > 600_000) {
     throw new UsageError(`Expected --jitter-ms to be an integer in [0, 600000], got \`${opts.jitterMs}\``);
   }
-  const report = await preflightHost({ cpus, jitterMs });
+  const report = await preflightHost({ cpus, jitterMs, nics: opts.nics?.split(',').filter(Boolean) ?? [] });
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   return opts.strict && failedRules(report).length > 0 ? 1 : 0;
 }
