@@ -24,8 +24,9 @@ export function planCores(cases: readonly Case[], topology: CpuTopology): number
 }
 
 export async function checkHostForRun(cases: readonly Case[], topology: CpuTopology,
-  options: { strict?: boolean; jitterMs?: number; log: (line: string) => void }): Promise<PreflightReport> {
-  const report = await preflightHost({ cpus: planCores(cases, topology), jitterMs: options.jitterMs ?? DEFAULT_JITTER_MS });
+  options: { strict?: boolean; jitterMs?: number; cpufreqPerformance?: boolean; log: (line: string) => void }): Promise<PreflightReport> {
+  const report = await preflightHost({ cpus: planCores(cases, topology), jitterMs: options.jitterMs ?? DEFAULT_JITTER_MS,
+    cpufreqPinnedForRun: options.cpufreqPerformance });
   const count = (status: string) => report.findings.filter((f) => f.status === status).length;
   const failed = failedRules(report);
   if (options.strict && failed.length > 0) {

@@ -21,7 +21,6 @@ import { readTopology } from '../testbed/cpus.js';
 import { environmentManifest } from '../testbed/environment.js';
 import { fingerprintOf, fingerprintParts } from '../testbed/fingerprint.js';
 import { checkHostForRun } from './host-check.js';
-import type { PreflightReport } from '../testbed/preflight.js';
 import { pinPerformance, type CpufreqState } from '../testbed/cpufreq.js';
 import { Ledger, readLedgers } from '../testbed/ledger.js';
 import { newRunToken, runNames } from '../testbed/names.js';
@@ -133,6 +132,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   const { cases: allCases, skipReason } = await preflight(loaded, options);
   const outDir = resolve(options.outDir);
   const topology = readTopology();
+  // Before anything is created: with --strict, a refused host leaves no ledger and no results file.
+  const hostCheck = await checkHostForRun(allCases, topology, { ...options, log: options.log ?? logToStderr });
   const db = new ResultsDb(join(outDir, 'results.sqlite'));
   const taken = new Set(readLedgers().map((l) => l.token));
   const names = runNames(newRunToken(taken));
@@ -141,10 +142,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   // last case.
   const runResources = new Resources(ledger);
   let pinned: CpufreqState | null = null;
-  let hostCheck: PreflightReport;
   try {
     if (options.cpufreqPerformance) pinned = await pinPerformance(runResources);
-    hostCheck = await checkHostForRun(allCases, topology, { ...options, log: options.log ?? logToStderr });
   } catch (e) {
     await runResources.releaseAll();
     ledger.close();

@@ -54,6 +54,8 @@ export interface PreflightOptions {
   probe?: (cpu: number, durationMs: number) => Promise<JitterResult>;
   /** This process and its children are not "other" busy processes. */
   ownPids?: readonly number[];
+  /** The run pins the governor to performance and turbo off (`--cpufreq-performance`): the cpufreq rule judges that, not the state found. */
+  cpufreqPinnedForRun?: boolean;
   /** Network interfaces the plan sends through (a remote plan's uplink): their NUMA node is checked against the CPUs'. */
   nics?: readonly string[];
 }
@@ -90,7 +92,7 @@ export async function preflightHost(options: PreflightOptions): Promise<Prefligh
   const findings = [
     isolation(proc, sys, cpus),
     irqAffinity(proc, cpus),
-    cpufreq(sys, cpus),
+    cpufreq(sys, cpus, options.cpufreqPinnedForRun ?? false),
     smtSiblings(sys, cpus),
     numa(sys, cpus, options.nics ?? []),
     hugepages(proc),
@@ -208,7 +210,7 @@ function interruptCounts(proc: string): Map<string, { name: string; perCpu: numb
   return result;
 }
 
-function cpufreq(sys: string, cpus: number[]): Finding {
+function cpufreq(sys: string, cpus: number[], pinnedForRun: boolean): Finding {
   const state = readCpufreq(sys);
   if (!state) {
     return { rule: 'cpufreq', status: 'info', found: 'no cpufreq (no scaling_governor under /sys/devices/system/cpu/cpu*/cpufreq)',
@@ -219,6 +221,10 @@ function cpufreq(sys: string, cpus: number[]): Finding {
   const turbo = turboOn(state);
   const found = `governors ${governors.map(([c, g]) => `cpu${c}=${g ?? '?'}`).join(', ')}; turbo ${turbo === undefined ? 'no control' : turbo ? 'on' : 'off'}`;
   const fix = 'run with `nfvperf run --cpufreq-performance` (performance governor, turbo off, restored after), or `cpupower frequency-set -g performance` and turbo off in the BIOS';
+  if (pinnedForRun) {
+    return { rule: 'cpufreq', status: 'pass', found: `${found} as found; the run pins performance and turbo off (--cpufreq-performance)`,
+      meaning: 'the clock is fixed for the run', fix: null };
+  }
   if (slow.length > 0) {
     return { rule: 'cpufreq', status: 'fail', found,
       meaning: 'a governor other than performance changes the clock with the load: the same code runs at different speeds from second to second and run to run', fix };
