@@ -85,7 +85,11 @@ export async function preflightHost(options: PreflightOptions): Promise<Prefligh
   // The busy-process and steal windows span the jitter probe: what runs beside a pinned busy loop.
   const before = { tasks: taskTimes(proc, own), stat: cpuStat(proc) };
   const started = process.hrtime.bigint();
-  const jitter = jitterMs > 0 ? await Promise.all(cpus.map((cpu) => probe(cpu, jitterMs))) : (await sleep(200), []);
+  // A probe that cannot run (not built, a CPU it may not use) is a finding, not the end of the run.
+  let probeError: string | undefined;
+  const jitter = jitterMs > 0
+    ? await Promise.all(cpus.map((cpu) => probe(cpu, jitterMs))).catch((e: unknown) => { probeError = e instanceof Error ? e.message : String(e); return []; })
+    : (await sleep(200), []);
   const windowNs = Number(process.hrtime.bigint() - started);
   const after = { tasks: taskTimes(proc, own), stat: cpuStat(proc) };
 
@@ -99,6 +103,8 @@ export async function preflightHost(options: PreflightOptions): Promise<Prefligh
     busyProcesses(cpus, before, after, windowNs, jitter),
     stealTime(proc, cpus, before.stat, after.stat),
     ...(jitter.length > 0 ? [jitterFinding(jitter)] : []),
+    ...(probeError ? [{ rule: 'jitter' as const, status: 'info' as const, found: `not measured: ${probeError}`,
+      meaning: 'how often the plan\'s CPUs are interrupted is unknown', fix: 'build the probe (`npm run build`: native/build/nfvperf-jitter)' }] : []),
   ];
   return { cpus, findings };
 }
