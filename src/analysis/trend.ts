@@ -37,6 +37,7 @@ export interface IntervalCheck {
   /** 95 % prediction interval for one more run: mean ± t(0.975, n − 1) · s · √(1 + 1/n), on the logarithms (predictionInterval). */
   low: number;
   high: number;
+  /** The earlier runs the interval is of: those since the series' last change (at least two). */
   earlierRuns: number;
   inside: boolean;
 }
@@ -54,7 +55,7 @@ export interface SeriesTrend {
   points: HistoryPoint[];
   groups: Group[];
   changes: ChangeReport[];
-  /** The newest run against the earlier runs' interval; null with fewer than two earlier runs. */
+  /** The newest run against the interval of the earlier runs since the last change; null with fewer than two earlier runs. */
   newest: IntervalCheck | null;
   /** The last group's average ÷ the best earlier group's − 1 (negative: worse for a rate); null with one group. */
   lastVsBest: number | null;
@@ -82,10 +83,15 @@ export function trendOf(series: CaseSeries, options: { minConfidence?: number } 
   const values = points.map((p) => p.value);
   const higherIsBetter = METRICS[series.metric].higherIsBetter;
   const { groups, changes } = findChanges(values, { higherIsBetter, minConfidence: options.minConfidence });
-  const interval = predictionInterval(values.slice(0, -1));
+  // The newest run is judged against the earlier runs of its own level: those since the series'
+  // last change (at least two; groups further back are added until there are), so a change
+  // already found does not widen the interval.
+  let from = groups.at(-1)?.start ?? 0;
+  for (let g = groups.length - 2; g >= 0 && values.length - 1 - from < 2; g--) from = groups[g]!.start;
+  const interval = predictionInterval(values.slice(from, -1));
   const newestValue = values.at(-1);
   const newest = interval && newestValue !== undefined
-    ? { ...interval, earlierRuns: values.length - 1, inside: newestValue >= interval.low && newestValue <= interval.high } : null;
+    ? { ...interval, earlierRuns: values.length - 1 - from, inside: newestValue >= interval.low && newestValue <= interval.high } : null;
   const last = groups.at(-1);
   const earlierAvgs = groups.slice(0, -1).map((g) => g.avg);
   const best = earlierAvgs.length > 0 ? (higherIsBetter ? Math.max(...earlierAvgs) : Math.min(...earlierAvgs)) : undefined;

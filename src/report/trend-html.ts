@@ -17,7 +17,7 @@ export function trendHtml(trends: readonly SeriesTrend[], runs: number): string 
 .regression{color:#b00}.progression{color:#070}.outside{color:#b00;font-weight:bold}</style></head><body>
 <h1>nfvperf trend — ${runs} runs</h1>
 <p>Groups by minimum description length (FD.io CSIT's jumpavg coding), each change confirmed by Welch's t-test at 99 %.
-The band is the 95 % prediction interval of the earlier runs for one more run; the newest run falls inside it in
+The band is the 95 % prediction interval for one more run of the earlier runs since the last change; the newest run falls inside it in
 <b>${inside} of ${judged.length}</b> cases.</p>
 ${trends.map(section).join('\n')}
 </body></html>
@@ -30,7 +30,7 @@ function section(t: SeriesTrend): string {
     confidence ${c.confidence === null ? '-' : `${(c.confidence * 100).toFixed(1)} %`}, ${c.evidenceBits.toFixed(1)} bits${
     c.environmentChanged.length > 0 ? `; environment changed: ${esc(c.environmentChanged.join(', '))}` : ''}</li>`).join('');
   const newest = t.newest ? `<p class="${t.newest.inside ? '' : 'outside'}">newest run ${(t.points.at(-1)!.value * m.scale).toFixed(4)} ${m.unit}:
-    ${t.newest.inside ? 'inside' : 'outside'} the ${t.newest.earlierRuns} earlier runs' 95 % interval ${(t.newest.low * m.scale).toFixed(4)}–${(t.newest.high * m.scale).toFixed(4)}</p>` : '';
+    ${t.newest.inside ? 'inside' : 'outside'} the 95 % interval of the ${t.newest.earlierRuns} earlier runs since the last change ${(t.newest.low * m.scale).toFixed(4)}–${(t.newest.high * m.scale).toFixed(4)}</p>` : '';
   return `<h2>${esc(t.caseKey)} — ${m.label} (${m.unit})</h2>
 ${svg(t)}
 ${newest}<ul>${changes || '<li>no change</li>'}</ul>`;
@@ -40,17 +40,20 @@ function svg(t: SeriesTrend): string {
   const m = METRICS[t.metric];
   const values = t.points.map((p) => p.value * m.scale);
   const band = t.newest ? [t.newest.low * m.scale, t.newest.high * m.scale] : [];
-  const lo = Math.min(...values, ...band);
-  const hi = Math.max(...values, ...band);
+  // The scale is the data's: an interval wider than the data is drawn to the plot's edges (clamped).
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
   const span = hi - lo || Math.abs(hi) || 1;
   const y0 = lo - span * 0.1;
   const y1 = hi + span * 0.1;
   const n = values.length;
   const x = (i: number) => PAD.left + (n === 1 ? 0.5 : i / (n - 1)) * (WIDTH - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + (1 - (v - y0) / (y1 - y0)) * (HEIGHT - PAD.top - PAD.bottom);
+  const yClamped = (v: number) => Math.min(HEIGHT - PAD.bottom, Math.max(PAD.top, y(v)));
   const parts: string[] = [];
   if (t.newest && n > 1) {
-    parts.push(`<rect x="${x(0)}" y="${y(band[1]!)}" width="${x(n - 1) - x(0)}" height="${y(band[0]!) - y(band[1]!)}" fill="#cde" opacity="0.6"><title>95 % interval of runs 1–${n - 1}</title></rect>`);
+    const from = n - 1 - t.newest.earlierRuns;
+    parts.push(`<rect x="${x(from)}" y="${yClamped(band[1]!)}" width="${x(n - 1) - x(from)}" height="${yClamped(band[0]!) - yClamped(band[1]!)}" fill="#cde" opacity="0.6"><title>95 % interval of runs ${from + 1}–${n - 1}: ${band[0]!.toFixed(4)}–${band[1]!.toFixed(4)}</title></rect>`);
   }
   for (const g of t.groups) {
     const a = x(g.start) - (n > 1 ? 6 : 20);

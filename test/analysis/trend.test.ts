@@ -85,7 +85,8 @@ test('the newest run against the earlier runs\' 95 % prediction interval; a chan
   const trend = trendOf(s);
   assert.deepEqual(trend.changes.map((c) => [c.kind, c.at, c.environmentChanged]), [['regression', 7, ['kernel: Linux 6.1 → Linux 6.18']]]);
   assert.ok(Math.abs(trend.lastVsBest! + 0.1) < 0.01, 'the last group is 10 % below the best');
-  assert.equal(trend.newest!.inside, true, '91 is inside the wide interval of all the earlier runs, step included');
+  assert.deepEqual([trend.newest!.inside, trend.newest!.earlierRuns], [true, 4], '91 is inside the interval of the 4 runs since the step');
+  assert.ok(trend.newest!.high < 95, 'the runs before the step do not widen it');
   const outlier = trendOf({ caseKey: 'c', metric: 'rxPps', points: [100, 101, 99, 100, 102, 98, 100, 60].map((v, i) => point(v, i)) });
   assert.equal(outlier.newest!.inside, false, 'one run far below the earlier ones is outside their interval');
   assert.deepEqual(outlier.changes, [], '…but one run is no change yet');

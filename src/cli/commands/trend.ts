@@ -26,7 +26,7 @@ export async function trendCommand(dirs: string[], opts: TrendCommandOptions): P
   process.stdout.write(`${formatTrends(trends)}\n`);
   const outside = trends.filter((t) => t.newest && !t.newest.inside).length;
   const judged = trends.filter((t) => t.newest).length;
-  process.stdout.write(`\nnewest run inside the earlier runs' 95 % interval: ${judged - outside} of ${judged} cases` +
+  process.stdout.write(`\nnewest run inside the 95 % interval of the earlier runs since the last change: ${judged - outside} of ${judged} cases` +
     `${judged < trends.length ? ` (${trends.length - judged} with fewer than 2 earlier runs)` : ''}\n`);
   if (opts.html) process.stdout.write(`report: ${opts.html}\n`);
   return 0;
