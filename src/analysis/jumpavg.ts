@@ -3,13 +3,13 @@
 // the fewest bits — minimum description length. Each group is coded as its size, its average (given
 // the previous group's average), its standard deviation, and then its values as points on a sphere
 // around the average, under a normal model. A new group costs bits for its average and spread, and
-// saves bits only when its values sit clearly apart from the previous group's: so noise of any size
-// stays in one group, and a step as small as the noise allows becomes a new one. The
-// partition is exact (dynamic programming over every split point, O(n²)).
+// saves bits only when its values sit clearly apart from the previous group's: so noise, whatever
+// its level, mostly stays in one group, and a step the noise allows to be seen becomes a new one.
+// The partition is exact (dynamic programming over every split point, O(n²)).
 //
 // Why this method: it has no window length, threshold or significance level to tune per test (the
 // one knob, `unit`, is the figures' resolution); it adapts to each series' own noise, which on
-// shared hosts differs by case from 1 % to 20 %; it finds several changes in one series; and it is
+// shared hosts differs by case from 1 % to 50 % (docs/trust.md); it finds several changes in one series; and it is
 // what CSIT uses on the same kind of data (forwarding rates of software data planes). A Welch
 // t-test between the two groups around each change gives it a confidence in the usual sense, and
 // the bits the split saves over one merged group give its evidence in MDL's own terms.
