@@ -1,8 +1,10 @@
 // Two runs of the same (or an overlapping) plan, case by case: the ratio B/A of mean rx rates,
-// with a confidence interval where both sides have repetitions, and a verdict. Pure.
+// with a confidence interval where both sides have repetitions, and a verdict; or one run against
+// a history of runs (compareWithHistory). Pure.
 import type { SummaryCase } from '../store/summary.js';
 import { groupRepetitions, type RepetitionGroup } from './repetitions.js';
 import { studentTQuantile } from './stats.js';
+import { predictionInterval, trendOf, type CaseSeries } from './trend.js';
 
 /** Without a confidence interval, a B/A ratio below 1 − this is a regression (above 1 + it, an improvement). */
 export const DEFAULT_REGRESSION_THRESHOLD = 0.05;
@@ -61,5 +63,55 @@ export function compareRuns(
     if (ratio < 1 - threshold) return { ...base, ratio, verdict: 'regression', reason: `more than ${pct} lower (no repetitions for a CI)` };
     if (ratio > 1 + threshold) return { ...base, ratio, verdict: 'improvement', reason: `more than ${pct} higher (no repetitions for a CI)` };
     return { ...base, ratio, verdict: 'unchanged', reason: `within ${pct} (no repetitions for a CI)` };
+  });
+}
+
+/** A run's case against its history: the level since the history's last change (trend.ts), not one earlier run. */
+export interface HistoryComparison {
+  tupleKey: string;
+  /** The newest group of the history's series: its runs and mean rx rate. */
+  baselineRuns: number;
+  baselineMean: number | null;
+  /** 95 % prediction interval of that group for one more run (two runs or more). */
+  low: number | null;
+  high: number | null;
+  bRxPps: number | null;
+  ratio: number | null;
+  verdict: Verdict;
+  reason: string;
+}
+
+/**
+ * Each of B's throughput cases against the history's series of the same case (rx rate): the
+ * baseline is the last group the trend finder left (the level since the last change, so a change
+ * long accepted is not counted again), and B regressed when it falls below that group's 95 %
+ * prediction interval (improved above it); with one run in the group, the threshold decides.
+ */
+export function compareWithHistory(history: readonly CaseSeries[], bCases: readonly SummaryCase[],
+  options: { threshold?: number } = {}): HistoryComparison[] {
+  const threshold = options.threshold ?? DEFAULT_REGRESSION_THRESHOLD;
+  const byKey = new Map(history.filter((s) => s.metric === 'rxPps').map((s) => [s.caseKey, s]));
+  return groupRepetitions(bCases).map((b): HistoryComparison => {
+    const series = byKey.get(b.tupleKey);
+    const bRxPps = b.rxPps?.mean ?? null;
+    const base = { tupleKey: b.tupleKey, baselineRuns: 0, baselineMean: null, low: null, high: null, bRxPps, ratio: null };
+    if (!series) return { ...base, verdict: 'only-b', reason: 'not in the history' };
+    const last = trendOf(series).groups.at(-1)!;
+    const values = series.points.slice(last.start).map((p) => p.value);
+    const interval = predictionInterval(values);
+    const known = { ...base, baselineRuns: values.length, baselineMean: last.avg, low: interval?.low ?? null, high: interval?.high ?? null };
+    if (bRxPps === null) return { ...known, verdict: 'regression', reason: `measured in the history, not in B (${b.sample.status}${b.sample.error ? `: ${b.sample.error}` : ''})` };
+    const ratio = last.avg > 0 ? bRxPps / last.avg : null;
+    const withRatio = { ...known, ratio };
+    const level = `the last ${values.length} run${values.length === 1 ? '' : 's'} since the history's last change`;
+    if (interval) {
+      if (bRxPps < interval.low) return { ...withRatio, verdict: 'regression', reason: `below the 95 % interval of ${level}` };
+      if (bRxPps > interval.high) return { ...withRatio, verdict: 'improvement', reason: `above the 95 % interval of ${level}` };
+      return { ...withRatio, verdict: 'unchanged', reason: `inside the 95 % interval of ${level}` };
+    }
+    const pct = `${(threshold * 100).toFixed(1)} %`;
+    if (ratio !== null && ratio < 1 - threshold) return { ...withRatio, verdict: 'regression', reason: `more than ${pct} below ${level} (one run: no interval)` };
+    if (ratio !== null && ratio > 1 + threshold) return { ...withRatio, verdict: 'improvement', reason: `more than ${pct} above ${level} (one run: no interval)` };
+    return { ...withRatio, verdict: 'unchanged', reason: `within ${pct} of ${level} (one run: no interval)` };
   });
 }

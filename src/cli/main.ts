@@ -19,8 +19,10 @@ program.command('run')
   .option('--plain', 'plain progress lines instead of the live display')
   .option('--skip-unavailable', 'record cases whose switch or backend cannot run here as skipped (with the reason) and run the rest, instead of refusing the plan')
   .option('--cpufreq-performance', 'pin every CPU\'s cpufreq governor to performance and turn turbo off for the run, restoring both after (as the paper did; a host without cpufreq runs as it is)')
-  .addHelpText('after', '\nExamples:\n  nfvperf run examples/quickstart.yaml --out out/quickstart\n  nfvperf run plan.yaml --skip-unavailable --cpufreq-performance')
-  .action(async (plan: string, opts: { out?: string; dryRun?: boolean; resume?: boolean; plain?: boolean; skipUnavailable?: boolean; cpufreqPerformance?: boolean }) => {
+  .option('--strict', 'refuse to run on a host that fails a pre-flight rule (see `nfvperf doctor --host`), listing them')
+  .option('--jitter-ms <ms>', 'length of the pre-flight jitter probe per CPU (0 skips it)', '1000')
+  .addHelpText('after', '\nExamples:\n  nfvperf run examples/quickstart.yaml --out out/quickstart\n  nfvperf run plan.yaml --skip-unavailable --cpufreq-performance --strict')
+  .action(async (plan: string, opts: { out?: string; dryRun?: boolean; resume?: boolean; plain?: boolean; skipUnavailable?: boolean; cpufreqPerformance?: boolean; strict?: boolean; jitterMs?: string }) => {
     const { runCommand } = await import('./commands/run.js');
     process.exitCode = await runCommand(plan, opts);
   });
@@ -44,8 +46,18 @@ program.command('doctor')
   .description('say which switches, app backends and container runtimes can run here, and how to fix the rest')
   .option('--json', 'print the findings as JSON')
   .option('--testbed <file>', 'check every host of a testbed file instead (reachable, agent, versions, switches, uplink)')
-  .addHelpText('after', '\nExamples:\n  nfvperf doctor --json\n  nfvperf doctor --testbed lab.yaml')
-  .action(async (opts: { json?: boolean; testbed?: string }) => {
+  .option('--host', 'check this host as a benchmark host instead: isolated cores, IRQ affinity, cpufreq, SMT, NUMA, hugepages, busy processes, steal time, jitter')
+  .option('--cpus <list>', 'with --host: the CPUs to judge (default: all online)')
+  .option('--jitter-ms <ms>', 'with --host: jitter probe length per CPU (0 skips it)', '1000')
+  .option('--nics <list>', 'with --host: network interfaces (comma-separated) whose NUMA node must match the CPUs\'')
+  .option('--strict', 'with --host: exit 1 when a rule fails')
+  .addHelpText('after', '\nExamples:\n  nfvperf doctor --json\n  nfvperf doctor --testbed lab.yaml\n  nfvperf doctor --host --cpus 1-3 --strict')
+  .action(async (opts: { json?: boolean; testbed?: string; host?: boolean; cpus?: string; jitterMs?: string; nics?: string; strict?: boolean }) => {
+    if (opts.host) {
+      const { doctorHostCommand } = await import('./commands/doctor-host.js');
+      process.exitCode = await doctorHostCommand(opts);
+      return;
+    }
     if (opts.testbed !== undefined) {
       const { doctorTestbedCommand } = await import('./commands/doctor-testbed.js');
       process.exitCode = await doctorTestbedCommand(opts.testbed, opts);
@@ -83,16 +95,39 @@ program.command('export')
   });
 
 program.command('compare')
-  .description('compare the rx rate of matching cases of two runs (B/A), flagging regressions')
-  .argument('<dirA>', 'baseline run directory')
+  .description('compare the rx rate of matching cases of two runs (B/A), or of a run against a history, flagging regressions; says when the runs are not comparable and why')
+  .argument('<dirA>', 'baseline run directory, or a history database (from `nfvperf history --db`)')
   .argument('<dirB>', 'run directory to compare with it')
   .option('--threshold <percent>', 'without repetitions for a CI, a B/A below 1 - this is a regression', '5')
   .option('--fail-on-regression', 'exit 1 when any case regressed')
   .option('--json', 'one JSON object per case instead of the table')
-  .addHelpText('after', '\nExample:\n  nfvperf compare out/before out/after --fail-on-regression')
+  .addHelpText('after', '\nExamples:\n  nfvperf compare out/before out/after --fail-on-regression\n  nfvperf compare history.sqlite out/tonight --fail-on-regression')
   .action(async (dirA: string, dirB: string, opts: { threshold?: string; failOnRegression?: boolean; json?: boolean }) => {
     const { compareCommand } = await import('./commands/compare.js');
     process.exitCode = await compareCommand(dirA, dirB, opts);
+  });
+
+program.command('history')
+  .description('gather many runs\' figures per case (every run in each DIR\'s results.sqlite); with --db, add them to a history database')
+  .argument('[dirs...]', 'run directories (their --out)')
+  .option('--db <file>', 'a history database: the runs read are added to it (created if missing); without DIRs, it is read')
+  .option('--json', 'print the runs and series as JSON')
+  .addHelpText('after', '\nExamples:\n  nfvperf history out/nightly-*\n  nfvperf history --db history.sqlite out/nightly-2026-12-07\n  nfvperf history --db history.sqlite')
+  .action(async (dirs: string[], opts: { db?: string; json?: boolean }) => {
+    const { historyCommand } = await import('./commands/history.js');
+    process.exitCode = await historyCommand(dirs, opts);
+  });
+
+program.command('trend')
+  .description('find changes in each case\'s figure across runs (jumpavg-style groups), and whether the newest run falls inside the earlier runs\' 95 % interval')
+  .argument('[dirs...]', 'run directories (their --out)')
+  .option('--db <file>', 'a history database (from `nfvperf history --db`), with or beside DIRs')
+  .option('--html <file>', 'also draw each series with its groups in this HTML file')
+  .option('--json', 'print the trends as JSON')
+  .addHelpText('after', '\nExamples:\n  nfvperf trend out/qs1 out/qs2 out/qs3 out/qs4 out/qs5 --html trend.html\n  nfvperf trend --db history.sqlite')
+  .action(async (dirs: string[], opts: { db?: string; json?: boolean; html?: string }) => {
+    const { trendCommand } = await import('./commands/trend.js');
+    process.exitCode = await trendCommand(dirs, opts);
   });
 
 try {

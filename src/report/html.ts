@@ -185,14 +185,25 @@ ${Object.entries(env).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td><
 ${table(`environment-host-${esc(h.name)}`, h.environment)}`).join('\n');
   return `<section id="environment">
 <h2>Environment</h2>
+${preflightTable(a)}
 ${hosts.length > 0 ? '<h3>Orchestrator</h3>\n' : ''}${table('environment-table', environment)}
 ${perHost}
 </section>`;
 }
 
+/** The host's pre-flight check at the start of the run (testbed/preflight.ts), when the run stored one. */
+function preflightTable(a: RunAnalysis): string {
+  const findings = a.data.summary.run.preflight;
+  if (!findings) return '';
+  return `<h3>Pre-flight check of the host</h3>
+<table id="preflight-table"><thead><tr><th>rule</th><th>status</th><th>found</th><th>what it means for the figures</th><th>fix</th></tr></thead><tbody>
+${findings.map((f) => `<tr><th>${esc(f.rule)}</th><td>${esc(f.status)}</td><td>${esc(f.found)}</td><td>${esc(f.meaning)}</td><td>${esc(f.fix ?? '')}</td></tr>`).join('\n')}
+</tbody></table>`;
+}
+
 // ---------------------------------------------------------------------------------------------
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 }
 

@@ -19,6 +19,8 @@ import { REMOTE_SWITCHES, SWITCH_DRIVERS } from '../switches/index.js';
 import { CONTAINER_RUNTIMES, runtimeFor } from '../testbed/containers.js';
 import { readTopology } from '../testbed/cpus.js';
 import { environmentManifest } from '../testbed/environment.js';
+import { fingerprintOf, fingerprintParts } from '../testbed/fingerprint.js';
+import { checkHostForRun } from './host-check.js';
 import { pinPerformance, type CpufreqState } from '../testbed/cpufreq.js';
 import { Ledger, readLedgers } from '../testbed/ledger.js';
 import { newRunToken, runNames } from '../testbed/names.js';
@@ -45,6 +47,10 @@ export interface RunOptions {
    * both after (a host without cpufreq runs as it is; the manifest says which).
    */
   cpufreqPerformance?: boolean;
+  /** Refuse to run on a host that fails a pre-flight rule (testbed/preflight.ts). */
+  strict?: boolean;
+  /** The pre-flight jitter probe's length per CPU (default 1000 ms; 0 skips it). */
+  jitterMs?: number;
   /** Write progress here (default process.stderr). */
   log?: (line: string) => void;
 }
@@ -126,6 +132,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   const { cases: allCases, skipReason } = await preflight(loaded, options);
   const outDir = resolve(options.outDir);
   const topology = readTopology();
+  // Before anything is created: with --strict, a refused host leaves no ledger and no results file.
+  const hostCheck = await checkHostForRun(allCases, topology, { ...options, log: options.log ?? logToStderr });
   const db = new ResultsDb(join(outDir, 'results.sqlite'));
   const taken = new Set(readLedgers().map((l) => l.token));
   const names = runNames(newRunToken(taken));
@@ -155,12 +163,14 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     db.reopenRun(runId);
     (options.log ?? logToStderr)(`resuming: ${done.size} of ${allCases.length} cases already measured, ${cases.length} to run`);
   } else {
-    const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line }, { cpufreqPinned: pinned !== null });
+    const manifest = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line }, { cpufreqPinned: pinned !== null });
+    const environment = { ...manifest, fingerprint: fingerprintOf(fingerprintParts(manifest, loaded.plan)) };
     runId = db.startRun({
       name: loaded.plan.name, planFile: loaded.file, planYaml: loaded.source,
       planJson: JSON.stringify(loaded.plan), version: NFVPERF_VERSION, environment,
     });
   }
+  db.savePreflight(runId, hostCheck.findings);
   const testbed = await loadPlanTestbed(loaded);
   // One agent per host for the whole run (one SSH connection each), reused case after case.
   const remoteHosts = testbed ? new RemoteHosts(testbed) : undefined;

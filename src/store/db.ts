@@ -7,12 +7,12 @@ import type { LatencyFigures, RttInterval } from '../analysis/latency.js';
 import { UsageError } from '../common/errors.js';
 import type { SearchResult } from '../analysis/search.js';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 /**
  * Older schemas a reader still understands: what they lack reads as absent (schema 3: no
  * cpu_samples; no io_mode / client_threads, i.e. every case polling with one-thread clients).
  */
-export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', String(SCHEMA_VERSION)];
+export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', String(SCHEMA_VERSION)];
 
 /** Schema 4: the CPU use of everything beside the apps, per second on the apps' epoch (runner/cpu-sampler.ts). */
 const CPU_SAMPLES_TABLE = `
@@ -29,6 +29,18 @@ CREATE TABLE IF NOT EXISTS cpu_samples (
   PRIMARY KEY (case_id, component, second)
 );`;
 
+/** Schema 5: the host's pre-flight findings at the start of the run (testbed/preflight.ts). */
+const PREFLIGHT_TABLE = `
+CREATE TABLE IF NOT EXISTS preflight_findings (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  rule TEXT NOT NULL,                              -- isolated-cores, irq-affinity, cpufreq, …, jitter
+  status TEXT NOT NULL,                            -- pass | warn | fail | info
+  found TEXT NOT NULL,
+  meaning TEXT NOT NULL,
+  fix TEXT,
+  PRIMARY KEY (run_id, rule)
+);`;
+
 /**
  * How a writer brings an older database up to SCHEMA_VERSION, one step per version: each adds
  * what that version introduced; the caller then records the new version.
@@ -39,6 +51,8 @@ const MIGRATIONS: Record<string, string> = {
   '3': `ALTER TABLE cases ADD COLUMN io_mode TEXT NOT NULL DEFAULT 'polling';
 ALTER TABLE cases ADD COLUMN client_threads INTEGER NOT NULL DEFAULT 1;
 ${CPU_SAMPLES_TABLE}`,
+  // 4 → 5: the pre-flight findings of each run.
+  '4': PREFLIGHT_TABLE,
 };
 
 const SCHEMA = `
@@ -152,6 +166,7 @@ CREATE TABLE IF NOT EXISTS app_summaries (
   PRIMARY KEY (case_id, pair, role)
 );
 ${CPU_SAMPLES_TABLE}
+${PREFLIGHT_TABLE}
 CREATE TABLE IF NOT EXISTS throughput (
   case_id INTEGER PRIMARY KEY REFERENCES cases(id),
   tx_pps REAL NOT NULL, rx_pps REAL NOT NULL, tx_gbps REAL NOT NULL, rx_gbps REAL NOT NULL,
@@ -263,6 +278,15 @@ export class ResultsDb {
       this.db.prepare('DELETE FROM host_environment WHERE run_id = ? AND host = ?').run(runId, host);
       const row = this.db.prepare('INSERT INTO host_environment (run_id, host, role, key, value) VALUES (?, ?, ?, ?, ?)');
       for (const [key, value] of Object.entries(environment)) row.run(runId, host, role, key, value);
+    })();
+  }
+
+  /** Stores the pre-flight findings taken at the start of the run (replacing earlier ones: a resumed run checks again). */
+  savePreflight(runId: number, findings: readonly { rule: string; status: string; found: string; meaning: string; fix: string | null }[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM preflight_findings WHERE run_id = ?').run(runId);
+      const row = this.db.prepare('INSERT INTO preflight_findings (run_id, rule, status, found, meaning, fix) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const f of findings) row.run(runId, f.rule, f.status, f.found, f.meaning, f.fix);
     })();
   }
 

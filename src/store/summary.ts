@@ -57,9 +57,13 @@ export interface Summary {
     environment: Record<string, string>;
     /** A remote run: each host's environment manifest (present once a case has reached it). */
     hosts?: SummaryHost[];
+    /** The host's pre-flight check at the start of the run (testbed/preflight.ts); absent in runs before schema 5. */
+    preflight?: SummaryFinding[];
   };
   cases: SummaryCase[];
 }
+
+export interface SummaryFinding { rule: string; status: string; found: string; meaning: string; fix: string | null }
 
 export function buildSummary(db: Database.Database, runId?: number): Summary {
   const run = (runId === undefined
@@ -71,6 +75,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
     environment[row.key] = row.value;
   }
   const hosts = hostEnvironments(db, run.id as number);
+  const preflight = preflightFindings(db, run.id as number);
   const rows = db.prepare(`
     SELECT c.*, t.tx_pps, t.rx_pps, t.tx_gbps, t.rx_gbps, t.loss_ratio, t.lost_packets, t.unsent_packets,
       t.corrupt_packets, t.reordered_packets, t.steady_seconds, t.case_id AS has_throughput,
@@ -83,6 +88,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
       nfvperfVersion: run.nfvperf_version as string, startedAt: run.started_at as string,
       finishedAt: (run.finished_at as string | null) ?? null, outcome: run.outcome as string, environment,
       ...(hosts.length > 0 ? { hosts } : {}),
+      ...(preflight.length > 0 ? { preflight } : {}),
     },
     cases: rows.map((r): SummaryCase => ({
       id: r.case_key, dimension: r.dimension, locality: r.locality, containers: r.containers, pairs: r.pairs, switch: r.switch,
@@ -111,6 +117,13 @@ function searchOf(db: Database.Database, caseId: number): NonNullable<SummaryCas
     status: g.status, lowerBound: g.lower_bound_pps, upperBound: g.upper_bound_pps,
     conditionalThroughput: g.conditional_throughput_pps, trials: g.trials, generatorLimited: g.generator_limited === 1,
   }]));
+}
+
+/** The pre-flight findings stored with a run, in rule order of the check (none before schema 5). */
+function preflightFindings(db: Database.Database, runId: number): SummaryFinding[] {
+  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'preflight_findings'`).get() !== undefined;
+  if (!exists) return [];
+  return db.prepare('SELECT rule, status, found, meaning, fix FROM preflight_findings WHERE run_id = ? ORDER BY rowid').all(runId) as SummaryFinding[];
 }
 
 /** The hosts of a remote run, senders' first, each with its manifest (empty for a local run). */

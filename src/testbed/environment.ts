@@ -6,6 +6,8 @@ import os from 'node:os';
 import { exec } from '../common/exec.js';
 import type { CpuTopology } from './cpus.js';
 import { describeCpufreq, readCpufreq } from './cpufreq.js';
+import { compactCpuList, kernelCpuParam } from './preflight.js';
+import { SWITCH_DRIVERS } from '../switches/index.js';
 
 function read(path: string): string | undefined {
   try {
@@ -50,6 +52,8 @@ export async function environmentManifest(topology: CpuTopology, versions: { nfv
     lxc: lxc?.exitCode === 0 ? lxc.stdout.trim() : 'not installed',
     ...(await tscOf(cpuinfo, flags)),
     irqTimeAccounting: irqTimeAccounting(),
+    ...isolationOf(options.sysRoot),
+    ...(await switchVersions()),
   };
 }
 
@@ -59,6 +63,29 @@ export async function readTscHz(): Promise<number | undefined> {
   const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(' ') ?? [];
   const hz = Number((await tscOf(cpuinfo, flags)).tscHz);
   return hz > 0 ? hz : undefined;
+}
+
+/**
+ * The isolation state (kernel command line and sysfs): part of what makes two runs comparable
+ * (testbed/fingerprint.ts), since isolated and shared CPUs give different figures.
+ */
+function isolationOf(sysRoot = '/sys'): Record<string, string> {
+  const cmdline = read('/proc/cmdline') ?? '';
+  const param = (name: string) => compactCpuList(kernelCpuParam(cmdline, name) ?? []) || 'none';
+  return {
+    isolatedCpus: read(`${sysRoot}/devices/system/cpu/isolated`) || 'none',
+    isolcpus: param('isolcpus'),
+    nohzFull: param('nohz_full'),
+    rcuNocbs: param('rcu_nocbs'),
+    smt: read(`${sysRoot}/devices/system/cpu/smt/control`) ?? 'unknown',
+  };
+}
+
+/** `version:<switch>` per driver: the software that forwarded the packets (DPDK, OVS, VPP, Snabb, the kernel tools). */
+async function switchVersions(): Promise<Record<string, string>> {
+  // Probes only read the host (package lists, `--version` lines).
+  const probes = await Promise.all(SWITCH_DRIVERS.map((d) => d.probe().catch(() => undefined)));
+  return Object.fromEntries(SWITCH_DRIVERS.map((d, i) => [`version:${d.name}`, probes[i]?.version ?? 'not available']));
 }
 
 /**

@@ -14,7 +14,7 @@ function downgradeToSchema3(path: string): void {
   db.close();
 }
 
-test('a schema 3 results file is read as it is, and migrated to schema 4 by a writer (resume)', () => {
+test('a schema 3 results file is read as it is, and migrated to the current schema by a writer (resume)', () => {
   const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
   const path = join(dir, 'results.sqlite');
   downgradeToSchema3(path);
@@ -31,12 +31,26 @@ test('a schema 3 results file is read as it is, and migrated to schema 4 by a wr
   writer.close();
 });
 
+test('a schema 4 results file (no pre-flight findings) is read, and a writer adds the table (resume)', () => {
+  const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
+  const path = join(dir, 'results.sqlite');
+  const db = new Database(path);
+  db.exec(`DROP TABLE preflight_findings; UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
+  db.close();
+  assert.equal(analyzeDir(dir).data.summary.run.preflight, undefined);
+  const writer = new ResultsDb(path);
+  writer.savePreflight(1, [{ rule: 'jitter', status: 'warn', found: 'cpu0: longest 50 µs', meaning: 'gaps', fix: 'isolate' }]);
+  assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
+  writer.close();
+  assert.deepEqual(analyzeDir(dir).data.summary.run.preflight, [{ rule: 'jitter', status: 'warn', found: 'cpu0: longest 50 µs', meaning: 'gaps', fix: 'isolate' }]);
+});
+
 test('a results file of an unknown schema is refused, naming both versions', () => {
   const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
   const path = join(dir, 'results.sqlite');
   const db = new Database(path);
   db.exec(`UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
   db.close();
-  assert.throws(() => new ResultsDb(path), /written with results schema 2; this nfvperf uses schema 4/);
+  assert.throws(() => new ResultsDb(path), new RegExp(`written with results schema 2; this nfvperf uses schema ${SCHEMA_VERSION}`));
   assert.throws(() => analyzeDir(dir), /holds results schema 2/);
 });

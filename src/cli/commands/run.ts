@@ -13,11 +13,18 @@ export interface RunCommandOptions {
   plain?: boolean;
   skipUnavailable?: boolean;
   cpufreqPerformance?: boolean;
+  strict?: boolean;
+  /** As typed. */
+  jitterMs?: string;
 }
 
 export async function runCommand(planFile: string, opts: RunCommandOptions): Promise<number> {
   const loaded = await loadPlanFile(planFile);
   if (opts.resume && !opts.out) throw new UsageError('--resume needs --out DIR: the run to continue');
+  const jitterMs = opts.jitterMs === undefined ? undefined : Number(opts.jitterMs);
+  if (jitterMs !== undefined && (!Number.isInteger(jitterMs) || jitterMs < 0 || jitterMs > 600_000)) {
+    throw new UsageError(`Expected --jitter-ms to be an integer in [0, 600000], got \`${opts.jitterMs}\``);
+  }
   const outDir = opts.out ?? `results/${loaded.plan.name}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`;
   if (opts.dryRun) {
     const { cases, skipReason } = await preflight(loaded, { outDir, dryRun: true, skipUnavailable: opts.skipUnavailable });
@@ -29,7 +36,7 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
     return 0;
   }
   const result = await runPlan(loaded, { outDir, resume: opts.resume, plain: opts.plain || !process.stderr.isTTY,
-    skipUnavailable: opts.skipUnavailable, cpufreqPerformance: opts.cpufreqPerformance });
+    skipUnavailable: opts.skipUnavailable, cpufreqPerformance: opts.cpufreqPerformance, strict: opts.strict, jitterMs });
   process.stdout.write(`\n${formatTable(result.summary.cases)}\n\n`);
   const searches = result.summary.cases.filter((c) => c.search);
   if (searches.length > 0) process.stdout.write(`${formatSearches(searches)}\n\n`);
