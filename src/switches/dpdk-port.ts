@@ -46,7 +46,8 @@ export async function dpdkMissing(): Promise<{ missing: Missing[]; version?: str
 export function dpdkAppArgs(self: { filePrefix: string; mac: string; netns: string }, port: PortSpec, peerMac: string, switchName: string): string[] {
   const vdev = vdevFor(port, self.mac);
   if (!vdev) throw new TestbedError(`switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
-  return ['--vdev', vdev, '--file-prefix', self.filePrefix, '--mem-mb', String(DPDK_APP_MEM_MB),
+  const memory = port.kind === 'vhost-user' && port.preallocateMemory ? ['--mem-mb', String(DPDK_APP_MEM_MB)] : [];
+  return ['--vdev', vdev, '--file-prefix', self.filePrefix, ...memory,
     '--local-mac', self.mac, '--remote-mac', peerMac, ...(port.kind === 'memif' && port.switchServes ? ['--memif-no-wait'] : [])];
 }
 

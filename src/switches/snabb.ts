@@ -113,7 +113,7 @@ export const snabb: SwitchDriver<'snabb'> = {
         await resources.create({ kind: 'path', name: cache }, async () => {}, async () => removePath(cache));
         ports.push(port);
         await proc.addPort(port, socketPath, ports.length);
-        return { kind: 'vhost-user', socketPath, server: false };
+        return { kind: 'vhost-user', socketPath, server: false, preallocateMemory: true };
       },
       cpuThreads: () => (proc.alive() ? [{ name: 'snabb', pid: proc.pid, tid: proc.pid }] : []),
       portCounters: () => ports.map((p) => proc.portCounters(p)),

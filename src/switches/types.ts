@@ -20,7 +20,15 @@ export type PortSpec =
   | { kind: 'kernel'; ifname: string }
   /** A PCI device bound to vfio-pci (an SR-IOV virtual function), opened by the dpdk backend. */
   | { kind: 'pci'; address: string }
-  | { kind: 'vhost-user'; socketPath: string; server: boolean }
+  | {
+    kind: 'vhost-user'; socketPath: string; server: boolean;
+    /**
+     * The app must map all its memory at start (`--mem-mb`, EAL -m): the switch reads the vhost
+     * memory table only now and then and dies on buffers from memory added later (Snabb). Others
+     * leave it out: preallocating slows every EAL start-up.
+     */
+    preallocateMemory?: boolean;
+  }
   | {
     kind: 'memif'; socketPath: string; role: 'server' | 'client'; id: number;
     /** The server is a switch (VPP), which outlives its clients: a client app need not wait for it to leave. */
