@@ -12,6 +12,7 @@ import { EXPORT_COLUMNS } from './columns.js';
 import type { Figure, FigureSet } from './figures.js';
 import { table2Rows } from './figures.js';
 import { buildHeadline, headlineSentence, type Headline } from './headline.js';
+import { compareWithPaper, type PaperComparison } from './paper-compare.js';
 import { searchFigureId } from './search-figure.js';
 import { takeaway } from './takeaways.js';
 import type { Cell } from './table.js';
@@ -25,6 +26,7 @@ export interface HtmlInput {
 
 export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string {
   const run = analysis.data.summary.run;
+  const paper = compareWithPaper(analysis, figures);
   const title = `nfvperf report — ${run.name} (run ${run.id})`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -38,14 +40,15 @@ export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string
 <header>
 <h1>${esc(title)}</h1>
 <p>${esc(run.planFile)} · nfvperf ${esc(run.nfvperfVersion)} · started ${esc(run.startedAt)} · finished ${esc(run.finishedAt ?? '—')} · outcome <b>${esc(run.outcome)}</b> · ${analysis.cases.length} cases</p>
-<nav><a href="#headline">Headline</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#search">Search results</a> · <a href="#figures">Figures</a> · <a href="#warnings">Warnings</a> · <a href="#environment">Environment</a>${figures.skipped.length > 0 ? ' · <a href="#skipped">Figures left out</a>' : ''}</nav>
+<nav><a href="#headline">Headline</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#search">Search results</a> · <a href="#figures">Figures</a> · <a href="#paper">The paper beside this run</a> · <a href="#warnings">Warnings</a> · <a href="#environment">Environment</a>${figures.skipped.length > 0 ? ' · <a href="#skipped">Figures left out</a>' : ''}</nav>
 </header>
 <main>
 ${headlineSection(buildHeadline(analysis))}
 ${summarySection(analysis)}
 ${maximaSection(analysis)}
 ${searchSection(analysis, figures)}
-${figuresSection(analysis, figures, figureFiles)}
+${figuresSection(analysis, figures, figureFiles, paper)}
+${paperSection(paper)}
 ${warningsSection(analysis)}
 ${environmentSection(analysis)}
 ${skippedSection(figures)}
@@ -193,13 +196,29 @@ ${limited.length > 0 ? `<ul class="search-warnings">${limited.join('\n')}</ul>` 
 </section>`;
 }
 
-function figuresSection(a: RunAnalysis, figures: FigureSet, files: HtmlInput['figureFiles']): string {
+function paperLine(p: PaperComparison): string {
+  return `<p class="paper" data-verdict="${esc(p.verdict)}">Paper (${esc(p.fact.section)}): ${esc(p.fact.claim)}. <b class="v-${p.verdict.replace(' ', '-')}">This run ${p.verdict === 'cannot tell' ? 'cannot tell' : p.verdict}</b>: ${esc(p.found)}.</p>`;
+}
+
+function paperSection(paper: PaperComparison[]): string {
+  const rows = paper.map((p) => `<tr data-figure="${esc(p.figure)}" data-verdict="${esc(p.verdict)}"><td>${esc(p.figure)}</td><td>${esc(p.fact.section)}</td><td>${esc(p.fact.claim)}</td><td><b class="v-${p.verdict.replace(' ', '-')}">${esc(p.verdict)}</b></td><td>${esc(p.found)}</td></tr>`);
+  const count = (v: string) => paper.filter((p) => p.verdict === v).length;
+  return `<section id="paper">
+<h2>The paper beside this run</h2>
+<p class="note">Each finding of the paper (§4) against this run's figures: ${count('agrees')} agree, ${count('differs')} differ, ${count('cannot tell')} cannot tell. Orderings are compared, not absolute numbers (the hardware differs); the paper's numbers are shown beside this run's. A difference on cases whose CPUs were shared counts as cannot tell.</p>
+<table id="paper-table"><thead><tr><th>figure</th><th>section</th><th>the paper</th><th>verdict</th><th>this run</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>
+</section>`;
+}
+
+function figuresSection(a: RunAnalysis, figures: FigureSet, files: HtmlInput['figureFiles'], paper: PaperComparison[]): string {
   const blocks = figures.figures.map((f) => {
     const file = files.get(f.id);
     const links = file ? ` <span class="files">(<a href="${esc(file.svg)}">SVG</a>${file.png ? ` · <a href="${esc(file.png)}">PNG</a>` : ''})</span>` : '';
     return `<figure id="${esc(f.id)}">
 <h3>${esc(f.title)}${links}</h3>
-${takeawayLine(f)}<div class="vega" data-spec="spec-${esc(f.id)}"></div>
+${takeawayLine(f)}${paper.filter((p) => p.figure === f.id).map(paperLine).join('\n')}<div class="vega" data-spec="spec-${esc(f.id)}"></div>
 <figcaption>${esc(f.caption)}</figcaption>
 </figure>`;
   });
@@ -291,7 +310,9 @@ th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: lef
 ul.headline { font-size: 1.1rem; }
 ul.headline > li { margin: 0.4rem 0; }
 .caveat { color: #a60; font-size: 0.9rem; }
-.takeaway { font-weight: 600; margin: 0.2rem 0 0.5rem; }
+.paper { font-size: 0.9rem; max-width: 50rem; margin: 0.2rem 0; }
+.v-agrees { color: #060; } .v-differs { color: #b00; } .v-cannot-tell { color: #777; }
+.takeaway { font-weight: 600; margin: 0.2rem 0 0.5rem; max-width: 50rem; }
 #figures { display: flex; flex-wrap: wrap; gap: 0 2rem; }
 #figures > h2, #figures > p { flex-basis: 100%; }
 table.sortable th { cursor: pointer; user-select: none; background: #f6f6f6; position: sticky; top: 0; z-index: 1; }
@@ -299,7 +320,7 @@ table.sortable th[aria-sort="ascending"]::after { content: " ▲"; }
 table.sortable th[aria-sort="descending"]::after { content: " ▼"; }
 tr.warned td { background: #fff8e6; }
 figure { margin: 2rem 0; }
-figcaption { color: #555; font-size: 0.9rem; max-width: 60rem; }
+figcaption { color: #555; font-size: 0.9rem; max-width: 50rem; }
 .files { font-size: 0.8rem; font-weight: normal; }
 .vega-error { color: #b00; }
 code { background: #f3f3f3; padding: 0 0.2rem; }
