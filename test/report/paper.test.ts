@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { analyzeDir } from '../../src/report/index.js';
 import { buildFigures } from '../../src/report/figures.js';
+import { analyzeRun } from '../../src/analysis/index.js';
+import { mergeRuns } from '../../src/report/merge.js';
 import { compareWithPaper } from '../../src/report/paper-compare.js';
 import { PAPER_FACTS } from '../../src/report/paper-facts.js';
 import { paperSweep, writeResults, type SynthCase } from './synthetic.js';
@@ -58,4 +60,17 @@ test('an ordering against the paper differs; the same on shared CPUs cannot tell
   const shared = verdictOf(compare([...at64('vpp', 1e6, true), ...at64('ovs', 2e6)]), 'fig4b', '§4.2–4.3');
   assert.equal(shared.verdict, 'cannot tell');
   assert.match(shared.found, /^CPU shared in 2 cases of vpp; measured: ovs ahead of vpp/);
+});
+
+test('a reproduction\'s runs merged: every case once, prefixed by its experiment, figures from both', () => {
+  const throughput = writeResults(paperSweep());
+  const latency = writeResults([4, 32].map((burst) => ({ dimension: 'latency' as const, backend: 'udp' as const, rate: 1000, burst, txPps: 1000, rxPps: 1000, rttAvgUs: 20 + burst })));
+  dirs.push(throughput, latency);
+  const parts = [{ name: 'table2', data: analyzeDir(throughput).data }, { name: 'fig5', data: analyzeDir(latency).data }];
+  const merged = mergeRuns('reproduce-quick', 'nfvperf reproduce --scale quick', parts);
+  assert.equal(merged.summary.cases.length, parts[0]!.data.summary.cases.length + 2);
+  assert.ok(merged.summary.cases.every((c) => /^(table2|fig5)\/(throughput|latency)\//.test(c.id)));
+  assert.equal(merged.samples.size, parts[0]!.data.samples.size + parts[1]!.data.samples.size);
+  const set = buildFigures(analyzeRun(merged));
+  for (const id of ['table2', 'fig4b', 'fig5a']) assert.ok(set.figures.some((f) => f.id === id), id);
 });
