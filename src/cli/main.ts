@@ -27,6 +27,19 @@ program.command('run')
     process.exitCode = await runCommand(plan, opts);
   });
 
+program.command('reproduce')
+  .description('run the paper\'s experiments this host can run (Table 2, Figs. 4-6), one run each under --out, and write one report with the paper beside the data')
+  .requiredOption('-o, --out <dir>', 'output directory; the same options again continue it')
+  .option('--scale <scale>', 'quick (3 s trials, 1 repetition, fewer points) or paper (the example plans as written, ≥ 3 repetitions)', 'quick')
+  .option('--testbed <file>', 'testbed file for the remote half (Figs. 4d, 4g-h); without it those are skipped')
+  .option('--only <names>', 'comma-separated experiments to run now: table2, fig4a, fig4bc, fig4bc-dpdk, fig4ef, fig5, fig6, fig6-dpdk, remote')
+  .option('--plain', 'plain progress lines instead of the live display')
+  .addHelpText('after', '\nExamples:\n  nfvperf reproduce --out out/paper\n  nfvperf reproduce --scale paper --testbed lab.yaml --out out/paper-full')
+  .action(async (opts: { out: string; scale?: string; testbed?: string; only?: string; plain?: boolean }) => {
+    const { reproduceCommand } = await import('./commands/reproduce.js');
+    process.exitCode = await reproduceCommand(opts);
+  });
+
 program.command('schema')
   .description('print the JSON Schema of plan files')
   .action(async () => {

@@ -9,9 +9,12 @@ import { LOSS_THRESHOLD } from '../analysis/max-throughput.js';
 import { UNSTEADY_CV } from '../analysis/variation.js';
 import { TX_BELOW_TARGET } from '../analysis/warnings.js';
 import { EXPORT_COLUMNS } from './columns.js';
-import type { FigureSet } from './figures.js';
+import type { Figure, FigureSet } from './figures.js';
 import { table2Rows } from './figures.js';
+import { buildHeadline, headlineSentence, type Headline } from './headline.js';
+import { compareWithPaper, type PaperComparison } from './paper-compare.js';
 import { searchFigureId } from './search-figure.js';
+import { takeaway } from './takeaways.js';
 import type { Cell } from './table.js';
 
 export interface HtmlInput {
@@ -23,6 +26,7 @@ export interface HtmlInput {
 
 export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string {
   const run = analysis.data.summary.run;
+  const paper = compareWithPaper(analysis, figures);
   const title = `nfvperf report — ${run.name} (run ${run.id})`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -36,15 +40,18 @@ export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string
 <header>
 <h1>${esc(title)}</h1>
 <p>${esc(run.planFile)} · nfvperf ${esc(run.nfvperfVersion)} · started ${esc(run.startedAt)} · finished ${esc(run.finishedAt ?? '—')} · outcome <b>${esc(run.outcome)}</b> · ${analysis.cases.length} cases</p>
-<nav><a href="#warnings">Warnings</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#search">Search results</a> · <a href="#figures">Figures</a> · <a href="#environment">Environment</a></nav>
+<nav><a href="#headline">Headline</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#search">Search results</a> · <a href="#figures">Figures</a> · <a href="#paper">The paper beside this run</a> · <a href="#warnings">Warnings</a> · <a href="#environment">Environment</a>${figures.skipped.length > 0 ? ' · <a href="#skipped">Figures left out</a>' : ''}</nav>
 </header>
 <main>
-${warningsSection(analysis, figures)}
+${headlineSection(buildHeadline(analysis))}
 ${summarySection(analysis)}
 ${maximaSection(analysis)}
 ${searchSection(analysis, figures)}
-${figuresSection(analysis, figures, figureFiles)}
+${figuresSection(analysis, figures, figureFiles, paper)}
+${paperSection(paper)}
+${warningsSection(analysis)}
 ${environmentSection(analysis)}
+${skippedSection(figures)}
 </main>
 ${figures.figures.map((f) => `<script type="application/json" id="spec-${esc(f.id)}">${jsonForScript(f.spec)}</script>`).join('\n')}
 <script>${inlineScript('vega', 'build/vega.min.js')}</script>
@@ -56,26 +63,58 @@ ${figures.figures.map((f) => `<script type="application/json" id="spec-${esc(f.i
 `;
 }
 
-function warningsSection(a: RunAnalysis, figures: FigureSet): string {
+function headlineSection(h: Headline): string {
+  const items = h.items.map((i) => {
+    const [best, next] = i.ranked;
+    const attrs = `data-dimension="${i.dimension}" data-locality="${esc(i.locality)}" data-packet-size="${i.packetSize}" data-pairs="${i.pairs}"`
+      + ` data-best="${esc(best?.path ?? '')}" data-best-value="${best?.value ?? ''}" data-next="${esc(next?.path ?? '')}" data-factor="${i.factor ?? ''}"`;
+    const caveats = i.warnings.map((w) => `<li class="w-${esc(w.kind)}"><b>${esc(w.kind)}</b> <code>${esc(w.caseId)}</code>: ${inlineCode(w.message)}</li>`);
+    return `<li ${attrs}>${esc(headlineSentence(i))}${caveats.length > 0 ? `<br><span class="caveat">May change this conclusion:</span><ul>${caveats.join('')}</ul>` : ''}</li>`;
+  });
+  const others = Object.entries(h.otherWarnings).map(([kind, count]) => `${count} × ${esc(kind)}`).join(', ');
+  return `<section id="headline">
+<h2>Headline</h2>
+${items.length > 0 ? `<ul class="headline">${items.join('\n')}</ul>` : '<p>No case produced throughput or latency figures.</p>'}
+${others ? `<p class="note">Other warnings (on cases the headline does not rest on): ${others} — see <a href="#warnings">Warnings</a>.</p>` : ''}
+</section>`;
+}
+
+function skippedSection(figures: FigureSet): string {
+  if (figures.skipped.length === 0) return '';
+  return `<section id="skipped"><h2>Figures left out (${figures.skipped.length})</h2><ul>${figures.skipped.map((s) => `<li><b>${esc(s.figure)}</b>: ${inlineCode(s.reason)}</li>`).join('\n')}</ul></section>`;
+}
+
+function warningsSection(a: RunAnalysis): string {
   const items = a.warnings.map((w) => `<li class="w-${esc(w.kind)}"><b>${esc(w.kind)}</b> <code>${esc(w.caseId)}</code>: ${inlineCode(w.message)}</li>`);
   return `<section id="warnings">
 <h2>Warnings (${a.warnings.length})</h2>
 ${items.length > 0 ? `<ul>${items.join('\n')}</ul>` : '<p>None: every case completed on its own CPUs, steadily, at the rate asked for.</p>'}
 <p class="note">Unsteady: per-second rx rate with a coefficient of variation above ${UNSTEADY_CV * 100} %. TxBelowTarget: senders more than ${TX_BELOW_TARGET * 100} % below rate × pairs. GeneratorLimited: a search goal's upper bound was set by the sender falling short of the rate, not by the path.</p>
-${figures.skipped.length > 0 ? `<h3>Figures left out</h3><ul>${figures.skipped.map((s) => `<li><b>${esc(s.figure)}</b>: ${inlineCode(s.reason)}</li>`).join('\n')}</ul>` : ''}
 </section>`;
 }
 
+/** Columns shown by default, each one line wide at 1280 px; the rest are behind "all columns". */
+const MAIN_COLUMNS = new Set(['pairs', 'switch', 'backend', 'packetSizeBytes', 'ratePps', 'burstPackets', 'repetition', 'txMpps', 'rxMpps', 'lossPercent', 'rttP50Us', 'rttP99Us', 'status']);
+
 function summarySection(a: RunAnalysis): string {
-  const head = EXPORT_COLUMNS.map((c) => `<th class="${c.align}" data-key="${esc(c.key)}" title="click to sort by ${esc(c.key)}">${esc(c.header)}</th>`).join('');
-  const rows = a.cases.map((r) => `<tr${r.warnings.length > 0 ? ' class="warned"' : ''}>${EXPORT_COLUMNS.map((c) => {
+  const cls = (c: { key: string; align: string }) => `${c.align}${MAIN_COLUMNS.has(c.key) ? '' : ' extra'}`;
+  const head = EXPORT_COLUMNS.map((c) => `<th class="${cls(c)}" data-key="${esc(c.key)}" title="click to sort by ${esc(c.key)}">${esc(c.header)}</th>`).join('');
+  const rows = a.cases.map((r) => `<tr data-switch="${esc(r.case.switch)}" data-backend="${esc(r.case.backend)}"${r.warnings.length > 0 ? ' class="warned"' : ''}>${EXPORT_COLUMNS.map((c) => {
     const raw = c.raw(r);
-    return `<td class="${c.align}" data-sort="${esc(sortKey(raw))}">${esc(c.value(r))}</td>`;
+    // The status cell holds only the status; its error, which can be long, is in the tooltip and the error column.
+    const text = c.key === 'status' ? `${r.case.status}${r.case.cpuShared ? ' (cpu shared)' : ''}` : c.value(r);
+    const title = c.key === 'status' && r.case.error ? ` title="${esc(r.case.error)}"` : '';
+    return `<td class="${cls(c)}" data-sort="${esc(sortKey(raw))}"${title}>${esc(text)}</td>`;
   }).join('')}</tr>`);
+  const filter = (key: 'switch' | 'backend') => {
+    const values = [...new Set(a.cases.map((r) => r.case[key]))].sort();
+    return `<label>${key} <select data-filter="${key}"><option value="">all</option>${values.map((v) => `<option>${esc(v)}</option>`).join('')}</select></label>`;
+  };
   return `<section id="summary">
 <h2>Summary</h2>
-<p class="note">One row per case; click a header to sort. Rates are steady-state, summed over pairs.</p>
-<div class="scroll"><table id="summary-table" class="sortable"><thead><tr>${head}</tr></thead>
+<p class="note">One row per case; click a header to sort. Rates are steady-state, summed over pairs. Highlighted rows carry a warning.</p>
+<p class="controls">${filter('switch')} ${filter('backend')} <label><input type="checkbox" id="show-extra"> all columns</label></p>
+<div class="table-wrap"><table id="summary-table" class="sortable"><thead><tr>${head}</tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table></div>
@@ -157,13 +196,29 @@ ${limited.length > 0 ? `<ul class="search-warnings">${limited.join('\n')}</ul>` 
 </section>`;
 }
 
-function figuresSection(a: RunAnalysis, figures: FigureSet, files: HtmlInput['figureFiles']): string {
+function paperLine(p: PaperComparison): string {
+  return `<p class="paper" data-verdict="${esc(p.verdict)}">Paper (${esc(p.fact.section)}): ${esc(p.fact.claim)}. <b class="v-${p.verdict.replace(' ', '-')}">This run ${p.verdict === 'cannot tell' ? 'cannot tell' : p.verdict}</b>: ${esc(p.found)}.</p>`;
+}
+
+function paperSection(paper: PaperComparison[]): string {
+  const rows = paper.map((p) => `<tr data-figure="${esc(p.figure)}" data-verdict="${esc(p.verdict)}"><td>${esc(p.figure)}</td><td>${esc(p.fact.section)}</td><td>${esc(p.fact.claim)}</td><td><b class="v-${p.verdict.replace(' ', '-')}">${esc(p.verdict)}</b></td><td>${esc(p.found)}</td></tr>`);
+  const count = (v: string) => paper.filter((p) => p.verdict === v).length;
+  return `<section id="paper">
+<h2>The paper beside this run</h2>
+<p class="note">Each finding of the paper (§4) against this run's figures: ${count('agrees')} agree, ${count('differs')} differ, ${count('cannot tell')} cannot tell. Orderings are compared, not absolute numbers (the hardware differs); the paper's numbers are shown beside this run's. A difference on cases whose CPUs were shared counts as cannot tell.</p>
+<table id="paper-table"><thead><tr><th>figure</th><th>section</th><th>the paper</th><th>verdict</th><th>this run</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>
+</section>`;
+}
+
+function figuresSection(a: RunAnalysis, figures: FigureSet, files: HtmlInput['figureFiles'], paper: PaperComparison[]): string {
   const blocks = figures.figures.map((f) => {
     const file = files.get(f.id);
     const links = file ? ` <span class="files">(<a href="${esc(file.svg)}">SVG</a>${file.png ? ` · <a href="${esc(file.png)}">PNG</a>` : ''})</span>` : '';
     return `<figure id="${esc(f.id)}">
 <h3>${esc(f.title)}${links}</h3>
-<div class="vega" data-spec="spec-${esc(f.id)}"></div>
+${takeawayLine(f)}${paper.filter((p) => p.figure === f.id).map(paperLine).join('\n')}<div class="vega" data-spec="spec-${esc(f.id)}"></div>
 <figcaption>${esc(f.caption)}</figcaption>
 </figure>`;
   });
@@ -173,6 +228,11 @@ function figuresSection(a: RunAnalysis, figures: FigureSet, files: HtmlInput['fi
 ${blocks.length > 0 ? blocks.join('\n') : '<p>No figure could be drawn from this run (reasons under Warnings).</p>'}
 ${tsc}
 </section>`;
+}
+
+function takeawayLine(f: Figure): string {
+  const line = takeaway(f);
+  return line === null ? '' : `<p class="takeaway">${esc(line)}</p>\n`;
 }
 
 function environmentSection(a: RunAnalysis): string {
@@ -244,20 +304,34 @@ function packageFile(pkg: string, file: string): string {
 }
 
 const STYLE = `
-body { font-family: system-ui, "DejaVu Sans", sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 1.5rem 3rem; color: #222; }
+body { font-family: system-ui, "DejaVu Sans", sans-serif; margin: 0; padding: 0 1.5rem 3rem; color: #222; }
 header p, .note { color: #555; font-size: 0.9rem; }
 h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; margin-top: 2.5rem; }
 table { border-collapse: collapse; font-size: 0.85rem; }
 th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
 .right { text-align: right; font-variant-numeric: tabular-nums; }
 .scroll { overflow-x: auto; }
-#summary-table td:first-child { white-space: nowrap; }
-table.sortable th { cursor: pointer; user-select: none; background: #f6f6f6; position: sticky; top: 0; }
+#summary-table th, #summary-table td { white-space: nowrap; }
+#summary-table .extra { display: none; }
+#summary-table.show-extra .extra { display: table-cell; }
+/* The wrapper scrolls both ways, so the header sticks to its top while the rows scroll. */
+.table-wrap { max-height: 80vh; overflow: auto; border: 1px solid #eee; }
+.controls { font-size: 0.9rem; }
+.controls label { margin-right: 1rem; }
+ul.headline { font-size: 1.1rem; }
+ul.headline > li { margin: 0.4rem 0; }
+.caveat { color: #a60; font-size: 0.9rem; }
+.paper { font-size: 0.9rem; max-width: 50rem; margin: 0.2rem 0; }
+.v-agrees { color: #060; } .v-differs { color: #b00; } .v-cannot-tell { color: #777; }
+.takeaway { font-weight: 600; margin: 0.2rem 0 0.5rem; max-width: 50rem; }
+#figures { display: flex; flex-wrap: wrap; gap: 0 2rem; }
+#figures > h2, #figures > p { flex-basis: 100%; }
+table.sortable th { cursor: pointer; user-select: none; background: #f6f6f6; position: sticky; top: 0; z-index: 1; }
 table.sortable th[aria-sort="ascending"]::after { content: " ▲"; }
 table.sortable th[aria-sort="descending"]::after { content: " ▼"; }
 tr.warned td { background: #fff8e6; }
 figure { margin: 2rem 0; }
-figcaption { color: #555; font-size: 0.9rem; max-width: 60rem; }
+figcaption { color: #555; font-size: 0.9rem; max-width: 50rem; }
 .files { font-size: 0.8rem; font-weight: normal; }
 .vega-error { color: #b00; }
 code { background: #f3f3f3; padding: 0 0.2rem; }
@@ -292,6 +366,21 @@ const CLIENT_SCRIPT = `
       });
     });
   });
+  // Filters by switch and backend; the column toggle.
+  var summary = document.getElementById('summary-table');
+  var filters = document.querySelectorAll('select[data-filter]');
+  filters.forEach(function (select) {
+    select.addEventListener('change', function () {
+      Array.prototype.forEach.call(summary.tBodies[0].rows, function (row) {
+        var shown = Array.prototype.every.call(filters, function (f) {
+          return f.value === '' || row.getAttribute('data-' + f.getAttribute('data-filter')) === f.value;
+        });
+        row.style.display = shown ? '' : 'none';
+      });
+    });
+  });
+  var toggle = document.getElementById('show-extra');
+  if (toggle) toggle.addEventListener('change', function () { summary.classList.toggle('show-extra', toggle.checked); });
   document.querySelectorAll('div.vega[data-spec]').forEach(function (el) {
     var spec = JSON.parse(document.getElementById(el.getAttribute('data-spec')).textContent);
     vegaEmbed(el, spec, { renderer: 'svg', actions: false }).then(function () {

@@ -2,6 +2,7 @@
 // figures/<id>.svg and .png. Safe to call again: it regenerates everything it writes.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { RunAnalysis } from '../analysis/index.js';
 import { analyzeDir } from './load.js';
 import { buildFigures, type SkippedFigure } from './figures.js';
 import { buildHtml } from './html.js';
@@ -18,8 +19,8 @@ export interface ReportFiles {
   skipped: SkippedFigure[];
 }
 
-export async function writeReport(outDir: string): Promise<ReportFiles> {
-  const analysis = analyzeDir(outDir);
+/** `analysis`: what to report (default: the newest run in outDir/results.sqlite). */
+export async function writeReport(outDir: string, analysis: RunAnalysis = analyzeDir(outDir)): Promise<ReportFiles> {
   const figureSet = buildFigures(analysis);
   const figuresDir = join(outDir, 'figures');
   mkdirSync(figuresDir, { recursive: true });
