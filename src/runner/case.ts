@@ -4,7 +4,7 @@
 import { AppProcess } from '../apps/app.js';
 import type { AppRole, IntervalLine, SummaryLine } from '../apps/protocol.js';
 import { latencyFigures } from '../analysis/latency.js';
-import { runExpandedSearch, type SearchResult, type TrialResult } from '../analysis/search.js';
+import { runExpandedSearch, type SearchResult, type TrialResult } from '../search/search.js';
 import { isSteady, throughputFigures } from '../analysis/steady.js';
 import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';

@@ -5,7 +5,7 @@ import type { Case } from '../plan/expand.js';
 import type { SampleRow, ThroughputFigures } from '../analysis/steady.js';
 import type { LatencyFigures, RttInterval } from '../analysis/latency.js';
 import { UsageError } from '../common/errors.js';
-import type { SearchResult } from '../analysis/search.js';
+import type { SearchResult } from '../search/search.js';
 
 export const SCHEMA_VERSION = 4;
 /**

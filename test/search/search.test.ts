@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InternalError } from '../../src/common/errors.js';
-import { runSearch, type GoalResult, type Measure, type SearchResult, type TrialResult } from '../../src/analysis/search.js';
-import { classifyLoad, conditionalThroughput, relevantBounds, type ClassifiedTrial, type LoadClass } from '../../src/analysis/search-classify.js';
+import { runSearch, type GoalResult, type Measure, type SearchResult, type TrialResult } from '../../src/search/search.js';
+import { classifyLoad, conditionalThroughput, relevantBounds, type ClassifiedTrial, type LoadClass } from '../../src/search/classify.js';
 import { DEFAULT_GOALS, expandSearch, searchSchema, searchWarnings, type SearchConfig } from '../../src/plan/search-schema.js';
 
 // ---- a simulated path (simulated time: every trial returns at once) ----

@@ -3,7 +3,7 @@
 // it awaits, one trial at a time; the same trial results always lead to the same next trial.
 //
 // What is measured: per load, every trial result is kept and classified against each goal
-// (search-classify.ts). Each goal's reported bounds are its Relevant Bounds; the next trial serves
+// (classify.ts). Each goal's reported bounds are its Relevant Bounds; the next trial serves
 // the goal whose bracket is widest. Trial loss includes what the generator failed to send (CSIT's
 // lesson), so a generator that cannot reach a load makes that load fail, and the result names it.
 import { InternalError } from '../common/errors.js';
@@ -11,9 +11,9 @@ import { expandSearch, type ExpandedSearch, type SearchConfig, type SearchGoal, 
 import {
   classifyLoad, conditionalThroughput, relevantBounds,
   type ClassifiedTrial, type GoalAttributes, type LoadClass, type RelevantBounds,
-} from './search-classify.js';
+} from './classify.js';
 
-export type { LoadClass } from './search-classify.js';
+export type { LoadClass } from './classify.js';
 
 /** What one trial measured, as the runner reports it. Rates are packets/s summed over senders. */
 export interface TrialResult {
