@@ -92,6 +92,8 @@ struct nfp_config {
 	uint32_t mem_mb;          /* --mem-mb, default 512: -m with --no-huge */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 	int clock;                /* --clock: enum nfp_clock_choice (default auto) */
+	bool sched_fifo;          /* --sched fifo: the app's threads run SCHED_FIFO (priority 1),
+				     so no ordinary task takes their CPU for a scheduler slice */
 };
 
 static inline uint32_t nfp_payload_bytes(const struct nfp_config *cfg)

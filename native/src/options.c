@@ -78,6 +78,9 @@ void nfp_print_usage(void)
 	       "  --mem-mb N         dpdk: memory with --no-huge, 64..65536 MB (default 512)\n"
 	       "  --clock C          auto (default: the TSC when it is invariant, else\n"
 	       "                     clock_gettime), tsc or gettime: what pacing and times read\n"
+	       "  --sched P          other (default) or fifo: SCHED_FIFO priority 1, ahead of every\n"
+	       "                     ordinary task on its CPU (the kernel's RT throttling still\n"
+	       "                     leaves others 5%% of each second)\n"
 	       "  --rtt-dump PATH    client: write every RTT sample (ns) to PATH, one per line\n"
 	       "  --help             print this text and exit\n"
 	       "  --version          print the protocol version and the built-in backends\n"
@@ -518,6 +521,11 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 				cfg->clock = NFP_CLOCK_GETTIME;
 			else
 				return bad(err, opt, "auto, tsc or gettime", val);
+		} else if (strcmp(opt, "--sched") == 0) {
+			NEED_VALUE();
+			if (strcmp(val, "other") != 0 && strcmp(val, "fifo") != 0)
+				return bad(err, opt, "other or fifo", val);
+			cfg->sched_fifo = strcmp(val, "fifo") == 0;
 		} else if (strcmp(opt, "--rtt-dump") == 0) {
 			NEED_VALUE();
 			if (!val[0])
