@@ -225,15 +225,20 @@ async function runSearchTrials(c: Case, ctx: CaseContext, net: Network, cpus: Cp
     const trialApps: AppProcess[] = [];
     const { senders, receivers } = await runTraffic(c, ctx, net, cpus, resources, trialApps, { rate: ratePps, trafficS: durationS });
     apps.push(...trialApps);
+    // sent: frames the senders' ports accepted; what a sender's schedule dropped or its port
+    // refused is in intended − sent, the generator's shortfall, never in the path's loss.
     const sent = senders.reduce((n, a) => n + (a.summary!.txPackets ?? 0), 0);
     const received = receivers.reduce((n, a) => n + (a.summary!.rxPackets ?? 0), 0);
-    const measuredS = Math.max(...senders.map((a) => Number(BigInt(a.summary!.durationNs)) / 1e9));
+    const runS = senders.map((a) => Number(BigInt(a.summary!.durationNs)) / 1e9);
+    const measuredS = Math.max(...runS);
+    const intended = Math.round(runS.reduce((n, d) => n + ratePps * d, 0));
     return {
       intendedPps: ratePps,
       offeredPps: sent / c.pairs / measuredS,
       receivedPps: received / c.pairs / measuredS,
       lossRatio: sent > 0 ? Math.max(0, 1 - received / sent) : 1,
       durationS: measuredS,
+      packets: { intended, sent, received },
     };
   };
   return runExpandedSearch(c.search!, measure);
