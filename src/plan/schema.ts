@@ -71,6 +71,8 @@ export const planSchema = z.strictObject({
     .describe('Times the whole sweep is repeated (repetitions interleave, outermost).'),
   touchData: z.boolean().default(false)
     .describe('Sender writes and receiver checksums every payload byte (a realistic application).'),
+  senderScheduling: z.enum(['other', 'fifo']).default('other')
+    .describe('Senders\' and clients\' scheduling policy: other (the default time-sharing), or fifo (SCHED_FIFO priority 1, the app\'s `--sched fifo`): no ordinary task on the sender\'s CPU takes it for a scheduler slice, so a busy machine does not make the generator fall short; the kernel\'s real-time throttling still leaves others 5 % of each second.'),
   testbed: z.string().min(1, 'expected a file name').optional()
     .describe('For locality remote: the testbed file (YAML) naming the two hosts, relative to the plan file.'),
 });

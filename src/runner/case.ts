@@ -193,6 +193,7 @@ async function runTraffic(c: Case, ctx: CaseContext, net: Network, cpus: Cpus, r
     args: [...common(p), ...rawArgs(s, net.receivers[p]), ...dpdkArgs(s, net.ports[p]![0], net.receivers[p]!), '--local', `${s.ip}:${SENDER_PORT}`,
       '--remote', `${net.receivers[p]!.ip}:${RECEIVER_PORT}`,
       '--rate', String(run.rate), '--duration', String(run.trafficS), '--cpu', String(cpus.send[p]),
+      ...(c.senderScheduling ? ['--sched', c.senderScheduling] : []),
       ...(cpus.clientRx ? ['--rx-cpu', String(cpus.clientRx[p])] : []),
       ...(c.inflight !== undefined ? ['--inflight', String(c.inflight)] : [])],
   }));

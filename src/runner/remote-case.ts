@@ -243,7 +243,8 @@ async function runRemoteTraffic(c: Case, ctx: RemoteCaseContext, hosts: [HostSta
     const label = `${roles.sender === 'send' ? 'sender' : 'client'} ${s.pair}`;
     return launch(senderHost, { role: roles.sender, netns: s.netns, label, pair: s.pair,
       args: [...common(s.pair), ...(raw ? ['--ifname', s.ifname, '--remote-mac', peer.mac] : []), ...dpdkArgs(senderHost, s, peer), '--local', `${s.ip}:${SENDER_PORT}`,
-        '--remote', `${peer.ip}:${RECEIVER_PORT}`, '--rate', String(rate), '--duration', String(trafficS), '--cpu', String(cpus.send[s.pair])] });
+        '--remote', `${peer.ip}:${RECEIVER_PORT}`, '--rate', String(rate), '--duration', String(trafficS), '--cpu', String(cpus.send[s.pair]),
+        ...(c.senderScheduling ? ['--sched', c.senderScheduling] : [])] });
   }));
 
   const deadline = Date.now() + START_MARGIN_MS + 20 * c.pairs + trafficS * 1000 + 10_000;
