@@ -84,8 +84,7 @@ test('a slow sender: the search says the generator, not the path, was the limit,
       // Whole-trial totals: the capped sender sends CAP × d frames (its last burst cut to fit), never the asked rate.
       assert.ok(t.sent_packets <= Math.ceil(Math.min(t.rate_pps, CAP) * t.duration_s * 1.01), what);
       assert.ok(t.received_packets <= t.sent_packets, what);
-      // Intended: the rate over the sender's own run time (at least the trial; longer if it noticed the end late).
-      assert.ok(t.intended_packets >= Math.floor(t.rate_pps * t.duration_s), what);
+      // Intended: the rate over the sender's own run time (epoch or its late start, to when it noticed the end).
       assert.ok(Math.abs(t.shortfall_ratio - Math.max(0, 1 - t.sent_packets / t.intended_packets)) < 1e-6, `shortfall = 1 − sent ÷ intended: ${what}`);
       if (t.rate_pps > CAP * 1.01) {
         assert.equal(t.generator_limited, 1, what);
