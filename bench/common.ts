@@ -73,13 +73,14 @@ export interface SendRecvRun { send: SummaryLine; recv: SummaryLine; rxPps: numb
 /**
  * One nfvperf-app send → recv run over `t`: the receiver on CPU 1, the sender on CPU 0 for
  * `seconds`; `both` goes to both ends (e.g. the backend), `sender` to the sender only (its rate:
- * max unless given). rxPps: frames received over the sender's sending time (the receiver also
+ * max unless given), `receiver` to the receiver only. rxPps: frames received over the sender's sending time (the receiver also
  * idles before and after).
  */
-export async function sendRecv(t: Topology, seconds: number, args: { both?: string[]; sender?: string[] } = {}): Promise<SendRecvRun> {
+export async function sendRecv(t: Topology, seconds: number,
+  args: { both?: string[]; sender?: string[]; receiver?: string[] } = {}): Promise<SendRecvRun> {
   const both = args.both ?? [];
   const recv = new AppProcess({ role: 'recv', netns: t.receiver.netns, label: 'receiver', pair: 0,
-    args: [...both, '--local', `${t.receiver.ip}:7001`, '--cpu', '1'] });
+    args: [...both, '--local', `${t.receiver.ip}:7001`, '--cpu', '1', ...(args.receiver ?? [])] });
   await recv.waitReady(5000);
   const send = new AppProcess({ role: 'send', netns: t.sender.netns, label: 'sender', pair: 0,
     args: [...both, '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--rate', 'max',

@@ -95,6 +95,8 @@ struct nfp_config {
 	bool mem_given;           /* --mem-mb given: with hugepages too, -m (preallocated at start) */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 	int clock;                /* --clock: enum nfp_clock_choice (default auto) */
+	bool sched_fifo;          /* --sched fifo: the app's threads run SCHED_FIFO (priority 1),
+				     so no ordinary task takes their CPU for a scheduler slice */
 };
 
 static inline uint32_t nfp_payload_bytes(const struct nfp_config *cfg)

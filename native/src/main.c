@@ -38,6 +38,15 @@ static int install_signals(void)
 	return 0;
 }
 
+/* SCHED_FIFO at the lowest real-time priority, before any thread starts (they inherit it):
+ * ahead of every ordinary task, behind the kernel's own real-time threads. */
+static int sched_fifo(void)
+{
+	struct sched_param param = { .sched_priority = 1 };
+
+	return sched_setscheduler(0, SCHED_FIFO, &param) ? -errno : 0;
+}
+
 static int pin_cpu(int cpu)
 {
 	cpu_set_t set;
@@ -87,6 +96,11 @@ int main(int argc, char **argv)
 	}
 	if (cfg.cpu >= 0 && (rc = pin_cpu(cfg.cpu)) < 0) {
 		nfp_err_set(&err, rc, "--cpu %d: sched_setaffinity: %s", cfg.cpu, strerror(-rc));
+		status = EXIT_RUNTIME;
+		goto out_end;
+	}
+	if (cfg.sched_fifo && (rc = sched_fifo()) < 0) {
+		nfp_err_set(&err, rc, "--sched fifo: sched_setscheduler: %s", strerror(-rc));
 		status = EXIT_RUNTIME;
 		goto out_end;
 	}

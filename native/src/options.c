@@ -419,6 +419,15 @@ static int read_clock(const struct opt_spec *o, const char *val, struct nfp_conf
 	return bad(err, o->name, "auto, tsc or gettime", val);
 }
 
+static int read_sched(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		      struct nfp_err *err)
+{
+	if (strcmp(val, "other") != 0 && strcmp(val, "fifo") != 0)
+		return bad(err, o->name, "other or fifo", val);
+	cfg->sched_fifo = strcmp(val, "fifo") == 0;
+	return 0;
+}
+
 static int read_rtt_dump(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
 			 struct nfp_err *err)
 {
@@ -499,6 +508,8 @@ static const struct opt_spec OPTIONS[] = {
 	{ "--clock", "C", OPT_READ, .read = read_clock,
 	  .help = "auto (default: the TSC when it is invariant, else\n"
 		  "clock_gettime), tsc or gettime: what pacing and times read" },
+	{ "--sched", "P", OPT_READ, .read = read_sched,
+	  .help = "other (default) or fifo: SCHED_FIFO priority 1, ahead of\nevery ordinary task on its CPU (the kernel's RT throttling\nstill leaves others 5% of each second)" },
 	{ "--rtt-dump", "PATH", OPT_READ, .read = read_rtt_dump,
 	  .help = "client: write every RTT sample (ns) to PATH, one per line" },
 	{ "--help", NULL, OPT_EXIT, .help = "print this text and exit" },

@@ -209,6 +209,7 @@ void nfp_report_start(struct nfp_report *r)
 	put(&l, ",\"burst\":%" PRIu32 ",\"flow\":%u,\"touch\":%s", cfg->burst, (unsigned)cfg->flow,
 	    cfg->touch ? "true" : "false");
 	put(&l, ",\"mode\":\"%s\"", cfg->blocking ? "blocking" : "polling");
+	put(&l, ",\"sched\":\"%s\"", cfg->sched_fifo ? "fifo" : "other");
 	put(&l, ",\"clock\":{\"source\":\"%s\"", nfp_clock_source());
 	if (nfp_clock.hz > 0)
 		put(&l, ",\"tscHz\":%.0f}", nfp_clock.hz);

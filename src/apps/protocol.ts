@@ -25,6 +25,8 @@ export interface StartLine {
   epochNs: string;
   /** polling, or blocking (`--blocking`). */
   mode?: 'polling' | 'blocking';
+  /** `--sched`: the app's scheduling policy (absent from apps that predate it). */
+  sched?: 'other' | 'fifo';
   /** The client's receive thread CPU (`--rx-cpu`), null for one thread. */
   rxCpu?: number | null;
   /** The client's window (`--inflight`): at most this many frames awaiting their echo; null for none. */

@@ -26,6 +26,8 @@ export interface Case {
   warmupS: number;
   cooldownS: number;
   touchData: boolean;
+  /** Senders (clients) run SCHED_FIFO, `--sched fifo` (the plan's senderScheduling); absent for the default. */
+  senderScheduling?: 'fifo';
   /** Latency cases with a window: at most this many frames awaiting their echo (`--inflight`). */
   inflight?: number;
   /** For a search case (rate "search"): the goals and limits of the throughput search. */
@@ -70,6 +72,7 @@ export function expandPlan(plan: Plan): Case[] {
                       warmupS: plan.warmup,
                       cooldownS: plan.cooldown,
                       touchData: plan.touchData,
+                      ...(plan.senderScheduling === 'fifo' ? { senderScheduling: 'fifo' as const } : {}),
                       ...(rate === RATE_SEARCH ? { search } : {}),
                       ...(sw === 'sriov' && plan.sriov ? { switchOptions: { sriov: plan.sriov } } : {}),
                     });

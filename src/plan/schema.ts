@@ -99,6 +99,8 @@ export const planSchema = z.strictObject({
       .describe('Virtual functions to create when the PF has none (default: as found, else 8, at most sriov_totalvfs).'),
     vlan: intIn(0, 4094, 'VLAN id').optional().describe('VLAN of every VF, set through the PF (default 0: untagged).'),
   }).optional().describe('For switch sriov: the NIC whose embedded switch joins the containers (not verified on hardware).'),
+  senderScheduling: z.enum(['other', 'fifo']).default('other')
+    .describe('Senders\' and clients\' scheduling policy: other (the default time-sharing), or fifo (SCHED_FIFO priority 1, the app\'s `--sched fifo`): no ordinary task on the sender\'s CPU takes it for a scheduler slice, so a busy machine does not make the generator fall short; the kernel\'s real-time throttling still leaves others 5 % of each second.'),
   testbed: z.string().min(1, 'expected a file name').optional()
     .describe('For locality remote: the testbed file (YAML) naming the two hosts, relative to the plan file.'),
 });

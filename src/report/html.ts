@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunAnalysis } from '../analysis/index.js';
+import type { SearchTrialRow } from '../store/run-data.js';
 import { LOSS_THRESHOLD } from '../analysis/max-throughput.js';
 import { UNSTEADY_CV } from '../analysis/variation.js';
 import { TX_BELOW_TARGET } from '../analysis/warnings.js';
@@ -167,7 +168,7 @@ function searchSection(a: RunAnalysis, figures: FigureSet): string {
     const caseCell = `<td class="case"><code>${esc(c.id)}</code>${drawn.has(figureId) ? ` <a href="#${esc(figureId)}">trace</a>` : ''}</td>`;
     const goals = search?.goals ?? [];
     if (goals.length === 0) {
-      rows.push(`<tr class="warned">${caseCell}<td colspan="11">no result: ${esc(c.status)}${c.error ? `: ${esc(c.error)}` : ''}</td></tr>`);
+      rows.push(`<tr class="warned">${caseCell}<td colspan="13">no result: ${esc(c.status)}${c.error ? `: ${esc(c.error)}` : ''}</td></tr>`);
       return;
     }
     const total = search!.trials.length;
@@ -180,7 +181,9 @@ function searchSection(a: RunAnalysis, figures: FigureSet): string {
         + `<td class="right">${pps(ct)}</td><td class="right">${ct === null ? '—' : (ct / 1e6).toFixed(4)}</td>`
         + `<td class="right">${ct === null ? '—' : ((ct * c.pairs) / 1e6).toFixed(4)}</td>`
         + `<td class="right">${g.trials} of ${total}</td>`
-        + `<td title="${esc(STATUS_NOTES[g.status] ?? '')}">${esc(g.status)}</td><td>${g.generatorLimited ? '<b>yes</b>' : 'no'}</td></tr>`);
+        + `<td title="${esc(STATUS_NOTES[g.status] ?? '')}">${esc(g.status)}</td><td>${g.generatorLimited ? '<b>yes</b>' : 'no'}</td>`
+        + `<td class="right">${failedTrials(search!.trials, g.goal)}</td>`
+        + `<td class="right">${pps(g.generatorAccuratePps)}${g.lowerBoundToGeneratorRatio === null ? '' : ` (${g.lowerBoundToGeneratorRatio.toFixed(2)})`}</td></tr>`);
       if (g.generatorLimited) {
         limited.push(`<li><code>${esc(c.id)}</code>, goal <b>${esc(g.goal)}</b>: the generator, not the path, was the limit — the sender fell short of the rate at the upper bound (${pps(g.upperBoundPps)} packets/s), so these bounds describe the sender.</li>`);
       }
@@ -188,12 +191,19 @@ function searchSection(a: RunAnalysis, figures: FigureSet): string {
   });
   return `<section id="search">
 <h2>Search results</h2>
-<p class="note">Per search case and goal (MLRsearch): the relevant lower bound (the highest rate per sender found to meet the goal: NDR for loss 0, PDR for a small loss ratio) and upper bound, their relative width (upper − lower) ÷ upper, and the conditional throughput — the lower bound times its quantile trial's forwarding ratio. Rates are packets/s per sender; the total column multiplies by the pairs. Trials: those the search chose for this goal, of the case's total.</p>
-<div class="scroll"><table id="search-table"><thead><tr><th>case</th><th>goal</th><th class="right">goal loss ratio</th><th class="right">lower bound pps</th><th class="right">upper bound pps</th><th class="right">relative width</th><th class="right">cond. throughput pps</th><th class="right">cond. throughput Mpps</th><th class="right">total Mpps (× pairs)</th><th class="right">trials</th><th>status</th><th>generator-limited</th></tr></thead><tbody>
+<p class="note">Per search case and goal (MLRsearch): the relevant lower bound (the highest rate per sender found to meet the goal: NDR for loss 0, PDR for a small loss ratio) and upper bound, their relative width (upper − lower) ÷ upper, and the conditional throughput — the lower bound times its quantile trial's forwarding ratio. Rates are packets/s per sender; the total column multiplies by the pairs. Trials: those the search chose for this goal, of the case's total. Shortfall and loss are kept apart: a trial that failed the goal failed on the path's loss, or only on what the generator did not send; the generator was accurate up to the highest load at which every trial sent what was asked (within the search's generator tolerance), and a lower bound near that load (ratio near 1) may be the generator's limit rather than the path's.</p>
+<div class="scroll"><table id="search-table"><thead><tr><th>case</th><th>goal</th><th class="right">goal loss ratio</th><th class="right">lower bound pps</th><th class="right">upper bound pps</th><th class="right">relative width</th><th class="right">cond. throughput pps</th><th class="right">cond. throughput Mpps</th><th class="right">total Mpps (× pairs)</th><th class="right">trials</th><th>status</th><th>generator-limited</th><th class="right">failed trials: path loss / generator shortfall</th><th class="right">generator accurate up to pps (lower bound ÷ it)</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table></div>
 ${limited.length > 0 ? `<ul class="search-warnings">${limited.join('\n')}</ul>` : ''}
 </section>`;
+}
+
+/** "2 / 1": the trials that failed `goal` on the path's loss / on the generator's shortfall; "—" before schema 5. */
+function failedTrials(trials: readonly SearchTrialRow[], goal: string): string {
+  if (trials.length === 0 || trials.some((t) => t.verdicts === null)) return '—';
+  const count = (v: string) => trials.filter((t) => t.verdicts![goal] === v).length;
+  return `${count('path-loss')} / ${count('generator-shortfall')}`;
 }
 
 function paperLine(p: PaperComparison): string {

@@ -38,6 +38,8 @@ export const SUMMARY_COLUMNS: Column[] = [
   { key: 'txMpps', header: 'tx Mpps', align: 'right', value: (c) => num(c.throughput && c.throughput.txPps / 1e6, 3), raw: (c) => orNull(c.throughput && c.throughput.txPps / 1e6) },
   { key: 'rxMpps', header: 'rx Mpps', align: 'right', value: (c) => num(c.throughput && c.throughput.rxPps / 1e6, 3), raw: (c) => orNull(c.throughput && c.throughput.rxPps / 1e6) },
   { key: 'rxGbps', header: 'rx Gbps', align: 'right', value: (c) => num(c.throughput?.rxGbps, 3), raw: (c) => orNull(c.throughput?.rxGbps) },
+  // The generator's shortfall beside the path's loss, never added to it: a sender that fell short of R is not a lossy path.
+  { key: 'shortfallPercent', header: 'short %', align: 'right', value: (c) => num(c.throughput?.shortfallRatio != null ? c.throughput.shortfallRatio * 100 : null, 2), raw: (c) => orNull(c.throughput?.shortfallRatio != null ? c.throughput.shortfallRatio * 100 : null) },
   { key: 'lossPercent', header: 'loss %', align: 'right', value: (c) => num(c.throughput && c.throughput.lossRatio * 100, 2), raw: (c) => orNull(c.throughput && c.throughput.lossRatio * 100) },
   // Search cases: the lower bound of the common goals (NDR: loss 0, PDR: CSIT's 0.5 %), packets/s per sender.
   { key: 'ndrLowerPps', header: 'NDR pps', align: 'right', terminal: false, value: (c) => num(c.search?.['ndr']?.lowerBound, 0), raw: (c) => orNull(c.search?.['ndr']?.lowerBound) },

@@ -64,6 +64,7 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
     args.push('--remote', `${a.peer.ip}:${RECEIVER_PORT}`, '--rate', String(a.traffic.rate), '--duration', String(a.traffic.seconds));
   }
   args.push('--cpu', String(a.cpu));
+  if (sending && c.senderScheduling === 'fifo') args.push('--sched', 'fifo');
   if (a.rxCpu !== undefined) args.push('--rx-cpu', String(a.rxCpu));
   if (sending && c.inflight !== undefined) args.push('--inflight', String(c.inflight));
   return args;

@@ -4,7 +4,7 @@
 // apps' argv (app-argv.ts), the watch loop and the record are the same for both. Teardown always
 // runs, on success, failure and interruption alike.
 import { latencyFigures } from '../analysis/latency.js';
-import { runExpandedSearch, type SearchResult, type TrialResult } from '../analysis/search.js';
+import { runExpandedSearch, type SearchResult, type TrialResult } from '../search/search.js';
 import { isSteady, throughputFigures } from '../analysis/steady.js';
 import { backendInfo } from '../apps/backends.js';
 import type { IntervalLine } from '../apps/protocol.js';
@@ -331,15 +331,20 @@ async function runSearchTrials(run: CaseRun): Promise<SearchResult> {
   const measure = async (ratePps: number, durationS: number): Promise<TrialResult> => {
     throwIfAborted(ctx.signal);
     const { senders, receivers } = await runTraffic(run, { rate: ratePps, trafficS: durationS });
+    // sent: frames the senders' ports accepted; what a sender's schedule dropped or its port
+    // refused is in intended − sent, the generator's shortfall, never in the path's loss.
     const sent = senders.reduce((n, a) => n + (a.summary!.txPackets ?? 0), 0);
     const received = receivers.reduce((n, a) => n + (a.summary!.rxPackets ?? 0), 0);
-    const measuredS = Math.max(...senders.map((a) => Number(BigInt(a.summary!.durationNs)) / 1e9));
+    const runS = senders.map((a) => Number(BigInt(a.summary!.durationNs)) / 1e9);
+    const measuredS = Math.max(...runS);
+    const intended = Math.round(runS.reduce((n, d) => n + ratePps * d, 0));
     return {
       intendedPps: ratePps,
       offeredPps: sent / c.pairs / measuredS,
       receivedPps: received / c.pairs / measuredS,
       lossRatio: sent > 0 ? Math.max(0, 1 - received / sent) : 1,
       durationS: measuredS,
+      packets: { intended, sent, received },
     };
   };
   return runExpandedSearch(c.search!, measure);

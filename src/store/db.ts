@@ -5,12 +5,13 @@ import type { Case } from '../plan/expand.js';
 import type { SampleRow, ThroughputFigures } from '../analysis/steady.js';
 import type { LatencyFigures, RttInterval } from '../analysis/latency.js';
 import { UsageError } from '../common/errors.js';
-import type { SearchResult } from '../analysis/search.js';
+import type { SearchResult } from '../search/search.js';
 
 export const SCHEMA_VERSION = 5;
 /**
  * Older schemas a reader still understands: what they lack reads as absent (schema 3: no
- * cpu_samples; no io_mode / client_threads, i.e. every case polling with one-thread clients).
+ * cpu_samples; no io_mode / client_threads, i.e. every case polling with one-thread clients;
+ * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load).
  */
 export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', String(SCHEMA_VERSION)];
 
@@ -45,14 +46,22 @@ CREATE TABLE IF NOT EXISTS preflight_findings (
  * How a writer brings an older database up to SCHEMA_VERSION, one step per version: each adds
  * what that version introduced; the caller then records the new version.
  */
+/** Schema 5: a search trial's shortfall, its verdict per goal and its packet totals; the generator's accurate load per search. */
+const SEARCH_SHORTFALL_COLUMNS = {
+  trials: ['shortfall_ratio REAL', 'verdicts_json TEXT', 'intended_packets INTEGER', 'sent_packets INTEGER', 'received_packets INTEGER'],
+  goals: ['generator_accurate_pps REAL', 'lower_bound_to_generator_ratio REAL'],
+};
+
 const MIGRATIONS: Record<string, string> = {
   // 3 → 4: the apps' I/O mode and client threads per case (defaults: what schema 3 always ran),
   // and per-second CPU samples of the switch threads and the kernel.
   '3': `ALTER TABLE cases ADD COLUMN io_mode TEXT NOT NULL DEFAULT 'polling';
 ALTER TABLE cases ADD COLUMN client_threads INTEGER NOT NULL DEFAULT 1;
 ${CPU_SAMPLES_TABLE}`,
-  // 4 → 5: the pre-flight findings of each run.
-  '4': PREFLIGHT_TABLE,
+  // 4 → 5: the pre-flight findings of each run; shortfall and loss kept apart in search trials
+  // (NULL in the rows schema 4 wrote).
+  '4': [PREFLIGHT_TABLE, ...SEARCH_SHORTFALL_COLUMNS.trials.map((c) => `ALTER TABLE search_trials ADD COLUMN ${c};`),
+    ...SEARCH_SHORTFALL_COLUMNS.goals.map((c) => `ALTER TABLE search_goals ADD COLUMN ${c};`)].join('\n'),
 };
 
 const SCHEMA = `
@@ -141,6 +150,9 @@ CREATE TABLE IF NOT EXISTS search_trials (       -- a search case: every trial, 
   generator_limited INTEGER NOT NULL,
   phase TEXT NOT NULL,
   classifications_json TEXT NOT NULL,              -- {goal: lower|upper|undecided} after this trial
+  shortfall_ratio REAL,                            -- max(0, 1 - offered/rate): what the generator did not send
+  verdicts_json TEXT,                              -- {goal: pass|path-loss|generator-shortfall}
+  intended_packets INTEGER, sent_packets INTEGER, received_packets INTEGER,  -- whole trial, all senders
   PRIMARY KEY (case_id, trial)
 );
 CREATE TABLE IF NOT EXISTS search_goals (
@@ -149,6 +161,8 @@ CREATE TABLE IF NOT EXISTS search_goals (
   status TEXT NOT NULL,
   lower_bound_pps REAL, upper_bound_pps REAL, relative_width REAL, conditional_throughput_pps REAL,
   trials INTEGER NOT NULL, generator_limited INTEGER NOT NULL,
+  generator_accurate_pps REAL,                     -- the search's highest load with every trial's generator accurate
+  lower_bound_to_generator_ratio REAL,             -- lower_bound_pps / generator_accurate_pps
   PRIMARY KEY (case_id, goal)
 );
 CREATE TABLE IF NOT EXISTS latency (
@@ -369,17 +383,20 @@ export class ResultsDb {
       }
       if (rec.search) {
         const trial = this.db.prepare(`INSERT INTO search_trials (case_id, trial, start_s, rate_pps, duration_s, measured_duration_s,
-          offered_pps, received_pps, path_loss_ratio, loss_ratio, generator_limited, phase, classifications_json)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+          offered_pps, received_pps, path_loss_ratio, loss_ratio, generator_limited, phase, classifications_json,
+          shortfall_ratio, verdicts_json, intended_packets, sent_packets, received_packets)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
         for (const t of rec.search.trace) {
           trial.run(caseId, t.index, t.tS, t.ratePps, t.durationS, t.measuredDurationS, t.offeredPps, t.receivedPps,
-            t.pathLossRatio, t.lossRatio, t.generatorLimited ? 1 : 0, t.phase, JSON.stringify(t.goalClassifications));
+            t.pathLossRatio, t.lossRatio, t.generatorLimited ? 1 : 0, t.phase, JSON.stringify(t.goalClassifications),
+            t.shortfallRatio, JSON.stringify(t.verdicts), t.packets?.intended ?? null, t.packets?.sent ?? null, t.packets?.received ?? null);
         }
         const goal = this.db.prepare(`INSERT INTO search_goals (case_id, goal, status, lower_bound_pps, upper_bound_pps,
-          relative_width, conditional_throughput_pps, trials, generator_limited) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+          relative_width, conditional_throughput_pps, trials, generator_limited, generator_accurate_pps, lower_bound_to_generator_ratio)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
         for (const g of rec.search.goals) {
           goal.run(caseId, g.name, g.status, g.lowerBoundPps, g.upperBoundPps, g.relativeWidth, g.conditionalThroughputPps,
-            g.trials, g.generatorLimited ? 1 : 0);
+            g.trials, g.generatorLimited ? 1 : 0, rec.search.generatorAccuratePps, g.lowerBoundToGeneratorRatio);
         }
       }
       const l = rec.latency;

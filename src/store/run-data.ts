@@ -49,6 +49,12 @@ export interface SearchTrialRow {
   phase: string;
   /** Each goal's classification of this trial's load, right after it. */
   classifications: Record<string, string>;
+  /** What the generator did not send, max(0, 1 − offered ÷ rate); null in files before schema 5. */
+  shortfallRatio: number | null;
+  /** Per goal: pass, path-loss or generator-shortfall; null in files before schema 5. */
+  verdicts: Record<string, string> | null;
+  /** Whole-trial totals over all senders; null where not counted (files before schema 5). */
+  packets: { intended: number; sent: number; received: number } | null;
 }
 
 /** One goal's result of a search case (table search_goals), with the goal as the plan set it. */
@@ -61,6 +67,9 @@ export interface SearchGoalRow {
   conditionalThroughputPps: number | null;
   trials: number;
   generatorLimited: boolean;
+  /** The search's highest load at which the generator was accurate, and this goal's lower bound ÷ it (null before schema 5). */
+  generatorAccuratePps: number | null;
+  lowerBoundToGeneratorRatio: number | null;
   /** The goal's loss ratio and width (from the case's search config); null if the config lacks the goal. */
   goalLossRatio: number | null;
   goalWidth: number | null;
@@ -157,6 +166,9 @@ function loadSearches(db: Database.Database, runId: number, tables: Set<string>)
       trial: t.trial, startS: t.start_s, ratePps: t.rate_pps, durationS: t.duration_s, measuredDurationS: t.measured_duration_s,
       offeredPps: t.offered_pps, receivedPps: t.received_pps, pathLossRatio: t.path_loss_ratio, lossRatio: t.loss_ratio,
       generatorLimited: t.generator_limited === 1, phase: t.phase, classifications: parseObject(t.classifications_json),
+      shortfallRatio: t.shortfall_ratio ?? null, verdicts: t.verdicts_json ? parseObject(t.verdicts_json) : null,
+      packets: t.intended_packets === null || t.intended_packets === undefined ? null
+        : { intended: t.intended_packets, sent: t.sent_packets, received: t.received_packets },
     }));
     const goals = (goalsOf.all(c.id) as Record<string, any>[]).map((g): SearchGoalRow => {
       const goal = config?.goals?.find((x) => x.name === g.goal);
@@ -164,6 +176,7 @@ function loadSearches(db: Database.Database, runId: number, tables: Set<string>)
         goal: g.goal, status: g.status, lowerBoundPps: g.lower_bound_pps, upperBoundPps: g.upper_bound_pps,
         relativeWidth: g.relative_width, conditionalThroughputPps: g.conditional_throughput_pps, trials: g.trials,
         generatorLimited: g.generator_limited === 1, goalLossRatio: goal?.lossRatio ?? null, goalWidth: goal?.width ?? null,
+        generatorAccuratePps: g.generator_accurate_pps ?? null, lowerBoundToGeneratorRatio: g.lower_bound_to_generator_ratio ?? null,
       };
     });
     out.set(c.case_key, { config, trials, goals });

@@ -30,12 +30,28 @@ export interface SummaryCase {
     txPps: number; rxPps: number; txGbps: number; rxGbps: number; lossRatio: number;
     lostPackets: number; unsentPackets: number; corruptPackets: number; reorderedPackets: number;
     steadySeconds: number;
+    /**
+     * Kept apart from the path's loss: the packets/s asked of all senders together (null for
+     * max), and the share of it they did not send, max(0, 1 − txPps ÷ intendedPps) — the
+     * generator's shortfall (null for max). Always written by buildSummary.
+     */
+    intendedPps?: number | null;
+    shortfallRatio?: number | null;
   } | null;
   /** Round-trip latency (latency cases): steady-window RTT percentiles over all pairs. */
   /** A search case: per goal, the bounds found (packets/s per sender). */
   search?: Record<string, {
     status: string; lowerBound: number | null; upperBound: number | null; conditionalThroughput: number | null;
     trials: number; generatorLimited: boolean;
+    /**
+     * The search's highest load at which the generator sent what it was asked (within its
+     * tolerance), and lowerBound ÷ that: near 1 the generator may be the limit, well below 1 the
+     * path is. Null when unknown (results before schema 5) or without a lower bound.
+     */
+    generatorAccuratePps?: number | null;
+    lowerBoundToGeneratorRatio?: number | null;
+    /** The case's trials that failed this goal, by cause (null before schema 5). */
+    failedTrials?: { pathLoss: number; generatorShortfall: number } | null;
   }> | null;
   latency?: {
     samples: number; minUs: number; avgUs: number; p50Us: number; p90Us: number; p99Us: number;
@@ -100,6 +116,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
         txPps: r.tx_pps, rxPps: r.rx_pps, txGbps: r.tx_gbps, rxGbps: r.rx_gbps, lossRatio: r.loss_ratio,
         lostPackets: r.lost_packets, unsentPackets: r.unsent_packets, corruptPackets: r.corrupt_packets,
         reorderedPackets: r.reordered_packets, steadySeconds: r.steady_seconds,
+        ...shortfallOf(r.rate_pps, r.pairs, r.tx_pps),
       },
       search: r.search_json === null ? null : searchOf(db, r.id),
       latency: r.has_latency === null ? null : {
@@ -111,11 +128,28 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
   };
 }
 
+/** A paced case's intended rate (all senders) and the generator's shortfall from it; null for unpaced. */
+function shortfallOf(ratePps: number | null, pairs: number, txPps: number): { intendedPps: number | null; shortfallRatio: number | null } {
+  if (ratePps === null) return { intendedPps: null, shortfallRatio: null };
+  const intendedPps = ratePps * pairs;
+  return { intendedPps, shortfallRatio: Math.max(0, 1 - txPps / intendedPps) };
+}
+
 function searchOf(db: Database.Database, caseId: number): NonNullable<SummaryCase['search']> {
   const goals = db.prepare('SELECT * FROM search_goals WHERE case_id = ? ORDER BY rowid').all(caseId) as Record<string, any>[];
+  // SELECT *: a schema 4 file (read as it is) has no verdicts_json column.
+  const verdicts = (db.prepare('SELECT * FROM search_trials WHERE case_id = ? ORDER BY trial').all(caseId) as { verdicts_json?: string | null }[])
+    .map((t) => t.verdicts_json ?? null);
+  const failedTrials = (goal: string) => {
+    if (verdicts.length === 0 || verdicts.some((v) => v === null)) return null;
+    const of = verdicts.map((v) => (JSON.parse(v!) as Record<string, string>)[goal]);
+    return { pathLoss: of.filter((v) => v === 'path-loss').length, generatorShortfall: of.filter((v) => v === 'generator-shortfall').length };
+  };
   return Object.fromEntries(goals.map((g) => [g.goal, {
     status: g.status, lowerBound: g.lower_bound_pps, upperBound: g.upper_bound_pps,
     conditionalThroughput: g.conditional_throughput_pps, trials: g.trials, generatorLimited: g.generator_limited === 1,
+    generatorAccuratePps: g.generator_accurate_pps ?? null, lowerBoundToGeneratorRatio: g.lower_bound_to_generator_ratio ?? null,
+    failedTrials: failedTrials(g.goal),
   }]));
 }
 

@@ -18,6 +18,7 @@ const BAD_ARGUMENTS: [string[], RegExp][] = [
   [['recv', '--local', '198.18.0.1:1', '--size', '9001'], /--size/],
   [['send', '--local', '198.18.0.1:1', '--remote', '198.18.0.2:1', '--rate', '0'], /--rate/],
   [['send', '--local', '198.18.0.1:1', '--remote', '198.18.0.2:1', '--rate', '-5'], /--rate/],
+  [['send', '--local', '198.18.0.1:1', '--remote', '198.18.0.2:1', '--sched', 'rr'], /--sched/],
   [['recv', '--local', '198.18.0.1:1', '--burst', '0'], /--burst/],
   [['recv', '--local', '198.18.0.1:1', '--burst', '1025'], /--burst/],
   [['recv', '--local', '198.18.0.1:1', '--backend', 'carrier-pigeon'], /--backend/],

@@ -1,6 +1,7 @@
 // The pacing clock: the start line says which clock paces (the TSC where it is invariant) and its
-// rate; a sender held up longer than the catch-up bound records a stall and drops the backlog
-// instead of bursting it out.
+// rate; a paced run of d seconds offers rate × d frames (its last burst cut to fit); a sender
+// held up longer than the catch-up bound records a stall and drops the backlog instead of
+// bursting it out; --sched fifo runs the app as a real-time task and says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,4 +47,30 @@ test('a sender stopped for 400 ms counts a stall and does not send the backlog',
   // Catching up would have offered all 1.5 s worth; dropping the backlog leaves ≥ 0.3 s out.
   const offered = (s.txPackets ?? 0) + (s.unsent ?? 0);
   assert.ok(offered <= rate * (1.5 - 0.3), `offered ${offered} of ${rate * 1.5}`);
+});
+
+test('a paced run offers rate × duration frames: the last burst holds only the frames due before the end', async () => {
+  // 1050 frames due in 1.05 s: not a multiple of the burst (32), so whole bursts would offer 1056.
+  const send = sender(1000, 1.05, ['--burst', '32']);
+  assert.ok(await send.waitExit(5000));
+  assert.equal(send.exitCode, 0, send.stderr);
+  const s = send.summary!;
+  const offered = (s.txPackets ?? 0) + (s.unsent ?? 0);
+  if ((s.stalls ?? 0) === 0) assert.equal(offered, 1050);
+  else assert.ok(offered < 1050, `a stall drops frames from the schedule, never adds any: offered ${offered}`);
+});
+
+test('--sched fifo: the app runs SCHED_FIFO and its start line says so; the default is other', async () => {
+  const fifo = sender(1000, 0.2, ['--sched', 'fifo']);
+  const other = sender(1000, 0.2);
+  assert.ok(await fifo.waitExit(5000) && await other.waitExit(5000));
+  assert.equal(fifo.exitCode, 0, fifo.stderr);
+  assert.equal(fifo.start!.sched, 'fifo');
+  assert.equal(other.start!.sched, 'other');
+  // The policy as the kernel reports it, read while the app runs: /proc/PID/stat field 41.
+  const running = sender(1000, 2, ['--sched', 'fifo']);
+  await running.waitReady(5000);
+  const fields = readFileSync(`/proc/${running.start!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  assert.equal(fields[41 - 3], '1', 'policy SCHED_FIFO (1)');
+  await running.stop();
 });

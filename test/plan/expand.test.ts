@@ -37,3 +37,12 @@ test('I/O modes and client threads are sweep axes; their defaults leave case ids
   const tput = expandPlan(parsePlan('name: a\n').plan);
   assert.deepEqual(tput.map((c) => [c.mode, c.clientThreads]), [['polling', 1]], 'throughput cases have one client thread');
 });
+
+test('senderScheduling fifo reaches every case (the senders get --sched fifo); the default leaves cases as they were', () => {
+  const fifo = expandPlan(parsePlan('name: a\nrates: [1000, max]\nsenderScheduling: fifo\n').plan);
+  assert.deepEqual(fifo.map((c) => c.senderScheduling), ['fifo', 'fifo']);
+  const other = expandPlan(parsePlan('name: a\nrates: [1000]\n').plan);
+  assert.equal('senderScheduling' in other[0]!, false);
+  assert.equal(fifo[0]!.id, other[0]!.id, 'not a sweep axis: the case id is the same');
+  assert.throws(() => parsePlan('name: a\nsenderScheduling: rr\n'), /senderScheduling/);
+});

@@ -19,7 +19,7 @@ test('a minimal plan gets the documented defaults', () => {
   assert.deepEqual(plan, {
     name: 'minimal', dimension: 'throughput', locality: 'local', containers: 'netns', pairs: [1],
     switches: ['linux-bridge'], backends: ['udp-mmsg'], modes: ['polling'], clientThreads: [1], packetSizes: [64], bursts: [32],
-    duration: 10, warmup: 1, cooldown: 1, repetitions: 1, touchData: false,
+    duration: 10, warmup: 1, cooldown: 1, repetitions: 1, touchData: false, senderScheduling: 'other',
   });
 });
 

@@ -223,10 +223,11 @@ test('search trace outcomes: one goal, and three goals with two loss ratios', ()
   const trial = (lossRatio: number) => ({
     trial: 0, startS: 0, ratePps: 1000, durationS: 1, measuredDurationS: 1, offeredPps: 1000, receivedPps: 1000 * (1 - lossRatio),
     pathLossRatio: lossRatio, lossRatio, generatorLimited: false, phase: 'final', classifications: {},
+    shortfallRatio: 0, verdicts: null, packets: null,
   });
   const goal = (name: string, goalLossRatio: number) => ({
     goal: name, status: 'converged', lowerBoundPps: 900, upperBoundPps: 1000, relativeWidth: 0.1, conditionalThroughputPps: 900,
-    trials: 1, generatorLimited: false, goalLossRatio, goalWidth: 0.01,
+    trials: 1, generatorLimited: false, goalLossRatio, goalWidth: 0.01, generatorAccuratePps: null, lowerBoundToGeneratorRatio: null,
   });
   const one = searchTraceData({ config: null, trials: [trial(0), trial(0.1)], goals: [goal('ndr', 0)] });
   assert.deepEqual(one.outcomes, ['low loss for ndr', 'high loss for ndr']);

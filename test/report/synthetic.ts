@@ -8,7 +8,7 @@ import { throughputFigures } from '../../src/analysis/steady.js';
 import { caseId, type Case } from '../../src/plan/expand.js';
 import type { BackendName, SwitchName } from '../../src/plan/schema.js';
 import { ResultsDb, type CaseRecord, type StoredCpuSample, type StoredSample } from '../../src/store/db.js';
-import { runExpandedSearch, type SearchResult } from '../../src/analysis/search.js';
+import { runExpandedSearch, type SearchResult } from '../../src/search/search.js';
 import { expandSearch, searchSchema } from '../../src/plan/search-schema.js';
 
 export interface SynthCase {

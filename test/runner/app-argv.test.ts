@@ -54,6 +54,7 @@ const APP_FIELDS: Record<string, { yaml: [string, string]; flag: RegExp }> = {
   warmup: { yaml: ['warmup: 0', 'warmup: 2'], flag: /^--duration$/ },
   cooldown: { yaml: ['cooldown: 0', 'cooldown: 2'], flag: /^--duration$/ },
   switches: { yaml: ['backends: [dpdk]\nswitches: [ovs]', 'backends: [dpdk]\nswitches: [memif]'], flag: /^--vdev$/ },
+  senderScheduling: { yaml: ['senderScheduling: other', 'senderScheduling: fifo'], flag: /^--sched$/ },
 };
 /** Plan fields that do not reach an app's argv, and why. */
 const NOT_APP_FIELDS: Record<string, string> = {

@@ -4,15 +4,42 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ResultsDb, SCHEMA_VERSION, schemaVersionOf } from '../../src/store/db.js';
 import { analyzeDir } from '../../src/report/load.js';
-import { writeResults } from '../report/synthetic.js';
+import { modelSearch, writeResults } from '../report/synthetic.js';
 
-/** Turns a fresh results file back into what schema 3 wrote: no cpu_samples table, no io_mode / client_threads. */
+/** Turns a fresh results file back into what schema 4 wrote: no search shortfall, verdicts, packet totals or generator-accurate load. */
+function downgradeToSchema4(path: string): void {
+  const db = new Database(path);
+  db.exec(`ALTER TABLE search_trials DROP COLUMN shortfall_ratio; ALTER TABLE search_trials DROP COLUMN verdicts_json;
+    ALTER TABLE search_trials DROP COLUMN intended_packets; ALTER TABLE search_trials DROP COLUMN sent_packets;
+    ALTER TABLE search_trials DROP COLUMN received_packets; ALTER TABLE search_goals DROP COLUMN generator_accurate_pps;
+    ALTER TABLE search_goals DROP COLUMN lower_bound_to_generator_ratio; DROP TABLE preflight_findings;
+    UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
+  db.close();
+}
+
+/** Turns a fresh results file back into what schema 3 wrote: schema 4's, less cpu_samples, io_mode and client_threads. */
 function downgradeToSchema3(path: string): void {
+  downgradeToSchema4(path);
   const db = new Database(path);
   db.exec(`DROP TABLE cpu_samples; ALTER TABLE cases DROP COLUMN io_mode; ALTER TABLE cases DROP COLUMN client_threads;
     UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
   db.close();
 }
+
+test('a schema 4 results file with a search is read as it is, and migrated to schema 5 by a writer (resume)', async () => {
+  const dir = writeResults([{ rate: 'search', txPps: 0, rxPps: 0, search: await modelSearch({ capacityPps: 400_000 }) }]);
+  const path = join(dir, 'results.sqlite');
+  downgradeToSchema4(path);
+  const before = analyzeDir(dir);
+  assert.ok(before.data.searches.get(before.cases[0]!.case.id)!.trials.length > 0, 'its trials are read');
+
+  const writer = new ResultsDb(path);
+  assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
+  const trials = writer.db.prepare(`SELECT COUNT(*) AS n, COUNT(verdicts_json) AS verdicts, COUNT(shortfall_ratio) AS shortfalls FROM search_trials`).get();
+  assert.deepEqual(trials, { n: (trials as { n: number }).n, verdicts: 0, shortfalls: 0 }, 'schema 4 trials have no verdicts: NULL, not made up');
+  assert.equal(writer.db.prepare(`SELECT COUNT(generator_accurate_pps) FROM search_goals`).pluck().get(), 0);
+  writer.close();
+});
 
 test('a schema 3 results file is read as it is, and migrated to the current schema by a writer (resume)', () => {
   const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
@@ -34,9 +61,7 @@ test('a schema 3 results file is read as it is, and migrated to the current sche
 test('a schema 4 results file (no pre-flight findings) is read, and a writer adds the table (resume)', () => {
   const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
   const path = join(dir, 'results.sqlite');
-  const db = new Database(path);
-  db.exec(`DROP TABLE preflight_findings; UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
-  db.close();
+  downgradeToSchema4(path);
   assert.equal(analyzeDir(dir).data.summary.run.preflight, undefined);
   const writer = new ResultsDb(path);
   writer.savePreflight(1, [{ rule: 'jitter', status: 'warn', found: 'cpu0: longest 50 µs', meaning: 'gaps', fix: 'isolate' }]);

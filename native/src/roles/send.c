@@ -5,7 +5,8 @@
  * since `base`, the next burst is due at base + offered * 1e9 / rate (computed from the start, so
  * rounding never accumulates). A sender that is late sends the due bursts back to back to catch
  * up, by at most max(NFP_PACER_STALL_PERIODS burst periods, NFP_PACER_STALL_MIN_NS): further
- * behind, it counts a `stall` and drops the backlog beyond that bound. Frames
+ * behind, it counts a `stall` and drops the backlog beyond that bound. With --duration the last
+ * burst holds only the frames due before the end, so a run offers rate × duration frames. Frames
  * the send call does not accept are `unsent` and never retried; their sequence numbers are
  * reused, so the receiver sees only path loss. Both count against the achieved rate.
  */
@@ -148,6 +149,14 @@ static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		n = cfg->burst;
 		if (cfg->count && cfg->count - stats->total.tx_packets < n)
 			n = (unsigned)(cfg->count - stats->total.tx_packets);
+		if (nfp_pacer_due_before(&pacer, end_ns) < n) {
+			/* The schedule's last frames before the end: send those, then wait for it. */
+			n = (unsigned)nfp_pacer_due_before(&pacer, end_ns);
+			if (!n) {
+				nfp_idle_until(min_u64(end_ns, rep->next_ns), now);
+				continue;
+			}
+		}
 		got = be->tx_alloc(ctx->port, st->pkts, n);
 		fill(st, cfg, st->pkts, got, (uint32_t)now);
 		sent = got ? be->tx_send(ctx->port, st->pkts, got) : 0;

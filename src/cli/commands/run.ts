@@ -57,6 +57,20 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
   return failed > 0 ? 1 : 0;
 }
 
+/**
+ * How the goal's failed trials split between the path's loss and the generator's shortfall, and
+ * where its lower bound lies against the highest load the generator held.
+ */
+function generatorNote(g: NonNullable<SummaryCase['search']>[string]): string {
+  const parts: string[] = [];
+  if (g.failedTrials) parts.push(`failed trials: ${g.failedTrials.pathLoss} on path loss, ${g.failedTrials.generatorShortfall} on generator shortfall`);
+  if (g.generatorAccuratePps != null) {
+    parts.push(`generator accurate up to ${(g.generatorAccuratePps / 1e3).toFixed(1)}k` +
+      (g.lowerBoundToGeneratorRatio != null ? ` (bound = ${g.lowerBoundToGeneratorRatio.toFixed(2)} × that)` : ''));
+  }
+  return parts.length > 0 ? `; ${parts.join('; ')}` : '';
+}
+
 /** One line per search goal: the bracket found and the conditional throughput, per sender. */
 function formatSearches(cases: readonly SummaryCase[]): string {
   const kpps = (v: number | null) => (v === null ? '-' : `${(v / 1e3).toFixed(1)}k`);
@@ -65,7 +79,7 @@ function formatSearches(cases: readonly SummaryCase[]): string {
     for (const [goal, g] of Object.entries(c.search ?? {})) {
       lines.push(`  ${c.pairs}vs${c.pairs} ${c.switch} ${c.backend} ${c.packetSize}B b${c.burst} r${c.repetition}  ${goal}: ` +
         `[${kpps(g.lowerBound)}, ${kpps(g.upperBound)}] conditional ${kpps(g.conditionalThroughput)}, ${g.trials} trials, ${g.status}` +
-        (g.generatorLimited ? ' (limited by the generator, not the path)' : ''));
+        (g.generatorLimited ? ' (limited by the generator, not the path)' : '') + generatorNote(g));
     }
   }
   return lines.join('\n');

@@ -3,7 +3,7 @@
 // it awaits, one trial at a time; the same trial results always lead to the same next trial.
 //
 // What is measured: per load, every trial result is kept and classified against each goal
-// (search-classify.ts). Each goal's reported bounds are its Relevant Bounds; the next trial serves
+// (classify.ts). Each goal's reported bounds are its Relevant Bounds; the next trial serves
 // the goal whose bracket is widest. Trial loss includes what the generator failed to send (CSIT's
 // lesson), so a generator that cannot reach a load makes that load fail, and the result names it.
 import { InternalError } from '../common/errors.js';
@@ -11,9 +11,9 @@ import { expandSearch, type ExpandedSearch, type SearchConfig, type SearchGoal, 
 import {
   classifyLoad, conditionalThroughput, relevantBounds,
   type ClassifiedTrial, type GoalAttributes, type LoadClass, type RelevantBounds,
-} from './search-classify.js';
+} from './classify.js';
 
-export type { LoadClass } from './search-classify.js';
+export type { LoadClass } from './classify.js';
 
 /** What one trial measured, as the runner reports it. Rates are packets/s summed over senders. */
 export interface TrialResult {
@@ -27,7 +27,21 @@ export interface TrialResult {
   lossRatio: number;
   /** Measured length of the trial. */
   durationS: number;
+  /**
+   * Whole-trial packet totals over all senders, when the runner counts them: frames the schedule
+   * called for (rate × each sender's run time), frames the senders' ports accepted, frames received.
+   */
+  packets?: TrialPackets;
 }
+
+export interface TrialPackets { intended: number; sent: number; received: number }
+
+/**
+ * Why a trial failed one goal: its loss beyond the goal's loss ratio came from the path (the
+ * path's own loss ratio exceeds the goal's: the trial fails whatever the generator did), or
+ * only from the generator's counted shortfall. `pass`: within the goal's loss ratio.
+ */
+export type TrialVerdict = 'pass' | 'path-loss' | 'generator-shortfall';
 
 /** Runs one trial at `ratePps` for `durationS` seconds. */
 export type Measure = (ratePps: number, durationS: number) => Promise<TrialResult>;
@@ -45,10 +59,16 @@ export interface TraceEntry {
   offeredPps: number;
   receivedPps: number;
   pathLossRatio: number;
+  /** What the generator did not send: max(0, 1 − offered ÷ load), counted in lossRatio only when generatorLimited. */
+  shortfallRatio: number;
   /** Trial Loss Ratio used to classify: 1 − (1 − counted shortfall) × (1 − path loss) = 1 − received/intended. */
   lossRatio: number;
   /** The generator sent more than `generatorTolerance` below the load; that shortfall is in lossRatio. */
   generatorLimited: boolean;
+  /** Per goal: whether this trial passed it, or failed it on path loss or on the generator's shortfall. */
+  verdicts: Record<string, TrialVerdict>;
+  /** Whole-trial packet totals, when the runner counted them. */
+  packets: TrialPackets | null;
   /** The goal this trial was chosen for, and whether it served its coarse or its final phase. */
   focus: string;
   phase: Phase;
@@ -83,6 +103,12 @@ export interface GoalResult {
    * more than the goal's loss ratio (and the tolerance). The bounds then describe the generator.
    */
   generatorLimited: boolean;
+  /**
+   * lowerBoundPps ÷ the search's generatorAccuratePps: how far below the highest load the
+   * generator held lies this goal's bound (1: at it, so the generator may be what limits it;
+   * well below 1: the path limits it). Null without either.
+   */
+  lowerBoundToGeneratorRatio: number | null;
 }
 
 export interface SearchResult {
@@ -94,6 +120,11 @@ export interface SearchResult {
   trace: TraceEntry[];
   totalTrials: number;
   totalTrialSeconds: number;
+  /**
+   * The highest load at which every trial's generator was accurate (shortfall within
+   * `generatorTolerance`); null when it fell short at every load measured.
+   */
+  generatorAccuratePps: number | null;
 }
 
 export interface SearchOptions {
@@ -197,7 +228,9 @@ export async function runExpandedSearch(search: ExpandedSearch, measure: Measure
     const entry: TraceEntry = {
       index: trace.length, tS, ratePps, durationS, measuredDurationS: result.durationS,
       offeredPps: result.offeredPps, receivedPps: result.receivedPps, pathLossRatio: result.lossRatio,
-      lossRatio: trial.lossRatio, generatorLimited: trial.generatorLimited,
+      shortfallRatio: trial.shortfall, lossRatio: trial.lossRatio, generatorLimited: trial.generatorLimited,
+      verdicts: Object.fromEntries(search.goals.map((g) => [g.name, verdict(trial, result.lossRatio, g.lossRatio)])),
+      packets: result.packets ?? null,
       focus: search.goals[goal]!.name, phase: target.phase,
       goalClassifications: Object.fromEntries(search.goals.map((g) => [g.name, classifyLoad(atLoad, g)])),
     };
@@ -206,6 +239,7 @@ export async function runExpandedSearch(search: ExpandedSearch, measure: Measure
     options.onTrial?.(entry);
   }
 
+  const generatorAccuratePps = highestAccurateLoad(loads);
   const goals = search.goals.map((g, i): GoalResult => {
     const chain = chains[i]!;
     const target = chain[chain.length - 1]!;
@@ -222,9 +256,25 @@ export async function runExpandedSearch(search: ExpandedSearch, measure: Measure
       conditionalThroughputPps: lowerPps === null ? null : conditionalThroughput(lowerPps, loads.at(lowerPps), g),
       trials: focusCounts[i]!,
       generatorLimited: atUpper.some((t) => t.generatorLimited && t.shortfall > g.lossRatio),
+      lowerBoundToGeneratorRatio: lowerPps !== null && generatorAccuratePps !== null ? lowerPps / generatorAccuratePps : null,
     };
   });
-  return { search, preset: search.preset, outcome, goals, trace, totalTrials: trace.length, totalTrialSeconds: tS };
+  return { search, preset: search.preset, outcome, goals, trace, totalTrials: trace.length, totalTrialSeconds: tS, generatorAccuratePps };
+}
+
+/** A trial against one goal's loss ratio: passed, or failed on the path's loss or on the generator's shortfall. */
+function verdict(trial: Trial, pathLossRatio: number, goalLossRatio: number): TrialVerdict {
+  if (trial.lossRatio <= goalLossRatio) return 'pass';
+  return pathLossRatio > goalLossRatio ? 'path-loss' : 'generator-shortfall';
+}
+
+/** The highest load none of whose trials was generator-limited. */
+function highestAccurateLoad(loads: LoadTable): number | null {
+  let best: number | null = null;
+  for (const [load, trials] of loads.entries()) {
+    if (trials.every((t) => !t.generatorLimited) && (best === null || load > best)) best = load;
+  }
+  return best;
 }
 
 function targetChain(goal: SearchGoal, coarsePhase: boolean): Target[] {

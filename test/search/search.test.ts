@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InternalError } from '../../src/common/errors.js';
-import { runSearch, type GoalResult, type Measure, type SearchResult, type TrialResult } from '../../src/analysis/search.js';
-import { classifyLoad, conditionalThroughput, relevantBounds, type ClassifiedTrial, type LoadClass } from '../../src/analysis/search-classify.js';
+import { runSearch, type GoalResult, type Measure, type SearchResult, type TrialResult } from '../../src/search/search.js';
+import { classifyLoad, conditionalThroughput, relevantBounds, type ClassifiedTrial, type LoadClass } from '../../src/search/classify.js';
 import { DEFAULT_GOALS, expandSearch, searchSchema, searchWarnings, type SearchConfig } from '../../src/plan/search-schema.js';
 
 // ---- a simulated path (simulated time: every trial returns at once) ----
@@ -220,6 +220,28 @@ test('generator saturation counts as loss and is named, not blamed on the path',
   const pathLimited = await runSearch(config({ maxRatePps: 10e6 }), simulatedPath({ limitPps: 400e3, seed: 5, generatorCapPps: 2e6 }));
   assert.equal(goal(pathLimited, 'ndr').generatorLimited, false);
   assertBrackets(goal(pathLimited, 'ndr'), 400e3, 0, 0.005, 'path-limited ndr');
+});
+
+test('each trial says per goal whether it passed, failed on path loss or on generator shortfall; the result how far NDR is from the generator', async () => {
+  const G = 250e3;
+  // Generator-limited: the path (400k) is faster than the generator (250k).
+  const limited = await runSearch(config({ maxRatePps: 10e6 }), simulatedPath({ limitPps: 400e3, seed: 5, generatorCapPps: G }));
+  for (const e of limited.trace) {
+    assert.ok(Math.abs(e.shortfallRatio - Math.max(0, 1 - Math.min(e.ratePps, G) / e.ratePps)) < 1e-12, 'shortfall = 1 − offered ÷ load');
+    // The path loses nothing below 400k: every failure here is the generator's.
+    assert.equal(e.verdicts.ndr, e.ratePps > G * 1.001 ? 'generator-shortfall' : 'pass', `trial at ${e.ratePps}`);
+  }
+  assert.ok(limited.generatorAccuratePps! <= G * 1.001 && limited.generatorAccuratePps! > 0.9 * G, `accurate up to ${limited.generatorAccuratePps}`);
+  assert.ok(goal(limited, 'ndr').lowerBoundToGeneratorRatio! > 0.99, 'NDR is at the generator\'s limit');
+
+  // Path-limited: the generator (2M) outruns the path (400k).
+  const pathLimited = await runSearch(config({ maxRatePps: 10e6 }), simulatedPath({ limitPps: 400e3, seed: 5, generatorCapPps: 2e6 }));
+  for (const e of pathLimited.trace) {
+    assert.equal(e.shortfallRatio, e.ratePps > 2e6 ? 1 - 2e6 / e.ratePps : 0);
+    if (e.ratePps <= 2e6) assert.equal(e.verdicts.ndr, e.ratePps > 400e3 ? 'path-loss' : 'pass', `trial at ${e.ratePps}`);
+  }
+  assert.ok(pathLimited.generatorAccuratePps! >= 2e6 * 0.5, `accurate up to ${pathLimited.generatorAccuratePps}`);
+  assert.ok(goal(pathLimited, 'ndr').lowerBoundToGeneratorRatio! < 0.5, 'NDR well below what the generator held: the path limits it');
 });
 
 test('irregular results at the rate limits', async () => {
