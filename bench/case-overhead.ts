@@ -22,11 +22,20 @@ const OURS = join(PACKAGE_ROOT, 'bin', 'nfvperf.js');
 
 function planWith(cases: number): string {
   const sizes = Array.from({ length: cases }, (_, i) => 64 + i);
-  return `name: overhead\nswitches: [linux-bridge]\nbackends: [udp-mmsg]\nrates: [10000]\npacketSizes: [${sizes.join(', ')}]\n` +
-    'duration: 1\nwarmup: 0\ncooldown: 0\n';
+  return (
+    `name: overhead\nswitches: [linux-bridge]\nbackends: [udp-mmsg]\nrates: [10000]\npacketSizes: [${sizes.join(', ')}]\n` +
+    'duration: 1\nwarmup: 0\ncooldown: 0\n'
+  );
 }
 
-interface RunFigures { wallS: number; perCaseMs: number[]; failed: number; peakRssMb?: number; peakFds?: number; dbMb?: number }
+interface RunFigures {
+  wallS: number;
+  perCaseMs: number[];
+  failed: number;
+  peakRssMb?: number;
+  peakFds?: number;
+  dbMb?: number;
+}
 
 /** One `nfvperf run` of `cases` cases with `cli`; samples the process while it runs when `sample`. */
 async function run(cli: string, cases: number, sample = false): Promise<RunFigures> {
@@ -36,27 +45,41 @@ async function run(cli: string, cases: number, sample = false): Promise<RunFigur
     writeFileSync(plan, planWith(cases));
     const out = join(dir, 'out');
     const t0 = Date.now();
-    const child = spawn(process.execPath, [cli, 'run', plan, '--out', out, '--plain'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'run', plan, '--out', out, '--plain'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
     let peakRssMb = 0;
     let peakFds = 0;
-    const sampler = sample ? setInterval(() => {
-      try {
-        const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        peakRssMb = Math.max(peakRssMb, Number(rss?.[1] ?? 0) / 1024);
-        peakFds = Math.max(peakFds, readdirSync(`/proc/${child.pid}/fd`).length);
-      } catch { /* exiting */ }
-    }, 1000) : undefined;
+    const sampler = sample
+      ? setInterval(() => {
+          try {
+            const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            peakRssMb = Math.max(peakRssMb, Number(rss?.[1] ?? 0) / 1024);
+            peakFds = Math.max(peakFds, readdirSync(`/proc/${child.pid}/fd`).length);
+          } catch {
+            /* exiting */
+          }
+        }, 1000)
+      : undefined;
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearInterval(sampler);
     const wallS = (Date.now() - t0) / 1000;
     if (code !== 0 && code !== 1) throw new Error(`nfvperf run exited ${code}: ${stderr}`);
     const db = new Database(join(out, 'results.sqlite'), { readonly: true });
-    const rows = db.prepare('SELECT started_at s, finished_at f, status FROM cases ORDER BY case_index').all() as { s: string; f: string; status: string }[];
+    const rows = db.prepare('SELECT started_at s, finished_at f, status FROM cases ORDER BY case_index').all() as {
+      s: string;
+      f: string;
+      status: string;
+    }[];
     db.close();
     return {
-      wallS, perCaseMs: rows.map((r) => Date.parse(r.f) - Date.parse(r.s) - 1000), failed: rows.filter((r) => r.status !== 'ok').length,
+      wallS,
+      perCaseMs: rows.map((r) => Date.parse(r.f) - Date.parse(r.s) - 1000),
+      failed: rows.filter((r) => r.status !== 'ok').length,
       ...(sample ? { peakRssMb, peakFds, dbMb: statSync(join(out, 'results.sqlite')).size / 2 ** 20 } : {}),
     };
   } finally {
@@ -69,19 +92,26 @@ function describe(name: string, runs: RunFigures[]): string {
   const middle = median(runs.flatMap((r) => r.perCaseMs.slice(1, -1)));
   const last = median(runs.map((r) => r.perCaseMs.at(-1)!));
   const mean = median(runs.map((r) => r.perCaseMs.reduce((a, b) => a + b, 0) / r.perCaseMs.length));
-  return `${name.padEnd(10)} overhead per case (ms, medians): first ${first.toFixed(0)}, middle ${middle.toFixed(0)}, last ${last.toFixed(0)}, ` +
-    `mean ${mean.toFixed(0)}; wall ${median(runs.map((r) => r.wallS)).toFixed(1)} s; failed cases ${runs.reduce((n, r) => n + r.failed, 0)}`;
+  return (
+    `${name.padEnd(10)} overhead per case (ms, medians): first ${first.toFixed(0)}, middle ${middle.toFixed(0)}, last ${last.toFixed(0)}, ` +
+    `mean ${mean.toFixed(0)}; wall ${median(runs.map((r) => r.wallS)).toFixed(1)} s; failed cases ${runs.reduce((n, r) => n + r.failed, 0)}`
+  );
 }
 
 async function main(): Promise<void> {
   if (SWEEP > 0) {
     const r = await run(OURS, SWEEP, true);
-    console.log(`${SWEEP} one-second cases: wall ${r.wallS.toFixed(1)} s, mean overhead ${(r.perCaseMs.reduce((a, b) => a + b, 0) / SWEEP).toFixed(0)} ms ` +
-      `per case, last ten cases ${median(r.perCaseMs.slice(-10)).toFixed(0)} ms (median), failed ${r.failed}; orchestrator peak RSS ` +
-      `${r.peakRssMb!.toFixed(1)} MiB, peak open files ${r.peakFds}; results.sqlite ${r.dbMb!.toFixed(2)} MiB`);
+    console.log(
+      `${SWEEP} one-second cases: wall ${r.wallS.toFixed(1)} s, mean overhead ${(r.perCaseMs.reduce((a, b) => a + b, 0) / SWEEP).toFixed(0)} ms ` +
+        `per case, last ten cases ${median(r.perCaseMs.slice(-10)).toFixed(0)} ms (median), failed ${r.failed}; orchestrator peak RSS ` +
+        `${r.peakRssMb!.toFixed(1)} MiB, peak open files ${r.peakFds}; results.sqlite ${r.dbMb!.toFixed(2)} MiB`,
+    );
     return;
   }
-  const contenders: [string, string][] = [['nfvperf', OURS], ...(BASELINE_CLI ? [['baseline', BASELINE_CLI] as [string, string]] : [])];
+  const contenders: [string, string][] = [
+    ['nfvperf', OURS],
+    ...(BASELINE_CLI ? [['baseline', BASELINE_CLI] as [string, string]] : []),
+  ];
   const results = new Map<string, RunFigures[]>(contenders.map(([n]) => [n, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, cli] of contenders) {

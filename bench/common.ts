@@ -68,7 +68,11 @@ export async function bridgeTopology(): Promise<Topology> {
   }
 }
 
-export interface SendRecvRun { send: SummaryLine; recv: SummaryLine; rxPps: number }
+export interface SendRecvRun {
+  send: SummaryLine;
+  recv: SummaryLine;
+  rxPps: number;
+}
 
 /**
  * One nfvperf-app send → recv run over `t`: the receiver on CPU 1, the sender on CPU 0 for
@@ -76,20 +80,49 @@ export interface SendRecvRun { send: SummaryLine; recv: SummaryLine; rxPps: numb
  * max unless given), `receiver` to the receiver only. rxPps: frames received over the sender's sending time (the receiver also
  * idles before and after).
  */
-export async function sendRecv(t: Topology, seconds: number,
-  args: { both?: string[]; sender?: string[]; receiver?: string[] } = {}): Promise<SendRecvRun> {
+export async function sendRecv(
+  t: Topology,
+  seconds: number,
+  args: { both?: string[]; sender?: string[]; receiver?: string[] } = {},
+): Promise<SendRecvRun> {
   const both = args.both ?? [];
-  const recv = new AppProcess({ role: 'recv', netns: t.receiver.netns, label: 'receiver', pair: 0,
-    args: [...both, '--local', `${t.receiver.ip}:7001`, '--cpu', '1', ...(args.receiver ?? [])] });
+  const recv = new AppProcess({
+    role: 'recv',
+    netns: t.receiver.netns,
+    label: 'receiver',
+    pair: 0,
+    args: [...both, '--local', `${t.receiver.ip}:7001`, '--cpu', '1', ...(args.receiver ?? [])],
+  });
   await recv.waitReady(5000);
-  const send = new AppProcess({ role: 'send', netns: t.sender.netns, label: 'sender', pair: 0,
-    args: [...both, '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--rate', 'max',
-      '--duration', String(seconds), '--cpu', '0', ...(args.sender ?? [])] });
+  const send = new AppProcess({
+    role: 'send',
+    netns: t.sender.netns,
+    label: 'sender',
+    pair: 0,
+    args: [
+      ...both,
+      '--local',
+      `${t.sender.ip}:7000`,
+      '--remote',
+      `${t.receiver.ip}:7001`,
+      '--rate',
+      'max',
+      '--duration',
+      String(seconds),
+      '--cpu',
+      '0',
+      ...(args.sender ?? []),
+    ],
+  });
   await send.waitExit((seconds + 10) * 1000);
   await new Promise((r) => setTimeout(r, 200));
   await recv.stop();
   if (!send.summary || !recv.summary) throw (send.summary ? recv : send).failure('gave no summary');
-  return { send: send.summary, recv: recv.summary, rxPps: recv.summary.rxPackets! / (Number(BigInt(send.summary.durationNs)) / 1e9) };
+  return {
+    send: send.summary,
+    recv: recv.summary,
+    rxPps: recv.summary.rxPackets! / (Number(BigInt(send.summary.durationNs)) / 1e9),
+  };
 }
 
 export function median(values: readonly number[]): number {
@@ -99,8 +132,12 @@ export function median(values: readonly number[]): number {
 }
 
 /** Runs each contender once per round, in turn (A B A B …), and returns every figure. */
-export async function interleave<K extends string>(rounds: number, contenders: Record<K, () => Promise<number>>,
-  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`), digits = 0): Promise<Record<K, number[]>> {
+export async function interleave<K extends string>(
+  rounds: number,
+  contenders: Record<K, () => Promise<number>>,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  digits = 0,
+): Promise<Record<K, number[]>> {
   const results = Object.fromEntries(Object.keys(contenders).map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let round = 0; round < rounds; round++) {
     for (const [name, run] of Object.entries(contenders) as [K, () => Promise<number>][]) {
@@ -112,12 +149,20 @@ export async function interleave<K extends string>(rounds: number, contenders: R
   return results;
 }
 
-export function report<K extends string>(title: string, unit: string, results: Record<K, number[]>, baseline: K, digits = 0): string {
+export function report<K extends string>(
+  title: string,
+  unit: string,
+  results: Record<K, number[]>,
+  baseline: K,
+  digits = 0,
+): string {
   const lines = [`${title} (median of ${Object.values<number[]>(results)[0]!.length} interleaved rounds, ${unit})`];
   const base = median(results[baseline]);
   for (const [name, values] of Object.entries(results) as [K, number[]][]) {
     const m = median(values);
-    lines.push(`  ${name.padEnd(28)} median ${m.toFixed(digits).padStart(10)}  ratio to ${baseline}: ${(m / base).toFixed(2)}  all: ${values.map((v) => v.toFixed(digits)).join(' ')}`);
+    lines.push(
+      `  ${name.padEnd(28)} median ${m.toFixed(digits).padStart(10)}  ratio to ${baseline}: ${(m / base).toFixed(2)}  all: ${values.map((v) => v.toFixed(digits)).join(' ')}`,
+    );
   }
   return lines.join('\n');
 }

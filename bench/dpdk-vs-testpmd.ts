@@ -42,7 +42,8 @@ import { BASELINE_APP, interleave, median, numberOption, report, stringOption, w
 const ROUNDS = numberOption('--rounds', 5);
 const SECONDS = numberOption('--seconds', 6);
 const LINK = stringOption('--vdev') ?? 'net_vhost';
-if (LINK !== 'net_vhost' && LINK !== 'net_memif') throw new Error(`--vdev ${LINK}: net_vhost (vhost-user, the default) or net_memif`);
+if (LINK !== 'net_vhost' && LINK !== 'net_memif')
+  throw new Error(`--vdev ${LINK}: net_vhost (vhost-user, the default) or net_memif`);
 const MEMIF = LINK === 'net_memif';
 if (SECONDS < 4) throw new Error('--seconds: at least 4 (the first and last second are not steady)');
 const SENDER_CPU = 0;
@@ -93,18 +94,28 @@ function coreNs(pid: number | undefined): number {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch { /* the thread ended */ }
+    } catch {
+      /* the thread ended */
+    }
   }
   return ns;
 }
 
 /** Core seconds per second each end ran from `fromMs` to `toMs` (Date.now() times): ≤ 1 for a pinned poller. */
-interface CoreShare { sender: number; receiver: number }
+interface CoreShare {
+  sender: number;
+  receiver: number;
+}
 
-async function coreShare(pids: () => { sender?: number; receiver?: number }, fromMs: number, toMs: number): Promise<CoreShare> {
+async function coreShare(
+  pids: () => { sender?: number; receiver?: number },
+  fromMs: number,
+  toMs: number,
+): Promise<CoreShare> {
   const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
   await sleepUntil(fromMs);
-  const a = pids(), t0 = process.hrtime.bigint();
+  const a = pids(),
+    t0 = process.hrtime.bigint();
   const before = { sender: coreNs(a.sender), receiver: coreNs(a.receiver) };
   await sleepUntil(toMs);
   const after = { sender: coreNs(a.sender), receiver: coreNs(a.receiver) };
@@ -117,13 +128,40 @@ function steadyWindow(startMs: number): [number, number] {
   return [startMs + 1000, startMs + (SECONDS - 1) * 1000];
 }
 
-interface Round { pps: number; core: CoreShare }
+interface Round {
+  pps: number;
+  core: CoreShare;
+}
 
 /** nfvperf's unpaced sender on the client end, for SECONDS. */
 function nfvperfSender(tx: string, filePrefix: string, extra: string[] = []): AppProcess {
-  return new AppProcess({ role: 'send', label: 'nfvperf send', pair: 0, args: [...COMMON, ...extra, '--vdev', tx, '--file-prefix', filePrefix,
-    '--local', '198.18.0.1:7000', '--remote', '198.18.0.2:7001', '--local-mac', SENDER_MAC, '--remote-mac', RECEIVER_MAC,
-    '--rate', 'max', '--duration', String(SECONDS), '--cpu', String(SENDER_CPU)] });
+  return new AppProcess({
+    role: 'send',
+    label: 'nfvperf send',
+    pair: 0,
+    args: [
+      ...COMMON,
+      ...extra,
+      '--vdev',
+      tx,
+      '--file-prefix',
+      filePrefix,
+      '--local',
+      '198.18.0.1:7000',
+      '--remote',
+      '198.18.0.2:7001',
+      '--local-mac',
+      SENDER_MAC,
+      '--remote-mac',
+      RECEIVER_MAC,
+      '--rate',
+      'max',
+      '--duration',
+      String(SECONDS),
+      '--cpu',
+      String(SENDER_CPU),
+    ],
+  });
 }
 
 /**
@@ -132,7 +170,11 @@ function nfvperfSender(tx: string, filePrefix: string, extra: string[] = []): Ap
  * server whose client leaves while it polls can crash (dpdk.c, dpdk_close), and our sender, the
  * client, waits for its server to leave before it exits.
  */
-async function stopPair(senderDone: () => Promise<void>, sender: { stop(): Promise<void> }, receiver: { stop(): Promise<void> }): Promise<void> {
+async function stopPair(
+  senderDone: () => Promise<void>,
+  sender: { stop(): Promise<void> },
+  receiver: { stop(): Promise<void> },
+): Promise<void> {
   await senderDone();
   if (MEMIF) {
     await receiver.stop();
@@ -163,8 +205,25 @@ async function nfvperf(socket: string, prefix: string): Promise<Round> {
   // One epoch for both: the receiver's interval k and the sender's second k are the same second.
   const startMs = Date.now() + 3000;
   const timing = ['--interval-ms', '1000', '--epoch-ns', String(process.hrtime.bigint() + 3_000_000_000n)];
-  const recv = new AppProcess({ role: 'recv', label: 'nfvperf recv', pair: 0, args: [...COMMON, ...timing, '--vdev', rx, '--file-prefix', `${prefix}r`,
-    '--local', '198.18.0.2:7001', '--local-mac', RECEIVER_MAC, '--cpu', String(RECEIVER_CPU)] });
+  const recv = new AppProcess({
+    role: 'recv',
+    label: 'nfvperf recv',
+    pair: 0,
+    args: [
+      ...COMMON,
+      ...timing,
+      '--vdev',
+      rx,
+      '--file-prefix',
+      `${prefix}r`,
+      '--local',
+      '198.18.0.2:7001',
+      '--local-mac',
+      RECEIVER_MAC,
+      '--cpu',
+      String(RECEIVER_CPU),
+    ],
+  });
   const send = nfvperfSender(tx, `${prefix}s`, timing);
   let core: CoreShare;
   try {
@@ -180,12 +239,25 @@ async function nfvperf(socket: string, prefix: string): Promise<Round> {
 
 async function testpmd(socket: string, prefix: string): Promise<Round> {
   const { rx, tx } = vdevs(socket);
-  const receiver = new Testpmd(undefined, { cpu: RECEIVER_CPU, filePrefix: `${prefix}r`, vdev: rx, mode: 'rxonly', extraEal: TESTPMD_EAL });
+  const receiver = new Testpmd(undefined, {
+    cpu: RECEIVER_CPU,
+    filePrefix: `${prefix}r`,
+    vdev: rx,
+    mode: 'rxonly',
+    extraEal: TESTPMD_EAL,
+  });
   let sender: Testpmd | undefined;
   let core: CoreShare;
   try {
     await receiver.ready();
-    sender = new Testpmd(undefined, { cpu: SENDER_CPU, filePrefix: `${prefix}s`, vdev: tx, mode: 'txonly', ethPeer: RECEIVER_MAC, extraEal: TESTPMD_EAL });
+    sender = new Testpmd(undefined, {
+      cpu: SENDER_CPU,
+      filePrefix: `${prefix}s`,
+      vdev: tx,
+      mode: 'txonly',
+      ethPeer: RECEIVER_MAC,
+      extraEal: TESTPMD_EAL,
+    });
     await sender.ready();
     const startMs = Date.now();
     core = await coreShare(() => ({ sender: sender!.pid, receiver: receiver.pid }), ...steadyWindow(startMs));
@@ -202,7 +274,13 @@ async function testpmd(socket: string, prefix: string): Promise<Round> {
 /** nfvperf's sender into testpmd's rxonly: the sender's rate alone. */
 async function nfvperfSenderOnly(socket: string, prefix: string): Promise<Round> {
   const { rx, tx } = vdevs(socket);
-  const receiver = new Testpmd(undefined, { cpu: RECEIVER_CPU, filePrefix: `${prefix}r`, vdev: rx, mode: 'rxonly', extraEal: TESTPMD_EAL });
+  const receiver = new Testpmd(undefined, {
+    cpu: RECEIVER_CPU,
+    filePrefix: `${prefix}r`,
+    vdev: rx,
+    mode: 'rxonly',
+    extraEal: TESTPMD_EAL,
+  });
   let send: AppProcess | undefined;
   let core: CoreShare;
   try {
@@ -237,24 +315,49 @@ try {
   const runs: Record<string, () => Promise<Round>> = { 'nfvperf dpdk send → recv': () => nfvperf(socket, prefix('n')) };
   const baseline = BASELINE_APP;
   if (baseline) runs['baseline build, send → recv'] = () => withAppBinary(baseline, () => nfvperf(socket, prefix('b')));
-  if (process.argv.includes('--split')) runs['nfvperf send → testpmd rxonly'] = () => nfvperfSenderOnly(socket, prefix('x'));
-  runs['testpmd txonly → rxonly'] = async () => { const r = await testpmd(socket, prefix('t')); round++; return r; };
+  if (process.argv.includes('--split'))
+    runs['nfvperf send → testpmd rxonly'] = () => nfvperfSenderOnly(socket, prefix('x'));
+  runs['testpmd txonly → rxonly'] = async () => {
+    const r = await testpmd(socket, prefix('t'));
+    round++;
+    return r;
+  };
   // Rates go through interleave (its order, log and table); each round's core shares are kept aside.
   const cycles: Record<string, { sender: number[]; receiver: number[] }> = {};
-  const contenders = Object.fromEntries(Object.entries(runs).map(([name, run]) => [name, async () => {
-    const r = await run();
-    const c = (cycles[name] ??= { sender: [], receiver: [] });
-    c.sender.push((tscHz ?? NaN) * r.core.sender / r.pps);
-    c.receiver.push((tscHz ?? NaN) * r.core.receiver / r.pps);
-    return r.pps;
-  }]));
+  const contenders = Object.fromEntries(
+    Object.entries(runs).map(([name, run]) => [
+      name,
+      async () => {
+        const r = await run();
+        const c = (cycles[name] ??= { sender: [], receiver: [] });
+        c.sender.push(((tscHz ?? NaN) * r.core.sender) / r.pps);
+        c.receiver.push(((tscHz ?? NaN) * r.core.receiver) / r.pps);
+        return r.pps;
+      },
+    ]),
+  );
   const results = await interleave(ROUNDS, contenders);
   const link = MEMIF ? 'memif (net_memif client → server)' : 'vhost-user (virtio_user → net_vhost)';
-  process.stdout.write(`${report(`64-byte frames, ${link}, ${SECONDS} s runs: rx packets/s at the receiver, steady seconds`,
-    'pps', results, 'testpmd txonly → rxonly')}\n`);
-  process.stdout.write(tscHz === undefined ? 'cycles per frame: no TSC frequency on this host\n'
-    : `cycles per frame (TSC ${(tscHz / 1e9).toFixed(3)} GHz × core time ÷ frames received, steady seconds, medians; the limiting end's is its cost):\n${
-      Object.entries(cycles).map(([name, c]) => `  ${name.padEnd(28)} sender ${median(c.sender).toFixed(0).padStart(5)}  receiver ${median(c.receiver).toFixed(0).padStart(5)}  all sender: ${c.sender.map((v) => v.toFixed(0)).join(' ')}  receiver: ${c.receiver.map((v) => v.toFixed(0)).join(' ')}`).join('\n')}\n`);
+  process.stdout.write(
+    `${report(
+      `64-byte frames, ${link}, ${SECONDS} s runs: rx packets/s at the receiver, steady seconds`,
+      'pps',
+      results,
+      'testpmd txonly → rxonly',
+    )}\n`,
+  );
+  process.stdout.write(
+    tscHz === undefined
+      ? 'cycles per frame: no TSC frequency on this host\n'
+      : `cycles per frame (TSC ${(tscHz / 1e9).toFixed(3)} GHz × core time ÷ frames received, steady seconds, medians; the limiting end's is its cost):\n${Object.entries(
+          cycles,
+        )
+          .map(
+            ([name, c]) =>
+              `  ${name.padEnd(28)} sender ${median(c.sender).toFixed(0).padStart(5)}  receiver ${median(c.receiver).toFixed(0).padStart(5)}  all sender: ${c.sender.map((v) => v.toFixed(0)).join(' ')}  receiver: ${c.receiver.map((v) => v.toFixed(0)).join(' ')}`,
+          )
+          .join('\n')}\n`,
+  );
 } finally {
   if (autogroupNice !== undefined) writeFileSync('/proc/self/autogroup', autogroupNice);
   const errors = await resources.releaseAll();

@@ -19,14 +19,50 @@ const RATE = numberOption('--rate', 5000);
 /** The nfvperf client: closed loop (one frame in flight, unpaced) or open loop at RATE. */
 async function nfvperfApp(t: Topology, backend: string, closedLoop: boolean): Promise<number> {
   const onInterface = backendInfo(backend).needsInterface;
-  const server = new AppProcess({ role: 'server', netns: t.receiver.netns, label: 'server', pair: 0,
-    args: ['--backend', backend, '--local', `${t.receiver.ip}:7001`, '--size', '64', '--burst', '32', '--cpu', '1',
-      ...(onInterface ? ['--ifname', t.receiver.ifname!] : [])] });
+  const server = new AppProcess({
+    role: 'server',
+    netns: t.receiver.netns,
+    label: 'server',
+    pair: 0,
+    args: [
+      '--backend',
+      backend,
+      '--local',
+      `${t.receiver.ip}:7001`,
+      '--size',
+      '64',
+      '--burst',
+      '32',
+      '--cpu',
+      '1',
+      ...(onInterface ? ['--ifname', t.receiver.ifname!] : []),
+    ],
+  });
   await server.waitReady(5000);
-  const client = new AppProcess({ role: 'client', netns: t.sender.netns, label: 'client', pair: 0,
-    args: ['--backend', backend, '--local', `${t.sender.ip}:7000`, '--remote', `${t.receiver.ip}:7001`, '--size', '64',
-      '--burst', '1', ...(closedLoop ? ['--rate', 'max', '--inflight', '1'] : ['--rate', String(RATE)]), '--duration', String(SECONDS), '--cpu', '0',
-      ...(onInterface ? ['--ifname', t.sender.ifname!, '--remote-mac', t.receiver.mac] : [])] });
+  const client = new AppProcess({
+    role: 'client',
+    netns: t.sender.netns,
+    label: 'client',
+    pair: 0,
+    args: [
+      '--backend',
+      backend,
+      '--local',
+      `${t.sender.ip}:7000`,
+      '--remote',
+      `${t.receiver.ip}:7001`,
+      '--size',
+      '64',
+      '--burst',
+      '1',
+      ...(closedLoop ? ['--rate', 'max', '--inflight', '1'] : ['--rate', String(RATE)]),
+      '--duration',
+      String(SECONDS),
+      '--cpu',
+      '0',
+      ...(onInterface ? ['--ifname', t.sender.ifname!, '--remote-mac', t.receiver.mac] : []),
+    ],
+  });
   await client.waitExit((SECONDS + 10) * 1000);
   await server.stop();
   const p50 = client.summary?.rtt?.p50Ns;
@@ -40,12 +76,53 @@ async function nfvperfApp(t: Topology, backend: string, closedLoop: boolean): Pr
  * nfvperf client does (open loop at RATE), so that pair compares like with like.
  */
 async function sockperf(t: Topology, mps?: number): Promise<number> {
-  const server = exec(['ip', 'netns', 'exec', t.receiver.netns, 'timeout', String(SECONDS + 5), 'taskset', '-c', '1',
-    'sockperf', 'server', '-i', t.receiver.ip, '-p', '7002', '--nonblocked'], { check: false, timeoutMs: (SECONDS + 10) * 1000 });
+  const server = exec(
+    [
+      'ip',
+      'netns',
+      'exec',
+      t.receiver.netns,
+      'timeout',
+      String(SECONDS + 5),
+      'taskset',
+      '-c',
+      '1',
+      'sockperf',
+      'server',
+      '-i',
+      t.receiver.ip,
+      '-p',
+      '7002',
+      '--nonblocked',
+    ],
+    { check: false, timeoutMs: (SECONDS + 10) * 1000 },
+  );
   await new Promise((r) => setTimeout(r, 300));
-  const client = await exec(['ip', 'netns', 'exec', t.sender.netns, 'taskset', '-c', '0', 'sockperf', 'ping-pong',
-    '-i', t.receiver.ip, '-p', '7002', '-m', '22', '-t', String(SECONDS), '--nonblocked', '--full-rtt',
-    ...(mps ? ['--mps', String(mps)] : [])], { timeoutMs: (SECONDS + 10) * 1000 });
+  const client = await exec(
+    [
+      'ip',
+      'netns',
+      'exec',
+      t.sender.netns,
+      'taskset',
+      '-c',
+      '0',
+      'sockperf',
+      'ping-pong',
+      '-i',
+      t.receiver.ip,
+      '-p',
+      '7002',
+      '-m',
+      '22',
+      '-t',
+      String(SECONDS),
+      '--nonblocked',
+      '--full-rtt',
+      ...(mps ? ['--mps', String(mps)] : []),
+    ],
+    { timeoutMs: (SECONDS + 10) * 1000 },
+  );
   await server;
   const m = /percentile 50\.000 =\s+([\d.]+)/.exec(client.stdout + client.stderr);
   if (!m) throw new Error(`sockperf printed no p50: ${client.stdout}`);
@@ -54,19 +131,30 @@ async function sockperf(t: Topology, mps?: number): Promise<number> {
 
 const topology = await bridgeTopology();
 try {
-  const results = await interleave(ROUNDS, {
-    'nfvperf udp-mmsg --inflight 1': () => nfvperfApp(topology, 'udp-mmsg', true),
-    'nfvperf raw-mmsg --inflight 1': () => nfvperfApp(topology, 'raw-mmsg', true),
-    'sockperf --full-rtt': () => sockperf(topology),
-    [`nfvperf udp-mmsg --rate ${RATE}`]: () => nfvperfApp(topology, 'udp-mmsg', false),
-    [`nfvperf raw-mmsg --rate ${RATE}`]: () => nfvperfApp(topology, 'raw-mmsg', false),
-    [`sockperf --full-rtt --mps ${RATE}`]: () => sockperf(topology, RATE),
-  }, (l) => process.stderr.write(`${l}\n`), 2);
-  const closed: Record<string, number[]> = Object.fromEntries(Object.entries(results).filter(([k]) => k.includes('--inflight') || k === 'sockperf --full-rtt'));
-  const open: Record<string, number[]> = Object.fromEntries(Object.entries(results).filter(([k]) => k.includes(String(RATE))));
+  const results = await interleave(
+    ROUNDS,
+    {
+      'nfvperf udp-mmsg --inflight 1': () => nfvperfApp(topology, 'udp-mmsg', true),
+      'nfvperf raw-mmsg --inflight 1': () => nfvperfApp(topology, 'raw-mmsg', true),
+      'sockperf --full-rtt': () => sockperf(topology),
+      [`nfvperf udp-mmsg --rate ${RATE}`]: () => nfvperfApp(topology, 'udp-mmsg', false),
+      [`nfvperf raw-mmsg --rate ${RATE}`]: () => nfvperfApp(topology, 'raw-mmsg', false),
+      [`sockperf --full-rtt --mps ${RATE}`]: () => sockperf(topology, RATE),
+    },
+    (l) => process.stderr.write(`${l}\n`),
+    2,
+  );
+  const closed: Record<string, number[]> = Object.fromEntries(
+    Object.entries(results).filter(([k]) => k.includes('--inflight') || k === 'sockperf --full-rtt'),
+  );
+  const open: Record<string, number[]> = Object.fromEntries(
+    Object.entries(results).filter(([k]) => k.includes(String(RATE))),
+  );
   const title = `64-byte frames, netns + linux-bridge, ${SECONDS} s runs: RTT p50`;
   process.stdout.write(`${report(`${title}, closed loop`, 'µs', closed, 'sockperf --full-rtt', 2)}\n`);
-  process.stdout.write(`${report(`${title}, open loop at ${RATE}/s`, 'µs', open, `sockperf --full-rtt --mps ${RATE}`, 2)}\n`);
+  process.stdout.write(
+    `${report(`${title}, open loop at ${RATE}/s`, 'µs', open, `sockperf --full-rtt --mps ${RATE}`, 2)}\n`,
+  );
 } finally {
   await topology.teardown();
 }

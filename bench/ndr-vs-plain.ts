@@ -27,21 +27,37 @@ const SCHED = stringOption('--sched');
 const BOTH = ['--backend', 'udp-mmsg', '--size', '64', '--burst', '32'];
 const SENDER = SCHED ? ['--sched', SCHED] : [];
 
-interface Plain { ratePps: number; sent: number; received: number; sentRatio: number; stalls: number }
+interface Plain {
+  ratePps: number;
+  sent: number;
+  received: number;
+  sentRatio: number;
+  stalls: number;
+}
 const passed = (p: Plain) => p.received === p.sent && Math.abs(p.sentRatio - 1) <= 0.001;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const topology = await bridgeTopology();
 const plains: Plain[] = [];
-let maxima: number[] = [];
+const maxima: number[] = [];
 try {
   for (let i = 0; i < 3; i++) maxima.push((await sendRecv(topology, 3, { both: BOTH, sender: SENDER })).rxPps);
   const plain = async (ratePps: number): Promise<boolean> => {
-    const { send, recv } = await sendRecv(topology, PLAIN_SECONDS, { both: BOTH, sender: [...SENDER, '--rate', String(ratePps)] });
-    const p: Plain = { ratePps, sent: send.txPackets!, received: recv.rxPackets!, stalls: send.stalls ?? 0,
-      sentRatio: send.txPackets! / (ratePps * Number(BigInt(send.durationNs)) / 1e9) };
+    const { send, recv } = await sendRecv(topology, PLAIN_SECONDS, {
+      both: BOTH,
+      sender: [...SENDER, '--rate', String(ratePps)],
+    });
+    const p: Plain = {
+      ratePps,
+      sent: send.txPackets!,
+      received: recv.rxPackets!,
+      stalls: send.stalls ?? 0,
+      sentRatio: send.txPackets! / ((ratePps * Number(BigInt(send.durationNs))) / 1e9),
+    };
     plains.push(p);
-    log(`plain ${ratePps} pps: sent ${p.sent} (${(100 * p.sentRatio).toFixed(3)} % of intended), received ${p.received}, lost ${p.sent - p.received}, stalls ${p.stalls}`);
+    log(
+      `plain ${ratePps} pps: sent ${p.sent} (${(100 * p.sentRatio).toFixed(3)} % of intended), received ${p.received}, lost ${p.sent - p.received}, stalls ${p.stalls}`,
+    );
     return passed(p);
   };
   // Bracket: a passing rate at or below half the maximum (halving until one passes), a failing one above.
@@ -49,10 +65,14 @@ try {
   let lo = Math.round(pathMax / 2);
   while (lo > 1000 && !(await plain(lo))) lo = Math.round(lo / 2);
   let hi = Math.round(pathMax * 1.05);
-  while (await plain(hi)) { lo = hi; hi = Math.round(hi * 1.5); }
+  while (await plain(hi)) {
+    lo = hi;
+    hi = Math.round(hi * 1.5);
+  }
   for (let i = 0; i < STEPS && lo < hi; i++) {
     const mid = Math.round(Math.sqrt(lo * hi));
-    if (await plain(mid)) lo = mid; else hi = mid;
+    if (await plain(mid)) lo = mid;
+    else hi = mid;
   }
 } finally {
   await topology.teardown();
@@ -62,24 +82,33 @@ const zeroLoss = passing.length > 0 ? Math.max(...passing) : null;
 
 // The search, through the real runner, as a user runs it.
 const dir = mkdtempSync(join(tmpdir(), 'nfvperf-bench-'));
-const plan = readFileSync(join(PACKAGE_ROOT, 'examples', 'ndr-pdr.yaml'), 'utf8').replace(/maxRatePps: \d+/, `maxRatePps: ${MAX_RATE}`)
-  + (SCHED ? `senderScheduling: ${SCHED}\n` : '');
+const plan =
+  readFileSync(join(PACKAGE_ROOT, 'examples', 'ndr-pdr.yaml'), 'utf8').replace(
+    /maxRatePps: \d+/,
+    `maxRatePps: ${MAX_RATE}`,
+  ) + (SCHED ? `senderScheduling: ${SCHED}\n` : '');
 writeFileSync(join(dir, 'plan.yaml'), plan);
 const started = Date.now();
-const run = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'nfvperf.js'), 'run', join(dir, 'plan.yaml'), '--out', join(dir, 'out')], { encoding: 'utf8' });
+const run = spawnSync(
+  process.execPath,
+  [join(PACKAGE_ROOT, 'bin', 'nfvperf.js'), 'run', join(dir, 'plan.yaml'), '--out', join(dir, 'out')],
+  { encoding: 'utf8' },
+);
 if (run.status !== 0) throw new Error(`nfvperf run failed (${run.status}): ${run.stderr}${run.stdout}`);
 const searchS = (Date.now() - started) / 1000;
 const c = (JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) as Summary).cases[0]!;
-const ndr = c.search!['ndr']!;
-const pdr = c.search!['pdr']!;
+const ndr = c.search!.ndr!;
+const pdr = c.search!.pdr!;
 
 const k = (v: number | null | undefined) => (v == null ? '-' : `${(v / 1e3).toFixed(1)}k`);
-process.stdout.write([
-  `linux-bridge, udp-mmsg, 64 B, burst 32${SCHED ? `, sender --sched ${SCHED}` : ''}; path maximum ${maxima.map((m) => k(m)).join(' ')} pps (received, unpaced, 3 s)`,
-  `  plain ${PLAIN_SECONDS} s runs: ${plains.map((p) => `${k(p.ratePps)} ${p.received === p.sent ? 'lost 0' : `lost ${p.sent - p.received}`} (sent ${(100 * p.sentRatio).toFixed(3)} %)`).join(', ')}`,
-  `  highest plain rate losing nothing, its sender accurate: ${k(zeroLoss)} pps`,
-  `  search (quick preset, ${searchS.toFixed(0)} s, ${dir}/out): NDR [${k(ndr.lowerBound)}, ${k(ndr.upperBound)}] ${ndr.status}, generator-limited ${ndr.generatorLimited ? 'YES' : 'no'}, ` +
-    `failed trials ${ndr.failedTrials?.pathLoss ?? '-'} path loss / ${ndr.failedTrials?.generatorShortfall ?? '-'} generator shortfall, generator accurate up to ${k(ndr.generatorAccuratePps)}`,
-  `             PDR [${k(pdr.lowerBound)}, ${k(pdr.upperBound)}] ${pdr.status}, generator-limited ${pdr.generatorLimited ? 'YES' : 'no'}`,
-  `  NDR ÷ highest zero-loss plain rate: ${ndr.lowerBound === null || zeroLoss === null ? "-" : (ndr.lowerBound / zeroLoss).toFixed(2)} (target ≥ 0.80)`,
-].join('\n') + '\n');
+process.stdout.write(
+  [
+    `linux-bridge, udp-mmsg, 64 B, burst 32${SCHED ? `, sender --sched ${SCHED}` : ''}; path maximum ${maxima.map((m) => k(m)).join(' ')} pps (received, unpaced, 3 s)`,
+    `  plain ${PLAIN_SECONDS} s runs: ${plains.map((p) => `${k(p.ratePps)} ${p.received === p.sent ? 'lost 0' : `lost ${p.sent - p.received}`} (sent ${(100 * p.sentRatio).toFixed(3)} %)`).join(', ')}`,
+    `  highest plain rate losing nothing, its sender accurate: ${k(zeroLoss)} pps`,
+    `  search (quick preset, ${searchS.toFixed(0)} s, ${dir}/out): NDR [${k(ndr.lowerBound)}, ${k(ndr.upperBound)}] ${ndr.status}, generator-limited ${ndr.generatorLimited ? 'YES' : 'no'}, ` +
+      `failed trials ${ndr.failedTrials?.pathLoss ?? '-'} path loss / ${ndr.failedTrials?.generatorShortfall ?? '-'} generator shortfall, generator accurate up to ${k(ndr.generatorAccuratePps)}`,
+    `             PDR [${k(pdr.lowerBound)}, ${k(pdr.upperBound)}] ${pdr.status}, generator-limited ${pdr.generatorLimited ? 'YES' : 'no'}`,
+    `  NDR ÷ highest zero-loss plain rate: ${ndr.lowerBound === null || zeroLoss === null ? '-' : (ndr.lowerBound / zeroLoss).toFixed(2)} (target ≥ 0.80)`,
+  ].join('\n') + '\n',
+);

@@ -14,7 +14,17 @@
 //                                              [--backends udp-mmsg,raw-mmsg] [--scheds other,fifo]
 //                                              [--baseline-app PATH]
 import { appBinary } from '../src/apps/app.js';
-import { BASELINE_APP, bridgeTopology, interleave, median, numberOption, sendRecv, stringOption, withAppBinary, type Topology } from './common.js';
+import {
+  BASELINE_APP,
+  bridgeTopology,
+  interleave,
+  median,
+  numberOption,
+  sendRecv,
+  stringOption,
+  withAppBinary,
+  type Topology,
+} from './common.js';
 
 const ROUNDS = numberOption('--rounds', 5);
 const SECONDS = numberOption('--seconds', 3);
@@ -25,7 +35,12 @@ const SCHEDS = (stringOption('--scheds') ?? 'other,fifo').split(',');
 /** The target: sent within this fraction of intended. */
 const TOLERANCE = 0.001;
 
-interface Run { sentRatio: number; rxRatio: number; stalls: number; unsent: number }
+interface Run {
+  sentRatio: number;
+  rxRatio: number;
+  stalls: number;
+  unsent: number;
+}
 
 /** A raw backend builds its own frames: it needs each end's interface, and the sender the peer's MAC. */
 function backendArgs(t: Topology, backend: string): { both: string[]; sender: string[]; receiver: string[] } {
@@ -37,13 +52,28 @@ function backendArgs(t: Topology, backend: string): { both: string[]; sender: st
   };
 }
 
-async function run(t: Topology, backend: string, rate: number | 'max', extra: string[], binary: string): Promise<Run & { rxPps: number }> {
+async function run(
+  t: Topology,
+  backend: string,
+  rate: number | 'max',
+  extra: string[],
+  binary: string,
+): Promise<Run & { rxPps: number }> {
   return withAppBinary(binary, async () => {
     const a = backendArgs(t, backend);
-    const { send, recv, rxPps } = await sendRecv(t, SECONDS, { both: a.both, receiver: a.receiver,
-      sender: [...a.sender, '--rate', String(rate), ...extra] });
-    const intended = rate === 'max' ? NaN : rate * Number(BigInt(send.durationNs)) / 1e9;
-    return { sentRatio: send.txPackets! / intended, rxRatio: recv.rxPackets! / intended, stalls: send.stalls ?? 0, unsent: send.unsent ?? 0, rxPps };
+    const { send, recv, rxPps } = await sendRecv(t, SECONDS, {
+      both: a.both,
+      receiver: a.receiver,
+      sender: [...a.sender, '--rate', String(rate), ...extra],
+    });
+    const intended = rate === 'max' ? NaN : (rate * Number(BigInt(send.durationNs))) / 1e9;
+    return {
+      sentRatio: send.txPackets! / intended,
+      rxRatio: recv.rxPackets! / intended,
+      stalls: send.stalls ?? 0,
+      unsent: send.unsent ?? 0,
+      rxPps,
+    };
   });
 }
 
@@ -66,26 +96,38 @@ try {
     // The path's maximum again in every round: this machine's speed drifts, and a rate that was
     // 80 % of the first maximum can be more of a later one.
     const tasks: Record<string, () => Promise<number>> = {
-      unpaced: async () => { const r = await run(topology, backend, 'max', [], current); roundMaxima.push(r.rxPps); return r.rxPps; },
+      unpaced: async () => {
+        const r = await run(topology, backend, 'max', [], current);
+        roundMaxima.push(r.rxPps);
+        return r.rxPps;
+      },
     };
     for (const rate of rates) {
       for (const [name, extra, binary] of contenders) {
         const key = `${rate} ${name}`;
         runs.set(key, []);
-        tasks[key] = async () => { const r = await run(topology, backend, rate, extra, binary); runs.get(key)!.push(r); return 100 * r.sentRatio; };
+        tasks[key] = async () => {
+          const r = await run(topology, backend, rate, extra, binary);
+          runs.get(key)!.push(r);
+          return 100 * r.sentRatio;
+        };
       }
     }
     await interleave(ROUNDS, tasks, (l) => process.stderr.write(`${backend} ${l}\n`), 3);
-    lines.push(`${backend} 64 B, burst 32, netns + linux-bridge, ${SECONDS} s runs; path maximum ${Math.round(pathMax)} pps ` +
-      `(received, unpaced, median of ${maxima.map(Math.round).join(' ')}); medians of ${ROUNDS} interleaved rounds`,
-      `  unpaced in each round: ${roundMaxima.map(Math.round).join(' ')} pps`);
+    lines.push(
+      `${backend} 64 B, burst 32, netns + linux-bridge, ${SECONDS} s runs; path maximum ${Math.round(pathMax)} pps ` +
+        `(received, unpaced, median of ${maxima.map(Math.round).join(' ')}); medians of ${ROUNDS} interleaved rounds`,
+      `  unpaced in each round: ${roundMaxima.map(Math.round).join(' ')} pps`,
+    );
     for (const [key, rs] of runs) {
       const [rate, ...name] = key.split(' ');
       const within = rs.filter((r) => Math.abs(r.sentRatio - 1) <= TOLERANCE).length;
-      lines.push(`  ${rate!.padStart(7)} pps (${(100 * Number(rate) / pathMax).toFixed(0).padStart(2)}% of max) ${name.join(' ').padEnd(12)}` +
-        ` sent ${pct(median(rs.map((r) => r.sentRatio))).padStart(9)}  received ${pct(median(rs.map((r) => r.rxRatio))).padStart(9)}` +
-        `  within 0.1%: ${within}/${rs.length}  stalls ${rs.map((r) => r.stalls).join(' ')}  unsent ${rs.map((r) => r.unsent).join(' ')}` +
-        `  all sent: ${rs.map((r) => pct(r.sentRatio)).join(' ')}`);
+      lines.push(
+        `  ${rate!.padStart(7)} pps (${((100 * Number(rate)) / pathMax).toFixed(0).padStart(2)}% of max) ${name.join(' ').padEnd(12)}` +
+          ` sent ${pct(median(rs.map((r) => r.sentRatio))).padStart(9)}  received ${pct(median(rs.map((r) => r.rxRatio))).padStart(9)}` +
+          `  within 0.1%: ${within}/${rs.length}  stalls ${rs.map((r) => r.stalls).join(' ')}  unsent ${rs.map((r) => r.unsent).join(' ')}` +
+          `  all sent: ${rs.map((r) => pct(r.sentRatio)).join(' ')}`,
+      );
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);

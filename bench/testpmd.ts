@@ -13,14 +13,39 @@ export class Testpmd {
   private readonly exited: Promise<number | null>;
 
   /** `netns` undefined: in the caller's namespace (vhost-user and memif ports need none). */
-  constructor(netns: string | undefined, opts: { cpu: number; filePrefix: string; vdev: string; mode: string; ethPeer?: string; extraEal?: string[] }) {
-    const argv = [...(netns ? ['ip', 'netns', 'exec', netns] : []), 'dpdk-testpmd', '--lcores', `0@${opts.cpu},1@${opts.cpu}`,
-      '--file-prefix', opts.filePrefix, '--no-pci', '--single-file-segments', '-m', '256', ...(opts.extraEal ?? []),
-      '--vdev', opts.vdev, '--', `--forward-mode=${opts.mode}`, '--stats-period', '1', '--no-mlockall',
-      '--total-num-mbufs=8192', ...(opts.ethPeer ? [`--eth-peer=0,${opts.ethPeer}`] : [])];
+  constructor(
+    netns: string | undefined,
+    opts: { cpu: number; filePrefix: string; vdev: string; mode: string; ethPeer?: string; extraEal?: string[] },
+  ) {
+    const argv = [
+      ...(netns ? ['ip', 'netns', 'exec', netns] : []),
+      'dpdk-testpmd',
+      '--lcores',
+      `0@${opts.cpu},1@${opts.cpu}`,
+      '--file-prefix',
+      opts.filePrefix,
+      '--no-pci',
+      '--single-file-segments',
+      '-m',
+      '256',
+      ...(opts.extraEal ?? []),
+      '--vdev',
+      opts.vdev,
+      '--',
+      `--forward-mode=${opts.mode}`,
+      '--stats-period',
+      '1',
+      '--no-mlockall',
+      '--total-num-mbufs=8192',
+      ...(opts.ethPeer ? [`--eth-peer=0,${opts.ethPeer}`] : []),
+    ];
     this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d) => { this.output += String(d); });
-    this.child.stderr!.on('data', (d) => { this.output += String(d); });
+    this.child.stdout!.on('data', (d) => {
+      this.output += String(d);
+    });
+    this.child.stderr!.on('data', (d) => {
+      this.output += String(d);
+    });
     this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
   }
 
@@ -32,7 +57,8 @@ export class Testpmd {
   async ready(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.output.includes('Port statistics')) {
-      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`testpmd did not start:\n${this.output.slice(-2000)}`);
+      if (this.child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`testpmd did not start:\n${this.output.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -46,7 +72,10 @@ export class Testpmd {
 
   /** The final totals of port 0 (`Accumulated forward statistics` or the last statistics block). */
   totals(): { rx: number; tx: number } {
-    const last = (re: RegExp) => { const all = [...this.output.matchAll(re)]; return all.length ? Number(all.at(-1)![1]) : 0; };
+    const last = (re: RegExp) => {
+      const all = [...this.output.matchAll(re)];
+      return all.length ? Number(all.at(-1)![1]) : 0;
+    };
     return { rx: last(/RX-packets:\s+(\d+)/g), tx: last(/TX-packets:\s+(\d+)/g) };
   }
 }
@@ -56,12 +85,28 @@ export class Testpmd {
  * txonly towards its MAC; resolves once both forward. Each is pushed onto `apps` as it starts, so
  * the caller's `finally` stops whatever started.
  */
-export async function startTestpmdPair(names: RunNames, sender: { c: Container; port: PortSpec; cpu: number },
-  receiver: { c: Container; port: PortSpec; cpu: number }, apps: Testpmd[], rxMode = 'rxonly'): Promise<{ tx: Testpmd; rx: Testpmd }> {
-  const rx = new Testpmd(receiver.c.netns, { cpu: receiver.cpu, filePrefix: appFilePrefix(names, 'r', receiver.c.pair), vdev: vdevFor(receiver.port, receiver.c.mac)!, mode: rxMode });
+export async function startTestpmdPair(
+  names: RunNames,
+  sender: { c: Container; port: PortSpec; cpu: number },
+  receiver: { c: Container; port: PortSpec; cpu: number },
+  apps: Testpmd[],
+  rxMode = 'rxonly',
+): Promise<{ tx: Testpmd; rx: Testpmd }> {
+  const rx = new Testpmd(receiver.c.netns, {
+    cpu: receiver.cpu,
+    filePrefix: appFilePrefix(names, 'r', receiver.c.pair),
+    vdev: vdevFor(receiver.port, receiver.c.mac)!,
+    mode: rxMode,
+  });
   apps.push(rx);
   await rx.ready();
-  const tx = new Testpmd(sender.c.netns, { cpu: sender.cpu, filePrefix: appFilePrefix(names, 's', sender.c.pair), vdev: vdevFor(sender.port, sender.c.mac)!, mode: 'txonly', ethPeer: receiver.c.mac });
+  const tx = new Testpmd(sender.c.netns, {
+    cpu: sender.cpu,
+    filePrefix: appFilePrefix(names, 's', sender.c.pair),
+    vdev: vdevFor(sender.port, sender.c.mac)!,
+    mode: 'txonly',
+    ethPeer: receiver.c.mac,
+  });
   apps.push(tx);
   await tx.ready();
   return { tx, rx };

@@ -10,7 +10,9 @@ const ROUNDS = numberOption('--rounds', 5);
 const SECONDS = numberOption('--seconds', 3);
 
 async function run(t: Topology, size: number, touch: boolean): Promise<number> {
-  const { recv, rxPps } = await sendRecv(t, SECONDS, { both: ['--backend', 'udp-mmsg', '--size', String(size), ...(touch ? ['--touch'] : [])] });
+  const { recv, rxPps } = await sendRecv(t, SECONDS, {
+    both: ['--backend', 'udp-mmsg', '--size', String(size), ...(touch ? ['--touch'] : [])],
+  });
   if ((recv.corrupt ?? 0) > 0) throw new Error(`${recv.corrupt} corrupt frames`);
   return rxPps;
 }
@@ -23,7 +25,9 @@ try {
     '1500 B touch off': () => run(topology, 1500, false),
     '1500 B touch on': () => run(topology, 1500, true),
   });
-  process.stdout.write(`${report(`udp-mmsg unpaced, netns + linux-bridge, ${SECONDS} s runs: received packets/s`, 'pps', results, '64 B touch off')}\n`);
+  process.stdout.write(
+    `${report(`udp-mmsg unpaced, netns + linux-bridge, ${SECONDS} s runs: received packets/s`, 'pps', results, '64 B touch off')}\n`,
+  );
 } finally {
   await topology.teardown();
 }

@@ -28,13 +28,37 @@ async function nfvperfApp(t: Topology, backend: string): Promise<number> {
 
 async function iperf3(t: Topology): Promise<number> {
   // The server serves one test and exits (-1).
-  const server = exec(['ip', 'netns', 'exec', t.receiver.netns, 'iperf3', '-s', '-1', '-A', String(RECEIVER_CPU), '-B', t.receiver.ip],
-    { timeoutMs: (SECONDS + 30) * 1000, check: false });
+  const server = exec(
+    ['ip', 'netns', 'exec', t.receiver.netns, 'iperf3', '-s', '-1', '-A', String(RECEIVER_CPU), '-B', t.receiver.ip],
+    { timeoutMs: (SECONDS + 30) * 1000, check: false },
+  );
   await new Promise((r) => setTimeout(r, 300));
-  const client = await exec(['ip', 'netns', 'exec', t.sender.netns, 'iperf3', '-c', t.receiver.ip, '-u', '-l', '22', '-b', '0',
-    '-t', String(SECONDS), '-A', String(SENDER_CPU), '-J'], { timeoutMs: (SECONDS + 20) * 1000 });
+  const client = await exec(
+    [
+      'ip',
+      'netns',
+      'exec',
+      t.sender.netns,
+      'iperf3',
+      '-c',
+      t.receiver.ip,
+      '-u',
+      '-l',
+      '22',
+      '-b',
+      '0',
+      '-t',
+      String(SECONDS),
+      '-A',
+      String(SENDER_CPU),
+      '-J',
+    ],
+    { timeoutMs: (SECONDS + 20) * 1000 },
+  );
   await server;
-  const end = (JSON.parse(client.stdout) as { end: { sum: { packets: number; lost_packets: number; seconds: number } } }).end.sum;
+  const end = (
+    JSON.parse(client.stdout) as { end: { sum: { packets: number; lost_packets: number; seconds: number } } }
+  ).end.sum;
   return (end.packets - end.lost_packets) / end.seconds;
 }
 
@@ -47,8 +71,11 @@ async function buildBareLoop(): Promise<string> {
 
 async function bareLoop(t: Topology, binary: string, tuned: boolean): Promise<number> {
   const variant = tuned ? ['tuned'] : [];
-  const recv = spawn('ip', ['netns', 'exec', t.receiver.netns, binary, 'recv', t.receiver.ip, '7001', String(RECEIVER_CPU), ...variant],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const recv = spawn(
+    'ip',
+    ['netns', 'exec', t.receiver.netns, binary, 'recv', t.receiver.ip, '7001', String(RECEIVER_CPU), ...variant],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   recv.stdout.on('data', (d) => (out += d));
   const exited = new Promise((resolve) => recv.on('close', resolve));
@@ -57,8 +84,23 @@ async function bareLoop(t: Topology, binary: string, tuned: boolean): Promise<nu
       if (recv.exitCode !== null) throw new Error('mmsg-loop recv exited before it was ready');
       await new Promise((r) => setTimeout(r, 10));
     }
-    const send = await exec(['ip', 'netns', 'exec', t.sender.netns, binary, 'send', t.sender.ip, t.receiver.ip, '7001',
-      String(SECONDS), String(SENDER_CPU), ...variant], { timeoutMs: (SECONDS + 10) * 1000 });
+    const send = await exec(
+      [
+        'ip',
+        'netns',
+        'exec',
+        t.sender.netns,
+        binary,
+        'send',
+        t.sender.ip,
+        t.receiver.ip,
+        '7001',
+        String(SECONDS),
+        String(SENDER_CPU),
+        ...variant,
+      ],
+      { timeoutMs: (SECONDS + 10) * 1000 },
+    );
     await new Promise((r) => setTimeout(r, 200));
     const ns = Number(/ns (\d+)/.exec(send.stdout)![1]);
     recv.kill('SIGTERM');
@@ -78,7 +120,9 @@ try {
     'bare loop, plain': () => bareLoop(topology, bare, false),
     'iperf3 -u -l 22 -b 0': () => iperf3(topology),
   });
-  process.stdout.write(`${report(`64-byte frames, netns + linux-bridge, ${SECONDS} s runs: received packets/s`, 'pps', results, 'iperf3 -u -l 22 -b 0')}\n`);
+  process.stdout.write(
+    `${report(`64-byte frames, netns + linux-bridge, ${SECONDS} s runs: received packets/s`, 'pps', results, 'iperf3 -u -l 22 -b 0')}\n`,
+  );
   const ratio = median(results['nfvperf udp-mmsg']) / median(results['bare loop, tuned']);
   process.stdout.write(`  nfvperf udp-mmsg ÷ bare loop, tuned (medians): ${ratio.toFixed(2)}\n`);
 } finally {

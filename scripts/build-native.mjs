@@ -8,8 +8,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 for (const tool of ['make', 'cc']) {
   const probe = spawnSync(tool, ['--version'], { stdio: 'ignore' });
   if (probe.error) {
-    console.error(`nfvperf: cannot build the native data plane: '${tool}' is not installed ` +
-      `(on Debian: apt-get install build-essential)`);
+    console.error(
+      `nfvperf: cannot build the native data plane: '${tool}' is not installed ` +
+        `(on Debian: apt-get install build-essential)`,
+    );
     process.exit(1);
   }
 }

@@ -21,8 +21,19 @@ import { readTopology } from '../testbed/cpus.js';
 import { Ledger, processStartTicks, readLedgers } from '../testbed/ledger.js';
 import { NETNS_NAME, newRunToken, runNames } from '../testbed/names.js';
 import {
-  AGENT_PROTOCOL, type AgentEvent, type HelloResult, type LaunchParams, type LaunchResult, type ProbeResult, type Reply,
-  type RecoverResult, type Request, type SetupParams, type SetupResult, type StopResult, type TeardownResult,
+  AGENT_PROTOCOL,
+  type AgentEvent,
+  type HelloResult,
+  type LaunchParams,
+  type LaunchResult,
+  type ProbeResult,
+  type Reply,
+  type RecoverResult,
+  type Request,
+  type SetupParams,
+  type SetupResult,
+  type StopResult,
+  type TeardownResult,
 } from './protocol.js';
 
 const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
@@ -47,15 +58,24 @@ export class Agent {
 
   async handle(request: Request): Promise<unknown> {
     switch (request.op) {
-      case 'hello': return this.hello();
-      case 'probe': return this.probe(request.uplink);
-      case 'setup': return this.setup(request);
-      case 'launch': return this.launch(request);
-      case 'stop': return this.stop(request.label, request.graceMs);
-      case 'teardown': return this.teardown();
-      case 'recover': return recoverDeadAgents(request.host);
-      case 'ping': return {};
-      default: throw new Error(`unknown op ${JSON.stringify((request as { op?: unknown }).op)}`);
+      case 'hello':
+        return this.hello();
+      case 'probe':
+        return this.probe(request.uplink);
+      case 'setup':
+        return this.setup(request);
+      case 'launch':
+        return this.launch(request);
+      case 'stop':
+        return this.stop(request.label, request.graceMs);
+      case 'teardown':
+        return this.teardown();
+      case 'recover':
+        return recoverDeadAgents(request.host);
+      case 'ping':
+        return {};
+      default:
+        throw new Error(`unknown op ${JSON.stringify((request as { op?: unknown }).op)}`);
     }
   }
 
@@ -69,21 +89,42 @@ export class Agent {
     } catch (e: unknown) {
       app = { backends: [], error: e instanceof Error ? e.message : String(e) };
     }
-    const environment = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: app.line ?? `unavailable: ${app.error}` });
+    const environment = await environmentManifest(topology, {
+      nfvperf: NFVPERF_VERSION,
+      app: app.line ?? `unavailable: ${app.error}`,
+    });
     return {
-      protocol: AGENT_PROTOCOL, nfvperf: NFVPERF_VERSION, node: process.version, app, cores: topology.cores, online: topology.online,
-      hostname: os.hostname(), environment,
+      protocol: AGENT_PROTOCOL,
+      nfvperf: NFVPERF_VERSION,
+      node: process.version,
+      app,
+      cores: topology.cores,
+      online: topology.online,
+      hostname: os.hostname(),
+      environment,
     };
   }
 
   async probe(uplink?: string): Promise<ProbeResult> {
-    const probes = await Promise.all(SWITCH_DRIVERS.map((d) => d.probe().catch((e: unknown) => ({
-      available: false, reason: `probe failed: ${e instanceof Error ? e.message : String(e)}`, version: undefined, fix: undefined,
-    }))));
-    const switches = SWITCH_DRIVERS.map((d, i) => ({ name: d.name, ...probes[i]!, remote: REMOTE_SWITCHES.includes(d.name) }));
+    const probes = await Promise.all(
+      SWITCH_DRIVERS.map((d) =>
+        d.probe().catch((e: unknown) => ({
+          available: false,
+          reason: `probe failed: ${e instanceof Error ? e.message : String(e)}`,
+          version: undefined,
+          fix: undefined,
+        })),
+      ),
+    );
+    const switches = SWITCH_DRIVERS.map((d, i) => ({
+      name: d.name,
+      ...probes[i]!,
+      remote: REMOTE_SWITCHES.includes(d.name),
+    }));
     const link = uplink ? await readLink(uplink) : undefined;
     return {
-      switches, root: process.getuid?.() === 0,
+      switches,
+      root: process.getuid?.() === 0,
       ...(uplink ? { uplink: { name: uplink, exists: link !== undefined, operstate: link?.operstate } } : {}),
     };
   }
@@ -94,7 +135,12 @@ export class Agent {
     if (p.side !== 's' && p.side !== 'r') throw new Error(`bad side ${JSON.stringify(p.side)}`);
     if (!Number.isInteger(p.pairs) || p.pairs < 1 || p.pairs > 64) throw new Error(`bad pairs ${p.pairs}`);
     const cpuList = (what: string, v: number[] | undefined, length?: number) => {
-      if (v !== undefined && (!Array.isArray(v) || !v.every((c) => Number.isInteger(c) && c >= 0) || (length !== undefined && v.length !== length))) {
+      if (
+        v !== undefined &&
+        (!Array.isArray(v) ||
+          !v.every((c) => Number.isInteger(c) && c >= 0) ||
+          (length !== undefined && v.length !== length))
+      ) {
         throw new Error(`bad ${what} ${JSON.stringify(v)}`);
       }
       return v ?? [];
@@ -107,7 +153,10 @@ export class Agent {
     const taken = new Set([p.token, ...readLedgers().map((l) => l.token)]);
     const names = { ...runNames(p.token), fileToken: newRunToken(taken) };
     const driver = driverFor(p.switch as SwitchName);
-    if (!driver?.joinUplink) throw new Error(`switch ${p.switch} cannot be joined to an uplink (remote switches: ${REMOTE_SWITCHES.join(', ')})`);
+    if (!driver?.joinUplink)
+      throw new Error(
+        `switch ${p.switch} cannot be joined to an uplink (remote switches: ${REMOTE_SWITCHES.join(', ')})`,
+      );
     if (!(await readLink(p.uplink))) throw new Error(`the uplink ${p.uplink} does not exist on this host`);
     // Every agent of a run shares the run's token; its ledger file adds the host's name, so two
     // hosts that share a filesystem (namespace hosts) keep separate ledgers.
@@ -116,9 +165,19 @@ export class Agent {
     const host = new LocalHost({ names, ledger, topology: readTopology(), containers, sides: [p.side] });
     const session: Session = { ledger, host, endpoints: new Map(), apps: new Map() };
     this.session = session;
-    if (p.backend !== undefined && !isBackendName(p.backend)) throw new Error(`bad backend ${JSON.stringify(p.backend)}`);
-    const endpoints = await host.build({ switch: p.switch as SwitchName, backend: p.backend ?? 'udp-mmsg', pairs: p.pairs, switchCpus, appCpu: (_, pair) => appCpus[pair] ?? 0,
-      uplink: p.uplink }, new AbortController().signal);
+    if (p.backend !== undefined && !isBackendName(p.backend))
+      throw new Error(`bad backend ${JSON.stringify(p.backend)}`);
+    const endpoints = await host.build(
+      {
+        switch: p.switch as SwitchName,
+        backend: p.backend ?? 'udp-mmsg',
+        pairs: p.pairs,
+        switchCpus,
+        appCpu: (_, pair) => appCpus[pair] ?? 0,
+        uplink: p.uplink,
+      },
+      new AbortController().signal,
+    );
     for (const e of endpoints) session.endpoints.set(e.netns, e);
     return { endpoints, setupMs: Date.now() - started };
   }
@@ -131,14 +190,28 @@ export class Agent {
     if (session.apps.has(p.label)) throw new Error(`an app labelled ${p.label} already ran in this case`);
     // The orchestrator says "start in X ms"; this host's CLOCK_MONOTONIC turns that into the epoch.
     const epochNs = process.hrtime.bigint() + BigInt(Math.round(p.epochInMs * 1e6));
-    const app = await session.host.launch({
-      role: p.role, pair: p.pair, label: p.label, netns: p.netns, ...(endpoint.exec ? { exec: endpoint.exec } : {}),
-      args: p.args.map(String), epochNs,
-    }, (line) => this.send({ event: 'app-line', label: p.label, line }));
+    const app = await session.host.launch(
+      {
+        role: p.role,
+        pair: p.pair,
+        label: p.label,
+        netns: p.netns,
+        ...(endpoint.exec ? { exec: endpoint.exec } : {}),
+        args: p.args.map(String),
+        epochNs,
+      },
+      (line) => this.send({ event: 'app-line', label: p.label, line }),
+    );
     session.apps.set(p.label, app);
-    void app.waitExit(2 ** 31 - 1).then(() => this.send({
-      event: 'app-exit', label: p.label, exitCode: app.exitCode, exitSignal: app.exitSignal, stderr: app.stderr,
-    }));
+    void app.waitExit(2 ** 31 - 1).then(() =>
+      this.send({
+        event: 'app-exit',
+        label: p.label,
+        exitCode: app.exitCode,
+        exitSignal: app.exitSignal,
+        stderr: app.stderr,
+      }),
+    );
     return { pid: app.pid ?? -1, epochNs: String(epochNs) };
   }
 
@@ -162,7 +235,9 @@ export class Agent {
       session.ledger.close();
       this.session = undefined;
       return { errors };
-    })().finally(() => { this.tearingDown = undefined; });
+    })().finally(() => {
+      this.tearingDown = undefined;
+    });
     return this.tearingDown;
   }
 }
@@ -175,11 +250,19 @@ export async function recoverDeadAgents(host: string, log: (line: string) => voi
   if (!HOST_NAME.test(host)) throw new Error(`bad host name ${JSON.stringify(host)}`);
   const mine = new RegExp(`/[0-9a-f]{4}-${host}\\.jsonl$`);
   const dead = readLedgers().filter((l) => !l.ownerAlive && mine.test(l.path));
-  const leftovers = dead.flatMap((l) => [...l.open].reverse()
-    .filter((r) => r.kind !== 'process' || (r.pid !== undefined && processStartTicks(r.pid) === (r.startTicks ?? null)))
-    .map((r) => ({ ...r, source: 'ledger' as const })));
+  const leftovers = dead.flatMap((l) =>
+    [...l.open]
+      .reverse()
+      .filter(
+        (r) => r.kind !== 'process' || (r.pid !== undefined && processStartTicks(r.pid) === (r.startTicks ?? null)),
+      )
+      .map((r) => ({ ...r, source: 'ledger' as const })),
+  );
   const removed: string[] = [];
-  const errors = await removeLeftovers({ leftovers, ledgers: dead.map((l) => l.path) }, (line) => { removed.push(line); log(line); });
+  const errors = await removeLeftovers({ leftovers, ledgers: dead.map((l) => l.path) }, (line) => {
+    removed.push(line);
+    log(line);
+  });
   return { removed, errors: errors.map((e) => e.message) };
 }
 
@@ -204,18 +287,27 @@ export async function runAgent(input: Readable = process.stdin, output: Writable
     for (const e of errors) process.stderr.write(`nfvperf agent: teardown: ${e}\n`);
     return errors.length > 0 ? 1 : 0;
   };
-  let signalled: Promise<number> | undefined;
+  let tearingDown = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    signalled ??= finish().then((code) => { process.exit(code || (signal === 'SIGINT' ? 130 : 143)); });
+    if (tearingDown) return;
+    tearingDown = true;
+    void finish().then((code) => {
+      process.exit(code || (signal === 'SIGINT' ? 130 : 143));
+    });
   };
   for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(s, onSignal);
   const lines = createInterface({ input });
   let heardAt = Date.now();
-  const watchdog = setInterval(() => {
-    if (Date.now() - heardAt <= AGENT_SILENCE_MS) return;
-    process.stderr.write(`nfvperf agent: no word from the orchestrator for ${AGENT_SILENCE_MS} ms: tearing this host down\n`);
-    lines.close();
-  }, Math.min(1000, AGENT_SILENCE_MS / 2));
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - heardAt <= AGENT_SILENCE_MS) return;
+      process.stderr.write(
+        `nfvperf agent: no word from the orchestrator for ${AGENT_SILENCE_MS} ms: tearing this host down\n`,
+      );
+      lines.close();
+    },
+    Math.min(1000, AGENT_SILENCE_MS / 2),
+  );
   for await (const text of lines) {
     heardAt = Date.now();
     if (!text.trim()) continue;
@@ -227,10 +319,13 @@ export async function runAgent(input: Readable = process.stdin, output: Writable
       agent.send({ id: -1, ok: false, error: `bad request: ${e instanceof Error ? e.message : String(e)}` });
       continue;
     }
-    const done: Promise<void> = Promise.resolve().then(() => agent.handle(request)).then(
-      (result) => agent.send({ id: request.id, ok: true, result: result ?? null }),
-      (e: unknown) => agent.send({ id: request.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
-    ).finally(() => pending.delete(done));
+    const done: Promise<void> = Promise.resolve()
+      .then(() => agent.handle(request))
+      .then(
+        (result) => agent.send({ id: request.id, ok: true, result: result ?? null }),
+        (e: unknown) => agent.send({ id: request.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+      )
+      .finally(() => pending.delete(done));
     pending.add(done);
   }
   // stdin ended (or went silent): the orchestrator is done or gone; either way this host is torn down.

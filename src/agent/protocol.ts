@@ -66,14 +66,25 @@ export interface LaunchParams {
   epochInMs: number;
 }
 
-export interface LaunchResult { pid: number; epochNs: string }
+export interface LaunchResult {
+  pid: number;
+  epochNs: string;
+}
 
-export interface StopResult { exitCode: number | null; exitSignal: string | null }
+export interface StopResult {
+  exitCode: number | null;
+  exitSignal: string | null;
+}
 
-export interface TeardownResult { errors: string[] }
+export interface TeardownResult {
+  errors: string[];
+}
 
 /** What `recover` removed of dead agents' leftovers (`removed …` lines), and what it could not. */
-export interface RecoverResult { removed: string[]; errors: string[] }
+export interface RecoverResult {
+  removed: string[];
+  errors: string[];
+}
 
 export type Request =
   | { id: number; op: 'hello' }
@@ -101,6 +112,8 @@ export function parseAgentMessage(text: string): AgentMessage | undefined {
     const v = JSON.parse(text) as Record<string, unknown>;
     if (typeof v.id === 'number' && typeof v.ok === 'boolean') return v as AgentMessage;
     if (v.event === 'app-line' || v.event === 'app-exit') return v as AgentMessage;
-  } catch { /* not ours */ }
+  } catch {
+    /* not ours */
+  }
   return undefined;
 }

@@ -22,13 +22,18 @@ export class AgentSession {
   /** Resolves when the agent or its connection is gone. */
   readonly lost: Promise<string>;
 
-  private constructor(readonly host: HostSpec, private readonly transport: AgentTransport) {
+  private constructor(
+    readonly host: HostSpec,
+    private readonly transport: AgentTransport,
+  ) {
     createInterface({ input: transport.stdout }).on('line', (text) => this.onLine(text));
     createInterface({ input: transport.stderr }).on('line', (text) => {
       this.stderrTail.push(text);
       if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.shift();
     });
-    transport.stdin.on('error', () => { /* `lost` says why */ });
+    transport.stdin.on('error', () => {
+      /* `lost` says why */
+    });
     // The agent takes a silent orchestrator for gone and tears its host down (agent.ts).
     const heartbeat = setInterval(() => {
       if (this.alive) transport.stdin.write(`${JSON.stringify({ id: 0, op: 'ping' })}\n`);
@@ -72,8 +77,14 @@ export class AgentSession {
         reject(this.error(`the agent did not answer ${body.op} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiting.set(id, {
-        resolve: (v) => { clearTimeout(timer); resolve(v as T); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       this.transport.stdin.write(`${JSON.stringify({ id, ...body })}\n`);
     });

@@ -25,7 +25,8 @@ export interface CaseComparison {
 }
 
 export function compareRuns(
-  aCases: readonly SummaryCase[], bCases: readonly SummaryCase[],
+  aCases: readonly SummaryCase[],
+  bCases: readonly SummaryCase[],
   options: { threshold?: number; confidence?: number } = {},
 ): CaseComparison[] {
   const threshold = options.threshold ?? DEFAULT_REGRESSION_THRESHOLD;
@@ -40,9 +41,15 @@ export function compareRuns(
     if (!b) return { ...base, verdict: 'only-a', reason: 'not in B' };
     if (!a) return { ...base, verdict: 'only-b', reason: 'not in A' };
     if (!a.rxPps && !b.rxPps) return { ...base, verdict: 'not-measured', reason: 'no figures in either run' };
-    if (!b.rxPps) return { ...base, verdict: 'regression', reason: `measured in A, not in B (${b.sample.status}${b.sample.error ? `: ${b.sample.error}` : ''})` };
+    if (!b.rxPps)
+      return {
+        ...base,
+        verdict: 'regression',
+        reason: `measured in A, not in B (${b.sample.status}${b.sample.error ? `: ${b.sample.error}` : ''})`,
+      };
     if (!a.rxPps) return { ...base, verdict: 'improvement', reason: 'measured in B, not in A' };
-    if (a.rxPps.mean === 0) return { ...base, verdict: b.rxPps.mean > 0 ? 'improvement' : 'unchanged', reason: 'A received nothing' };
+    if (a.rxPps.mean === 0)
+      return { ...base, verdict: b.rxPps.mean > 0 ? 'improvement' : 'unchanged', reason: 'A received nothing' };
 
     const ratio = b.rxPps.mean / a.rxPps.mean;
     const sA = a.rxPps.stddev;
@@ -55,13 +62,17 @@ export function compareRuns(
       const ciLow = ratio * Math.exp(-t * relSe);
       const ciHigh = ratio * Math.exp(t * relSe);
       const pct = `${Math.round(confidence * 100)} % CI`;
-      if (ciHigh < 1) return { ...base, ratio, ciLow, ciHigh, verdict: 'regression', reason: `${pct} of B/A entirely below 1` };
-      if (ciLow > 1) return { ...base, ratio, ciLow, ciHigh, verdict: 'improvement', reason: `${pct} of B/A entirely above 1` };
+      if (ciHigh < 1)
+        return { ...base, ratio, ciLow, ciHigh, verdict: 'regression', reason: `${pct} of B/A entirely below 1` };
+      if (ciLow > 1)
+        return { ...base, ratio, ciLow, ciHigh, verdict: 'improvement', reason: `${pct} of B/A entirely above 1` };
       return { ...base, ratio, ciLow, ciHigh, verdict: 'unchanged', reason: `${pct} of B/A includes 1` };
     }
     const pct = `${(threshold * 100).toFixed(1)} %`;
-    if (ratio < 1 - threshold) return { ...base, ratio, verdict: 'regression', reason: `more than ${pct} lower (no repetitions for a CI)` };
-    if (ratio > 1 + threshold) return { ...base, ratio, verdict: 'improvement', reason: `more than ${pct} higher (no repetitions for a CI)` };
+    if (ratio < 1 - threshold)
+      return { ...base, ratio, verdict: 'regression', reason: `more than ${pct} lower (no repetitions for a CI)` };
+    if (ratio > 1 + threshold)
+      return { ...base, ratio, verdict: 'improvement', reason: `more than ${pct} higher (no repetitions for a CI)` };
     return { ...base, ratio, verdict: 'unchanged', reason: `within ${pct} (no repetitions for a CI)` };
   });
 }
@@ -87,31 +98,57 @@ export interface HistoryComparison {
  * long accepted is not counted again), and B regressed when it falls below that group's 95 %
  * prediction interval (improved above it); with one run in the group, the threshold decides.
  */
-export function compareWithHistory(history: readonly CaseSeries[], bCases: readonly SummaryCase[],
-  options: { threshold?: number } = {}): HistoryComparison[] {
+export function compareWithHistory(
+  history: readonly CaseSeries[],
+  bCases: readonly SummaryCase[],
+  options: { threshold?: number } = {},
+): HistoryComparison[] {
   const threshold = options.threshold ?? DEFAULT_REGRESSION_THRESHOLD;
   const byKey = new Map(history.filter((s) => s.metric === 'rxPps').map((s) => [s.caseKey, s]));
   return groupRepetitions(bCases).map((b): HistoryComparison => {
     const series = byKey.get(b.tupleKey);
     const bRxPps = b.rxPps?.mean ?? null;
-    const base = { tupleKey: b.tupleKey, baselineRuns: 0, baselineMean: null, low: null, high: null, bRxPps, ratio: null };
+    const base = {
+      tupleKey: b.tupleKey,
+      baselineRuns: 0,
+      baselineMean: null,
+      low: null,
+      high: null,
+      bRxPps,
+      ratio: null,
+    };
     if (!series) return { ...base, verdict: 'only-b', reason: 'not in the history' };
     const last = trendOf(series).groups.at(-1)!;
     const values = series.points.slice(last.start).map((p) => p.value);
     const interval = predictionInterval(values);
-    const known = { ...base, baselineRuns: values.length, baselineMean: last.avg, low: interval?.low ?? null, high: interval?.high ?? null };
-    if (bRxPps === null) return { ...known, verdict: 'regression', reason: `measured in the history, not in B (${b.sample.status}${b.sample.error ? `: ${b.sample.error}` : ''})` };
+    const known = {
+      ...base,
+      baselineRuns: values.length,
+      baselineMean: last.avg,
+      low: interval?.low ?? null,
+      high: interval?.high ?? null,
+    };
+    if (bRxPps === null)
+      return {
+        ...known,
+        verdict: 'regression',
+        reason: `measured in the history, not in B (${b.sample.status}${b.sample.error ? `: ${b.sample.error}` : ''})`,
+      };
     const ratio = last.avg > 0 ? bRxPps / last.avg : null;
     const withRatio = { ...known, ratio };
     const level = `the last ${values.length} run${values.length === 1 ? '' : 's'} since the history's last change`;
     if (interval) {
-      if (bRxPps < interval.low) return { ...withRatio, verdict: 'regression', reason: `below the 95 % interval of ${level}` };
-      if (bRxPps > interval.high) return { ...withRatio, verdict: 'improvement', reason: `above the 95 % interval of ${level}` };
+      if (bRxPps < interval.low)
+        return { ...withRatio, verdict: 'regression', reason: `below the 95 % interval of ${level}` };
+      if (bRxPps > interval.high)
+        return { ...withRatio, verdict: 'improvement', reason: `above the 95 % interval of ${level}` };
       return { ...withRatio, verdict: 'unchanged', reason: `inside the 95 % interval of ${level}` };
     }
     const pct = `${(threshold * 100).toFixed(1)} %`;
-    if (ratio !== null && ratio < 1 - threshold) return { ...withRatio, verdict: 'regression', reason: `more than ${pct} below ${level} (one run: no interval)` };
-    if (ratio !== null && ratio > 1 + threshold) return { ...withRatio, verdict: 'improvement', reason: `more than ${pct} above ${level} (one run: no interval)` };
+    if (ratio !== null && ratio < 1 - threshold)
+      return { ...withRatio, verdict: 'regression', reason: `more than ${pct} below ${level} (one run: no interval)` };
+    if (ratio !== null && ratio > 1 + threshold)
+      return { ...withRatio, verdict: 'improvement', reason: `more than ${pct} above ${level} (one run: no interval)` };
     return { ...withRatio, verdict: 'unchanged', reason: `within ${pct} of ${level} (one run: no interval)` };
   });
 }

@@ -75,8 +75,12 @@ export function irqInTaskTimeOf(environment: Readonly<Record<string, string>>): 
   return environment.irqTimeAccounting !== 'yes';
 }
 
-export function caseCpu(samples: readonly SteadySample[], tscHz: number | null,
-  components: readonly SteadyCpuSample[] = [], kernel: KernelAccounting = { irqInTaskTime: true, busyCpus: [] }): CaseCpu {
+export function caseCpu(
+  samples: readonly SteadySample[],
+  tscHz: number | null,
+  components: readonly SteadyCpuSample[] = [],
+  kernel: KernelAccounting = { irqInTaskTime: true, busyCpus: [] },
+): CaseCpu {
   const byApp = new Map<string, SteadySample[]>();
   for (const s of samples) {
     const key = `${s.pair}/${s.role}`;
@@ -84,27 +88,33 @@ export function caseCpu(samples: readonly SteadySample[], tscHz: number | null,
     list.push(s);
     byApp.set(key, list);
   }
-  const apps: AppCpu[] = [...byApp.values()].map((list) => {
-    // Partial intervals are kept out: an app that exited mid-interval reports a shorter duration
-    // than it was measured over, which would inflate its share.
-    const complete = list.filter((s) => !s.partial && s.durationNs > 0);
-    const wallUs = complete.reduce((t, s) => t + s.durationNs / 1e3, 0);
-    const userUs = complete.reduce((t, s) => t + s.cpuUserUs, 0);
-    const sysUs = complete.reduce((t, s) => t + s.cpuSysUs, 0);
-    const first = list[0]!;
-    return {
-      pair: first.pair, role: first.role, seconds: complete.length,
-      userCpus: wallUs > 0 ? userUs / wallUs : null,
-      sysCpus: wallUs > 0 ? sysUs / wallUs : null,
-      cpus: wallUs > 0 ? (userUs + sysUs) / wallUs : null,
-    };
-  }).sort((a, b) => a.pair - b.pair || a.role.localeCompare(b.role));
+  const apps: AppCpu[] = [...byApp.values()]
+    .map((list) => {
+      // Partial intervals are kept out: an app that exited mid-interval reports a shorter duration
+      // than it was measured over, which would inflate its share.
+      const complete = list.filter((s) => !s.partial && s.durationNs > 0);
+      const wallUs = complete.reduce((t, s) => t + s.durationNs / 1e3, 0);
+      const userUs = complete.reduce((t, s) => t + s.cpuUserUs, 0);
+      const sysUs = complete.reduce((t, s) => t + s.cpuSysUs, 0);
+      const first = list[0]!;
+      return {
+        pair: first.pair,
+        role: first.role,
+        seconds: complete.length,
+        userCpus: wallUs > 0 ? userUs / wallUs : null,
+        sysCpus: wallUs > 0 ? sysUs / wallUs : null,
+        cpus: wallUs > 0 ? (userUs + sysUs) / wallUs : null,
+      };
+    })
+    .sort((a, b) => a.pair - b.pair || a.role.localeCompare(b.role));
 
   const measured = apps.filter((a) => a.cpus !== null);
   const totalCpus = measured.length > 0 ? measured.reduce((t, a) => t + a.cpus!, 0) : null;
 
   const all: ComponentCpu[] = [
-    ...apps.map((a): ComponentCpu => ({ name: `${a.role} ${a.pair}`, kind: 'app', cpu: null, cpus: a.cpus, inTotal: true })),
+    ...apps.map(
+      (a): ComponentCpu => ({ name: `${a.role} ${a.pair}`, kind: 'app', cpu: null, cpus: a.cpus, inTotal: true }),
+    ),
     ...sampledComponents(components, kernel),
   ];
   const counted = all.filter((c) => c.inTotal && c.cpus !== null);
@@ -119,13 +129,27 @@ function sampledComponents(samples: readonly SteadyCpuSample[], kernel: KernelAc
   const byName = new Map<string, SteadyCpuSample[]>();
   for (const s of samples) byName.set(s.component, [...(byName.get(s.component) ?? []), s]);
   const order = { switch: 0, softirq: 1, irq: 2 };
-  return [...byName.values()].map((list): ComponentCpu => {
-    const first = list[0]!;
-    const wallUs = list.reduce((t, s) => t + s.durationNs / 1e3, 0);
-    const busyUs = list.reduce((t, s) => t + s.busyUs, 0);
-    const sharesTaskTime = first.kind !== 'switch' && kernel.irqInTaskTime && first.cpu !== null && kernel.busyCpus.includes(first.cpu);
-    return { name: first.component, kind: first.kind, cpu: first.cpu, cpus: wallUs > 0 ? busyUs / wallUs : null, inTotal: !sharesTaskTime };
-  }).sort((a, b) => order[a.kind as keyof typeof order] - order[b.kind as keyof typeof order] || (a.cpu ?? 0) - (b.cpu ?? 0) || a.name.localeCompare(b.name));
+  return [...byName.values()]
+    .map((list): ComponentCpu => {
+      const first = list[0]!;
+      const wallUs = list.reduce((t, s) => t + s.durationNs / 1e3, 0);
+      const busyUs = list.reduce((t, s) => t + s.busyUs, 0);
+      const sharesTaskTime =
+        first.kind !== 'switch' && kernel.irqInTaskTime && first.cpu !== null && kernel.busyCpus.includes(first.cpu);
+      return {
+        name: first.component,
+        kind: first.kind,
+        cpu: first.cpu,
+        cpus: wallUs > 0 ? busyUs / wallUs : null,
+        inTotal: !sharesTaskTime,
+      };
+    })
+    .sort(
+      (a, b) =>
+        order[a.kind as keyof typeof order] - order[b.kind as keyof typeof order] ||
+        (a.cpu ?? 0) - (b.cpu ?? 0) ||
+        a.name.localeCompare(b.name),
+    );
 }
 
 /** Packets per second summed over receivers, each over its own complete steady seconds. */

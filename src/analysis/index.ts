@@ -38,8 +38,13 @@ export function analyzeRun(data: RunData): RunAnalysis {
   });
   const groups = groupRepetitions(data.summary.cases);
   return {
-    data, cases, byCaseId: new Map(cases.map((a) => [a.case.id, a])), groups,
-    maxima: maxThroughputs(groups), warnings: cases.flatMap((a) => a.warnings), tscHz,
+    data,
+    cases,
+    byCaseId: new Map(cases.map((a) => [a.case.id, a])),
+    groups,
+    maxima: maxThroughputs(groups),
+    warnings: cases.flatMap((a) => a.warnings),
+    tscHz,
   };
 }
 
@@ -54,14 +59,17 @@ export function groupCpus(analysis: RunAnalysis, group: RepetitionGroup): number
 
 /** The classes Fig. 6 stacks, in stacking order. */
 export const CPU_CLASSES = ['senders', 'receivers', 'switch threads', 'softirq', 'irq'] as const;
-export type CpuClass = typeof CPU_CLASSES[number];
+export type CpuClass = (typeof CPU_CLASSES)[number];
 
 /**
  * Mean over a group's repetitions of the CPUs each component class used, counting only what
  * `totalCores` counts; `uncounted` is the kernel time already inside the apps' or switch's own.
  * Null when no repetition has CPU figures.
  */
-export function groupCpuClasses(analysis: RunAnalysis, group: RepetitionGroup): { classes: Record<CpuClass, number>; uncounted: number } | null {
+export function groupCpuClasses(
+  analysis: RunAnalysis,
+  group: RepetitionGroup,
+): { classes: Record<CpuClass, number>; uncounted: number } | null {
   const perCase = group.cases.flatMap((c) => {
     const cpu = analysis.byCaseId.get(c.id)?.cpu;
     return cpu?.totalCores == null ? [] : [cpu];
@@ -72,9 +80,18 @@ export function groupCpuClasses(analysis: RunAnalysis, group: RepetitionGroup): 
   for (const cpu of perCase) {
     for (const c of cpu.components) {
       if (c.cpus === null) continue;
-      if (!c.inTotal) { uncounted += c.cpus / perCase.length; continue; }
-      const cls: CpuClass = c.kind === 'app' ? (c.name.startsWith('send') || c.name.startsWith('client') ? 'senders' : 'receivers')
-        : c.kind === 'switch' ? 'switch threads' : c.kind;
+      if (!c.inTotal) {
+        uncounted += c.cpus / perCase.length;
+        continue;
+      }
+      const cls: CpuClass =
+        c.kind === 'app'
+          ? c.name.startsWith('send') || c.name.startsWith('client')
+            ? 'senders'
+            : 'receivers'
+          : c.kind === 'switch'
+            ? 'switch threads'
+            : c.kind;
       classes[cls] += c.cpus / perCase.length;
     }
   }

@@ -70,15 +70,22 @@ export function groupBits(g: GroupStats, params: CodingParams, prevAvg?: number)
   bits += Math.log2((stdev + 1) * (stdev + 2));
   bits += Math.log2(1 - 1 / (max + 2));
   const n = g.size;
-  const sphereAreaLn = Math.LN2 + Math.log(Math.PI) * ((n - 1) / 2) - logGamma((n - 1) / 2)
-    + Math.log(stdev + 1) * (n - 2) + Math.log(n) * ((n - 2) / 2);
+  const sphereAreaLn =
+    Math.LN2 +
+    Math.log(Math.PI) * ((n - 1) / 2) -
+    logGamma((n - 1) / 2) +
+    Math.log(stdev + 1) * (n - 2) +
+    Math.log(n) * ((n - 2) / 2);
   return bits + sphereAreaLn / Math.LN2;
 }
 
 /** The coding's defaults: the series' maximum, and a unit of DEFAULT_RELATIVE_UNIT of it. */
 function codingFor(values: readonly number[], params?: Partial<CodingParams>): CodingParams {
   const maxValue = params?.maxValue ?? Math.max(0, ...values);
-  return { maxValue: maxValue > 0 ? maxValue : 1, unit: params?.unit ?? (maxValue > 0 ? maxValue * DEFAULT_RELATIVE_UNIT : 1) };
+  return {
+    maxValue: maxValue > 0 ? maxValue : 1,
+    unit: params?.unit ?? (maxValue > 0 ? maxValue * DEFAULT_RELATIVE_UNIT : 1),
+  };
 }
 
 /** The partition of `values` into consecutive groups that costs the fewest bits. */
@@ -103,7 +110,8 @@ export function partition(values: readonly number[], params?: Partial<CodingPara
       const prevAvg = before.groups.at(-1)?.avg;
       const bits = groupBits(stats, coding, prevAvg);
       const total = before.bits + bits;
-      if (!choice || total < choice.bits) choice = { bits: total, groups: [...before.groups, { ...stats, start, bits }] };
+      if (!choice || total < choice.bits)
+        choice = { bits: total, groups: [...before.groups, { ...stats, start, bits }] };
     }
     best.push(choice!);
   }
@@ -143,8 +151,10 @@ export const DEFAULT_MIN_CONFIDENCE = 0.99;
  * and so on. A change therefore needs two values on its new level: the newest value alone is
  * judged by the interval of the earlier ones instead (analysis/trend.ts).
  */
-export function findChanges(values: readonly number[],
-  options: { higherIsBetter: boolean; unit?: number; maxValue?: number; minConfidence?: number }): TrendResult {
+export function findChanges(
+  values: readonly number[],
+  options: { higherIsBetter: boolean; unit?: number; maxValue?: number; minConfidence?: number },
+): TrendResult {
   const coding = codingFor(values, options);
   const minConfidence = options.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
   let groups = partition(values, coding);
@@ -156,7 +166,11 @@ export function findChanges(values: readonly number[],
     const first = groups[weakest]!;
     const mergedStart = first.start;
     const mergedValues = values.slice(mergedStart, groups[weakest + 1]!.start + groups[weakest + 1]!.size);
-    groups = [...groups.slice(0, weakest), { ...statsOf(mergedValues), start: mergedStart, bits: 0 }, ...groups.slice(weakest + 2)];
+    groups = [
+      ...groups.slice(0, weakest),
+      { ...statsOf(mergedValues), start: mergedStart, bits: 0 },
+      ...groups.slice(weakest + 2),
+    ];
     // Re-code every group after the merge: each one's bits depend on the previous average.
     groups = groups.map((g, i) => ({ ...g, bits: groupBits(g, coding, i > 0 ? groups[i - 1]!.avg : undefined) }));
   }
@@ -166,7 +180,7 @@ export function findChanges(values: readonly number[],
     const evidenceBits = groupBits(merged, coding, i > 0 ? groups[i - 1]!.avg : undefined) - (prev.bits + g.bits);
     return {
       at: g.start,
-      kind: (g.avg > prev.avg) === options.higherIsBetter ? 'progression' : 'regression',
+      kind: g.avg > prev.avg === options.higherIsBetter ? 'progression' : 'regression',
       relativeChange: prev.avg !== 0 ? g.avg / prev.avg - 1 : 0,
       confidence: welchConfidence(slice(prev), slice(g)),
       evidenceBits,

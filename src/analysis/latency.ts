@@ -35,7 +35,10 @@ export interface LatencyFigures {
 /** Merges interval histograms; null when there is no sample at all. */
 export function latencyFigures(intervals: readonly RttInterval[]): LatencyFigures | null {
   const merged = new Map<number, number>();
-  let count = 0, sumNs = 0, minNs = Infinity, maxNs = -Infinity;
+  let count = 0,
+    sumNs = 0,
+    minNs = Infinity,
+    maxNs = -Infinity;
   for (const i of intervals) {
     if (i.count === 0) continue;
     count += i.count;
@@ -49,8 +52,14 @@ export function latencyFigures(intervals: readonly RttInterval[]): LatencyFigure
   const us = (ns: number) => ns / 1000;
   const p = (q: number) => us(percentileNs(buckets, count, q, minNs, maxNs));
   return {
-    samples: count, minUs: us(minNs), avgUs: us(sumNs / count),
-    p50Us: p(0.5), p90Us: p(0.9), p99Us: p(0.99), p999Us: p(0.999), maxUs: us(maxNs),
+    samples: count,
+    minUs: us(minNs),
+    avgUs: us(sumNs / count),
+    p50Us: p(0.5),
+    p90Us: p(0.9),
+    p99Us: p(0.99),
+    p999Us: p(0.999),
+    maxUs: us(maxNs),
   };
 }
 
@@ -58,7 +67,13 @@ export function latencyFigures(intervals: readonly RttInterval[]): LatencyFigure
  * The same rule as the app's: the bucket holding the ⌈q·n⌉-th value, reported at its midpoint
  * (low + ⌊width/2⌋), clamped to the observed minimum and maximum. Relative error ≤ 0.4%.
  */
-export function percentileNs(sortedBuckets: readonly [number, number][], count: number, q: number, minNs: number, maxNs: number): number {
+export function percentileNs(
+  sortedBuckets: readonly [number, number][],
+  count: number,
+  q: number,
+  minNs: number,
+  maxNs: number,
+): number {
   const rank = Math.min(count, Math.max(1, Math.ceil(q * count)));
   let seen = 0;
   for (const [low, n] of sortedBuckets) {

@@ -57,8 +57,15 @@ export function maxThroughputs(groups: readonly RepetitionGroup[], lossThreshold
     const ordered = [...lossByRate.keys()].sort(compareRates);
     const firstLossyRate = ordered.find((r) => lossByRate.get(r)! > lossThreshold) ?? null;
     return {
-      switch: c.switch, packetSize: c.packetSize, pairs: c.pairs, backend: c.backend,
-      rxPps: best.rxPps!, rxGbps: best.rxGbps!, best, firstLossyRate, rates: lossByRate.size,
+      switch: c.switch,
+      packetSize: c.packetSize,
+      pairs: c.pairs,
+      backend: c.backend,
+      rxPps: best.rxPps!,
+      rxGbps: best.rxGbps!,
+      best,
+      firstLossyRate,
+      rates: lossByRate.size,
     };
   });
 }

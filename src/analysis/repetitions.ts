@@ -34,7 +34,10 @@ export function groupRepetitions(cases: readonly SummaryCase[]): RepetitionGroup
   return [...groups.entries()].map(([tupleKey, list]) => {
     const measured = list.flatMap((c) => (c.throughput ? [c.throughput] : []));
     return {
-      tupleKey, sample: list[0]!, cases: list, measured: measured.length,
+      tupleKey,
+      sample: list[0]!,
+      cases: list,
+      measured: measured.length,
       rxPps: meanWithCi(measured.map((t) => t.rxPps)),
       txPps: meanWithCi(measured.map((t) => t.txPps)),
       rxGbps: meanWithCi(measured.map((t) => t.rxGbps)),

@@ -49,7 +49,7 @@ export function meanWithCi(xs: readonly number[], confidence = 0.95): MeanCi | n
   if (m === null) return null;
   const s = stddev(xs);
   if (s === null) return { mean: m, n: xs.length, stddev: null, ciLow: null, ciHigh: null, ciHalfWidth: null };
-  const half = studentTQuantile(1 - (1 - confidence) / 2, xs.length - 1) * s / Math.sqrt(xs.length);
+  const half = (studentTQuantile(1 - (1 - confidence) / 2, xs.length - 1) * s) / Math.sqrt(xs.length);
   return { mean: m, n: xs.length, stddev: s, ciLow: m - half, ciHigh: m + half, ciHalfWidth: half };
 }
 
@@ -83,7 +83,9 @@ function regularizedIncompleteBeta(x: number, a: number, b: number): number {
   if (x >= 1) return 1;
   const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
   // The continued fraction converges fast only on this side of the mean; use the symmetry otherwise.
-  return x < (a + 1) / (a + b + 2) ? (front * betaContinuedFraction(x, a, b)) / a : 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;
+  return x < (a + 1) / (a + b + 2)
+    ? (front * betaContinuedFraction(x, a, b)) / a
+    : 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;
 }
 
 /** Lentz's method for the continued fraction of the incomplete beta function. */
@@ -97,13 +99,17 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
   for (let m = 1; m <= 300; m++) {
     const m2 = 2 * m;
     let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    d = 1 + aa * d; if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c; if (Math.abs(c) < tiny) c = tiny;
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
     d = 1 / d;
     h *= d * c;
     aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-    d = 1 + aa * d; if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c; if (Math.abs(c) < tiny) c = tiny;
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
     d = 1 / d;
     const del = d * c;
     h *= del;

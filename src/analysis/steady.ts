@@ -60,8 +60,17 @@ export function throughputFigures(rows: readonly SampleRow[], w: Window): Throug
   const receivers = sumByPair(steady.filter((r) => r.role === 'recv'));
   if (senders.size === 0 || receivers.size === 0) return null;
 
-  let txPps = 0, txBps = 0, rxPps = 0, rxBps = 0;
-  let lost = 0, rx = 0, tx = 0, unsent = 0, corrupt = 0, reordered = 0, seconds = 0;
+  let txPps = 0,
+    txBps = 0,
+    rxPps = 0,
+    rxBps = 0;
+  let lost = 0,
+    rx = 0,
+    tx = 0,
+    unsent = 0,
+    corrupt = 0,
+    reordered = 0,
+    seconds = 0;
   for (const s of senders.values()) {
     txPps += s.txPackets / s.seconds;
     txBps += (s.txBytes * 8) / s.seconds;
@@ -80,22 +89,47 @@ export function throughputFigures(rows: readonly SampleRow[], w: Window): Throug
   // With no packet received there are no sequence numbers to see gaps in: all sent were lost.
   const lossRatio = rx + lost > 0 ? Math.max(0, lost) / (rx + Math.max(0, lost)) : tx > 0 ? 1 : 0;
   return {
-    txPps, rxPps, txGbps: txBps / 1e9, rxGbps: rxBps / 1e9, lossRatio,
-    lostPackets: Math.max(0, lost), unsentPackets: unsent, corruptPackets: corrupt,
-    reorderedPackets: reordered, steadySeconds: seconds,
+    txPps,
+    rxPps,
+    txGbps: txBps / 1e9,
+    rxGbps: rxBps / 1e9,
+    lossRatio,
+    lostPackets: Math.max(0, lost),
+    unsentPackets: unsent,
+    corruptPackets: corrupt,
+    reorderedPackets: reordered,
+    steadySeconds: seconds,
   };
 }
 
 interface PairSum {
-  seconds: number; count: number;
-  txPackets: number; txBytes: number; unsent: number;
-  rxPackets: number; rxBytes: number; lost: number; corrupt: number; reordered: number;
+  seconds: number;
+  count: number;
+  txPackets: number;
+  txBytes: number;
+  unsent: number;
+  rxPackets: number;
+  rxBytes: number;
+  lost: number;
+  corrupt: number;
+  reordered: number;
 }
 
 function sumByPair(rows: readonly SampleRow[]): Map<number, PairSum> {
   const sums = new Map<number, PairSum>();
   for (const r of rows) {
-    const s = sums.get(r.pair) ?? { seconds: 0, count: 0, txPackets: 0, txBytes: 0, unsent: 0, rxPackets: 0, rxBytes: 0, lost: 0, corrupt: 0, reordered: 0 };
+    const s = sums.get(r.pair) ?? {
+      seconds: 0,
+      count: 0,
+      txPackets: 0,
+      txBytes: 0,
+      unsent: 0,
+      rxPackets: 0,
+      rxBytes: 0,
+      lost: 0,
+      corrupt: 0,
+      reordered: 0,
+    };
     s.seconds += r.durationNs / 1e9;
     s.count += 1;
     s.txPackets += r.txPackets ?? 0;

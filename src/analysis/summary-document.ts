@@ -35,7 +35,10 @@ export interface SummaryCpu {
   cyclesPerPacket: number | null;
 }
 
-export type SummaryDocument = Omit<Summary, 'cases'> & { cases: (SummaryCase & { cpu: SummaryCpu | null })[]; repetitions: RepetitionAggregate[] };
+export type SummaryDocument = Omit<Summary, 'cases'> & {
+  cases: (SummaryCase & { cpu: SummaryCpu | null })[];
+  repetitions: RepetitionAggregate[];
+};
 
 export function summaryCpu(cpu: CaseCpu | null | undefined): SummaryCpu | null {
   if (!cpu) return null;
@@ -49,17 +52,26 @@ export function summaryCpu(cpu: CaseCpu | null | undefined): SummaryCpu | null {
 }
 
 /** `cpuByCase`: each case's CPU cost by case id (analysis/index.ts); a case without one gets null. */
-export function summaryDocument(summary: Summary, cpuByCase: ReadonlyMap<string, CaseCpu | null> = new Map()): SummaryDocument {
-  const repetitions = groupRepetitions(summary.cases).filter((g) => g.cases.length > 1).map((g): RepetitionAggregate => {
-    const latencies = g.cases.flatMap((c) => (c.latency ? [c.latency] : []));
-    return {
-      tuple: g.tupleKey, repetitions: g.cases.length,
-      measured: g.measured + latencies.length,
-      rxPps: g.rxPps, txPps: g.txPps, rxGbps: g.rxGbps, lossRatio: g.lossRatio,
-      rttP50Us: meanWithCi(latencies.map((l) => l.p50Us)),
-      rttP99Us: meanWithCi(latencies.map((l) => l.p99Us)),
-    };
-  });
+export function summaryDocument(
+  summary: Summary,
+  cpuByCase: ReadonlyMap<string, CaseCpu | null> = new Map(),
+): SummaryDocument {
+  const repetitions = groupRepetitions(summary.cases)
+    .filter((g) => g.cases.length > 1)
+    .map((g): RepetitionAggregate => {
+      const latencies = g.cases.flatMap((c) => (c.latency ? [c.latency] : []));
+      return {
+        tuple: g.tupleKey,
+        repetitions: g.cases.length,
+        measured: g.measured + latencies.length,
+        rxPps: g.rxPps,
+        txPps: g.txPps,
+        rxGbps: g.rxGbps,
+        lossRatio: g.lossRatio,
+        rttP50Us: meanWithCi(latencies.map((l) => l.p50Us)),
+        rttP99Us: meanWithCi(latencies.map((l) => l.p99Us)),
+      };
+    });
   const cases = summary.cases.map((c) => ({ ...c, cpu: summaryCpu(cpuByCase.get(c.id)) }));
   return { ...summary, cases, repetitions };
 }

@@ -69,7 +69,10 @@ export interface SeriesTrend {
  * linear interval around a noisy rate reaches below zero — and mapped back, so it is asymmetric
  * and positive. Null with fewer than two values.
  */
-export function predictionInterval(earlier: readonly number[], confidence = 0.95): { low: number; high: number } | null {
+export function predictionInterval(
+  earlier: readonly number[],
+  confidence = 0.95,
+): { low: number; high: number } | null {
   if (earlier.length < 2) return null;
   const logScale = earlier.every((v) => v > 0);
   const xs = logScale ? earlier.map(Math.log) : earlier;
@@ -90,16 +93,29 @@ export function trendOf(series: CaseSeries, options: { minConfidence?: number } 
   for (let g = groups.length - 2; g >= 0 && values.length - 1 - from < 2; g--) from = groups[g]!.start;
   const interval = predictionInterval(values.slice(from, -1));
   const newestValue = values.at(-1);
-  const newest = interval && newestValue !== undefined
-    ? { ...interval, earlierRuns: values.length - 1 - from, inside: newestValue >= interval.low && newestValue <= interval.high } : null;
+  const newest =
+    interval && newestValue !== undefined
+      ? {
+          ...interval,
+          earlierRuns: values.length - 1 - from,
+          inside: newestValue >= interval.low && newestValue <= interval.high,
+        }
+      : null;
   const last = groups.at(-1);
   const earlierAvgs = groups.slice(0, -1).map((g) => g.avg);
-  const best = earlierAvgs.length > 0 ? (higherIsBetter ? Math.max(...earlierAvgs) : Math.min(...earlierAvgs)) : undefined;
+  const best =
+    earlierAvgs.length > 0 ? (higherIsBetter ? Math.max(...earlierAvgs) : Math.min(...earlierAvgs)) : undefined;
   return {
-    caseKey: series.caseKey, metric: series.metric, points, groups, newest,
+    caseKey: series.caseKey,
+    metric: series.metric,
+    points,
+    groups,
+    newest,
     lastVsBest: last && best !== undefined && best !== 0 ? last.avg / best - 1 : null,
     changes: changes.map((c) => ({
-      ...c, runKey: points[c.at]!.runKey, startedAt: points[c.at]!.startedAt,
+      ...c,
+      runKey: points[c.at]!.runKey,
+      startedAt: points[c.at]!.startedAt,
       environmentChanged: incomparableParts(points[c.at - 1]!.fingerprint, points[c.at]!.fingerprint),
     })),
   };

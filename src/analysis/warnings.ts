@@ -10,14 +10,23 @@ import type { SteadyVariation } from './variation.js';
  */
 export const TX_BELOW_TARGET = 0.01;
 
-export type WarningKind = 'CaseFailed' | 'CaseSkipped' | 'NotVerified' | 'CpuShared' | 'SwitchSharesAppCpu' | 'Unsteady' | 'TxBelowTarget' | 'GeneratorLimited';
+export type WarningKind =
+  | 'CaseFailed'
+  | 'CaseSkipped'
+  | 'NotVerified'
+  | 'CpuShared'
+  | 'SwitchSharesAppCpu'
+  | 'Unsteady'
+  | 'TxBelowTarget'
+  | 'GeneratorLimited';
 
 /**
  * Switches whose drivers were written for hardware or kernel modules that no machine of the
  * project has, so no run of them has been checked yet: their figures are reported, unconfirmed.
  */
 export const UNVERIFIED_SWITCHES: Readonly<Record<string, string>> = {
-  sriov: 'not verified on hardware: no run on a real SR-IOV NIC has been checked yet (the driver was tested on a fake sysfs tree)',
+  sriov:
+    'not verified on hardware: no run on a real SR-IOV NIC has been checked yet (the driver was tested on a fake sysfs tree)',
   vale: 'not verified: no run with the netmap module has been checked yet',
 };
 
@@ -35,17 +44,26 @@ export function caseWarnings(c: SummaryCase, variation: SteadyVariation | null):
   const unverified = UNVERIFIED_SWITCHES[c.switch];
   if (unverified && c.status !== 'skipped') add('NotVerified', `switch ${c.switch} is ${unverified}`);
   if (c.cpuShared) {
-    add('CpuShared', 'apps shared CPUs (more busy threads than physical cores): its figures understate the path; lower `pairs` or use a host with more cores');
+    add(
+      'CpuShared',
+      'apps shared CPUs (more busy threads than physical cores): its figures understate the path; lower `pairs` or use a host with more cores',
+    );
   }
   const appCpus = new Set([...(c.cpus?.send ?? []), ...(c.cpus?.recv ?? [])]);
   const sharedWithApp = (c.cpus?.switch ?? []).filter((cpu) => appCpus.has(cpu));
   if (sharedWithApp.length > 0) {
     // A polling switch thread (PMD) takes its CPU whole: an app beside it gets time slices, so
     // both the switch and the app run at a fraction of their speed.
-    add('SwitchSharesAppCpu', `the switch's polling thread shares CPU ${sharedWithApp.join(', ')} with an app: throughput and CPU figures describe the two time-sliced; lower \`pairs\` or use a host with more cores`);
+    add(
+      'SwitchSharesAppCpu',
+      `the switch's polling thread shares CPU ${sharedWithApp.join(', ')} with an app: throughput and CPU figures describe the two time-sliced; lower \`pairs\` or use a host with more cores`,
+    );
   }
   if (variation?.unsteady && variation.rx.cv !== null) {
-    add('Unsteady', `rx rate varied ${(variation.rx.cv * 100).toFixed(1)} % (coefficient of variation) over ${variation.rx.seconds} steady seconds; raise \`warmup\` or \`duration\`, or quieten the host`);
+    add(
+      'Unsteady',
+      `rx rate varied ${(variation.rx.cv * 100).toFixed(1)} % (coefficient of variation) over ${variation.rx.seconds} steady seconds; raise \`warmup\` or \`duration\`, or quieten the host`,
+    );
   }
   // Per-packet system calls are the usual limit of a kernel-socket sender; its batching twin
   // (the backend of the same name with -mmsg) lifts it.
@@ -54,12 +72,20 @@ export function caseWarnings(c: SummaryCase, variation: SteadyVariation | null):
     const intendedPps = c.rate * c.pairs;
     const shortfall = 1 - c.throughput.txPps / intendedPps;
     if (shortfall > TX_BELOW_TARGET) {
-      add('TxBelowTarget', `senders reached ${fmtPps(c.throughput.txPps)} of the ${fmtPps(intendedPps)} asked for (${(shortfall * 100).toFixed(1)} % short): the sender is the bottleneck; lower \`rates\`, or try larger \`bursts\`${batching}`);
+      add(
+        'TxBelowTarget',
+        `senders reached ${fmtPps(c.throughput.txPps)} of the ${fmtPps(intendedPps)} asked for (${(shortfall * 100).toFixed(1)} % short): the sender is the bottleneck; lower \`rates\`, or try larger \`bursts\`${batching}`,
+      );
     }
   }
-  const limited = Object.entries(c.search ?? {}).filter(([, g]) => g.generatorLimited).map(([name]) => name);
+  const limited = Object.entries(c.search ?? {})
+    .filter(([, g]) => g.generatorLimited)
+    .map(([name]) => name);
   if (limited.length > 0) {
-    add('GeneratorLimited', `search goal${limited.length > 1 ? 's' : ''} ${limited.join(', ')}: the generator, not the path, was the limit (the sender fell short of the rate at the upper bound, so the bounds describe the sender); try larger \`bursts\`${batching}`);
+    add(
+      'GeneratorLimited',
+      `search goal${limited.length > 1 ? 's' : ''} ${limited.join(', ')}: the generator, not the path, was the limit (the sender fell short of the rate at the upper bound, so the bounds describe the sender); try larger \`bursts\`${batching}`,
+    );
   }
   return out;
 }

@@ -34,7 +34,8 @@ export function appInfo(): AppInfo {
   if (cachedInfo) return cachedInfo;
   const r = spawnSync(appBinary(), ['--version'], { encoding: 'utf8', timeout: 5000 });
   const m = /protocol (\d+) backends (\S+)/.exec(r.stdout ?? '');
-  if (r.status !== 0 || !m) throw new TestbedError(`${appBinary()} --version gave no version line (rebuild with \`npm run build\`)`);
+  if (r.status !== 0 || !m)
+    throw new TestbedError(`${appBinary()} --version gave no version line (rebuild with \`npm run build\`)`);
   cachedInfo = { protocol: Number(m[1]), backends: m[2]!.split('|'), line: r.stdout.trim() };
   return cachedInfo;
 }
@@ -75,19 +76,36 @@ export class AppProcess {
   private readyWaiters: (() => void)[] = [];
 
   constructor(readonly options: AppOptions) {
-    const argv = [appBinary(), options.role, ...options.args, ...(options.epochNs !== undefined ? ['--epoch-ns', String(options.epochNs)] : [])];
+    const argv = [
+      appBinary(),
+      options.role,
+      ...options.args,
+      ...(options.epochNs !== undefined ? ['--epoch-ns', String(options.epochNs)] : []),
+    ];
     // `ip netns exec` execs the app in place, so the child's PID is the app's PID.
     const prefix = options.exec ?? (options.netns ? ['ip', 'netns', 'exec', options.netns] : []);
     const [file, ...args] = [...prefix, ...argv];
     this.child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => { this.onLine(line); options.onLine?.(line); });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      this.onLine(line);
+      options.onLine?.(line);
+    });
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.shift();
     });
     this.exited = new Promise((resolve) => {
-      this.child.on('error', (e) => { this.stderrTail.push(String(e.message)); this.exitCode = 127; resolve(); });
-      this.child.on('close', (code, signal) => { this.exitCode = code; this.exitSignal = signal; resolve(); this.wakeReady(); });
+      this.child.on('error', (e) => {
+        this.stderrTail.push(String(e.message));
+        this.exitCode = 127;
+        resolve();
+      });
+      this.child.on('close', (code, signal) => {
+        this.exitCode = code;
+        this.exitSignal = signal;
+        resolve();
+        this.wakeReady();
+      });
     });
   }
 
@@ -109,7 +127,11 @@ export class AppProcess {
     const pid = this.child.pid;
     if (pid === undefined || !this.options.exec) return pid;
     try {
-      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
       return children.length === 1 ? children[0] : undefined;
     } catch {
       return undefined;
@@ -128,12 +150,10 @@ export class AppProcess {
   /** Resolves when the app has printed its start line (it is bound and pinned). */
   async waitReady(timeoutMs: number): Promise<void> {
     if (!this.start) {
-      await Promise.race([
-        new Promise<void>((resolve) => this.readyWaiters.push(resolve)),
-        delay(timeoutMs),
-      ]);
+      await Promise.race([new Promise<void>((resolve) => this.readyWaiters.push(resolve)), delay(timeoutMs)]);
     }
-    if (!this.start) throw this.failure(this.running ? `not ready after ${timeoutMs} ms` : 'exited before it was ready');
+    if (!this.start)
+      throw this.failure(this.running ? `not ready after ${timeoutMs} ms` : 'exited before it was ready');
   }
 
   /** Resolves when the app exits; false if it did not within `timeoutMs`. */
@@ -154,13 +174,24 @@ export class AppProcess {
   /** Signals the app (not its `exec` prefix, unless the app is not forked yet); then its prefix exits with it. */
   private signal(sig: NodeJS.Signals): void {
     const app = this.appPid;
-    if (app === undefined || app === this.child.pid) { this.child.kill(sig); return; }
-    try { process.kill(app, sig); } catch { this.child.kill(sig); }
+    if (app === undefined || app === this.child.pid) {
+      this.child.kill(sig);
+      return;
+    }
+    try {
+      process.kill(app, sig);
+    } catch {
+      this.child.kill(sig);
+    }
   }
 
   /** An error naming the app, its exit status and its last stderr lines. */
   failure(what: string): TestbedError {
-    const status = this.exitSignal ? `killed by ${this.exitSignal}` : this.exitCode !== null ? `exit code ${this.exitCode}` : 'still running';
+    const status = this.exitSignal
+      ? `killed by ${this.exitSignal}`
+      : this.exitCode !== null
+        ? `exit code ${this.exitCode}`
+        : 'still running';
     const tail = this.stderrTail.slice(-3).join(' | ');
     return new TestbedError(`${this.options.label} ${what} (${status})${tail ? `: ${tail}` : ''}`);
   }
@@ -168,8 +199,10 @@ export class AppProcess {
   private onLine(text: string): void {
     const line = parseAppLine(text);
     if (!line) return;
-    if (line.type === 'start') { this.start = line; this.wakeReady(); }
-    else if (line.type === 'interval') this.intervals.push(line);
+    if (line.type === 'start') {
+      this.start = line;
+      this.wakeReady();
+    } else if (line.type === 'interval') this.intervals.push(line);
     else this.summary = line;
   }
 

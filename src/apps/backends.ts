@@ -27,37 +27,73 @@ export interface BackendInfo {
 
 export const BACKENDS = [
   {
-    name: 'udp', description: 'UDP socket, one sendmsg/recvmsg per packet', packages: [],
-    ownFrames: false, needsInterface: false, eal: false, source: 'native/src/backends/udp.c',
+    name: 'udp',
+    description: 'UDP socket, one sendmsg/recvmsg per packet',
+    packages: [],
+    ownFrames: false,
+    needsInterface: false,
+    eal: false,
+    source: 'native/src/backends/udp.c',
     paperLabel: 'UDP sockets, send/recv',
   },
   {
-    name: 'udp-mmsg', description: 'UDP socket, sendmmsg/recvmmsg per burst', packages: [],
-    ownFrames: false, needsInterface: false, eal: false, source: 'native/src/backends/udp_mmsg.c',
+    name: 'udp-mmsg',
+    description: 'UDP socket, sendmmsg/recvmmsg per burst',
+    packages: [],
+    ownFrames: false,
+    needsInterface: false,
+    eal: false,
+    source: 'native/src/backends/udp_mmsg.c',
     paperLabel: 'UDP sockets, sendmmsg/recvmmsg',
   },
   {
-    name: 'raw', description: 'AF_PACKET raw socket, one packet per system call', packages: [],
-    ownFrames: true, needsInterface: true, eal: false, source: 'native/src/backends/raw.c',
+    name: 'raw',
+    description: 'AF_PACKET raw socket, one packet per system call',
+    packages: [],
+    ownFrames: true,
+    needsInterface: true,
+    eal: false,
+    source: 'native/src/backends/raw.c',
     paperLabel: 'Raw sockets, send/recv',
   },
   {
-    name: 'raw-mmsg', description: 'AF_PACKET raw socket, a burst per system call', packages: [],
-    ownFrames: true, needsInterface: true, eal: false, source: 'native/src/backends/raw_mmsg.c',
+    name: 'raw-mmsg',
+    description: 'AF_PACKET raw socket, a burst per system call',
+    packages: [],
+    ownFrames: true,
+    needsInterface: true,
+    eal: false,
+    source: 'native/src/backends/raw_mmsg.c',
     paperLabel: 'Raw sockets, sendmmsg/recvmmsg',
   },
   {
-    name: 'af-xdp', description: 'AF_XDP socket on the container interface', packages: ['libxdp-dev', 'libbpf-dev'],
-    ownFrames: true, needsInterface: true, eal: false, source: 'native/src/backends/opt/af_xdp.c',
+    name: 'af-xdp',
+    description: 'AF_XDP socket on the container interface',
+    packages: ['libxdp-dev', 'libbpf-dev'],
+    ownFrames: true,
+    needsInterface: true,
+    eal: false,
+    source: 'native/src/backends/opt/af_xdp.c',
   },
   {
-    name: 'dpdk', description: 'DPDK (virtio_user, memif, vhost-user ports)', packages: ['libdpdk-dev'],
-    ownFrames: true, needsInterface: false, eal: true, source: 'native/src/backends/opt/dpdk.c',
+    name: 'dpdk',
+    description: 'DPDK (virtio_user, memif, vhost-user ports)',
+    packages: ['libdpdk-dev'],
+    ownFrames: true,
+    needsInterface: false,
+    eal: true,
+    source: 'native/src/backends/opt/dpdk.c',
   },
   {
     // For VALE: needs net/netmap_user.h and the netmap module, which these machines lack.
-    name: 'netmap', description: 'netmap port on the container interface (for VALE; not written yet)', packages: [],
-    ownFrames: true, needsInterface: true, eal: false, source: 'native/src/backends/opt/netmap.c', sourceWritten: false,
+    name: 'netmap',
+    description: 'netmap port on the container interface (for VALE; not written yet)',
+    packages: [],
+    ownFrames: true,
+    needsInterface: true,
+    eal: false,
+    source: 'native/src/backends/opt/netmap.c',
+    sourceWritten: false,
   },
 ] as const satisfies readonly BackendInfo[];
 
@@ -68,7 +104,8 @@ export const BACKEND_NAMES = BACKENDS.map((b) => b.name) as [BackendName, ...Bac
 
 /** The backends that run on a kernel interface, so on any switch that gives the container one. */
 export const KERNEL_BACKENDS: readonly BackendName[] = (BACKENDS as readonly BackendInfo[])
-  .filter((b) => !b.eal && b.sourceWritten !== false).map((b) => b.name as BackendName);
+  .filter((b) => !b.eal && b.sourceWritten !== false)
+  .map((b) => b.name as BackendName);
 
 /** The entry of `name`; throws on a name the table lacks (plans are checked against it first). */
 export function backendInfo(name: string): BackendInfo {

@@ -28,7 +28,10 @@ export function checkHostKey(knownHostsFile: string, address: string, port: numb
   try {
     text = readFileSync(knownHostsFile, 'utf8');
   } catch (e: unknown) {
-    return { ok: false, reason: `cannot read known_hosts file ${knownHostsFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    return {
+      ok: false,
+      reason: `cannot read known_hosts file ${knownHostsFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    };
   }
   const name = knownHostsName(address, port);
   let listed = false;
@@ -40,7 +43,8 @@ export function checkHostKey(knownHostsFile: string, address: string, port: numb
     const [patterns, , blob] = fields;
     if (!patterns || !blob || !patternMatches(patterns, name)) continue;
     const same = Buffer.from(blob, 'base64').equals(key);
-    if (marker === '@revoked' && same) return { ok: false, reason: `the host key of ${name} is revoked in ${knownHostsFile}` };
+    if (marker === '@revoked' && same)
+      return { ok: false, reason: `the host key of ${name} is revoked in ${knownHostsFile}` };
     if (marker !== undefined) continue;
     listed = true;
     if (same) return { ok: true };

@@ -8,11 +8,18 @@ export function startLocalAgent(host: HostSpec): AgentTransport {
   const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const closed = new Promise<string>((resolve) => {
     child.on('error', (e) => resolve(`cannot start the agent (${host.agent.join(' ')}): ${e.message}`));
-    child.on('close', (code, signal) => resolve(signal ? `the agent was killed by ${signal}` : `the agent exited with code ${code}`));
+    child.on('close', (code, signal) =>
+      resolve(signal ? `the agent was killed by ${signal}` : `the agent exited with code ${code}`),
+    );
   });
-  child.stdin.on('error', () => { /* the agent is gone: `closed` says why */ });
+  child.stdin.on('error', () => {
+    /* the agent is gone: `closed` says why */
+  });
   return {
-    stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, closed,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    closed,
     async close(graceMs = 5000) {
       child.stdin.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

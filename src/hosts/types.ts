@@ -6,15 +6,15 @@ import type { Readable, Writable } from 'node:stream';
 export type HostAccess =
   | { kind: 'local' }
   | {
-    kind: 'ssh';
-    user: string;
-    address: string;
-    port: number;
-    /** Private key file (absolute path). */
-    keyFile: string;
-    /** known_hosts file the host key is checked against (absolute path); never skipped. */
-    knownHostsFile: string;
-  };
+      kind: 'ssh';
+      user: string;
+      address: string;
+      port: number;
+      /** Private key file (absolute path). */
+      keyFile: string;
+      /** known_hosts file the host key is checked against (absolute path); never skipped. */
+      knownHostsFile: string;
+    };
 
 export interface HostSpec {
   /** Short name used in messages and in the agent's ledger file name. */

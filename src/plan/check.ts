@@ -38,26 +38,52 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
   const { plan, diagnostic } = parsed;
   const problems: PlanDiagnostic[] = [];
   if (!caps.dimensions.includes(plan.dimension)) {
-    problems.push(diagnostic(['dimension'], `dimension ${plan.dimension} is not supported by this version yet (supported: ${caps.dimensions.join(', ')})`));
+    problems.push(
+      diagnostic(
+        ['dimension'],
+        `dimension ${plan.dimension} is not supported by this version yet (supported: ${caps.dimensions.join(', ')})`,
+      ),
+    );
   }
   if (!caps.localities.includes(plan.locality)) {
-    problems.push(diagnostic(['locality'], `locality ${plan.locality} is not supported by this version yet (supported: ${caps.localities.join(', ')})`));
+    problems.push(
+      diagnostic(
+        ['locality'],
+        `locality ${plan.locality} is not supported by this version yet (supported: ${caps.localities.join(', ')})`,
+      ),
+    );
   }
   if (plan.locality === 'remote' && caps.localities.includes('remote')) problems.push(...checkRemote(parsed, caps));
-  else if (plan.testbed !== undefined) problems.push(diagnostic(['testbed'], 'a testbed file is used only with locality: remote'));
+  else if (plan.testbed !== undefined)
+    problems.push(diagnostic(['testbed'], 'a testbed file is used only with locality: remote'));
   const runtime = caps.runtimes?.get(plan.containers);
   if (runtime && !runtime.available) {
-    problems.push(diagnostic(['containers'], `container runtime ${plan.containers} is unavailable here: ${runtime.reason ?? 'unknown reason'}` +
-      `${runtime.fix ? ` (fix: ${runtime.fix})` : ''}`));
+    problems.push(
+      diagnostic(
+        ['containers'],
+        `container runtime ${plan.containers} is unavailable here: ${runtime.reason ?? 'unknown reason'}` +
+          `${runtime.fix ? ` (fix: ${runtime.fix})` : ''}`,
+      ),
+    );
   }
   if (plan.locality === 'remote' && plan.containers !== 'netns') {
-    problems.push(diagnostic(['containers'], `containers: ${plan.containers} runs only with locality: local in this version: use containers: netns`));
+    problems.push(
+      diagnostic(
+        ['containers'],
+        `containers: ${plan.containers} runs only with locality: local in this version: use containers: netns`,
+      ),
+    );
   }
   plan.switches.forEach((name, i) => {
     const sw = caps.switches.get(name);
     const path = ['switches', i];
     if (!sw || sw.available === undefined) {
-      problems.push(diagnostic(path, `switch ${name} has no driver in this version of nfvperf (available: ${[...caps.switches.keys()].join(', ')})`));
+      problems.push(
+        diagnostic(
+          path,
+          `switch ${name} has no driver in this version of nfvperf (available: ${[...caps.switches.keys()].join(', ')})`,
+        ),
+      );
     } else if (!sw.available && !options.skipUnavailable) {
       problems.push(diagnostic(path, switchUnavailable(name, sw)));
     }
@@ -71,15 +97,25 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
     for (const name of plan.switches) {
       const sw = caps.switches.get(name);
       if (sw?.available && !sw.backends.includes(backend)) {
-        problems.push(diagnostic(path, `backend ${backend} cannot be used with switch ${name} (it supports: ${sw.backends.join(', ')})`));
+        problems.push(
+          diagnostic(
+            path,
+            `backend ${backend} cannot be used with switch ${name} (it supports: ${sw.backends.join(', ')})`,
+          ),
+        );
       }
     }
   });
   problems.push(...checkModes(parsed), ...checkSwitchOptions(parsed));
   const cases = caseCount(plan);
   if (cases > MAX_CASES) {
-    problems.push(diagnostic([], `the plan expands to ${cases.toLocaleString('en-US')} cases, more than the ${MAX_CASES.toLocaleString('en-US')} ` +
-      'one run may hold: shorten a sweep axis, or split the plan'));
+    problems.push(
+      diagnostic(
+        [],
+        `the plan expands to ${cases.toLocaleString('en-US')} cases, more than the ${MAX_CASES.toLocaleString('en-US')} ` +
+          'one run may hold: shorten a sweep axis, or split the plan',
+      ),
+    );
   }
   return problems;
 }
@@ -90,10 +126,21 @@ export const MAX_CASES = 100_000;
 function checkSwitchOptions({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
   const i = plan.switches.indexOf('sriov');
   if (i >= 0 && !plan.sriov) {
-    return [diagnostic(['switches', i], 'switch sriov needs the physical function whose virtual functions the containers get: ' +
-      'add `sriov: { pf: <interface> }`')];
+    return [
+      diagnostic(
+        ['switches', i],
+        'switch sriov needs the physical function whose virtual functions the containers get: ' +
+          'add `sriov: { pf: <interface> }`',
+      ),
+    ];
   }
-  if (i < 0 && plan.sriov) return [diagnostic(['sriov'], 'sriov sets up switch sriov, which this plan does not use: remove it or add sriov to switches')];
+  if (i < 0 && plan.sriov)
+    return [
+      diagnostic(
+        ['sriov'],
+        'sriov sets up switch sriov, which this plan does not use: remove it or add sriov to switches',
+      ),
+    ];
   return [];
 }
 
@@ -105,19 +152,35 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
   const blocking = plan.modes.indexOf('blocking');
   const dpdk = plan.backends.indexOf('dpdk');
   if (blocking >= 0 && dpdk >= 0) {
-    problems.push(diagnostic(['modes', blocking], 'mode blocking cannot be used with backend dpdk (a DPDK port is only polled): ' +
-      'run the dpdk backend in a plan with modes: [polling]'));
+    problems.push(
+      diagnostic(
+        ['modes', blocking],
+        'mode blocking cannot be used with backend dpdk (a DPDK port is only polled): ' +
+          'run the dpdk backend in a plan with modes: [polling]',
+      ),
+    );
   }
   const twoThreads = plan.clientThreads.indexOf(2);
   if (twoThreads >= 0 && plan.dimension !== 'latency') {
-    problems.push(diagnostic(['clientThreads', twoThreads], 'a two-thread client is for dimension: latency; ' +
-      'remove clientThreads or set it to 1'));
+    problems.push(
+      diagnostic(
+        ['clientThreads', twoThreads],
+        'a two-thread client is for dimension: latency; ' + 'remove clientThreads or set it to 1',
+      ),
+    );
   }
   if (plan.inflight !== undefined && plan.dimension !== 'latency') {
-    problems.push(diagnostic(['inflight'], 'inflight limits the echoes a client awaits: it is for dimension: latency; remove it'));
+    problems.push(
+      diagnostic(['inflight'], 'inflight limits the echoes a client awaits: it is for dimension: latency; remove it'),
+    );
   } else if (plan.inflight !== undefined && twoThreads >= 0) {
-    problems.push(diagnostic(['inflight'], 'inflight is counted where echoes are matched, by a one-thread client: ' +
-      'remove inflight or set clientThreads to [1]'));
+    problems.push(
+      diagnostic(
+        ['inflight'],
+        'inflight is counted where echoes are matched, by a one-thread client: ' +
+          'remove inflight or set clientThreads to [1]',
+      ),
+    );
   }
   return problems;
 }
@@ -126,7 +189,10 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
  * Why a case of this switch and backend cannot run here (the probe's reason), or undefined when
  * it can: the reason a run with `skipUnavailable` records for the cases it skips.
  */
-export function unavailableReason(caps: Capabilities, c: { switch: SwitchName; backend: BackendName }): string | undefined {
+export function unavailableReason(
+  caps: Capabilities,
+  c: { switch: SwitchName; backend: BackendName },
+): string | undefined {
   const sw = caps.switches.get(c.switch);
   if (sw?.available === false) return switchUnavailable(c.switch, sw);
   if (!caps.appBackends.includes(c.backend)) return backendUnbuilt(c.backend, caps);
@@ -145,13 +211,20 @@ function backendUnbuilt(backend: BackendName, caps: Capabilities): string {
 function checkRemote({ plan, diagnostic }: ParsedPlan, caps: Capabilities): PlanDiagnostic[] {
   const problems: PlanDiagnostic[] = [];
   if (plan.testbed === undefined) {
-    problems.push(diagnostic(['locality'], 'locality remote needs a testbed file naming the two hosts: add `testbed: lab.yaml`'));
+    problems.push(
+      diagnostic(['locality'], 'locality remote needs a testbed file naming the two hosts: add `testbed: lab.yaml`'),
+    );
   }
   const remote = caps.remoteSwitches ?? [];
   plan.switches.forEach((name, i) => {
     if (!remote.includes(name)) {
-      problems.push(diagnostic(['switches', i], `switch ${name} is local-only: it cannot be joined to a host's uplink, so it cannot run ` +
-        `a remote plan (remote: ${remote.join(', ') || 'none'})`));
+      problems.push(
+        diagnostic(
+          ['switches', i],
+          `switch ${name} is local-only: it cannot be joined to a host's uplink, so it cannot run ` +
+            `a remote plan (remote: ${remote.join(', ') || 'none'})`,
+        ),
+      );
     }
   });
   return problems;

@@ -1,6 +1,14 @@
 // Pure planning: a validated plan becomes the list of cases, one per tuple (D, L, S, V, P, R, B)
 // and backend, times repetitions. No I/O here.
-import { RATE_MAX, RATE_SEARCH, type BackendName, type IoMode, type Plan, type Rate, type SwitchName } from './schema.js';
+import {
+  RATE_MAX,
+  RATE_SEARCH,
+  type BackendName,
+  type IoMode,
+  type Plan,
+  type Rate,
+  type SwitchName,
+} from './schema.js';
 import { expandSearch, type ExpandedSearch } from './search-schema.js';
 
 export interface Case {
@@ -60,9 +68,21 @@ export function expandPlan(plan: Plan): Case[] {
                 for (const packetSize of plan.packetSizes) {
                   for (const rate of rates) {
                     const tuple = {
-                      dimension: plan.dimension, locality: plan.locality, containers: plan.containers,
-                      pairs, switch: sw, backend, mode, clientThreads, packetSize, rate, burst, repetition,
-                      ...(plan.dimension === 'latency' && plan.inflight !== undefined ? { inflight: plan.inflight } : {}),
+                      dimension: plan.dimension,
+                      locality: plan.locality,
+                      containers: plan.containers,
+                      pairs,
+                      switch: sw,
+                      backend,
+                      mode,
+                      clientThreads,
+                      packetSize,
+                      rate,
+                      burst,
+                      repetition,
+                      ...(plan.dimension === 'latency' && plan.inflight !== undefined
+                        ? { inflight: plan.inflight }
+                        : {}),
                     };
                     cases.push({
                       ...tuple,
@@ -96,20 +116,44 @@ function ratesOf(plan: Plan): Rate[] {
 /** How many cases `expandPlan` makes, without making them (a hostile plan asks for 10^15). */
 export function caseCount(plan: Plan): number {
   const threads = plan.dimension === 'latency' ? plan.clientThreads.length : 1;
-  return plan.repetitions * plan.switches.length * plan.pairs.length * plan.backends.length * plan.modes.length * threads *
-    plan.bursts.length * plan.packetSizes.length * ratesOf(plan).length;
+  return (
+    plan.repetitions *
+    plan.switches.length *
+    plan.pairs.length *
+    plan.backends.length *
+    plan.modes.length *
+    threads *
+    plan.bursts.length *
+    plan.packetSizes.length *
+    ratesOf(plan).length
+  );
 }
 
-type Tuple = Pick<Case, 'dimension' | 'locality' | 'pairs' | 'switch' | 'backend' | 'packetSize' | 'rate' | 'burst' | 'repetition'>
-  & Partial<Pick<Case, 'mode' | 'clientThreads' | 'inflight'>>;
+type Tuple = Pick<
+  Case,
+  'dimension' | 'locality' | 'pairs' | 'switch' | 'backend' | 'packetSize' | 'rate' | 'burst' | 'repetition'
+> &
+  Partial<Pick<Case, 'mode' | 'clientThreads' | 'inflight'>>;
 
 export function caseId(t: Tuple): string {
   // The defaults (polling, one client thread, no window) add nothing, so the ids of earlier runs still resume.
   const mode = t.mode === 'blocking' ? ['blocking'] : [];
   const threads = (t.clientThreads ?? 1) > 1 ? [`${t.clientThreads}t`] : [];
   const window = t.inflight !== undefined ? [`inflight${t.inflight}`] : [];
-  return [t.dimension, t.locality, `${t.pairs}vs${t.pairs}`, t.switch, t.backend, ...mode, ...threads, ...window, `${t.packetSize}B`,
-    typeof t.rate === 'number' ? `${t.rate}pps` : t.rate, `b${t.burst}`, `r${t.repetition}`].join('/');
+  return [
+    t.dimension,
+    t.locality,
+    `${t.pairs}vs${t.pairs}`,
+    t.switch,
+    t.backend,
+    ...mode,
+    ...threads,
+    ...window,
+    `${t.packetSize}B`,
+    typeof t.rate === 'number' ? `${t.rate}pps` : t.rate,
+    `b${t.burst}`,
+    `r${t.repetition}`,
+  ].join('/');
 }
 
 /** Seconds a case runs traffic for: warm-up + steady state + cool-down. */

@@ -35,6 +35,7 @@ export function parsePlan(source: string, file = '<plan>'): ParsedPlan {
     throw new PlanError([yaml.diagnostic([], 'expected a mapping of plan fields (name, switches, packetSizes, …)')]);
   }
   const result = planSchema.safeParse(data);
-  if (!result.success) throw new PlanError(issueDiagnostics(yaml, result.error.issues, (path) => schemaKeysAt(planSchema, path)));
+  if (!result.success)
+    throw new PlanError(issueDiagnostics(yaml, result.error.issues, (path) => schemaKeysAt(planSchema, path)));
   return { plan: result.data, diagnostic: (path, message) => yaml.diagnostic(path, message) };
 }

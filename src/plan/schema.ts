@@ -27,7 +27,11 @@ export function eachOnce(what: string) {
       if (first === undefined) firstAt.set(value, i);
       else if (first !== 'reported') {
         firstAt.set(value, 'reported');
-        ctx.addIssue({ code: 'custom', path: [i], message: `expected each ${what} once, got ${typeof value === 'string' ? `"${value}"` : String(value)} again (first at [${first}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `expected each ${what} once, got ${typeof value === 'string' ? `"${value}"` : String(value)} again (first at [${first}])`,
+        });
       }
     });
   };
@@ -46,8 +50,11 @@ function axis<T extends z.ZodType>(item: T, description: string) {
 }
 
 const intIn = (min: number, max: number, unit: string) =>
-  z.number().int(`expected an integer number of ${unit}`)
-    .min(min, `expected at least ${min} ${unit}`).max(max, `expected at most ${max} ${unit}`);
+  z
+    .number()
+    .int(`expected an integer number of ${unit}`)
+    .min(min, `expected at least ${min} ${unit}`)
+    .max(max, `expected at most ${max} ${unit}`);
 
 export const RATE_MAX = 'max' as const;
 /** The rate of a search case: chosen trial by trial by the search. */
@@ -58,50 +65,106 @@ const rate = z.union([
 ]);
 
 export const planSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
-    'expected 1-64 letters, digits, dots, dashes or underscores')
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dots, dashes or underscores')
     .describe('Name of the plan; stored with the run.'),
-  dimension: z.enum(['throughput', 'latency']).default('throughput')
+  dimension: z
+    .enum(['throughput', 'latency'])
+    .default('throughput')
     .describe('D: throughput (sender/receiver pairs) or latency (client/server pairs).'),
-  locality: z.enum(['local', 'remote']).default('local')
+  locality: z
+    .enum(['local', 'remote'])
+    .default('local')
     .describe('L: all containers on one host, or the receivers on a second host.'),
-  containers: z.enum(['netns', 'lxc']).default('netns')
-    .describe('Container runtime: netns (network namespaces) or lxc (busybox LXC containers, one per app, cpuset = its CPU).'),
+  containers: z
+    .enum(['netns', 'lxc'])
+    .default('netns')
+    .describe(
+      'Container runtime: netns (network namespaces) or lxc (busybox LXC containers, one per app, cpuset = its CPU).',
+    ),
   pairs: axis(intIn(1, 64, 'pairs'), 'S: numbers of application pairs (1 means 1vs1).').default([1]),
   switches: axis(z.enum(SWITCH_NAMES), 'V: virtual switches.').default(['linux-bridge']),
   backends: axis(z.enum(BACKEND_NAMES), 'I/O backends of the applications.').default(['udp-mmsg']),
-  modes: axis(z.enum(IO_MODES),
-    'I/O modes of the applications: polling (spin on non-blocking calls, one busy core each) or blocking (sleep in the call until it can go on; not with the dpdk backend).').default(['polling']),
-  clientThreads: axis(intIn(1, 2, 'threads'),
-    'Latency: client threads, 1 (the paper\'s clientst: send and receive on one core) or 2 (its client: a second thread, on its own CPU, receives).').default([1]),
-  inflight: intIn(1, 1 << 20, 'frames').optional()
-    .describe('Latency: at most this many frames awaiting their echo per client; 1 with rates: max is a closed-loop ping-pong ' +
-      '(what sockperf ping-pong and netperf UDP_RR measure). Default: no limit, the client sends open loop at the rate.'),
-  packetSizes: axis(intIn(60, 9000, 'bytes'),
-    'P: whole Ethernet frame sizes in bytes, without FCS (64 = 22 bytes of UDP payload).').default([64]),
-  rates: axis(rate, 'R: sending rates per sender in packets/s, or "max" for unpaced (default: max, or none when `search` is given).').optional(),
-  search: searchSchema.optional()
-    .describe('Find the highest rate per sender that meets loss goals (NDR/PDR, MLRsearch), as well as or instead of fixed rates.'),
+  modes: axis(
+    z.enum(IO_MODES),
+    'I/O modes of the applications: polling (spin on non-blocking calls, one busy core each) or blocking (sleep in the call until it can go on; not with the dpdk backend).',
+  ).default(['polling']),
+  clientThreads: axis(
+    intIn(1, 2, 'threads'),
+    "Latency: client threads, 1 (the paper's clientst: send and receive on one core) or 2 (its client: a second thread, on its own CPU, receives).",
+  ).default([1]),
+  inflight: intIn(1, 1 << 20, 'frames')
+    .optional()
+    .describe(
+      'Latency: at most this many frames awaiting their echo per client; 1 with rates: max is a closed-loop ping-pong ' +
+        '(what sockperf ping-pong and netperf UDP_RR measure). Default: no limit, the client sends open loop at the rate.',
+    ),
+  packetSizes: axis(
+    intIn(60, 9000, 'bytes'),
+    'P: whole Ethernet frame sizes in bytes, without FCS (64 = 22 bytes of UDP payload).',
+  ).default([64]),
+  rates: axis(
+    rate,
+    'R: sending rates per sender in packets/s, or "max" for unpaced (default: max, or none when `search` is given).',
+  ).optional(),
+  search: searchSchema
+    .optional()
+    .describe(
+      'Find the highest rate per sender that meets loss goals (NDR/PDR, MLRsearch), as well as or instead of fixed rates.',
+    ),
   bursts: axis(intIn(1, 1024, 'packets'), 'B: packets per burst.').default([32]),
-  duration: intIn(1, 86_400, 's').default(10).describe('Steady-state seconds measured per case (after warm-up, before cool-down).'),
-  warmup: z.number().int('expected whole seconds').min(0, 'expected at least 0 s').max(3600, 'expected at most 3600 s')
-    .default(1).describe('Seconds dropped at the start of each case.'),
-  cooldown: z.number().int('expected whole seconds').min(0, 'expected at least 0 s').max(3600, 'expected at most 3600 s')
-    .default(1).describe('Seconds dropped at the end of each case.'),
-  repetitions: intIn(1, 1000, 'repetitions').default(1)
+  duration: intIn(1, 86_400, 's')
+    .default(10)
+    .describe('Steady-state seconds measured per case (after warm-up, before cool-down).'),
+  warmup: z
+    .number()
+    .int('expected whole seconds')
+    .min(0, 'expected at least 0 s')
+    .max(3600, 'expected at most 3600 s')
+    .default(1)
+    .describe('Seconds dropped at the start of each case.'),
+  cooldown: z
+    .number()
+    .int('expected whole seconds')
+    .min(0, 'expected at least 0 s')
+    .max(3600, 'expected at most 3600 s')
+    .default(1)
+    .describe('Seconds dropped at the end of each case.'),
+  repetitions: intIn(1, 1000, 'repetitions')
+    .default(1)
     .describe('Times the whole sweep is repeated (repetitions interleave, outermost).'),
-  touchData: z.boolean().default(false)
+  touchData: z
+    .boolean()
+    .default(false)
     .describe('Sender writes and receiver checksums every payload byte (a realistic application).'),
-  sriov: z.strictObject({
-    pf: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'expected a network interface name (1-15 letters, digits, . _ -)')
-      .describe('The physical function: the NIC interface whose virtual functions the containers get.'),
-    vfs: intIn(1, 256, 'VFs').optional()
-      .describe('Virtual functions to create when the PF has none (default: as found, else 8, at most sriov_totalvfs).'),
-    vlan: intIn(0, 4094, 'VLAN id').optional().describe('VLAN of every VF, set through the PF (default 0: untagged).'),
-  }).optional().describe('For switch sriov: the NIC whose embedded switch joins the containers (not verified on hardware).'),
-  senderScheduling: z.enum(['other', 'fifo']).default('other')
-    .describe('Senders\' and clients\' scheduling policy: other (the default time-sharing), or fifo (SCHED_FIFO priority 1, the app\'s `--sched fifo`): no ordinary task on the sender\'s CPU takes it for a scheduler slice, so a busy machine does not make the generator fall short; the kernel\'s real-time throttling still leaves others 5 % of each second.'),
-  testbed: z.string().min(1, 'expected a file name').optional()
+  sriov: z
+    .strictObject({
+      pf: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'expected a network interface name (1-15 letters, digits, . _ -)')
+        .describe('The physical function: the NIC interface whose virtual functions the containers get.'),
+      vfs: intIn(1, 256, 'VFs')
+        .optional()
+        .describe(
+          'Virtual functions to create when the PF has none (default: as found, else 8, at most sriov_totalvfs).',
+        ),
+      vlan: intIn(0, 4094, 'VLAN id')
+        .optional()
+        .describe('VLAN of every VF, set through the PF (default 0: untagged).'),
+    })
+    .optional()
+    .describe('For switch sriov: the NIC whose embedded switch joins the containers (not verified on hardware).'),
+  senderScheduling: z
+    .enum(['other', 'fifo'])
+    .default('other')
+    .describe(
+      "Senders' and clients' scheduling policy: other (the default time-sharing), or fifo (SCHED_FIFO priority 1, the app's `--sched fifo`): no ordinary task on the sender's CPU takes it for a scheduler slice, so a busy machine does not make the generator fall short; the kernel's real-time throttling still leaves others 5 % of each second.",
+    ),
+  testbed: z
+    .string()
+    .min(1, 'expected a file name')
+    .optional()
     .describe('For locality remote: the testbed file (YAML) naming the two hosts, relative to the plan file.'),
 });
 

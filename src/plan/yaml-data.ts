@@ -7,7 +7,7 @@
 // a key repeated (directly, through an alias, through a merge key `<<`, or spelt twice as `1` and
 // `"1"`), an alias to no anchor or to the collection that contains it, aliases that expand past a
 // bound, keys that are lists or mappings, nesting past a bound, and a file without end.
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
 import type { z } from 'zod';
 import { PlanError, type PlanDiagnostic } from '../common/errors.js';
@@ -44,7 +44,7 @@ export interface YamlData {
  * too). Throws an Error whose message is a short reason: no such file, is a directory, ….
  */
 export async function readBoundedText(file: string): Promise<string> {
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(file, 'r');
     const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
@@ -59,7 +59,9 @@ export async function readBoundedText(file: string): Promise<string> {
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === undefined) throw cause;
-    throw new Error({ ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' }[code] ?? code, { cause });
+    throw new Error({ ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' }[code] ?? code, {
+      cause,
+    });
   } finally {
     await handle?.close();
   }
@@ -68,16 +70,36 @@ export async function readBoundedText(file: string): Promise<string> {
 /** Parses YAML text into data and its position index; throws PlanError listing every YAML problem. */
 export function parseYaml(source: string, file: string): YamlData {
   const lineCounter = new LineCounter();
-  const at = (offset: number, path: string, message: string): PlanDiagnostic => ({ file, ...lineCounter.linePos(offset), path, message });
+  const at = (offset: number, path: string, message: string): PlanDiagnostic => ({
+    file,
+    ...lineCounter.linePos(offset),
+    path,
+    message,
+  });
   if (source.length > MAX_FILE_BYTES) {
-    throw new PlanError([at(0, '', `the file holds ${source.length} characters, more than the ${MAX_FILE_BYTES} a plan or testbed file may hold`)]);
+    throw new PlanError([
+      at(
+        0,
+        '',
+        `the file holds ${source.length} characters, more than the ${MAX_FILE_BYTES} a plan or testbed file may hold`,
+      ),
+    ]);
   }
   // uniqueKeys: false — the library's own check compares each key with every earlier one
   // (quadratic); ours below uses a Map, and also sees keys repeated through aliases and merges.
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
-    throw new PlanError(doc.errors.map((e) => at(e.pos[0], '', `invalid YAML: ${e.code === 'MULTIPLE_DOCS'
-      ? 'a second document (after ---): the file holds one' : yamlMessage(e.message)}`)));
+    throw new PlanError(
+      doc.errors.map((e) =>
+        at(
+          e.pos[0],
+          '',
+          `invalid YAML: ${
+            e.code === 'MULTIPLE_DOCS' ? 'a second document (after ---): the file holds one' : yamlMessage(e.message)
+          }`,
+        ),
+      ),
+    );
   }
   const reader = new DataReader((node, message) => at(offsetOf(node), '', `invalid YAML: ${message}`));
   const data = reader.read(doc.contents as Node | null);
@@ -106,10 +128,22 @@ function offsetOf(node: Node | null | undefined): number {
   return node?.range?.[0] ?? 0;
 }
 
-interface MapEntry { key: Node | null; value: Node | null }
+interface MapEntry {
+  key: Node | null;
+  value: Node | null;
+}
 type Index = { kind: 'map'; entries: Map<string, MapEntry> } | { kind: 'seq'; items: (Node | null)[] };
-interface Anchor { open: boolean; value: unknown; depth: number; size: number }
-interface Read { value: unknown; depth: number; size: number }
+interface Anchor {
+  open: boolean;
+  value: unknown;
+  depth: number;
+  size: number;
+}
+interface Read {
+  value: unknown;
+  depth: number;
+  size: number;
+}
 
 /**
  * YAML nodes → plain data, in one pass in document order: anchors are recorded as they are met
@@ -152,7 +186,9 @@ class DataReader {
       let size = 1;
       for (const item of node.items as unknown[]) {
         // A pair in a sequence (`!!omap [a: 1]`) is a mapping of one key.
-        const read = isPair(item) ? this.mapping([item], item.key as Node | null, depth + 1) : this.node(item as Node | null, depth + 1);
+        const read = isPair(item)
+          ? this.mapping([item], item.key as Node | null, depth + 1)
+          : this.node(item as Node | null, depth + 1);
         list.push(read.value);
         items.push(isPair(item) ? (item.key as Node | null) : (item as Node | null));
         deepest = Math.max(deepest, read.depth + 1);
@@ -179,7 +215,9 @@ class DataReader {
       if (this.aliasNodes <= MAX_ALIAS_NODES) return { value: anchor.value, depth: anchor.depth, size: anchor.size };
       // Reported once, at the alias that went past the bound.
       if (this.aliasNodes - anchor.size <= MAX_ALIAS_NODES) {
-        this.problems.push(this.problem(node, `aliases repeat more than ${MAX_ALIAS_NODES} values: write the values out`));
+        this.problems.push(
+          this.problem(node, `aliases repeat more than ${MAX_ALIAS_NODES} values: write the values out`),
+        );
       }
     }
     return { value: null, depth: 0, size: 1 };
@@ -196,7 +234,9 @@ class DataReader {
       const first = entries.get(key);
       if (first) {
         const { line, col } = this.problem(first.key ?? at, '');
-        this.problems.push(this.problem(writtenAt, `key ${quote(key)} appears twice in one mapping${via} (first at ${line}:${col})`));
+        this.problems.push(
+          this.problem(writtenAt, `key ${quote(key)} appears twice in one mapping${via} (first at ${line}:${col})`),
+        );
         return;
       }
       entries.set(key, entry);
@@ -218,14 +258,24 @@ class DataReader {
         for (const source of sources) {
           const index = source !== null && typeof source === 'object' ? this.index.get(source) : undefined;
           if (index?.kind !== 'map') {
-            this.problems.push(this.problem(valueNode ?? keyNode, 'a merge key << takes a mapping or a list of mappings'));
+            this.problems.push(
+              this.problem(valueNode ?? keyNode, 'a merge key << takes a mapping or a list of mappings'),
+            );
             break;
           }
-          for (const [key, entry] of index.entries) add(key, entry, (source as Record<string, unknown>)[key], keyNode, ' (through the merge key <<)');
+          for (const [key, entry] of index.entries)
+            add(key, entry, (source as Record<string, unknown>)[key], keyNode, ' (through the merge key <<)');
         }
         continue;
       }
-      if (key !== undefined) add(key, { key: keyNode, value: valueNode }, read.value, keyNode ?? valueNode ?? at, isAlias(keyNode) ? ' (through an alias)' : '');
+      if (key !== undefined)
+        add(
+          key,
+          { key: keyNode, value: valueNode },
+          read.value,
+          keyNode ?? valueNode ?? at,
+          isAlias(keyNode) ? ' (through an alias)' : '',
+        );
     }
     this.index.set(object, { kind: 'map', entries });
     return { value: object, depth: deepest, size };
@@ -240,7 +290,12 @@ class DataReader {
   }
 
   /** The node at `path` (its key node with `key`) and its data, or those of its nearest existing ancestor. */
-  locate(data: unknown, root: Node | null, path: FieldPath, key: boolean): { node: Node | null; depth: number; value: unknown } {
+  locate(
+    data: unknown,
+    root: Node | null,
+    path: FieldPath,
+    key: boolean,
+  ): { node: Node | null; depth: number; value: unknown } {
     let node = root;
     let value = data;
     let depth = 0;
@@ -249,7 +304,7 @@ class DataReader {
       let next: Node | null | undefined;
       if (index?.kind === 'map' && index.entries.has(String(part))) {
         const entry = index.entries.get(String(part))!;
-        next = key && depth === path.length - 1 ? entry.key : entry.value ?? entry.key;
+        next = key && depth === path.length - 1 ? entry.key : (entry.value ?? entry.key);
       } else if (index?.kind === 'seq' && typeof part === 'number' && part >= 0 && part < index.items.length) {
         next = index.items[part];
       } else {
@@ -264,17 +319,28 @@ class DataReader {
 }
 
 /** Every schema issue as located diagnostics; `knownKeys` gives the field names at a path, for "did you mean". */
-export function issueDiagnostics(yaml: YamlData, issues: readonly z.core.$ZodIssue[], knownKeys: (path: FieldPath) => readonly string[]): PlanDiagnostic[] {
+export function issueDiagnostics(
+  yaml: YamlData,
+  issues: readonly z.core.$ZodIssue[],
+  knownKeys: (path: FieldPath) => readonly string[],
+): PlanDiagnostic[] {
   return issues.flatMap((issue) => locateIssue(yaml, issue, knownKeys));
 }
 
-function locateIssue(yaml: YamlData, issue: z.core.$ZodIssue, knownKeys: (path: FieldPath) => readonly string[]): PlanDiagnostic[] {
+function locateIssue(
+  yaml: YamlData,
+  issue: z.core.$ZodIssue,
+  knownKeys: (path: FieldPath) => readonly string[],
+): PlanDiagnostic[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeys(path);
     return issue.keys.map((key) => {
       const hint = closest(key, known);
-      return yaml.diagnostic([...path, key], `unknown field${hint ? `; did you mean ${hint}?` : ''}`, { key: true, fullPath: true });
+      return yaml.diagnostic([...path, key], `unknown field${hint ? `; did you mean ${hint}?` : ''}`, {
+        key: true,
+        fullPath: true,
+      });
     });
   }
   if (issue.code === 'invalid_union') {
@@ -282,7 +348,9 @@ function locateIssue(yaml: YamlData, issue: z.core.$ZodIssue, knownKeys: (path: 
     // own element errors), or, when every branch failed at the same spot, all expectations.
     const deeper = issue.errors.find((branch) => branch.some((e) => e.path.length > 0));
     if (deeper) {
-      return deeper.flatMap((e) => locateIssue(yaml, { ...e, path: [...path, ...e.path] } as z.core.$ZodIssue, knownKeys));
+      return deeper.flatMap((e) =>
+        locateIssue(yaml, { ...e, path: [...path, ...e.path] } as z.core.$ZodIssue, knownKeys),
+      );
     }
   }
   const missing = yaml.depthOf(path) < path.length;
@@ -291,8 +359,13 @@ function locateIssue(yaml: YamlData, issue: z.core.$ZodIssue, knownKeys: (path: 
   else if (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union') {
     const value = yaml.valueAt(path);
     message = `${describeExpectation(issue)}, got ${describeValue(value)}`;
-    const hint = issue.code === 'invalid_value' && typeof value === 'string' && value.length <= QUOTE_CHARS
-      ? closest(value, issue.values.filter((v): v is string => typeof v === 'string')) : undefined;
+    const hint =
+      issue.code === 'invalid_value' && typeof value === 'string' && value.length <= QUOTE_CHARS
+        ? closest(
+            value,
+            issue.values.filter((v): v is string => typeof v === 'string'),
+          )
+        : undefined;
     if (hint) message += `; did you mean ${hint}?`;
   } else if (issue.code === 'too_small' || issue.code === 'too_big' || issue.code === 'invalid_format') {
     message = `${issue.message}, got ${describeValue(yaml.valueAt(path))}`;
@@ -303,10 +376,13 @@ function locateIssue(yaml: YamlData, issue: z.core.$ZodIssue, knownKeys: (path: 
 function describeExpectation(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   if (issue.code === 'invalid_union') {
-    const expectations = issue.errors.flat()
+    const expectations = issue.errors
+      .flat()
       .filter((e) => !(e.code === 'invalid_type' && e.expected === 'array'))
       .map((e) => describeExpectation(e).replace(/^expected /, ''));
-    return expectations.length > 0 ? `expected ${[...new Set(expectations)].join(' or ')}` : 'expected a value or a list of values';
+    return expectations.length > 0
+      ? `expected ${[...new Set(expectations)].join(' or ')}`
+      : 'expected a value or a list of values';
   }
   if (issue.code === 'invalid_type') return issue.expected === 'int' ? issue.message : `expected ${issue.expected}`;
   return issue.message;
@@ -326,7 +402,9 @@ export function describeValue(value: unknown): string {
 
 /** A string in double quotes, cut to `QUOTE_CHARS` characters with its full length said. */
 export function quote(text: string): string {
-  return text.length <= QUOTE_CHARS ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, QUOTE_CHARS))}… (${text.length} characters)`;
+  return text.length <= QUOTE_CHARS
+    ? JSON.stringify(text)
+    : `${JSON.stringify(text.slice(0, QUOTE_CHARS))}… (${text.length} characters)`;
 }
 
 function clip(text: string, max: number): string {
@@ -350,8 +428,12 @@ export function formatPath(path: FieldPath): string {
 export function schemaKeysAt(schema: z.ZodType, path: FieldPath): string[] {
   let def = unwrappedDef(schema);
   for (const part of path) {
-    const next = def.type === 'object' ? (def.shape as Record<string, z.ZodType>)[String(part)]
-      : def.type === 'array' && typeof part === 'number' ? def.element as z.ZodType : undefined;
+    const next =
+      def.type === 'object'
+        ? (def.shape as Record<string, z.ZodType>)[String(part)]
+        : def.type === 'array' && typeof part === 'number'
+          ? (def.element as z.ZodType)
+          : undefined;
     if (next === undefined) return [];
     def = unwrappedDef(next);
   }
@@ -362,8 +444,12 @@ export function schemaKeysAt(schema: z.ZodType, path: FieldPath): string[] {
 function unwrappedDef(schema: z.ZodType): Record<string, unknown> {
   let def = schema._zod.def as unknown as Record<string, unknown>;
   for (;;) {
-    const inner = def.type === 'optional' || def.type === 'default' || def.type === 'nullable' ? def.innerType
-      : def.type === 'pipe' ? def.in : undefined;
+    const inner =
+      def.type === 'optional' || def.type === 'default' || def.type === 'nullable'
+        ? def.innerType
+        : def.type === 'pipe'
+          ? def.in
+          : undefined;
     if (inner === undefined) return def;
     def = (inner as z.ZodType)._zod.def as unknown as Record<string, unknown>;
   }

@@ -12,7 +12,10 @@ export function toCsv(rows: readonly ReportRow[], columns: readonly Column<Repor
     const s = String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const lines = [columns.map((c) => field(c.key)).join(','), ...rows.map((r) => columns.map((c) => field(c.raw(r))).join(','))];
+  const lines = [
+    columns.map((c) => field(c.key)).join(','),
+    ...rows.map((r) => columns.map((c) => field(c.raw(r))).join(',')),
+  ];
   return `${lines.join('\n')}\n`;
 }
 

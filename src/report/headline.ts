@@ -48,7 +48,9 @@ export function buildHeadline(a: RunAnalysis): Headline {
 }
 
 /** Where the comparison is fair: one locality (local first), the smallest size and pair count measured. */
-function slice<T extends { locality: string; packetSize: number; pairs: number }>(items: readonly T[]): { chosen: T[]; locality: string; packetSize: number; pairs: number } | null {
+function slice<T extends { locality: string; packetSize: number; pairs: number }>(
+  items: readonly T[],
+): { chosen: T[]; locality: string; packetSize: number; pairs: number } | null {
   if (items.length === 0) return null;
   const locality = items.some((i) => i.locality === 'local') ? 'local' : items[0]!.locality;
   const here = items.filter((i) => i.locality === locality);
@@ -59,13 +61,21 @@ function slice<T extends { locality: string; packetSize: number; pairs: number }
 }
 
 function throughputItem(a: RunAnalysis): HeadlineItem | null {
-  const maxima = a.maxima.filter((m) => m.best.sample.dimension === 'throughput')
+  const maxima = a.maxima
+    .filter((m) => m.best.sample.dimension === 'throughput')
     .map((m) => ({ m, locality: m.best.sample.locality, packetSize: m.packetSize, pairs: m.pairs }));
   const s = slice(maxima);
   if (!s) return null;
-  const ranked = s.chosen.map(({ m }) => ({ path: pathOf(m), value: m.rxPps.mean, caseIds: m.best.cases.map((c) => c.id) }))
+  const ranked = s.chosen
+    .map(({ m }) => ({ path: pathOf(m), value: m.rxPps.mean, caseIds: m.best.cases.map((c) => c.id) }))
     .sort((x, y) => y.value - x.value);
-  return item(a, 'throughput', s, ranked, ranked.length > 1 && ranked[1]!.value > 0 ? ranked[0]!.value / ranked[1]!.value : null);
+  return item(
+    a,
+    'throughput',
+    s,
+    ranked,
+    ranked.length > 1 && ranked[1]!.value > 0 ? ranked[0]!.value / ranked[1]!.value : null,
+  );
 }
 
 function latencyItem(a: RunAnalysis): HeadlineItem | null {
@@ -83,12 +93,32 @@ function latencyItem(a: RunAnalysis): HeadlineItem | null {
     if (!prev || value < prev.value) best.set(path, { path, value, caseIds: list.map((c) => c.id) });
   }
   const ranked = [...best.values()].sort((x, y) => x.value - y.value);
-  return item(a, 'latency', s, ranked, ranked.length > 1 && ranked[0]!.value > 0 ? ranked[1]!.value / ranked[0]!.value : null);
+  return item(
+    a,
+    'latency',
+    s,
+    ranked,
+    ranked.length > 1 && ranked[0]!.value > 0 ? ranked[1]!.value / ranked[0]!.value : null,
+  );
 }
 
-function item(a: RunAnalysis, dimension: HeadlineItem['dimension'], s: { locality: string; packetSize: number; pairs: number }, ranked: PathValue[], factor: number | null): HeadlineItem {
+function item(
+  a: RunAnalysis,
+  dimension: HeadlineItem['dimension'],
+  s: { locality: string; packetSize: number; pairs: number },
+  ranked: PathValue[],
+  factor: number | null,
+): HeadlineItem {
   const ids = new Set(ranked.slice(0, 2).flatMap((r) => r.caseIds));
-  return { dimension, locality: s.locality, packetSize: s.packetSize, pairs: s.pairs, ranked, factor, warnings: a.warnings.filter((w) => ids.has(w.caseId)) };
+  return {
+    dimension,
+    locality: s.locality,
+    packetSize: s.packetSize,
+    pairs: s.pairs,
+    ranked,
+    factor,
+    warnings: a.warnings.filter((w) => ids.has(w.caseId)),
+  };
 }
 
 /** "raw-mmsg beats udp-mmsg by ×1.13 (+13 %)" as plain text, for the page and the terminal. */
@@ -99,7 +129,10 @@ export function headlineSentence(i: HeadlineItem): string {
   if (!best) return `${i.dimension}: no result (${where})`;
   const lead = `Best ${i.dimension} path (${where}): ${best.path} at ${fmt(best.value)}`;
   if (!next || i.factor === null) return `${lead}, the only path measured.`;
-  const how = i.dimension === 'throughput' ? `×${i.factor.toFixed(2)} the rate of` : `${i.factor.toFixed(2)}× faster round trips than`;
+  const how =
+    i.dimension === 'throughput'
+      ? `×${i.factor.toFixed(2)} the rate of`
+      : `${i.factor.toFixed(2)}× faster round trips than`;
   return `${lead}: ${how} the next, ${next.path} (${fmt(next.value)}).`;
 }
 

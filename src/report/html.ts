@@ -67,12 +67,18 @@ ${figures.figures.map((f) => `<script type="application/json" id="spec-${esc(f.i
 function headlineSection(h: Headline): string {
   const items = h.items.map((i) => {
     const [best, next] = i.ranked;
-    const attrs = `data-dimension="${i.dimension}" data-locality="${esc(i.locality)}" data-packet-size="${i.packetSize}" data-pairs="${i.pairs}"`
-      + ` data-best="${esc(best?.path ?? '')}" data-best-value="${best?.value ?? ''}" data-next="${esc(next?.path ?? '')}" data-factor="${i.factor ?? ''}"`;
-    const caveats = i.warnings.map((w) => `<li class="w-${esc(w.kind)}"><b>${esc(w.kind)}</b> <code>${esc(w.caseId)}</code>: ${inlineCode(w.message)}</li>`);
+    const attrs =
+      `data-dimension="${i.dimension}" data-locality="${esc(i.locality)}" data-packet-size="${i.packetSize}" data-pairs="${i.pairs}"` +
+      ` data-best="${esc(best?.path ?? '')}" data-best-value="${best?.value ?? ''}" data-next="${esc(next?.path ?? '')}" data-factor="${i.factor ?? ''}"`;
+    const caveats = i.warnings.map(
+      (w) =>
+        `<li class="w-${esc(w.kind)}"><b>${esc(w.kind)}</b> <code>${esc(w.caseId)}</code>: ${inlineCode(w.message)}</li>`,
+    );
     return `<li ${attrs}>${esc(headlineSentence(i))}${caveats.length > 0 ? `<br><span class="caveat">May change this conclusion:</span><ul>${caveats.join('')}</ul>` : ''}</li>`;
   });
-  const others = Object.entries(h.otherWarnings).map(([kind, count]) => `${count} × ${esc(kind)}`).join(', ');
+  const others = Object.entries(h.otherWarnings)
+    .map(([kind, count]) => `${count} × ${esc(kind)}`)
+    .join(', ');
   return `<section id="headline">
 <h2>Headline</h2>
 ${items.length > 0 ? `<ul class="headline">${items.join('\n')}</ul>` : '<p>No case produced throughput or latency figures.</p>'}
@@ -86,7 +92,10 @@ function skippedSection(figures: FigureSet): string {
 }
 
 function warningsSection(a: RunAnalysis): string {
-  const items = a.warnings.map((w) => `<li class="w-${esc(w.kind)}"><b>${esc(w.kind)}</b> <code>${esc(w.caseId)}</code>: ${inlineCode(w.message)}</li>`);
+  const items = a.warnings.map(
+    (w) =>
+      `<li class="w-${esc(w.kind)}"><b>${esc(w.kind)}</b> <code>${esc(w.caseId)}</code>: ${inlineCode(w.message)}</li>`,
+  );
   return `<section id="warnings">
 <h2>Warnings (${a.warnings.length})</h2>
 ${items.length > 0 ? `<ul>${items.join('\n')}</ul>` : '<p>None: every case completed on its own CPUs, steadily, at the rate asked for.</p>'}
@@ -95,18 +104,40 @@ ${items.length > 0 ? `<ul>${items.join('\n')}</ul>` : '<p>None: every case compl
 }
 
 /** Columns shown by default, each one line wide at 1280 px; the rest are behind "all columns". */
-const MAIN_COLUMNS = new Set(['pairs', 'switch', 'backend', 'packetSizeBytes', 'ratePps', 'burstPackets', 'repetition', 'txMpps', 'rxMpps', 'lossPercent', 'rttP50Us', 'rttP99Us', 'status']);
+const MAIN_COLUMNS = new Set([
+  'pairs',
+  'switch',
+  'backend',
+  'packetSizeBytes',
+  'ratePps',
+  'burstPackets',
+  'repetition',
+  'txMpps',
+  'rxMpps',
+  'lossPercent',
+  'rttP50Us',
+  'rttP99Us',
+  'status',
+]);
 
 function summarySection(a: RunAnalysis): string {
   const cls = (c: { key: string; align: string }) => `${c.align}${MAIN_COLUMNS.has(c.key) ? '' : ' extra'}`;
-  const head = EXPORT_COLUMNS.map((c) => `<th class="${cls(c)}" data-key="${esc(c.key)}" title="click to sort by ${esc(c.key)}">${esc(c.header)}</th>`).join('');
-  const rows = a.cases.map((r) => `<tr data-switch="${esc(r.case.switch)}" data-backend="${esc(r.case.backend)}"${r.warnings.length > 0 ? ' class="warned"' : ''}>${EXPORT_COLUMNS.map((c) => {
-    const raw = c.raw(r);
-    // The status cell holds only the status; its error, which can be long, is in the tooltip and the error column.
-    const text = c.key === 'status' ? `${r.case.status}${r.case.cpuShared ? ' (cpu shared)' : ''}` : c.value(r);
-    const title = c.key === 'status' && r.case.error ? ` title="${esc(r.case.error)}"` : '';
-    return `<td class="${cls(c)}" data-sort="${esc(sortKey(raw))}"${title}>${esc(text)}</td>`;
-  }).join('')}</tr>`);
+  const head = EXPORT_COLUMNS.map(
+    (c) =>
+      `<th class="${cls(c)}" data-key="${esc(c.key)}" title="click to sort by ${esc(c.key)}">${esc(c.header)}</th>`,
+  ).join('');
+  const rows = a.cases.map(
+    (r) =>
+      `<tr data-switch="${esc(r.case.switch)}" data-backend="${esc(r.case.backend)}"${r.warnings.length > 0 ? ' class="warned"' : ''}>${EXPORT_COLUMNS.map(
+        (c) => {
+          const raw = c.raw(r);
+          // The status cell holds only the status; its error, which can be long, is in the tooltip and the error column.
+          const text = c.key === 'status' ? `${r.case.status}${r.case.cpuShared ? ' (cpu shared)' : ''}` : c.value(r);
+          const title = c.key === 'status' && r.case.error ? ` title="${esc(r.case.error)}"` : '';
+          return `<td class="${cls(c)}" data-sort="${esc(sortKey(raw))}"${title}>${esc(text)}</td>`;
+        },
+      ).join('')}</tr>`,
+  );
   const filter = (key: 'switch' | 'backend') => {
     const values = [...new Set(a.cases.map((r) => r.case[key]))].sort();
     return `<label>${key} <select data-filter="${key}"><option value="">all</option>${values.map((v) => `<option>${esc(v)}</option>`).join('')}</select></label>`;
@@ -123,16 +154,22 @@ ${rows.join('\n')}
 }
 
 function maximaSection(a: RunAnalysis): string {
-  if (a.maxima.length === 0) return `<section id="maxima"><h2>Maximum throughput</h2><p>No case produced throughput figures.</p></section>`;
+  if (a.maxima.length === 0)
+    return `<section id="maxima"><h2>Maximum throughput</h2><p>No case produced throughput figures.</p></section>`;
   const rows = a.maxima.map((m) => {
     const ci = m.rxPps.ciHalfWidth === null ? '' : ` ± ${(m.rxPps.ciHalfWidth / 1e6).toFixed(4)}`;
     const lossy = m.firstLossyRate === null ? 'none' : m.firstLossyRate === 'max' ? 'max' : String(m.firstLossyRate);
-    return `<tr><td>${esc(m.switch)}</td><td>${esc(m.backend)}</td><td class="right">${m.pairs}</td><td class="right">${m.packetSize}</td>`
-      + `<td class="right">${(m.rxPps.mean / 1e6).toFixed(4)}${ci}</td><td class="right">${m.rxGbps.mean.toFixed(3)}</td>`
-      + `<td class="right">${m.best.sample.rate}</td><td class="right">${m.best.sample.burst}</td><td class="right">${m.rxPps.n}</td><td class="right">${esc(lossy)}</td></tr>`;
+    return (
+      `<tr><td>${esc(m.switch)}</td><td>${esc(m.backend)}</td><td class="right">${m.pairs}</td><td class="right">${m.packetSize}</td>` +
+      `<td class="right">${(m.rxPps.mean / 1e6).toFixed(4)}${ci}</td><td class="right">${m.rxGbps.mean.toFixed(3)}</td>` +
+      `<td class="right">${m.best.sample.rate}</td><td class="right">${m.best.sample.burst}</td><td class="right">${m.rxPps.n}</td><td class="right">${esc(lossy)}</td></tr>`
+    );
   });
   const t2 = table2Rows(a);
-  const table2 = 'skip' in t2 ? '' : `<h3 id="table2-table">Table 2 — socket techniques, linux-bridge, 1vs1, ${t2.packetSize} B</h3>
+  const table2 =
+    'skip' in t2
+      ? ''
+      : `<h3 id="table2-table">Table 2 — socket techniques, linux-bridge, 1vs1, ${t2.packetSize} B</h3>
 <table><thead><tr><th>technique</th><th class="right">max throughput (kpps)</th><th class="right">at R pps</th><th class="right">at B</th></tr></thead><tbody>
 ${t2.rows.map((r) => `<tr><td>${esc(String(r.technique))}</td><td class="right">${(r.maxRxKpps as number).toFixed(1)}${r.maxRxKppsCiLow === null ? '' : ` (95 % CI ${(r.maxRxKppsCiLow as number).toFixed(1)}–${(r.maxRxKppsCiHigh as number).toFixed(1)})`}</td><td class="right">${esc(String(r.atRatePps))}</td><td class="right">${esc(String(r.atBurstPackets))}</td></tr>`).join('\n')}
 </tbody></table>`;
@@ -147,7 +184,7 @@ ${table2}
 }
 
 const STATUS_NOTES: Record<string, string> = {
-  'converged': 'both bounds found, within the goal width',
+  converged: 'both bounds found, within the goal width',
   'max-is-lower-bound': 'the max rate passed: no upper bound exists (raise search.maxRatePps)',
   'min-is-upper-bound': 'even the min rate failed: no lower bound exists',
   'trial-limit': 'search.maxTrials reached before the goal converged',
@@ -168,24 +205,30 @@ function searchSection(a: RunAnalysis, figures: FigureSet): string {
     const caseCell = `<td class="case"><code>${esc(c.id)}</code>${drawn.has(figureId) ? ` <a href="#${esc(figureId)}">trace</a>` : ''}</td>`;
     const goals = search?.goals ?? [];
     if (goals.length === 0) {
-      rows.push(`<tr class="warned">${caseCell}<td colspan="13">no result: ${esc(c.status)}${c.error ? `: ${esc(c.error)}` : ''}</td></tr>`);
+      rows.push(
+        `<tr class="warned">${caseCell}<td colspan="13">no result: ${esc(c.status)}${c.error ? `: ${esc(c.error)}` : ''}</td></tr>`,
+      );
       return;
     }
     const total = search!.trials.length;
     for (const g of goals) {
       const ct = g.conditionalThroughputPps;
-      rows.push(`<tr${g.generatorLimited || g.status !== 'converged' ? ' class="warned"' : ''} data-case="${esc(c.id)}" data-goal="${esc(g.goal)}">${caseCell}`
-        + `<td>${esc(g.goal)}</td><td class="right">${g.goalLossRatio === null ? '—' : `${+(g.goalLossRatio * 100).toFixed(4)} %`}</td>`
-        + `<td class="right">${pps(g.lowerBoundPps)}</td><td class="right">${pps(g.upperBoundPps)}</td>`
-        + `<td class="right">${g.relativeWidth === null ? '—' : `${(g.relativeWidth * 100).toFixed(2)} %`}</td>`
-        + `<td class="right">${pps(ct)}</td><td class="right">${ct === null ? '—' : (ct / 1e6).toFixed(4)}</td>`
-        + `<td class="right">${ct === null ? '—' : ((ct * c.pairs) / 1e6).toFixed(4)}</td>`
-        + `<td class="right">${g.trials} of ${total}</td>`
-        + `<td title="${esc(STATUS_NOTES[g.status] ?? '')}">${esc(g.status)}</td><td>${g.generatorLimited ? '<b>yes</b>' : 'no'}</td>`
-        + `<td class="right">${failedTrials(search!.trials, g.goal)}</td>`
-        + `<td class="right">${pps(g.generatorAccuratePps)}${g.lowerBoundToGeneratorRatio === null ? '' : ` (${g.lowerBoundToGeneratorRatio.toFixed(2)})`}</td></tr>`);
+      rows.push(
+        `<tr${g.generatorLimited || g.status !== 'converged' ? ' class="warned"' : ''} data-case="${esc(c.id)}" data-goal="${esc(g.goal)}">${caseCell}` +
+          `<td>${esc(g.goal)}</td><td class="right">${g.goalLossRatio === null ? '—' : `${+(g.goalLossRatio * 100).toFixed(4)} %`}</td>` +
+          `<td class="right">${pps(g.lowerBoundPps)}</td><td class="right">${pps(g.upperBoundPps)}</td>` +
+          `<td class="right">${g.relativeWidth === null ? '—' : `${(g.relativeWidth * 100).toFixed(2)} %`}</td>` +
+          `<td class="right">${pps(ct)}</td><td class="right">${ct === null ? '—' : (ct / 1e6).toFixed(4)}</td>` +
+          `<td class="right">${ct === null ? '—' : ((ct * c.pairs) / 1e6).toFixed(4)}</td>` +
+          `<td class="right">${g.trials} of ${total}</td>` +
+          `<td title="${esc(STATUS_NOTES[g.status] ?? '')}">${esc(g.status)}</td><td>${g.generatorLimited ? '<b>yes</b>' : 'no'}</td>` +
+          `<td class="right">${failedTrials(search!.trials, g.goal)}</td>` +
+          `<td class="right">${pps(g.generatorAccuratePps)}${g.lowerBoundToGeneratorRatio === null ? '' : ` (${g.lowerBoundToGeneratorRatio.toFixed(2)})`}</td></tr>`,
+      );
       if (g.generatorLimited) {
-        limited.push(`<li><code>${esc(c.id)}</code>, goal <b>${esc(g.goal)}</b>: the generator, not the path, was the limit — the sender fell short of the rate at the upper bound (${pps(g.upperBoundPps)} packets/s), so these bounds describe the sender.</li>`);
+        limited.push(
+          `<li><code>${esc(c.id)}</code>, goal <b>${esc(g.goal)}</b>: the generator, not the path, was the limit — the sender fell short of the rate at the upper bound (${pps(g.upperBoundPps)} packets/s), so these bounds describe the sender.</li>`,
+        );
       }
     }
   });
@@ -211,7 +254,10 @@ function paperLine(p: PaperComparison): string {
 }
 
 function paperSection(paper: PaperComparison[]): string {
-  const rows = paper.map((p) => `<tr data-figure="${esc(p.figure)}" data-verdict="${esc(p.verdict)}"><td>${esc(p.figure)}</td><td>${esc(p.fact.section)}</td><td>${esc(p.fact.claim)}</td><td><b class="v-${p.verdict.replace(' ', '-')}">${esc(p.verdict)}</b></td><td>${esc(p.found)}</td></tr>`);
+  const rows = paper.map(
+    (p) =>
+      `<tr data-figure="${esc(p.figure)}" data-verdict="${esc(p.verdict)}"><td>${esc(p.figure)}</td><td>${esc(p.fact.section)}</td><td>${esc(p.fact.claim)}</td><td><b class="v-${p.verdict.replace(' ', '-')}">${esc(p.verdict)}</b></td><td>${esc(p.found)}</td></tr>`,
+  );
   const count = (v: string) => paper.filter((p) => p.verdict === v).length;
   return `<section id="paper">
 <h2>The paper beside this run</h2>
@@ -222,17 +268,30 @@ ${rows.join('\n')}
 </section>`;
 }
 
-function figuresSection(a: RunAnalysis, figures: FigureSet, files: HtmlInput['figureFiles'], paper: PaperComparison[]): string {
+function figuresSection(
+  a: RunAnalysis,
+  figures: FigureSet,
+  files: HtmlInput['figureFiles'],
+  paper: PaperComparison[],
+): string {
   const blocks = figures.figures.map((f) => {
     const file = files.get(f.id);
-    const links = file ? ` <span class="files">(<a href="${esc(file.svg)}">SVG</a>${file.png ? ` · <a href="${esc(file.png)}">PNG</a>` : ''})</span>` : '';
+    const links = file
+      ? ` <span class="files">(<a href="${esc(file.svg)}">SVG</a>${file.png ? ` · <a href="${esc(file.png)}">PNG</a>` : ''})</span>`
+      : '';
     return `<figure id="${esc(f.id)}">
 <h3>${esc(f.title)}${links}</h3>
-${takeawayLine(f)}${paper.filter((p) => p.figure === f.id).map(paperLine).join('\n')}<div class="vega" data-spec="spec-${esc(f.id)}"></div>
+${takeawayLine(f)}${paper
+  .filter((p) => p.figure === f.id)
+  .map(paperLine)
+  .join('\n')}<div class="vega" data-spec="spec-${esc(f.id)}"></div>
 <figcaption>${esc(f.caption)}</figcaption>
 </figure>`;
   });
-  const tsc = a.tscHz === null ? '<p class="note">Cycles per packet are not computed: the environment manifest holds no TSC frequency (key <code>tscHz</code>).</p>' : '';
+  const tsc =
+    a.tscHz === null
+      ? '<p class="note">Cycles per packet are not computed: the environment manifest holds no TSC frequency (key <code>tscHz</code>).</p>'
+      : '';
   return `<section id="figures">
 <h2>Figures</h2>
 ${blocks.length > 0 ? blocks.join('\n') : '<p>No figure could be drawn from this run (reasons under Warnings).</p>'}
@@ -248,11 +307,17 @@ function takeawayLine(f: Figure): string {
 function environmentSection(a: RunAnalysis): string {
   const { environment, hosts = [] } = a.data.summary.run;
   const table = (id: string, env: Record<string, string>) => `<table id="${id}"><tbody>
-${Object.entries(env).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n')}
+${Object.entries(env)
+  .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
+  .join('\n')}
 </tbody></table>`;
   // A remote run measured two machines besides the orchestrator's: each gets its own table.
-  const perHost = hosts.map((h) => `<h3>Host ${esc(h.name)} (${esc(h.role)})</h3>
-${table(`environment-host-${esc(h.name)}`, h.environment)}`).join('\n');
+  const perHost = hosts
+    .map(
+      (h) => `<h3>Host ${esc(h.name)} (${esc(h.role)})</h3>
+${table(`environment-host-${esc(h.name)}`, h.environment)}`,
+    )
+    .join('\n');
   return `<section id="environment">
 <h2>Environment</h2>
 ${preflightTable(a)}
@@ -305,7 +370,10 @@ function inlineScript(pkg: string, file: string): string {
  */
 function packageFile(pkg: string, file: string): string {
   let dir = dirname(fileURLToPath(import.meta.resolve(pkg)));
-  while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== pkg) {
+  while (
+    !existsSync(join(dir, 'package.json')) ||
+    (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== pkg
+  ) {
     const up = dirname(dir);
     if (up === dir) throw new Error(`cannot find the folder of package ${pkg}`);
     dir = up;

@@ -1,6 +1,6 @@
 // The report of a run directory, built from <dir>/results.sqlite alone: report.html plus
 // figures/<id>.svg and .png. Safe to call again: it regenerates everything it writes.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { RunAnalysis } from '../analysis/index.js';
 import { analyzeDir } from './load.js';

@@ -5,14 +5,17 @@ import type { RunData } from '../store/run-data.js';
 
 export function mergeRuns(name: string, planFile: string, parts: readonly { name: string; data: RunData }[]): RunData {
   if (parts.length === 0) throw new Error('mergeRuns: no run to merge');
-  const rekey = <T>(prefix: string, map: Map<string, T>) => [...map].map(([id, v]): [string, T] => [`${prefix}/${id}`, v]);
+  const rekey = <T>(prefix: string, map: Map<string, T>) =>
+    [...map].map(([id, v]): [string, T] => [`${prefix}/${id}`, v]);
   const first = parts[0]!.data.summary.run;
   const outcomes = parts.map((p) => p.data.summary.run.outcome);
   const finished = parts.map((p) => p.data.summary.run.finishedAt);
   return {
     summary: {
       run: {
-        ...first, name, planFile,
+        ...first,
+        name,
+        planFile,
         startedAt: parts.map((p) => p.data.summary.run.startedAt).sort()[0]!,
         finishedAt: finished.includes(null) ? null : (finished as string[]).sort().at(-1)!,
         // The whole reproduction completed only if every experiment did.

@@ -21,11 +21,22 @@ export function compareWithPaper(a: RunAnalysis, set: FigureSet): PaperCompariso
     const drawn = set.figures.filter((f) => fact.figures.includes(f.id));
     if (drawn.length === 0) {
       const skipped = set.skipped.find((s) => fact.figures.some((id) => id === s.figure || inRange(s.figure, id)));
-      return [{ fact, figure: fact.figures[0]!, verdict: 'cannot tell', found: `not drawn: ${skipped?.reason ?? 'this run has no data for it'}` }];
+      return [
+        {
+          fact,
+          figure: fact.figures[0]!,
+          verdict: 'cannot tell',
+          found: `not drawn: ${skipped?.reason ?? 'this run has no data for it'}`,
+        },
+      ];
     }
     return drawn.map((f) => {
       const result = check(fact.check, f.data);
-      return { fact, figure: f.id, ...sharedCpuCaveat(a, result, f.data, f.id.startsWith('fig5') ? 'latency' : 'throughput') };
+      return {
+        fact,
+        figure: f.id,
+        ...sharedCpuCaveat(a, result, f.data, f.id.startsWith('fig5') ? 'latency' : 'throughput'),
+      };
     });
   });
 }
@@ -33,32 +44,51 @@ export function compareWithPaper(a: RunAnalysis, set: FigureSet): PaperCompariso
 /** "fig5a-c" holds fig5a, fig5b and fig5c. */
 function inRange(range: string, id: string): boolean {
   const m = /^(fig\d)([a-z])-([a-z])$/.exec(range);
-  return m !== null && id.startsWith(m[1]!) && id.length === m[1]!.length + 1 && id.slice(-1) >= m[2]! && id.slice(-1) <= m[3]!;
+  return (
+    m !== null &&
+    id.startsWith(m[1]!) &&
+    id.length === m[1]!.length + 1 &&
+    id.slice(-1) >= m[2]! &&
+    id.slice(-1) <= m[3]!
+  );
 }
 
 type Result = { verdict: Verdict; found: string };
 
 function sharedCpuCaveat(a: RunAnalysis, r: Result, data: Datum[], dimension: string): Result {
   const switches = new Set(data.map((d) => String(d.switch)));
-  const shared = a.cases.filter((c) => c.case.dimension === dimension && switches.has(c.case.switch)
-    && c.warnings.some((w) => w.kind === 'CpuShared' || w.kind === 'SwitchSharesAppCpu'));
+  const shared = a.cases.filter(
+    (c) =>
+      c.case.dimension === dimension &&
+      switches.has(c.case.switch) &&
+      c.warnings.some((w) => w.kind === 'CpuShared' || w.kind === 'SwitchSharesAppCpu'),
+  );
   if (shared.length === 0) return r;
   const which = [...new Set(shared.map((c) => c.case.switch))].join(', ');
   const note = `CPU shared in ${shared.length} case${shared.length > 1 ? 's' : ''} of ${which}`;
-  return r.verdict === 'differs' ? { verdict: 'cannot tell', found: `${note}; measured: ${r.found}` } : { verdict: r.verdict, found: `${r.found} (${note})` };
+  return r.verdict === 'differs'
+    ? { verdict: 'cannot tell', found: `${note}; measured: ${r.found}` }
+    : { verdict: r.verdict, found: `${r.found} (${note})` };
 }
 
 const num = (v: Datum[string] | undefined) => v as number;
 
 function check(c: FactCheck, data: Datum[]): Result {
   switch (c.kind) {
-    case 'values': return values(c, data);
-    case 'tiers': return tiers(c, data);
-    case 'trend': return trend(c, data);
-    case 'plateau': return plateau(data);
-    case 'scaling': return scaling(c, data);
-    case 'cpu': return cpu(c, data);
-    case 'qualitative': return { verdict: 'cannot tell', found: 'the paper states this in words only' };
+    case 'values':
+      return values(c, data);
+    case 'tiers':
+      return tiers(c, data);
+    case 'trend':
+      return trend(c, data);
+    case 'plateau':
+      return plateau(data);
+    case 'scaling':
+      return scaling(c, data);
+    case 'cpu':
+      return cpu(c, data);
+    case 'qualitative':
+      return { verdict: 'cannot tell', found: 'the paper states this in words only' };
   }
 }
 
@@ -66,13 +96,24 @@ function check(c: FactCheck, data: Datum[]): Result {
 const ranking = (entries: [string, number][]) => [...entries].sort((x, y) => y[1] - x[1]).map(([k]) => k);
 
 function values(c: Extract<FactCheck, { kind: 'values' }>, data: Datum[]): Result {
-  const run = data.flatMap((d): [string, number][] => (String(d[c.by]) in c.values ? [[String(d[c.by]), num(d[c.field])]] : []));
-  if (run.length < 2) return { verdict: 'cannot tell', found: `only ${run.map(([k]) => k).join(', ') || 'none'} of ${Object.keys(c.values).join(', ')} measured` };
+  const run = data.flatMap((d): [string, number][] =>
+    String(d[c.by]) in c.values ? [[String(d[c.by]), num(d[c.field])]] : [],
+  );
+  if (run.length < 2)
+    return {
+      verdict: 'cannot tell',
+      found: `only ${run.map(([k]) => k).join(', ') || 'none'} of ${Object.keys(c.values).join(', ')} measured`,
+    };
   const mine = ranking(run);
   const theirs = ranking(Object.entries(c.values).filter(([k]) => mine.includes(k)));
-  const numbers = run.map(([k, v]) => `${k} ${v.toFixed(0)} (paper ${c.values[k]}, ×${(v / c.values[k]!).toFixed(2)})`).join(', ');
+  const numbers = run
+    .map(([k, v]) => `${k} ${v.toFixed(0)} (paper ${c.values[k]}, ×${(v / c.values[k]!).toFixed(2)})`)
+    .join(', ');
   const same = mine.join() === theirs.join();
-  return { verdict: same ? 'agrees' : 'differs', found: `${numbers} ${c.unit}; order ${same ? 'as in the paper' : `${mine.join(' > ')}, paper ${theirs.join(' > ')}`}` };
+  return {
+    verdict: same ? 'agrees' : 'differs',
+    found: `${numbers} ${c.unit}; order ${same ? 'as in the paper' : `${mine.join(' > ')}, paper ${theirs.join(' > ')}`}`,
+  };
 }
 
 function tiers(c: Extract<FactCheck, { kind: 'tiers' }>, data: Datum[]): Result {
@@ -90,20 +131,33 @@ function tiers(c: Extract<FactCheck, { kind: 'tiers' }>, data: Datum[]): Result 
   const named = new Set(c.tiers.flat());
   const tierOf = (sw: string) => c.tiers.findIndex((t) => t.includes(sw) || (t.includes('*') && !named.has(sw)));
   const present = [...best.keys()].filter((sw) => tierOf(sw) >= 0);
-  const fmt = (sw: string) => `${sw} ${best.get(sw)!.toFixed(c.unit === 'µs' ? 1 : 3)}${c.paperValues?.[sw] !== undefined ? ` (paper ${c.paperValues[sw]})` : ''}`;
+  const fmt = (sw: string) =>
+    `${sw} ${best.get(sw)!.toFixed(c.unit === 'µs' ? 1 : 3)}${c.paperValues?.[sw] !== undefined ? ` (paper ${c.paperValues[sw]})` : ''}`;
   const where = at === null ? '' : ` at ${c.at === 'burstPackets' ? `B=${at}` : `${at} B`}`;
   if (new Set(present.map(tierOf)).size < 2) {
-    const wanted = c.tiers.flat().filter((s) => s !== '*').join(', ');
-    return { verdict: 'cannot tell', found: `needs ${wanted} beside another paper switch; measured${where}: ${present.map(fmt).join(', ') || 'none of the paper\'s switches'}` };
+    const wanted = c.tiers
+      .flat()
+      .filter((s) => s !== '*')
+      .join(', ');
+    return {
+      verdict: 'cannot tell',
+      found: `needs ${wanted} beside another paper switch; measured${where}: ${present.map(fmt).join(', ') || "none of the paper's switches"}`,
+    };
   }
   // A 2 % margin: two paths within noise of each other are not out of order.
   const better = (x: number, y: number) => (c.higherIsBetter ? x >= y * 0.98 : x <= y * 1.02);
   const wrong: string[] = [];
-  for (const x of present) for (const y of present) {
-    if (tierOf(x) < tierOf(y) && !better(best.get(x)!, best.get(y)!)) wrong.push(`${y} ahead of ${x}`);
-  }
-  const list = present.sort((x, y) => tierOf(x) - tierOf(y)).map(fmt).join(', ');
-  return wrong.length === 0 ? { verdict: 'agrees', found: `${list} ${c.unit}${where}` } : { verdict: 'differs', found: `${wrong.join('; ')}: ${list} ${c.unit}${where}` };
+  for (const x of present)
+    for (const y of present) {
+      if (tierOf(x) < tierOf(y) && !better(best.get(x)!, best.get(y)!)) wrong.push(`${y} ahead of ${x}`);
+    }
+  const list = present
+    .sort((x, y) => tierOf(x) - tierOf(y))
+    .map(fmt)
+    .join(', ');
+  return wrong.length === 0
+    ? { verdict: 'agrees', found: `${list} ${c.unit}${where}` }
+    : { verdict: 'differs', found: `${wrong.join('; ')}: ${list} ${c.unit}${where}` };
 }
 
 function bySeries(data: Datum[]): Map<string, Datum[]> {
@@ -121,12 +175,16 @@ function trend(c: Extract<FactCheck, { kind: 'trend' }>, data: Datum[]): Result 
     series++;
     const first = num(sorted[0]![c.y]);
     const last = num(sorted[sorted.length - 1]![c.y]);
-    if (c.direction === 'up' ? last <= first : last >= first) against.push(`${name} (${first.toFixed(3)} → ${last.toFixed(3)})`);
+    if (c.direction === 'up' ? last <= first : last >= first)
+      against.push(`${name} (${first.toFixed(3)} → ${last.toFixed(3)})`);
   }
   if (series === 0) return { verdict: 'cannot tell', found: 'no series with two points' };
   return against.length === 0
     ? { verdict: 'agrees', found: `all ${series} series go ${c.direction}` }
-    : { verdict: 'differs', found: `${against.length} of ${series} series do not go ${c.direction}: ${against.join(', ')}` };
+    : {
+        verdict: 'differs',
+        found: `${against.length} of ${series} series do not go ${c.direction}: ${against.join(', ')}`,
+      };
 }
 
 function plateau(data: Datum[]): Result {
@@ -137,7 +195,8 @@ function plateau(data: Datum[]): Result {
     const low = sorted[0]!;
     const keepsUp = num(low.rxMpps) >= 0.99 * num(low.requestedMpps);
     const falls = sorted.some((d, i) => i > 0 && num(d.rxMpps) < 0.95 * num(sorted[i - 1]!.rxMpps));
-    if (!keepsUp || falls) against.push(`${name}${keepsUp ? ' falls as the rate rises' : ' short of the lowest rate asked'}`);
+    if (!keepsUp || falls)
+      against.push(`${name}${keepsUp ? ' falls as the rate rises' : ' short of the lowest rate asked'}`);
   }
   return against.length === 0
     ? { verdict: 'agrees', found: `all ${all.size} series follow the requested rate, then level off` }
@@ -159,22 +218,35 @@ function scaling(c: Extract<FactCheck, { kind: 'scaling' }>, data: Datum[]): Res
     found.push(`${name} ×${gain.toFixed(2)} for ×${ratio} pairs`);
     if (scales !== c.scales.includes(sw)) against.push(`${name} ${scales ? 'grows' : 'stays flat'}`);
   }
-  if (found.length === 0) return { verdict: 'cannot tell', found: 'none of the paper\'s switches measured at two pair counts' };
-  return against.length === 0 ? { verdict: 'agrees', found: found.join(', ') } : { verdict: 'differs', found: `${against.join(', ')}: ${found.join(', ')}` };
+  if (found.length === 0)
+    return { verdict: 'cannot tell', found: "none of the paper's switches measured at two pair counts" };
+  return against.length === 0
+    ? { verdict: 'agrees', found: found.join(', ') }
+    : { verdict: 'differs', found: `${against.join(', ')}: ${found.join(', ')}` };
 }
 
 function cpu(c: Extract<FactCheck, { kind: 'cpu' }>, data: Datum[]): Result {
   // One row per configuration carries its total.
   const configs = new Map<string, Datum>();
-  for (const d of data) if (!configs.has(String(d.config)) && (PAPER_SWITCHES as readonly string[]).includes(String(d.switch))) configs.set(String(d.config), d);
+  for (const d of data)
+    if (!configs.has(String(d.config)) && (PAPER_SWITCHES as readonly string[]).includes(String(d.switch)))
+      configs.set(String(d.config), d);
   const rows = [...configs.values()];
   const light = rows.filter((d) => c.lighter.includes(String(d.switch)));
   const heavy = rows.filter((d) => !c.lighter.includes(String(d.switch)));
   const pairs = light.filter((l) => heavy.some((h) => h.pairs === l.pairs));
   if (pairs.length === 0) {
-    return { verdict: 'cannot tell', found: `needs ${c.lighter.join(' or ')} beside another paper switch at the same pairs; measured: ${rows.map((d) => `${d.config} ${num(d.totalCores).toFixed(2)} CPUs`).join(', ') || 'none'}` };
+    return {
+      verdict: 'cannot tell',
+      found: `needs ${c.lighter.join(' or ')} beside another paper switch at the same pairs; measured: ${rows.map((d) => `${d.config} ${num(d.totalCores).toFixed(2)} CPUs`).join(', ') || 'none'}`,
+    };
   }
-  const against = pairs.flatMap((l) => heavy.filter((h) => h.pairs === l.pairs && num(h.totalCores) - num(l.totalCores) < c.fewer * 0.9)
-    .map((h) => `${h.config} ${num(h.totalCores).toFixed(2)} vs ${l.config} ${num(l.totalCores).toFixed(2)} CPUs`));
-  return against.length === 0 ? { verdict: 'agrees', found: `${c.lighter.join('/')} use ≥ ${c.fewer} CPU less at the same pairs` } : { verdict: 'differs', found: against.join('; ') };
+  const against = pairs.flatMap((l) =>
+    heavy
+      .filter((h) => h.pairs === l.pairs && num(h.totalCores) - num(l.totalCores) < c.fewer * 0.9)
+      .map((h) => `${h.config} ${num(h.totalCores).toFixed(2)} vs ${l.config} ${num(l.totalCores).toFixed(2)} CPUs`),
+  );
+  return against.length === 0
+    ? { verdict: 'agrees', found: `${c.lighter.join('/')} use ≥ ${c.fewer} CPU less at the same pairs` }
+    : { verdict: 'differs', found: against.join('; ') };
 }

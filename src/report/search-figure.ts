@@ -55,7 +55,8 @@ export function searchFigureId(k: number): string {
 
 export function searchFigures(a: RunAnalysis): Built[] {
   const searchCases = a.data.summary.cases.filter((c) => c.rate === 'search');
-  if (searchCases.length === 0) return [{ figure: 'search', skip: 'no search case (plan `search`: a throughput search for NDR/PDR)' }];
+  if (searchCases.length === 0)
+    return [{ figure: 'search', skip: 'no search case (plan `search`: a throughput search for NDR/PDR)' }];
   return searchCases.map((c, k): Built => {
     const id = searchFigureId(k);
     const search = a.data.searches.get(c.id);
@@ -69,7 +70,9 @@ export function searchFigures(a: RunAnalysis): Built[] {
 
 /** The goals' loss ratios as stored with the case (goal rows first, then the config). */
 function goalsOf(search: CaseSearch): { name: string; lossRatio: number }[] {
-  const fromRows = search.goals.filter((g) => g.goalLossRatio !== null).map((g) => ({ name: g.goal, lossRatio: g.goalLossRatio! }));
+  const fromRows = search.goals
+    .filter((g) => g.goalLossRatio !== null)
+    .map((g) => ({ name: g.goal, lossRatio: g.goalLossRatio! }));
   if (fromRows.length > 0) return fromRows;
   return (search.config?.goals ?? []).map((g) => ({ name: g.name, lossRatio: g.lossRatio }));
 }
@@ -86,21 +89,37 @@ export function searchTraceData(search: CaseSearch): SearchTraceData {
     if (j === thresholds.length) return only ? `high loss for ${only}` : 'high loss for every goal';
     return `high loss for ${names(j).join(', ')} only`;
   };
-  const outcomes = goals.length === 0 ? [label(0)] : thresholds.map((_, j) => label(j)).concat(label(thresholds.length));
+  const outcomes =
+    goals.length === 0 ? [label(0)] : thresholds.map((_, j) => label(j)).concat(label(thresholds.length));
   const trials = search.trials.map((t): Datum => {
     const exceeded = thresholds.filter((x) => t.lossRatio > x).length;
     return {
-      trial: t.trial + 1, startS: t.startS, durationS: t.durationS, measuredDurationS: t.measuredDurationS,
-      ratePps: t.ratePps, rateKpps: t.ratePps / 1e3, offeredKpps: t.offeredPps / 1e3, receivedKpps: t.receivedPps / 1e3,
-      lossRatio: t.lossRatio, pathLossRatio: t.pathLossRatio,
+      trial: t.trial + 1,
+      startS: t.startS,
+      durationS: t.durationS,
+      measuredDurationS: t.measuredDurationS,
+      ratePps: t.ratePps,
+      rateKpps: t.ratePps / 1e3,
+      offeredKpps: t.offeredPps / 1e3,
+      receivedKpps: t.receivedPps / 1e3,
+      lossRatio: t.lossRatio,
+      pathLossRatio: t.pathLossRatio,
       outcome: goals.length === 0 ? outcomes[0]! : label(exceeded),
-      exceededGoals: goals.filter((g) => t.lossRatio > g.lossRatio).map((g) => g.name).join(', '),
-      generatorLimited: t.generatorLimited ? 'yes' : 'no', phase: t.phase,
+      exceededGoals: goals
+        .filter((g) => t.lossRatio > g.lossRatio)
+        .map((g) => g.name)
+        .join(', '),
+      generatorLimited: t.generatorLimited ? 'yes' : 'no',
+      phase: t.phase,
     };
   });
   const bounds = search.goals.flatMap((g): Datum[] => [
-    ...(g.lowerBoundPps === null ? [] : [{ goal: g.goal, bound: 'lower', pps: g.lowerBoundPps, kpps: g.lowerBoundPps / 1e3 }]),
-    ...(g.upperBoundPps === null ? [] : [{ goal: g.goal, bound: 'upper', pps: g.upperBoundPps, kpps: g.upperBoundPps / 1e3 }]),
+    ...(g.lowerBoundPps === null
+      ? []
+      : [{ goal: g.goal, bound: 'lower', pps: g.lowerBoundPps, kpps: g.lowerBoundPps / 1e3 }]),
+    ...(g.upperBoundPps === null
+      ? []
+      : [{ goal: g.goal, bound: 'upper', pps: g.upperBoundPps, kpps: g.upperBoundPps / 1e3 }]),
   ]);
   const lossRules = goals.map((g): Datum => ({ goal: g.name, lossRatio: g.lossRatio }));
   return { trials, bounds, lossRules, outcomes };
@@ -111,61 +130,111 @@ function searchFigure(id: string, c: SummaryCase, search: CaseSearch): SearchFig
   const n = d.trials.length;
   const goalNames = [...new Set([...search.goals.map((g) => g.goal), ...d.lossRules.map((r) => r.goal as string)])];
   const middle = Math.max(0, d.outcomes.length - 2);
-  const colours = d.outcomes.length === 1 ? ['#555'] : [GREEN, ...Array.from({ length: middle }, (_, i) => MIDDLE[i % MIDDLE.length]!), RED];
+  const colours =
+    d.outcomes.length === 1
+      ? ['#555']
+      : [GREEN, ...Array.from({ length: middle }, (_, i) => MIDDLE[i % MIDDLE.length]!), RED];
   const x = {
-    field: 'trial', type: 'quantitative' as const, title: 'trial (in the order run)',
-    scale: { domain: [0, n + 1], nice: false, zero: false }, axis: { format: 'd', tickMinStep: 1 },
+    field: 'trial',
+    type: 'quantitative' as const,
+    title: 'trial (in the order run)',
+    scale: { domain: [0, n + 1], nice: false, zero: false },
+    axis: { format: 'd', tickMinStep: 1 },
   };
   const color = {
-    field: 'outcome', type: 'nominal' as const, title: 'trial loss ratio vs goals', sort: d.outcomes,
+    field: 'outcome',
+    type: 'nominal' as const,
+    title: 'trial loss ratio vs goals',
+    sort: d.outcomes,
     scale: { domain: d.outcomes, range: colours },
   };
   const shape = {
-    field: 'generatorLimited', type: 'nominal' as const, title: 'sender short of the rate',
+    field: 'generatorLimited',
+    type: 'nominal' as const,
+    title: 'sender short of the rate',
     scale: { domain: ['no', 'yes'], range: ['circle', 'cross'] },
   };
-  const stroke = { field: 'goal', type: 'nominal' as const, title: 'goal bound', scale: { domain: goalNames, range: GOAL_STROKES.slice(0, Math.max(1, goalNames.length)) } };
+  const stroke = {
+    field: 'goal',
+    type: 'nominal' as const,
+    title: 'goal bound',
+    scale: { domain: goalNames, range: GOAL_STROKES.slice(0, Math.max(1, goalNames.length)) },
+  };
   const tooltip = [
-    { field: 'trial' }, { field: 'startS', title: 'start (trial s)', format: '.1f' }, { field: 'durationS', title: 'duration s' },
-    { field: 'phase' }, { field: 'rateKpps', title: 'asked kpps/sender', format: '.3f' }, { field: 'offeredKpps', title: 'sent kpps/sender', format: '.3f' },
-    { field: 'receivedKpps', title: 'received kpps/sender', format: '.3f' }, { field: 'lossRatio', title: 'loss ratio', format: '.3~e' },
-    { field: 'pathLossRatio', title: 'path loss ratio', format: '.3~e' }, { field: 'exceededGoals', title: 'above loss ratio of' },
+    { field: 'trial' },
+    { field: 'startS', title: 'start (trial s)', format: '.1f' },
+    { field: 'durationS', title: 'duration s' },
+    { field: 'phase' },
+    { field: 'rateKpps', title: 'asked kpps/sender', format: '.3f' },
+    { field: 'offeredKpps', title: 'sent kpps/sender', format: '.3f' },
+    { field: 'receivedKpps', title: 'received kpps/sender', format: '.3f' },
+    { field: 'lossRatio', title: 'loss ratio', format: '.3~e' },
+    { field: 'pathLossRatio', title: 'path loss ratio', format: '.3~e' },
+    { field: 'exceededGoals', title: 'above loss ratio of' },
     { field: 'generatorLimited', title: 'generator-limited' },
   ];
   const pointMark = { type: 'point' as const, filled: true, size: 70, opacity: 0.9 };
   const lossY = {
-    field: 'lossRatio', type: 'quantitative' as const, title: 'trial loss ratio (%)',
+    field: 'lossRatio',
+    type: 'quantitative' as const,
+    title: 'trial loss ratio (%)',
     scale: { type: 'symlog' as const, constant: LOSS_SYMLOG_CONSTANT, domain: [0, 1], nice: false },
     axis: { values: LOSS_TICKS, labelExpr: "datum.value === 0 ? '0' : format(datum.value * 100, '~g') + ' %'" },
   };
   const ratePanel = (opts: { height: number; title: string; domain: [number, number] | null; xTitle: boolean }) => {
     const rateY = {
-      field: 'rateKpps', type: 'quantitative' as const, title: opts.title,
+      field: 'rateKpps',
+      type: 'quantitative' as const,
+      title: opts.title,
       // The whole range on a log scale: the search halves and doubles, then bisects in log space.
       scale: opts.domain ? { domain: opts.domain, nice: false, zero: false } : { type: 'log' as const },
     };
-    const inside = opts.domain ? d.trials.filter((t) => (t.rateKpps as number) >= opts.domain![0] && (t.rateKpps as number) <= opts.domain![1]) : d.trials;
+    const inside = opts.domain
+      ? d.trials.filter((t) => (t.rateKpps as number) >= opts.domain![0] && (t.rateKpps as number) <= opts.domain![1])
+      : d.trials;
     const xAxis = opts.xTitle ? x : { ...x, title: null };
     return {
-      width: WIDTH, height: opts.height,
+      width: WIDTH,
+      height: opts.height,
       layer: [
-        ...(opts.domain ? [] : [{
-          data: { values: d.trials },
-          mark: { type: 'line' as const, color: '#bbb', strokeWidth: 1 },
-          encoding: { x: xAxis, y: rateY, order: { field: 'trial', type: 'quantitative' as const } },
-        }]),
+        ...(opts.domain
+          ? []
+          : [
+              {
+                data: { values: d.trials },
+                mark: { type: 'line' as const, color: '#bbb', strokeWidth: 1 },
+                encoding: { x: xAxis, y: rateY, order: { field: 'trial', type: 'quantitative' as const } },
+              },
+            ]),
         // One rule layer per goal, the first widest: goals' bounds often coincide, and a later
         // goal's rule then shows inside the earlier one's.
-        ...goalNames.filter((goal) => d.bounds.some((b) => b.goal === goal)).map((goal, i) => ({
-          data: { values: d.bounds.filter((b) => b.goal === goal) },
-          mark: { type: 'rule' as const, strokeWidth: Math.max(1, 4 - 1.25 * i) },
-          encoding: {
-            y: { field: 'kpps', type: 'quantitative' as const, title: opts.title, scale: rateY.scale },
-            stroke,
-            strokeDash: { field: 'bound', type: 'nominal' as const, title: 'bound', scale: { domain: ['lower', 'upper'], range: [[1, 0], [6, 3]] } },
-            tooltip: [{ field: 'goal' }, { field: 'bound' }, { field: 'pps', title: 'packets/s per sender', format: ',.0f' }],
-          },
-        })),
+        ...goalNames
+          .filter((goal) => d.bounds.some((b) => b.goal === goal))
+          .map((goal, i) => ({
+            data: { values: d.bounds.filter((b) => b.goal === goal) },
+            mark: { type: 'rule' as const, strokeWidth: Math.max(1, 4 - 1.25 * i) },
+            encoding: {
+              y: { field: 'kpps', type: 'quantitative' as const, title: opts.title, scale: rateY.scale },
+              stroke,
+              strokeDash: {
+                field: 'bound',
+                type: 'nominal' as const,
+                title: 'bound',
+                scale: {
+                  domain: ['lower', 'upper'],
+                  range: [
+                    [1, 0],
+                    [6, 3],
+                  ],
+                },
+              },
+              tooltip: [
+                { field: 'goal' },
+                { field: 'bound' },
+                { field: 'pps', title: 'packets/s per sender', format: ',.0f' },
+              ],
+            },
+          })),
         {
           data: { values: inside },
           mark: pointMark,
@@ -177,21 +246,30 @@ function searchFigure(id: string, c: SummaryCase, search: CaseSearch): SearchFig
   // The bounds of all goals usually lie within a few per cent of each other, invisible on the
   // whole range: a second panel zooms on them (trials outside it are left out there).
   const boundKpps = d.bounds.map((b) => b.kpps as number);
-  const zoom: [number, number] | null = boundKpps.length > 0 ? [Math.min(...boundKpps) * 0.97, Math.max(...boundKpps) * 1.03] : null;
+  const zoom: [number, number] | null =
+    boundKpps.length > 0 ? [Math.min(...boundKpps) * 0.97, Math.max(...boundKpps) * 1.03] : null;
   const spec: TopLevelSpec = {
-    $schema: SCHEMA, config: { ...CONFIG, legend: { ...CONFIG.legend, titleLimit: 400 } },
+    $schema: SCHEMA,
+    config: { ...CONFIG, legend: { ...CONFIG.legend, titleLimit: 400 } },
     resolve: { scale: { x: 'shared', color: 'shared', shape: 'shared', stroke: 'shared' } },
     vconcat: [
       ratePanel({ height: 180, title: 'rate asked per sender (kpps, log)', domain: null, xTitle: false }),
       ...(zoom ? [ratePanel({ height: 200, title: 'near the bounds (kpps)', domain: zoom, xTitle: false })] : []),
       {
-        width: WIDTH, height: 160,
+        width: WIDTH,
+        height: 160,
         layer: [
           {
             data: { values: d.lossRules },
             mark: { type: 'rule' as const, strokeDash: [6, 3], strokeWidth: 1 },
             encoding: {
-              y: { field: 'lossRatio', type: 'quantitative' as const, scale: lossY.scale, axis: lossY.axis, title: lossY.title },
+              y: {
+                field: 'lossRatio',
+                type: 'quantitative' as const,
+                scale: lossY.scale,
+                axis: lossY.axis,
+                title: lossY.title,
+              },
               stroke,
               tooltip: [{ field: 'goal' }, { field: 'lossRatio', title: 'goal loss ratio' }],
             },
@@ -207,12 +285,18 @@ function searchFigure(id: string, c: SummaryCase, search: CaseSearch): SearchFig
   };
   const k = Number(id.replace(/^search/, ''));
   const totalS = search.trials.reduce((s, t) => s + t.durationS, 0);
-  const goalText = search.goals.map((g) => `${g.goal} ${g.lowerBoundPps === null ? '—' : fmtKpps(g.lowerBoundPps)}…${g.upperBoundPps === null ? '—' : fmtKpps(g.upperBoundPps)}`).join(', ');
+  const goalText = search.goals
+    .map(
+      (g) =>
+        `${g.goal} ${g.lowerBoundPps === null ? '—' : fmtKpps(g.lowerBoundPps)}…${g.upperBoundPps === null ? '—' : fmtKpps(g.upperBoundPps)}`,
+    )
+    .join(', ');
   return {
     id,
     title: `Search trace ${k} — ${c.switch} · ${c.backend} · ${c.packetSize} B · ${c.pairs}vs${c.pairs} · B=${c.burst} · rep ${c.repetition}`,
     caption: `Every trial of the throughput search of ${c.id} in order (${n} trials, ${+totalS.toFixed(1)} s of traffic). Top: the rate asked per sender, coloured by which goals' loss ratio the trial's loss exceeded (a sender's shortfall counts as loss; crosses: the sender fell short of the rate); horizontal lines: each goal's relevant lower (solid) and upper (dashed) bound${goalText ? ` (${goalText} kpps)` : ''}; the middle panel zooms on the bounds (±3 %). Bottom: each trial's loss ratio on a symmetric-log scale (0 at the bottom), dashed at each goal's loss ratio.`,
-    data: d.trials, spec,
+    data: d.trials,
+    spec,
   };
 }
 

@@ -32,36 +32,152 @@ export const SUMMARY_COLUMNS: Column[] = [
   { key: 'backend', header: 'backend', align: 'left', value: (c) => c.backend, raw: (c) => c.backend },
   { key: 'packetSizeBytes', header: 'P', align: 'right', value: (c) => String(c.packetSize), raw: (c) => c.packetSize },
   // "max" (unpaced) and "search" are kept as strings: a number would claim a rate never asked for.
-  { key: 'ratePps', header: 'R pps', align: 'right', value: (c) => (typeof c.rate === 'number' ? formatRate(c.rate) : c.rate), raw: (c) => c.rate },
+  {
+    key: 'ratePps',
+    header: 'R pps',
+    align: 'right',
+    value: (c) => (typeof c.rate === 'number' ? formatRate(c.rate) : c.rate),
+    raw: (c) => c.rate,
+  },
   { key: 'burstPackets', header: 'B', align: 'right', value: (c) => String(c.burst), raw: (c) => c.burst },
   { key: 'repetition', header: 'rep', align: 'right', value: (c) => String(c.repetition), raw: (c) => c.repetition },
-  { key: 'txMpps', header: 'tx Mpps', align: 'right', value: (c) => num(c.throughput && c.throughput.txPps / 1e6, 3), raw: (c) => orNull(c.throughput && c.throughput.txPps / 1e6) },
-  { key: 'rxMpps', header: 'rx Mpps', align: 'right', value: (c) => num(c.throughput && c.throughput.rxPps / 1e6, 3), raw: (c) => orNull(c.throughput && c.throughput.rxPps / 1e6) },
-  { key: 'rxGbps', header: 'rx Gbps', align: 'right', value: (c) => num(c.throughput?.rxGbps, 3), raw: (c) => orNull(c.throughput?.rxGbps) },
+  {
+    key: 'txMpps',
+    header: 'tx Mpps',
+    align: 'right',
+    value: (c) => num(c.throughput && c.throughput.txPps / 1e6, 3),
+    raw: (c) => orNull(c.throughput && c.throughput.txPps / 1e6),
+  },
+  {
+    key: 'rxMpps',
+    header: 'rx Mpps',
+    align: 'right',
+    value: (c) => num(c.throughput && c.throughput.rxPps / 1e6, 3),
+    raw: (c) => orNull(c.throughput && c.throughput.rxPps / 1e6),
+  },
+  {
+    key: 'rxGbps',
+    header: 'rx Gbps',
+    align: 'right',
+    value: (c) => num(c.throughput?.rxGbps, 3),
+    raw: (c) => orNull(c.throughput?.rxGbps),
+  },
   // The generator's shortfall beside the path's loss, never added to it: a sender that fell short of R is not a lossy path.
-  { key: 'shortfallPercent', header: 'short %', align: 'right', value: (c) => num(c.throughput?.shortfallRatio != null ? c.throughput.shortfallRatio * 100 : null, 2), raw: (c) => orNull(c.throughput?.shortfallRatio != null ? c.throughput.shortfallRatio * 100 : null) },
-  { key: 'lossPercent', header: 'loss %', align: 'right', value: (c) => num(c.throughput && c.throughput.lossRatio * 100, 2), raw: (c) => orNull(c.throughput && c.throughput.lossRatio * 100) },
+  {
+    key: 'shortfallPercent',
+    header: 'short %',
+    align: 'right',
+    value: (c) => num(c.throughput?.shortfallRatio != null ? c.throughput.shortfallRatio * 100 : null, 2),
+    raw: (c) => orNull(c.throughput?.shortfallRatio != null ? c.throughput.shortfallRatio * 100 : null),
+  },
+  {
+    key: 'lossPercent',
+    header: 'loss %',
+    align: 'right',
+    value: (c) => num(c.throughput && c.throughput.lossRatio * 100, 2),
+    raw: (c) => orNull(c.throughput && c.throughput.lossRatio * 100),
+  },
   // Search cases: the lower bound of the common goals (NDR: loss 0, PDR: CSIT's 0.5 %), packets/s per sender.
-  { key: 'ndrLowerPps', header: 'NDR pps', align: 'right', terminal: false, value: (c) => num(c.search?.['ndr']?.lowerBound, 0), raw: (c) => orNull(c.search?.['ndr']?.lowerBound) },
-  { key: 'pdrLowerPps', header: 'PDR pps', align: 'right', terminal: false, value: (c) => num(c.search?.['pdr']?.lowerBound, 0), raw: (c) => orNull(c.search?.['pdr']?.lowerBound) },
-  { key: 'unsentPackets', header: 'unsent', align: 'right', terminal: false, value: (c) => num(c.throughput?.unsentPackets, 0), raw: (c) => orNull(c.throughput?.unsentPackets) },
-  { key: 'steadySeconds', header: 'steady s', align: 'right', terminal: false, value: (c) => num(c.throughput?.steadySeconds, 0), raw: (c) => orNull(c.throughput?.steadySeconds) },
-  { key: 'rttAvgUs', header: 'RTT avg µs', align: 'right', terminal: false, value: (c) => num(c.latency?.avgUs, 2), raw: (c) => orNull(c.latency?.avgUs) },
-  { key: 'rttP50Us', header: 'RTT p50 µs', align: 'right', value: (c) => num(c.latency?.p50Us, 1), raw: (c) => orNull(c.latency?.p50Us) },
-  { key: 'rttP99Us', header: 'RTT p99 µs', align: 'right', value: (c) => num(c.latency?.p99Us, 1), raw: (c) => orNull(c.latency?.p99Us) },
-  { key: 'rttP999Us', header: 'RTT p99.9 µs', align: 'right', value: (c) => num(c.latency?.p999Us, 1), raw: (c) => orNull(c.latency?.p999Us) },
-  { key: 'cpuShared', header: 'cpu shared', align: 'left', terminal: false, value: (c) => (c.cpuShared ? 'yes' : 'no'), raw: (c) => c.cpuShared },
-  { key: 'status', header: 'status', align: 'left', value: (c) => c.status + (c.cpuShared ? ' (cpu shared)' : '') + (c.error ? `: ${c.error}` : ''), raw: (c) => c.status },
-  { key: 'error', header: 'error', align: 'left', terminal: false, value: (c) => c.error ?? '', raw: (c) => c.error ?? null },
+  {
+    key: 'ndrLowerPps',
+    header: 'NDR pps',
+    align: 'right',
+    terminal: false,
+    value: (c) => num(c.search?.ndr?.lowerBound, 0),
+    raw: (c) => orNull(c.search?.ndr?.lowerBound),
+  },
+  {
+    key: 'pdrLowerPps',
+    header: 'PDR pps',
+    align: 'right',
+    terminal: false,
+    value: (c) => num(c.search?.pdr?.lowerBound, 0),
+    raw: (c) => orNull(c.search?.pdr?.lowerBound),
+  },
+  {
+    key: 'unsentPackets',
+    header: 'unsent',
+    align: 'right',
+    terminal: false,
+    value: (c) => num(c.throughput?.unsentPackets, 0),
+    raw: (c) => orNull(c.throughput?.unsentPackets),
+  },
+  {
+    key: 'steadySeconds',
+    header: 'steady s',
+    align: 'right',
+    terminal: false,
+    value: (c) => num(c.throughput?.steadySeconds, 0),
+    raw: (c) => orNull(c.throughput?.steadySeconds),
+  },
+  {
+    key: 'rttAvgUs',
+    header: 'RTT avg µs',
+    align: 'right',
+    terminal: false,
+    value: (c) => num(c.latency?.avgUs, 2),
+    raw: (c) => orNull(c.latency?.avgUs),
+  },
+  {
+    key: 'rttP50Us',
+    header: 'RTT p50 µs',
+    align: 'right',
+    value: (c) => num(c.latency?.p50Us, 1),
+    raw: (c) => orNull(c.latency?.p50Us),
+  },
+  {
+    key: 'rttP99Us',
+    header: 'RTT p99 µs',
+    align: 'right',
+    value: (c) => num(c.latency?.p99Us, 1),
+    raw: (c) => orNull(c.latency?.p99Us),
+  },
+  {
+    key: 'rttP999Us',
+    header: 'RTT p99.9 µs',
+    align: 'right',
+    value: (c) => num(c.latency?.p999Us, 1),
+    raw: (c) => orNull(c.latency?.p999Us),
+  },
+  {
+    key: 'cpuShared',
+    header: 'cpu shared',
+    align: 'left',
+    terminal: false,
+    value: (c) => (c.cpuShared ? 'yes' : 'no'),
+    raw: (c) => c.cpuShared,
+  },
+  {
+    key: 'status',
+    header: 'status',
+    align: 'left',
+    value: (c) => c.status + (c.cpuShared ? ' (cpu shared)' : '') + (c.error ? `: ${c.error}` : ''),
+    raw: (c) => c.status,
+  },
+  {
+    key: 'error',
+    header: 'error',
+    align: 'left',
+    terminal: false,
+    value: (c) => c.error ?? '',
+    raw: (c) => c.error ?? null,
+  },
 ];
 
 export function formatTable(cases: readonly SummaryCase[], given?: readonly Column[]): string {
   // The terminal shows only columns with a value in some row: a throughput run has no RTT
   // columns, a latency run no Mpps ones.
-  const columns = given ?? SUMMARY_COLUMNS.filter((col) => col.terminal !== false && cases.some((c) => col.value(c) !== '-'));
+  const columns =
+    given ?? SUMMARY_COLUMNS.filter((col) => col.terminal !== false && cases.some((c) => col.value(c) !== '-'));
   const cells = cases.map((c) => columns.map((col) => col.value(c)));
   // The last column (status, with its error) is not padded: it may be long.
-  const widths = columns.map((col, i) => (i === columns.length - 1 ? 0 : Math.max(col.header.length, ...cells.map((r) => r[i]!.length))));
-  const line = (row: string[]) => row.map((cell, i) => (columns[i]!.align === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const widths = columns.map((col, i) =>
+    i === columns.length - 1 ? 0 : Math.max(col.header.length, ...cells.map((r) => r[i]!.length)),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => (columns[i]!.align === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
 }

@@ -26,11 +26,20 @@ ${trends.map(section).join('\n')}
 
 function section(t: SeriesTrend): string {
   const m = METRICS[t.metric];
-  const changes = t.changes.map((c) => `<li class="${c.kind}">${c.kind} ${(c.relativeChange * 100).toFixed(1)} % at run ${c.at + 1} (${esc(c.startedAt)}),
+  const changes = t.changes
+    .map(
+      (
+        c,
+      ) => `<li class="${c.kind}">${c.kind} ${(c.relativeChange * 100).toFixed(1)} % at run ${c.at + 1} (${esc(c.startedAt)}),
     confidence ${c.confidence === null ? '-' : `${(c.confidence * 100).toFixed(1)} %`}, ${c.evidenceBits.toFixed(1)} bits${
-    c.environmentChanged.length > 0 ? `; environment changed: ${esc(c.environmentChanged.join(', '))}` : ''}</li>`).join('');
-  const newest = t.newest ? `<p class="${t.newest.inside ? '' : 'outside'}">newest run ${(t.points.at(-1)!.value * m.scale).toFixed(4)} ${m.unit}:
-    ${t.newest.inside ? 'inside' : 'outside'} the 95 % interval of the ${t.newest.earlierRuns} earlier runs since the last change ${(t.newest.low * m.scale).toFixed(4)}–${(t.newest.high * m.scale).toFixed(4)}</p>` : '';
+      c.environmentChanged.length > 0 ? `; environment changed: ${esc(c.environmentChanged.join(', '))}` : ''
+    }</li>`,
+    )
+    .join('');
+  const newest = t.newest
+    ? `<p class="${t.newest.inside ? '' : 'outside'}">newest run ${(t.points.at(-1)!.value * m.scale).toFixed(4)} ${m.unit}:
+    ${t.newest.inside ? 'inside' : 'outside'} the 95 % interval of the ${t.newest.earlierRuns} earlier runs since the last change ${(t.newest.low * m.scale).toFixed(4)}–${(t.newest.high * m.scale).toFixed(4)}</p>`
+    : '';
   return `<h2>${esc(t.caseKey)} — ${m.label} (${m.unit})</h2>
 ${svg(t)}
 ${newest}<ul>${changes || '<li>no change</li>'}</ul>`;
@@ -53,18 +62,30 @@ function svg(t: SeriesTrend): string {
   const parts: string[] = [];
   if (t.newest && n > 1) {
     const from = n - 1 - t.newest.earlierRuns;
-    parts.push(`<rect x="${x(from)}" y="${yClamped(band[1]!)}" width="${x(n - 1) - x(from)}" height="${yClamped(band[0]!) - yClamped(band[1]!)}" fill="#cde" opacity="0.6"><title>95 % interval of runs ${from + 1}–${n - 1}: ${band[0]!.toFixed(4)}–${band[1]!.toFixed(4)}</title></rect>`);
+    parts.push(
+      `<rect x="${x(from)}" y="${yClamped(band[1]!)}" width="${x(n - 1) - x(from)}" height="${yClamped(band[0]!) - yClamped(band[1]!)}" fill="#cde" opacity="0.6"><title>95 % interval of runs ${from + 1}–${n - 1}: ${band[0]!.toFixed(4)}–${band[1]!.toFixed(4)}</title></rect>`,
+    );
   }
   for (const g of t.groups) {
     const a = x(g.start) - (n > 1 ? 6 : 20);
     const b = x(g.start + g.size - 1) + (n > 1 ? 6 : 20);
-    parts.push(`<line x1="${a}" x2="${b}" y1="${y(g.avg * m.scale)}" y2="${y(g.avg * m.scale)}" stroke="#e80" stroke-width="2"><title>group of ${g.size}: mean ${(g.avg * m.scale).toFixed(4)}</title></line>`);
+    parts.push(
+      `<line x1="${a}" x2="${b}" y1="${y(g.avg * m.scale)}" y2="${y(g.avg * m.scale)}" stroke="#e80" stroke-width="2"><title>group of ${g.size}: mean ${(g.avg * m.scale).toFixed(4)}</title></line>`,
+    );
   }
   for (const c of t.changes) {
-    parts.push(`<line x1="${(x(c.at - 1) + x(c.at)) / 2}" x2="${(x(c.at - 1) + x(c.at)) / 2}" y1="${PAD.top}" y2="${HEIGHT - PAD.bottom}" stroke="${c.kind === 'regression' ? '#b00' : '#070'}" stroke-dasharray="4 3"/>`);
+    parts.push(
+      `<line x1="${(x(c.at - 1) + x(c.at)) / 2}" x2="${(x(c.at - 1) + x(c.at)) / 2}" y1="${PAD.top}" y2="${HEIGHT - PAD.bottom}" stroke="${c.kind === 'regression' ? '#b00' : '#070'}" stroke-dasharray="4 3"/>`,
+    );
   }
-  values.forEach((v, i) => parts.push(`<circle cx="${x(i)}" cy="${y(v)}" r="3.5" fill="#246"><title>run ${i + 1} (${esc(t.points[i]!.startedAt)}): ${v.toFixed(4)}</title></circle>`));
-  const ticks = [y0, (y0 + y1) / 2, y1].map((v) => `<text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v.toPrecision(4)}</text>`);
+  values.forEach((v, i) =>
+    parts.push(
+      `<circle cx="${x(i)}" cy="${y(v)}" r="3.5" fill="#246"><title>run ${i + 1} (${esc(t.points[i]!.startedAt)}): ${v.toFixed(4)}</title></circle>`,
+    ),
+  );
+  const ticks = [y0, (y0 + y1) / 2, y1].map(
+    (v) => `<text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v.toPrecision(4)}</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${esc(t.caseKey)}">
 ${ticks.join('')}<text x="${PAD.left}" y="${HEIGHT - 8}" font-size="11">run 1 … ${n} (oldest → newest)</text>
 ${parts.join('\n')}</svg>`;

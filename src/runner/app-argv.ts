@@ -32,15 +32,33 @@ export interface AppLaunch {
 }
 
 /** The launches of one pair: the receiving app first (it must be up before its sender sends). */
-export function pairLaunches(c: Case, self: { sender: Endpoint; receiver: Endpoint },
-  cpus: { send: number; recv: number; clientRx?: number }, traffic: AppLaunch['traffic']): { receiver: AppLaunch; sender: AppLaunch } {
+export function pairLaunches(
+  c: Case,
+  self: { sender: Endpoint; receiver: Endpoint },
+  cpus: { send: number; recv: number; clientRx?: number },
+  traffic: AppLaunch['traffic'],
+): { receiver: AppLaunch; sender: AppLaunch } {
   const roles = ROLES[c.dimension];
   const pair = self.sender.pair;
   return {
-    receiver: { role: roles.receiver, pair, label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${pair}`,
-      self: self.receiver, peer: self.sender, cpu: cpus.recv },
-    sender: { role: roles.sender, pair, label: `${roles.sender === 'send' ? 'sender' : 'client'} ${pair}`,
-      self: self.sender, peer: self.receiver, cpu: cpus.send, ...(cpus.clientRx !== undefined ? { rxCpu: cpus.clientRx } : {}), traffic },
+    receiver: {
+      role: roles.receiver,
+      pair,
+      label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${pair}`,
+      self: self.receiver,
+      peer: self.sender,
+      cpu: cpus.recv,
+    },
+    sender: {
+      role: roles.sender,
+      pair,
+      label: `${roles.sender === 'send' ? 'sender' : 'client'} ${pair}`,
+      self: self.sender,
+      peer: self.receiver,
+      cpu: cpus.send,
+      ...(cpus.clientRx !== undefined ? { rxCpu: cpus.clientRx } : {}),
+      traffic,
+    },
   };
 }
 
@@ -48,11 +66,22 @@ export function pairLaunches(c: Case, self: { sender: Endpoint; receiver: Endpoi
 export function appArgs(c: Case, a: AppLaunch): string[] {
   const backend = backendInfo(c.backend);
   const sending = a.role === 'send' || a.role === 'client';
-  const args = ['--backend', c.backend, '--size', String(c.packetSize), '--burst', String(c.burst), '--flow', String(a.pair),
-    ...(c.touchData ? ['--touch'] : []), ...(c.mode === 'blocking' ? ['--blocking'] : [])];
+  const args = [
+    '--backend',
+    c.backend,
+    '--size',
+    String(c.packetSize),
+    '--burst',
+    String(c.burst),
+    '--flow',
+    String(a.pair),
+    ...(c.touchData ? ['--touch'] : []),
+    ...(c.mode === 'blocking' ? ['--blocking'] : []),
+  ];
   // Backends that build their own frames need the interface, and a sender the peer's MAC.
   if (backend.needsInterface) {
-    if (!a.self.ifname) throw new Error(`${a.label}: backend ${c.backend} needs a kernel interface, and ${a.self.netns} has none`);
+    if (!a.self.ifname)
+      throw new Error(`${a.label}: backend ${c.backend} needs a kernel interface, and ${a.self.netns} has none`);
     args.push('--ifname', a.self.ifname, ...(sending ? ['--remote-mac', a.peer.mac] : []));
   }
   // The dpdk backend opens the EAL device its port spec names, with its own file prefix and
@@ -61,7 +90,14 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
   args.push('--local', `${a.self.ip}:${sending ? SENDER_PORT : RECEIVER_PORT}`);
   if (sending) {
     if (!a.traffic) throw new Error(`${a.label}: a sending app needs a rate and a duration`);
-    args.push('--remote', `${a.peer.ip}:${RECEIVER_PORT}`, '--rate', String(a.traffic.rate), '--duration', String(a.traffic.seconds));
+    args.push(
+      '--remote',
+      `${a.peer.ip}:${RECEIVER_PORT}`,
+      '--rate',
+      String(a.traffic.rate),
+      '--duration',
+      String(a.traffic.seconds),
+    );
   }
   args.push('--cpu', String(a.cpu));
   if (sending && c.senderScheduling === 'fifo') args.push('--sched', 'fifo');

@@ -86,7 +86,15 @@ export class LocalHost implements CaseHost {
   private readonly resources: Resources;
   private network?: Network;
 
-  constructor(private readonly ctx: { names: RunNames; ledger: Ledger; topology: CpuTopology; containers: Containers; sides?: readonly AppSide[] }) {
+  constructor(
+    private readonly ctx: {
+      names: RunNames;
+      ledger: Ledger;
+      topology: CpuTopology;
+      containers: Containers;
+      sides?: readonly AppSide[];
+    },
+  ) {
     this.resources = new Resources(ctx.ledger);
     this.sides = ctx.sides ?? ['s', 'r'];
   }
@@ -96,7 +104,10 @@ export class LocalHost implements CaseHost {
   }
 
   async build(spec: Omit<NetworkSpec, 'sides'>, signal: AbortSignal): Promise<Endpoint[]> {
-    this.network = await buildNetwork({ ...spec, sides: this.sides }, { ...this.ctx, resources: this.resources, signal });
+    this.network = await buildNetwork(
+      { ...spec, sides: this.sides },
+      { ...this.ctx, resources: this.resources, signal },
+    );
     return this.network.endpoints;
   }
 

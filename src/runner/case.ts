@@ -47,7 +47,10 @@ export class NetworkLease {
   /** Another case of this shape comes next. */
   keepUp = false;
 
-  constructor(readonly key: string, readonly hosts: CaseHost[]) {}
+  constructor(
+    readonly key: string,
+    readonly hosts: CaseHost[],
+  ) {}
 
   /** What makes two cases' networks interchangeable; undefined: never shared. */
   static keyOf(c: Case): string | undefined {
@@ -112,11 +115,18 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
       if (oneMachine(topologies)) for (const h of ctx.hosts) h.oneMachineWithOthers = true;
       const plan = planCpus(c, ctx.hosts, topologies);
       cpus = plan;
-      const build = (h: CaseHost, i: number) => h.build({
-        switch: c.switch, backend: c.backend, ...(c.switchOptions ? { switchOptions: c.switchOptions } : {}), pairs: c.pairs,
-        switchCpus: plan.switchByHost[i]!,
-        appCpu: (side, pair) => (side === 's' ? plan.send : plan.recv)[pair]!,
-      }, ctx.signal);
+      const build = (h: CaseHost, i: number) =>
+        h.build(
+          {
+            switch: c.switch,
+            backend: c.backend,
+            ...(c.switchOptions ? { switchOptions: c.switchOptions } : {}),
+            pairs: c.pairs,
+            switchCpus: plan.switchByHost[i]!,
+            appCpu: (side, pair) => (side === 's' ? plan.send : plan.recv)[pair]!,
+          },
+          ctx.signal,
+        );
       // Two "hosts" that are one machine (namespace hosts) build one after the other: their
       // hugepage reservations read and write one kernel counter, and would race.
       const built = oneMachine(topologies) ? await inTurn(ctx.hosts, build) : await settleAll(ctx.hosts.map(build));
@@ -126,8 +136,15 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     throwIfAborted(ctx.signal);
     const timed = ctx.hosts.filter((h) => h.timing);
     if (timed.length > 0 && !kept) {
-      ctx.log?.(`remote set-up: ${timed.map((h) => `${h.name} ${h.timing!.connectMs + h.timing!.buildMs} ms ` +
-        `(agent ${h.timing!.connectMs} ms, build ${h.timing!.buildMs} ms)`).join(', ')}`);
+      ctx.log?.(
+        `remote set-up: ${timed
+          .map(
+            (h) =>
+              `${h.name} ${h.timing!.connectMs + h.timing!.buildMs} ms ` +
+              `(agent ${h.timing!.connectMs} ms, build ${h.timing!.buildMs} ms)`,
+          )
+          .join(', ')}`,
+      );
     }
     const run: CaseRun = { c, ctx, endpoints: endpoints!, cpus: plan!, apps };
     if (c.search) {
@@ -135,8 +152,14 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     } else {
       // Switch threads and the kernel's time on the case's CPUs, on the apps' epoch (where the host can sample).
       const local = ctx.hosts.length === 1 ? ctx.hosts[0]!.cpuSampler : undefined;
-      sampler = local?.call(ctx.hosts[0], [...new Set([...plan.send, ...plan.recv, ...(plan.clientRx ?? []), ...plan.switchByHost.flat()])]);
-      await runTraffic(run, { rate: c.rate as number | 'max', trafficS: trafficSeconds(c), onEpoch: (e) => sampler?.start(e) });
+      sampler = local?.call(ctx.hosts[0], [
+        ...new Set([...plan.send, ...plan.recv, ...(plan.clientRx ?? []), ...plan.switchByHost.flat()]),
+      ]);
+      await runTraffic(run, {
+        rate: c.rate as number | 'max',
+        trafficS: trafficSeconds(c),
+        onEpoch: (e) => sampler?.start(e),
+      });
     }
   } catch (e: unknown) {
     failure = e instanceof Error ? e : new Error(String(e));
@@ -157,38 +180,68 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     if (keepUp && endpoints) ctx.lease!.built = { endpoints, cpus: cpus! };
     else teardownErrors = ctx.lease ? await ctx.lease.tearDown() : await tearDownHosts(ctx.hosts);
     if (teardownErrors.length > 0) {
-      failure = new TestbedError(`${failure ? `${failure.message}; ` : ''}teardown failed: ${teardownErrors.join('; ')}`);
+      failure = new TestbedError(
+        `${failure ? `${failure.message}; ` : ''}teardown failed: ${teardownErrors.join('; ')}`,
+      );
     }
   }
   if (failure instanceof InterruptedError || ctx.signal.aborted) {
-    throw failure instanceof InterruptedError ? failure : new InterruptedError((ctx.signal.reason as NodeJS.Signals | undefined) ?? 'SIGINT');
+    throw failure instanceof InterruptedError
+      ? failure
+      : new InterruptedError((ctx.signal.reason as NodeJS.Signals | undefined) ?? 'SIGINT');
   }
   const base = {
-    case: c, cpuShared: cpus?.shared ?? false, startedAt, finishedAt: new Date().toISOString(), ...(cpuSamples.length > 0 ? { cpuSamples } : {}),
+    case: c,
+    cpuShared: cpus?.shared ?? false,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    ...(cpuSamples.length > 0 ? { cpuSamples } : {}),
     cpus: cpus ? recordedCpus(cpus, ctx.hosts.length) : { send: [], recv: [] },
   };
   if (c.search) {
-    if (failure || !search) return { ...base, status: 'failed', error: failure?.message ?? 'the search gave no result', samples: [], summaries: [], throughput: null };
+    if (failure || !search)
+      return {
+        ...base,
+        status: 'failed',
+        error: failure?.message ?? 'the search gave no result',
+        samples: [],
+        summaries: [],
+        throughput: null,
+      };
     return { ...base, status: 'ok', samples: [], summaries: [], throughput: null, search };
   }
   const samples = collectSamples(apps, c);
-  const summaries = apps.filter((a) => a.summary).map((a) => ({ pair: a.options.pair, role: a.options.role, json: JSON.stringify(a.summary) }));
+  const summaries = apps
+    .filter((a) => a.summary)
+    .map((a) => ({ pair: a.options.pair, role: a.options.role, json: JSON.stringify(a.summary) }));
   const record = { ...base, samples, summaries };
   if (failure) return { ...record, status: 'failed', error: failure.message, throughput: null };
   if (c.dimension === 'latency') {
     const latency = latencyRecord(samples);
-    if (!latency) return { ...record, status: 'failed', error: 'no echo measured in the steady window', throughput: null };
+    if (!latency)
+      return { ...record, status: 'failed', error: 'no echo measured in the steady window', throughput: null };
     return { ...record, status: 'ok', throughput: null, latency };
   }
   const throughput = throughputFigures(samples, { warmupS: c.warmupS, durationS: c.durationS });
-  if (!throughput) return { ...record, status: 'failed', error: 'no complete steady-state sample from a sender and a receiver', throughput };
+  if (!throughput)
+    return {
+      ...record,
+      status: 'failed',
+      error: 'no complete steady-state sample from a sender and a receiver',
+      throughput,
+    };
   return { ...record, status: 'ok', throughput };
 }
 
 /** The CPUs as stored with the case: the switch's only where there is one host (a remote case has two switches). */
 function recordedCpus(cpus: CaseCpus, hosts: number): NonNullable<CaseRecord['cpus']> {
   const sw = hosts === 1 ? cpus.switchByHost[0]! : [];
-  return { send: cpus.send, recv: cpus.recv, ...(cpus.clientRx ? { clientRx: cpus.clientRx } : {}), ...(sw.length > 0 ? { switch: sw } : {}) };
+  return {
+    send: cpus.send,
+    recv: cpus.recv,
+    ...(cpus.clientRx ? { clientRx: cpus.clientRx } : {}),
+    ...(sw.length > 0 ? { switch: sw } : {}),
+  };
 }
 
 /**
@@ -198,10 +251,20 @@ function recordedCpus(cpus: CaseCpus, hosts: number): NonNullable<CaseRecord['cp
  * second then takes the cores the first left free, as one host would. Shared when a host (or the
  * one machine) runs out of cores.
  */
-export function planCpus(c: Case, hosts: readonly Pick<CaseHost, 'sides'>[], topologies: readonly HostCpus[]): CaseCpus {
+export function planCpus(
+  c: Case,
+  hosts: readonly Pick<CaseHost, 'sides'>[],
+  topologies: readonly HostCpus[],
+): CaseCpus {
   const switchThreads = driverFor(c.switch)?.busyThreads ?? 0;
   const twoThreads = c.clientThreads > 1;
-  const cpus: CaseCpus = { send: [], recv: [], ...(twoThreads ? { clientRx: [] } : {}), switchByHost: [], shared: false };
+  const cpus: CaseCpus = {
+    send: [],
+    recv: [],
+    ...(twoThreads ? { clientRx: [] } : {}),
+    switchByHost: [],
+    shared: false,
+  };
   const sameMachine = oneMachine(topologies);
   const taken = new Set<number>();
   hosts.forEach((h, i) => {
@@ -269,8 +332,10 @@ interface CaseRun {
  * sender for `trafficS` seconds; returns once the senders stopped, the receivers drained and
  * stopped, and every app gave its summary.
  */
-async function runTraffic(run: CaseRun, traffic: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void }):
-  Promise<{ senders: AppHandle[]; receivers: AppHandle[] }> {
+async function runTraffic(
+  run: CaseRun,
+  traffic: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void },
+): Promise<{ senders: AppHandle[]; receivers: AppHandle[] }> {
   const { c, ctx, cpus } = run;
   const hostOf = (side: AppSide) => ctx.hosts.find((h) => h.sides.includes(side))!;
   const endpoint = (side: AppSide, pair: number) => run.endpoints.find((e) => e.side === side && e.pair === pair)!;
@@ -285,12 +350,24 @@ async function runTraffic(run: CaseRun, traffic: { rate: number | 'max'; traffic
   // a remote host gets it as a delay, RemoteHost.launch).
   const epochNs = process.hrtime.bigint() + BigInt(marginMs * 1e6);
   traffic.onEpoch?.(epochNs);
-  const launches = Array.from({ length: c.pairs }, (_, p) => pairLaunches(c, { sender: endpoint('s', p), receiver: endpoint('r', p) },
-    { send: cpus.send[p]!, recv: cpus.recv[p]!, ...(cpus.clientRx ? { clientRx: cpus.clientRx[p]! } : {}) },
-    { rate: traffic.rate, seconds: traffic.trafficS }));
+  const launches = Array.from({ length: c.pairs }, (_, p) =>
+    pairLaunches(
+      c,
+      { sender: endpoint('s', p), receiver: endpoint('r', p) },
+      { send: cpus.send[p]!, recv: cpus.recv[p]!, ...(cpus.clientRx ? { clientRx: cpus.clientRx[p]! } : {}) },
+      { rate: traffic.rate, seconds: traffic.trafficS },
+    ),
+  );
   const start = async (side: AppSide, a: AppLaunch): Promise<AppHandle> => {
-    const app = await hostOf(side).launch({ role: a.role, pair: a.pair, label: a.label, netns: a.self.netns,
-      ...(a.self.exec ? { exec: a.self.exec } : {}), args: appArgs(c, a), epochNs });
+    const app = await hostOf(side).launch({
+      role: a.role,
+      pair: a.pair,
+      label: a.label,
+      netns: a.self.netns,
+      ...(a.self.exec ? { exec: a.self.exec } : {}),
+      args: appArgs(c, a),
+      epochNs,
+    });
     run.apps.push(app);
     return app;
   };
@@ -306,7 +383,10 @@ async function runTraffic(run: CaseRun, traffic: { rate: number | 'max'; traffic
   await receiversReady;
   // When every app is up, how long that took since the first launch sets the next case's margin
   // (observed, not awaited: a slow sender is the watch loop's business, as before).
-  void Promise.all(senders.map((a) => a.waitReady(readyMs))).then(() => margins.observe(c, Date.now() - launchedAt - launchDelayMs), () => undefined);
+  void Promise.all(senders.map((a) => a.waitReady(readyMs))).then(
+    () => margins.observe(c, Date.now() - launchedAt - launchDelayMs),
+    () => undefined,
+  );
   // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies
   // first, or a sender that overruns, fails the case. Over a direct link, a sender stays up until
   // its receiver has left (dpdk.c explains why): there the receivers stop once the senders have
@@ -314,7 +394,12 @@ async function runTraffic(run: CaseRun, traffic: { rate: number | 'max'; traffic
   await watch(senders, receivers, ctx, marginMs + traffic.trafficS * 1000 + 10_000, direct ? 'summary' : 'exit');
   await delay((driverFor(c.switch)?.busyThreads ?? 0) > 0 ? DRAIN_MS.polling : DRAIN_MS.kernel);
   await Promise.all(receivers.map((a) => a.stop()));
-  if (direct) await Promise.all(senders.map(async (a) => { if (!await a.waitExit(SENDER_EXIT_MS)) await a.stop(); }));
+  if (direct)
+    await Promise.all(
+      senders.map(async (a) => {
+        if (!(await a.waitExit(SENDER_EXIT_MS))) await a.stop();
+      }),
+    );
   for (const a of [...senders, ...receivers]) {
     if (a.exitCode !== 0 || !a.summary) throw a.failure('failed');
   }
@@ -351,7 +436,13 @@ async function runSearchTrials(run: CaseRun): Promise<SearchResult> {
 }
 
 /** Until every sender has exited (`exit`), or given its summary (`summary`: it may still be closing its port). */
-async function watch(senders: AppHandle[], receivers: AppHandle[], ctx: CaseContext, deadlineMs: number, until: 'exit' | 'summary'): Promise<void> {
+async function watch(
+  senders: AppHandle[],
+  receivers: AppHandle[],
+  ctx: CaseContext,
+  deadlineMs: number,
+  until: 'exit' | 'summary',
+): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     throwIfAborted(ctx.signal);
@@ -371,7 +462,8 @@ async function watch(senders: AppHandle[], receivers: AppHandle[], ctx: CaseCont
  * machine (their hugepage releases read and write one kernel counter, as their reservations do).
  */
 async function tearDownHosts(hosts: readonly CaseHost[]): Promise<string[]> {
-  const tearDown = (h: CaseHost) => h.tearDown().catch((e: unknown) => [`host ${h.name}: ${e instanceof Error ? e.message : String(e)}`]);
+  const tearDown = (h: CaseHost) =>
+    h.tearDown().catch((e: unknown) => [`host ${h.name}: ${e instanceof Error ? e.message : String(e)}`]);
   if (hosts.some((h) => h.oneMachineWithOthers)) return (await inTurn(hosts, tearDown)).flat();
   return (await Promise.all(hosts.map(tearDown))).flat();
 }
@@ -379,7 +471,9 @@ async function tearDownHosts(hosts: readonly CaseHost[]): Promise<string[]> {
 /** Whether several hosts are one machine: the same kernel boot id (namespace hosts). */
 function oneMachine(topologies: readonly HostCpus[]): boolean {
   const boot = topologies[0]?.bootId;
-  return topologies.length > 1 && boot !== undefined && boot !== 'unknown' && topologies.every((t) => t.bootId === boot);
+  return (
+    topologies.length > 1 && boot !== undefined && boot !== 'unknown' && topologies.every((t) => t.bootId === boot)
+  );
 }
 
 /** `f` over `items` one at a time; throws the first failure once every item has had its turn (so teardown finds all). */
@@ -387,7 +481,11 @@ async function inTurn<T, R>(items: readonly T[], f: (item: T, i: number) => Prom
   const results: R[] = [];
   let failure: unknown;
   for (const [i, item] of items.entries()) {
-    try { results.push(await f(item, i)); } catch (e: unknown) { failure ??= e; }
+    try {
+      results.push(await f(item, i));
+    } catch (e: unknown) {
+      failure ??= e;
+    }
   }
   if (failure !== undefined) throw failure;
   return results;
@@ -402,24 +500,44 @@ async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
 }
 
 /** Every app's intervals as stored samples, their offsets from the epoch of the app's own host. */
-export function collectSamples(apps: readonly Pick<AppHandle, 'intervals' | 'options' | 'epochNs'>[], c: Case): StoredSample[] {
+export function collectSamples(
+  apps: readonly Pick<AppHandle, 'intervals' | 'options' | 'epochNs'>[],
+  c: Case,
+): StoredSample[] {
   const window = { warmupS: c.warmupS, durationS: c.durationS };
-  return apps.flatMap((a) => a.intervals.map((i: IntervalLine): StoredSample => {
-    const start = BigInt(i.startNs);
-    const epochNs = a.epochNs;
-    const partial = i.partial === true;
-    const durationNs = Number(BigInt(i.endNs) - start);
-    return {
-      pair: a.options.pair, role: a.options.role, second: i.index,
-      startOffsetNs: Number(start - epochNs), durationNs, partial,
-      steady: !partial && isSteady(i.index, window, durationNs),
-      txPackets: i.txPackets ?? null, txBytes: i.txBytes ?? null, unsent: i.unsent ?? null, stalls: i.stalls ?? null,
-      rxPackets: i.rxPackets ?? null, rxBytes: i.rxBytes ?? null, lost: i.lost ?? null, reordered: i.reordered ?? null,
-      duplicates: i.duplicates ?? null, corrupt: i.corrupt ?? null, foreign: i.foreign ?? null,
-      late: i.late ?? null, unmatched: i.unmatched ?? null, rtt: i.rtt ?? null,
-      cpuUserUs: i.cpuUserUs, cpuSysUs: i.cpuSysUs,
-    };
-  }));
+  return apps.flatMap((a) =>
+    a.intervals.map((i: IntervalLine): StoredSample => {
+      const start = BigInt(i.startNs);
+      const epochNs = a.epochNs;
+      const partial = i.partial === true;
+      const durationNs = Number(BigInt(i.endNs) - start);
+      return {
+        pair: a.options.pair,
+        role: a.options.role,
+        second: i.index,
+        startOffsetNs: Number(start - epochNs),
+        durationNs,
+        partial,
+        steady: !partial && isSteady(i.index, window, durationNs),
+        txPackets: i.txPackets ?? null,
+        txBytes: i.txBytes ?? null,
+        unsent: i.unsent ?? null,
+        stalls: i.stalls ?? null,
+        rxPackets: i.rxPackets ?? null,
+        rxBytes: i.rxBytes ?? null,
+        lost: i.lost ?? null,
+        reordered: i.reordered ?? null,
+        duplicates: i.duplicates ?? null,
+        corrupt: i.corrupt ?? null,
+        foreign: i.foreign ?? null,
+        late: i.late ?? null,
+        unmatched: i.unmatched ?? null,
+        rtt: i.rtt ?? null,
+        cpuUserUs: i.cpuUserUs,
+        cpuSysUs: i.cpuSysUs,
+      };
+    }),
+  );
 }
 
 /**
@@ -435,7 +553,10 @@ export function latencyRecord(samples: readonly StoredSample[]): LatencyRecord |
   return {
     ...figures,
     txPackets: sum((s) => s.txPackets),
-    lostPackets: Math.max(0, sum((s) => s.lost)),
+    lostPackets: Math.max(
+      0,
+      sum((s) => s.lost),
+    ),
     latePackets: sum((s) => s.late),
     unmatchedPackets: sum((s) => s.unmatched),
   };
@@ -447,8 +568,14 @@ function throwIfAborted(signal: AbortSignal): void {
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const onAbort = () => { clearTimeout(timer); resolve(); };
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -15,7 +15,11 @@ import { statFields } from '../common/procfs.js';
 const TICKS_PER_S = 100;
 const US_PER_TICK = 1e6 / TICKS_PER_S;
 
-export interface SampledThread { name: string; pid: number; tid?: number }
+export interface SampledThread {
+  name: string;
+  pid: number;
+  tid?: number;
+}
 
 /** One reading of every counter, at `atNs` (process.hrtime, the clock the epoch is on). */
 interface Snapshot {
@@ -46,7 +50,11 @@ export function cpuIrqTicks(procStat: string): Map<number, { irq: number; softir
 }
 
 /** The per-second samples between consecutive snapshots (pure; steady as the apps' samples). */
-export function samplesBetween(snapshots: readonly Snapshot[], epochNs: bigint, window: { warmupS: number; durationS: number }): StoredCpuSample[] {
+export function samplesBetween(
+  snapshots: readonly Snapshot[],
+  epochNs: bigint,
+  window: { warmupS: number; durationS: number },
+): StoredCpuSample[] {
   const out: StoredCpuSample[] = [];
   for (let i = 0; i + 1 < snapshots.length; i++) {
     const a = snapshots[i]!;
@@ -61,8 +69,14 @@ export function samplesBetween(snapshots: readonly Snapshot[], epochNs: bigint, 
       // A thread seen in only one of the two readings (started, or gone) has no whole interval.
       if (!start || end.ticks < start.ticks) continue;
       out.push({
-        component, kind: end.kind, cpu: end.cpu, second, startOffsetNs, durationNs,
-        steady: isSteady(second, window, durationNs), busyUs: (end.ticks - start.ticks) * US_PER_TICK,
+        component,
+        kind: end.kind,
+        cpu: end.cpu,
+        second,
+        startOffsetNs,
+        durationNs,
+        steady: isSteady(second, window, durationNs),
+        busyUs: (end.ticks - start.ticks) * US_PER_TICK,
       });
     }
   }
@@ -78,17 +92,23 @@ export class CpuSampler {
   private timer: NodeJS.Timeout | undefined;
   private epochNs = 0n;
 
-  constructor(private readonly threads: () => SampledThread[], private readonly cpus: readonly number[]) {}
+  constructor(
+    private readonly threads: () => SampledThread[],
+    private readonly cpus: readonly number[],
+  ) {}
 
   /** Schedules the readings: the first on the epoch itself, then one per second. */
   start(epochNs: bigint): void {
     this.epochNs = epochNs;
     const next = (k: number) => {
       const waitMs = Number(epochNs + BigInt(k) * 1_000_000_000n - process.hrtime.bigint()) / 1e6;
-      this.timer = setTimeout(() => {
-        this.snapshots.push(this.read());
-        next(k + 1);
-      }, Math.max(0, waitMs));
+      this.timer = setTimeout(
+        () => {
+          this.snapshots.push(this.read());
+          next(k + 1);
+        },
+        Math.max(0, waitMs),
+      );
     };
     next(0);
   }

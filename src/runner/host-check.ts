@@ -23,16 +23,26 @@ export function planCores(cases: readonly Case[], topology: CpuTopology): number
   return [...cpus].sort((a, b) => a - b);
 }
 
-export async function checkHostForRun(cases: readonly Case[], topology: CpuTopology,
-  options: { strict?: boolean; jitterMs?: number; cpufreqPerformance?: boolean; log: (line: string) => void }): Promise<PreflightReport> {
-  const report = await preflightHost({ cpus: planCores(cases, topology), jitterMs: options.jitterMs ?? DEFAULT_JITTER_MS,
-    cpufreqPinnedForRun: options.cpufreqPerformance });
+export async function checkHostForRun(
+  cases: readonly Case[],
+  topology: CpuTopology,
+  options: { strict?: boolean; jitterMs?: number; cpufreqPerformance?: boolean; log: (line: string) => void },
+): Promise<PreflightReport> {
+  const report = await preflightHost({
+    cpus: planCores(cases, topology),
+    jitterMs: options.jitterMs ?? DEFAULT_JITTER_MS,
+    cpufreqPinnedForRun: options.cpufreqPerformance,
+  });
   const count = (status: string) => report.findings.filter((f) => f.status === status).length;
   const failed = failedRules(report);
   if (options.strict && failed.length > 0) {
-    throw new TestbedError(`--strict: this host fails ${failed.length} pre-flight rule${failed.length === 1 ? '' : 's'}:\n  ${failed.join('\n  ')}`);
+    throw new TestbedError(
+      `--strict: this host fails ${failed.length} pre-flight rule${failed.length === 1 ? '' : 's'}:\n  ${failed.join('\n  ')}`,
+    );
   }
-  options.log(`pre-flight on CPUs ${report.cpus.join(',')}: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail ` +
-    `(stored with the run; \`nfvperf doctor --host\` explains each)`);
+  options.log(
+    `pre-flight on CPUs ${report.cpus.join(',')}: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail ` +
+      `(stored with the run; \`nfvperf doctor --host\` explains each)`,
+  );
   return report;
 }

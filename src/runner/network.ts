@@ -54,7 +54,9 @@ export interface Network {
 }
 
 /** Builds the network; every step's undo is registered with `resources` before the step. */
-export async function buildNetwork(spec: NetworkSpec, env: { names: RunNames; resources: Resources; containers: Containers; signal?: AbortSignal },
+export async function buildNetwork(
+  spec: NetworkSpec,
+  env: { names: RunNames; resources: Resources; containers: Containers; signal?: AbortSignal },
 ): Promise<Network> {
   const driver = driverFor(spec.switch);
   if (!driver) throw new TestbedError(`no driver for switch ${spec.switch}`);
@@ -62,18 +64,35 @@ export async function buildNetwork(spec: NetworkSpec, env: { names: RunNames; re
   if (spec.uplink !== undefined && !driver.joinUplink) {
     throw new TestbedError(`switch ${spec.switch} cannot be joined to an uplink, so it cannot span two hosts`);
   }
-  const sw = await driver.start({ names, resources, cpus: spec.switchCpus, backend: spec.backend, options: spec.switchOptions });
+  const sw = await driver.start({
+    names,
+    resources,
+    cpus: spec.switchCpus,
+    backend: spec.backend,
+    options: spec.switchOptions,
+  });
   const network: Network = { sw, endpoints: [] };
-  if (spec.uplink !== undefined) network.undoUplink = await driver.joinUplink!({ names, resources, uplink: spec.uplink, sw });
+  if (spec.uplink !== undefined)
+    network.undoUplink = await driver.joinUplink!({ names, resources, uplink: spec.uplink, sw });
   for (let pair = 0; pair < spec.pairs; pair++) {
     const made: Container[] = [];
-    for (const side of spec.sides) made.push(await containers.create(resources, side, pair, { cpu: spec.appCpu(side, pair) }));
+    for (const side of spec.sides)
+      made.push(await containers.create(resources, side, pair, { cpu: spec.appCpu(side, pair) }));
     const ports = await attach(sw, made, spec.switch);
     for (const [i, c] of made.entries()) {
       // DPDK ports have no kernel interface, so no neighbour table: the app gets the peer's MAC.
       if (ports[i]!.kind === 'kernel') await addNeighbor(c, peerOf(names, c));
-      network.endpoints.push({ side: c.side, pair, netns: c.netns, ...(c.exec ? { exec: c.exec } : {}), ip: c.ip, mac: c.mac,
-        ...(c.ifname ? { ifname: c.ifname } : {}), port: ports[i]!, filePrefix: appFilePrefix(names, c.side, pair) });
+      network.endpoints.push({
+        side: c.side,
+        pair,
+        netns: c.netns,
+        ...(c.exec ? { exec: c.exec } : {}),
+        ip: c.ip,
+        mac: c.mac,
+        ...(c.ifname ? { ifname: c.ifname } : {}),
+        port: ports[i]!,
+        filePrefix: appFilePrefix(names, c.side, pair),
+      });
     }
     if (env.signal?.aborted) break;
   }
@@ -88,7 +107,10 @@ async function attach(sw: SwitchInstance, made: Container[], name: string): Prom
 }
 
 /** The other app of a container's pair: its address and MAC follow from the run's names, on whichever host it is. */
-export function peerOf(names: RunNames, c: { side: AppSide; pair: number }): { side: AppSide; pair: number; ip: string; mac: string } {
+export function peerOf(
+  names: RunNames,
+  c: { side: AppSide; pair: number },
+): { side: AppSide; pair: number; ip: string; mac: string } {
   const side: AppSide = c.side === 's' ? 'r' : 's';
   return { side, pair: c.pair, ip: addressFor(side, c.pair), mac: macFor(names.token, side, c.pair, 'container') };
 }

@@ -24,7 +24,11 @@ export class RemoteHost implements CaseHost {
   private readonly apps: RemoteApp[] = [];
   private connectMs = 0;
 
-  constructor(readonly spec: HostSpec, side: 's' | 'r', private readonly ctx: { names: RunNames; hosts: RemoteHosts; backend: BackendName }) {
+  constructor(
+    readonly spec: HostSpec,
+    side: 's' | 'r',
+    private readonly ctx: { names: RunNames; hosts: RemoteHosts; backend: BackendName },
+  ) {
     this.sides = [side];
   }
 
@@ -39,7 +43,9 @@ export class RemoteHost implements CaseHost {
     this.connectMs = connected.connectMs;
     this.unlisten = session.onEvent((e) => this.apps.forEach((a) => a.onEvent(e)));
     if (!hello.app.backends.includes(this.ctx.backend)) {
-      throw session.error(`nfvperf-app there lacks backend ${this.ctx.backend}${hello.app.error ? ` (${hello.app.error})` : ''}`);
+      throw session.error(
+        `nfvperf-app there lacks backend ${this.ctx.backend}${hello.app.error ? ` (${hello.app.error})` : ''}`,
+      );
     }
     // The testbed may narrow the CPUs this host's apps get; otherwise one per physical core.
     return { cores: this.spec.cpus ?? hello.cores, online: hello.online, bootId: hello.environment.bootId };
@@ -49,8 +55,16 @@ export class RemoteHost implements CaseHost {
     const side = this.sides[0];
     const t0 = Date.now();
     const r = await this.session!.request<SetupResult>({
-      op: 'setup', host: this.spec.name, token: this.ctx.names.token, switch: spec.switch, backend: spec.backend, side, pairs: spec.pairs, uplink: this.spec.uplink,
-      switchCpus: spec.switchCpus, appCpus: Array.from({ length: spec.pairs }, (_, p) => spec.appCpu(side, p)),
+      op: 'setup',
+      host: this.spec.name,
+      token: this.ctx.names.token,
+      switch: spec.switch,
+      backend: spec.backend,
+      side,
+      pairs: spec.pairs,
+      uplink: this.spec.uplink,
+      switchCpus: spec.switchCpus,
+      appCpus: Array.from({ length: spec.pairs }, (_, p) => spec.appCpu(side, p)),
     });
     this.timing = { connectMs: this.connectMs, buildMs: Date.now() - t0 };
     return r.endpoints;
@@ -73,7 +87,8 @@ export class RemoteHost implements CaseHost {
   }
 
   assertAlive(): void {
-    if (this.session && !this.session.alive) throw this.session.error(`connection to the agent lost during the case (${this.session.lostReason})`);
+    if (this.session && !this.session.alive)
+      throw this.session.error(`connection to the agent lost during the case (${this.session.lostReason})`);
   }
 
   /** Tears the host's case down (the run's agent stays for the next case). */
@@ -95,7 +110,11 @@ class RemoteApp implements AppHandle {
   readonly options: Pick<AppOptions, 'role' | 'pair' | 'label'>;
 
   /** `wireLabel`: the agent's name for this app, unique within the case. */
-  constructor(private readonly session: AgentSession, start: AppStart, private readonly wireLabel: string) {
+  constructor(
+    private readonly session: AgentSession,
+    start: AppStart,
+    private readonly wireLabel: string,
+  ) {
     this.options = { role: start.role, pair: start.pair, label: start.label };
   }
 
@@ -122,7 +141,8 @@ class RemoteApp implements AppHandle {
     const deadline = Date.now() + timeoutMs;
     while (!this.start && this.running && Date.now() < deadline) await delay(20);
     if (!this.session.alive) throw this.session.error(`connection to the agent lost (${this.session.lostReason})`);
-    if (!this.start) throw this.failure(this.running ? `not ready after ${timeoutMs} ms` : 'exited before it was ready');
+    if (!this.start)
+      throw this.failure(this.running ? `not ready after ${timeoutMs} ms` : 'exited before it was ready');
   }
 
   async waitExit(timeoutMs: number): Promise<boolean> {
@@ -134,16 +154,27 @@ class RemoteApp implements AppHandle {
   async stop(graceMs = 2000): Promise<void> {
     if (!this.running) return;
     const r = await this.session.request<{ exitCode: number | null; exitSignal: string | null }>(
-      { op: 'stop', label: this.wireLabel, graceMs }, graceMs * 2 + 5000);
+      { op: 'stop', label: this.wireLabel, graceMs },
+      graceMs * 2 + 5000,
+    );
     this.exitCode = r.exitCode;
     this.exitSignal = r.exitSignal;
   }
 
   failure(what: string): TestbedError {
-    if (!this.session.alive) return this.session.error(`connection to the agent lost while ${this.options.label} ran (${this.session.lostReason})`);
-    const status = this.exitSignal ? `killed by ${this.exitSignal}` : this.exitCode !== null ? `exit code ${this.exitCode}` : 'still running';
+    if (!this.session.alive)
+      return this.session.error(
+        `connection to the agent lost while ${this.options.label} ran (${this.session.lostReason})`,
+      );
+    const status = this.exitSignal
+      ? `killed by ${this.exitSignal}`
+      : this.exitCode !== null
+        ? `exit code ${this.exitCode}`
+        : 'still running';
     const tail = this.stderr.split('\n').filter(Boolean).slice(-3).join(' | ');
-    return new TestbedError(`${this.options.label} on ${this.session.host.name} ${what} (${status})${tail ? `: ${tail}` : ''}`);
+    return new TestbedError(
+      `${this.options.label} on ${this.session.host.name} ${what} (${status})${tail ? `: ${tail}` : ''}`,
+    );
   }
 }
 

@@ -33,7 +33,9 @@ export class RemoteHosts {
     try {
       hello = await session.request<HelloResult>({ op: 'hello' });
       if (hello.protocol !== AGENT_PROTOCOL) {
-        throw session.error(`its agent speaks protocol ${hello.protocol}, this nfvperf ${AGENT_PROTOCOL}: install nfvperf ${NFVPERF_VERSION} there`);
+        throw session.error(
+          `its agent speaks protocol ${hello.protocol}, this nfvperf ${AGENT_PROTOCOL}: install nfvperf ${NFVPERF_VERSION} there`,
+        );
       }
     } catch (e: unknown) {
       await session.close(5000).catch(() => {});
@@ -75,8 +77,10 @@ export class RemoteHosts {
       const r = await fresh.session.request<RecoverResult>({ op: 'recover', host: spec.name }, TEARDOWN_TIMEOUT_MS);
       errors.push(...r.errors.map((e) => `host ${spec.name}: cleaning up after the dead agent: ${e}`));
     } catch (e: unknown) {
-      errors.push(`host ${spec.name}: what its dead agent left is still in its ledger (run \`nfvperf cleanup\` there): ` +
-        `${e instanceof Error ? e.message : String(e)}`);
+      errors.push(
+        `host ${spec.name}: what its dead agent left is still in its ledger (run \`nfvperf cleanup\` there): ` +
+          `${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     return errors;
   }

@@ -68,11 +68,25 @@ export async function capabilities(): Promise<Capabilities> {
   const probes = await Promise.all(SWITCH_DRIVERS.map((driver) => driver.probe()));
   SWITCH_DRIVERS.forEach((driver, i) => {
     const probe = probes[i]!;
-    switches.set(driver.name, { available: probe.available, reason: probe.reason, fix: probe.fix, backends: driver.backends });
+    switches.set(driver.name, {
+      available: probe.available,
+      reason: probe.reason,
+      fix: probe.fix,
+      backends: driver.backends,
+    });
   });
-  const appBackends = appInfo().backends.filter((b): b is BackendName => (BACKEND_NAMES as readonly string[]).includes(b));
+  const appBackends = appInfo().backends.filter((b): b is BackendName =>
+    (BACKEND_NAMES as readonly string[]).includes(b),
+  );
   const runtimes = new Map(await Promise.all(CONTAINER_RUNTIMES.map(async (r) => [r.name, await r.probe()] as const)));
-  return { switches, appBackends, dimensions: ['throughput', 'latency'], localities: ['local', 'remote'], remoteSwitches: REMOTE_SWITCHES, runtimes };
+  return {
+    switches,
+    appBackends,
+    dimensions: ['throughput', 'latency'],
+    localities: ['local', 'remote'],
+    remoteSwitches: REMOTE_SWITCHES,
+    runtimes,
+  };
 }
 
 export interface Preflight {
@@ -106,13 +120,17 @@ export async function preflight(loaded: LoadedPlan, options: RunOptions): Promis
       if (!stored) throw new UsageError(`nothing to resume: ${dbPath} holds no run`);
       const differences = planDifferences(JSON.parse(stored.planJson) as Record<string, unknown>, loaded.plan);
       if (differences.length > 0) {
-        throw new UsageError(`the plan differs from the one stored in ${out}, so the run cannot be resumed: ${differences.join('; ')}`);
+        throw new UsageError(
+          `the plan differs from the one stored in ${out}, so the run cannot be resumed: ${differences.join('; ')}`,
+        );
       }
     } finally {
       db.close();
     }
   } else if (existsSync(dbPath)) {
-    throw new UsageError(`${out} already holds results (results.sqlite): choose another --out, remove it, or continue it with --resume`);
+    throw new UsageError(
+      `${out} already holds results (results.sqlite): choose another --out, remove it, or continue it with --resume`,
+    );
   }
   try {
     mkdirSync(out, { recursive: true });
@@ -122,8 +140,10 @@ export async function preflight(loaded: LoadedPlan, options: RunOptions): Promis
   }
   const leftovers = readLedgers().filter((l) => !l.ownerAlive && l.open.length > 0);
   if (leftovers.length > 0) {
-    throw new UsageError(`a previous run left ${leftovers.reduce((n, l) => n + l.open.length, 0)} resources on this host ` +
-      `(${leftovers.map((l) => l.open[0]!.name).join(', ')}, …): run \`nfvperf cleanup\` first`);
+    throw new UsageError(
+      `a previous run left ${leftovers.reduce((n, l) => n + l.open.length, 0)} resources on this host ` +
+        `(${leftovers.map((l) => l.open[0]!.name).join(', ')}, …): run \`nfvperf cleanup\` first`,
+    );
   }
   return checked;
 }
@@ -151,7 +171,9 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     throw e;
   }
   if (options.cpufreqPerformance && !pinned) {
-    (options.log ?? logToStderr)('note: this host has no cpufreq (/sys/devices/system/cpu/cpu*/cpufreq): the CPUs run as they are');
+    (options.log ?? logToStderr)(
+      'note: this host has no cpufreq (/sys/devices/system/cpu/cpu*/cpufreq): the CPUs run as they are',
+    );
   }
   let runId: number;
   let cases = allCases;
@@ -161,13 +183,23 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     const done = db.storedCaseKeys(runId);
     cases = allCases.filter((c) => !done.has(c.id));
     db.reopenRun(runId);
-    (options.log ?? logToStderr)(`resuming: ${done.size} of ${allCases.length} cases already measured, ${cases.length} to run`);
+    (options.log ?? logToStderr)(
+      `resuming: ${done.size} of ${allCases.length} cases already measured, ${cases.length} to run`,
+    );
   } else {
-    const manifest = await environmentManifest(topology, { nfvperf: NFVPERF_VERSION, app: appInfo().line }, { cpufreqPinned: pinned !== null });
+    const manifest = await environmentManifest(
+      topology,
+      { nfvperf: NFVPERF_VERSION, app: appInfo().line },
+      { cpufreqPinned: pinned !== null },
+    );
     const environment = { ...manifest, fingerprint: fingerprintOf(fingerprintParts(manifest, loaded.plan)) };
     runId = db.startRun({
-      name: loaded.plan.name, planFile: loaded.file, planYaml: loaded.source,
-      planJson: JSON.stringify(loaded.plan), version: NFVPERF_VERSION, environment,
+      name: loaded.plan.name,
+      planFile: loaded.file,
+      planYaml: loaded.source,
+      planJson: JSON.stringify(loaded.plan),
+      version: NFVPERF_VERSION,
+      environment,
     });
   }
   db.savePreflight(runId, hostCheck.findings);
@@ -179,7 +211,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
-    if (interrupts === 1) (options.log ?? logToStderr)(`\n${signal}: stopping the running case and tearing down (again to hurry)…`);
+    if (interrupts === 1)
+      (options.log ?? logToStderr)(`\n${signal}: stopping the running case and tearing down (again to hurry)…`);
     abort.abort(signal);
   };
   process.on('SIGINT', onSignal);
@@ -195,14 +228,18 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   let fatal: Error | undefined;
   try {
     const containers = cases.some((c) => c.locality === 'local')
-      ? await runtimeFor(loaded.plan.containers).prepare(runResources, names) : undefined;
+      ? await runtimeFor(loaded.plan.containers).prepare(runResources, names)
+      : undefined;
     const startMargins = new StartMargins();
     // Where a case's apps run: here, or senders on the testbed's first host and receivers on its second.
     const caseHosts = (c: Case): CaseHost[] => {
-      if (c.locality === 'local' || !testbed) return [new LocalHost({ names, ledger, topology, containers: containers! })];
+      if (c.locality === 'local' || !testbed)
+        return [new LocalHost({ names, ledger, topology, containers: containers! })];
       const [senders, receivers] = testbed.hosts;
-      (options.log ?? logToStderr)(`remote case, run ${names.token}: senders on ${senders.name} (${describeAccess(senders)}), ` +
-        `receivers on ${receivers.name} (${describeAccess(receivers)})`);
+      (options.log ?? logToStderr)(
+        `remote case, run ${names.token}: senders on ${senders.name} (${describeAccess(senders)}), ` +
+          `receivers on ${receivers.name} (${describeAccess(receivers)})`,
+      );
       const ctx = { names, hosts: remoteHosts!, backend: c.backend };
       return [new RemoteHost(senders, 's', ctx), new RemoteHost(receivers, 'r', ctx)];
     };
@@ -211,7 +248,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     let lease: NetworkLease | undefined;
     const leaseFor = (c: Case, i: number): { hosts: CaseHost[]; lease?: NetworkLease } => {
       const key = NetworkLease.keyOf(c);
-      if (!lease?.built || lease.key !== key) lease = key === undefined ? undefined : new NetworkLease(key, caseHosts(c));
+      if (!lease?.built || lease.key !== key)
+        lease = key === undefined ? undefined : new NetworkLease(key, caseHosts(c));
       if (!lease) return { hosts: caseHosts(c) };
       const next = cases[i + 1];
       lease.keepUp = next !== undefined && !skipReason(next) && NetworkLease.keyOf(next) === key;
@@ -230,8 +268,14 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           const skip = skipReason(c);
           task.output = skip ? 'skipped' : `running; run ETA ${eta.remaining(c)}`;
           const started = Date.now();
-          const record: CaseRecord = skip ? skippedRecord(c, skip)
-            : await runCase(c, { ...leaseFor(c, i), signal: abort.signal, log: options.log ?? logToStderr, startMargins });
+          const record: CaseRecord = skip
+            ? skippedRecord(c, skip)
+            : await runCase(c, {
+                ...leaseFor(c, i),
+                signal: abort.signal,
+                log: options.log ?? logToStderr,
+                startMargins,
+              });
           try {
             if (testbed) saveHostEnvironments(db, runId, testbed, remoteHosts!);
             db.saveCase(runId, record);
@@ -239,13 +283,18 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           } catch (cause) {
             // Storing failed (a full disk, most likely): the case's transaction was rolled back,
             // every earlier case is intact; running more cases would only lose more results.
-            fatal = new TestbedError(`cannot store results in ${outDir} (${storageReason(cause)}); ` +
-              `the cases stored before this one are intact`, { cause });
+            fatal = new TestbedError(
+              `cannot store results in ${outDir} (${storageReason(cause)}); ` +
+                `the cases stored before this one are intact`,
+              { cause },
+            );
             throw fatal;
           }
           eta.done(c, Date.now() - started);
-          const t = record.throughput;
-          if (record.status === 'skipped') { task.skip(`${title}: skipped: ${record.error}`); return; }
+          if (record.status === 'skipped') {
+            task.skip(`${title}: skipped: ${record.error}`);
+            return;
+          }
           task.title = `${title}: ${caseOutcome(record)}`;
           if (record.status === 'failed') throw new Error(`${title}: ${record.error}`);
         },
@@ -272,14 +321,18 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     try {
       db.finishRun(runId, 'failed');
       writeSummary();
-    } catch { /* the disk may still be full: the database stays as the last case left it */ }
+    } catch {
+      /* the disk may still be full: the database stays as the last case left it */
+    }
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    for (const e of await releaseLease()) (options.log ?? logToStderr)(`nfvperf: teardown: ${e} (run \`nfvperf cleanup\`)`);
+    for (const e of await releaseLease())
+      (options.log ?? logToStderr)(`nfvperf: teardown: ${e} (run \`nfvperf cleanup\`)`);
     await remoteHosts?.close();
-    for (const e of await runResources.releaseAll()) (options.log ?? logToStderr)(`nfvperf: teardown: ${e.message} (run \`nfvperf cleanup\`)`);
+    for (const e of await runResources.releaseAll())
+      (options.log ?? logToStderr)(`nfvperf: teardown: ${e.message} (run \`nfvperf cleanup\`)`);
     ledger.close();
     db.close();
   }
@@ -302,11 +355,15 @@ class Eta {
   done(c: Case, elapsedMs: number): void {
     this.finished.add(c.index);
     const overhead = Math.max(0, elapsedMs - trafficSeconds(c) * 1000);
-    this.overheadMs = this.finished.size === 1 ? overhead : (this.overheadMs * (this.finished.size - 1) + overhead) / this.finished.size;
+    this.overheadMs =
+      this.finished.size === 1
+        ? overhead
+        : (this.overheadMs * (this.finished.size - 1) + overhead) / this.finished.size;
   }
 
   remaining(current: Case): string {
-    const ms = this.cases.filter((c) => c.index >= current.index && !this.finished.has(c.index))
+    const ms = this.cases
+      .filter((c) => c.index >= current.index && !this.finished.has(c.index))
       .reduce((sum, c) => sum + trafficSeconds(c) * 1000 + this.overheadMs, 0);
     const s = Math.round(ms / 1000);
     return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
@@ -322,11 +379,15 @@ function skippedRecord(c: Case, reason: string): CaseRecord {
 function caseOutcome(record: CaseRecord): string {
   if (record.status !== 'ok') return `failed: ${record.error}`;
   const { throughput: t, latency: l, search } = record;
-  if (t) return `rx ${(t.rxPps / 1e6).toFixed(3)} Mpps, ${t.rxGbps.toFixed(3)} Gbps, loss ${(t.lossRatio * 100).toFixed(2)}%`;
+  if (t)
+    return `rx ${(t.rxPps / 1e6).toFixed(3)} Mpps, ${t.rxGbps.toFixed(3)} Gbps, loss ${(t.lossRatio * 100).toFixed(2)}%`;
   if (l) return `RTT p50 ${l.p50Us.toFixed(1)} µs, p99 ${l.p99Us.toFixed(1)} µs (${l.samples} echoes)`;
   if (search) {
-    return search.goals.map((g) => `${g.name} ≥ ${g.lowerBoundPps === null ? '-' : `${(g.lowerBoundPps / 1e3).toFixed(1)}k`}`).join(', ') +
-      ` pps per sender, ${search.totalTrials} trials`;
+    return (
+      search.goals
+        .map((g) => `${g.name} ≥ ${g.lowerBoundPps === null ? '-' : `${(g.lowerBoundPps / 1e3).toFixed(1)}k`}`)
+        .join(', ') + ` pps per sender, ${search.totalTrials} trials`
+    );
   }
   return 'ok';
 }
@@ -340,7 +401,8 @@ function storageReason(cause: unknown): string {
 /** Field-by-field differences between a stored plan and the current one, as `field (old → new)`. */
 export function planDifferences(stored: Record<string, unknown>, current: Record<string, unknown>): string[] {
   const keys = [...new Set([...Object.keys(stored), ...Object.keys(current)])];
-  return keys.filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(current[k]))
+  return keys
+    .filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(current[k]))
     .map((k) => `${k} (${JSON.stringify(stored[k]) ?? 'absent'} → ${JSON.stringify(current[k]) ?? 'absent'})`);
 }
 

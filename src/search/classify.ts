@@ -36,7 +36,10 @@ const EPS = 1e-9;
  * make a lower bound. A load with no trials is undecided.
  */
 export function classifyLoad(trials: readonly ClassifiedTrial[], goal: GoalAttributes): LoadClass {
-  let fullLow = 0, fullHigh = 0, shortLow = 0, shortHigh = 0;
+  let fullLow = 0,
+    fullHigh = 0,
+    shortLow = 0,
+    shortHigh = 0;
   for (const t of trials) {
     const high = t.lossRatio > goal.lossRatio;
     const full = t.durationS >= goal.finalTrialDurationS * (1 - EPS);
@@ -77,7 +80,8 @@ export function relevantBounds(classes: ReadonlyMap<number, LoadClass>): Relevan
   for (const [load, c] of classes) if (c === 'upper' && (upperPps === null || load < upperPps)) upperPps = load;
   let lowerPps: number | null = null;
   for (const [load, c] of classes) {
-    if (c === 'lower' && (upperPps === null || load < upperPps) && (lowerPps === null || load > lowerPps)) lowerPps = load;
+    if (c === 'lower' && (upperPps === null || load < upperPps) && (lowerPps === null || load > lowerPps))
+      lowerPps = load;
   }
   return { upperPps, lowerPps };
 }
@@ -88,8 +92,13 @@ export function relevantBounds(classes: ReadonlyMap<number, LoadClass>): Relevan
  * sorted by increasing loss (the whole counted as at least the duration sum; seconds missing from
  * it count as total loss). Null when the load has no full-length trial.
  */
-export function conditionalThroughput(loadPps: number, trials: readonly ClassifiedTrial[], goal: GoalAttributes): number | null {
-  const full = trials.filter((t) => t.durationS >= goal.finalTrialDurationS * (1 - EPS))
+export function conditionalThroughput(
+  loadPps: number,
+  trials: readonly ClassifiedTrial[],
+  goal: GoalAttributes,
+): number | null {
+  const full = trials
+    .filter((t) => t.durationS >= goal.finalTrialDurationS * (1 - EPS))
     .sort((a, b) => a.lossRatio - b.lossRatio);
   if (full.length === 0) return null;
   const fullSum = full.reduce((s, t) => s + t.effectiveDurationS, 0);

@@ -7,10 +7,21 @@
 // the goal whose bracket is widest. Trial loss includes what the generator failed to send (CSIT's
 // lesson), so a generator that cannot reach a load makes that load fail, and the result names it.
 import { InternalError } from '../common/errors.js';
-import { expandSearch, type ExpandedSearch, type SearchConfig, type SearchGoal, type SearchPreset } from '../plan/search-schema.js';
 import {
-  classifyLoad, conditionalThroughput, relevantBounds,
-  type ClassifiedTrial, type GoalAttributes, type LoadClass, type RelevantBounds,
+  expandSearch,
+  type ExpandedSearch,
+  type SearchConfig,
+  type SearchGoal,
+  type SearchPreset,
+} from '../plan/search-schema.js';
+import {
+  classifyLoad,
+  conditionalThroughput,
+  relevantBounds,
+  type ClassifiedTrial,
+  type GoalAttributes,
+  type LoadClass,
+  type RelevantBounds,
 } from './classify.js';
 
 export type { LoadClass } from './classify.js';
@@ -34,7 +45,11 @@ export interface TrialResult {
   packets?: TrialPackets;
 }
 
-export interface TrialPackets { intended: number; sent: number; received: number }
+export interface TrialPackets {
+  intended: number;
+  sent: number;
+  received: number;
+}
 
 /**
  * Why a trial failed one goal: its loss beyond the goal's loss ratio came from the path (the
@@ -157,7 +172,10 @@ type Step =
   | { kind: 'measure'; ratePps: number; width: number }
   | { kind: 'done'; status: Exclude<GoalStatus, 'trial-limit'>; bounds: RelevantBounds };
 
-interface Limits { minRatePps: number; maxRatePps: number }
+interface Limits {
+  minRatePps: number;
+  maxRatePps: number;
+}
 
 /**
  * The search:
@@ -183,7 +201,11 @@ interface Limits { minRatePps: number; maxRatePps: number }
  * - Trial durations: the coarse target's trials last the goal's initial trial duration, the final
  *   target's its final trial duration. Short trials can only push a load towards upper bound.
  */
-export async function runExpandedSearch(search: ExpandedSearch, measure: Measure, options: SearchOptions = {}): Promise<SearchResult> {
+export async function runExpandedSearch(
+  search: ExpandedSearch,
+  measure: Measure,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
   const limits: Limits = { minRatePps: search.minRatePps, maxRatePps: search.maxRatePps };
   const chains = search.goals.map((g) => targetChain(g, search.coarsePhase));
   /** Per goal, per coarse target: its bounds once it finished (frozen). */
@@ -201,7 +223,10 @@ export async function runExpandedSearch(search: ExpandedSearch, measure: Measure
       let prev: RelevantBounds | null = null;
       for (let k = 0; k < chain.length; k++) {
         const done = frozen[goal]![k];
-        if (done) { prev = done; continue; }
+        if (done) {
+          prev = done;
+          continue;
+        }
         const target = chain[k]!;
         const step = nextStep(target, loads, prev, limits);
         if (step.kind === 'measure') {
@@ -215,7 +240,10 @@ export async function runExpandedSearch(search: ExpandedSearch, measure: Measure
       }
     }
     if (best === null) break;
-    if (trace.length >= search.maxTrials) { outcome = 'trial-limit'; break; }
+    if (trace.length >= search.maxTrials) {
+      outcome = 'trial-limit';
+      break;
+    }
 
     const { goal, phase, ratePps } = best;
     const target = chains[goal]![phase]!;
@@ -226,12 +254,21 @@ export async function runExpandedSearch(search: ExpandedSearch, measure: Measure
     focusCounts[goal]! += 1;
 
     const entry: TraceEntry = {
-      index: trace.length, tS, ratePps, durationS, measuredDurationS: result.durationS,
-      offeredPps: result.offeredPps, receivedPps: result.receivedPps, pathLossRatio: result.lossRatio,
-      shortfallRatio: trial.shortfall, lossRatio: trial.lossRatio, generatorLimited: trial.generatorLimited,
+      index: trace.length,
+      tS,
+      ratePps,
+      durationS,
+      measuredDurationS: result.durationS,
+      offeredPps: result.offeredPps,
+      receivedPps: result.receivedPps,
+      pathLossRatio: result.lossRatio,
+      shortfallRatio: trial.shortfall,
+      lossRatio: trial.lossRatio,
+      generatorLimited: trial.generatorLimited,
       verdicts: Object.fromEntries(search.goals.map((g) => [g.name, verdict(trial, result.lossRatio, g.lossRatio)])),
       packets: result.packets ?? null,
-      focus: search.goals[goal]!.name, phase: target.phase,
+      focus: search.goals[goal]!.name,
+      phase: target.phase,
       goalClassifications: Object.fromEntries(search.goals.map((g) => [g.name, classifyLoad(atLoad, g)])),
     };
     trace.push(entry);
@@ -243,7 +280,7 @@ export async function runExpandedSearch(search: ExpandedSearch, measure: Measure
   const goals = search.goals.map((g, i): GoalResult => {
     const chain = chains[i]!;
     const target = chain[chain.length - 1]!;
-    const prev = chain.length > 1 ? frozen[i]![chain.length - 2] ?? null : null;
+    const prev = chain.length > 1 ? (frozen[i]![chain.length - 2] ?? null) : null;
     const step = nextStep(target, loads, prev, limits);
     const { lowerPps, upperPps } = step.kind === 'done' ? step.bounds : relevantBounds(loads.classes(g));
     const atUpper = upperPps === null ? [] : loads.at(upperPps);
@@ -256,10 +293,20 @@ export async function runExpandedSearch(search: ExpandedSearch, measure: Measure
       conditionalThroughputPps: lowerPps === null ? null : conditionalThroughput(lowerPps, loads.at(lowerPps), g),
       trials: focusCounts[i]!,
       generatorLimited: atUpper.some((t) => t.generatorLimited && t.shortfall > g.lossRatio),
-      lowerBoundToGeneratorRatio: lowerPps !== null && generatorAccuratePps !== null ? lowerPps / generatorAccuratePps : null,
+      lowerBoundToGeneratorRatio:
+        lowerPps !== null && generatorAccuratePps !== null ? lowerPps / generatorAccuratePps : null,
     };
   });
-  return { search, preset: search.preset, outcome, goals, trace, totalTrials: trace.length, totalTrialSeconds: tS, generatorAccuratePps };
+  return {
+    search,
+    preset: search.preset,
+    outcome,
+    goals,
+    trace,
+    totalTrials: trace.length,
+    totalTrialSeconds: tS,
+    generatorAccuratePps,
+  };
 }
 
 /** A trial against one goal's loss ratio: passed, or failed on the path's loss or on the generator's shortfall. */
@@ -278,12 +325,25 @@ function highestAccurateLoad(loads: LoadTable): number | null {
 }
 
 function targetChain(goal: SearchGoal, coarsePhase: boolean): Target[] {
-  const final: Target = { phase: 'final', attrs: goal, width: goal.width, trialDurationS: goal.finalTrialDurationS, first: true };
-  const coarseHelps = goal.durationSumS > goal.initialTrialDurationS || goal.initialTrialDurationS < goal.finalTrialDurationS;
+  const final: Target = {
+    phase: 'final',
+    attrs: goal,
+    width: goal.width,
+    trialDurationS: goal.finalTrialDurationS,
+    first: true,
+  };
+  const coarseHelps =
+    goal.durationSumS > goal.initialTrialDurationS || goal.initialTrialDurationS < goal.finalTrialDurationS;
   if (!coarsePhase || !coarseHelps) return [final];
   const d = goal.initialTrialDurationS;
   return [
-    { phase: 'coarse', attrs: { ...goal, finalTrialDurationS: d, durationSumS: d }, width: Math.min(0.5, 2 * goal.width), trialDurationS: d, first: true },
+    {
+      phase: 'coarse',
+      attrs: { ...goal, finalTrialDurationS: d, durationSumS: d },
+      width: Math.min(0.5, 2 * goal.width),
+      trialDurationS: d,
+      first: true,
+    },
     { ...final, first: false },
   ];
 }
@@ -311,7 +371,7 @@ class LoadTable {
 
   classes(attrs: GoalAttributes): ReadonlyMap<number, LoadClass> {
     let classes = this.cache.get(attrs);
-    if (!classes) this.cache.set(attrs, classes = new Map());
+    if (!classes) this.cache.set(attrs, (classes = new Map()));
     for (const [load, trials] of this.trials) if (!classes.has(load)) classes.set(load, classifyLoad(trials, attrs));
     return classes;
   }
@@ -340,13 +400,23 @@ function nextStep(target: Target, loads: LoadTable, prev: RelevantBounds | null,
   // One-sided: go to the nearest load already measured on the open side whose trials point the
   // right way (a coarse bound, another goal's load), else step away from the bound.
   if (upper !== null) {
-    const hint = nearest(loads, classes, (x, t) => x < upper && x >= min && t.some((r) => r.lossRatio <= target.attrs.lossRatio), 'largest');
+    const hint = nearest(
+      loads,
+      classes,
+      (x, t) => x < upper && x >= min && t.some((r) => r.lossRatio <= target.attrs.lossRatio),
+      'largest',
+    );
     if (hint !== null) return measure(hint, Infinity);
     const e = expansion(target, classes, 'upper');
     return measure(Math.max(min, Math.min(Math.ceil(upper) - 1, Math.round(upper * (1 - e)))), Infinity);
   }
   if (lower !== null) {
-    const hint = nearest(loads, classes, (x, t) => x > lower && x <= max && t.some((r) => r.lossRatio > target.attrs.lossRatio), 'smallest');
+    const hint = nearest(
+      loads,
+      classes,
+      (x, t) => x > lower && x <= max && t.some((r) => r.lossRatio > target.attrs.lossRatio),
+      'smallest',
+    );
     if (hint !== null) return measure(hint, Infinity);
     const e = expansion(target, classes, 'lower');
     return measure(Math.min(max, Math.max(Math.floor(lower) + 1, Math.round(lower / (1 - e)))), Infinity);
@@ -356,8 +426,12 @@ function nextStep(target: Target, loads: LoadTable, prev: RelevantBounds | null,
 }
 
 /** The smallest or largest measured load, still undecided for the target, that `accept`s. */
-function nearest(loads: LoadTable, classes: ReadonlyMap<number, LoadClass>,
-  accept: (load: number, trials: readonly Trial[]) => boolean, which: 'smallest' | 'largest'): number | null {
+function nearest(
+  loads: LoadTable,
+  classes: ReadonlyMap<number, LoadClass>,
+  accept: (load: number, trials: readonly Trial[]) => boolean,
+  which: 'smallest' | 'largest',
+): number | null {
   let best: number | null = null;
   for (const [load, trials] of loads.entries()) {
     if (classes.get(load) !== 'undecided' || !accept(load, trials)) continue;
@@ -379,12 +453,22 @@ function expansion(target: Target, classes: ReadonlyMap<number, LoadClass>, side
 
 function toTrial(result: TrialResult, ratePps: number, durationS: number, tolerance: number): Trial {
   const numbers = [result.intendedPps, result.offeredPps, result.receivedPps, result.lossRatio, result.durationS];
-  if (!numbers.every(Number.isFinite) || result.offeredPps < 0 || result.receivedPps < 0
-    || result.lossRatio < 0 || result.lossRatio > 1 || result.durationS <= 0) {
-    throw new InternalError(`measure returned an impossible trial result for ${ratePps} packets/s: ${JSON.stringify(result)}`);
+  if (
+    !numbers.every(Number.isFinite) ||
+    result.offeredPps < 0 ||
+    result.receivedPps < 0 ||
+    result.lossRatio < 0 ||
+    result.lossRatio > 1 ||
+    result.durationS <= 0
+  ) {
+    throw new InternalError(
+      `measure returned an impossible trial result for ${ratePps} packets/s: ${JSON.stringify(result)}`,
+    );
   }
   if (Math.abs(result.intendedPps - ratePps) > 0.01 * ratePps) {
-    throw new InternalError(`measure was asked for ${ratePps} packets/s but reports an intended rate of ${result.intendedPps}`);
+    throw new InternalError(
+      `measure was asked for ${ratePps} packets/s but reports an intended rate of ${result.intendedPps}`,
+    );
   }
   // Draft: Trial Forwarding Ratio = forwarded ÷ frames intended at the Trial Load. Packets the
   // generator never sent are lost from the load's point of view (CSIT); a shortfall within the

@@ -7,6 +7,13 @@ import type { LatencyFigures, RttInterval } from '../analysis/latency.js';
 import { UsageError } from '../common/errors.js';
 import type { SearchResult } from '../search/search.js';
 
+/**
+ * A row as better-sqlite3 returns it: its columns are what the schema above says, which the
+ * type system cannot see; readers name the columns they take.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: SQLite rows, typed by the schema in this file
+export type SqlRow = Record<string, any>;
+
 export const SCHEMA_VERSION = 5;
 /**
  * Older schemas a reader still understands: what they lack reads as absent (schema 3: no
@@ -48,7 +55,13 @@ CREATE TABLE IF NOT EXISTS preflight_findings (
  */
 /** Schema 5: a search trial's shortfall, its verdict per goal and its packet totals; the generator's accurate load per search. */
 const SEARCH_SHORTFALL_COLUMNS = {
-  trials: ['shortfall_ratio REAL', 'verdicts_json TEXT', 'intended_packets INTEGER', 'sent_packets INTEGER', 'received_packets INTEGER'],
+  trials: [
+    'shortfall_ratio REAL',
+    'verdicts_json TEXT',
+    'intended_packets INTEGER',
+    'sent_packets INTEGER',
+    'received_packets INTEGER',
+  ],
   goals: ['generator_accurate_pps REAL', 'lower_bound_to_generator_ratio REAL'],
 };
 
@@ -60,8 +73,11 @@ ALTER TABLE cases ADD COLUMN client_threads INTEGER NOT NULL DEFAULT 1;
 ${CPU_SAMPLES_TABLE}`,
   // 4 → 5: the pre-flight findings of each run; shortfall and loss kept apart in search trials
   // (NULL in the rows schema 4 wrote).
-  '4': [PREFLIGHT_TABLE, ...SEARCH_SHORTFALL_COLUMNS.trials.map((c) => `ALTER TABLE search_trials ADD COLUMN ${c};`),
-    ...SEARCH_SHORTFALL_COLUMNS.goals.map((c) => `ALTER TABLE search_goals ADD COLUMN ${c};`)].join('\n'),
+  '4': [
+    PREFLIGHT_TABLE,
+    ...SEARCH_SHORTFALL_COLUMNS.trials.map((c) => `ALTER TABLE search_trials ADD COLUMN ${c};`),
+    ...SEARCH_SHORTFALL_COLUMNS.goals.map((c) => `ALTER TABLE search_goals ADD COLUMN ${c};`),
+  ].join('\n'),
 };
 
 const SCHEMA = `
@@ -192,7 +208,9 @@ CREATE TABLE IF NOT EXISTS throughput (
 /** The results schema a database was written with; undefined for a new (or foreign) file. */
 export function schemaVersionOf(db: Database.Database): string | undefined {
   const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() !== undefined;
-  return hasMeta ? db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined : undefined;
+  return hasMeta
+    ? (db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined)
+    : undefined;
 }
 
 export interface StoredSample extends SampleRow {
@@ -255,7 +273,9 @@ export class ResultsDb {
     const migrate = !options.readonly && version !== undefined && MIGRATIONS[version] !== undefined;
     if (version !== undefined && version !== String(SCHEMA_VERSION) && !migrate) {
       this.db.close();
-      throw new UsageError(`${path} was written with results schema ${version}; this nfvperf uses schema ${SCHEMA_VERSION}`);
+      throw new UsageError(
+        `${path} was written with results schema ${version}; this nfvperf uses schema ${SCHEMA_VERSION}`,
+      );
     }
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
@@ -263,7 +283,9 @@ export class ResultsDb {
       this.db.pragma('foreign_keys = ON');
       this.db.exec(SCHEMA);
       if (migrate) this.migrateFrom(version!);
-      this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+      this.db
+        .prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)')
+        .run('schema_version', String(SCHEMA_VERSION));
     }
   }
 
@@ -275,11 +297,23 @@ export class ResultsDb {
     })();
   }
 
-  startRun(run: { name: string; planFile: string; planYaml: string; planJson: string; version: string; environment: Record<string, string> }): number {
+  startRun(run: {
+    name: string;
+    planFile: string;
+    planYaml: string;
+    planJson: string;
+    version: string;
+    environment: Record<string, string>;
+  }): number {
     return this.db.transaction(() => {
-      const id = Number(this.db.prepare(
-        `INSERT INTO runs (name, plan_file, plan_yaml, plan_json, nfvperf_version, started_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(run.name, run.planFile, run.planYaml, run.planJson, run.version, new Date().toISOString()).lastInsertRowid);
+      const id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO runs (name, plan_file, plan_yaml, plan_json, nfvperf_version, started_at) VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run(run.name, run.planFile, run.planYaml, run.planJson, run.version, new Date().toISOString())
+          .lastInsertRowid,
+      );
       const env = this.db.prepare('INSERT INTO environment (run_id, key, value) VALUES (?, ?, ?)');
       for (const [key, value] of Object.entries(run.environment)) env.run(id, key, value);
       return id;
@@ -287,26 +321,40 @@ export class ResultsDb {
   }
 
   /** Stores (or replaces) a remote host's environment manifest for the run. */
-  saveHostEnvironment(runId: number, host: string, role: 'senders' | 'receivers', environment: Record<string, string>): void {
+  saveHostEnvironment(
+    runId: number,
+    host: string,
+    role: 'senders' | 'receivers',
+    environment: Record<string, string>,
+  ): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM host_environment WHERE run_id = ? AND host = ?').run(runId, host);
-      const row = this.db.prepare('INSERT INTO host_environment (run_id, host, role, key, value) VALUES (?, ?, ?, ?, ?)');
+      const row = this.db.prepare(
+        'INSERT INTO host_environment (run_id, host, role, key, value) VALUES (?, ?, ?, ?, ?)',
+      );
       for (const [key, value] of Object.entries(environment)) row.run(runId, host, role, key, value);
     })();
   }
 
   /** Stores the pre-flight findings taken at the start of the run (replacing earlier ones: a resumed run checks again). */
-  savePreflight(runId: number, findings: readonly { rule: string; status: string; found: string; meaning: string; fix: string | null }[]): void {
+  savePreflight(
+    runId: number,
+    findings: readonly { rule: string; status: string; found: string; meaning: string; fix: string | null }[],
+  ): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM preflight_findings WHERE run_id = ?').run(runId);
-      const row = this.db.prepare('INSERT INTO preflight_findings (run_id, rule, status, found, meaning, fix) VALUES (?, ?, ?, ?, ?, ?)');
+      const row = this.db.prepare(
+        'INSERT INTO preflight_findings (run_id, rule, status, found, meaning, fix) VALUES (?, ?, ?, ?, ?, ?)',
+      );
       for (const f of findings) row.run(runId, f.rule, f.status, f.found, f.meaning, f.fix);
     })();
   }
 
   /** The newest run in this database, for --resume. */
   latestRun(): { id: number; planJson: string } | undefined {
-    const row = this.db.prepare('SELECT id, plan_json FROM runs ORDER BY id DESC LIMIT 1').get() as { id: number; plan_json: string } | undefined;
+    const row = this.db.prepare('SELECT id, plan_json FROM runs ORDER BY id DESC LIMIT 1').get() as
+      | { id: number; plan_json: string }
+      | undefined;
     return row && { id: row.id, planJson: row.plan_json };
   }
 
@@ -315,14 +363,31 @@ export class ResultsDb {
    * (an app or switch that died, a host that went away) is run again, and replaces its old record.
    */
   storedCaseKeys(runId: number): Set<string> {
-    return new Set((this.db.prepare(`SELECT case_key FROM cases WHERE run_id = ? AND status = 'ok'`).all(runId) as { case_key: string }[]).map((r) => r.case_key));
+    return new Set(
+      (
+        this.db.prepare(`SELECT case_key FROM cases WHERE run_id = ? AND status = 'ok'`).all(runId) as {
+          case_key: string;
+        }[]
+      ).map((r) => r.case_key),
+    );
   }
 
   /** Removes a stored case and everything recorded for it (inside the caller's transaction). */
   private deleteCase(runId: number, caseKey: string): void {
-    const row = this.db.prepare('SELECT id FROM cases WHERE run_id = ? AND case_key = ?').get(runId, caseKey) as { id: number } | undefined;
+    const row = this.db.prepare('SELECT id FROM cases WHERE run_id = ? AND case_key = ?').get(runId, caseKey) as
+      | { id: number }
+      | undefined;
     if (!row) return;
-    for (const table of ['samples', 'cpu_samples', 'app_summaries', 'throughput', 'rtt_buckets', 'latency', 'search_trials', 'search_goals']) {
+    for (const table of [
+      'samples',
+      'cpu_samples',
+      'app_summaries',
+      'throughput',
+      'rtt_buckets',
+      'latency',
+      'search_trials',
+      'search_goals',
+    ]) {
       this.db.prepare(`DELETE FROM ${table} WHERE case_id = ?`).run(row.id);
     }
     this.db.prepare('DELETE FROM cases WHERE id = ?').run(row.id);
@@ -334,7 +399,9 @@ export class ResultsDb {
   }
 
   finishRun(runId: number, outcome: 'completed' | 'interrupted' | 'failed'): void {
-    this.db.prepare('UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?').run(new Date().toISOString(), outcome, runId);
+    this.db
+      .prepare('UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?')
+      .run(new Date().toISOString(), outcome, runId);
   }
 
   /** Stores one finished case — row, samples, app summaries, figures — in one transaction. */
@@ -342,70 +409,191 @@ export class ResultsDb {
     return this.db.transaction(() => {
       const c = rec.case;
       this.deleteCase(runId, c.id); // a resumed run replaces the record of a case that failed before
-      const caseId = Number(this.db.prepare(`
+      const caseId = Number(
+        this.db
+          .prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
           packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
           io_mode, client_threads, status, error, cpu_shared, cpus_json, started_at, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        runId, c.id, c.index, c.dimension, c.locality, c.containers, c.pairs, c.switch, c.backend,
-        c.packetSize, typeof c.rate === 'number' ? c.rate : null, c.search ? JSON.stringify(c.search) : null, c.burst, c.repetition, c.durationS, c.warmupS, c.cooldownS,
-        c.touchData ? 1 : 0, c.mode, c.clientThreads, rec.status, rec.error ?? null, rec.cpuShared ? 1 : 0,
-        rec.cpus ? JSON.stringify(rec.cpus) : null, rec.startedAt ?? null, rec.finishedAt ?? null,
-      ).lastInsertRowid);
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(
+            runId,
+            c.id,
+            c.index,
+            c.dimension,
+            c.locality,
+            c.containers,
+            c.pairs,
+            c.switch,
+            c.backend,
+            c.packetSize,
+            typeof c.rate === 'number' ? c.rate : null,
+            c.search ? JSON.stringify(c.search) : null,
+            c.burst,
+            c.repetition,
+            c.durationS,
+            c.warmupS,
+            c.cooldownS,
+            c.touchData ? 1 : 0,
+            c.mode,
+            c.clientThreads,
+            rec.status,
+            rec.error ?? null,
+            rec.cpuShared ? 1 : 0,
+            rec.cpus ? JSON.stringify(rec.cpus) : null,
+            rec.startedAt ?? null,
+            rec.finishedAt ?? null,
+          ).lastInsertRowid,
+      );
       const sample = this.db.prepare(`
         INSERT INTO samples (case_id, pair, role, second, start_offset_ns, duration_ns, partial, steady,
           tx_packets, tx_bytes, unsent_packets, stalls, rx_packets, rx_bytes, lost_packets, reordered_packets,
           duplicate_packets, corrupt_packets, foreign_packets, late_packets, unmatched_packets,
           rtt_count, rtt_min_ns, rtt_avg_ns, rtt_max_ns, cpu_user_us, cpu_sys_us)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      const bucket = this.db.prepare('INSERT INTO rtt_buckets (case_id, pair, second, low_ns, count) VALUES (?, ?, ?, ?, ?)');
+      const bucket = this.db.prepare(
+        'INSERT INTO rtt_buckets (case_id, pair, second, low_ns, count) VALUES (?, ?, ?, ?, ?)',
+      );
       for (const s of rec.samples) {
-        sample.run(caseId, s.pair, s.role, s.second, s.startOffsetNs, s.durationNs, s.partial ? 1 : 0, s.steady ? 1 : 0,
-          s.txPackets, s.txBytes, s.unsent, s.stalls, s.rxPackets, s.rxBytes, s.lost, s.reordered,
-          s.duplicates, s.corrupt, s.foreign, s.late ?? null, s.unmatched ?? null,
-          s.rtt?.count ?? null, s.rtt?.minNs ?? null, s.rtt?.avgNs ?? null, s.rtt?.maxNs ?? null, s.cpuUserUs, s.cpuSysUs);
+        sample.run(
+          caseId,
+          s.pair,
+          s.role,
+          s.second,
+          s.startOffsetNs,
+          s.durationNs,
+          s.partial ? 1 : 0,
+          s.steady ? 1 : 0,
+          s.txPackets,
+          s.txBytes,
+          s.unsent,
+          s.stalls,
+          s.rxPackets,
+          s.rxBytes,
+          s.lost,
+          s.reordered,
+          s.duplicates,
+          s.corrupt,
+          s.foreign,
+          s.late ?? null,
+          s.unmatched ?? null,
+          s.rtt?.count ?? null,
+          s.rtt?.minNs ?? null,
+          s.rtt?.avgNs ?? null,
+          s.rtt?.maxNs ?? null,
+          s.cpuUserUs,
+          s.cpuSysUs,
+        );
         for (const [low, count] of s.rtt?.buckets ?? []) bucket.run(caseId, s.pair, s.second, low, count);
       }
-      const cpuSample = this.db.prepare(`INSERT INTO cpu_samples (case_id, component, kind, cpu, second, start_offset_ns,
+      const cpuSample =
+        this.db.prepare(`INSERT INTO cpu_samples (case_id, component, kind, cpu, second, start_offset_ns,
         duration_ns, steady, busy_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const s of rec.cpuSamples ?? []) {
-        cpuSample.run(caseId, s.component, s.kind, s.cpu, s.second, s.startOffsetNs, s.durationNs, s.steady ? 1 : 0, s.busyUs);
+        cpuSample.run(
+          caseId,
+          s.component,
+          s.kind,
+          s.cpu,
+          s.second,
+          s.startOffsetNs,
+          s.durationNs,
+          s.steady ? 1 : 0,
+          s.busyUs,
+        );
       }
-      const summary = this.db.prepare('INSERT INTO app_summaries (case_id, pair, role, summary_json) VALUES (?, ?, ?, ?)');
+      const summary = this.db.prepare(
+        'INSERT INTO app_summaries (case_id, pair, role, summary_json) VALUES (?, ?, ?, ?)',
+      );
       for (const s of rec.summaries) summary.run(caseId, s.pair, s.role, s.json);
       const t = rec.throughput;
       if (t) {
-        this.db.prepare(`
+        this.db
+          .prepare(`
           INSERT INTO throughput (case_id, tx_pps, rx_pps, tx_gbps, rx_gbps, loss_ratio, lost_packets, unsent_packets,
-            corrupt_packets, reordered_packets, steady_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-          caseId, t.txPps, t.rxPps, t.txGbps, t.rxGbps, t.lossRatio, t.lostPackets, t.unsentPackets,
-          t.corruptPackets, t.reorderedPackets, t.steadySeconds);
+            corrupt_packets, reordered_packets, steady_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(
+            caseId,
+            t.txPps,
+            t.rxPps,
+            t.txGbps,
+            t.rxGbps,
+            t.lossRatio,
+            t.lostPackets,
+            t.unsentPackets,
+            t.corruptPackets,
+            t.reorderedPackets,
+            t.steadySeconds,
+          );
       }
       if (rec.search) {
-        const trial = this.db.prepare(`INSERT INTO search_trials (case_id, trial, start_s, rate_pps, duration_s, measured_duration_s,
+        const trial =
+          this.db.prepare(`INSERT INTO search_trials (case_id, trial, start_s, rate_pps, duration_s, measured_duration_s,
           offered_pps, received_pps, path_loss_ratio, loss_ratio, generator_limited, phase, classifications_json,
           shortfall_ratio, verdicts_json, intended_packets, sent_packets, received_packets)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
         for (const t of rec.search.trace) {
-          trial.run(caseId, t.index, t.tS, t.ratePps, t.durationS, t.measuredDurationS, t.offeredPps, t.receivedPps,
-            t.pathLossRatio, t.lossRatio, t.generatorLimited ? 1 : 0, t.phase, JSON.stringify(t.goalClassifications),
-            t.shortfallRatio, JSON.stringify(t.verdicts), t.packets?.intended ?? null, t.packets?.sent ?? null, t.packets?.received ?? null);
+          trial.run(
+            caseId,
+            t.index,
+            t.tS,
+            t.ratePps,
+            t.durationS,
+            t.measuredDurationS,
+            t.offeredPps,
+            t.receivedPps,
+            t.pathLossRatio,
+            t.lossRatio,
+            t.generatorLimited ? 1 : 0,
+            t.phase,
+            JSON.stringify(t.goalClassifications),
+            t.shortfallRatio,
+            JSON.stringify(t.verdicts),
+            t.packets?.intended ?? null,
+            t.packets?.sent ?? null,
+            t.packets?.received ?? null,
+          );
         }
         const goal = this.db.prepare(`INSERT INTO search_goals (case_id, goal, status, lower_bound_pps, upper_bound_pps,
           relative_width, conditional_throughput_pps, trials, generator_limited, generator_accurate_pps, lower_bound_to_generator_ratio)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
         for (const g of rec.search.goals) {
-          goal.run(caseId, g.name, g.status, g.lowerBoundPps, g.upperBoundPps, g.relativeWidth, g.conditionalThroughputPps,
-            g.trials, g.generatorLimited ? 1 : 0, rec.search.generatorAccuratePps, g.lowerBoundToGeneratorRatio);
+          goal.run(
+            caseId,
+            g.name,
+            g.status,
+            g.lowerBoundPps,
+            g.upperBoundPps,
+            g.relativeWidth,
+            g.conditionalThroughputPps,
+            g.trials,
+            g.generatorLimited ? 1 : 0,
+            rec.search.generatorAccuratePps,
+            g.lowerBoundToGeneratorRatio,
+          );
         }
       }
       const l = rec.latency;
       if (l) {
-        this.db.prepare(`
+        this.db
+          .prepare(`
           INSERT INTO latency (case_id, samples, min_us, avg_us, p50_us, p90_us, p99_us, p999_us, max_us,
-            tx_packets, lost_packets, late_packets, unmatched_packets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-          caseId, l.samples, l.minUs, l.avgUs, l.p50Us, l.p90Us, l.p99Us, l.p999Us, l.maxUs,
-          l.txPackets, l.lostPackets, l.latePackets, l.unmatchedPackets);
+            tx_packets, lost_packets, late_packets, unmatched_packets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(
+            caseId,
+            l.samples,
+            l.minUs,
+            l.avgUs,
+            l.p50Us,
+            l.p90Us,
+            l.p99Us,
+            l.p999Us,
+            l.maxUs,
+            l.txPackets,
+            l.lostPackets,
+            l.latePackets,
+            l.unmatchedPackets,
+          );
       }
       return caseId;
     })();
@@ -419,7 +607,9 @@ export class ResultsDb {
     if (!this.db.readonly) {
       try {
         this.db.pragma('journal_mode = DELETE');
-      } catch { /* a full disk or another reader: the WAL files stay, and still hold the data */ }
+      } catch {
+        /* a full disk or another reader: the WAL files stay, and still hold the data */
+      }
     }
     this.db.close();
   }

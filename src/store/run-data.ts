@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { UsageError } from '../common/errors.js';
 import type { ExpandedSearch } from '../plan/search-schema.js';
-import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, schemaVersionOf } from './db.js';
+import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, schemaVersionOf, type SqlRow } from './db.js';
 import { buildSummary, type Summary } from './summary.js';
 
 /** One app's counters for one steady second (samples.steady = 1). */
@@ -105,7 +105,9 @@ export function readRunFile(path: string): RunData {
     // A database of another schema would fail on some missing column deep in a query; say why instead.
     const version = schemaVersionOf(db);
     if (version === undefined || !READABLE_SCHEMA_VERSIONS.includes(version)) {
-      throw new UsageError(`${path} holds results schema ${version ?? 'unknown'}; this nfvperf reads schema ${SCHEMA_VERSION} (re-run the plan with this version)`);
+      throw new UsageError(
+        `${path} holds results schema ${version ?? 'unknown'}; this nfvperf reads schema ${SCHEMA_VERSION} (re-run the plan with this version)`,
+      );
     }
     return loadRun(db);
   } finally {
@@ -116,37 +118,79 @@ export function readRunFile(path: string): RunData {
 /** Loads the newest run of the database, or run `runId`. */
 export function loadRun(db: Database.Database, runId?: number): RunData {
   const summary = buildSummary(db, runId);
-  const rows = db.prepare(`
+  const rows = db
+    .prepare(`
     SELECT c.case_key, s.pair, s.role, s.second, s.duration_ns, s.partial, s.tx_packets, s.rx_packets,
       s.cpu_user_us, s.cpu_sys_us
     FROM samples s JOIN cases c ON c.id = s.case_id
     WHERE c.run_id = ? AND s.steady = 1
-    ORDER BY c.id, s.pair, s.role, s.second`).all(summary.run.id) as {
-    case_key: string; pair: number; role: SteadySample['role']; second: number; duration_ns: number; partial: number;
-    tx_packets: number | null; rx_packets: number | null; cpu_user_us: number; cpu_sys_us: number;
+    ORDER BY c.id, s.pair, s.role, s.second`)
+    .all(summary.run.id) as {
+    case_key: string;
+    pair: number;
+    role: SteadySample['role'];
+    second: number;
+    duration_ns: number;
+    partial: number;
+    tx_packets: number | null;
+    rx_packets: number | null;
+    cpu_user_us: number;
+    cpu_sys_us: number;
   }[];
   const samples = new Map<string, SteadySample[]>();
   for (const r of rows) {
     let list = samples.get(r.case_key);
     if (!list) samples.set(r.case_key, (list = []));
     list.push({
-      pair: r.pair, role: r.role, second: r.second, durationNs: r.duration_ns, partial: r.partial === 1,
-      txPackets: r.tx_packets, rxPackets: r.rx_packets, cpuUserUs: r.cpu_user_us, cpuSysUs: r.cpu_sys_us,
+      pair: r.pair,
+      role: r.role,
+      second: r.second,
+      durationNs: r.duration_ns,
+      partial: r.partial === 1,
+      txPackets: r.tx_packets,
+      rxPackets: r.rx_packets,
+      cpuUserUs: r.cpu_user_us,
+      cpuSysUs: r.cpu_sys_us,
     });
   }
-  const tables = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((t) => t.name));
-  return { summary, samples, tables, cpuSamples: loadCpuSamples(db, summary.run.id, tables), searches: loadSearches(db, summary.run.id, tables) };
+  const tables = new Set(
+    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((t) => t.name),
+  );
+  return {
+    summary,
+    samples,
+    tables,
+    cpuSamples: loadCpuSamples(db, summary.run.id, tables),
+    searches: loadSearches(db, summary.run.id, tables),
+  };
 }
 
 function loadCpuSamples(db: Database.Database, runId: number, tables: Set<string>): Map<string, SteadyCpuSample[]> {
   const out = new Map<string, SteadyCpuSample[]>();
   if (!tables.has('cpu_samples')) return out;
-  const rows = db.prepare(`SELECT c.case_key, s.component, s.kind, s.cpu, s.second, s.duration_ns, s.busy_us
+  const rows = db
+    .prepare(`SELECT c.case_key, s.component, s.kind, s.cpu, s.second, s.duration_ns, s.busy_us
     FROM cpu_samples s JOIN cases c ON c.id = s.case_id WHERE c.run_id = ? AND s.steady = 1
-    ORDER BY c.id, s.component, s.second`).all(runId) as { case_key: string; component: string; kind: SteadyCpuSample['kind']; cpu: number | null; second: number; duration_ns: number; busy_us: number }[];
+    ORDER BY c.id, s.component, s.second`)
+    .all(runId) as {
+    case_key: string;
+    component: string;
+    kind: SteadyCpuSample['kind'];
+    cpu: number | null;
+    second: number;
+    duration_ns: number;
+    busy_us: number;
+  }[];
   for (const r of rows) {
     const list = out.get(r.case_key) ?? [];
-    list.push({ component: r.component, kind: r.kind, cpu: r.cpu, second: r.second, durationNs: r.duration_ns, busyUs: r.busy_us });
+    list.push({
+      component: r.component,
+      kind: r.kind,
+      cpu: r.cpu,
+      second: r.second,
+      durationNs: r.duration_ns,
+      busyUs: r.busy_us,
+    });
     out.set(r.case_key, list);
   }
   return out;
@@ -155,28 +199,57 @@ function loadCpuSamples(db: Database.Database, runId: number, tables: Set<string
 function loadSearches(db: Database.Database, runId: number, tables: Set<string>): Map<string, CaseSearch> {
   const out = new Map<string, CaseSearch>();
   if (!tables.has('search_trials') || !tables.has('search_goals')) return out;
-  const cases = db.prepare(`SELECT id, case_key, search_json FROM cases WHERE run_id = ? AND search_json IS NOT NULL ORDER BY case_index, id`)
+  const cases = db
+    .prepare(
+      `SELECT id, case_key, search_json FROM cases WHERE run_id = ? AND search_json IS NOT NULL ORDER BY case_index, id`,
+    )
     .all(runId) as { id: number; case_key: string; search_json: string }[];
   const trialsOf = db.prepare('SELECT * FROM search_trials WHERE case_id = ? ORDER BY trial');
   const goalsOf = db.prepare('SELECT * FROM search_goals WHERE case_id = ? ORDER BY rowid');
   for (const c of cases) {
     let config: ExpandedSearch | null = null;
-    try { config = JSON.parse(c.search_json) as ExpandedSearch; } catch { /* left null: the goals' attributes are then unknown */ }
-    const trials = (trialsOf.all(c.id) as Record<string, any>[]).map((t): SearchTrialRow => ({
-      trial: t.trial, startS: t.start_s, ratePps: t.rate_pps, durationS: t.duration_s, measuredDurationS: t.measured_duration_s,
-      offeredPps: t.offered_pps, receivedPps: t.received_pps, pathLossRatio: t.path_loss_ratio, lossRatio: t.loss_ratio,
-      generatorLimited: t.generator_limited === 1, phase: t.phase, classifications: parseObject(t.classifications_json),
-      shortfallRatio: t.shortfall_ratio ?? null, verdicts: t.verdicts_json ? parseObject(t.verdicts_json) : null,
-      packets: t.intended_packets === null || t.intended_packets === undefined ? null
-        : { intended: t.intended_packets, sent: t.sent_packets, received: t.received_packets },
-    }));
-    const goals = (goalsOf.all(c.id) as Record<string, any>[]).map((g): SearchGoalRow => {
+    try {
+      config = JSON.parse(c.search_json) as ExpandedSearch;
+    } catch {
+      /* left null: the goals' attributes are then unknown */
+    }
+    const trials = (trialsOf.all(c.id) as SqlRow[]).map(
+      (t): SearchTrialRow => ({
+        trial: t.trial,
+        startS: t.start_s,
+        ratePps: t.rate_pps,
+        durationS: t.duration_s,
+        measuredDurationS: t.measured_duration_s,
+        offeredPps: t.offered_pps,
+        receivedPps: t.received_pps,
+        pathLossRatio: t.path_loss_ratio,
+        lossRatio: t.loss_ratio,
+        generatorLimited: t.generator_limited === 1,
+        phase: t.phase,
+        classifications: parseObject(t.classifications_json),
+        shortfallRatio: t.shortfall_ratio ?? null,
+        verdicts: t.verdicts_json ? parseObject(t.verdicts_json) : null,
+        packets:
+          t.intended_packets === null || t.intended_packets === undefined
+            ? null
+            : { intended: t.intended_packets, sent: t.sent_packets, received: t.received_packets },
+      }),
+    );
+    const goals = (goalsOf.all(c.id) as SqlRow[]).map((g): SearchGoalRow => {
       const goal = config?.goals?.find((x) => x.name === g.goal);
       return {
-        goal: g.goal, status: g.status, lowerBoundPps: g.lower_bound_pps, upperBoundPps: g.upper_bound_pps,
-        relativeWidth: g.relative_width, conditionalThroughputPps: g.conditional_throughput_pps, trials: g.trials,
-        generatorLimited: g.generator_limited === 1, goalLossRatio: goal?.lossRatio ?? null, goalWidth: goal?.width ?? null,
-        generatorAccuratePps: g.generator_accurate_pps ?? null, lowerBoundToGeneratorRatio: g.lower_bound_to_generator_ratio ?? null,
+        goal: g.goal,
+        status: g.status,
+        lowerBoundPps: g.lower_bound_pps,
+        upperBoundPps: g.upper_bound_pps,
+        relativeWidth: g.relative_width,
+        conditionalThroughputPps: g.conditional_throughput_pps,
+        trials: g.trials,
+        generatorLimited: g.generator_limited === 1,
+        goalLossRatio: goal?.lossRatio ?? null,
+        goalWidth: goal?.width ?? null,
+        generatorAccuratePps: g.generator_accurate_pps ?? null,
+        lowerBoundToGeneratorRatio: g.lower_bound_to_generator_ratio ?? null,
       };
     });
     out.set(c.case_key, { config, trials, goals });
@@ -187,7 +260,7 @@ function loadSearches(db: Database.Database, runId: number, tables: Set<string>)
 function parseObject(json: string): Record<string, string> {
   try {
     const v = JSON.parse(json) as unknown;
-    return v !== null && typeof v === 'object' ? v as Record<string, string> : {};
+    return v !== null && typeof v === 'object' ? (v as Record<string, string>) : {};
   } catch {
     return {};
   }

@@ -2,6 +2,7 @@
 // Contract (README "Outputs"): { run: {...}, cases: [ { id, dimension, locality, containers, pairs, switch,
 // backend, mode, clientThreads, packetSize, rate, burst, repetition, status, error?, throughput: {...} | null } ] }.
 import type Database from 'better-sqlite3';
+import type { SqlRow } from './db.js';
 
 export interface SummaryCase {
   id: string;
@@ -27,8 +28,15 @@ export interface SummaryCase {
   /** The CPUs each pair's apps were pinned to and, where the switch spins threads, the switch's. */
   cpus?: { send: number[]; recv: number[]; clientRx?: number[]; switch?: number[] } | null;
   throughput: {
-    txPps: number; rxPps: number; txGbps: number; rxGbps: number; lossRatio: number;
-    lostPackets: number; unsentPackets: number; corruptPackets: number; reorderedPackets: number;
+    txPps: number;
+    rxPps: number;
+    txGbps: number;
+    rxGbps: number;
+    lossRatio: number;
+    lostPackets: number;
+    unsentPackets: number;
+    corruptPackets: number;
+    reorderedPackets: number;
     steadySeconds: number;
     /**
      * Kept apart from the path's loss: the packets/s asked of all senders together (null for
@@ -40,22 +48,38 @@ export interface SummaryCase {
   } | null;
   /** Round-trip latency (latency cases): steady-window RTT percentiles over all pairs. */
   /** A search case: per goal, the bounds found (packets/s per sender). */
-  search?: Record<string, {
-    status: string; lowerBound: number | null; upperBound: number | null; conditionalThroughput: number | null;
-    trials: number; generatorLimited: boolean;
-    /**
-     * The search's highest load at which the generator sent what it was asked (within its
-     * tolerance), and lowerBound ÷ that: near 1 the generator may be the limit, well below 1 the
-     * path is. Null when unknown (results before schema 5) or without a lower bound.
-     */
-    generatorAccuratePps?: number | null;
-    lowerBoundToGeneratorRatio?: number | null;
-    /** The case's trials that failed this goal, by cause (null before schema 5). */
-    failedTrials?: { pathLoss: number; generatorShortfall: number } | null;
-  }> | null;
+  search?: Record<
+    string,
+    {
+      status: string;
+      lowerBound: number | null;
+      upperBound: number | null;
+      conditionalThroughput: number | null;
+      trials: number;
+      generatorLimited: boolean;
+      /**
+       * The search's highest load at which the generator sent what it was asked (within its
+       * tolerance), and lowerBound ÷ that: near 1 the generator may be the limit, well below 1 the
+       * path is. Null when unknown (results before schema 5) or without a lower bound.
+       */
+      generatorAccuratePps?: number | null;
+      lowerBoundToGeneratorRatio?: number | null;
+      /** The case's trials that failed this goal, by cause (null before schema 5). */
+      failedTrials?: { pathLoss: number; generatorShortfall: number } | null;
+    }
+  > | null;
   latency?: {
-    samples: number; minUs: number; avgUs: number; p50Us: number; p90Us: number; p99Us: number;
-    p999Us: number; maxUs: number; txPackets: number; lostPackets: number; latePackets: number;
+    samples: number;
+    minUs: number;
+    avgUs: number;
+    p50Us: number;
+    p90Us: number;
+    p99Us: number;
+    p999Us: number;
+    maxUs: number;
+    txPackets: number;
+    lostPackets: number;
+    latePackets: number;
     unmatchedPackets: number;
   } | null;
 }
@@ -68,8 +92,13 @@ export interface SummaryHost {
 
 export interface Summary {
   run: {
-    id: number; name: string; planFile: string; nfvperfVersion: string;
-    startedAt: string; finishedAt: string | null; outcome: string;
+    id: number;
+    name: string;
+    planFile: string;
+    nfvperfVersion: string;
+    startedAt: string;
+    finishedAt: string | null;
+    outcome: string;
     environment: Record<string, string>;
     /** A remote run: each host's environment manifest (present once a case has reached it). */
     hosts?: SummaryHost[];
@@ -79,92 +108,170 @@ export interface Summary {
   cases: SummaryCase[];
 }
 
-export interface SummaryFinding { rule: string; status: string; found: string; meaning: string; fix: string | null }
+export interface SummaryFinding {
+  rule: string;
+  status: string;
+  found: string;
+  meaning: string;
+  fix: string | null;
+}
 
 export function buildSummary(db: Database.Database, runId?: number): Summary {
-  const run = (runId === undefined
-    ? db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get()
-    : db.prepare('SELECT * FROM runs WHERE id = ?').get(runId)) as Record<string, unknown> | undefined;
+  const run = (
+    runId === undefined
+      ? db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get()
+      : db.prepare('SELECT * FROM runs WHERE id = ?').get(runId)
+  ) as Record<string, unknown> | undefined;
   if (!run) throw new Error('the database holds no run');
   const environment: Record<string, string> = {};
-  for (const row of db.prepare('SELECT key, value FROM environment WHERE run_id = ? ORDER BY key').all(run.id) as { key: string; value: string }[]) {
+  for (const row of db.prepare('SELECT key, value FROM environment WHERE run_id = ? ORDER BY key').all(run.id) as {
+    key: string;
+    value: string;
+  }[]) {
     environment[row.key] = row.value;
   }
   const hosts = hostEnvironments(db, run.id as number);
   const preflight = preflightFindings(db, run.id as number);
-  const rows = db.prepare(`
+  const rows = db
+    .prepare(`
     SELECT c.*, t.tx_pps, t.rx_pps, t.tx_gbps, t.rx_gbps, t.loss_ratio, t.lost_packets, t.unsent_packets,
       t.corrupt_packets, t.reordered_packets, t.steady_seconds, t.case_id AS has_throughput,
       l.case_id AS has_latency, l.samples AS l_samples, l.min_us, l.avg_us, l.p50_us, l.p90_us, l.p99_us, l.p999_us,
       l.max_us, l.tx_packets AS l_tx, l.lost_packets AS l_lost, l.late_packets AS l_late, l.unmatched_packets AS l_unmatched
-    FROM cases c LEFT JOIN throughput t ON t.case_id = c.id LEFT JOIN latency l ON l.case_id = c.id WHERE c.run_id = ? ORDER BY c.case_index, c.id`).all(run.id) as Record<string, any>[];
+    FROM cases c LEFT JOIN throughput t ON t.case_id = c.id LEFT JOIN latency l ON l.case_id = c.id WHERE c.run_id = ? ORDER BY c.case_index, c.id`)
+    .all(run.id) as SqlRow[];
   return {
     run: {
-      id: run.id as number, name: run.name as string, planFile: run.plan_file as string,
-      nfvperfVersion: run.nfvperf_version as string, startedAt: run.started_at as string,
-      finishedAt: (run.finished_at as string | null) ?? null, outcome: run.outcome as string, environment,
+      id: run.id as number,
+      name: run.name as string,
+      planFile: run.plan_file as string,
+      nfvperfVersion: run.nfvperf_version as string,
+      startedAt: run.started_at as string,
+      finishedAt: (run.finished_at as string | null) ?? null,
+      outcome: run.outcome as string,
+      environment,
       ...(hosts.length > 0 ? { hosts } : {}),
       ...(preflight.length > 0 ? { preflight } : {}),
     },
-    cases: rows.map((r): SummaryCase => ({
-      id: r.case_key, dimension: r.dimension, locality: r.locality, containers: r.containers, pairs: r.pairs, switch: r.switch,
-      backend: r.backend, mode: r.io_mode, clientThreads: r.client_threads, packetSize: r.packet_size_bytes, rate: r.rate_pps ?? (r.search_json ? 'search' : 'max'), burst: r.burst_packets,
-      repetition: r.repetition, status: r.status, ...(r.error ? { error: r.error } : {}),
-      cpuShared: r.cpu_shared === 1,
-      cpus: r.cpus_json ? JSON.parse(r.cpus_json) as SummaryCase['cpus'] : null,
-      throughput: r.has_throughput === null ? null : {
-        txPps: r.tx_pps, rxPps: r.rx_pps, txGbps: r.tx_gbps, rxGbps: r.rx_gbps, lossRatio: r.loss_ratio,
-        lostPackets: r.lost_packets, unsentPackets: r.unsent_packets, corruptPackets: r.corrupt_packets,
-        reorderedPackets: r.reordered_packets, steadySeconds: r.steady_seconds,
-        ...shortfallOf(r.rate_pps, r.pairs, r.tx_pps),
-      },
-      search: r.search_json === null ? null : searchOf(db, r.id),
-      latency: r.has_latency === null ? null : {
-        samples: r.l_samples, minUs: r.min_us, avgUs: r.avg_us, p50Us: r.p50_us, p90Us: r.p90_us, p99Us: r.p99_us,
-        p999Us: r.p999_us, maxUs: r.max_us, txPackets: r.l_tx, lostPackets: r.l_lost, latePackets: r.l_late,
-        unmatchedPackets: r.l_unmatched,
-      },
-    })),
+    cases: rows.map(
+      (r): SummaryCase => ({
+        id: r.case_key,
+        dimension: r.dimension,
+        locality: r.locality,
+        containers: r.containers,
+        pairs: r.pairs,
+        switch: r.switch,
+        backend: r.backend,
+        mode: r.io_mode,
+        clientThreads: r.client_threads,
+        packetSize: r.packet_size_bytes,
+        rate: r.rate_pps ?? (r.search_json ? 'search' : 'max'),
+        burst: r.burst_packets,
+        repetition: r.repetition,
+        status: r.status,
+        ...(r.error ? { error: r.error } : {}),
+        cpuShared: r.cpu_shared === 1,
+        cpus: r.cpus_json ? (JSON.parse(r.cpus_json) as SummaryCase['cpus']) : null,
+        throughput:
+          r.has_throughput === null
+            ? null
+            : {
+                txPps: r.tx_pps,
+                rxPps: r.rx_pps,
+                txGbps: r.tx_gbps,
+                rxGbps: r.rx_gbps,
+                lossRatio: r.loss_ratio,
+                lostPackets: r.lost_packets,
+                unsentPackets: r.unsent_packets,
+                corruptPackets: r.corrupt_packets,
+                reorderedPackets: r.reordered_packets,
+                steadySeconds: r.steady_seconds,
+                ...shortfallOf(r.rate_pps, r.pairs, r.tx_pps),
+              },
+        search: r.search_json === null ? null : searchOf(db, r.id),
+        latency:
+          r.has_latency === null
+            ? null
+            : {
+                samples: r.l_samples,
+                minUs: r.min_us,
+                avgUs: r.avg_us,
+                p50Us: r.p50_us,
+                p90Us: r.p90_us,
+                p99Us: r.p99_us,
+                p999Us: r.p999_us,
+                maxUs: r.max_us,
+                txPackets: r.l_tx,
+                lostPackets: r.l_lost,
+                latePackets: r.l_late,
+                unmatchedPackets: r.l_unmatched,
+              },
+      }),
+    ),
   };
 }
 
 /** A paced case's intended rate (all senders) and the generator's shortfall from it; null for unpaced. */
-function shortfallOf(ratePps: number | null, pairs: number, txPps: number): { intendedPps: number | null; shortfallRatio: number | null } {
+function shortfallOf(
+  ratePps: number | null,
+  pairs: number,
+  txPps: number,
+): { intendedPps: number | null; shortfallRatio: number | null } {
   if (ratePps === null) return { intendedPps: null, shortfallRatio: null };
   const intendedPps = ratePps * pairs;
   return { intendedPps, shortfallRatio: Math.max(0, 1 - txPps / intendedPps) };
 }
 
 function searchOf(db: Database.Database, caseId: number): NonNullable<SummaryCase['search']> {
-  const goals = db.prepare('SELECT * FROM search_goals WHERE case_id = ? ORDER BY rowid').all(caseId) as Record<string, any>[];
+  const goals = db.prepare('SELECT * FROM search_goals WHERE case_id = ? ORDER BY rowid').all(caseId) as SqlRow[];
   // SELECT *: a schema 4 file (read as it is) has no verdicts_json column.
-  const verdicts = (db.prepare('SELECT * FROM search_trials WHERE case_id = ? ORDER BY trial').all(caseId) as { verdicts_json?: string | null }[])
-    .map((t) => t.verdicts_json ?? null);
+  const verdicts = (
+    db.prepare('SELECT * FROM search_trials WHERE case_id = ? ORDER BY trial').all(caseId) as {
+      verdicts_json?: string | null;
+    }[]
+  ).map((t) => t.verdicts_json ?? null);
   const failedTrials = (goal: string) => {
     if (verdicts.length === 0 || verdicts.some((v) => v === null)) return null;
     const of = verdicts.map((v) => (JSON.parse(v!) as Record<string, string>)[goal]);
-    return { pathLoss: of.filter((v) => v === 'path-loss').length, generatorShortfall: of.filter((v) => v === 'generator-shortfall').length };
+    return {
+      pathLoss: of.filter((v) => v === 'path-loss').length,
+      generatorShortfall: of.filter((v) => v === 'generator-shortfall').length,
+    };
   };
-  return Object.fromEntries(goals.map((g) => [g.goal, {
-    status: g.status, lowerBound: g.lower_bound_pps, upperBound: g.upper_bound_pps,
-    conditionalThroughput: g.conditional_throughput_pps, trials: g.trials, generatorLimited: g.generator_limited === 1,
-    generatorAccuratePps: g.generator_accurate_pps ?? null, lowerBoundToGeneratorRatio: g.lower_bound_to_generator_ratio ?? null,
-    failedTrials: failedTrials(g.goal),
-  }]));
+  return Object.fromEntries(
+    goals.map((g) => [
+      g.goal,
+      {
+        status: g.status,
+        lowerBound: g.lower_bound_pps,
+        upperBound: g.upper_bound_pps,
+        conditionalThroughput: g.conditional_throughput_pps,
+        trials: g.trials,
+        generatorLimited: g.generator_limited === 1,
+        generatorAccuratePps: g.generator_accurate_pps ?? null,
+        lowerBoundToGeneratorRatio: g.lower_bound_to_generator_ratio ?? null,
+        failedTrials: failedTrials(g.goal),
+      },
+    ]),
+  );
 }
 
 /** The pre-flight findings stored with a run, in rule order of the check (none before schema 5). */
 function preflightFindings(db: Database.Database, runId: number): SummaryFinding[] {
-  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'preflight_findings'`).get() !== undefined;
+  const exists =
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'preflight_findings'`).get() !== undefined;
   if (!exists) return [];
-  return db.prepare('SELECT rule, status, found, meaning, fix FROM preflight_findings WHERE run_id = ? ORDER BY rowid').all(runId) as SummaryFinding[];
+  return db
+    .prepare('SELECT rule, status, found, meaning, fix FROM preflight_findings WHERE run_id = ? ORDER BY rowid')
+    .all(runId) as SummaryFinding[];
 }
 
 /** The hosts of a remote run, senders' first, each with its manifest (empty for a local run). */
 function hostEnvironments(db: Database.Database, runId: number): SummaryHost[] {
   const hosts = new Map<string, SummaryHost>();
-  const rows = db.prepare(`SELECT host, role, key, value FROM host_environment WHERE run_id = ? ORDER BY role DESC, host, key`).all(runId) as
-    { host: string; role: SummaryHost['role']; key: string; value: string }[];
+  const rows = db
+    .prepare(`SELECT host, role, key, value FROM host_environment WHERE run_id = ? ORDER BY role DESC, host, key`)
+    .all(runId) as { host: string; role: SummaryHost['role']; key: string; value: string }[];
   for (const r of rows) {
     const h = hosts.get(r.host) ?? { name: r.host, role: r.role, environment: {} };
     h.environment[r.key] = r.value;

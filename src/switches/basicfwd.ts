@@ -33,7 +33,10 @@ export const basicfwd: SwitchDriver<'basicfwd'> = {
   async probe() {
     const { missing, version } = await dpdkMissing();
     if (!existsSync(BASICFWD_BINARY)) {
-      missing.push({ reason: `the forwarder is not built (${BASICFWD_BINARY} is missing)`, fix: 'apt-get install libdpdk-dev && npm run build' });
+      missing.push({
+        reason: `the forwarder is not built (${BASICFWD_BINARY} is missing)`,
+        fix: 'apt-get install libdpdk-dev && npm run build',
+      });
     }
     missing.push(...needHugepagesWritable(), ...(await needAppBackend('dpdk')));
     return probeFrom(missing, version);
@@ -54,12 +57,26 @@ export const basicfwd: SwitchDriver<'basicfwd'> = {
         resources.expectExit(current.pid);
         await killProcess(current.pid, current.ticks, 3000);
       }
-      const argv = [BASICFWD_BINARY, '-l', String(cpu), '--file-prefix', `nfp${names.fileToken}fwd`, '--no-pci',
-        '--in-memory', '-m', String(FORWARDER_MEM_MB), '--log-level', 'lib.eal:error',
-        ...sockets.flatMap((path, i) => ['--vdev', `net_vhost${i},iface=${path},queues=1`])];
+      const argv = [
+        BASICFWD_BINARY,
+        '-l',
+        String(cpu),
+        '--file-prefix',
+        `nfp${names.fileToken}fwd`,
+        '--no-pci',
+        '--in-memory',
+        '-m',
+        String(FORWARDER_MEM_MB),
+        '--log-level',
+        'lib.eal:error',
+        ...sockets.flatMap((path, i) => ['--vdev', `net_vhost${i},iface=${path},queues=1`]),
+      ];
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const stderr: string[] = [];
-      createInterface({ input: child.stderr! }).on('line', (l) => { stderr.push(l); if (stderr.length > 5) stderr.shift(); });
+      createInterface({ input: child.stderr! }).on('line', (l) => {
+        stderr.push(l);
+        if (stderr.length > 5) stderr.shift();
+      });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));
         child.once('error', (cause) => reject(new TestbedError('cannot start nfvperf-basicfwd', { cause })));
@@ -69,14 +86,27 @@ export const basicfwd: SwitchDriver<'basicfwd'> = {
       current = { child, pid, ticks };
       // Read back: the forwarder says it started every port, and every socket exists.
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new TestbedError(`nfvperf-basicfwd did not start within ${START_TIMEOUT_MS} ms: ${stderr.join(' | ')}`)), START_TIMEOUT_MS);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new TestbedError(`nfvperf-basicfwd did not start within ${START_TIMEOUT_MS} ms: ${stderr.join(' | ')}`),
+            ),
+          START_TIMEOUT_MS,
+        );
         createInterface({ input: child.stdout! }).on('line', (line) => {
-          if (line.includes('"type":"start"') && line.includes(`"ports":${sockets.length}`)) { clearTimeout(timer); resolve(); }
+          if (line.includes('"type":"start"') && line.includes(`"ports":${sockets.length}`)) {
+            clearTimeout(timer);
+            resolve();
+          }
         });
-        child.once('close', (code) => { clearTimeout(timer); reject(new TestbedError(`nfvperf-basicfwd exited (code ${code}): ${stderr.join(' | ')}`)); });
+        child.once('close', (code) => {
+          clearTimeout(timer);
+          reject(new TestbedError(`nfvperf-basicfwd exited (code ${code}): ${stderr.join(' | ')}`));
+        });
       });
       const absent = sockets.filter((s) => !existsSync(s));
-      if (absent.length > 0) throw new TestbedError(`nfvperf-basicfwd started without its sockets ${absent.join(', ')}`);
+      if (absent.length > 0)
+        throw new TestbedError(`nfvperf-basicfwd started without its sockets ${absent.join(', ')}`);
     };
 
     return {
@@ -86,11 +116,18 @@ export const basicfwd: SwitchDriver<'basicfwd'> = {
         sockets.push(s, r);
         await reserveHugepages(resources, 2 * DPDK_APP_MEM_MB);
         await restart();
-        return [{ kind: 'vhost-user', socketPath: s, server: false }, { kind: 'vhost-user', socketPath: r, server: false }];
+        return [
+          { kind: 'vhost-user', socketPath: s, server: false },
+          { kind: 'vhost-user', socketPath: r, server: false },
+        ];
       },
-      cpuThreads: () => (current && processStartTicks(current.pid) === current.ticks
-        ? [{ name: 'nfvperf-basicfwd', pid: current.pid, tid: current.pid }] : []),
-      async stop() { /* the forwarder, its sockets and hugepages are undone by `resources`, newest first */ },
+      cpuThreads: () =>
+        current && processStartTicks(current.pid) === current.ticks
+          ? [{ name: 'nfvperf-basicfwd', pid: current.pid, tid: current.pid }]
+          : [],
+      async stop() {
+        /* the forwarder, its sockets and hugepages are undone by `resources`, newest first */
+      },
     };
   },
 };

@@ -34,8 +34,16 @@ export function vdevFor(port: PortSpec, mac: string): string | undefined {
 /** DPDK's development package (what the app and basicfwd build against) and its version. */
 export async function dpdkMissing(): Promise<{ missing: Missing[]; version?: string }> {
   const version = await packageVersion('libdpdk-dev');
-  return version ? { missing: [], version }
-    : { missing: [{ reason: 'DPDK is not installed (`dpkg-query -W libdpdk-dev`: no package)', fix: 'apt-get install dpdk libdpdk-dev' }] };
+  return version
+    ? { missing: [], version }
+    : {
+        missing: [
+          {
+            reason: 'DPDK is not installed (`dpkg-query -W libdpdk-dev`: no package)',
+            fix: 'apt-get install dpdk libdpdk-dev',
+          },
+        ],
+      };
 }
 
 /**
@@ -43,26 +51,52 @@ export async function dpdkMissing(): Promise<{ missing: Missing[]; version?: str
  * memory (reserved by the switch when it attached the port), and both MACs (it builds its own
  * frames). Throws when the port is not one a DPDK app can open.
  */
-export function dpdkAppArgs(self: { filePrefix: string; mac: string; netns: string }, port: PortSpec, peerMac: string, switchName: string): string[] {
+export function dpdkAppArgs(
+  self: { filePrefix: string; mac: string; netns: string },
+  port: PortSpec,
+  peerMac: string,
+  switchName: string,
+): string[] {
   const vdev = vdevFor(port, self.mac);
-  if (!vdev) throw new TestbedError(`switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`);
+  if (!vdev)
+    throw new TestbedError(
+      `switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`,
+    );
   const memory = port.kind === 'vhost-user' && port.preallocateMemory ? ['--mem-mb', String(DPDK_APP_MEM_MB)] : [];
-  return ['--vdev', vdev, '--file-prefix', self.filePrefix, ...memory,
-    '--local-mac', self.mac, '--remote-mac', peerMac, ...(port.kind === 'memif' && port.switchServes ? ['--memif-no-wait'] : [])];
+  return [
+    '--vdev',
+    vdev,
+    '--file-prefix',
+    self.filePrefix,
+    ...memory,
+    '--local-mac',
+    self.mac,
+    '--remote-mac',
+    peerMac,
+    ...(port.kind === 'memif' && port.switchServes ? ['--memif-no-wait'] : []),
+  ];
 }
 
 /** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */
 export function needHugepagesWritable(): Missing[] {
   if (!existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB')) {
-    return [{ reason: 'this kernel offers no 2 MB hugepages (/sys/kernel/mm/hugepages/hugepages-2048kB is missing)',
-      fix: 'use a kernel with CONFIG_HUGETLBFS and 2 MB pages' }];
+    return [
+      {
+        reason: 'this kernel offers no 2 MB hugepages (/sys/kernel/mm/hugepages/hugepages-2048kB is missing)',
+        fix: 'use a kernel with CONFIG_HUGETLBFS and 2 MB pages',
+      },
+    ];
   }
   if (hugepages().total > 0) return [];
   try {
     accessSync('/proc/sys/vm/nr_hugepages', constants.W_OK);
     return [];
   } catch {
-    return [{ reason: 'no 2 MB hugepages are reserved and /proc/sys/vm/nr_hugepages is not writable',
-      fix: 'run as root, or echo 1024 > /proc/sys/vm/nr_hugepages' }];
+    return [
+      {
+        reason: 'no 2 MB hugepages are reserved and /proc/sys/vm/nr_hugepages is not writable',
+        fix: 'run as root, or echo 1024 > /proc/sys/vm/nr_hugepages',
+      },
+    ];
   }
 }

@@ -16,8 +16,19 @@ import { vppMemif } from './vpp-memif.js';
 
 /** Kernel data paths that run here first, then the switches that only probe (unavailable here). */
 export const SWITCH_DRIVERS = [
-  linuxBridge, veth, macvlan, tcRedirect,
-  ovs, ovsAfxdp, basicfwd, memif, vpp, vppMemif, snabb, sriov, vale,
+  linuxBridge,
+  veth,
+  macvlan,
+  tcRedirect,
+  ovs,
+  ovsAfxdp,
+  basicfwd,
+  memif,
+  vpp,
+  vppMemif,
+  snabb,
+  sriov,
+  vale,
 ] as const satisfies readonly SwitchDriver<string>[];
 
 export type SwitchName = (typeof SWITCH_DRIVERS)[number]['name'];
@@ -28,4 +39,6 @@ export function driverFor(name: SwitchName): SwitchDriver | undefined {
 }
 
 /** Switches whose driver can join a host's uplink, i.e. that can run a remote plan. */
-export const REMOTE_SWITCHES: readonly SwitchName[] = (SWITCH_DRIVERS as readonly SwitchDriver[]).filter((d) => d.joinUplink).map((d) => d.name);
+export const REMOTE_SWITCHES: readonly SwitchName[] = (SWITCH_DRIVERS as readonly SwitchDriver[])
+  .filter((d) => d.joinUplink)
+  .map((d) => d.name);

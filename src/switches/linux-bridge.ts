@@ -24,10 +24,12 @@ export const linuxBridge: SwitchDriver<'linux-bridge'> = {
 
   async start({ names, resources }) {
     const bridge = names.bridge;
-    await resources.create({ kind: 'link', name: bridge },
+    await resources.create(
+      { kind: 'link', name: bridge },
       // No STP and no forwarding delay: ports forward as soon as they are up.
       () => exec(['ip', 'link', 'add', bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']),
-      () => deleteLink(bridge));
+      () => deleteLink(bridge),
+    );
     await exec(['ip', 'link', 'set', bridge, 'up']);
 
     return {
@@ -38,7 +40,9 @@ export const linuxBridge: SwitchDriver<'linux-bridge'> = {
         return { kind: 'kernel', ifname: CONTAINER_IFNAME };
       },
       cpuThreads: () => [],
-      async stop() { /* the bridge and its ports are undone by `resources`, newest first */ },
+      async stop() {
+        /* the bridge and its ports are undone by `resources`, newest first */
+      },
     };
   },
 

@@ -27,9 +27,11 @@ export const macvlan: SwitchDriver<'macvlan'> = {
 
   async start({ names, resources }) {
     const { parent, peer } = macvlanParent(names);
-    await resources.create({ kind: 'link', name: parent },
+    await resources.create(
+      { kind: 'link', name: parent },
       () => exec(['ip', 'link', 'add', parent, 'type', 'veth', 'peer', 'name', peer]),
-      () => deleteLink(parent));
+      () => deleteLink(parent),
+    );
     await exec(['ip', 'link', 'set', peer, 'up']);
     await exec(['ip', 'link', 'set', parent, 'up']);
 
@@ -37,20 +39,38 @@ export const macvlan: SwitchDriver<'macvlan'> = {
       async attach(container) {
         // Created in the root namespace under an nfp name, then moved in and renamed eth0.
         const child = `${PREFIX}${names.token}m${container.side}${container.pair}`;
-        await resources.create({ kind: 'link', name: child },
-          () => exec(['ip', 'link', 'add', 'link', parent, 'name', child, 'address', container.mac,
-            'type', 'macvlan', 'mode', 'bridge']),
+        await resources.create(
+          { kind: 'link', name: child },
+          () =>
+            exec([
+              'ip',
+              'link',
+              'add',
+              'link',
+              parent,
+              'name',
+              child,
+              'address',
+              container.mac,
+              'type',
+              'macvlan',
+              'mode',
+              'bridge',
+            ]),
           async () => {
             await deleteLinkIn(container.netns, CONTAINER_IFNAME);
             await deleteLink(child);
-          });
+          },
+        );
         await exec(['ip', 'link', 'set', 'dev', child, 'netns', container.netns, 'name', CONTAINER_IFNAME]);
         await configureInterface(container, CONTAINER_IFNAME);
         await verifyChild(container, parent);
         return { kind: 'kernel', ifname: CONTAINER_IFNAME };
       },
       cpuThreads: () => [],
-      async stop() { /* the children and the parent are undone by `resources`, newest first */ },
+      async stop() {
+        /* the children and the parent are undone by `resources`, newest first */
+      },
     };
   },
 };

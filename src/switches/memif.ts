@@ -35,10 +35,15 @@ export const memif: SwitchDriver<'memif'> = {
         // an app's start line appears only when its link is up (that is the read-back).
         await reserveHugepages(resources, 2 * DPDK_APP_MEM_MB);
         const socketPath = join(socketDir, `p${sender.pair}.sock`);
-        return [{ kind: 'memif', socketPath, role: 'client', id: 0 }, { kind: 'memif', socketPath, role: 'server', id: 0 }];
+        return [
+          { kind: 'memif', socketPath, role: 'client', id: 0 },
+          { kind: 'memif', socketPath, role: 'server', id: 0 },
+        ];
       },
       cpuThreads: () => [],
-      async stop() { /* the socket directory, mount and hugepages are undone by `resources`, newest first */ },
+      async stop() {
+        /* the socket directory, mount and hugepages are undone by `resources`, newest first */
+      },
     };
   },
 };

@@ -35,7 +35,9 @@ export const ovsAfxdp: SwitchDriver<'ovs-afxdp'> = {
         return { kind: 'kernel', ifname: CONTAINER_IFNAME };
       },
       cpuThreads: () => sw.pmdThreads(),
-      async stop() { /* undone by `resources`, newest first: veths, then ovs-vswitchd, ovsdb-server */ },
+      async stop() {
+        /* undone by `resources`, newest first: veths, then ovs-vswitchd, ovsdb-server */
+      },
       ovs: sw,
     } as OvsInstance;
   },

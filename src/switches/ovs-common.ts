@@ -54,7 +54,10 @@ export async function ovsMissing(): Promise<{ missing: Missing[]; version?: stri
     return { missing };
   }
   if (!existsSync(OVS_DPDK_VSWITCHD)) {
-    missing.push({ reason: `${OVS_DPDK_VSWITCHD} is missing`, fix: 'apt-get install --reinstall openvswitch-switch-dpdk' });
+    missing.push({
+      reason: `${OVS_DPDK_VSWITCHD} is missing`,
+      fix: 'apt-get install --reinstall openvswitch-switch-dpdk',
+    });
   }
   for (const tool of ['ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'ovs-appctl', 'ovs-ofctl']) {
     if (!which(tool)) missing.push({ reason: `${tool} is not on PATH`, fix: 'apt-get install openvswitch-switch' });
@@ -75,8 +78,12 @@ export class Ovs {
     private readonly vswitchdPid: () => number | undefined,
   ) {}
 
-  get dbSocket(): string { return join(this.dir, 'db.sock'); }
-  private get vswitchdCtl(): string { return join(this.dir, 'ovs-vswitchd.ctl'); }
+  get dbSocket(): string {
+    return join(this.dir, 'db.sock');
+  }
+  private get vswitchdCtl(): string {
+    return join(this.dir, 'ovs-vswitchd.ctl');
+  }
 
   /**
    * Starts a private OVS on `ctx.cpus` (PMD threads there; DPDK's main lcore on the first).
@@ -88,7 +95,13 @@ export class Ovs {
     const cpus = ctx.cpus.length > 0 ? ctx.cpus : [readTopology().online.at(-1)!];
     await ensureRunDir(resources, runPath(names.fileToken));
     const dir = await ensureRunDir(resources, runPath(names.fileToken, 'ovs'));
-    const env = { ...process.env, OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_PKGDATADIR: '/usr/share/openvswitch' };
+    const env = {
+      ...process.env,
+      OVS_RUNDIR: dir,
+      OVS_DBDIR: dir,
+      OVS_LOGDIR: dir,
+      OVS_PKGDATADIR: '/usr/share/openvswitch',
+    };
     let vswitchdPid: number | undefined;
     const ovs = new Ovs(dir, () => vswitchdPid);
 
@@ -98,42 +111,77 @@ export class Ovs {
       await ensureHugetlbfs(resources, runPath(names.fileToken, 'hugepages'), `nfp${names.fileToken}`);
     }
     await exec(['ovsdb-tool', 'create', join(dir, 'conf.db'), SCHEMA]);
-    await startDaemon(resources, 'ovsdb-server', ['ovsdb-server', join(dir, 'conf.db'),
-      `--remote=punix:${ovs.dbSocket}`, `--unixctl=${join(dir, 'ovsdb-server.ctl')}`,
-      `--pidfile=${join(dir, 'ovsdb-server.pid')}`, `--log-file=${join(dir, 'ovsdb-server.log')}`], env);
-    await pollUntil('ovsdb-server answers', async () => {
-      const r = await exec(ovs.vsctlArgv(['--no-wait', 'init']), { check: false });
-      return r.exitCode === 0 ? true : r.stderr.trim();
-    }, START_TIMEOUT_MS);
+    await startDaemon(
+      resources,
+      'ovsdb-server',
+      [
+        'ovsdb-server',
+        join(dir, 'conf.db'),
+        `--remote=punix:${ovs.dbSocket}`,
+        `--unixctl=${join(dir, 'ovsdb-server.ctl')}`,
+        `--pidfile=${join(dir, 'ovsdb-server.pid')}`,
+        `--log-file=${join(dir, 'ovsdb-server.log')}`,
+      ],
+      env,
+    );
+    await pollUntil(
+      'ovsdb-server answers',
+      async () => {
+        const r = await exec(ovs.vsctlArgv(['--no-wait', 'init']), { check: false });
+        return r.exitCode === 0 ? true : r.stderr.trim();
+      },
+      START_TIMEOUT_MS,
+    );
 
     const config = [
       `other_config:pmd-cpu-mask=${cpuMask(cpus)}`,
-      ...(options.dpdk ? [
-        'other_config:dpdk-init=true',
-        `other_config:dpdk-lcore-mask=${cpuMask([cpus[0]!])}`,
-        `other_config:dpdk-socket-mem=${OVS_SOCKET_MEM_MB}`,
-        // …and no more: DPDK would otherwise grow into the hugepages reserved for the apps.
-        `other_config:dpdk-socket-limit=${OVS_SOCKET_MEM_MB}`,
-        // No PCI scan (it would grab the VM's own NIC); a file prefix of our own.
-        `other_config:dpdk-extra=--no-pci --file-prefix=nfp${names.fileToken}ovs`,
-      ] : ['other_config:dpdk-init=false']),
+      ...(options.dpdk
+        ? [
+            'other_config:dpdk-init=true',
+            `other_config:dpdk-lcore-mask=${cpuMask([cpus[0]!])}`,
+            `other_config:dpdk-socket-mem=${OVS_SOCKET_MEM_MB}`,
+            // …and no more: DPDK would otherwise grow into the hugepages reserved for the apps.
+            `other_config:dpdk-socket-limit=${OVS_SOCKET_MEM_MB}`,
+            // No PCI scan (it would grab the VM's own NIC); a file prefix of our own.
+            `other_config:dpdk-extra=--no-pci --file-prefix=nfp${names.fileToken}ovs`,
+          ]
+        : ['other_config:dpdk-init=false']),
     ];
     await ovs.vsctl(['--no-wait', 'set', 'Open_vSwitch', '.', ...config]);
 
-    vswitchdPid = await startDaemon(resources, 'ovs-vswitchd', [OVS_DPDK_VSWITCHD, `unix:${ovs.dbSocket}`,
-      `--unixctl=${ovs.vswitchdCtl}`, `--pidfile=${join(dir, 'ovs-vswitchd.pid')}`,
-      `--log-file=${join(dir, 'ovs-vswitchd.log')}`], env);
-    await pollUntil('ovs-vswitchd answers', async () => {
-      if (processStartTicks(vswitchdPid!) === null) return `ovs-vswitchd exited: ${ovs.logTail()}`;
-      const r = await exec(ovs.appctlArgv(['version']), { check: false });
-      return r.exitCode === 0 ? true : r.stderr.trim();
-    }, START_TIMEOUT_MS);
+    vswitchdPid = await startDaemon(
+      resources,
+      'ovs-vswitchd',
+      [
+        OVS_DPDK_VSWITCHD,
+        `unix:${ovs.dbSocket}`,
+        `--unixctl=${ovs.vswitchdCtl}`,
+        `--pidfile=${join(dir, 'ovs-vswitchd.pid')}`,
+        `--log-file=${join(dir, 'ovs-vswitchd.log')}`,
+      ],
+      env,
+    );
+    await pollUntil(
+      'ovs-vswitchd answers',
+      async () => {
+        if (processStartTicks(vswitchdPid!) === null) return `ovs-vswitchd exited: ${ovs.logTail()}`;
+        const r = await exec(ovs.appctlArgv(['version']), { check: false });
+        return r.exitCode === 0 ? true : r.stderr.trim();
+      },
+      START_TIMEOUT_MS,
+    );
     if (options.dpdk) {
-      await pollUntil('OVS initialised DPDK', async () => {
-        const r = await exec(ovs.vsctlArgv(['get', 'Open_vSwitch', '.', 'dpdk_initialized']), { check: false });
-        if (r.stdout.trim() === 'true') return true;
-        return processStartTicks(vswitchdPid!) === null ? `ovs-vswitchd exited: ${ovs.logTail()}` : `dpdk_initialized ${r.stdout.trim()}`;
-      }, START_TIMEOUT_MS);
+      await pollUntil(
+        'OVS initialised DPDK',
+        async () => {
+          const r = await exec(ovs.vsctlArgv(['get', 'Open_vSwitch', '.', 'dpdk_initialized']), { check: false });
+          if (r.stdout.trim() === 'true') return true;
+          return processStartTicks(vswitchdPid!) === null
+            ? `ovs-vswitchd exited: ${ovs.logTail()}`
+            : `dpdk_initialized ${r.stdout.trim()}`;
+        },
+        START_TIMEOUT_MS,
+      );
     }
     return ovs;
   }
@@ -158,27 +206,46 @@ export class Ovs {
   async addBridge(resources: Resources, bridge: string): Promise<void> {
     // The netdev datapath makes the bridge's internal port a persistent tap named like the bridge:
     // it outlives ovs-vswitchd, so it is recorded and deleted like any link of ours.
-    await resources.create({ kind: 'link', name: bridge },
-      () => this.vsctl(['add-br', bridge, '--', 'set', 'Bridge', bridge, 'datapath_type=netdev', 'fail-mode=standalone']),
+    await resources.create(
+      { kind: 'link', name: bridge },
+      () =>
+        this.vsctl(['add-br', bridge, '--', 'set', 'Bridge', bridge, 'datapath_type=netdev', 'fail-mode=standalone']),
       async () => {
         await exec(this.vsctlArgv(['--if-exists', 'del-br', bridge]), { check: false });
         await deleteLink(bridge);
-      });
+      },
+    );
     const mgmt = `unix:${join(this.dir, `${bridge}.mgmt`)}`;
     await exec(['ovs-ofctl', 'del-flows', mgmt]);
     await exec(['ovs-ofctl', 'add-flow', mgmt, 'priority=0,actions=NORMAL']);
     await pollUntil(`bridge ${bridge} on the netdev datapath with one NORMAL flow`, async () => {
-      const dp = (await exec(this.vsctlArgv(['get', 'Bridge', bridge, 'datapath_type']), { check: false })).stdout.trim();
+      const dp = (
+        await exec(this.vsctlArgv(['get', 'Bridge', bridge, 'datapath_type']), { check: false })
+      ).stdout.trim();
       if (dp !== 'netdev') return `datapath_type ${dp || '(none)'}`;
-      const flows = (await exec(['ovs-ofctl', 'dump-flows', '--no-stats', mgmt])).stdout.trim().split('\n').filter((l) => l.includes('actions='));
-      return flows.length === 1 && / actions=NORMAL$/.test(` ${flows[0]!.trim()}`) ? true : `flows: ${flows.join(' | ')}`;
+      const flows = (await exec(['ovs-ofctl', 'dump-flows', '--no-stats', mgmt])).stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('actions='));
+      return flows.length === 1 && / actions=NORMAL$/.test(` ${flows[0]!.trim()}`)
+        ? true
+        : `flows: ${flows.join(' | ')}`;
     });
   }
 
   /** Adds a port of `type` with `options`, then reads it back: an OpenFlow port number, no error. */
   async addPort(bridge: string, name: string, type: string, options: Record<string, string>): Promise<OvsInterface> {
-    await this.vsctl(['add-port', bridge, name, '--', 'set', 'Interface', name, `type=${type}`,
-      ...Object.entries(options).map(([k, v]) => `options:${k}=${v}`)]);
+    await this.vsctl([
+      'add-port',
+      bridge,
+      name,
+      '--',
+      'set',
+      'Interface',
+      name,
+      `type=${type}`,
+      ...Object.entries(options).map(([k, v]) => `options:${k}=${v}`),
+    ]);
     let found: OvsInterface | undefined;
     await pollUntil(`OVS port ${name} (${type}) on ${bridge}`, async () => {
       const ports = (await this.vsctl(['list-ports', bridge])).split('\n');
@@ -193,12 +260,17 @@ export class Ovs {
 
   /** Every Interface row (`ovs-vsctl --format=json list Interface`). */
   async interfaces(): Promise<OvsInterface[]> {
-    const out = await this.vsctl(['--format=json', '--columns=name,ofport,type,error,link_state,statistics', 'list', 'Interface']);
+    const out = await this.vsctl([
+      '--format=json',
+      '--columns=name,ofport,type,error,link_state,statistics',
+      'list',
+      'Interface',
+    ]);
     const table = JSON.parse(out) as { headings: string[]; data: unknown[][] };
     const col = (row: unknown[], h: string) => row[table.headings.indexOf(h)];
     return table.data.map((row) => ({
       name: String(col(row, 'name')),
-      ofport: typeof col(row, 'ofport') === 'number' ? col(row, 'ofport') as number : -1,
+      ofport: typeof col(row, 'ofport') === 'number' ? (col(row, 'ofport') as number) : -1,
       type: String(col(row, 'type')),
       error: ovsdbOptional(col(row, 'error')),
       linkState: ovsdbOptional(col(row, 'link_state')),
@@ -210,7 +282,11 @@ export class Ovs {
   async fdb(bridge: string): Promise<FdbEntry[]> {
     const out = await this.appctl(['fdb/show', bridge]);
     // " port  VLAN  MAC                Age" then one row per entry: "    1     0  02:6e:…    4".
-    return out.split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 3 && /^\d+$/.test(f[0]!))
+    return out
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length >= 3 && /^\d+$/.test(f[0]!))
       .map((f) => ({ port: Number(f[0]), vlan: Number(f[1]), mac: f[2]!.toLowerCase() }));
   }
 
@@ -219,7 +295,11 @@ export class Ovs {
     const pid = this.vswitchdPid();
     if (pid === undefined) return [];
     let tids: string[];
-    try { tids = readdirSync(`/proc/${pid}/task`); } catch { return []; }
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return [];
+    }
     return tids.flatMap((tid) => {
       try {
         const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
@@ -233,8 +313,12 @@ export class Ovs {
   /** The last lines of ovs-vswitchd's log, for error messages. */
   logTail(lines = 3): string {
     try {
-      return readFileSync(join(this.dir, 'ovs-vswitchd.log'), 'utf8').trim().split('\n')
-        .filter((l) => /\|(ERR|EMER|WARN)\|/.test(l)).slice(-lines).join(' | ');
+      return readFileSync(join(this.dir, 'ovs-vswitchd.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => /\|(ERR|EMER|WARN)\|/.test(l))
+        .slice(-lines)
+        .join(' | ');
     } catch {
       return '(no log)';
     }
@@ -246,7 +330,12 @@ export class Ovs {
  * runner, which stops it in order) and records it by PID and start time; stopped with SIGTERM,
  * then SIGKILL.
  */
-async function startDaemon(resources: Resources, name: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+async function startDaemon(
+  resources: Resources,
+  name: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', env, detached: true });
   const pid = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));
@@ -264,7 +353,7 @@ function ovsdbOptional(v: unknown): string | null {
 }
 
 function ovsdbMap(v: unknown): [string, unknown][] {
-  return Array.isArray(v) && v[0] === 'map' ? v[1] as [string, unknown][] : [];
+  return Array.isArray(v) && v[0] === 'map' ? (v[1] as [string, unknown][]) : [];
 }
 
 /**
@@ -280,7 +369,8 @@ export async function joinOvsUplink({ names, uplink, sw }: UplinkContext): Promi
   const before = await readLink(uplink);
   if (!before) throw new Error(`the uplink ${uplink} does not exist on this host`);
   if (before.master) throw new Error(`the uplink ${uplink} is already a port of ${before.master}`);
-  if (before.xdp) throw new Error(`the uplink ${uplink} already has an XDP program attached (mode ${before.xdp.mode}): it is in use`);
+  if (before.xdp)
+    throw new Error(`the uplink ${uplink} already has an XDP program attached (mode ${before.xdp.mode}): it is in use`);
   const wasUp = isUp(before);
   await exec(['ip', 'link', 'set', uplink, 'up']);
   await ovs.addPort(names.bridge, uplink, 'afxdp', { 'xdp-mode': 'native' });

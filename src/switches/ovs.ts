@@ -32,12 +32,15 @@ export const ovs: SwitchDriver<'ovs'> = {
         await reserveHugepages(resources, DPDK_APP_MEM_MB);
         const socketPath = `${socketDir}/${container.side}${container.pair}.sock`;
         // Ports are rows of our private database: they go with ovs-vswitchd and its directory.
-        await sw.addPort(names.bridge, names.hostLink(container.side, container.pair), 'dpdkvhostuserclient',
-          { 'vhost-server-path': socketPath });
+        await sw.addPort(names.bridge, names.hostLink(container.side, container.pair), 'dpdkvhostuserclient', {
+          'vhost-server-path': socketPath,
+        });
         return { kind: 'vhost-user', socketPath, server: true };
       },
       cpuThreads: () => sw.pmdThreads(),
-      async stop() { /* the daemons, directories and hugepages are undone by `resources`, newest first */ },
+      async stop() {
+        /* the daemons, directories and hugepages are undone by `resources`, newest first */
+      },
       ovs: sw,
     } as OvsInstance;
   },

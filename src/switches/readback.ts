@@ -10,7 +10,11 @@ export const READBACK_TIMEOUT_MS = 3000;
  * Polls `check` until it returns `true`; otherwise it returns what it saw, which names the
  * failure once the deadline passes (`what` did not hold within … ms: <last seen>).
  */
-export async function pollUntil(what: string, check: () => Promise<true | string>, timeoutMs = READBACK_TIMEOUT_MS): Promise<void> {
+export async function pollUntil(
+  what: string,
+  check: () => Promise<true | string>,
+  timeoutMs = READBACK_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const seen = await check();
@@ -56,22 +60,39 @@ export interface TcRedirect {
 
 interface TcFilterJson {
   kind?: string;
-  options?: { actions?: { kind?: string; mirred_action?: string; direction?: string; to_dev?: string; stats?: { packets?: number; bytes?: number } }[] };
+  options?: {
+    actions?: {
+      kind?: string;
+      mirred_action?: string;
+      direction?: string;
+      to_dev?: string;
+      stats?: { packets?: number; bytes?: number };
+    }[];
+  };
 }
 
 /** The mirred redirects of every filter on `dev`'s ingress hook (`tc -s -j filter show`). */
 export async function readIngressRedirects(dev: string): Promise<TcRedirect[]> {
   const r = await exec(['tc', '-s', '-j', 'filter', 'show', 'dev', dev, 'ingress']);
   const filters = JSON.parse(r.stdout || '[]') as TcFilterJson[];
-  return filters.flatMap((f) => f.options?.actions ?? [])
+  return filters
+    .flatMap((f) => f.options?.actions ?? [])
     .filter((a) => a.kind === 'mirred' && a.mirred_action === 'redirect' && a.to_dev !== undefined)
-    .map((a) => ({ toDev: a.to_dev!, direction: a.direction ?? '', packets: a.stats?.packets ?? 0, bytes: a.stats?.bytes ?? 0 }));
+    .map((a) => ({
+      toDev: a.to_dev!,
+      direction: a.direction ?? '',
+      packets: a.stats?.packets ?? 0,
+      bytes: a.stats?.bytes ?? 0,
+    }));
 }
 
 /** Deletes `ifname` inside `netns`, tolerating a link (or namespace) that is already gone. */
 export async function deleteLinkIn(netns: string, ifname: string): Promise<void> {
   const r = await exec(['ip', '-n', netns, 'link', 'del', ifname], { check: false });
-  if (r.exitCode !== 0 && !/Cannot find device|does not exist|Cannot open network namespace|No such file/.test(r.stderr)) {
+  if (
+    r.exitCode !== 0 &&
+    !/Cannot find device|does not exist|Cannot open network namespace|No such file/.test(r.stderr)
+  ) {
     throw new TestbedError(`ip -n ${netns} link del ${ifname}: ${r.stderr.trim()}`);
   }
 }

@@ -43,11 +43,13 @@ const STOP_GRACE_MS = 3000;
 
 /** Where the snabb executable is, and how it was found; or why it was not. */
 export function locateSnabb(): { path: string; how: string } | { missing: Missing } {
-  const fix = 'build Snabb (no distribution packages it): git clone https://github.com/snabbco/snabb, git checkout v2024.08, ' +
+  const fix =
+    'build Snabb (no distribution packages it): git clone https://github.com/snabbco/snabb, git checkout v2024.08, ' +
     'make -j (gcc and make suffice; ~1 min), then put src/snabb on the PATH or set NFVPERF_SNABB to it';
   const env = process.env.NFVPERF_SNABB;
   if (env) {
-    return existsSync(env) ? { path: env, how: 'NFVPERF_SNABB' }
+    return existsSync(env)
+      ? { path: env, how: 'NFVPERF_SNABB' }
       : { missing: { reason: `NFVPERF_SNABB is ${env}, which does not exist`, fix } };
   }
   const onPath = which('snabb');
@@ -81,10 +83,15 @@ export const snabb: SwitchDriver<'snabb'> = {
       missing.push(found.missing);
     } else {
       version = await snabbVersion(found.path);
-      if (!version) missing.push({ reason: `${found.path} (found from ${found.how}) does not run: \`snabb --version\` failed`, fix: 'rebuild Snabb for this machine (make in its source tree)' });
+      if (!version)
+        missing.push({
+          reason: `${found.path} (found from ${found.how}) does not run: \`snabb --version\` failed`,
+          fix: 'rebuild Snabb for this machine (make in its source tree)',
+        });
       else version = `${version} (${found.path}, from ${found.how})`;
     }
-    if (!existsSync(SNABB_PROGRAM)) missing.push({ reason: `nfvperf's Snabb program ${SNABB_PROGRAM} is missing`, fix: 'reinstall nfvperf' });
+    if (!existsSync(SNABB_PROGRAM))
+      missing.push({ reason: `nfvperf's Snabb program ${SNABB_PROGRAM} is missing`, fix: 'reinstall nfvperf' });
     missing.push(...needHugepagesWritable(), ...(await needAppBackend('dpdk')));
     return probeFrom(missing, version);
   },
@@ -110,14 +117,20 @@ export const snabb: SwitchDriver<'snabb'> = {
         // The app's memory is hugepages too; reserve it with the port.
         await reserveHugepages(resources, SNABB_PORT_MEM_MB + DPDK_APP_MEM_MB);
         const cache = `/tmp/vhost_features_${socketPath.replace(/\//g, '__')}`;
-        await resources.create({ kind: 'path', name: cache }, async () => {}, async () => removePath(cache));
+        await resources.create(
+          { kind: 'path', name: cache },
+          async () => {},
+          async () => removePath(cache),
+        );
         ports.push(port);
         await proc.addPort(port, socketPath, ports.length);
         return { kind: 'vhost-user', socketPath, server: false, preallocateMemory: true };
       },
       cpuThreads: () => (proc.alive() ? [{ name: 'snabb', pid: proc.pid, tid: proc.pid }] : []),
       portCounters: () => ports.map((p) => proc.portCounters(p)),
-      async stop() { /* Snabb, its mount, files and hugepages are undone by `resources`, newest first */ },
+      async stop() {
+        /* Snabb, its mount, files and hugepages are undone by `resources`, newest first */
+      },
     };
     return instance;
   },
@@ -141,7 +154,13 @@ async function ensureSnabbHugetlbfs(resources: Resources): Promise<void> {
   const mount = join(root, 'hugetlbfs');
   if (hugetlbfsMountAt(mount)) return;
   if (!existsSync(root)) {
-    await resources.create({ kind: 'path', name: root }, async () => { mkdirSync(root, { mode: 0o755 }); }, async () => removePath(root));
+    await resources.create(
+      { kind: 'path', name: root },
+      async () => {
+        mkdirSync(root, { mode: 0o755 });
+      },
+      async () => removePath(root),
+    );
   }
   await mountHugetlbfs(resources, mount);
 }
@@ -152,13 +171,21 @@ class SnabbProcess {
   private readonly waiters: (() => void)[] = [];
   private exited: string | undefined;
 
-  private constructor(readonly pid: number, private readonly ticks: number | undefined, private readonly shmDir: string,
-    private readonly send: (line: string) => void) {}
+  private constructor(
+    readonly pid: number,
+    private readonly ticks: number | undefined,
+    private readonly shmDir: string,
+    private readonly send: (line: string) => void,
+  ) {}
 
   static async start(resources: Resources, snabbPath: string, cpu: number, shmRoot: string): Promise<SnabbProcess> {
     const argv = [snabbPath, 'snsh', SNABB_PROGRAM, String(cpu)];
     // Its own process group, so a terminal's Ctrl-C reaches the runner, which stops it in order.
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, SNABB_SHM_ROOT: shmRoot } });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, SNABB_SHM_ROOT: shmRoot },
+    });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid!));
       child.once('error', (cause) => reject(new TestbedError(`cannot start ${snabbPath}`, { cause })));
@@ -167,11 +194,19 @@ class SnabbProcess {
     const proc = new SnabbProcess(pid, ticks, join(shmRoot, String(pid)), (line) => child.stdin!.write(`${line}\n`));
     child.stdin!.on('error', () => {}); // a Snabb that died closes its stdin; the read-back names it
     resources.adoptProcess('snabb', pid, () => proc.stop(), { vital: true });
-    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (l) => proc.heard(l));
-    child.once('close', (code, signal) => { proc.exited = `snabb exited (${signal ?? `code ${code}`})`; proc.heard(''); });
+    for (const stream of [child.stdout!, child.stderr!])
+      createInterface({ input: stream }).on('line', (l) => proc.heard(l));
+    child.once('close', (code, signal) => {
+      proc.exited = `snabb exited (${signal ?? `code ${code}`})`;
+      proc.heard('');
+    });
     await proc.waitFor('Snabb started', (l) => l.startsWith('{"type":"start"'));
     // Read back from Snabb's own state: its engine loaded its (empty) configuration.
-    await pollUntil('Snabb\'s engine configured', async () => (proc.counter('engine/configs') >= 1 ? true : 'engine/configs.counter is 0'), START_TIMEOUT_MS);
+    await pollUntil(
+      "Snabb's engine configured",
+      async () => (proc.counter('engine/configs') >= 1 ? true : 'engine/configs.counter is 0'),
+      START_TIMEOUT_MS,
+    );
     return proc;
   }
 
@@ -189,8 +224,12 @@ class SnabbProcess {
       const error = this.lines.find((l) => l.startsWith('{"type":"error"'));
       if (error) throw new TestbedError(`snabb refused: ${error}`);
       if (this.exited) throw new TestbedError(`${this.exited} before ${what}: ${this.tail()}`);
-      if (Date.now() > deadline) throw new TestbedError(`${what} did not happen within ${START_TIMEOUT_MS} ms: ${this.tail()}`);
-      await new Promise<void>((resolve) => { this.waiters.push(resolve); setTimeout(resolve, 100); });
+      if (Date.now() > deadline)
+        throw new TestbedError(`${what} did not happen within ${START_TIMEOUT_MS} ms: ${this.tail()}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
     }
   }
 
@@ -241,27 +280,45 @@ class SnabbProcess {
     const supervisor = childrenOf(this.pid).find((c) => c.comm === '[snabb sup]');
     await killProcess(this.pid, this.ticks, STOP_GRACE_MS);
     if (supervisor) {
-      await pollUntil('Snabb\'s supervisor cleaned up and exited', async () => (gone(supervisor.pid, supervisor.ticks) ? true : 'running'), STOP_GRACE_MS)
-        .catch(() => killProcess(supervisor.pid, supervisor.ticks, 0));
+      await pollUntil(
+        "Snabb's supervisor cleaned up and exited",
+        async () => (gone(supervisor.pid, supervisor.ticks) ? true : 'running'),
+        STOP_GRACE_MS,
+      ).catch(() => killProcess(supervisor.pid, supervisor.ticks, 0));
     }
   }
 }
 
 function readdirSafe(dir: string): string[] {
-  try { return readdirSync(dir); } catch { return []; }
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** The live children of `pid` with their command names and start times (/proc/PID/task/PID/children). */
 function childrenOf(pid: number): { pid: number; comm: string; ticks: number | undefined }[] {
   let text: string;
-  try { text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8'); } catch { return []; }
-  return text.trim().split(/\s+/).filter(Boolean).map(Number).flatMap((c) => {
-    try {
-      return [{ pid: c, comm: readFileSync(`/proc/${c}/comm`, 'utf8').trim(), ticks: processStartTicks(c) ?? undefined }];
-    } catch {
-      return [];
-    }
-  });
+  try {
+    text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .flatMap((c) => {
+      try {
+        return [
+          { pid: c, comm: readFileSync(`/proc/${c}/comm`, 'utf8').trim(), ticks: processStartTicks(c) ?? undefined },
+        ];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** The process has exited (or is a zombie: it holds nothing), or the PID is another process now. */

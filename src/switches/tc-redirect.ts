@@ -19,8 +19,20 @@ import type { SwitchDriver } from './types.js';
 export function destinationMacKeys(mac: string): string[] {
   const hex = mac.split(':').join('');
   if (!/^[0-9a-f]{12}$/i.test(hex)) throw new TypeError(`bad MAC ${mac}`);
-  return ['match', 'u16', `0x${hex.slice(0, 4)}`, '0xffff', 'at', '-14',
-    'match', 'u32', `0x${hex.slice(4)}`, '0xffffffff', 'at', '-12'];
+  return [
+    'match',
+    'u16',
+    `0x${hex.slice(0, 4)}`,
+    '0xffff',
+    'at',
+    '-14',
+    'match',
+    'u32',
+    `0x${hex.slice(4)}`,
+    '0xffffffff',
+    'at',
+    '-12',
+  ];
 }
 
 export const tcRedirect: SwitchDriver<'tc-redirect'> = {
@@ -41,10 +53,15 @@ export const tcRedirect: SwitchDriver<'tc-redirect'> = {
         await redirect(receiverEnd, sender.mac, senderEnd);
         await verifyRedirect(senderEnd, receiverEnd);
         await verifyRedirect(receiverEnd, senderEnd);
-        return [{ kind: 'kernel', ifname: CONTAINER_IFNAME }, { kind: 'kernel', ifname: CONTAINER_IFNAME }];
+        return [
+          { kind: 'kernel', ifname: CONTAINER_IFNAME },
+          { kind: 'kernel', ifname: CONTAINER_IFNAME },
+        ];
       },
       cpuThreads: () => [],
-      async stop() { /* the host ends (with their qdiscs and filters) are undone by `resources` */ },
+      async stop() {
+        /* the host ends (with their qdiscs and filters) are undone by `resources` */
+      },
     };
   },
 };
@@ -59,8 +76,26 @@ async function hostEnd(names: RunNames, resources: Resources, container: Contain
 /** On `from`'s ingress: frames to `mac` leave through `to` (and so enter `to`'s container). */
 async function redirect(from: string, mac: string, to: string): Promise<void> {
   await exec(['tc', 'qdisc', 'add', 'dev', from, 'clsact']);
-  await exec(['tc', 'filter', 'add', 'dev', from, 'ingress', 'protocol', 'all', 'pref', '1', 'u32',
-    ...destinationMacKeys(mac), 'action', 'mirred', 'egress', 'redirect', 'dev', to]);
+  await exec([
+    'tc',
+    'filter',
+    'add',
+    'dev',
+    from,
+    'ingress',
+    'protocol',
+    'all',
+    'pref',
+    '1',
+    'u32',
+    ...destinationMacKeys(mac),
+    'action',
+    'mirred',
+    'egress',
+    'redirect',
+    'dev',
+    to,
+  ]);
 }
 
 async function verifyRedirect(from: string, to: string): Promise<void> {

@@ -21,19 +21,24 @@ export type PortSpec =
   /** A PCI device bound to vfio-pci (an SR-IOV virtual function), opened by the dpdk backend. */
   | { kind: 'pci'; address: string }
   | {
-    kind: 'vhost-user'; socketPath: string; server: boolean;
-    /**
-     * The app must map all its memory at start (`--mem-mb`, EAL -m): the switch reads the vhost
-     * memory table only now and then and dies on buffers from memory added later (Snabb). Others
-     * leave it out: preallocating slows every EAL start-up.
-     */
-    preallocateMemory?: boolean;
-  }
+      kind: 'vhost-user';
+      socketPath: string;
+      server: boolean;
+      /**
+       * The app must map all its memory at start (`--mem-mb`, EAL -m): the switch reads the vhost
+       * memory table only now and then and dies on buffers from memory added later (Snabb). Others
+       * leave it out: preallocating slows every EAL start-up.
+       */
+      preallocateMemory?: boolean;
+    }
   | {
-    kind: 'memif'; socketPath: string; role: 'server' | 'client'; id: number;
-    /** The server is a switch (VPP), which outlives its clients: a client app need not wait for it to leave. */
-    switchServes?: boolean;
-  };
+      kind: 'memif';
+      socketPath: string;
+      role: 'server' | 'client';
+      id: number;
+      /** The server is a switch (VPP), which outlives its clients: a client app need not wait for it to leave. */
+      switchServes?: boolean;
+    };
 
 export interface SwitchContext {
   names: RunNames;
@@ -60,21 +65,26 @@ interface SwitchInstanceBase {
  * `connectPair()`, which works for both. Each hook returns only once it has read back what it set
  * up.
  */
-export type SwitchInstance = SwitchInstanceBase & (
-  | {
-    /** Connects a container; returns the port its application uses. */
-    attach(container: Container): Promise<PortSpec>;
-    attachPair?: never;
-  }
-  | {
-    attach?: never;
-    /** Connects a sender and its receiver; returns their ports, sender first. */
-    attachPair(sender: Container, receiver: Container): Promise<[PortSpec, PortSpec]>;
-  }
-);
+export type SwitchInstance = SwitchInstanceBase &
+  (
+    | {
+        /** Connects a container; returns the port its application uses. */
+        attach(container: Container): Promise<PortSpec>;
+        attachPair?: never;
+      }
+    | {
+        attach?: never;
+        /** Connects a sender and its receiver; returns their ports, sender first. */
+        attachPair(sender: Container, receiver: Container): Promise<[PortSpec, PortSpec]>;
+      }
+  );
 
 /** Connects one application pair through `sw`, whichever way the switch connects containers. */
-export async function connectPair(sw: SwitchInstance, sender: Container, receiver: Container): Promise<[PortSpec, PortSpec]> {
+export async function connectPair(
+  sw: SwitchInstance,
+  sender: Container,
+  receiver: Container,
+): Promise<[PortSpec, PortSpec]> {
   if (sw.attachPair) return sw.attachPair(sender, receiver);
   return [await sw.attach(sender), await sw.attach(receiver)];
 }

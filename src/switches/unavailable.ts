@@ -28,6 +28,10 @@ export function probeOnlyDriver<Name extends string>(spec: {
  */
 export function unavailable(missing: readonly Missing[], version?: string): Probe {
   if (missing.length > 0) return probeFrom(missing, version);
-  return { available: false, reason: 'every prerequisite is present, but this version of nfvperf has no driver for it yet',
-    fix: 'implement its driver in src/switches/', version };
+  return {
+    available: false,
+    reason: 'every prerequisite is present, but this version of nfvperf has no driver for it yet',
+    fix: 'implement its driver in src/switches/',
+    version,
+  };
 }

@@ -16,23 +16,26 @@ import { pollUntil } from './readback.js';
 import type { SwitchDriver } from './types.js';
 
 export const VALE_NOT_VERIFIED = 'not verified: no machine with netmap has run it';
-const NETMAP_BUILD = 'build netmap from its source (git clone https://github.com/luigirizzo/netmap; cd netmap/LINUX; ' +
-  './configure --no-drivers; make; make install — it needs the running kernel\'s headers), then load it: insmod netmap.ko ' +
+const NETMAP_BUILD =
+  'build netmap from its source (git clone https://github.com/luigirizzo/netmap; cd netmap/LINUX; ' +
+  "./configure --no-drivers; make; make install — it needs the running kernel's headers), then load it: insmod netmap.ko " +
   '(or modprobe netmap after make install); /dev/netmap appears';
 
 /** The prerequisites of VALE on this host, as `Missing` entries (none: it can run). */
 export async function valeMissing(devNetmap = '/dev/netmap'): Promise<Missing[]> {
   const missing: Missing[] = [];
   if (!existsSync(devNetmap)) {
-    missing.push(kernelLoadsModules()
-      ? { reason: `the netmap kernel module is not loaded (${devNetmap} is missing)`, fix: NETMAP_BUILD }
-      : {
-        reason: `the netmap kernel module is not loaded (${devNetmap} is missing) and this kernel cannot load modules (/proc/modules is absent)`,
-        fix: `boot a kernel built with CONFIG_MODULES=y and its headers, then ${NETMAP_BUILD}`,
-      });
+    missing.push(
+      kernelLoadsModules()
+        ? { reason: `the netmap kernel module is not loaded (${devNetmap} is missing)`, fix: NETMAP_BUILD }
+        : {
+            reason: `the netmap kernel module is not loaded (${devNetmap} is missing) and this kernel cannot load modules (/proc/modules is absent)`,
+            fix: `boot a kernel built with CONFIG_MODULES=y and its headers, then ${NETMAP_BUILD}`,
+          },
+    );
   }
   if (!which('vale-ctl')) {
-    const reason = 'vale-ctl is not on PATH (netmap\'s tool to attach ports to a VALE switch)';
+    const reason = "vale-ctl is not on PATH (netmap's tool to attach ports to a VALE switch)";
     // The same build installs it: one fix for both.
     if (missing.length > 0) missing[0] = { ...missing[0]!, reason: `${missing[0]!.reason}; ${reason}` };
     else missing.push({ reason, fix: NETMAP_BUILD });
@@ -53,7 +56,8 @@ export const vale: SwitchDriver<'vale'> = {
 
   async start({ names, resources }) {
     const missing = await valeMissing();
-    if (missing.length > 0) throw new TestbedError(`switch vale cannot run here: ${missing.map((m) => m.reason).join('; ')}`);
+    if (missing.length > 0)
+      throw new TestbedError(`switch vale cannot run here: ${missing.map((m) => m.reason).join('; ')}`);
     const bridge = `vale${names.token}`;
     return {
       async attach(container) {
@@ -61,19 +65,27 @@ export const vale: SwitchDriver<'vale'> = {
         await exec(['ip', 'link', 'set', hostEnd, 'up']);
         const port = `${bridge}:${hostEnd}`;
         // Recorded under the veth's name: deleting the veth (what cleanup does) takes its port off the switch.
-        await resources.create({ kind: 'link', name: hostEnd },
+        await resources.create(
+          { kind: 'link', name: hostEnd },
           () => exec(['vale-ctl', '-a', port]),
-          async () => { await exec(['vale-ctl', '-d', port], { check: false }); });
+          async () => {
+            await exec(['vale-ctl', '-d', port], { check: false });
+          },
+        );
         // Read back: vale-ctl with no argument lists every VALE port.
         await pollUntil(`${port} attached`, async () => {
           const r = await exec(['vale-ctl'], { check: false });
-          return r.stdout.split('\n').some((l) => l.trim().endsWith(port)) ? true : `vale-ctl lists: ${r.stdout.trim() || r.stderr.trim()}`;
+          return r.stdout.split('\n').some((l) => l.trim().endsWith(port))
+            ? true
+            : `vale-ctl lists: ${r.stdout.trim() || r.stderr.trim()}`;
         });
         await configureInterface(container, CONTAINER_IFNAME);
         return { kind: 'kernel', ifname: CONTAINER_IFNAME };
       },
       cpuThreads: () => [],
-      async stop() { /* ports are detached and veths deleted by `resources`, newest first */ },
+      async stop() {
+        /* ports are detached and veths deleted by `resources`, newest first */
+      },
     };
   },
 };

@@ -25,23 +25,44 @@ export const veth: SwitchDriver<'veth'> = {
         // `nfvperf cleanup` cannot find), then moved into the containers and renamed eth0.
         const senderEnd = names.hostLink(sender.side, sender.pair);
         const receiverEnd = names.hostLink(receiver.side, receiver.pair);
-        await resources.create({ kind: 'link', name: senderEnd },
-          () => exec(['ip', 'link', 'add', senderEnd, 'address', sender.mac, 'type', 'veth',
-            'peer', 'name', receiverEnd, 'address', receiver.mac]),
+        await resources.create(
+          { kind: 'link', name: senderEnd },
+          () =>
+            exec([
+              'ip',
+              'link',
+              'add',
+              senderEnd,
+              'address',
+              sender.mac,
+              'type',
+              'veth',
+              'peer',
+              'name',
+              receiverEnd,
+              'address',
+              receiver.mac,
+            ]),
           async () => {
             // Deleting either end removes the pair, wherever it is now.
             await deleteLinkIn(sender.netns, CONTAINER_IFNAME);
             await deleteLink(senderEnd);
-          });
+          },
+        );
         await moveInto(senderEnd, sender);
         await moveInto(receiverEnd, receiver);
         await configureInterface(sender, CONTAINER_IFNAME);
         await configureInterface(receiver, CONTAINER_IFNAME);
         await verifyCable(sender, receiver);
-        return [{ kind: 'kernel', ifname: CONTAINER_IFNAME }, { kind: 'kernel', ifname: CONTAINER_IFNAME }];
+        return [
+          { kind: 'kernel', ifname: CONTAINER_IFNAME },
+          { kind: 'kernel', ifname: CONTAINER_IFNAME },
+        ];
       },
       cpuThreads: () => [],
-      async stop() { /* each cable is undone by `resources`, newest first */ },
+      async stop() {
+        /* each cable is undone by `resources`, newest first */
+      },
     };
   },
 };
@@ -52,14 +73,17 @@ async function moveInto(ifname: string, container: Container): Promise<void> {
 
 /** Both ends are up and each one's peer is the other: the pair's packets have one way to go. */
 async function verifyCable(sender: Container, receiver: Container): Promise<void> {
-  await pollUntil(`veth ${sender.netns}/${CONTAINER_IFNAME} <-> ${receiver.netns}/${CONTAINER_IFNAME} up and joined`, async () => {
-    const s = await readLink(CONTAINER_IFNAME, sender.netns);
-    const r = await readLink(CONTAINER_IFNAME, receiver.netns);
-    if (!s || !r) return `missing: ${!s ? sender.netns : receiver.netns}`;
-    if (s.link_index !== r.ifindex || r.link_index !== s.ifindex) {
-      return `peers are ifindex ${s.link_index} and ${r.link_index}, expected ${r.ifindex} and ${s.ifindex}`;
-    }
-    if (s.address !== sender.mac || r.address !== receiver.mac) return `MACs ${s.address}, ${r.address}`;
-    return s.operstate === 'UP' && r.operstate === 'UP' ? true : `operstate ${s.operstate}, ${r.operstate}`;
-  });
+  await pollUntil(
+    `veth ${sender.netns}/${CONTAINER_IFNAME} <-> ${receiver.netns}/${CONTAINER_IFNAME} up and joined`,
+    async () => {
+      const s = await readLink(CONTAINER_IFNAME, sender.netns);
+      const r = await readLink(CONTAINER_IFNAME, receiver.netns);
+      if (!s || !r) return `missing: ${!s ? sender.netns : receiver.netns}`;
+      if (s.link_index !== r.ifindex || r.link_index !== s.ifindex) {
+        return `peers are ifindex ${s.link_index} and ${r.link_index}, expected ${r.ifindex} and ${s.ifindex}`;
+      }
+      if (s.address !== sender.mac || r.address !== receiver.mac) return `MACs ${s.address}, ${r.address}`;
+      return s.operstate === 'UP' && r.operstate === 'UP' ? true : `operstate ${s.operstate}, ${r.operstate}`;
+    },
+  );
 }

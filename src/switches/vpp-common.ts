@@ -11,8 +11,7 @@
 // removed); without hugepage buffers reserved first it raises vm.nr_hugepages itself.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { PACKAGE_ROOT } from '../apps/app.js';
+import { join } from 'node:path';
 import { exec } from '../common/exec.js';
 import { TestbedError } from '../common/errors.js';
 import { readTopology } from '../testbed/cpus.js';
@@ -51,22 +50,30 @@ export interface VppInstall {
 
 const TOOLS = ['vpp', 'vppctl', 'vat2'] as const;
 
-const INSTALL_FIX = 'install FD.io VPP: on Debian/Ubuntu add FD.io\'s package repository '
-  + '(curl -s https://packagecloud.io/install/repositories/fdio/release/script.deb.sh | sudo bash), then '
-  + 'apt-get install vpp vpp-plugin-core; or set NFVPERF_VPP to a VPP install prefix (the directory holding bin/vpp)';
+const INSTALL_FIX =
+  "install FD.io VPP: on Debian/Ubuntu add FD.io's package repository " +
+  '(curl -s https://packagecloud.io/install/repositories/fdio/release/script.deb.sh | sudo bash), then ' +
+  'apt-get install vpp vpp-plugin-core; or set NFVPERF_VPP to a VPP install prefix (the directory holding bin/vpp)';
 
 /**
  * VPP from `NFVPERF_VPP` (an install prefix: it alone is looked at when set), else from PATH, else
  * the shared build (`<third_party>/vpp`).
  */
 export function findVpp(): { install?: VppInstall; missing?: Missing } {
-  const inPrefix = (prefix: string) => Object.fromEntries(TOOLS.map((t) => [t, join(prefix, 'bin', t)])) as Record<typeof TOOLS[number], string>;
+  const inPrefix = (prefix: string) =>
+    Object.fromEntries(TOOLS.map((t) => [t, join(prefix, 'bin', t)])) as Record<(typeof TOOLS)[number], string>;
   const prefix = process.env.NFVPERF_VPP;
   if (prefix) {
     const tools = inPrefix(prefix);
     const absent = TOOLS.filter((t) => !existsSync(tools[t]));
-    return absent.length === 0 ? { install: { ...tools, from: `NFVPERF_VPP=${prefix}` } }
-      : { missing: { reason: `NFVPERF_VPP=${prefix} has no ${absent.map((t) => `bin/${t}`).join(', ')}`, fix: 'point NFVPERF_VPP at a VPP install prefix (the directory holding bin/vpp), or unset it to use VPP from PATH or the shared build' } };
+    return absent.length === 0
+      ? { install: { ...tools, from: `NFVPERF_VPP=${prefix}` } }
+      : {
+          missing: {
+            reason: `NFVPERF_VPP=${prefix} has no ${absent.map((t) => `bin/${t}`).join(', ')}`,
+            fix: 'point NFVPERF_VPP at a VPP install prefix (the directory holding bin/vpp), or unset it to use VPP from PATH or the shared build',
+          },
+        };
   }
   const onPath = TOOLS.map((t) => which(t));
   if (onPath.every((p) => p !== undefined)) {
@@ -75,7 +82,12 @@ export function findVpp(): { install?: VppInstall; missing?: Missing } {
   const shared = join(thirdPartyDir(), 'vpp');
   const tools = inPrefix(shared);
   if (TOOLS.every((t) => existsSync(tools[t]))) return { install: { ...tools, from: shared } };
-  return { missing: { reason: `VPP is not installed (no ${TOOLS.filter((_, i) => !onPath[i]).join(', ')} on PATH, NFVPERF_VPP unset, no build at ${shared})`, fix: INSTALL_FIX } };
+  return {
+    missing: {
+      reason: `VPP is not installed (no ${TOOLS.filter((_, i) => !onPath[i]).join(', ')} on PATH, NFVPERF_VPP unset, no build at ${shared})`,
+      fix: INSTALL_FIX,
+    },
+  };
 }
 
 /** What both VPP drivers need: VPP that runs (it needs Debian's libunwind8), hugepages, the dpdk backend. */
@@ -89,9 +101,14 @@ export async function vppMissing(): Promise<{ missing: Missing[]; version?: stri
     version = /^vpp (v\S+)/.exec(r?.stdout.trim() ?? '')?.[1];
     if (!version) {
       const why = (r?.stderr.trim() || r?.stdout.trim() || 'it did not start').split('\n')[0]!;
-      all.push(/libunwind/.test(why)
-        ? { reason: `${install.vpp} cannot run: ${why}`, fix: 'apt-get install libunwind8 (scripts/setup-debian.sh does it)' }
-        : { reason: `${install.vpp} --version failed: ${why}`, fix: INSTALL_FIX });
+      all.push(
+        /libunwind/.test(why)
+          ? {
+              reason: `${install.vpp} cannot run: ${why}`,
+              fix: 'apt-get install libunwind8 (scripts/setup-debian.sh does it)',
+            }
+          : { reason: `${install.vpp} --version failed: ${why}`, fix: INSTALL_FIX },
+      );
     }
   }
   all.push(...needHugepagesWritable(), ...(await needAppBackend('dpdk')));
@@ -107,7 +124,12 @@ export interface VppInterface {
 }
 
 /** Per-interface packet counters from VPP's statistics, summed over its threads. */
-export interface VppCounters { rx: number; tx: number; drops: number; txError: number }
+export interface VppCounters {
+  rx: number;
+  tx: number;
+  drops: number;
+  txError: number;
+}
 
 export class Vpp {
   private memifSockets = 0;
@@ -120,7 +142,9 @@ export class Vpp {
     private readonly startTicks: number | undefined,
   ) {}
 
-  get cliSocket(): string { return join(this.dir, 'cli.sock'); }
+  get cliSocket(): string {
+    return join(this.dir, 'cli.sock');
+  }
 
   /**
    * Starts a private VPP: its worker on `ctx.cpus[0]`, its main thread (which sleeps when idle:
@@ -133,7 +157,8 @@ export class Vpp {
     const online = readTopology().online;
     const worker = ctx.cpus[0] ?? online.at(-1)!;
     const main = online.find((c) => c !== worker);
-    if (main === undefined) throw new TestbedError(`VPP needs two CPUs (a main thread and a worker); only CPU ${worker} is online`);
+    if (main === undefined)
+      throw new TestbedError(`VPP needs two CPUs (a main thread and a worker); only CPU ${worker} is online`);
     await ensureRunDir(resources, runPath(names.fileToken));
     const dir = await ensureRunDir(resources, runPath(names.fileToken, 'vpp'));
     await reserveHugepages(resources, VPP_BUFFER_MEM_MB);
@@ -142,8 +167,11 @@ export class Vpp {
     // VPP's binary-API segment lives in /dev/shm as <prefix>-vpe-api and <prefix>-global_vm;
     // VPP removes them when it exits, a killed VPP does not.
     const apiPrefix = `nfp${names.fileToken}vpp`;
-    await resources.create({ kind: 'dir', name: join('/dev/shm', `${apiPrefix}*`) }, async () => {},
-      async () => removeHugepageFiles('/dev/shm', apiPrefix));
+    await resources.create(
+      { kind: 'dir', name: join('/dev/shm', `${apiPrefix}*`) },
+      async () => {},
+      async () => removeHugepageFiles('/dev/shm', apiPrefix),
+    );
     const conf = join(dir, 'startup.conf');
     writeFileSync(conf, startupConf(dir, apiPrefix, main, worker));
 
@@ -156,12 +184,21 @@ export class Vpp {
     // Before it is ready VPP ignores SIGTERM: killProcess sends SIGKILL after the grace period.
     resources.adoptProcess('vpp', pid, () => killProcess(pid, ticks, 3000), { vital: true });
     const vpp = new Vpp(dir, install, apiPrefix, pid, ticks);
-    await pollUntil('VPP answers on its CLI socket', async () => {
-      if (!vpp.alive()) return `vpp exited: ${vpp.logTail()}`;
-      const r = await exec([install.vppctl, '-s', vpp.cliSocket, 'show', 'version'], { check: false, timeoutMs: 5000 });
-      return r.exitCode === 0 && r.stdout.startsWith('vpp ') ? true : (r.stderr.trim() || r.stdout.trim());
-    }, START_TIMEOUT_MS);
-    await pollUntil('VPP runs one worker thread', async () => (vpp.workerThreads().length === 1 ? true : `threads: ${vpp.threadNames().join(', ')}`));
+    await pollUntil(
+      'VPP answers on its CLI socket',
+      async () => {
+        if (!vpp.alive()) return `vpp exited: ${vpp.logTail()}`;
+        const r = await exec([install.vppctl, '-s', vpp.cliSocket, 'show', 'version'], {
+          check: false,
+          timeoutMs: 5000,
+        });
+        return r.exitCode === 0 && r.stdout.startsWith('vpp ') ? true : r.stderr.trim() || r.stdout.trim();
+      },
+      START_TIMEOUT_MS,
+    );
+    await pollUntil('VPP runs one worker thread', async () =>
+      vpp.workerThreads().length === 1 ? true : `threads: ${vpp.threadNames().join(', ')}`,
+    );
     return vpp;
   }
 
@@ -182,7 +219,10 @@ export class Vpp {
    */
   async cli(command: string[]): Promise<string> {
     const r = await exec([this.install.vppctl, '-s', this.cliSocket, ...command], { check: false });
-    if (r.exitCode !== 0) throw new TestbedError(`vppctl ${command.join(' ')}: ${r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`}`);
+    if (r.exitCode !== 0)
+      throw new TestbedError(
+        `vppctl ${command.join(' ')}: ${r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`}`,
+      );
     return r.stdout.replace(/\r/g, '').trim();
   }
 
@@ -202,7 +242,10 @@ export class Vpp {
   /** A binary-API request through vat2, whose replies are JSON. */
   async api<T>(message: string, args: Record<string, unknown> = {}): Promise<T[]> {
     const r = await exec([this.install.vat2, '-s', this.apiPrefix, message, JSON.stringify(args)], { check: false });
-    if (r.exitCode !== 0) throw new TestbedError(`vat2 ${message}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-2).join(' | ')}`);
+    if (r.exitCode !== 0)
+      throw new TestbedError(
+        `vat2 ${message}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-2).join(' | ')}`,
+      );
     const out = r.stdout.trim();
     const parsed = JSON.parse(out === '' ? '[]' : out) as T | T[];
     return Array.isArray(parsed) ? parsed : [parsed];
@@ -214,7 +257,10 @@ export class Vpp {
 
   /** The sw_if_index of every member of bridge domain `bd`. */
   async bridgeDomainMembers(bd = BRIDGE_DOMAIN): Promise<number[]> {
-    const [details] = await this.api<{ bd_id: number; sw_if_details: { sw_if_index: number }[] }>('bridge_domain_dump', { bd_id: bd, sw_if_index: ALL });
+    const [details] = await this.api<{ bd_id: number; sw_if_details: { sw_if_index: number }[] }>(
+      'bridge_domain_dump',
+      { bd_id: bd, sw_if_index: ALL },
+    );
     return details?.bd_id === bd ? details.sw_if_details.map((d) => d.sw_if_index) : [];
   }
 
@@ -241,7 +287,9 @@ export class Vpp {
       if (!found) return 'no such interface';
       if (!(await this.adminUp()).has(name)) return 'admin down';
       const members = await this.bridgeDomainMembers();
-      return members.includes(found.sw_if_index) ? true : `bridge domain ${BRIDGE_DOMAIN} members: ${members.join(', ') || 'none'}`;
+      return members.includes(found.sw_if_index)
+        ? true
+        : `bridge domain ${BRIDGE_DOMAIN} members: ${members.join(', ') || 'none'}`;
     });
     return found!;
   }
@@ -249,8 +297,12 @@ export class Vpp {
   /** A vhost-user interface as VPP reports it: the socket's server, on `socketPath`, no socket error. */
   async readBackVhostUser(name: string, socketPath: string): Promise<void> {
     await pollUntil(`VPP vhost-user ${name} serves ${socketPath}`, async () => {
-      const all = await this.api<{ interface_name: string; is_server: boolean; sock_filename: string; sock_errno: number }>(
-        'sw_interface_vhost_user_dump', { sw_if_index: ALL });
+      const all = await this.api<{
+        interface_name: string;
+        is_server: boolean;
+        sock_filename: string;
+        sock_errno: number;
+      }>('sw_interface_vhost_user_dump', { sw_if_index: ALL });
       const v = all.find((x) => x.interface_name === name);
       if (!v) return 'not listed';
       return v.is_server && v.sock_filename === socketPath && v.sock_errno === 0 ? true : JSON.stringify(v);
@@ -260,9 +312,13 @@ export class Vpp {
   /** A memif interface as VPP reports it: the server (master) of socket `socketId`, an Ethernet link. */
   async readBackMemif(name: string, socketId: number): Promise<void> {
     await pollUntil(`VPP memif ${name} serves socket ${socketId}`, async () => {
-      const v = (await this.api<{ if_name: string; role: string; mode: string; socket_id: number }>('memif_dump')).find((x) => x.if_name === name);
+      const v = (await this.api<{ if_name: string; role: string; mode: string; socket_id: number }>('memif_dump')).find(
+        (x) => x.if_name === name,
+      );
       if (!v) return 'not listed';
-      return v.role === 'MEMIF_ROLE_API_MASTER' && v.mode === 'MEMIF_MODE_API_ETHERNET' && v.socket_id === socketId ? true : JSON.stringify(v);
+      return v.role === 'MEMIF_ROLE_API_MASTER' && v.mode === 'MEMIF_MODE_API_ETHERNET' && v.socket_id === socketId
+        ? true
+        : JSON.stringify(v);
     });
   }
 
@@ -274,10 +330,12 @@ export class Vpp {
     for (const line of out.split('\n').slice(1)) {
       const row = /^(\S+)\s+\d+\s+(?:up|down)\s+\S+\s*(.*)$/.exec(line);
       const rest = row ? row[2]! : line.trim();
-      if (row) counters.set(row[1]!, current = { rx: 0, tx: 0, drops: 0, txError: 0 });
+      if (row) counters.set(row[1]!, (current = { rx: 0, tx: 0, drops: 0, txError: 0 }));
       const m = /^(rx packets|tx packets|drops|tx-error)\s+(\d+)$/.exec(rest.trim());
       if (m && current) {
-        const key = ({ 'rx packets': 'rx', 'tx packets': 'tx', drops: 'drops', 'tx-error': 'txError' } as const)[m[1] as 'rx packets'];
+        const key = ({ 'rx packets': 'rx', 'tx packets': 'tx', drops: 'drops', 'tx-error': 'txError' } as const)[
+          m[1] as 'rx packets'
+        ];
         current[key] = Number(m[2]);
       }
     }
@@ -287,7 +345,9 @@ export class Vpp {
   /** VPP's worker threads (`vpp_wk_<n>`), for CPU accounting. */
   workerThreads(): { name: string; pid: number; tid: number }[] {
     if (!this.alive()) return [];
-    return this.tasks().filter((t) => WORKER_COMM.test(t.comm)).map((t) => ({ name: `vpp ${t.comm}`, pid: this.pid, tid: t.tid }));
+    return this.tasks()
+      .filter((t) => WORKER_COMM.test(t.comm))
+      .map((t) => ({ name: `vpp ${t.comm}`, pid: this.pid, tid: t.tid }));
   }
 
   private threadNames(): string[] {
@@ -296,9 +356,17 @@ export class Vpp {
 
   private tasks(): { tid: number; comm: string }[] {
     let tids: string[];
-    try { tids = readdirSync(`/proc/${this.pid}/task`); } catch { return []; }
+    try {
+      tids = readdirSync(`/proc/${this.pid}/task`);
+    } catch {
+      return [];
+    }
     return tids.flatMap((tid) => {
-      try { return [{ tid: Number(tid), comm: readFileSync(`/proc/${this.pid}/task/${tid}/comm`, 'utf8').trim() }]; } catch { return []; }
+      try {
+        return [{ tid: Number(tid), comm: readFileSync(`/proc/${this.pid}/task/${tid}/comm`, 'utf8').trim() }];
+      } catch {
+        return [];
+      }
     });
   }
 
@@ -363,7 +431,9 @@ export function vppDriver<Name extends 'vpp' | 'vpp-memif'>(spec: {
           return spec.connect(sw, join(socketDir, `${container.side}${container.pair}.sock`), container);
         },
         cpuThreads: () => sw.workerThreads(),
-        async stop() { /* VPP, its directories and hugepages are undone by `resources`, newest first */ },
+        async stop() {
+          /* VPP, its directories and hugepages are undone by `resources`, newest first */
+        },
         vpp: sw,
       };
       return instance;

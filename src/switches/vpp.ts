@@ -6,7 +6,8 @@ import { vppDriver } from './vpp-common.js';
 
 export const vpp = vppDriver({
   name: 'vpp',
-  description: 'FD.io VPP L2 bridge domain (its native vhost-user driver, no DPDK plugin), containers on vhost-user ports',
+  description:
+    'FD.io VPP L2 bridge domain (its native vhost-user driver, no DPDK plugin), containers on vhost-user ports',
   socketDir: 'vhost',
   async connect(sw, socketPath) {
     const name = await sw.createInterface(['create', 'vhost-user', 'socket', socketPath, 'server']);

@@ -28,17 +28,28 @@ export async function findLeftovers(): Promise<{ leftovers: Leftover[]; ledgers:
     // Each hugepage change is its own entry (same name, its own previous count): restored newest
     // first, the last one written back is the count found before the run's first reservation.
     const key = `${r.kind}:${r.name}:${r.pid ?? ''}:${r.previous ?? ''}`;
-    if (!seen.has(key)) { seen.add(key); leftovers.push(r); }
+    if (!seen.has(key)) {
+      seen.add(key);
+      leftovers.push(r);
+    }
   };
   for (const l of ledgers.filter((x) => !x.ownerAlive)) {
     for (const r of [...l.open].reverse()) {
-      if (r.kind === 'process' && (r.pid === undefined || processStartTicks(r.pid) !== (r.startTicks ?? null))) continue;
+      if (r.kind === 'process' && (r.pid === undefined || processStartTicks(r.pid) !== (r.startTicks ?? null)))
+        continue;
       add({ ...r, source: 'ledger' });
     }
   }
   const namespaces = await listNetns();
   for (const ns of namespaces.filter((n) => n.startsWith('nfp-') && !live.has(tokenOf(n) ?? ''))) {
-    for (const pid of await netnsPids(ns)) add({ kind: 'process', name: `pid ${pid} in ${ns}`, pid, startTicks: processStartTicks(pid) ?? undefined, source: 'prefix' });
+    for (const pid of await netnsPids(ns))
+      add({
+        kind: 'process',
+        name: `pid ${pid} in ${ns}`,
+        pid,
+        startTicks: processStartTicks(pid) ?? undefined,
+        source: 'prefix',
+      });
   }
   for (const link of (await listLinks()).filter((n) => n.startsWith('nfp') && !live.has(tokenOf(n) ?? ''))) {
     add({ kind: 'link', name: link, source: 'prefix' });
@@ -52,12 +63,26 @@ export async function findLeftovers(): Promise<{ leftovers: Leftover[]; ledgers:
   // directories holding them (ours, then those at places a program fixes), the hugepage count,
   // cpufreq last (the sort is stable: ledger entries of one kind stay newest first).
   // VFs after namespaces (a deleted namespace hands its VF netdev back to the host).
-  const order = { process: 0, lxc: 1, link: 2, netns: 3, sriov: 4, mount: 5, dir: 6, path: 7, hugepages: 8, cpufreq: 9 } as const;
+  const order = {
+    process: 0,
+    lxc: 1,
+    link: 2,
+    netns: 3,
+    sriov: 4,
+    mount: 5,
+    dir: 6,
+    path: 7,
+    hugepages: 8,
+    cpufreq: 9,
+  } as const;
   leftovers.sort((a, b) => order[a.kind] - order[b.kind]);
   return { leftovers, ledgers: ledgers.filter((l) => !l.ownerAlive).map((l) => l.path) };
 }
 
-export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: string[] }, log: (line: string) => void): Promise<Error[]> {
+export async function removeLeftovers(
+  found: { leftovers: Leftover[]; ledgers: string[] },
+  log: (line: string) => void,
+): Promise<Error[]> {
   const errors: Error[] = [];
   for (const r of found.leftovers) {
     try {
@@ -67,7 +92,8 @@ export async function removeLeftovers(found: { leftovers: Leftover[]; ledgers: s
       else if (r.kind === 'lxc') await destroyLxc(r.name);
       else if (r.kind === 'mount') await unmountHugetlbfs(r.name);
       // `<hugetlbfs>/<prefix>*`: the page files of our DPDK processes in the host's hugetlbfs.
-      else if (r.kind === 'dir' && r.name.endsWith('*')) removeHugepageFiles(dirname(r.name), basename(r.name).slice(0, -1));
+      else if (r.kind === 'dir' && r.name.endsWith('*'))
+        removeHugepageFiles(dirname(r.name), basename(r.name).slice(0, -1));
       else if (r.kind === 'dir') removeRunDir(r.name);
       else if (r.kind === 'path') removePath(r.name);
       else if (r.kind === 'sriov' && r.saved) await restoreSriov(JSON.parse(r.saved) as SriovSaved);
@@ -103,5 +129,8 @@ async function listLinks(): Promise<string[]> {
 
 async function netnsPids(ns: string): Promise<number[]> {
   const r = await exec(['ip', 'netns', 'pids', ns], { check: false });
-  return r.stdout.split('\n').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  return r.stdout
+    .split('\n')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
 }

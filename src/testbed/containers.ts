@@ -48,10 +48,17 @@ export const lxcRuntime: ContainerRuntime = {
   name: 'lxc',
   description: 'LXC busybox containers (lxc-create -t busybox), one per app, cpuset = its CPU',
   async probe() {
-    const missing = [['lxc-create', 'lxc'], ['lxc-attach', 'lxc'], ['busybox', 'busybox-static']].filter(([p]) => !which(p!));
+    const missing = [
+      ['lxc-create', 'lxc'],
+      ['lxc-attach', 'lxc'],
+      ['busybox', 'busybox-static'],
+    ].filter(([p]) => !which(p!));
     if (missing.length > 0) {
-      return { available: false, reason: `${missing.map(([p]) => `\`${p}\``).join(', ')} not installed`,
-        fix: `apt-get install ${[...new Set(missing.map(([, pkg]) => pkg))].join(' ')}` };
+      return {
+        available: false,
+        reason: `${missing.map(([p]) => `\`${p}\``).join(', ')} not installed`,
+        fix: `apt-get install ${[...new Set(missing.map(([, pkg]) => pkg))].join(' ')}`,
+      };
     }
     const ip = await iproute2Probe();
     if (!ip.available) return ip;
@@ -64,7 +71,7 @@ export const lxcRuntime: ContainerRuntime = {
       async create(resources, side, pair, { cpu }) {
         const name = names.netns(side, pair);
         await createLxc(resources, base, name, name, { cpu });
-        return { ...await containerIn(names, side, pair), exec: lxcExec(name) };
+        return { ...(await containerIn(names, side, pair)), exec: lxcExec(name) };
       },
     };
   },

@@ -32,7 +32,9 @@ const turboFile = (root: string, control: TurboControl) => join(cpuDir(root), co
 export function readCpufreq(root = SYSFS_ROOT): CpufreqState | null {
   let cpus: string[];
   try {
-    cpus = readdirSync(cpuDir(root)).filter((d) => /^cpu\d+$/.test(d)).sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
+    cpus = readdirSync(cpuDir(root))
+      .filter((d) => /^cpu\d+$/.test(d))
+      .sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
   } catch {
     return null;
   }
@@ -60,7 +62,8 @@ export function describeCpufreq(state: CpufreqState | null): { cpufreqGovernor: 
   const on = turboOn(state);
   return {
     cpufreqGovernor: [...new Set(Object.values(state.governors))].join(','),
-    cpufreqTurbo: on === undefined ? 'no turbo control' : `${on ? 'on' : 'off'} (${state.turbo!.control}=${state.turbo!.value})`,
+    cpufreqTurbo:
+      on === undefined ? 'no turbo control' : `${on ? 'on' : 'off'} (${state.turbo!.control}=${state.turbo!.value})`,
   };
 }
 
@@ -72,17 +75,24 @@ export function describeCpufreq(state: CpufreqState | null): { cpufreqGovernor: 
 export async function pinPerformance(resources: Resources, root = SYSFS_ROOT): Promise<CpufreqState | null> {
   const found = readCpufreq(root);
   if (!found) return null;
-  await resources.create({ kind: 'cpufreq', name: root, saved: JSON.stringify(found) },
+  await resources.create(
+    { kind: 'cpufreq', name: root, saved: JSON.stringify(found) },
     async () => {
       for (const cpu of Object.keys(found.governors)) writeSysfs(governorFile(root, cpu), 'performance');
-      if (found.turbo) writeSysfs(turboFile(root, found.turbo.control), found.turbo.control === 'intel_pstate/no_turbo' ? '1' : '0');
+      if (found.turbo)
+        writeSysfs(turboFile(root, found.turbo.control), found.turbo.control === 'intel_pstate/no_turbo' ? '1' : '0');
       // Read back: a governor the driver does not offer is refused silently by some kernels.
       const now = readCpufreq(root);
-      const off = Object.entries(now?.governors ?? {}).filter(([, g]) => g !== 'performance').map(([cpu, g]) => `${cpu}: ${g}`);
-      if (off.length > 0) throw new TestbedError(`cpufreq governor is not performance after setting it (${off.join(', ')})`);
-      if (now && turboOn(now)) throw new TestbedError(`turbo is still on after turning it off (${now.turbo!.control}=${now.turbo!.value})`);
+      const off = Object.entries(now?.governors ?? {})
+        .filter(([, g]) => g !== 'performance')
+        .map(([cpu, g]) => `${cpu}: ${g}`);
+      if (off.length > 0)
+        throw new TestbedError(`cpufreq governor is not performance after setting it (${off.join(', ')})`);
+      if (now && turboOn(now))
+        throw new TestbedError(`turbo is still on after turning it off (${now.turbo!.control}=${now.turbo!.value})`);
     },
-    async () => restoreCpufreq(found));
+    async () => restoreCpufreq(found),
+  );
   return found;
 }
 
@@ -93,13 +103,20 @@ export function restoreCpufreq(saved: CpufreqState): void {
 }
 
 function readTrimmed(path: string): string | undefined {
-  try { return readFileSync(path, 'utf8').trim(); } catch { return undefined; }
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function writeSysfs(path: string, value: string): void {
   try {
     writeFileSync(path, `${value}\n`);
   } catch (cause) {
-    throw new TestbedError(`cannot write ${value} to ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { cause });
+    throw new TestbedError(
+      `cannot write ${value} to ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`,
+      { cause },
+    );
   }
 }

@@ -31,7 +31,9 @@ export function readTopology(sysfs = '/sys/devices/system/cpu'): CpuTopology {
     let siblings = [cpu];
     try {
       siblings = parseCpuList(readFileSync(`${sysfs}/cpu${cpu}/topology/thread_siblings_list`, 'utf8'));
-    } catch { /* no topology: every CPU is its own core */ }
+    } catch {
+      /* no topology: every CPU is its own core */
+    }
     siblings.forEach((s) => seen.add(s));
     cores.push(cpu);
   }

@@ -18,8 +18,11 @@ function read(path: string): string | undefined {
 }
 
 /** `sysRoot`: where sysfs is (a fake tree in tests); `cpufreqPinned`: whether the run pinned the governor and turbo. */
-export async function environmentManifest(topology: CpuTopology, versions: { nfvperf: string; app: string },
-  options: { sysRoot?: string; cpufreqPinned?: boolean } = {}): Promise<Record<string, string>> {
+export async function environmentManifest(
+  topology: CpuTopology,
+  versions: { nfvperf: string; app: string },
+  options: { sysRoot?: string; cpufreqPinned?: boolean } = {},
+): Promise<Record<string, string>> {
   const osRelease = read('/etc/os-release') ?? '';
   const prettyName = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(osRelease)?.[1] ?? 'unknown';
   const cpuinfo = read('/proc/cpuinfo') ?? '';
@@ -43,7 +46,11 @@ export async function environmentManifest(topology: CpuTopology, versions: { nfv
     clocksource: read('/sys/devices/system/clocksource/clocksource0/current_clocksource') ?? 'unknown',
     tsc: ['constant_tsc', 'nonstop_tsc'].filter((f) => flags.includes(f)).join(',') || 'not invariant',
     ...describeCpufreq(cpufreq),
-    cpufreqPinned: cpufreq ? (options.cpufreqPinned ? 'yes (performance, turbo off, for the run)' : 'no') : 'no cpufreq',
+    cpufreqPinned: cpufreq
+      ? options.cpufreqPinned
+        ? 'yes (performance, turbo off, for the run)'
+        : 'no'
+      : 'no cpufreq',
     hugepages2M: read('/proc/sys/vm/nr_hugepages') ?? 'unknown',
     node: process.version,
     nfvperf: versions.nfvperf,
@@ -102,12 +109,19 @@ async function tscOf(cpuinfo: string, flags: readonly string[]): Promise<Record<
   const khz = Number(read('/sys/devices/system/cpu/cpu0/tsc_freq_khz'));
   if (khz > 0) return { tscHz: String(khz * 1000), tscHzSource: 'sysfs tsc_freq_khz' };
   const log = (await exec(['dmesg'], { check: false }).catch(() => undefined))?.stdout ?? '';
-  const calibrated = /tsc: Refined TSC clocksource calibration: ([\d.]+) MHz/.exec(log) ?? /tsc: Detected ([\d.]+) MHz/.exec(log);
+  const calibrated =
+    /tsc: Refined TSC clocksource calibration: ([\d.]+) MHz/.exec(log) ?? /tsc: Detected ([\d.]+) MHz/.exec(log);
   if (calibrated) return { tscHz: String(Math.round(Number(calibrated[1]) * 1e6)), tscHzSource: 'kernel log' };
   const cpuMhz = Number(/^cpu MHz\s*:\s*([\d.]+)$/m.exec(cpuinfo)?.[1]);
-  const cpuKhzIsTsc = flags.includes('constant_tsc') && !flags.includes('aperfmperf')
-    && read('/sys/devices/system/cpu/cpu0/cpufreq/scaling_driver') === undefined;
-  if (cpuKhzIsTsc && cpuMhz > 0) return { tscHz: String(Math.round(cpuMhz * 1e6)), tscHzSource: 'cpuinfo cpu MHz (invariant TSC, no cpufreq, no APERF/MPERF)' };
+  const cpuKhzIsTsc =
+    flags.includes('constant_tsc') &&
+    !flags.includes('aperfmperf') &&
+    read('/sys/devices/system/cpu/cpu0/cpufreq/scaling_driver') === undefined;
+  if (cpuKhzIsTsc && cpuMhz > 0)
+    return {
+      tscHz: String(Math.round(cpuMhz * 1e6)),
+      tscHzSource: 'cpuinfo cpu MHz (invariant TSC, no cpufreq, no APERF/MPERF)',
+    };
   return { tscHzSource: 'unknown' };
 }
 
@@ -118,7 +132,9 @@ async function tscOf(cpuinfo: string, flags: readonly string[]): Promise<Record<
  */
 function irqTimeAccounting(): string {
   let config = '';
-  try { config = gunzipSync(readFileSync('/proc/config.gz')).toString('utf8'); } catch {
+  try {
+    config = gunzipSync(readFileSync('/proc/config.gz')).toString('utf8');
+  } catch {
     config = read(`/boot/config-${os.release()}`) ?? '';
   }
   if (/^CONFIG_IRQ_TIME_ACCOUNTING=y$/m.test(config)) return 'yes';

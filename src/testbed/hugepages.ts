@@ -17,7 +17,11 @@ export interface HugepageCount {
 
 export function readHugepages(): HugepageCount {
   const read = (f: string) => {
-    try { return Number(readFileSync(join(SYSFS, f), 'utf8').trim()) || 0; } catch { return 0; }
+    try {
+      return Number(readFileSync(join(SYSFS, f), 'utf8').trim()) || 0;
+    } catch {
+      return 0;
+    }
   };
   return { total: read('nr_hugepages'), free: read('free_hugepages') };
 }
@@ -37,19 +41,23 @@ export async function reserveHugepages(resources: Resources, megabytes: number):
   const found = readHugepages();
   const target = found.total + pages;
   let added = pages;
-  await resources.create({ kind: 'hugepages', name: '2048kB', previous: found.total },
+  await resources.create(
+    { kind: 'hugepages', name: '2048kB', previous: found.total },
     async () => {
       setHugepages(target);
       const now = readHugepages();
       added = Math.max(0, Math.min(pages, now.total - found.total));
       if (now.total < target) {
-        throw new TestbedError(`asked the kernel for ${target} hugepages of 2 MB (${megabytes} MB more), ` +
-          `it granted ${now.total}: free some memory, or run fewer pairs`);
+        throw new TestbedError(
+          `asked the kernel for ${target} hugepages of 2 MB (${megabytes} MB more), ` +
+            `it granted ${now.total}: free some memory, or run fewer pairs`,
+        );
       }
     },
     // Give back our pages, not the count found: another reserver (a second namespace host's
     // OVS-DPDK, another run) may have raised the total since, and must keep its pages.
-    async () => releasePages(added));
+    async () => releasePages(added),
+  );
 }
 
 /**
@@ -68,7 +76,11 @@ function releasePages(pages: number): void {
 /** The mount point of a hugetlbfs of 2 MB pages, if the host has one (from /proc/mounts). */
 export function hugetlbfsMount(): string | undefined {
   let mounts: string;
-  try { mounts = readFileSync('/proc/mounts', 'utf8'); } catch { return undefined; }
+  try {
+    mounts = readFileSync('/proc/mounts', 'utf8');
+  } catch {
+    return undefined;
+  }
   for (const line of mounts.split('\n')) {
     const [, dir, type, options] = line.split(' ');
     if (type !== 'hugetlbfs' || !dir) continue;
@@ -85,8 +97,11 @@ export function hugetlbfsMount(): string | undefined {
 export async function ensureHugetlbfs(resources: Resources, dir: string, filePrefix: string): Promise<string> {
   const existing = hugetlbfsMount();
   if (existing) {
-    await resources.create({ kind: 'dir', name: join(existing, `${filePrefix}*`) }, async () => {},
-      async () => removeHugepageFiles(existing, filePrefix));
+    await resources.create(
+      { kind: 'dir', name: join(existing, `${filePrefix}*`) },
+      async () => {},
+      async () => removeHugepageFiles(existing, filePrefix),
+    );
     return existing;
   }
   await mountHugetlbfs(resources, dir);
@@ -95,24 +110,32 @@ export async function ensureHugetlbfs(resources: Resources, dir: string, filePre
 
 /** Mounts a hugetlbfs of 2 MB pages at `dir` (made if absent); unmounted, and `dir` removed, on release. */
 export async function mountHugetlbfs(resources: Resources, dir: string): Promise<void> {
-  await resources.create({ kind: 'mount', name: dir },
+  await resources.create(
+    { kind: 'mount', name: dir },
     async () => {
       mkdirSync(dir, { recursive: true });
       await exec(['mount', '-t', 'hugetlbfs', '-o', 'pagesize=2M', 'nodev', dir]);
     },
-    () => unmountHugetlbfs(dir));
+    () => unmountHugetlbfs(dir),
+  );
 }
 
 /** Unmounts a hugetlbfs we mounted and removes its (empty) mount point; tolerates either gone. */
 export async function unmountHugetlbfs(dir: string): Promise<void> {
   if (hugetlbfsMountAt(dir)) await exec(['umount', dir]);
-  try { rmdirSync(dir); } catch { /* already gone */ }
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** Whether a hugetlbfs is mounted at `dir` (as /proc/mounts spells it: no symlinks). */
 export function hugetlbfsMountAt(dir: string): boolean {
   try {
-    return readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === dir && l.split(' ')[2] === 'hugetlbfs');
+    return readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[1] === dir && l.split(' ')[2] === 'hugetlbfs');
   } catch {
     return false;
   }
@@ -122,6 +145,10 @@ export function hugetlbfsMountAt(dir: string): boolean {
 export function removeHugepageFiles(mount: string, prefix: string): void {
   if (!prefix.startsWith('nfp')) throw new TypeError(`refusing to remove hugepage files not named nfp…: ${prefix}`);
   let files: string[];
-  try { files = readdirSync(mount); } catch { return; }
+  try {
+    files = readdirSync(mount);
+  } catch {
+    return;
+  }
   for (const f of files.filter((x) => x.startsWith(prefix))) rmSync(join(mount, f), { force: true, recursive: true });
 }

@@ -16,7 +16,17 @@ import { statFields } from '../common/procfs.js';
  * `sriov`: a PF's VF count or one VF's driver, MAC, VLAN and netdev as found (`saved`, JSON of a
  * SriovSaved), written back.
  */
-export type ResourceKind = 'netns' | 'link' | 'process' | 'dir' | 'mount' | 'path' | 'hugepages' | 'lxc' | 'cpufreq' | 'sriov';
+export type ResourceKind =
+  | 'netns'
+  | 'link'
+  | 'process'
+  | 'dir'
+  | 'mount'
+  | 'path'
+  | 'hugepages'
+  | 'lxc'
+  | 'cpufreq'
+  | 'sriov';
 
 export interface Resource {
   kind: ResourceKind;
@@ -38,7 +48,11 @@ type Entry =
 export class Ledger {
   readonly path: string;
 
-  private constructor(readonly token: string, dir: string, file: string) {
+  private constructor(
+    readonly token: string,
+    dir: string,
+    file: string,
+  ) {
     this.path = join(dir, `${file}.jsonl`);
   }
 
@@ -46,7 +60,13 @@ export class Ledger {
   static open(token: string, dir = LEDGER_DIR, file = token): Ledger {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     const ledger = new Ledger(token, dir, file);
-    ledger.append({ op: 'open', token, pid: process.pid, startTicks: processStartTicks(process.pid), at: new Date().toISOString() });
+    ledger.append({
+      op: 'open',
+      token,
+      pid: process.pid,
+      startTicks: processStartTicks(process.pid),
+      at: new Date().toISOString(),
+    });
     return ledger;
   }
 
@@ -111,7 +131,14 @@ function parseLedger(path: string): LedgerState {
       state.ownerPid = entry.pid;
       ownerTicks = entry.startTicks;
     } else if (entry.op === 'create') {
-      state.open.push({ kind: entry.kind, name: entry.name, pid: entry.pid, startTicks: entry.startTicks, previous: entry.previous, saved: entry.saved });
+      state.open.push({
+        kind: entry.kind,
+        name: entry.name,
+        pid: entry.pid,
+        startTicks: entry.startTicks,
+        previous: entry.previous,
+        saved: entry.saved,
+      });
     } else {
       const i = state.open.findLastIndex((r) => r.kind === entry.kind && r.name === entry.name);
       if (i >= 0) state.open.splice(i, 1);

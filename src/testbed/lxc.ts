@@ -35,21 +35,28 @@ export interface LxcOptions {
  * AppArmor lines replaced (no network of its own; unconfined, as the host may have no AppArmor),
  * our cpuset and mounts added. Pure, so it is tested without a container.
  */
-export function lxcConfig(templateConfig: string, o: { cpu: number; cgroupV1: boolean; binDir: string; hugetlbfs?: string }): string {
+export function lxcConfig(
+  templateConfig: string,
+  o: { cpu: number; cgroupV1: boolean; binDir: string; hugetlbfs?: string },
+): string {
   const kept = templateConfig.split('\n').filter((l) => !/^\s*lxc\.(net\.|apparmor\.)/.test(l));
   const bind = (path: string, opts: string) => {
-    if (/\s/.test(path)) throw new TestbedError(`cannot mount ${JSON.stringify(path)} into an LXC container: the path has white space`);
+    if (/\s/.test(path))
+      throw new TestbedError(`cannot mount ${JSON.stringify(path)} into an LXC container: the path has white space`);
     return `lxc.mount.entry = ${path} ${path.slice(1)} none ${opts},create=dir 0 0`;
   };
   const mounts = [bind(RUN_DIR, 'rbind'), bind(o.binDir, 'ro,bind')];
   // A hugetlbfs under /run/nfvperf already comes with the rbind above.
   if (o.hugetlbfs && !o.hugetlbfs.startsWith(`${RUN_DIR}/`)) mounts.push(bind(o.hugetlbfs, 'bind'));
-  return [...kept,
+  return [
+    ...kept,
     '# nfvperf: the switch drivers give the container its interface (see src/testbed/lxc.ts)',
     'lxc.net.0.type = empty',
     'lxc.apparmor.profile = unconfined',
     `lxc.${o.cgroupV1 ? 'cgroup' : 'cgroup2'}.cpuset.cpus = ${o.cpu}`,
-    ...mounts, ''].join('\n');
+    ...mounts,
+    '',
+  ].join('\n');
 }
 
 /**
@@ -66,10 +73,14 @@ export async function createLxcBase(resources: Resources, token: string): Promis
   const name = `nfp-${token}-base`;
   if (!LXC_NAME.test(name)) throw new TypeError(`bad run token ${token}`);
   mkdirSync(LXC_DIR, { recursive: true, mode: 0o755 });
-  await resources.create({ kind: 'lxc', name }, async () => {
-    await exec(['lxc-create', ...at(name), '-t', 'busybox']);
-    writeFileSync(join(LXC_DIR, name, 'rootfs', 'etc', 'init.d', 'rcS'), RC_S, { mode: 0o755 });
-  }, () => destroyLxc(name));
+  await resources.create(
+    { kind: 'lxc', name },
+    async () => {
+      await exec(['lxc-create', ...at(name), '-t', 'busybox']);
+      writeFileSync(join(LXC_DIR, name, 'rootfs', 'etc', 'init.d', 'rcS'), RC_S, { mode: 0o755 });
+    },
+    () => destroyLxc(name),
+  );
   return name;
 }
 
@@ -77,24 +88,40 @@ export async function createLxcBase(resources: Resources, token: string): Promis
  * Creates container `name` as a copy of `base`, starts it, and names its network namespace
  * `netns`; returns init's PID.
  */
-export async function createLxc(resources: Resources, base: string, name: string, netns: string, o: LxcOptions): Promise<number> {
+export async function createLxc(
+  resources: Resources,
+  base: string,
+  name: string,
+  netns: string,
+  o: LxcOptions,
+): Promise<number> {
   if (!LXC_NAME.test(name)) throw new TypeError(`bad LXC container name ${name}`);
   const dir = join(LXC_DIR, name);
   let initPid = 0;
-  await resources.create({ kind: 'lxc', name }, async () => {
-    mkdirSync(dir, { mode: 0o750 });
-    await exec(['cp', '-a', join(LXC_DIR, base, 'rootfs'), join(dir, 'rootfs')]);
-    const baseConfig = readFileSync(join(LXC_DIR, base, 'config'), 'utf8')
-      .replaceAll(join(LXC_DIR, base, 'rootfs'), join(dir, 'rootfs')).replace(/^lxc\.uts\.name = .*$/m, `lxc.uts.name = ${name}`);
-    const cgroupV1 = existsSync('/sys/fs/cgroup/cpuset/cpuset.cpus');
-    writeFileSync(join(dir, 'config'), lxcConfig(baseConfig, { cpu: o.cpu, cgroupV1, binDir: dirname(appBinary()), hugetlbfs: hugetlbfsMount() }));
-    await exec(['lxc-start', ...at(name), '-d', '-l', 'ERROR', '-o', join(dir, 'start.log')]);
-    await exec(['lxc-wait', ...at(name), '-s', 'RUNNING', '-t', String(START_TIMEOUT_S)]);
-    initPid = await lxcInitPid(name);
-  }, () => destroyLxc(name));
-  await resources.create({ kind: 'netns', name: netns },
+  await resources.create(
+    { kind: 'lxc', name },
+    async () => {
+      mkdirSync(dir, { mode: 0o750 });
+      await exec(['cp', '-a', join(LXC_DIR, base, 'rootfs'), join(dir, 'rootfs')]);
+      const baseConfig = readFileSync(join(LXC_DIR, base, 'config'), 'utf8')
+        .replaceAll(join(LXC_DIR, base, 'rootfs'), join(dir, 'rootfs'))
+        .replace(/^lxc\.uts\.name = .*$/m, `lxc.uts.name = ${name}`);
+      const cgroupV1 = existsSync('/sys/fs/cgroup/cpuset/cpuset.cpus');
+      writeFileSync(
+        join(dir, 'config'),
+        lxcConfig(baseConfig, { cpu: o.cpu, cgroupV1, binDir: dirname(appBinary()), hugetlbfs: hugetlbfsMount() }),
+      );
+      await exec(['lxc-start', ...at(name), '-d', '-l', 'ERROR', '-o', join(dir, 'start.log')]);
+      await exec(['lxc-wait', ...at(name), '-s', 'RUNNING', '-t', String(START_TIMEOUT_S)]);
+      initPid = await lxcInitPid(name);
+    },
+    () => destroyLxc(name),
+  );
+  await resources.create(
+    { kind: 'netns', name: netns },
     () => exec(['ip', 'netns', 'attach', netns, String(initPid)]),
-    () => deleteNetns(netns));
+    () => deleteNetns(netns),
+  );
   return initPid;
 }
 
@@ -102,7 +129,8 @@ export async function createLxc(resources: Resources, base: string, name: string
 export async function lxcInitPid(name: string): Promise<number> {
   const r = await exec(['lxc-info', ...at(name), '-p', '-H']);
   const pid = Number(r.stdout.trim());
-  if (!Number.isInteger(pid) || pid <= 0) throw new TestbedError(`lxc-info gave no PID for running container ${name}: ${r.stdout.trim()}`);
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new TestbedError(`lxc-info gave no PID for running container ${name}: ${r.stdout.trim()}`);
   return pid;
 }
 
@@ -113,7 +141,10 @@ export async function destroyLxc(name: string): Promise<void> {
   if (!existsSync(dir)) return;
   // A run killed while it copied the rootfs leaves a directory LXC does not know (no config yet,
   // so it never started): only the files are left to remove.
-  if (!existsSync(join(dir, 'config'))) { rmSync(dir, { recursive: true, force: true }); return; }
+  if (!existsSync(join(dir, 'config'))) {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   await exec(['lxc-destroy', ...at(name), '-f']);
 }
 
@@ -127,7 +158,9 @@ export function listLxc(): string[] {
 }
 
 function readdirNames(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
 }
 
 /** argv prefix that runs a program inside the container, in its namespaces and cgroups. */

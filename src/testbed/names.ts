@@ -54,8 +54,14 @@ export function tokenOf(name: string): string | undefined {
 export function macFor(token: string, side: AppSide, pair: number, end: 'host' | 'container'): string {
   const sideBit = side === 's' ? 0 : 1;
   const endBit = end === 'host' ? 0 : 2;
-  const bytes = [0x02, 0x6e, parseInt(token.slice(0, 2), 16), parseInt(token.slice(2, 4), 16),
-    sideBit | endBit, pair & 0xff];
+  const bytes = [
+    0x02,
+    0x6e,
+    parseInt(token.slice(0, 2), 16),
+    parseInt(token.slice(2, 4), 16),
+    sideBit | endBit,
+    pair & 0xff,
+  ];
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 

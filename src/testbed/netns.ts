@@ -25,11 +25,18 @@ export interface Container {
 
 export const CONTAINER_IFNAME = 'eth0';
 
-export async function createContainer(resources: Resources, names: RunNames, side: AppSide, pair: number): Promise<Container> {
+export async function createContainer(
+  resources: Resources,
+  names: RunNames,
+  side: AppSide,
+  pair: number,
+): Promise<Container> {
   const netns = names.netns(side, pair);
-  await resources.create({ kind: 'netns', name: netns },
+  await resources.create(
+    { kind: 'netns', name: netns },
     () => exec(['ip', 'netns', 'add', netns]),
-    () => deleteNetns(netns));
+    () => deleteNetns(netns),
+  );
   return containerIn(names, side, pair);
 }
 
@@ -50,8 +57,20 @@ export async function configureInterface(container: Container, ifname: string): 
 /** A permanent neighbour entry so the kernel never ARPs for the peer during a measurement. */
 export async function addNeighbor(container: Container, peer: Pick<Container, 'ip' | 'mac'>): Promise<void> {
   if (!container.ifname) throw new Error(`container ${container.netns} is not attached`);
-  await exec(['ip', '-n', container.netns, 'neigh', 'replace', peer.ip, 'lladdr', peer.mac,
-    'dev', container.ifname, 'nud', 'permanent']);
+  await exec([
+    'ip',
+    '-n',
+    container.netns,
+    'neigh',
+    'replace',
+    peer.ip,
+    'lladdr',
+    peer.mac,
+    'dev',
+    container.ifname,
+    'nud',
+    'permanent',
+  ]);
 }
 
 /**
@@ -62,10 +81,28 @@ export async function addNeighbor(container: Container, peer: Pick<Container, 'i
 export async function vethIntoContainer(resources: Resources, names: RunNames, container: Container): Promise<string> {
   const hostEnd = names.hostLink(container.side, container.pair);
   const hostMac = macFor(names.token, container.side, container.pair, 'host');
-  await resources.create({ kind: 'link', name: hostEnd },
-    () => exec(['ip', 'link', 'add', hostEnd, 'address', hostMac, 'type', 'veth', 'peer', 'name',
-      CONTAINER_IFNAME, 'address', container.mac, 'netns', container.netns]),
-    () => deleteLink(hostEnd));
+  await resources.create(
+    { kind: 'link', name: hostEnd },
+    () =>
+      exec([
+        'ip',
+        'link',
+        'add',
+        hostEnd,
+        'address',
+        hostMac,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        CONTAINER_IFNAME,
+        'address',
+        container.mac,
+        'netns',
+        container.netns,
+      ]),
+    () => deleteLink(hostEnd),
+  );
   await exec(['ip', 'link', 'set', hostEnd, 'up']);
   return hostEnd;
 }

@@ -3,7 +3,7 @@
 // partial set-up, and keeps going past individual failures.
 import { readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { exec } from '../common/exec.js';
-import { Ledger, processStartTicks, type Resource } from './ledger.js';
+import { type Ledger, processStartTicks, type Resource } from './ledger.js';
 import { statFields } from '../common/procfs.js';
 
 type Undo = () => Promise<void>;
@@ -37,10 +37,14 @@ export class Resources {
 
   /** Vital processes that have exited before teardown, as `name (pid N)`. */
   deadVitals(): string[] {
-    return this.stack.filter((e) => e.vital).map((e) => e.resource).filter((r) => {
-      const ticks = processStartTicks(r.pid!);
-      return ticks === null || ticks !== r.startTicks || isZombie(r.pid!);
-    }).map((r) => `${r.name} (pid ${r.pid})`);
+    return this.stack
+      .filter((e) => e.vital)
+      .map((e) => e.resource)
+      .filter((r) => {
+        const ticks = processStartTicks(r.pid!);
+        return ticks === null || ticks !== r.startTicks || isZombie(r.pid!);
+      })
+      .map((r) => `${r.name} (pid ${r.pid})`);
   }
 
   get size(): number {
@@ -85,8 +89,15 @@ export async function deleteLink(name: string, netns?: string): Promise<void> {
  */
 export function removePath(path: string): void {
   let isDir: boolean;
-  try { isDir = statSync(path).isDirectory(); } catch { return; }
-  if (!isDir) { rmSync(path, { force: true }); return; }
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    return;
+  }
+  if (!isDir) {
+    rmSync(path, { force: true });
+    return;
+  }
   try {
     rmdirSync(path);
   } catch (e: unknown) {
@@ -96,15 +107,26 @@ export function removePath(path: string): void {
 
 /** Ends a process we started, by PID, only if it is still the same process (start time matches). */
 export async function killProcess(pid: number, startTicks: number | undefined, graceMs = 2000): Promise<void> {
-  const same = () => { const t = processStartTicks(pid); return t !== null && (startTicks === undefined || t === startTicks); };
+  const same = () => {
+    const t = processStartTicks(pid);
+    return t !== null && (startTicks === undefined || t === startTicks);
+  };
   if (!same()) return;
-  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!same() || isZombie(pid)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
 }
 
 function isZombie(pid: number): boolean {

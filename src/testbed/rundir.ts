@@ -16,9 +16,13 @@ export function runPath(token: string, ...parts: string[]): string {
 export async function ensureRunDir(resources: Resources, path: string): Promise<string> {
   if (!RUN_SUBDIR.test(path)) throw new TypeError(`not a run directory: ${path}`);
   if (existsSync(path)) return path;
-  await resources.create({ kind: 'dir', name: path },
-    async () => { mkdirSync(path, { recursive: true, mode: 0o755 }); },
-    async () => removeRunDir(path));
+  await resources.create(
+    { kind: 'dir', name: path },
+    async () => {
+      mkdirSync(path, { recursive: true, mode: 0o755 });
+    },
+    async () => removeRunDir(path),
+  );
   return path;
 }
 

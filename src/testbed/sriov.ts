@@ -25,14 +25,19 @@ export const ipLinkCommands: IpLink = {
     await exec(['ip', 'link', 'set', 'dev', pf, 'vf', String(vf), 'mac', mac, 'vlan', String(vlan)]);
   },
   async readVfs(pf) {
-    const [link] = JSON.parse((await exec(['ip', '-j', 'link', 'show', 'dev', pf])).stdout) as
-      { vfinfo_list?: { vf: number; address?: string; mac?: string; vlan_list?: { vlan: number }[] }[] }[];
-    return (link?.vfinfo_list ?? []).map((v) => ({ vf: v.vf, mac: (v.address ?? v.mac ?? '').toLowerCase(), vlan: v.vlan_list?.[0]?.vlan ?? 0 }));
+    const [link] = JSON.parse((await exec(['ip', '-j', 'link', 'show', 'dev', pf])).stdout) as {
+      vfinfo_list?: { vf: number; address?: string; mac?: string; vlan_list?: { vlan: number }[] }[];
+    }[];
+    return (link?.vfinfo_list ?? []).map((v) => ({
+      vf: v.vf,
+      mac: (v.address ?? v.mac ?? '').toLowerCase(),
+      vlan: v.vlan_list?.[0]?.vlan ?? 0,
+    }));
   },
   async move(dev, to) {
     const inNs = (ns?: string) => (ns ? ['-n', ns] : []);
     const rename = (ns: string | undefined, from: string) =>
-      (from === to.as ? Promise.resolve() : exec(['ip', ...inNs(ns), 'link', 'set', 'dev', from, 'name', to.as]));
+      from === to.as ? Promise.resolve() : exec(['ip', ...inNs(ns), 'link', 'set', 'dev', from, 'name', to.as]);
     // Renamed inside the container's namespace, never on the host: the host has an eth0 of its own.
     // "Back to the host" is our own namespace (`netns PID`).
     if (dev.netns === to.netns) {
@@ -59,19 +64,40 @@ export interface SriovSaved {
 
 /** Reads and writes the PF's and VFs' sysfs files under `root` (the host's /sys; a fake tree in tests). */
 export class SriovSysfs {
-  constructor(readonly root: string, readonly pf: string) {}
+  constructor(
+    readonly root: string,
+    readonly pf: string,
+  ) {}
 
-  get pfDevice(): string { return join(this.root, 'class', 'net', this.pf, 'device'); }
-  totalVfs(): number { return readNumber(join(this.pfDevice, 'sriov_totalvfs')); }
-  numVfs(): number { return readNumber(join(this.pfDevice, 'sriov_numvfs')); }
-  vfDevice(i: number): string { return join(this.pfDevice, `virtfn${i}`); }
+  get pfDevice(): string {
+    return join(this.root, 'class', 'net', this.pf, 'device');
+  }
+  totalVfs(): number {
+    return readNumber(join(this.pfDevice, 'sriov_totalvfs'));
+  }
+  numVfs(): number {
+    return readNumber(join(this.pfDevice, 'sriov_numvfs'));
+  }
+  vfDevice(i: number): string {
+    return join(this.pfDevice, `virtfn${i}`);
+  }
   /** The VF's PCI address (the name its `virtfnN` link points to). */
-  vfAddress(i: number): string { return basename(readlinkSync(this.vfDevice(i))); }
+  vfAddress(i: number): string {
+    return basename(readlinkSync(this.vfDevice(i)));
+  }
   vfDriver(i: number): string | null {
-    try { return basename(readlinkSync(join(this.vfDevice(i), 'driver'))); } catch { return null; }
+    try {
+      return basename(readlinkSync(join(this.vfDevice(i), 'driver')));
+    } catch {
+      return null;
+    }
   }
   vfNetdev(i: number): string | null {
-    try { return readdirSync(join(this.vfDevice(i), 'net'))[0] ?? null; } catch { return null; }
+    try {
+      return readdirSync(join(this.vfDevice(i), 'net'))[0] ?? null;
+    } catch {
+      return null;
+    }
   }
 
   /** Sets the VF count (the kernel wants 0 between two non-zero counts) and waits for the VFs to appear or go. */
@@ -79,10 +105,14 @@ export class SriovSysfs {
     if (this.numVfs() === n) return;
     if (this.numVfs() !== 0) writeFileSync(join(this.pfDevice, 'sriov_numvfs'), '0\n');
     if (n > 0) writeFileSync(join(this.pfDevice, 'sriov_numvfs'), `${n}\n`);
-    await pollUntil(`${this.pf} has ${n} VFs`, async () => {
-      const present = readdirSafe(this.pfDevice).filter((f) => /^virtfn\d+$/.test(f)).length;
-      return present === n ? true : `${present} virtfn links`;
-    }, SYSFS_TIMEOUT_MS);
+    await pollUntil(
+      `${this.pf} has ${n} VFs`,
+      async () => {
+        const present = readdirSafe(this.pfDevice).filter((f) => /^virtfn\d+$/.test(f)).length;
+        return present === n ? true : `${present} virtfn links`;
+      },
+      SYSFS_TIMEOUT_MS,
+    );
   }
 
   /** Binds VF `i` to `driver` (null: whatever the kernel picks), through driver_override, and reads it back. */
@@ -93,10 +123,14 @@ export class SriovSysfs {
     if (current) writeFileSync(join(this.vfDevice(i), 'driver', 'unbind'), address);
     writeFileSync(join(this.vfDevice(i), 'driver_override'), driver ? `${driver}\n` : '\n');
     writeFileSync(join(this.root, 'bus', 'pci', 'drivers_probe'), address);
-    await pollUntil(`VF ${i} (${address}) of ${this.pf} bound to ${driver ?? 'its default driver'}`, async () => {
-      const now = this.vfDriver(i);
-      return (driver === null ? now !== null : now === driver) ? true : `driver ${now ?? 'none'}`;
-    }, SYSFS_TIMEOUT_MS);
+    await pollUntil(
+      `VF ${i} (${address}) of ${this.pf} bound to ${driver ?? 'its default driver'}`,
+      async () => {
+        const now = this.vfDriver(i);
+        return (driver === null ? now !== null : now === driver) ? true : `driver ${now ?? 'none'}`;
+      },
+      SYSFS_TIMEOUT_MS,
+    );
   }
 }
 
@@ -113,11 +147,18 @@ export async function restoreSriov(saved: SriovSaved, ip: IpLink = ipLinkCommand
   if (vf.ifname && now && now !== vf.ifname) await ip.move({ name: now }, { as: vf.ifname });
 }
 
-
 function readNumber(path: string): number {
-  try { return Number(readFileSync(path, 'utf8').trim()) || 0; } catch { return 0; }
+  try {
+    return Number(readFileSync(path, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 export function readdirSafe(dir: string): string[] {
-  try { return readdirSync(dir); } catch { return []; }
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -3,17 +3,43 @@ import assert from 'node:assert/strict';
 import { caseCpu, irqInTaskTimeOf } from '../../src/analysis/cpu.js';
 import type { SteadyCpuSample, SteadySample } from '../../src/store/run-data.js';
 
-const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${what}: ${a} ≠ ${b}`);
+const close = (a: number | null, b: number, what: string) =>
+  assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${what}: ${a} ≠ ${b}`);
 
 /** Three steady seconds of one pair: sender 0.9 CPU, receiver 0.7 CPU, 100 kpps received. */
 function apps(): SteadySample[] {
   return [0, 1, 2].flatMap((second): SteadySample[] => [
-    { pair: 0, role: 'send', second, durationNs: 1e9, partial: false, txPackets: 120_000, rxPackets: null, cpuUserUs: 100_000, cpuSysUs: 800_000 },
-    { pair: 0, role: 'recv', second, durationNs: 1e9, partial: false, txPackets: null, rxPackets: 100_000, cpuUserUs: 200_000, cpuSysUs: 500_000 },
+    {
+      pair: 0,
+      role: 'send',
+      second,
+      durationNs: 1e9,
+      partial: false,
+      txPackets: 120_000,
+      rxPackets: null,
+      cpuUserUs: 100_000,
+      cpuSysUs: 800_000,
+    },
+    {
+      pair: 0,
+      role: 'recv',
+      second,
+      durationNs: 1e9,
+      partial: false,
+      txPackets: null,
+      rxPackets: 100_000,
+      cpuUserUs: 200_000,
+      cpuSysUs: 500_000,
+    },
   ]);
 }
 
-function component(component: string, kind: SteadyCpuSample['kind'], cpu: number | null, busyUs: number[]): SteadyCpuSample[] {
+function component(
+  component: string,
+  kind: SteadyCpuSample['kind'],
+  cpu: number | null,
+  busyUs: number[],
+): SteadyCpuSample[] {
   return busyUs.map((b, second) => ({ component, kind, cpu, second, durationNs: 1e9, busyUs: b }));
 }
 
@@ -21,7 +47,10 @@ test('apps alone: total cores = app CPUs, cycles per packet = cores × TSC Hz ÷
   const cpu = caseCpu(apps(), 2e9);
   close(cpu.totalCpus, 1.6, 'app CPUs');
   close(cpu.totalCores, 1.6, 'total cores');
-  assert.deepEqual(cpu.components.map((c) => c.name), ['recv 0', 'send 0']);
+  assert.deepEqual(
+    cpu.components.map((c) => c.name),
+    ['recv 0', 'send 0'],
+  );
   close(cpu.cyclesPerPacket, (1.6 * 2e9) / 100_000, 'cycles per packet');
   assert.equal(caseCpu(apps(), null).cyclesPerPacket, null, 'no TSC Hz, no cycles');
 });
@@ -34,9 +63,17 @@ test('a polling switch thread adds its CPU; kernel time on an app CPU is not add
     ...component('irq cpu0', 'irq', 0, [0, 0, 0]),
   ];
   const charged = caseCpu(apps(), 2e9, components, { irqInTaskTime: true, busyCpus: [0, 1] });
-  assert.deepEqual(charged.components.map((c) => [c.name, c.inTotal]), [
-    ['recv 0', true], ['send 0', true], ['ovs-vswitchd pmd-c01/id:8', true], ['softirq cpu0', false], ['softirq cpu2', true], ['irq cpu0', false],
-  ]);
+  assert.deepEqual(
+    charged.components.map((c) => [c.name, c.inTotal]),
+    [
+      ['recv 0', true],
+      ['send 0', true],
+      ['ovs-vswitchd pmd-c01/id:8', true],
+      ['softirq cpu0', false],
+      ['softirq cpu2', true],
+      ['irq cpu0', false],
+    ],
+  );
   close(charged.components.find((c) => c.kind === 'switch')!.cpus, 1.0, 'PMD');
   close(charged.totalCores, 1.6 + 1.0 + 0.1, 'apps + PMD + softirq on a CPU no task of the case runs on');
   const apart = caseCpu(apps(), 2e9, components, { irqInTaskTime: false, busyCpus: [0, 1] });
@@ -46,7 +83,17 @@ test('a polling switch thread adds its CPU; kernel time on an app CPU is not add
 
 test('partial app intervals are left out; the environment decides the accounting', () => {
   const samples = apps();
-  samples.push({ pair: 0, role: 'send', second: 3, durationNs: 4e8, partial: true, txPackets: 1, rxPackets: null, cpuUserUs: 400_000, cpuSysUs: 0 });
+  samples.push({
+    pair: 0,
+    role: 'send',
+    second: 3,
+    durationNs: 4e8,
+    partial: true,
+    txPackets: 1,
+    rxPackets: null,
+    cpuUserUs: 400_000,
+    cpuSysUs: 0,
+  });
   close(caseCpu(samples, null).totalCpus, 1.6, 'a partial second does not inflate the share');
   assert.equal(irqInTaskTimeOf({ irqTimeAccounting: 'yes' }), false);
   assert.equal(irqInTaskTimeOf({ irqTimeAccounting: 'no' }), true);

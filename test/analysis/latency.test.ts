@@ -12,8 +12,17 @@ test('bucket widths follow the app: exact below 256 ns, 1/128 of the power of tw
 test('merges intervals exactly and reports percentiles within the bucket error', () => {
   // 100 samples: 90 in the 10 µs bucket, 9 at 20 µs, 1 at 1 ms, split over two intervals.
   const a = { count: 50, minNs: 10_000, avgNs: 10_000, maxNs: 10_050, buckets: [[9984, 50]] as [number, number][] };
-  const b = { count: 50, minNs: 10_000, avgNs: (40 * 10_000 + 9 * 20_000 + 1_000_000) / 50, maxNs: 1_000_000,
-    buckets: [[9984, 40], [19968, 9], [999424, 1]] as [number, number][] };
+  const b = {
+    count: 50,
+    minNs: 10_000,
+    avgNs: (40 * 10_000 + 9 * 20_000 + 1_000_000) / 50,
+    maxNs: 1_000_000,
+    buckets: [
+      [9984, 40],
+      [19968, 9],
+      [999424, 1],
+    ] as [number, number][],
+  };
   const f = latencyFigures([a, b])!;
   assert.equal(f.samples, 100);
   assert.equal(f.minUs, 10);

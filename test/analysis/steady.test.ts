@@ -2,13 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { throughputFigures, type SampleRow } from '../../src/analysis/steady.js';
 
-function row(pair: number, role: 'send' | 'recv', second: number, packets: number, extra: Partial<SampleRow> = {}): SampleRow {
+function row(
+  pair: number,
+  role: 'send' | 'recv',
+  second: number,
+  packets: number,
+  extra: Partial<SampleRow> = {},
+): SampleRow {
   const send = role === 'send';
   return {
-    pair, role, second, durationNs: 1e9, partial: false,
-    txPackets: send ? packets : null, txBytes: send ? packets * 64 : null, unsent: send ? 0 : null,
-    rxPackets: send ? null : packets, rxBytes: send ? null : packets * 64, lost: send ? null : 0,
-    reordered: send ? null : 0, corrupt: send ? null : 0, ...extra,
+    pair,
+    role,
+    second,
+    durationNs: 1e9,
+    partial: false,
+    txPackets: send ? packets : null,
+    txBytes: send ? packets * 64 : null,
+    unsent: send ? 0 : null,
+    rxPackets: send ? null : packets,
+    rxBytes: send ? null : packets * 64,
+    lost: send ? null : 0,
+    reordered: send ? null : 0,
+    corrupt: send ? null : 0,
+    ...extra,
   };
 }
 
@@ -30,8 +46,11 @@ test('drops warm-up and cool-down seconds and sums pairs', () => {
 });
 
 test('rates use the measured interval length, partial intervals are ignored', () => {
-  const rows = [row(0, 'send', 0, 1100, { durationNs: 1.1e9 }), row(0, 'recv', 0, 1100, { durationNs: 1.1e9 }),
-    row(0, 'recv', 1, 500, { partial: true })];
+  const rows = [
+    row(0, 'send', 0, 1100, { durationNs: 1.1e9 }),
+    row(0, 'recv', 0, 1100, { durationNs: 1.1e9 }),
+    row(0, 'recv', 1, 500, { partial: true }),
+  ];
   const f = throughputFigures(rows, { warmupS: 0, durationS: 2 })!;
   assert.ok(Math.abs(f.rxPps - 1000) < 1e-9);
 });
@@ -43,8 +62,12 @@ test('no receiver sample in the window gives no figures; nothing received is tot
 });
 
 test('a stretched interval reaching into cool-down is not steady', () => {
-  const rows = [row(0, 'send', 1, 1000), row(0, 'recv', 1, 1000),
-    row(0, 'send', 2, 5000, { durationNs: 2e9 }), row(0, 'recv', 2, 5000, { durationNs: 2e9 })];
+  const rows = [
+    row(0, 'send', 1, 1000),
+    row(0, 'recv', 1, 1000),
+    row(0, 'send', 2, 5000, { durationNs: 2e9 }),
+    row(0, 'recv', 2, 5000, { durationNs: 2e9 }),
+  ];
   const f = throughputFigures(rows, { warmupS: 1, durationS: 2 })!;
   assert.equal(f.rxPps, 1000, 'the 2-second line starting at second 2 ends in cool-down');
 });

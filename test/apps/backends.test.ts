@@ -28,11 +28,17 @@ test('every backend names a C source that exists', () => {
 });
 
 test('the built app has no backend the table lacks, and the plan accepts exactly the table', () => {
-  assert.deepEqual(built.filter((b) => !(BACKEND_NAMES as string[]).includes(b)), []);
+  assert.deepEqual(
+    built.filter((b) => !(BACKEND_NAMES as string[]).includes(b)),
+    [],
+  );
   const accepted = planSchema.shape.backends.safeParse([...BACKEND_NAMES]);
   assert.equal(accepted.success, true);
   assert.equal(planSchema.shape.backends.safeParse(['carrier-pigeon']).success, false);
-  assert.deepEqual(KERNEL_BACKENDS, BACKEND_NAMES.filter((n) => !backendInfo(n).eal && backendInfo(n).sourceWritten !== false));
+  assert.deepEqual(
+    KERNEL_BACKENDS,
+    BACKEND_NAMES.filter((n) => !backendInfo(n).eal && backendInfo(n).sourceWritten !== false),
+  );
 });
 
 for (const name of built) {
@@ -47,8 +53,12 @@ for (const name of built) {
     // --ifname is checked only by backends on an interface; the others refuse it.
     const onIf = app([...local, '--ifname', 'nfp-absent0']);
     assert.equal(onIf.code, 2, onIf.stderr);
-    assert.match(onIf.stderr, info.needsInterface ? /--ifname: no interface 'nfp-absent0'/
-      : /--ifname: only for the backends that build their own frames/);
+    assert.match(
+      onIf.stderr,
+      info.needsInterface
+        ? /--ifname: no interface 'nfp-absent0'/
+        : /--ifname: only for the backends that build their own frames/,
+    );
     if (info.needsInterface) assert.ok(info.ownFrames, `${name}: a backend on an interface builds its frames`);
     else assert.equal(info.ownFrames, false);
   });
@@ -65,7 +75,11 @@ test('doctor: an unbuilt backend whose source is in native/src/backends/opt/ is 
   for (const name of ['af-xdp', 'dpdk'] as const) {
     const [missing, ...rest] = await needAppBackend(name);
     assert.equal(rest.length, 0);
-    assert.match(missing!.reason, new RegExp(`no ${name} backend .*native/src/backends/opt/.* exists`), missing!.reason);
+    assert.match(
+      missing!.reason,
+      new RegExp(`no ${name} backend .*native/src/backends/opt/.* exists`),
+      missing!.reason,
+    );
     assert.doesNotMatch(missing!.reason, /not written yet/);
     assert.match(missing!.fix, /npm run build$/);
   }

@@ -10,7 +10,8 @@ import { nfvperf, tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { appPids, startRun } from '../helpers/spawn.js';
 
-const plan = (name: string, extra = '') => `name: ${name}\nrates: [10000]\nbackends: [udp-mmsg, udp]\nduration: 1\nwarmup: 0\ncooldown: 0\n${extra}`;
+const plan = (name: string, extra = '') =>
+  `name: ${name}\nrates: [10000]\nbackends: [udp-mmsg, udp]\nduration: 1\nwarmup: 0\ncooldown: 0\n${extra}`;
 const summaryOf = (out: string) => JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
 
 test('SIGKILL leaves resources; the next run refuses; cleanup removes exactly them; resume finishes', async () => {
@@ -43,7 +44,13 @@ test('SIGKILL leaves resources; the next run refuses; cleanup removes exactly th
 
   const resumed = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out, '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.deepEqual(summaryOf(out).cases.map((c) => [c.backend, c.status]), [['udp-mmsg', 'ok'], ['udp', 'ok']]);
+  assert.deepEqual(
+    summaryOf(out).cases.map((c) => [c.backend, c.status]),
+    [
+      ['udp-mmsg', 'ok'],
+      ['udp', 'ok'],
+    ],
+  );
   assertNoLeaks(before);
 });
 
@@ -72,7 +79,13 @@ test('an app killed mid-case fails that case with the reason; the run goes on', 
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /1 of 2 cases already measured, 1 to run/);
   const after = summaryOf(out).cases;
-  assert.deepEqual(after.map((c) => [c.backend, c.status]), [['udp-mmsg', 'ok'], ['udp', 'ok']]);
+  assert.deepEqual(
+    after.map((c) => [c.backend, c.status]),
+    [
+      ['udp-mmsg', 'ok'],
+      ['udp', 'ok'],
+    ],
+  );
   assert.deepEqual(after[1], cases[1], 'the case measured before is untouched');
   assertNoLeaks(before);
 });
@@ -97,7 +110,10 @@ test('Ctrl-C then --resume runs only the remaining cases; a changed plan cannot 
   assert.match(resumed.stderr, /1 of 2 cases already measured, 1 to run/);
   const summary = summaryOf(out);
   assert.equal(summary.run.outcome, 'completed');
-  assert.deepEqual(summary.cases.map((c) => c.status), ['ok', 'ok']);
+  assert.deepEqual(
+    summary.cases.map((c) => c.status),
+    ['ok', 'ok'],
+  );
   assertNoLeaks(before);
 });
 
@@ -112,9 +128,16 @@ test('a full disk mid-run: clear error, exit 1, the database keeps the completed
     const run = startRun([join(dir, 'p.yaml'), '--out', out]);
     await run.waitFor(/1\/2 .*rx /);
     // Fill the file system while the second case runs.
-    try { execFileSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=64k'], { stdio: 'ignore' }); } catch { /* ENOSPC: full */ }
+    try {
+      execFileSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=64k'], { stdio: 'ignore' });
+    } catch {
+      /* ENOSPC: full */
+    }
     assert.equal(await run.exit(), 1, run.output());
-    assert.match(run.output(), /cannot store results in .* \(no space left on the device\); the cases stored before this one are intact/);
+    assert.match(
+      run.output(),
+      /cannot store results in .* \(no space left on the device\); the cases stored before this one are intact/,
+    );
     assert.doesNotMatch(run.output(), /\n\s+at /, 'no stack trace');
     assertNoLeaks(before);
     rmSync(join(mnt, 'filler'));
@@ -134,7 +157,7 @@ test('Ctrl-C twice, or at random moments of a case: always torn down completely'
   const before = hostState();
   const seed = Date.now() % 1000;
   let state = seed;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const delays = [random() * 300, 300 + random() * 1000, 1300 + random() * 1000];
   for (const [i, delayMs] of delays.entries()) {
     const dir = tempDir({ 'p.yaml': plan(`sig${i}`) });

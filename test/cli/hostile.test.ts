@@ -33,23 +33,37 @@ test('a file over 1 MiB, or one without end, is refused without being read whole
   }
   const r = await nfvperf(['run', join(dir, 'long.yaml'), '--dry-run'], { timeoutMs: HANG_GUARD_MS });
   assert.equal(r.code, 2, r.stderr.slice(0, 500));
-  assert.equal(r.stderr, `${dir}/long.yaml:2:12 dimension: expected one of "throughput", "latency", got "${'y'.repeat(80)}"… (1048476 characters)\n`);
+  assert.equal(
+    r.stderr,
+    `${dir}/long.yaml:2:12 dimension: expected one of "throughput", "latency", got "${'y'.repeat(80)}"… (1048476 characters)\n`,
+  );
 });
 
 const PLAN = 'name: a\nlocality: remote\ntestbed: tb.yaml\n';
 const HOST_A = ['  - name: a', '    ssh: root@10.0.0.1:2222', '    key: id', '    knownHosts: kh', '    uplink: eth1'];
-const HOST_B = ['  - name: b', '    local: true', `    agent: [${process.execPath}, ${NFVPERF}, agent]`, '    cpus: [1]', '    uplink: eth1'];
+const HOST_B = [
+  '  - name: b',
+  '    local: true',
+  `    agent: [${process.execPath}, ${NFVPERF}, agent]`,
+  '    cpus: [1]',
+  '    uplink: eth1',
+];
 
 /** A testbed whose host a has the fields `a` replaced or added (null: removed), and host b `b`. */
 function testbed(a: Record<string, string | null> = {}, b: Record<string, string | null> = {}): string {
   const edit = (lines: string[], changes: Record<string, string | null>) => {
     const keys = lines.map((line) => /^ {4}(\w+):/.exec(line)?.[1]);
-    const added = Object.entries(changes).filter(([key, value]) => value !== null && !keys.includes(key)).map(([key, value]) => `    ${key}: ${value}`);
-    return [...lines.flatMap((line, i) => {
-      const key = keys[i];
-      if (key === undefined || !(key in changes)) return [line];
-      return changes[key] === null ? [] : [`    ${key}: ${changes[key]}`];
-    }), ...added];
+    const added = Object.entries(changes)
+      .filter(([key, value]) => value !== null && !keys.includes(key))
+      .map(([key, value]) => `    ${key}: ${value}`);
+    return [
+      ...lines.flatMap((line, i) => {
+        const key = keys[i];
+        if (key === undefined || !(key in changes)) return [line];
+        return changes[key] === null ? [] : [`    ${key}: ${changes[key]}`];
+      }),
+      ...added,
+    ];
   };
   return ['hosts:', ...edit(HOST_A, a), ...edit(HOST_B, b), ''].join('\n');
 }
@@ -59,37 +73,68 @@ test('a testbed file is checked at --dry-run as a run would check it: SSH target
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nfvperf-test', '-f', join(dir, 'id')]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret', '-C', 'nfvperf-test', '-f', join(dir, 'locked')]);
   const cases: [string, string, string[]][] = [
-    ['ports out of range', testbed({ ssh: 'root@10.0.0.1:0' }, { local: null, ssh: 'root@10.0.0.2:70000', key: 'id', knownHosts: 'kh' }), [
-      'tb.yaml:3:10 hosts[0].ssh: expected a port from 1 to 65535 after the address, got "0"',
-      'tb.yaml:11:10 hosts[1].ssh: expected a port from 1 to 65535 after the address, got "70000"',
-    ]],
-    ['addresses and users', testbed({ ssh: 'root@10.0.0.256' }, { local: null, ssh: 'Root@-x.example', key: 'id', knownHosts: 'kh' }), [
-      'tb.yaml:3:10 hosts[0].ssh: expected an IPv4 address, a host name, or an IPv6 address in brackets after @, got "10.0.0.256"',
-      'tb.yaml:11:10 hosts[1].ssh: expected a user name (1-32 lower-case letters, digits, _ or -) before @, got "Root"',
-    ]],
-    ['agent words, uplinks, CPUs', testbed({ agent: '[nfvperf, "agent; reboot"]', uplink: 'lo' }, { uplink: 'a-name-too-long-for-linux', cpus: '[1, 2, 1]' }), [
-      'tb.yaml:7:22 hosts[0].agent[1]: expected a word without spaces or shell characters, got "agent; reboot"',
-      'tb.yaml:6:13 hosts[0].uplink: expected the physical link to the other host, not the loopback device',
-      'tb.yaml:11:18 hosts[1].cpus[2]: expected each CPU once, got 1 again (first at [0])',
-      'tb.yaml:12:13 hosts[1].uplink: expected an interface name (1-15 letters, digits, _ . or -), got "a-name-too-long-for-linux"',
-    ]],
-    ['a key repeated', testbed({ uplink: 'eth1\n    uplink: eth2' }), [
-      'tb.yaml:7:5: invalid YAML: key "uplink" appears twice in one mapping (first at 6:5)',
-    ]],
-    ['a misspelt field', testbed({ knownHosts: null, key: 'id\n    knownhost: kh' }), [
-      'tb.yaml:5:5 hosts[0].knownhost: unknown field; did you mean knownHosts?',
-      'tb.yaml:2:5 hosts[0].knownHosts: required with ssh: the known_hosts file that holds the host key',
-    ]],
-    ['key files: missing, public; known_hosts a directory', testbed({ key: 'nokey', knownHosts: '.' },
-      { local: null, ssh: 'root@[fd00::2]', key: 'id.pub', knownHosts: 'kh', agent: null }), [
-      'tb.yaml:4:10 hosts[0].key: cannot read the SSH key nokey: no such file',
-      `tb.yaml:5:17 hosts[0].knownHosts: cannot read the known_hosts file ${dir}: not a regular file`,
-      'tb.yaml:11:10 hosts[1].key: id.pub is not a private key ssh2 can use: a public key (name the private key file, without .pub)',
-    ]],
-    ['a key with a passphrase; a local agent not found', testbed({ key: 'locked' }, { agent: '[no-such-nfvperf, agent]' }), [
-      `tb.yaml:4:10 hosts[0].key: locked is not a private key ssh2 can use: Encrypted private OpenSSH key detected, but no passphrase given`,
-      'tb.yaml:9:13 hosts[1].agent[0]: cannot start the agent: no-such-nfvperf is not a program on PATH',
-    ]],
+    [
+      'ports out of range',
+      testbed({ ssh: 'root@10.0.0.1:0' }, { local: null, ssh: 'root@10.0.0.2:70000', key: 'id', knownHosts: 'kh' }),
+      [
+        'tb.yaml:3:10 hosts[0].ssh: expected a port from 1 to 65535 after the address, got "0"',
+        'tb.yaml:11:10 hosts[1].ssh: expected a port from 1 to 65535 after the address, got "70000"',
+      ],
+    ],
+    [
+      'addresses and users',
+      testbed({ ssh: 'root@10.0.0.256' }, { local: null, ssh: 'Root@-x.example', key: 'id', knownHosts: 'kh' }),
+      [
+        'tb.yaml:3:10 hosts[0].ssh: expected an IPv4 address, a host name, or an IPv6 address in brackets after @, got "10.0.0.256"',
+        'tb.yaml:11:10 hosts[1].ssh: expected a user name (1-32 lower-case letters, digits, _ or -) before @, got "Root"',
+      ],
+    ],
+    [
+      'agent words, uplinks, CPUs',
+      testbed(
+        { agent: '[nfvperf, "agent; reboot"]', uplink: 'lo' },
+        { uplink: 'a-name-too-long-for-linux', cpus: '[1, 2, 1]' },
+      ),
+      [
+        'tb.yaml:7:22 hosts[0].agent[1]: expected a word without spaces or shell characters, got "agent; reboot"',
+        'tb.yaml:6:13 hosts[0].uplink: expected the physical link to the other host, not the loopback device',
+        'tb.yaml:11:18 hosts[1].cpus[2]: expected each CPU once, got 1 again (first at [0])',
+        'tb.yaml:12:13 hosts[1].uplink: expected an interface name (1-15 letters, digits, _ . or -), got "a-name-too-long-for-linux"',
+      ],
+    ],
+    [
+      'a key repeated',
+      testbed({ uplink: 'eth1\n    uplink: eth2' }),
+      ['tb.yaml:7:5: invalid YAML: key "uplink" appears twice in one mapping (first at 6:5)'],
+    ],
+    [
+      'a misspelt field',
+      testbed({ knownHosts: null, key: 'id\n    knownhost: kh' }),
+      [
+        'tb.yaml:5:5 hosts[0].knownhost: unknown field; did you mean knownHosts?',
+        'tb.yaml:2:5 hosts[0].knownHosts: required with ssh: the known_hosts file that holds the host key',
+      ],
+    ],
+    [
+      'key files: missing, public; known_hosts a directory',
+      testbed(
+        { key: 'nokey', knownHosts: '.' },
+        { local: null, ssh: 'root@[fd00::2]', key: 'id.pub', knownHosts: 'kh', agent: null },
+      ),
+      [
+        'tb.yaml:4:10 hosts[0].key: cannot read the SSH key nokey: no such file',
+        `tb.yaml:5:17 hosts[0].knownHosts: cannot read the known_hosts file ${dir}: not a regular file`,
+        'tb.yaml:11:10 hosts[1].key: id.pub is not a private key ssh2 can use: a public key (name the private key file, without .pub)',
+      ],
+    ],
+    [
+      'a key with a passphrase; a local agent not found',
+      testbed({ key: 'locked' }, { agent: '[no-such-nfvperf, agent]' }),
+      [
+        `tb.yaml:4:10 hosts[0].key: locked is not a private key ssh2 can use: Encrypted private OpenSSH key detected, but no passphrase given`,
+        'tb.yaml:9:13 hosts[1].agent[0]: cannot start the agent: no-such-nfvperf is not a program on PATH',
+      ],
+    ],
   ];
   writeFileSync(join(dir, 'tb.yaml'), testbed());
   const valid = await nfvperf(['run', join(dir, 'plan.yaml'), '--dry-run']);
@@ -98,9 +143,15 @@ test('a testbed file is checked at --dry-run as a run would check it: SSH target
   for (const [what, text, expected] of cases) {
     writeFileSync(join(dir, 'tb.yaml'), text);
     const r = await nfvperf(['run', join(dir, 'plan.yaml'), '--dry-run']);
-    const lines = r.stderr.trimEnd().split('\n').map((l) => l.replaceAll(`${dir}/`, ''));
+    const lines = r.stderr
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.replaceAll(`${dir}/`, ''));
     if (r.code !== 2) failures.push(`${what}: exit ${r.code}: ${r.stderr}`);
-    else if (JSON.stringify(lines) !== JSON.stringify(expected)) failures.push(`${what}:\n  expected ${expected.join('\n           ')}\n  got      ${lines.join('\n           ')}`);
+    else if (JSON.stringify(lines) !== JSON.stringify(expected))
+      failures.push(
+        `${what}:\n  expected ${expected.join('\n           ')}\n  got      ${lines.join('\n           ')}`,
+      );
   }
   assert.deepEqual(failures, []);
   // doctor --testbed refuses the same file before connecting to anything.

@@ -11,7 +11,10 @@ import { appSummaries, assertRunTotals } from '../helpers/results.js';
 
 test('latency cases measure round trips over udp-mmsg and raw-mmsg', async () => {
   const before = hostState();
-  const dir = tempDir({ 'p.yaml': 'name: lat\ndimension: latency\nbackends: [udp-mmsg, raw-mmsg]\nrates: [2000]\nbursts: [4]\nduration: 2\nwarmup: 1\ncooldown: 0\n' });
+  const dir = tempDir({
+    'p.yaml':
+      'name: lat\ndimension: latency\nbackends: [udp-mmsg, raw-mmsg]\nrates: [2000]\nbursts: [4]\nduration: 2\nwarmup: 1\ncooldown: 0\n',
+  });
   const out = join(dir, 'out');
   const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -22,17 +25,29 @@ test('latency cases measure round trips over udp-mmsg and raw-mmsg', async () =>
     const l = c.latency!;
     // Window edges: echoes of packets sent just before the window may land in it, and vice versa.
     assert.ok(Math.abs(l.samples - l.txPackets) <= 0.1 * l.txPackets, `${l.samples} echoes of ${l.txPackets}`);
-    assert.ok(l.minUs > 0 && l.minUs <= l.p50Us && l.p50Us <= l.p90Us && l.p90Us <= l.p99Us && l.p99Us <= l.p999Us && l.p999Us <= l.maxUs,
-      `ordered percentiles: ${JSON.stringify(l)}`);
+    assert.ok(
+      l.minUs > 0 &&
+        l.minUs <= l.p50Us &&
+        l.p50Us <= l.p90Us &&
+        l.p90Us <= l.p99Us &&
+        l.p99Us <= l.p999Us &&
+        l.p999Us <= l.maxUs,
+      `ordered percentiles: ${JSON.stringify(l)}`,
+    );
     assert.equal(l.unmatchedPackets, 0);
   }
   const db = new Database(join(out, 'results.sqlite'), { readonly: true });
   try {
     // The stored per-second histograms add up to the steady-window sample count.
-    const rows = db.prepare(`SELECT c.backend, SUM(b.count) AS n FROM rtt_buckets b JOIN cases c ON c.id = b.case_id
+    const rows = db
+      .prepare(`SELECT c.backend, SUM(b.count) AS n FROM rtt_buckets b JOIN cases c ON c.id = b.case_id
       JOIN samples s ON s.case_id = b.case_id AND s.pair = b.pair AND s.second = b.second AND s.role = 'client'
-      WHERE s.steady = 1 GROUP BY c.id ORDER BY c.id`).all() as { backend: string; n: number }[];
-    assert.deepEqual(rows.map((x) => x.n), summary.cases.map((c) => c.latency!.samples));
+      WHERE s.steady = 1 GROUP BY c.id ORDER BY c.id`)
+      .all() as { backend: string; n: number }[];
+    assert.deepEqual(
+      rows.map((x) => x.n),
+      summary.cases.map((c) => c.latency!.samples),
+    );
   } finally {
     db.close();
   }
@@ -41,14 +56,21 @@ test('latency cases measure round trips over udp-mmsg and raw-mmsg', async () =>
 
 test('a latency plan with inflight: 1 at rate max runs a closed-loop ping-pong: one round trip at a time, none lost', async () => {
   const before = hostState();
-  const { out, summary } = await runPlan('name: pingpong\ndimension: latency\ninflight: 1\nrates: [max]\nbursts: [1]\nduration: 1\nwarmup: 1\ncooldown: 0\n');
+  const { out, summary } = await runPlan(
+    'name: pingpong\ndimension: latency\ninflight: 1\nrates: [max]\nbursts: [1]\nduration: 1\nwarmup: 1\ncooldown: 0\n',
+  );
   assert.equal(summary.cases.length, 1);
   const c = summary.cases[0]!;
   assert.equal(c.status, 'ok', c.error);
   assert.match(c.id, /\/inflight1\//);
   const rows = appSummaries(join(out, 'results.sqlite'), 'latency').filter((r) => r.role === 'client');
   assert.equal(rows.length, 1);
-  const s = JSON.parse(rows[0]!.summary_json) as { txPackets: number; lost: number; durationNs: string; rtt: { count: number; avgNs: number } };
+  const s = JSON.parse(rows[0]!.summary_json) as {
+    txPackets: number;
+    lost: number;
+    durationNs: string;
+    rtt: { count: number; avgNs: number };
+  };
   assert.ok(s.txPackets > 100, `${s.txPackets} round trips`);
   assert.deepEqual([s.rtt.count, s.lost], [s.txPackets, 0]);
   assert.ok(s.rtt.avgNs * s.rtt.count <= Number(BigInt(s.durationNs)), 'round trips never overlap');
@@ -57,7 +79,9 @@ test('a latency plan with inflight: 1 at rate max runs a closed-loop ping-pong: 
 
 test('raw and raw-mmsg throughput cases deliver packets through the bridge', async () => {
   const before = hostState();
-  const dir = tempDir({ 'p.yaml': 'name: raw\nbackends: [raw, raw-mmsg, af-xdp]\nrates: [20000]\nduration: 2\nwarmup: 1\ncooldown: 0\n' });
+  const dir = tempDir({
+    'p.yaml': 'name: raw\nbackends: [raw, raw-mmsg, af-xdp]\nrates: [20000]\nduration: 2\nwarmup: 1\ncooldown: 0\n',
+  });
   const out = join(dir, 'out');
   const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out]);
   assert.equal(r.code, 0, r.stderr + r.stdout);

@@ -10,17 +10,56 @@ import { MALFORMED_SCHEMA } from '../fixtures/malformed-plans.js';
 
 /** Plans that are well-formed but impossible here: refused after validation, before set-up. */
 const IMPOSSIBLE: [string, string, string][] = [
-  ['a switch that cannot run here', 'name: a\nswitches: [vale]\n', 'plan.yaml:2:12 switches[0]: switch vale is unavailable here: the netmap kernel module is not loaded'],
-  ['a backend the switch cannot carry', 'name: a\nbackends: [dpdk]\n', 'plan.yaml:2:12 backends[0]: backend dpdk cannot be used with switch linux-bridge'],
-  ['the remote locality without a testbed', 'name: a\nlocality: remote\n', 'plan.yaml:2:11 locality: locality remote needs a testbed file naming the two hosts'],
-  ['a local-only switch in a remote plan', 'name: a\nlocality: remote\ntestbed: lab.yaml\nswitches: [veth]\n', 'plan.yaml:4:12 switches[0]: switch veth is local-only'],
-  ['blocking with the dpdk backend', 'name: a\nbackends: [dpdk]\nmodes: [polling, blocking]\n', 'plan.yaml:3:18 modes[1]: mode blocking cannot be used with backend dpdk'],
-  ['a two-thread client in a throughput plan', 'name: a\nclientThreads: [1, 2]\n', 'plan.yaml:2:20 clientThreads[1]: a two-thread client is for dimension: latency'],
-  ['a window in a throughput plan', 'name: a\ninflight: 1\n', 'plan.yaml:2:11 inflight: inflight limits the echoes a client awaits: it is for dimension: latency'],
-  ['a window with a two-thread client', 'name: a\ndimension: latency\nclientThreads: [2]\ninflight: 1\n', 'plan.yaml:4:11 inflight: inflight is counted where echoes are matched'],
-  ['a testbed file for a local plan', 'name: a\ntestbed: lab.yaml\n', 'plan.yaml:2:10 testbed: a testbed file is used only with locality: remote'],
-  ['more cases than a run may hold', `name: a\nrepetitions: 1000\nbursts: [${[...Array(11).keys()].map((i) => i + 1).join(', ')}]\npacketSizes: [${[...Array(10).keys()].map((i) => i + 60).join(', ')}]\n`,
-    'plan.yaml:1:1: the plan expands to 110,000 cases, more than the 100,000 one run may hold'],
+  [
+    'a switch that cannot run here',
+    'name: a\nswitches: [vale]\n',
+    'plan.yaml:2:12 switches[0]: switch vale is unavailable here: the netmap kernel module is not loaded',
+  ],
+  [
+    'a backend the switch cannot carry',
+    'name: a\nbackends: [dpdk]\n',
+    'plan.yaml:2:12 backends[0]: backend dpdk cannot be used with switch linux-bridge',
+  ],
+  [
+    'the remote locality without a testbed',
+    'name: a\nlocality: remote\n',
+    'plan.yaml:2:11 locality: locality remote needs a testbed file naming the two hosts',
+  ],
+  [
+    'a local-only switch in a remote plan',
+    'name: a\nlocality: remote\ntestbed: lab.yaml\nswitches: [veth]\n',
+    'plan.yaml:4:12 switches[0]: switch veth is local-only',
+  ],
+  [
+    'blocking with the dpdk backend',
+    'name: a\nbackends: [dpdk]\nmodes: [polling, blocking]\n',
+    'plan.yaml:3:18 modes[1]: mode blocking cannot be used with backend dpdk',
+  ],
+  [
+    'a two-thread client in a throughput plan',
+    'name: a\nclientThreads: [1, 2]\n',
+    'plan.yaml:2:20 clientThreads[1]: a two-thread client is for dimension: latency',
+  ],
+  [
+    'a window in a throughput plan',
+    'name: a\ninflight: 1\n',
+    'plan.yaml:2:11 inflight: inflight limits the echoes a client awaits: it is for dimension: latency',
+  ],
+  [
+    'a window with a two-thread client',
+    'name: a\ndimension: latency\nclientThreads: [2]\ninflight: 1\n',
+    'plan.yaml:4:11 inflight: inflight is counted where echoes are matched',
+  ],
+  [
+    'a testbed file for a local plan',
+    'name: a\ntestbed: lab.yaml\n',
+    'plan.yaml:2:10 testbed: a testbed file is used only with locality: remote',
+  ],
+  [
+    'more cases than a run may hold',
+    `name: a\nrepetitions: 1000\nbursts: [${[...Array(11).keys()].map((i) => i + 1).join(', ')}]\npacketSizes: [${[...Array(10).keys()].map((i) => i + 60).join(', ')}]\n`,
+    'plan.yaml:1:1: the plan expands to 110,000 cases, more than the 100,000 one run may hold',
+  ],
 ];
 
 test(`${MALFORMED_SCHEMA.length + IMPOSSIBLE.length} malformed or impossible plans exit 2 with a located message and change nothing`, async () => {
@@ -34,7 +73,8 @@ test(`${MALFORMED_SCHEMA.length + IMPOSSIBLE.length} malformed or impossible pla
     const r = await nfvperf(['run', plan, '--out', out]);
     const lines = r.stderr.split('\n').map((l) => l.replace(`${dir}/`, ''));
     if (r.code !== 2) failures.push(`${what}: exit ${r.code}: ${r.stderr}`);
-    else if (!lines.some((l) => l.startsWith(expected))) failures.push(`${what}: expected ${expected}, got ${r.stderr}`);
+    else if (!lines.some((l) => l.startsWith(expected)))
+      failures.push(`${what}: expected ${expected}, got ${r.stderr}`);
     else if (existsSync(out)) failures.push(`${what}: created ${out}`);
   }
   assert.deepEqual(failures, []);

@@ -15,13 +15,28 @@ test('reproduce refuses an unknown scale, a missing testbed, an unknown experime
   writeFileSync(join(other, 'results.sqlite'), 'not ours');
   const earlier = join(dir, 'earlier');
   mkdirSync(earlier);
-  writeFileSync(join(earlier, 'reproduce.json'), JSON.stringify({ scale: 'paper', testbed: null, experiments: ['table2'] }));
+  writeFileSync(
+    join(earlier, 'reproduce.json'),
+    JSON.stringify({ scale: 'paper', testbed: null, experiments: ['table2'] }),
+  );
   const cases: [string[], string, string][] = [
-    [['--scale', 'huge', '--out', join(dir, 'a')], 'nfvperf: unknown --scale huge: expected quick or paper', join(dir, 'a')],
-    [['--testbed', join(dir, 'none.yaml'), '--out', join(dir, 'b')], `${join(dir, 'none.yaml')}:1:1: cannot read testbed file`, join(dir, 'b')],
+    [
+      ['--scale', 'huge', '--out', join(dir, 'a')],
+      'nfvperf: unknown --scale huge: expected quick or paper',
+      join(dir, 'a'),
+    ],
+    [
+      ['--testbed', join(dir, 'none.yaml'), '--out', join(dir, 'b')],
+      `${join(dir, 'none.yaml')}:1:1: cannot read testbed file`,
+      join(dir, 'b'),
+    ],
     [['--only', 'fig9', '--out', join(dir, 'c')], 'nfvperf: unknown --only fig9', join(dir, 'c')],
     [['--out', other], `nfvperf: ${other} holds something other than a reproduction`, other],
-    [['--scale', 'quick', '--out', earlier], `nfvperf: ${earlier} holds a reproduction at --scale paper without --testbed`, earlier],
+    [
+      ['--scale', 'quick', '--out', earlier],
+      `nfvperf: ${earlier} holds a reproduction at --scale paper without --testbed`,
+      earlier,
+    ],
   ];
   for (const [args, expected, out] of cases) {
     const before = existsSync(out) ? readdirSync(out).sort() : null;
@@ -36,10 +51,17 @@ test('reproduce refuses an unknown scale, a missing testbed, an unknown experime
 test('quick plans: short trials, one repetition, at most two sizes and pairs and three rates and bursts, first and last kept', () => {
   for (const e of EXPERIMENTS) {
     const example = parse(readFileSync(join(ROOT, 'examples', `${e.name}.yaml`), 'utf8')) as Record<string, unknown>;
-    const quick = parse(derivePlan(readFileSync(join(ROOT, 'examples', `${e.name}.yaml`), 'utf8'), e.name, 'quick', '/lab.yaml')) as Record<string, unknown>;
+    const quick = parse(
+      derivePlan(readFileSync(join(ROOT, 'examples', `${e.name}.yaml`), 'utf8'), e.name, 'quick', '/lab.yaml'),
+    ) as Record<string, unknown>;
     assert.equal(quick.duration, 3, e.name);
     assert.equal(quick.repetitions, 1, e.name);
-    for (const [key, n] of [['packetSizes', 2], ['pairs', 2], ['rates', 3], ['bursts', 3]] as const) {
+    for (const [key, n] of [
+      ['packetSizes', 2],
+      ['pairs', 2],
+      ['rates', 3],
+      ['bursts', 3],
+    ] as const) {
       const was = example[key] as unknown[] | undefined;
       const now = quick[key] as unknown[] | undefined;
       if (!Array.isArray(was)) continue;
@@ -47,7 +69,9 @@ test('quick plans: short trials, one repetition, at most two sizes and pairs and
       assert.deepEqual([now![0], now!.at(-1)], [was[0], was.at(-1)], `${e.name} ${key} keeps its ends`);
     }
     if (e.remote) assert.equal(quick.testbed, '/lab.yaml');
-    const paper = parse(derivePlan(readFileSync(join(ROOT, 'examples', `${e.name}.yaml`), 'utf8'), e.name, 'paper', null)) as Record<string, unknown>;
+    const paper = parse(
+      derivePlan(readFileSync(join(ROOT, 'examples', `${e.name}.yaml`), 'utf8'), e.name, 'paper', null),
+    ) as Record<string, unknown>;
     assert.ok((paper.repetitions as number) >= 3);
     assert.deepEqual(paper.packetSizes, example.packetSizes);
   }

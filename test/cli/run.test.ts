@@ -37,7 +37,10 @@ test('runs a two-case plan for real and stores consistent results', async () => 
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
   assert.equal(summary.run.outcome, 'completed');
   assert.equal(summary.cases.length, 2);
-  assert.deepEqual(summary.cases.map((c) => c.backend), ['udp', 'udp-mmsg']);
+  assert.deepEqual(
+    summary.cases.map((c) => c.backend),
+    ['udp', 'udp-mmsg'],
+  );
   for (const c of summary.cases) {
     assert.equal(c.status, 'ok', c.error);
     const t = c.throughput!;
@@ -56,10 +59,18 @@ test('runs a two-case plan for real and stores consistent results', async () => 
   const db = new Database(join(out, 'results.sqlite'), { readonly: true });
   try {
     assert.deepEqual(summaryDocumentOf(loadRun(db)), summary, 'summary.json matches the database');
-    const perApp = db.prepare(`SELECT case_id, role, pair, SUM(steady) AS steady FROM samples GROUP BY case_id, role, pair`).all() as { steady: number }[];
+    const perApp = db
+      .prepare(`SELECT case_id, role, pair, SUM(steady) AS steady FROM samples GROUP BY case_id, role, pair`)
+      .all() as { steady: number }[];
     assert.equal(perApp.length, 4, 'a sender and a receiver per case');
-    assert.ok(perApp.every((a) => a.steady === 2), 'two steady seconds per app');
-    const env = db.prepare(`SELECT key FROM environment`).all().map((e) => (e as { key: string }).key);
+    assert.ok(
+      perApp.every((a) => a.steady === 2),
+      'two steady seconds per app',
+    );
+    const env = db
+      .prepare(`SELECT key FROM environment`)
+      .all()
+      .map((e) => (e as { key: string }).key);
     for (const key of ['kernel', 'cpuModel', 'node', 'nfvperf']) assert.ok(env.includes(key), `manifest has ${key}`);
   } finally {
     db.close();
@@ -117,24 +128,41 @@ test('--dry-run lists the cases with their tuples', async () => {
 test('schema prints the JSON Schema of plans', async () => {
   const r = await nfvperf(['schema']);
   assert.equal(r.code, 0);
-  const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown>; additionalProperties: boolean; required: string[] };
+  const schema = JSON.parse(r.stdout) as {
+    properties: Record<string, unknown>;
+    additionalProperties: boolean;
+    required: string[];
+  };
   assert.deepEqual(schema.required, ['name']);
   assert.equal(schema.additionalProperties, false);
-  for (const key of ['pairs', 'switches', 'backends', 'packetSizes', 'rates', 'bursts', 'touchData']) assert.ok(key in schema.properties, key);
+  for (const key of ['pairs', 'switches', 'backends', 'packetSizes', 'rates', 'bursts', 'touchData'])
+    assert.ok(key in schema.properties, key);
 });
 
 test('Ctrl-C mid-case tears down, keeps completed cases and exits 130', async () => {
   const before = hostState();
-  const dir = tempDir({ 'p.yaml': 'name: sig\nrates: [10000]\nbackends: [udp-mmsg, udp]\nduration: 1\nwarmup: 0\ncooldown: 0\n' });
+  const dir = tempDir({
+    'p.yaml': 'name: sig\nrates: [10000]\nbackends: [udp-mmsg, udp]\nduration: 1\nwarmup: 0\ncooldown: 0\n',
+  });
   const out = join(dir, 'out');
-  const child = spawn(process.execPath, [NFVPERF, 'run', join(dir, 'p.yaml'), '--out', out, '--plain'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [NFVPERF, 'run', join(dir, 'p.yaml'), '--out', out, '--plain'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   // Interrupt while the second case runs: after the first case's result line appears.
   await new Promise<void>((resolve, reject) => {
-    const deadline = setTimeout(() => { clearInterval(poll); child.kill('SIGKILL'); reject(new Error(`first case never finished: ${stderr}`)); }, 30_000);
+    const deadline = setTimeout(() => {
+      clearInterval(poll);
+      child.kill('SIGKILL');
+      reject(new Error(`first case never finished: ${stderr}`));
+    }, 30_000);
     const poll = setInterval(() => {
-      if (/1\/2 .*rx /.test(stderr)) { clearInterval(poll); clearTimeout(deadline); setTimeout(resolve, 700); }
+      if (/1\/2 .*rx /.test(stderr)) {
+        clearInterval(poll);
+        clearTimeout(deadline);
+        setTimeout(resolve, 700);
+      }
     }, 50);
   });
   child.kill('SIGINT');
@@ -142,6 +170,10 @@ test('Ctrl-C mid-case tears down, keeps completed cases and exits 130', async ()
   assert.equal(code, 130, stderr);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
   assert.equal(summary.run.outcome, 'interrupted');
-  assert.deepEqual(summary.cases.map((c) => c.status), ['ok'], 'the completed case is kept, the interrupted one is not stored');
+  assert.deepEqual(
+    summary.cases.map((c) => c.status),
+    ['ok'],
+    'the completed case is kept, the interrupted one is not stored',
+  );
   assertNoLeaks(before);
 });

@@ -32,13 +32,22 @@ test('a search brackets NDR and PDR and stores every trial', async () => {
   const { ndr, pdr } = c.search!;
   for (const g of [ndr!, pdr!]) {
     assert.ok(g.lowerBound === null || g.upperBound === null || g.lowerBound < g.upperBound, JSON.stringify(g));
-    assert.ok(g.trials >= 0, 'trials the search chose for this goal (another goal\'s trials may settle it)');
+    assert.ok(g.trials >= 0, "trials the search chose for this goal (another goal's trials may settle it)");
   }
   assert.ok((ndr!.lowerBound ?? 0) <= (pdr!.upperBound ?? Infinity), 'NDR lies below the PDR bracket');
   const db = new Database(join(out, 'results.sqlite'), { readonly: true });
   try {
-    const trials = db.prepare('SELECT rate_pps, loss_ratio, path_loss_ratio, offered_pps, received_pps FROM search_trials ORDER BY trial').all() as
-      { rate_pps: number; loss_ratio: number; path_loss_ratio: number; offered_pps: number; received_pps: number }[];
+    const trials = db
+      .prepare(
+        'SELECT rate_pps, loss_ratio, path_loss_ratio, offered_pps, received_pps FROM search_trials ORDER BY trial',
+      )
+      .all() as {
+      rate_pps: number;
+      loss_ratio: number;
+      path_loss_ratio: number;
+      offered_pps: number;
+      received_pps: number;
+    }[];
     assert.ok(trials.length >= 2);
     assert.equal(trials[0]!.rate_pps, 2000000, 'the search starts at the maximum rate');
     for (const t of trials) {
@@ -57,27 +66,43 @@ test('a slow sender: the search says the generator, not the path, was the limit,
   const dir = tempDir({ 'p.yaml': PLAN });
   const out = join(dir, 'out');
   process.env.NFVPERF_APP = join(ROOT, 'test', 'fixtures', 'slow-sender.sh');
-  let r;
+  let r: Awaited<ReturnType<typeof nfvperf>>;
   try {
     r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out]);
   } finally {
     delete process.env.NFVPERF_APP;
   }
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /ndr: .*\(limited by the generator, not the path\).*on generator shortfall; generator accurate up to/);
+  assert.match(
+    r.stdout,
+    /ndr: .*\(limited by the generator, not the path\).*on generator shortfall; generator accurate up to/,
+  );
   const c = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases[0]!;
   const ndr = c.search!.ndr!;
   assert.equal(ndr.generatorLimited, true, JSON.stringify(ndr));
   // (A busy machine can starve the sender below its cap: the bounds may lie lower, never higher.)
   assert.ok(ndr.lowerBound! <= CAP * 1.001, JSON.stringify(ndr));
-  assert.ok(ndr.generatorAccuratePps! <= CAP * 1.001, `the generator held at most its cap: ${ndr.generatorAccuratePps}`);
+  assert.ok(
+    ndr.generatorAccuratePps! <= CAP * 1.001,
+    `the generator held at most its cap: ${ndr.generatorAccuratePps}`,
+  );
   assert.ok(ndr.failedTrials!.generatorShortfall >= 1, JSON.stringify(ndr.failedTrials));
   const db = new Database(join(out, 'results.sqlite'), { readonly: true });
   try {
-    const trials = db.prepare(`SELECT rate_pps, duration_s, shortfall_ratio, path_loss_ratio, generator_limited, verdicts_json,
-      intended_packets, sent_packets, received_packets FROM search_trials ORDER BY trial`).all() as
-      { rate_pps: number; duration_s: number; shortfall_ratio: number; path_loss_ratio: number; generator_limited: number; verdicts_json: string;
-        intended_packets: number; sent_packets: number; received_packets: number }[];
+    const trials = db
+      .prepare(`SELECT rate_pps, duration_s, shortfall_ratio, path_loss_ratio, generator_limited, verdicts_json,
+      intended_packets, sent_packets, received_packets FROM search_trials ORDER BY trial`)
+      .all() as {
+      rate_pps: number;
+      duration_s: number;
+      shortfall_ratio: number;
+      path_loss_ratio: number;
+      generator_limited: number;
+      verdicts_json: string;
+      intended_packets: number;
+      sent_packets: number;
+      received_packets: number;
+    }[];
     for (const t of trials) {
       const what = JSON.stringify(t);
       const verdict = (JSON.parse(t.verdicts_json) as Record<string, string>).ndr;
@@ -86,7 +111,10 @@ test('a slow sender: the search says the generator, not the path, was the limit,
       assert.ok(t.received_packets <= t.sent_packets, what);
       // Intended: the rate over the sender's own run time (epoch or its late start, to when it noticed the end).
       // (intended is rate × run time rounded to whole packets: equal to within one packet)
-      assert.ok(Math.abs(t.shortfall_ratio - Math.max(0, 1 - t.sent_packets / t.intended_packets)) <= 1 / t.intended_packets, `shortfall = 1 − sent ÷ intended: ${what}`);
+      assert.ok(
+        Math.abs(t.shortfall_ratio - Math.max(0, 1 - t.sent_packets / t.intended_packets)) <= 1 / t.intended_packets,
+        `shortfall = 1 − sent ÷ intended: ${what}`,
+      );
       if (t.rate_pps > CAP * 1.01) {
         assert.equal(t.generator_limited, 1, what);
         assert.ok(t.shortfall_ratio > 0.9 * (1 - CAP / t.rate_pps), what);

@@ -12,7 +12,8 @@ import { vpp } from '../../src/switches/vpp.js';
 import { nfvperf, tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 
-const PLAN = 'name: skip\nswitches: [veth, vpp]\nbackends: [udp-mmsg]\nrates: [20000]\nduration: 1\nwarmup: 0\ncooldown: 0\n';
+const PLAN =
+  'name: skip\nswitches: [veth, vpp]\nbackends: [udp-mmsg]\nrates: [20000]\nduration: 1\nwarmup: 0\ncooldown: 0\n';
 
 test('--skip-unavailable records vpp as skipped with its reason and runs the rest', async () => {
   const probe = await vpp.probe();
@@ -23,10 +24,18 @@ test('--skip-unavailable records vpp as skipped with its reason and runs the res
 
   const dry = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out, '--dry-run', '--skip-unavailable']);
   assert.equal(dry.code, 0, dry.stderr);
-  assert.match(dry.stdout, /veth, .+ r0\n.+vpp, .+ r0  skipped: switch vpp is unavailable here/);
+  assert.match(dry.stdout, /veth, .+ r0\n.+vpp, .+ r0 {2}skipped: switch vpp is unavailable here/);
 
   // --cpufreq-performance too: on a host without cpufreq (ours) the run goes on and says so.
-  const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', out, '--plain', '--skip-unavailable', '--cpufreq-performance']);
+  const r = await nfvperf([
+    'run',
+    join(dir, 'p.yaml'),
+    '--out',
+    out,
+    '--plain',
+    '--skip-unavailable',
+    '--cpufreq-performance',
+  ]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const noCpufreq = !existsSync('/sys/devices/system/cpu/cpu0/cpufreq');
   if (noCpufreq) assert.match(r.stderr, /note: this host has no cpufreq/);
@@ -36,16 +45,35 @@ test('--skip-unavailable records vpp as skipped with its reason and runs the res
   const reason = summary.cases[1]?.error ?? '';
   const firstMissing = probe.reason!.split('; ')[0]!;
   assert.ok(reason.startsWith(`switch vpp is unavailable here: ${firstMissing}`) && reason.includes(' (fix: '), reason);
-  assert.deepEqual(summary.cases.map((c) => [c.switch, c.status, c.error ?? null]), [['veth', 'ok', null], ['vpp', 'skipped', reason]]);
+  assert.deepEqual(
+    summary.cases.map((c) => [c.switch, c.status, c.error ?? null]),
+    [
+      ['veth', 'ok', null],
+      ['vpp', 'skipped', reason],
+    ],
+  );
   assert.equal(summary.cases[1]!.throughput, null);
   assert.ok(summary.cases[0]!.throughput!.rxPps > 0, 'the veth case ran');
   assert.match(r.stdout, /skipped: switch vpp is unavailable here/, 'the table shows it');
   assert.match(r.stdout, /1 of 2 cases skipped/);
-  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<b>CaseSkipped<\/b> <code>[^<]*vpp[^<]*<\/code>: skipped: switch vpp is unavailable here/);
+  assert.match(
+    readFileSync(join(out, 'report.html'), 'utf8'),
+    /<b>CaseSkipped<\/b> <code>[^<]*vpp[^<]*<\/code>: skipped: switch vpp is unavailable here/,
+  );
   const db = new Database(join(out, 'results.sqlite'), { readonly: true });
   try {
-    const rows = db.prepare(`SELECT switch, status, error FROM cases ORDER BY id`).all() as { switch: string; status: string; error: string | null }[];
-    assert.deepEqual(rows.map((x) => [x.switch, x.status, x.error]), [['veth', 'ok', null], ['vpp', 'skipped', reason]]);
+    const rows = db.prepare(`SELECT switch, status, error FROM cases ORDER BY id`).all() as {
+      switch: string;
+      status: string;
+      error: string | null;
+    }[];
+    assert.deepEqual(
+      rows.map((x) => [x.switch, x.status, x.error]),
+      [
+        ['veth', 'ok', null],
+        ['vpp', 'skipped', reason],
+      ],
+    );
     const env = db.prepare(`SELECT value FROM environment WHERE key = 'cpufreqGovernor'`).get() as { value: string };
     if (noCpufreq) assert.equal(env.value, 'no cpufreq');
   } finally {

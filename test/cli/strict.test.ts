@@ -21,11 +21,17 @@ cooldown: 0
 
 test('a run stores the pre-flight findings and the fingerprint; --strict refuses a failing host before touching it', async (t) => {
   const { summary } = await runPlan(PLAN, { args: ['--jitter-ms', '100'] });
-  assert.deepEqual(summary.run.preflight!.map((f) => f.rule), [...PREFLIGHT_RULES]);
+  assert.deepEqual(
+    summary.run.preflight!.map((f) => f.rule),
+    [...PREFLIGHT_RULES],
+  );
   assert.match(summary.run.environment.fingerprint!, /^[0-9a-f]{16}$/);
   assert.ok(summary.run.environment['version:veth'], 'each switch version is in the manifest');
   const failed = summary.run.preflight!.filter((f) => f.status === 'fail').map((f) => f.rule);
-  if (failed.length === 0) { t.diagnostic('this host fails no pre-flight rule: --strict has nothing to refuse'); return; }
+  if (failed.length === 0) {
+    t.diagnostic('this host fails no pre-flight rule: --strict has nothing to refuse');
+    return;
+  }
 
   const dir = tempDir({ 'plan.yaml': PLAN });
   const out = join(dir, 'out');

@@ -21,7 +21,9 @@ export const CONNECT_PORT = 7000;
 /** Why `variant` cannot run with this build, or undefined. */
 export function variantSkipReason(variant: Variant): string | undefined {
   const backend = variant.split('/')[0]!;
-  return appInfo().backends.includes(backend) ? undefined : `nfvperf-app was built without ${backend} (its library was missing at build time)`;
+  return appInfo().backends.includes(backend)
+    ? undefined
+    : `nfvperf-app was built without ${backend} (its library was missing at build time)`;
 }
 
 /** Which end: the listener (recv, server) or the connector (send, client), and its role. */
@@ -43,8 +45,17 @@ function endArgs(variant: Variant, pair: VethPair, end: End, socketDir: string):
   const info = backendInfo(backend);
   if (info.needsInterface) args.push('--ifname', ifname);
   if (info.eal) {
-    args.push('--vdev', dpdkVdev(port!, listens, ifname, socketDir), '--no-huge', '--local-mac', self.mac,
-      '--file-prefix', `nfp${pair.names.token}${listens ? 'r' : 's'}`, '--cpu', listens ? '1' : '0');
+    args.push(
+      '--vdev',
+      dpdkVdev(port!, listens, ifname, socketDir),
+      '--no-huge',
+      '--local-mac',
+      self.mac,
+      '--file-prefix',
+      `nfp${pair.names.token}${listens ? 'r' : 's'}`,
+      '--cpu',
+      listens ? '1' : '0',
+    );
   }
   if (sends && info.ownFrames) args.push('--remote-mac', peer.mac);
   return args;
@@ -57,7 +68,9 @@ function dpdkVdev(port: string, listens: boolean, ifname: string, socketDir: str
       // socket-abstract=no: an abstract socket is per namespace, and the two ends are in two.
       return `net_memif0,role=${listens ? 'server' : 'client'},socket=${join(socketDir, 'memif.sock')},socket-abstract=no`;
     case 'vhost-user':
-      return listens ? `net_vhost0,iface=${join(socketDir, 'vhost.sock')},queues=1` : `virtio_user0,path=${join(socketDir, 'vhost.sock')},queues=1`;
+      return listens
+        ? `net_vhost0,iface=${join(socketDir, 'vhost.sock')},queues=1`
+        : `virtio_user0,path=${join(socketDir, 'vhost.sock')},queues=1`;
     case 'af-packet':
       return `net_af_packet0,iface=${ifname}`;
     case 'af-xdp':
@@ -91,17 +104,38 @@ export interface PairOptions {
  * which stops by itself (`--count` in its options); the listener is stopped once it has seen
  * `expected` frames or 1 s after the connector ended.
  */
-export async function runPair(pair: VethPair, variant: Variant, roles: 'send-recv' | 'client-server', expected: number,
-  options: PairOptions = {}): Promise<PairRun> {
+export async function runPair(
+  pair: VethPair,
+  variant: Variant,
+  roles: 'send-recv' | 'client-server',
+  expected: number,
+  options: PairOptions = {},
+): Promise<PairRun> {
   const listenerVariant = options.listenerVariant ?? variant;
   const anyDpdk = variant.startsWith('dpdk/') || listenerVariant.startsWith('dpdk/');
   const socketDir = anyDpdk ? await ensureRunDir(pair.resources, runPath(pair.names.token)) : '';
-  const [connectRole, listenRole] = roles === 'send-recv' ? ['send', 'recv'] as const : ['client', 'server'] as const;
+  const [connectRole, listenRole] =
+    roles === 'send-recv' ? (['send', 'recv'] as const) : (['client', 'server'] as const);
   const listenEnd: End = { self: pair.receiver, peer: pair.sender, listens: true, role: listenRole };
   const connectEnd: End = { self: pair.sender, peer: pair.receiver, listens: false, role: connectRole };
-  const listener = new AppProcess({ role: listenRole, netns: pair.receiver.netns, label: `${listenerVariant} ${listenRole}`, pair: 0,
-    args: [...endArgs(listenerVariant, pair, listenEnd, socketDir), '--interval-ms', '100', ...(options.both ?? []), ...(options.listener ?? [])] });
-  const connectorArgs = [...endArgs(variant, pair, connectEnd, socketDir), ...(options.both ?? []), ...(options.connector ?? [])];
+  const listener = new AppProcess({
+    role: listenRole,
+    netns: pair.receiver.netns,
+    label: `${listenerVariant} ${listenRole}`,
+    pair: 0,
+    args: [
+      ...endArgs(listenerVariant, pair, listenEnd, socketDir),
+      '--interval-ms',
+      '100',
+      ...(options.both ?? []),
+      ...(options.listener ?? []),
+    ],
+  });
+  const connectorArgs = [
+    ...endArgs(variant, pair, connectEnd, socketDir),
+    ...(options.both ?? []),
+    ...(options.connector ?? []),
+  ];
   let connector: AppProcess | undefined;
   try {
     // A dpdk app prints its start line only once its link is up, i.e. once the peer runs too: both
@@ -109,15 +143,21 @@ export async function runPair(pair: VethPair, variant: Variant, roles: 'send-rec
     // about 1 s; a sender past it starts at once, after its own link-up).
     if (!listenerVariant.startsWith('dpdk/')) await listener.waitReady(5000);
     if (variant.startsWith('dpdk/')) connectorArgs.push('--epoch-ns', String(process.hrtime.bigint() + 1_500_000_000n));
-    connector = new AppProcess({ role: connectRole, netns: pair.sender.netns, label: `${variant} ${connectRole}`, pair: 0, args: connectorArgs });
+    connector = new AppProcess({
+      role: connectRole,
+      netns: pair.sender.netns,
+      label: `${variant} ${connectRole}`,
+      pair: 0,
+      args: connectorArgs,
+    });
     await listener.waitReady(20_000);
     // Done once it gave its summary: a memif client then waits for its server to leave before it
     // exits (native/src/backends/opt/dpdk.c says why), so the listener is stopped first.
-    if (!await summaryOrExit(connector, 20_000)) throw connector.failure('did not stop after its --count');
+    if (!(await summaryOrExit(connector, 20_000))) throw connector.failure('did not stop after its --count');
     await waitForFrames(listener, expected, 1000);
   } finally {
     await listener.stop();
-    if (connector && !await connector.waitExit(5000)) await connector.stop();
+    if (connector && !(await connector.waitExit(5000))) await connector.stop();
   }
   if (connector.exitCode !== 0 || !connector.summary) throw connector.failure('failed');
   if (listener.exitCode !== 0 || !listener.summary) throw listener.failure('failed');

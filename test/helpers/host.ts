@@ -20,25 +20,44 @@ export interface HostState {
 }
 
 export function hostState(): HostState {
-  const netns = (JSON.parse(execFileSync('ip', ['-j', 'netns', 'list'], { encoding: 'utf8' }) || '[]') as { name: string }[])
-    .map((n) => n.name).filter((n) => n.startsWith('nfp')).sort();
+  const netns = (
+    JSON.parse(execFileSync('ip', ['-j', 'netns', 'list'], { encoding: 'utf8' }) || '[]') as { name: string }[]
+  )
+    .map((n) => n.name)
+    .filter((n) => n.startsWith('nfp'))
+    .sort();
   // (Every nfp-prefixed namespace and link counts, whoever made it: a leak check must not guess.)
   const links = (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[])
-    .map((l) => l.ifname).filter((n) => n.startsWith('nfp')).sort();
+    .map((l) => l.ifname)
+    .filter((n) => n.startsWith('nfp'))
+    .sort();
   // Running nfvperf-app processes; a zombie (exited, not yet reaped by its new parent) holds nothing.
-  const appPids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.includes('(nfvperf-app)') && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-    } catch {
-      return false;
-    }
-  }).map(Number).sort();
+  const appPids = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return (
+          stat.includes('(nfvperf-app)') && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number)
+    .sort();
   let ledgers: string[] = [];
-  try { ledgers = readdirSync('/run/nfvperf/ledgers').sort(); } catch { /* none yet */ }
+  try {
+    ledgers = readdirSync('/run/nfvperf/ledgers').sort();
+  } catch {
+    /* none yet */
+  }
   const hugepages = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8').trim());
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m.startsWith('/run/nfvperf/')).sort();
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith('/run/nfvperf/'))
+    .sort();
   return { netns, links, appPids, ledgers, lxc: listLxc().sort(), mounts, hugepages };
 }
 
@@ -46,9 +65,17 @@ export function hostState(): HostState {
 export function assertNoLeaks(before: HostState): void {
   const after = hostState();
   const added = (a: readonly (string | number)[], b: readonly (string | number)[]) => b.filter((x) => !a.includes(x));
-  assert.deepEqual({
-    netns: added(before.netns, after.netns), links: added(before.links, after.links),
-    appPids: added(before.appPids, after.appPids), ledgers: added(before.ledgers, after.ledgers),
-    lxc: added(before.lxc, after.lxc), mounts: added(before.mounts, after.mounts), hugepages: after.hugepages,
-  }, { netns: [], links: [], appPids: [], ledgers: [], lxc: [], mounts: [], hugepages: before.hugepages }, 'resources leaked');
+  assert.deepEqual(
+    {
+      netns: added(before.netns, after.netns),
+      links: added(before.links, after.links),
+      appPids: added(before.appPids, after.appPids),
+      ledgers: added(before.ledgers, after.ledgers),
+      lxc: added(before.lxc, after.lxc),
+      mounts: added(before.mounts, after.mounts),
+      hugepages: after.hugepages,
+    },
+    { netns: [], links: [], appPids: [], ledgers: [], lxc: [], mounts: [], hugepages: before.hugepages },
+    'resources leaked',
+  );
 }

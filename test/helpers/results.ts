@@ -5,14 +5,21 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Summary } from '../../src/store/summary.js';
 
-export interface AppSummaryRow { case_key: string; pair: number; role: string; summary_json: string }
+export interface AppSummaryRow {
+  case_key: string;
+  pair: number;
+  role: string;
+  summary_json: string;
+}
 
 /** Every stored app summary (the apps' whole-run totals) of one dimension's cases. */
 export function appSummaries(dbPath: string, dimension: 'throughput' | 'latency'): AppSummaryRow[] {
   const db = new Database(dbPath, { readonly: true });
   try {
-    return db.prepare(`SELECT c.case_key, s.pair, s.role, s.summary_json FROM app_summaries s JOIN cases c ON c.id = s.case_id
-      WHERE c.dimension = ? ORDER BY c.id, s.pair, s.role`).all(dimension) as AppSummaryRow[];
+    return db
+      .prepare(`SELECT c.case_key, s.pair, s.role, s.summary_json FROM app_summaries s JOIN cases c ON c.id = s.case_id
+      WHERE c.dimension = ? ORDER BY c.id, s.pair, s.role`)
+      .all(dimension) as AppSummaryRow[];
   } finally {
     db.close();
   }
@@ -26,7 +33,10 @@ export function pairTotals(dbPath: string): Map<string, { tx?: number; rx?: numb
     const entry = byPair.get(key) ?? {};
     const summary = JSON.parse(r.summary_json) as { txPackets?: number; rxPackets?: number; lost?: number };
     if (r.role === 'send') entry.tx = summary.txPackets;
-    else { entry.rx = summary.rxPackets; entry.lost = summary.lost; }
+    else {
+      entry.rx = summary.rxPackets;
+      entry.lost = summary.lost;
+    }
     byPair.set(key, entry);
   }
   return byPair;
@@ -49,8 +59,18 @@ export function assertEveryEchoMatched(t: TestContext, out: string, summary: Sum
   assert.equal(c?.status, 'ok', c?.error);
   assert.ok(c.latency!.p50Us > 0 && c.latency!.p50Us <= c.latency!.p99Us, JSON.stringify(c.latency));
   const client = appSummaries(join(out, 'results.sqlite'), 'latency').find((r) => r.role === 'client');
-  const s = JSON.parse(client!.summary_json) as { txPackets: number; rxPackets: number; lost: number; unmatched: number; rtt: { count: number } };
+  const s = JSON.parse(client!.summary_json) as {
+    txPackets: number;
+    rxPackets: number;
+    lost: number;
+    unmatched: number;
+    rtt: { count: number };
+  };
   t.diagnostic(`${label} client: ${s.txPackets} sent, ${s.rxPackets} echoes, p50 ${c.latency!.p50Us} µs`);
   assert.ok(s.txPackets > 0);
-  assert.deepEqual([s.rxPackets, s.rtt.count, s.lost, s.unmatched], [s.txPackets, s.txPackets, 0, 0], 'every echo came back and matched');
+  assert.deepEqual(
+    [s.rxPackets, s.rtt.count, s.lost, s.unmatched],
+    [s.txPackets, s.txPackets, 0, 0],
+    'every echo came back and matched',
+  );
 }

@@ -20,24 +20,36 @@ export function startRun(args: string[]): Running {
   return {
     child,
     output: () => text,
-    waitFor: (pattern, timeoutMs = 30_000) => new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => { clearInterval(poll); child.kill('SIGKILL'); reject(new Error(`never saw ${pattern}: ${text}`)); }, timeoutMs);
-      const poll = setInterval(() => {
-        if (pattern.test(text)) { clearInterval(poll); clearTimeout(deadline); resolve(); }
-      }, 25);
-    }),
+    waitFor: (pattern, timeoutMs = 30_000) =>
+      new Promise<void>((resolve, reject) => {
+        const deadline = setTimeout(() => {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          reject(new Error(`never saw ${pattern}: ${text}`));
+        }, timeoutMs);
+        const poll = setInterval(() => {
+          if (pattern.test(text)) {
+            clearInterval(poll);
+            clearTimeout(deadline);
+            resolve();
+          }
+        }, 25);
+      }),
     exit: () => exited,
   };
 }
 
 /** PIDs of running nfvperf-app processes whose command line contains `word`. */
 export function appPids(word: string): number[] {
-  return readdirSync('/proc').filter((d: string) => /^\d+$/.test(d)).map(Number).filter((pid: number) => {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return cmdline[0]!.endsWith('nfvperf-app') && cmdline.includes(word);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((d: string) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid: number) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return cmdline[0]!.endsWith('nfvperf-app') && cmdline.includes(word);
+      } catch {
+        return false;
+      }
+    });
 }

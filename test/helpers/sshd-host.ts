@@ -54,7 +54,10 @@ export async function startLab(): Promise<Lab> {
   const token = newRunToken(new Set(readLedgers().map((l) => l.token)));
   const ledger = Ledger.open(token);
   const made: Resource[] = [];
-  const record = (r: Resource) => { ledger.recordCreate(r); made.push(r); };
+  const record = (r: Resource) => {
+    ledger.recordCreate(r);
+    made.push(r);
+  };
   const dir = mkdtempSync(join(tmpdir(), 'nfvperf-lab-'));
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nfvperf-test', '-f', join(dir, 'client_key')]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
@@ -68,8 +71,12 @@ export async function startLab(): Promise<Lab> {
       const lines = ['hosts:'];
       for (const h of hosts) {
         const fields: Record<string, string> = {
-          name: h.name, ssh: `root@${h.address}:${h.port}`, key: 'client_key', knownHosts: 'known_hosts',
-          agent: JSON.stringify([process.execPath, NFVPERF, 'agent']), uplink: h.uplink,
+          name: h.name,
+          ssh: `root@${h.address}:${h.port}`,
+          key: 'client_key',
+          knownHosts: 'known_hosts',
+          agent: JSON.stringify([process.execPath, NFVPERF, 'agent']),
+          uplink: h.uplink,
         };
         edit?.(h, fields);
         const entries = Object.entries(fields);
@@ -82,10 +89,21 @@ export async function startLab(): Promise<Lab> {
       for (const h of hosts) {
         if (h.sshd.exitCode === null && h.sshd.signalCode === null) {
           h.sshd.kill('SIGTERM');
-          await new Promise((resolve) => { h.sshd.once('close', resolve); setTimeout(resolve, 3000).unref(); });
+          await new Promise((resolve) => {
+            h.sshd.once('close', resolve);
+            setTimeout(resolve, 3000).unref();
+          });
         }
-        try { ip('link', 'del', h.controlLink); } catch { /* gone with the namespace */ }
-        try { ip('netns', 'del', h.netns); } catch { /* already gone */ }
+        try {
+          ip('link', 'del', h.controlLink);
+        } catch {
+          /* gone with the namespace */
+        }
+        try {
+          ip('netns', 'del', h.netns);
+        } catch {
+          /* already gone */
+        }
       }
       for (const r of made.reverse()) ledger.recordRemove(r);
       ledger.close();
@@ -113,19 +131,57 @@ export async function startLab(): Promise<Lab> {
       const [type, blob] = readFileSync(`${hostKey}.pub`, 'utf8').split(' ');
       known.push(`[${address}]:${port} ${type} ${blob}`);
       const config = join(dir, `sshd${n}.conf`);
-      writeFileSync(config, [
-        `Port ${port}`, `ListenAddress ${address}`, `HostKey ${hostKey}`, `PidFile ${join(dir, `sshd${n}.pid`)}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PermitRootLogin prohibit-password', 'PubkeyAuthentication yes',
-        'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PrintMotd no',
-        'LogLevel ERROR', 'MaxStartups 20', '',
-      ].join('\n'));
-      const sshd = spawn('nsenter', [`--net=/run/netns/${netns}`, '/usr/sbin/sshd', '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      writeFileSync(
+        config,
+        [
+          `Port ${port}`,
+          `ListenAddress ${address}`,
+          `HostKey ${hostKey}`,
+          `PidFile ${join(dir, `sshd${n}.pid`)}`,
+          `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+          'PermitRootLogin prohibit-password',
+          'PubkeyAuthentication yes',
+          'PasswordAuthentication no',
+          'KbdInteractiveAuthentication no',
+          'UsePAM no',
+          'StrictModes no',
+          'PrintMotd no',
+          'LogLevel ERROR',
+          'MaxStartups 20',
+          '',
+        ].join('\n'),
+      );
+      const sshd = spawn('nsenter', [`--net=/run/netns/${netns}`, '/usr/sbin/sshd', '-D', '-e', '-f', config], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let log = '';
       sshd.stderr!.on('data', (d) => (log += d));
-      hosts.push({ name: `host${n}`, netns, address, port, uplink: `nfp${token}up${n}`, controlLink, sshd, sshdLog: () => log });
+      hosts.push({
+        name: `host${n}`,
+        netns,
+        address,
+        port,
+        uplink: `nfp${token}up${n}`,
+        controlLink,
+        sshd,
+        sshdLog: () => log,
+      });
     }
     // The cable: one veth pair, an end in each host; each end is that host's uplink.
-    ip('link', 'add', hosts[0]!.uplink, 'netns', hosts[0]!.netns, 'type', 'veth', 'peer', 'name', hosts[1]!.uplink, 'netns', hosts[1]!.netns);
+    ip(
+      'link',
+      'add',
+      hosts[0]!.uplink,
+      'netns',
+      hosts[0]!.netns,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      hosts[1]!.uplink,
+      'netns',
+      hosts[1]!.netns,
+    );
     writeFileSync(join(dir, 'known_hosts'), `${known.join('\n')}\n`);
     for (const h of hosts) await waitForPort(h);
     return lab;
@@ -139,23 +195,34 @@ async function waitForPort(h: LabHost, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: h.address, port: h.port }, () => { s.destroy(); resolve(true); });
+      const s = connect({ host: h.address, port: h.port }, () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd of ${h.name} never listened on ${h.address}:${h.port}: ${h.sshdLog()}`);
+    if (Date.now() > deadline)
+      throw new Error(`sshd of ${h.name} never listened on ${h.address}:${h.port}: ${h.sshdLog()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** Links inside a host namespace (its own: lo, ctl0 and the uplink, when it is clean). */
 export function hostLinks(h: LabHost): { ifname: string; master?: string; xdp?: unknown }[] {
-  return JSON.parse(execFileSync('ip', ['-n', h.netns, '-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; master?: string; xdp?: unknown }[];
+  return JSON.parse(execFileSync('ip', ['-n', h.netns, '-j', 'link', 'show'], { encoding: 'utf8' })) as {
+    ifname: string;
+    master?: string;
+    xdp?: unknown;
+  }[];
 }
 
 /** PIDs in a host namespace whose command line contains every one of `words` (all of them when none). */
 export function pidsIn(h: LabHost, ...words: string[]): number[] {
-  const pids = execFileSync('ip', ['netns', 'pids', h.netns], { encoding: 'utf8' }).split('\n').map(Number).filter((p) => p > 0);
+  const pids = execFileSync('ip', ['netns', 'pids', h.netns], { encoding: 'utf8' })
+    .split('\n')
+    .map(Number)
+    .filter((p) => p > 0);
   return pids.filter((pid) => {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');

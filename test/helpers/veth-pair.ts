@@ -26,16 +26,39 @@ export async function vethPair(): Promise<VethPair> {
   const sender = await createContainer(resources, names, 's', 0);
   const receiver = await createContainer(resources, names, 'r', 0);
   const link = names.hostLink('s', 0);
-  await resources.create({ kind: 'link', name: link },
-    () => exec(['ip', 'link', 'add', link, 'netns', sender.netns, 'address', sender.mac, 'type', 'veth', 'peer', 'name', 'eth0',
-      'netns', receiver.netns, 'address', receiver.mac]),
-    () => deleteLink(link, sender.netns));
+  await resources.create(
+    { kind: 'link', name: link },
+    () =>
+      exec([
+        'ip',
+        'link',
+        'add',
+        link,
+        'netns',
+        sender.netns,
+        'address',
+        sender.mac,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        receiver.netns,
+        'address',
+        receiver.mac,
+      ]),
+    () => deleteLink(link, sender.netns),
+  );
   await configureInterface(sender, link);
   await configureInterface(receiver, 'eth0');
   await addNeighbor(sender, receiver);
   await addNeighbor(receiver, sender);
   return {
-    sender, receiver, names, resources,
+    sender,
+    receiver,
+    names,
+    resources,
     async close() {
       await resources.releaseAll();
       ledger.close();
@@ -50,7 +73,9 @@ export async function vethPair(): Promise<VethPair> {
  */
 export function vethPairForFile(): VethPair {
   const pair = {} as VethPair;
-  before(async () => { Object.assign(pair, await vethPair()); });
+  before(async () => {
+    Object.assign(pair, await vethPair());
+  });
   after(() => pair.close());
   return pair;
 }

@@ -11,29 +11,73 @@ import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { runPair, variantSkipReason, type Variant } from '../helpers/app-pair.js';
 import { l2Args, vethPairForFile } from '../helpers/veth-pair.js';
 
-interface ClientSummary { txPackets: number; rxPackets: number; lost: number; late: number; unmatched: number; rtt: { count: number } }
+interface ClientSummary {
+  txPackets: number;
+  rxPackets: number;
+  lost: number;
+  late: number;
+  unmatched: number;
+  rtt: { count: number };
+}
 
 const pair = vethPairForFile();
 
 test('--rx-cpu is refused for roles other than client, exit 2 naming it', () => {
-  const r = spawnSync(appBinary(), ['recv', '--local', '198.18.0.1:1', '--rx-cpu', '0'], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync(appBinary(), ['recv', '--local', '198.18.0.1:1', '--rx-cpu', '0'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /--rx-cpu/);
 });
 
 const BUILT = spawnSync(appBinary(), ['--version'], { encoding: 'utf8' }).stdout;
-const RUNS: [string, string[]][] = [['udp-mmsg', []], ['udp-mmsg', ['--blocking']], ['raw-mmsg', []],
-  ...(BUILT.includes('af-xdp') ? [['af-xdp', []] as [string, string[]]] : [])];
+const RUNS: [string, string[]][] = [
+  ['udp-mmsg', []],
+  ['udp-mmsg', ['--blocking']],
+  ['raw-mmsg', []],
+  ...(BUILT.includes('af-xdp') ? [['af-xdp', []] as [string, string[]]] : []),
+];
 
 for (const [backend, extra] of RUNS) {
   test(`${backend} client --rx-cpu 1 ${extra.join(' ')}: every echo matched once, intervals add up to the summary`, async () => {
     const count = 3000;
-    const server = new AppProcess({ role: 'server', netns: pair.receiver.netns, label: 'server', pair: 0,
-      args: ['--backend', backend, '--local', `${pair.receiver.ip}:7101`, ...l2Args(backend, pair.receiver), ...extra] });
+    const server = new AppProcess({
+      role: 'server',
+      netns: pair.receiver.netns,
+      label: 'server',
+      pair: 0,
+      args: ['--backend', backend, '--local', `${pair.receiver.ip}:7101`, ...l2Args(backend, pair.receiver), ...extra],
+    });
     await server.waitReady(5000);
-    const client = new AppProcess({ role: 'client', netns: pair.sender.netns, label: 'client', pair: 0,
-      args: ['--backend', backend, '--local', `${pair.sender.ip}:7100`, '--remote', `${pair.receiver.ip}:7101`, ...l2Args(backend, pair.sender, pair.receiver), '--rate', '10000',
-        '--burst', '4', '--count', String(count), '--cpu', '0', '--rx-cpu', '1', '--interval-ms', '100', ...extra] });
+    const client = new AppProcess({
+      role: 'client',
+      netns: pair.sender.netns,
+      label: 'client',
+      pair: 0,
+      args: [
+        '--backend',
+        backend,
+        '--local',
+        `${pair.sender.ip}:7100`,
+        '--remote',
+        `${pair.receiver.ip}:7101`,
+        ...l2Args(backend, pair.sender, pair.receiver),
+        '--rate',
+        '10000',
+        '--burst',
+        '4',
+        '--count',
+        String(count),
+        '--cpu',
+        '0',
+        '--rx-cpu',
+        '1',
+        '--interval-ms',
+        '100',
+        ...extra,
+      ],
+    });
     assert.ok(await client.waitExit(10_000));
     await server.stop();
     assert.equal(client.exitCode, 0, client.stderr);
@@ -51,8 +95,15 @@ for (const [backend, extra] of RUNS) {
     assert.deepEqual([s.unmatched, s.late], [0, 0]);
     if (backend.startsWith('udp')) assert.equal(s.lost, 0, client.stderr);
     const intervals = client.intervals as unknown as { rxPackets: number; rtt: { count: number } }[];
-    assert.equal(intervals.reduce((n, i) => n + i.rtt.count, 0), s.rtt.count, 'interval histograms add up');
-    assert.equal(intervals.reduce((n, i) => n + i.rxPackets, 0), s.rxPackets);
+    assert.equal(
+      intervals.reduce((n, i) => n + i.rtt.count, 0),
+      s.rtt.count,
+      'interval histograms add up',
+    );
+    assert.equal(
+      intervals.reduce((n, i) => n + i.rxPackets, 0),
+      s.rxPackets,
+    );
   });
 }
 
@@ -61,18 +112,23 @@ for (const [backend, extra] of RUNS) {
 for (const variant of ['dpdk/memif', 'dpdk/vhost-user'] as Variant[]) {
   test(`${variant} client --rx-cpu 1: every echo matched once`, { skip: variantSkipReason(variant) }, async () => {
     const count = 2000;
-    const { connectorSummary, connector } = await runPair(pair, variant, 'client-server', count,
-      { connector: ['--rate', '10000', '--burst', '4', '--count', String(count), '--cpu', '0', '--rx-cpu', '1'] });
+    const { connectorSummary, connector } = await runPair(pair, variant, 'client-server', count, {
+      connector: ['--rate', '10000', '--burst', '4', '--count', String(count), '--cpu', '0', '--rx-cpu', '1'],
+    });
     assert.equal((connector.start as { rxCpu?: number }).rxCpu, 1);
     const s = connectorSummary as unknown as ClientSummary;
-    assert.deepEqual({ tx: s.txPackets, rtt: s.rtt.count, rx: s.rxPackets, lost: s.lost, unmatched: s.unmatched, late: s.late },
-      { tx: count, rtt: count, rx: count, lost: 0, unmatched: 0, late: 0 });
+    assert.deepEqual(
+      { tx: s.txPackets, rtt: s.rtt.count, rx: s.rxPackets, lost: s.lost, unmatched: s.unmatched, late: s.late },
+      { tx: count, rtt: count, rx: count, lost: 0, unmatched: 0, late: 0 },
+    );
   });
 }
 
 test('a latency plan with clientThreads [2] runs a two-thread client: RTT samples = echoes, 0 unmatched', async () => {
   const before = hostState();
-  const { out, summary } = await runPlan('name: lat2\ndimension: latency\nclientThreads: [2]\nrates: [2000]\nbursts: [4]\nduration: 1\nwarmup: 1\ncooldown: 0\n');
+  const { out, summary } = await runPlan(
+    'name: lat2\ndimension: latency\nclientThreads: [2]\nrates: [2000]\nbursts: [4]\nduration: 1\nwarmup: 1\ncooldown: 0\n',
+  );
   assert.equal(summary.cases.length, 1);
   const c = summary.cases[0]!;
   assert.equal(c.status, 'ok', c.error);
@@ -80,7 +136,10 @@ test('a latency plan with clientThreads [2] runs a two-thread client: RTT sample
   assert.match(c.id, /\/2t\//);
   const db = new Database(join(out, 'results.sqlite'), { readonly: true });
   try {
-    const row = db.prepare(`SELECT s.summary_json, c.cpus_json FROM app_summaries s JOIN cases c ON c.id = s.case_id WHERE s.role = 'client'`)
+    const row = db
+      .prepare(
+        `SELECT s.summary_json, c.cpus_json FROM app_summaries s JOIN cases c ON c.id = s.case_id WHERE s.role = 'client'`,
+      )
       .get() as { summary_json: string; cpus_json: string };
     const s = JSON.parse(row.summary_json) as ClientSummary;
     assert.ok(s.txPackets > 0);

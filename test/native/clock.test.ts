@@ -11,15 +11,32 @@ const INVARIANT_TSC = /^flags\s*:.*\bconstant_tsc\b.*\bnonstop_tsc\b/m.test(read
 
 function sender(rate: number, durationS: number, extra: string[] = []) {
   // To a closed loopback port: nothing needs to listen to measure the sender's schedule.
-  return new AppProcess({ role: 'send', label: 'sender', pair: 0,
-    args: ['--local', '127.0.0.1:0', '--remote', '127.0.0.1:9', '--rate', String(rate), '--burst', '1',
-      '--duration', String(durationS), '--interval-ms', '100', ...extra] });
+  return new AppProcess({
+    role: 'send',
+    label: 'sender',
+    pair: 0,
+    args: [
+      '--local',
+      '127.0.0.1:0',
+      '--remote',
+      '127.0.0.1:9',
+      '--rate',
+      String(rate),
+      '--burst',
+      '1',
+      '--duration',
+      String(durationS),
+      '--interval-ms',
+      '100',
+      ...extra,
+    ],
+  });
 }
 
 test('the start line names the clock: the TSC with its rate where it is invariant, else clock_gettime', async () => {
   const auto = sender(1000, 0.2);
   const gettime = sender(1000, 0.2, ['--clock', 'gettime']);
-  assert.ok(await auto.waitExit(5000) && await gettime.waitExit(5000));
+  assert.ok((await auto.waitExit(5000)) && (await gettime.waitExit(5000)));
   assert.equal(auto.exitCode, 0, auto.stderr);
   const clock = auto.start!.clock!;
   assert.equal(clock.source, INVARIANT_TSC ? 'tsc' : 'clock_gettime');
@@ -28,7 +45,10 @@ test('the start line names the clock: the TSC with its rate where it is invarian
   if (INVARIANT_TSC) {
     // Each process calibrates on its own: the two rates agree to well within 0.01%.
     const other = gettime.start!.clock!.tscHz!;
-    assert.ok(Math.abs(other - clock.tscHz!) < 1e-4 * clock.tscHz!, `${other} vs ${clock.tscHz}: reported whichever clock paces`);
+    assert.ok(
+      Math.abs(other - clock.tscHz!) < 1e-4 * clock.tscHz!,
+      `${other} vs ${clock.tscHz}: reported whichever clock paces`,
+    );
   }
 });
 
@@ -63,7 +83,7 @@ test('a paced run offers rate × duration frames: the last burst holds only the 
 test('--sched fifo: the app runs SCHED_FIFO and its start line says so; the default is other', async () => {
   const fifo = sender(1000, 0.2, ['--sched', 'fifo']);
   const other = sender(1000, 0.2);
-  assert.ok(await fifo.waitExit(5000) && await other.waitExit(5000));
+  assert.ok((await fifo.waitExit(5000)) && (await other.waitExit(5000)));
   assert.equal(fifo.exitCode, 0, fifo.stderr);
   assert.equal(fifo.start!.sched, 'fifo');
   assert.equal(other.start!.sched, 'other');

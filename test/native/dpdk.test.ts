@@ -31,20 +31,53 @@ after(async () => {
 
 /** The app's dpdk arguments on the virtio_user side of the socket. */
 function appArgs(prefix: string): string[] {
-  return ['--backend', 'dpdk', '--no-huge', '--file-prefix', `nfp${pair.names.token}${prefix}`, '--cpu', '0',
-    '--vdev', `virtio_user0,path=${socket},queues=1`];
+  return [
+    '--backend',
+    'dpdk',
+    '--no-huge',
+    '--file-prefix',
+    `nfp${pair.names.token}${prefix}`,
+    '--cpu',
+    '0',
+    '--vdev',
+    `virtio_user0,path=${socket},queues=1`,
+  ];
 }
 
 function testpmd(mode: string): Testpmd {
-  return new Testpmd(undefined, { cpu: 1, filePrefix: `nfp${pair.names.token}tp`, vdev: `net_vhost0,iface=${socket},queues=1`, mode, extraEal: TESTPMD_EAL });
+  return new Testpmd(undefined, {
+    cpu: 1,
+    filePrefix: `nfp${pair.names.token}tp`,
+    vdev: `net_vhost0,iface=${socket},queues=1`,
+    mode,
+    extraEal: TESTPMD_EAL,
+  });
 }
 
 test('dpdk send → testpmd rxonly: testpmd counts exactly what the app sent', { skip }, async () => {
   const rx = testpmd('rxonly');
   try {
     await rx.ready();
-    const send = new AppProcess({ role: 'send', label: 'sender', pair: 0, args: [...appArgs('s'), '--local', '198.18.0.1:7000',
-      '--remote', '198.18.0.2:7001', '--local-mac', '02:00:00:00:00:01', '--remote-mac', RECEIVER_MAC, '--rate', '2000', '--count', '200'] });
+    const send = new AppProcess({
+      role: 'send',
+      label: 'sender',
+      pair: 0,
+      args: [
+        ...appArgs('s'),
+        '--local',
+        '198.18.0.1:7000',
+        '--remote',
+        '198.18.0.2:7001',
+        '--local-mac',
+        '02:00:00:00:00:01',
+        '--remote-mac',
+        RECEIVER_MAC,
+        '--rate',
+        '2000',
+        '--count',
+        '200',
+      ],
+    });
     assert.ok(await send.waitExit(20_000), 'the sender stops after --count');
     assert.equal(send.exitCode, 0, send.stderr);
     assert.equal(send.summary?.txPackets, 200);
@@ -58,8 +91,12 @@ test('dpdk send → testpmd rxonly: testpmd counts exactly what the app sent', {
 test('testpmd txonly → dpdk recv: frames arrive, all foreign (no nfvperf header)', { skip }, async () => {
   const tx = testpmd('txonly');
   // testpmd's frames go to 02:00:00:00:00:00, 198.18.0.2:9.
-  const recv = new AppProcess({ role: 'recv', label: 'receiver', pair: 0,
-    args: [...appArgs('r'), '--local', '198.18.0.2:9', '--local-mac', '02:00:00:00:00:00', '--interval-ms', '100'] });
+  const recv = new AppProcess({
+    role: 'recv',
+    label: 'receiver',
+    pair: 0,
+    args: [...appArgs('r'), '--local', '198.18.0.2:9', '--local-mac', '02:00:00:00:00:00', '--interval-ms', '100'],
+  });
   try {
     await recv.waitReady(20_000);
     await new Promise((r) => setTimeout(r, 500));
@@ -72,9 +109,15 @@ test('testpmd txonly → dpdk recv: frames arrive, all foreign (no nfvperf heade
   assert.ok((recv.summary?.foreign ?? 0) > 0, `foreign: ${recv.summary?.foreign}`);
 });
 
-test('dpdk recv without a peer: no start line while the link is down; SIGTERM ends the wait, exit 1, saying why', { skip }, async () => {
-  const recv = new AppProcess({ role: 'recv', label: 'receiver', pair: 0,
-    args: [...appArgs('r'), '--local', '198.18.0.2:7001', '--local-mac', RECEIVER_MAC] });
+test('dpdk recv without a peer: no start line while the link is down; SIGTERM ends the wait, exit 1, saying why', {
+  skip,
+}, async () => {
+  const recv = new AppProcess({
+    role: 'recv',
+    label: 'receiver',
+    pair: 0,
+    args: [...appArgs('r'), '--local', '198.18.0.2:7001', '--local-mac', RECEIVER_MAC],
+  });
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal(recv.start, undefined, 'no start line');
   assert.ok(recv.running, 'still waiting for the link');

@@ -38,14 +38,30 @@ async function injectFaults(netns: string): Promise<void> {
   await nft('add', 'chain', 'inet', 'nfp', 'in', '{ type filter hook input priority 0; }');
   const ours = ['udp', 'dport', String(LISTEN_PORT)];
   await nft('add', 'rule', 'inet', 'nfp', 'in', ...ours, '@th,112,32', String(DROPPED_SEQ), 'counter', 'drop');
-  await nft('add', 'rule', 'inet', 'nfp', 'in', ...ours, '@th,112,32', String(CORRUPTED_SEQ), 'counter', '@th,224,8', 'set', '0x55');
+  await nft(
+    'add',
+    'rule',
+    'inet',
+    'nfp',
+    'in',
+    ...ours,
+    '@th,112,32',
+    String(CORRUPTED_SEQ),
+    'counter',
+    '@th,224,8',
+    'set',
+    '0x55',
+  );
 }
 
 /** Packets each rule of our chain matched, in rule order. */
 function ruleHits(netns: string): number[] {
-  const r = spawnSync('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'chain', 'inet', 'nfp', 'in'], { encoding: 'utf8' });
-  const rules = (JSON.parse(r.stdout) as { nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[] }).nftables
-    .flatMap((e) => (e.rule ? [e.rule] : []));
+  const r = spawnSync('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'chain', 'inet', 'nfp', 'in'], {
+    encoding: 'utf8',
+  });
+  const rules = (
+    JSON.parse(r.stdout) as { nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[] }
+  ).nftables.flatMap((e) => (e.rule ? [e.rule] : []));
   return rules.map((rule) => rule.expr.find((x) => x.counter)?.counter?.packets ?? -1);
 }
 
@@ -54,15 +70,27 @@ async function clearFaults(netns: string): Promise<void> {
 }
 
 for (const backend of ['udp', 'udp-mmsg'] as const) {
-  test(`${backend}: a frame dropped on the path is lost, a frame changed on the path is corrupt`, { skip: !hasNft && 'nft is not installed' }, async () => {
+  test(`${backend}: a frame dropped on the path is lost, a frame changed on the path is corrupt`, {
+    skip: !hasNft && 'nft is not installed',
+  }, async () => {
     await injectFaults(pair.receiver.netns);
     try {
-      const { connectorSummary: send, listenerSummary: recv } = await runPair(pair, backend, 'send-recv', N - 1,
-        { both: ['--touch'], connector: ['--rate', '2000', '--count', String(N)] });
+      const { connectorSummary: send, listenerSummary: recv } = await runPair(pair, backend, 'send-recv', N - 1, {
+        both: ['--touch'],
+        connector: ['--rate', '2000', '--count', String(N)],
+      });
       assert.deepEqual(ruleHits(pair.receiver.netns), [1, 1], 'each rule hit exactly one frame');
       assert.equal(send.txPackets, N);
-      assert.deepEqual({ rx: recv.rxPackets, lost: recv.lost, corrupt: recv.corrupt, duplicates: recv.duplicates, reordered: recv.reordered },
-        { rx: N - 1, lost: 1, corrupt: 1, duplicates: 0, reordered: 0 });
+      assert.deepEqual(
+        {
+          rx: recv.rxPackets,
+          lost: recv.lost,
+          corrupt: recv.corrupt,
+          duplicates: recv.duplicates,
+          reordered: recv.reordered,
+        },
+        { rx: N - 1, lost: 1, corrupt: 1, duplicates: 0, reordered: 0 },
+      );
     } finally {
       await clearFaults(pair.receiver.netns);
     }
@@ -81,26 +109,62 @@ const MALFORMED: [Variant, string[], number][] = [
 ];
 
 for (const [variant, kinds, foreign] of MALFORMED) {
-  test(`${variant}: malformed frames are foreign, other traffic is ignored, the good one is received`, { skip: variantSkipReason(variant) }, async () => {
+  test(`${variant}: malformed frames are foreign, other traffic is ignored, the good one is received`, {
+    skip: variantSkipReason(variant),
+  }, async () => {
     const { sender, receiver } = pair;
-    const recv = new AppProcess({ role: 'recv', netns: receiver.netns, label: `${variant} recv`, pair: 0,
-      args: ['--backend', variant, '--ifname', 'eth0', '--local', `${receiver.ip}:${LISTEN_PORT}`, '--interval-ms', '100'] });
+    const recv = new AppProcess({
+      role: 'recv',
+      netns: receiver.netns,
+      label: `${variant} recv`,
+      pair: 0,
+      args: [
+        '--backend',
+        variant,
+        '--ifname',
+        'eth0',
+        '--local',
+        `${receiver.ip}:${LISTEN_PORT}`,
+        '--interval-ms',
+        '100',
+      ],
+    });
     try {
       await recv.waitReady(5000);
-      if (variant === 'af-xdp') assert.ok(xdpAttached(receiver.netns), 'our XDP program is attached while the receiver runs');
-      const sent = spawnSync('ip', ['netns', 'exec', sender.netns, 'python3', join(ROOT, 'test', 'fixtures', 'malformed-frames.py'),
-        sender.ifname!, sender.mac, receiver.mac, sender.ip, receiver.ip, String(LISTEN_PORT), ...kinds], { encoding: 'utf8' });
+      if (variant === 'af-xdp')
+        assert.ok(xdpAttached(receiver.netns), 'our XDP program is attached while the receiver runs');
+      const sent = spawnSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          sender.netns,
+          'python3',
+          join(ROOT, 'test', 'fixtures', 'malformed-frames.py'),
+          sender.ifname!,
+          sender.mac,
+          receiver.mac,
+          sender.ip,
+          receiver.ip,
+          String(LISTEN_PORT),
+          ...kinds,
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(sent.status, 0, sent.stderr);
       await new Promise((r) => setTimeout(r, 300)); // three intervals: everything sent has arrived
     } finally {
       await recv.stop();
     }
     assert.deepEqual([recv.summary?.foreign, recv.summary?.rxPackets], [foreign, 1]);
-    if (variant === 'af-xdp') assert.equal(xdpAttached(receiver.netns), false, 'the XDP program is detached after the receiver exits');
+    if (variant === 'af-xdp')
+      assert.equal(xdpAttached(receiver.netns), false, 'the XDP program is detached after the receiver exits');
   });
 }
 
 function xdpAttached(netns: string): boolean {
-  const [link] = JSON.parse(execFileSync('ip', ['-n', netns, '-j', 'link', 'show', 'eth0'], { encoding: 'utf8' })) as { xdp?: unknown }[];
+  const [link] = JSON.parse(execFileSync('ip', ['-n', netns, '-j', 'link', 'show', 'eth0'], { encoding: 'utf8' })) as {
+    xdp?: unknown;
+  }[];
   return link?.xdp !== undefined;
 }

@@ -14,55 +14,152 @@ import { tempDir } from '../helpers/cli.js';
 const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const pair = vethPairForFile();
 
-const FIELDS = ['eth.src', 'eth.dst', 'ip.src', 'ip.dst', 'udp.srcport', 'udp.dstport', 'frame.len', 'ip.len', 'udp.length',
-  'ip.checksum.status', 'ip.ttl', 'udp.checksum', 'udp.checksum.status', '_ws.malformed', '_ws.expert.severity'];
+const FIELDS = [
+  'eth.src',
+  'eth.dst',
+  'ip.src',
+  'ip.dst',
+  'udp.srcport',
+  'udp.dstport',
+  'frame.len',
+  'ip.len',
+  'udp.length',
+  'ip.checksum.status',
+  'ip.ttl',
+  'udp.checksum',
+  'udp.checksum.status',
+  '_ws.malformed',
+  '_ws.expert.severity',
+];
 
 /**
  * The sending variant, and the receiver's: an af-xdp receiver's XDP program (and a dpdk port's)
  * would take the frames before tshark's socket sees them, so app-built frames from those go to a
  * kernel receiver, which must accept them too.
  */
-const CASES: [Variant, Variant][] = [['udp', 'udp'], ['udp-mmsg', 'udp-mmsg'], ['raw', 'raw'], ['raw-mmsg', 'raw-mmsg'],
-  ['af-xdp', 'udp-mmsg'], ['dpdk/af-packet', 'udp-mmsg'], ['dpdk/af-xdp', 'udp-mmsg']];
+const CASES: [Variant, Variant][] = [
+  ['udp', 'udp'],
+  ['udp-mmsg', 'udp-mmsg'],
+  ['raw', 'raw'],
+  ['raw-mmsg', 'raw-mmsg'],
+  ['af-xdp', 'udp-mmsg'],
+  ['dpdk/af-packet', 'udp-mmsg'],
+  ['dpdk/af-xdp', 'udp-mmsg'],
+];
 
 for (const [variant, listenerVariant] of CASES) {
-  test(`${variant}: every captured frame decodes as our UDP, none malformed`,
-    { skip: (!hasTshark && 'tshark is not installed') || variantSkipReason(variant) }, async () => {
-      const file = join(tempDir(), 'capture.pcap');
-      // tshark keeps the first `count` frames it sees; the sender sends twice as many, so a capture
-      // that starts a little late still fills up.
-      const count = 200;
-      // Capture in the receiver's namespace, on its interface, our UDP frames only.
-      const capture = spawn('ip', ['netns', 'exec', pair.receiver.netns, 'tshark', '-q', '-i', 'eth0', '-c', String(count), '-w', file,
-        '-f', `udp port ${LISTEN_PORT}`, '-a', 'duration:20'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      const captured = new Promise<number | null>((resolve) => capture.on('close', resolve));
-      // tshark says "Capturing on 'eth0'" once it listens; only then may traffic start.
-      await new Promise<void>((resolve, reject) => {
-        let text = '';
-        const timer = setTimeout(() => reject(new Error(`tshark did not start: ${text}`)), 15_000);
-        capture.stderr!.on('data', (d) => { text += d; if (/Capturing on/.test(text)) { clearTimeout(timer); resolve(); } });
+  test(`${variant}: every captured frame decodes as our UDP, none malformed`, {
+    skip: (!hasTshark && 'tshark is not installed') || variantSkipReason(variant),
+  }, async () => {
+    const file = join(tempDir(), 'capture.pcap');
+    // tshark keeps the first `count` frames it sees; the sender sends twice as many, so a capture
+    // that starts a little late still fills up.
+    const count = 200;
+    // Capture in the receiver's namespace, on its interface, our UDP frames only.
+    const capture = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        pair.receiver.netns,
+        'tshark',
+        '-q',
+        '-i',
+        'eth0',
+        '-c',
+        String(count),
+        '-w',
+        file,
+        '-f',
+        `udp port ${LISTEN_PORT}`,
+        '-a',
+        'duration:20',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const captured = new Promise<number | null>((resolve) => capture.on('close', resolve));
+    // tshark says "Capturing on 'eth0'" once it listens; only then may traffic start.
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new Error(`tshark did not start: ${text}`)), 15_000);
+      capture.stderr!.on('data', (d) => {
+        text += d;
+        if (/Capturing on/.test(text)) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
-      const { listenerSummary: recv } = await runPair(pair, variant, 'send-recv', 2 * count,
-        { listenerVariant, both: ['--size', '100'], connector: ['--rate', '2000', '--count', String(2 * count)] });
-      await captured;
-      assert.equal(recv.rxPackets, 2 * count, 'the receiver counted every frame');
-
-      const decoded = spawnSync('tshark', ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-T', 'fields',
-        '-E', 'separator=|', ...FIELDS.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
-      const rows = decoded.stdout.trim().split('\n').map((line) => line.split('|'));
-      assert.equal(rows.length, count, `captured ${rows.length} frames`);
-      // The kernel leaves a partial UDP checksum on a veth (checksum offload): checked only where the app built the frame.
-      const appBuilt = !variant.startsWith('udp');
-      for (const [src, dst, ipSrc, ipDst, sport, dport, frameLen, ipLen, udpLen, ipCsum, ttl, udpCsum, udpCsumStatus, malformed] of rows) {
-        assert.deepEqual([src, dst, ipSrc, ipDst, sport, dport],
-          [pair.sender.mac, pair.receiver.mac, pair.sender.ip, pair.receiver.ip, String(CONNECT_PORT), String(LISTEN_PORT)]);
-        assert.equal(frameLen, '100', 'the frame is P bytes');
-        assert.equal(ipLen, '86', 'IPv4 total length = P − 14');
-        assert.equal(udpLen, '66', 'UDP length = P − 34');
-        assert.equal(ipCsum, '1', 'IPv4 header checksum good (tshark: 0 bad, 1 good, 2 unverified)');
-        if (appBuilt) assert.ok(udpCsumStatus === '1' || udpCsum === '0x0000', `UDP checksum good or zero (got ${udpCsum}, status ${udpCsumStatus})`);
-        assert.ok(Number(ttl) > 0);
-        assert.equal(malformed, '', 'not malformed');
-      }
     });
+    const { listenerSummary: recv } = await runPair(pair, variant, 'send-recv', 2 * count, {
+      listenerVariant,
+      both: ['--size', '100'],
+      connector: ['--rate', '2000', '--count', String(2 * count)],
+    });
+    await captured;
+    assert.equal(recv.rxPackets, 2 * count, 'the receiver counted every frame');
+
+    const decoded = spawnSync(
+      'tshark',
+      [
+        '-r',
+        file,
+        '-o',
+        'ip.check_checksum:TRUE',
+        '-o',
+        'udp.check_checksum:TRUE',
+        '-T',
+        'fields',
+        '-E',
+        'separator=|',
+        ...FIELDS.flatMap((f) => ['-e', f]),
+      ],
+      { encoding: 'utf8' },
+    );
+    const rows = decoded.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('|'));
+    assert.equal(rows.length, count, `captured ${rows.length} frames`);
+    // The kernel leaves a partial UDP checksum on a veth (checksum offload): checked only where the app built the frame.
+    const appBuilt = !variant.startsWith('udp');
+    for (const [
+      src,
+      dst,
+      ipSrc,
+      ipDst,
+      sport,
+      dport,
+      frameLen,
+      ipLen,
+      udpLen,
+      ipCsum,
+      ttl,
+      udpCsum,
+      udpCsumStatus,
+      malformed,
+    ] of rows) {
+      assert.deepEqual(
+        [src, dst, ipSrc, ipDst, sport, dport],
+        [
+          pair.sender.mac,
+          pair.receiver.mac,
+          pair.sender.ip,
+          pair.receiver.ip,
+          String(CONNECT_PORT),
+          String(LISTEN_PORT),
+        ],
+      );
+      assert.equal(frameLen, '100', 'the frame is P bytes');
+      assert.equal(ipLen, '86', 'IPv4 total length = P − 14');
+      assert.equal(udpLen, '66', 'UDP length = P − 34');
+      assert.equal(ipCsum, '1', 'IPv4 header checksum good (tshark: 0 bad, 1 good, 2 unverified)');
+      if (appBuilt)
+        assert.ok(
+          udpCsumStatus === '1' || udpCsum === '0x0000',
+          `UDP checksum good or zero (got ${udpCsum}, status ${udpCsumStatus})`,
+        );
+      assert.ok(Number(ttl) > 0);
+      assert.equal(malformed, '', 'not malformed');
+    }
+  });
 }

@@ -4,43 +4,88 @@ import { expandPlan, formatTuple } from '../../src/plan/expand.js';
 import { parsePlan } from '../../src/plan/load.js';
 
 test('expands the cross product of the sweep axes, repetitions outermost', () => {
-  const { plan } = parsePlan('name: a\nbackends: [udp, udp-mmsg]\npacketSizes: [64, 1500]\nrates: [1000, max]\nrepetitions: 2\n');
+  const { plan } = parsePlan(
+    'name: a\nbackends: [udp, udp-mmsg]\npacketSizes: [64, 1500]\nrates: [1000, max]\nrepetitions: 2\n',
+  );
   const cases = expandPlan(plan);
   assert.equal(cases.length, 2 * 2 * 2 * 2);
-  assert.deepEqual(cases.map((c) => c.index), [...cases.keys()]);
+  assert.deepEqual(
+    cases.map((c) => c.index),
+    [...cases.keys()],
+  );
   assert.equal(new Set(cases.map((c) => c.id)).size, cases.length, 'case ids are unique');
-  assert.deepEqual(cases.slice(0, 8).map((c) => c.repetition), Array(8).fill(0));
-  assert.deepEqual(cases.slice(0, 3).map((c) => [c.backend, c.packetSize, c.rate]),
-    [['udp', 64, 1000], ['udp', 64, 'max'], ['udp', 1500, 1000]], 'rate varies fastest, as in the paper');
+  assert.deepEqual(
+    cases.slice(0, 8).map((c) => c.repetition),
+    Array(8).fill(0),
+  );
+  assert.deepEqual(
+    cases.slice(0, 3).map((c) => [c.backend, c.packetSize, c.rate]),
+    [
+      ['udp', 64, 1000],
+      ['udp', 64, 'max'],
+      ['udp', 1500, 1000],
+    ],
+    'rate varies fastest, as in the paper',
+  );
   assert.equal(cases[0]!.id, 'throughput/local/1vs1/linux-bridge/udp/64B/1000pps/b32/r0');
   assert.equal(formatTuple(cases[1]!), '(throughput, local, 1vs1, linux-bridge, 64, max, 32)');
 });
 
 test('rates default to max, or to nothing but the search when a plan has one', () => {
-  assert.deepEqual(expandPlan(parsePlan('name: a\n').plan).map((c) => c.rate), ['max']);
+  assert.deepEqual(
+    expandPlan(parsePlan('name: a\n').plan).map((c) => c.rate),
+    ['max'],
+  );
   const searchOnly = expandPlan(parsePlan('name: a\nsearch: { preset: quick, maxRatePps: 1e6 }\n').plan);
-  assert.deepEqual(searchOnly.map((c) => [c.rate, c.search?.preset]), [['search', 'quick']]);
+  assert.deepEqual(
+    searchOnly.map((c) => [c.rate, c.search?.preset]),
+    [['search', 'quick']],
+  );
   assert.equal(searchOnly[0]!.id, 'throughput/local/1vs1/linux-bridge/udp-mmsg/64B/search/b32/r0');
   const both = expandPlan(parsePlan('name: a\nrates: [1000]\nsearch: { preset: quick, maxRatePps: 1e6 }\n').plan);
-  assert.deepEqual(both.map((c) => c.rate), [1000, 'search']);
+  assert.deepEqual(
+    both.map((c) => c.rate),
+    [1000, 'search'],
+  );
 });
 
 test('I/O modes and client threads are sweep axes; their defaults leave case ids as they were', () => {
-  const lat = expandPlan(parsePlan('name: a\ndimension: latency\nmodes: [polling, blocking]\nclientThreads: [1, 2]\nrates: [1000]\n').plan);
-  assert.deepEqual(lat.map((c) => [c.mode, c.clientThreads]),
-    [['polling', 1], ['polling', 2], ['blocking', 1], ['blocking', 2]]);
-  assert.deepEqual(lat.map((c) => c.id.split('/').slice(4, -4).join('/')),
-    ['udp-mmsg', 'udp-mmsg/2t', 'udp-mmsg/blocking', 'udp-mmsg/blocking/2t']);
+  const lat = expandPlan(
+    parsePlan('name: a\ndimension: latency\nmodes: [polling, blocking]\nclientThreads: [1, 2]\nrates: [1000]\n').plan,
+  );
+  assert.deepEqual(
+    lat.map((c) => [c.mode, c.clientThreads]),
+    [
+      ['polling', 1],
+      ['polling', 2],
+      ['blocking', 1],
+      ['blocking', 2],
+    ],
+  );
+  assert.deepEqual(
+    lat.map((c) => c.id.split('/').slice(4, -4).join('/')),
+    ['udp-mmsg', 'udp-mmsg/2t', 'udp-mmsg/blocking', 'udp-mmsg/blocking/2t'],
+  );
   const window = expandPlan(parsePlan('name: a\ndimension: latency\ninflight: 1\nbursts: [1]\n').plan);
-  assert.deepEqual(window.map((c) => [c.inflight, c.id]), [[1, 'latency/local/1vs1/linux-bridge/udp-mmsg/inflight1/64B/max/b1/r0']],
-    'a window is named in the id');
+  assert.deepEqual(
+    window.map((c) => [c.inflight, c.id]),
+    [[1, 'latency/local/1vs1/linux-bridge/udp-mmsg/inflight1/64B/max/b1/r0']],
+    'a window is named in the id',
+  );
   const tput = expandPlan(parsePlan('name: a\n').plan);
-  assert.deepEqual(tput.map((c) => [c.mode, c.clientThreads]), [['polling', 1]], 'throughput cases have one client thread');
+  assert.deepEqual(
+    tput.map((c) => [c.mode, c.clientThreads]),
+    [['polling', 1]],
+    'throughput cases have one client thread',
+  );
 });
 
 test('senderScheduling fifo reaches every case (the senders get --sched fifo); the default leaves cases as they were', () => {
   const fifo = expandPlan(parsePlan('name: a\nrates: [1000, max]\nsenderScheduling: fifo\n').plan);
-  assert.deepEqual(fifo.map((c) => c.senderScheduling), ['fifo', 'fifo']);
+  assert.deepEqual(
+    fifo.map((c) => c.senderScheduling),
+    ['fifo', 'fifo'],
+  );
   const other = expandPlan(parsePlan('name: a\nrates: [1000]\n').plan);
   assert.equal('senderScheduling' in other[0]!, false);
   assert.equal(fifo[0]!.id, other[0]!.id, 'not a sweep axis: the case id is the same');

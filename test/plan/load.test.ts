@@ -17,9 +17,23 @@ function errorsOf(text: string): string[] {
 test('a minimal plan gets the documented defaults', () => {
   const { plan } = parsePlan('name: minimal\n');
   assert.deepEqual(plan, {
-    name: 'minimal', dimension: 'throughput', locality: 'local', containers: 'netns', pairs: [1],
-    switches: ['linux-bridge'], backends: ['udp-mmsg'], modes: ['polling'], clientThreads: [1], packetSizes: [64], bursts: [32],
-    duration: 10, warmup: 1, cooldown: 1, repetitions: 1, touchData: false, senderScheduling: 'other',
+    name: 'minimal',
+    dimension: 'throughput',
+    locality: 'local',
+    containers: 'netns',
+    pairs: [1],
+    switches: ['linux-bridge'],
+    backends: ['udp-mmsg'],
+    modes: ['polling'],
+    clientThreads: [1],
+    packetSizes: [64],
+    bursts: [32],
+    duration: 10,
+    warmup: 1,
+    cooldown: 1,
+    repetitions: 1,
+    touchData: false,
+    senderScheduling: 'other',
   });
 });
 
@@ -31,7 +45,10 @@ test('a single value on a sweep axis means a list of one', () => {
 for (const [what, text, expected] of MALFORMED_SCHEMA) {
   test(`refuses a plan with ${what}`, () => {
     const errors = errorsOf(text);
-    assert.ok(errors.some((e) => e.startsWith(expected)), `expected a line starting with\n  ${expected}\ngot\n  ${errors.join('\n  ')}`);
+    assert.ok(
+      errors.some((e) => e.startsWith(expected)),
+      `expected a line starting with\n  ${expected}\ngot\n  ${errors.join('\n  ')}`,
+    );
   });
 }
 
@@ -42,6 +59,12 @@ test('reports every problem of a plan at once', () => {
 
 test('diagnostic() locates plan fields for later checks', () => {
   const parsed = parsePlan('name: a\nswitches:\n  - linux-bridge\n  - ovs\n', 'p.yaml');
-  assert.deepEqual(parsed.diagnostic(['switches', 1], 'x'), { file: 'p.yaml', line: 4, col: 5, path: 'switches[1]', message: 'x' });
+  assert.deepEqual(parsed.diagnostic(['switches', 1], 'x'), {
+    file: 'p.yaml',
+    line: 4,
+    col: 5,
+    path: 'switches[1]',
+    message: 'x',
+  });
   assert.equal(parsed.diagnostic(['backends', 0], 'x').path, '', 'a defaulted field points at the document');
 });

@@ -9,7 +9,12 @@ import { NFVPERF_VERSION } from '../../src/common/version.js';
 import type { HostSpec } from '../../src/hosts/types.js';
 import { NFVPERF } from '../helpers/cli.js';
 
-const local: HostSpec = { name: 'here', access: { kind: 'local' }, agent: [process.execPath, NFVPERF, 'agent'], uplink: 'lo' };
+const local: HostSpec = {
+  name: 'here',
+  access: { kind: 'local' },
+  agent: [process.execPath, NFVPERF, 'agent'],
+  uplink: 'lo',
+};
 
 test('a local agent answers hello and probe, refuses what it cannot do, and exits when its stdin ends', async () => {
   const session = await AgentSession.open(local);
@@ -19,11 +24,18 @@ test('a local agent answers hello and probe, refuses what it cannot do, and exit
   assert.ok(hello.cores.length > 0);
   const probe = await session.request<ProbeResult>({ op: 'probe', uplink: 'lo' });
   assert.deepEqual(probe.uplink, { name: 'lo', exists: true, operstate: 'UNKNOWN' });
-  assert.deepEqual(probe.switches.filter((s) => s.remote).map((s) => s.name), ['linux-bridge', 'ovs', 'ovs-afxdp']);
-  await assert.rejects(session.request({ op: 'launch', label: 'x', role: 'send', pair: 0, netns: 'nfp-0000-s0', args: [], epochInMs: 0 }),
-    /^TestbedError: host here: launch before setup$/);
-  await assert.rejects(session.request({ op: 'setup', host: 'here', token: 'abcd', switch: 'veth', side: 's', pairs: 1, uplink: 'lo' }),
-    /host here: switch veth cannot be joined to an uplink/);
+  assert.deepEqual(
+    probe.switches.filter((s) => s.remote).map((s) => s.name),
+    ['linux-bridge', 'ovs', 'ovs-afxdp'],
+  );
+  await assert.rejects(
+    session.request({ op: 'launch', label: 'x', role: 'send', pair: 0, netns: 'nfp-0000-s0', args: [], epochInMs: 0 }),
+    /^TestbedError: host here: launch before setup$/,
+  );
+  await assert.rejects(
+    session.request({ op: 'setup', host: 'here', token: 'abcd', switch: 'veth', side: 's', pairs: 1, uplink: 'lo' }),
+    /host here: switch veth cannot be joined to an uplink/,
+  );
   await session.close();
   assert.match(session.lostReason ?? '', /the agent exited with code 0/);
   await assert.rejects(session.request({ op: 'hello' }), /host here: connection to the agent lost/);
@@ -31,17 +43,25 @@ test('a local agent answers hello and probe, refuses what it cannot do, and exit
 
 test('an agent command that cannot start fails naming the host', async () => {
   const session = await AgentSession.open({ ...local, agent: ['/nonexistent/nfvperf', 'agent'] });
-  await assert.rejects(session.request({ op: 'hello' }), /host here: connection to the agent lost \(cannot start the agent .*ENOENT/);
+  await assert.rejects(
+    session.request({ op: 'hello' }),
+    /host here: connection to the agent lost \(cannot start the agent .*ENOENT/,
+  );
 });
 
 test('an agent that hears nothing (no ping, stdin still open: a cut cable) tears down and exits', async () => {
   const agent = spawn(process.execPath, [NFVPERF, 'agent'], {
-    env: { ...process.env, NFVPERF_AGENT_SILENCE_MS: '1500' }, stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, NFVPERF_AGENT_SILENCE_MS: '1500' },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  agent.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  agent.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  agent.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  agent.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => agent.on('exit', (code) => resolve(code)));
   agent.stdin.write(`${JSON.stringify({ id: 1, op: 'ping' })}\n`);
   const started = Date.now();

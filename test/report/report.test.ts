@@ -10,7 +10,9 @@ import { nfvperf } from '../helpers/cli.js';
 import { modelSearch, paperSweep, writeResults, type SynthCase } from './synthetic.js';
 
 const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 const results = (cases: SynthCase[], options: Parameters<typeof writeResults>[1] = {}) => {
   const dir = writeResults(cases, options);
   dirs.push(dir);
@@ -24,7 +26,8 @@ test('writeReport writes a self-contained report.html and every figure as SVG an
   assert.equal(report.figures.length, 14, '7 figures × (SVG + PNG)');
   for (const f of report.figures) {
     const bytes = readFileSync(f);
-    if (f.endsWith('.png')) assert.deepEqual([...bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
+    if (f.endsWith('.png'))
+      assert.deepEqual([...bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
     else assert.match(bytes.toString('utf8'), /^<svg[^>]*>.*<\/svg>$/s);
   }
   const svg = readFileSync(join(dir, 'figures', 'fig4b.svg'), 'utf8');
@@ -32,19 +35,39 @@ test('writeReport writes a self-contained report.html and every figure as SVG an
   assert.match(svg, /linux-bridge · udp-mmsg/, 'legend');
 
   const html = readFileSync(report.html, 'utf8');
-  assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!vega\.github\.io\/schema)[^"'\s]*\.(js|css)/, 'nothing to fetch: opens offline');
+  assert.doesNotMatch(
+    html,
+    /<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!vega\.github\.io\/schema)[^"'\s]*\.(js|css)/,
+    'nothing to fetch: opens offline',
+  );
   assert.ok(html.length > 800_000, 'vega, vega-lite and vega-embed are inlined');
-  for (const id of ['fig4a', 'fig4b', 'fig4c', 'fig4e', 'fig4f', 'table2', 'fig6']) assert.match(html, new RegExp(`<figure id="${id}">`));
+  for (const id of ['fig4a', 'fig4b', 'fig4c', 'fig4e', 'fig4f', 'table2', 'fig6'])
+    assert.match(html, new RegExp(`<figure id="${id}">`));
   assert.match(html, /<b>fig5a-c<\/b>: no local latency results/, 'left-out figures are listed with why');
-  assert.match(html, /<b>CaseFailed<\/b> <code>throughput\/local\/1vs1\/linux-bridge\/udp\/512B\/max\/b32\/r0<\/code>: failed: receiver exited with status 1/);
+  assert.match(
+    html,
+    /<b>CaseFailed<\/b> <code>throughput\/local\/1vs1\/linux-bridge\/udp\/512B\/max\/b32\/r0<\/code>: failed: receiver exited with status 1/,
+  );
   assert.match(html, /<th>cpuModel<\/th><td>Synthetic CPU @ 2.40GHz<\/td>/, 'the environment manifest');
   assert.match(html, /Table 2 — socket techniques/);
   // The paper sweep's capacities at 64 B, one pair: raw-mmsg 450k, udp-mmsg 400k (mean of 1 and 0.98 over two repetitions).
-  assert.match(html, /Best throughput path \(local, 64 B, 1vs1\): linux-bridge · raw-mmsg at 445\.5 kpps: ×1\.13 the rate of the next, linux-bridge · udp-mmsg \(396\.0 kpps\)\./, 'the headline names the best path and by how much');
-  assert.match(html, /<p class="takeaway">Raw sockets, sendmmsg\/recvmmsg best at 446 kpps, ×1\.50 [^<]+ \(297 kpps\)\.<\/p>/, 'Table 2 has its takeaway');
+  assert.match(
+    html,
+    /Best throughput path \(local, 64 B, 1vs1\): linux-bridge · raw-mmsg at 445\.5 kpps: ×1\.13 the rate of the next, linux-bridge · udp-mmsg \(396\.0 kpps\)\./,
+    'the headline names the best path and by how much',
+  );
+  assert.match(
+    html,
+    /<p class="takeaway">Raw sockets, sendmmsg\/recvmmsg best at 446 kpps, ×1\.50 [^<]+ \(297 kpps\)\.<\/p>/,
+    'Table 2 has its takeaway',
+  );
   assert.ok(html.indexOf('id="skipped"') > html.indexOf('id="environment"'), 'figures left out come last');
   const headers = [...html.matchAll(/<th class="(?:left|right)(?: extra)?" data-key="([^"]+)"/g)].map((m) => m[1]);
-  assert.deepEqual(headers, EXPORT_COLUMNS.map((c) => c.key), 'the HTML table uses the exporters\' column list');
+  assert.deepEqual(
+    headers,
+    EXPORT_COLUMNS.map((c) => c.key),
+    "the HTML table uses the exporters' column list",
+  );
 });
 
 test('warnings: CPU sharing, unsteady seconds, a sender short of its rate', async () => {
@@ -55,7 +78,10 @@ test('warnings: CPU sharing, unsteady seconds, a sender short of its rate', asyn
   ]);
   const html = readFileSync((await writeReport(dir)).html, 'utf8');
   assert.match(html, /<b>CpuShared<\/b> <code>[^<]*100000pps[^<]*<\/code>: apps shared CPUs.*<code>pairs<\/code>/);
-  assert.match(html, /<b>TxBelowTarget<\/b> <code>[^<]*200000pps[^<]*<\/code>: senders reached 150\.0 kpps of the 200\.0 kpps asked for \(25\.0 % short\).*<code>backends<\/code>: udp-mmsg/);
+  assert.match(
+    html,
+    /<b>TxBelowTarget<\/b> <code>[^<]*200000pps[^<]*<\/code>: senders reached 150\.0 kpps of the 200\.0 kpps asked for \(25\.0 % short\).*<code>backends<\/code>: udp-mmsg/,
+  );
   assert.match(html, /<b>Unsteady<\/b> <code>[^<]*\/max\/[^<]*<\/code>: rx rate varied 40\.0 %/);
 });
 
@@ -77,7 +103,10 @@ test('nfvperf report and export', async () => {
   const dir = results(paperSweep());
   const r = await nfvperf(['report', dir]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^report: ${dir}/report.html\\nfigures: fig4a, fig4b, fig4c, fig4e, fig4f, table2, fig6 `));
+  assert.match(
+    r.stdout,
+    new RegExp(`^report: ${dir}/report.html\\nfigures: fig4a, fig4b, fig4c, fig4e, fig4f, table2, fig6 `),
+  );
   assert.match(r.stdout, /left out fig5a-c: no local latency results/);
   assert.ok(existsSync(join(dir, 'report.html')));
 
@@ -100,7 +129,10 @@ test('nfvperf report and export', async () => {
   assert.equal(json.code, 0, json.stderr);
   const rows = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>[];
   assert.equal(rows.length, paperSweep().length);
-  assert.deepEqual(Object.keys(rows[0]!), EXPORT_COLUMNS.map((c) => c.key));
+  assert.deepEqual(
+    Object.keys(rows[0]!),
+    EXPORT_COLUMNS.map((c) => c.key),
+  );
   assert.equal(rows[2]!.ratePps, 'max');
   assert.equal(rows[rows.length - 1]!.rxMpps, null);
 
@@ -130,10 +162,20 @@ test('nfvperf compare flags regressions; --fail-on-regression exits 1', async ()
 
   const json = await nfvperf(['compare', a, worse, '--json']);
   const rows = JSON.parse(json.stdout) as { case: string; verdict: string; ratio: number }[];
-  assert.deepEqual(rows.map((r) => r.verdict), ['regression', 'unchanged']);
+  assert.deepEqual(
+    rows.map((r) => r.verdict),
+    ['regression', 'unchanged'],
+  );
 
   const reps = (values: number[]) => results(values.map((v, i) => base(v, i)));
-  const noisy = await nfvperf(['compare', reps([100_000, 110_000, 90_000]), reps([97_000, 107_000, 87_000]), '--threshold', '1', '--fail-on-regression']);
+  const noisy = await nfvperf([
+    'compare',
+    reps([100_000, 110_000, 90_000]),
+    reps([97_000, 107_000, 87_000]),
+    '--threshold',
+    '1',
+    '--fail-on-regression',
+  ]);
   assert.equal(noisy.code, 0, 'a 3 % drop inside the 95 % CI is not a regression');
   assert.match(noisy.stdout, /includes 1/);
 
@@ -153,7 +195,10 @@ test('search cases: the trace figure, the Search results table, the generator-li
   const dir = results(cases);
   const report = await writeReport(dir);
   for (const id of ['search1', 'search2']) {
-    assert.ok(report.figures.includes(join(dir, 'figures', `${id}.svg`)) && report.figures.includes(join(dir, 'figures', `${id}.png`)));
+    assert.ok(
+      report.figures.includes(join(dir, 'figures', `${id}.svg`)) &&
+        report.figures.includes(join(dir, 'figures', `${id}.png`)),
+    );
   }
   const svg = readFileSync(join(dir, 'figures', 'search1.svg'), 'utf8');
   assert.match(svg, /rate asked per sender \(kpps, log\)/);
@@ -163,10 +208,23 @@ test('search cases: the trace figure, the Search results table, the generator-li
   assert.match(html, /<figure id="search1">\n<h3>Search trace 1 — linux-bridge · udp-mmsg · 64 B/);
   assert.match(html, /<a href="#search">Search results<\/a>/);
   const rows = [...html.matchAll(/<tr[^>]* data-case="([^"]+)" data-goal="([^"]+)">(.*?)<\/tr>/g)];
-  assert.deepEqual(rows.map((r) => [r[1]!.split('/')[4], r[2]]), [['udp-mmsg', 'ndr'], ['udp-mmsg', 'pdr'], ['udp', 'ndr'], ['udp', 'pdr']]);
+  assert.deepEqual(
+    rows.map((r) => [r[1]!.split('/')[4], r[2]]),
+    [
+      ['udp-mmsg', 'ndr'],
+      ['udp-mmsg', 'pdr'],
+      ['udp', 'ndr'],
+      ['udp', 'pdr'],
+    ],
+  );
   const cells = (row: string) => [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!);
   const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
-  for (const [i, search] of [[0, found], [1, found], [2, limited], [3, limited]] as const) {
+  for (const [i, search] of [
+    [0, found],
+    [1, found],
+    [2, limited],
+    [3, limited],
+  ] as const) {
     const g = search.goals[i % 2]!;
     const c = cells(rows[i]![3]!);
     assert.equal(c[1], g.name);
@@ -180,19 +238,31 @@ test('search cases: the trace figure, the Search results table, the generator-li
     assert.equal(c[10], g.status);
     assert.equal(c[11], g.generatorLimited ? '<b>yes</b>' : 'no');
   }
-  assert.ok(limited.goals.every((g) => g.generatorLimited) && found.goals.every((g) => !g.generatorLimited), 'the models');
-  assert.match(html, /<li><code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>, goal <b>ndr<\/b>: the generator, not the path, was the limit/);
+  assert.ok(
+    limited.goals.every((g) => g.generatorLimited) && found.goals.every((g) => !g.generatorLimited),
+    'the models',
+  );
+  assert.match(
+    html,
+    /<li><code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>, goal <b>ndr<\/b>: the generator, not the path, was the limit/,
+  );
   assert.doesNotMatch(html, /udp-mmsg\/64B\/search\/[^<]*<\/code>, goal <b>ndr<\/b>: the generator/);
-  assert.match(html, /<b>GeneratorLimited<\/b> <code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>: search goals ndr, pdr: the generator, not the path, was the limit/);
+  assert.match(
+    html,
+    /<b>GeneratorLimited<\/b> <code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>: search goals ndr, pdr: the generator, not the path, was the limit/,
+  );
 
   const csv = await nfvperf(['export', dir, '--format', 'json']);
   assert.equal(csv.code, 0, csv.stderr);
   const exported = JSON.parse(csv.stdout) as Record<string, unknown>[];
-  assert.deepEqual(exported.map((r) => [r.ratePps, r.ndrLowerPps, r.pdrLowerPps]), [
-    [100_000, null, null],
-    ['search', found.goals[0]!.lowerBoundPps, found.goals[1]!.lowerBoundPps],
-    ['search', limited.goals[0]!.lowerBoundPps, limited.goals[1]!.lowerBoundPps],
-  ]);
+  assert.deepEqual(
+    exported.map((r) => [r.ratePps, r.ndrLowerPps, r.pdrLowerPps]),
+    [
+      [100_000, null, null],
+      ['search', found.goals[0]!.lowerBoundPps, found.goals[1]!.lowerBoundPps],
+      ['search', limited.goals[0]!.lowerBoundPps, limited.goals[1]!.lowerBoundPps],
+    ],
+  );
 
   // A later report of the same directory with fewer search cases removes the extra traces.
   for (const f of ['results.sqlite', 'results.sqlite-wal', 'results.sqlite-shm']) rmSync(join(dir, f), { force: true });
@@ -201,7 +271,10 @@ test('search cases: the trace figure, the Search results table, the generator-li
   assert.ok(existsSync(join(dir, 'figures', 'search1.svg')));
   assert.equal(existsSync(join(dir, 'figures', 'search2.svg')), false);
   assert.equal(existsSync(join(dir, 'figures', 'search2.png')), false);
-  assert.equal(again.skipped.some((s) => s.figure.startsWith('search')), false);
+  assert.equal(
+    again.skipped.some((s) => s.figure.startsWith('search')),
+    false,
+  );
 });
 
 test('a run without a search case says so in place of the Search results table', async () => {

@@ -16,11 +16,22 @@ import type { AppSide } from '../../src/testbed/names.js';
 /** What `buildNetwork` returns for one container, here or on an agent's host. */
 function endpoint(c: Case, side: AppSide, pair: number): Endpoint {
   // The port the case's switch gives (memif: one end of a direct link; ovs: a vhost-user socket).
-  const port: PortSpec = c.switch === 'memif' ? { kind: 'memif', socketPath: `/run/nfvperf/x/p${pair}.sock`, role: side === 's' ? 'client' : 'server', id: 0 }
-    : c.backend === 'dpdk' ? { kind: 'vhost-user', socketPath: `/run/nfvperf/x/${side}${pair}.sock`, server: true }
-      : { kind: 'kernel', ifname: 'eth0' };
-  return { side, pair, netns: `nfp-abcd-${side}${pair}`, ip: `198.18.${pair}.${side === 's' ? 1 : 2}`,
-    mac: `02:6e:ab:cd:0${side === 's' ? 2 : 3}:0${pair}`, ...(port.kind === 'kernel' ? { ifname: 'eth0' } : {}), port, filePrefix: `nfpabcd${side}${pair}` };
+  const port: PortSpec =
+    c.switch === 'memif'
+      ? { kind: 'memif', socketPath: `/run/nfvperf/x/p${pair}.sock`, role: side === 's' ? 'client' : 'server', id: 0 }
+      : c.backend === 'dpdk'
+        ? { kind: 'vhost-user', socketPath: `/run/nfvperf/x/${side}${pair}.sock`, server: true }
+        : { kind: 'kernel', ifname: 'eth0' };
+  return {
+    side,
+    pair,
+    netns: `nfp-abcd-${side}${pair}`,
+    ip: `198.18.${pair}.${side === 's' ? 1 : 2}`,
+    mac: `02:6e:ab:cd:0${side === 's' ? 2 : 3}:0${pair}`,
+    ...(port.kind === 'kernel' ? { ifname: 'eth0' } : {}),
+    port,
+    filePrefix: `nfpabcd${side}${pair}`,
+  };
 }
 
 const ONE_HOST = [{ sides: ['s', 'r'] as const }];
@@ -30,24 +41,40 @@ const TOPOLOGY = { cores: [0, 1, 2, 3], online: [0, 1, 2, 3] };
 /** Each app's argv as the runner builds it for `c`, role first, CPU numbers masked (hosts place apps on their own CPUs). */
 function argvOf(c: Case): string[][] {
   const hosts = c.locality === 'local' ? ONE_HOST : TWO_HOSTS;
-  const cpus = planCpus(c, hosts, hosts.map(() => TOPOLOGY));
+  const cpus = planCpus(
+    c,
+    hosts,
+    hosts.map(() => TOPOLOGY),
+  );
   return Array.from({ length: c.pairs }, (_, p) => {
-    const l = pairLaunches(c, { sender: endpoint(c, 's', p), receiver: endpoint(c, 'r', p) },
-      { send: cpus.send[p]!, recv: cpus.recv[p]!, ...(cpus.clientRx ? { clientRx: cpus.clientRx[p]! } : {}) }, { rate: c.rate as number | 'max', seconds: trafficSeconds(c) });
-    return [l.receiver, l.sender].map((a) => [a.role, ...appArgs(c, a)].map((v, i, all) => (/^--(rx-)?cpu$/.test(all[i - 1] ?? '') ? 'CPU' : v)));
+    const l = pairLaunches(
+      c,
+      { sender: endpoint(c, 's', p), receiver: endpoint(c, 'r', p) },
+      { send: cpus.send[p]!, recv: cpus.recv[p]!, ...(cpus.clientRx ? { clientRx: cpus.clientRx[p]! } : {}) },
+      { rate: c.rate as number | 'max', seconds: trafficSeconds(c) },
+    );
+    return [l.receiver, l.sender].map((a) =>
+      [a.role, ...appArgs(c, a)].map((v, i, all) => (/^--(rx-)?cpu$/.test(all[i - 1] ?? '') ? 'CPU' : v)),
+    );
   }).flat();
 }
 
 /** The plan fields that reach the apps, with two values each and what must differ in the argv. */
 const APP_FIELDS: Record<string, { yaml: [string, string]; flag: RegExp }> = {
   dimension: { yaml: ['dimension: throughput', 'dimension: latency'], flag: /^(send|recv|client|server)$/ },
-  backends: { yaml: ['backends: [udp-mmsg]', 'backends: [dpdk]\nswitches: [ovs]'], flag: /^--(backend|vdev|file-prefix|mem-mb)$/ },
+  backends: {
+    yaml: ['backends: [udp-mmsg]', 'backends: [dpdk]\nswitches: [ovs]'],
+    flag: /^--(backend|vdev|file-prefix|mem-mb)$/,
+  },
   packetSizes: { yaml: ['packetSizes: [64]', 'packetSizes: [1500]'], flag: /^--size$/ },
   bursts: { yaml: ['bursts: [32]', 'bursts: [1]'], flag: /^--burst$/ },
   rates: { yaml: ['rates: [1000]', 'rates: [max]'], flag: /^--rate$/ },
   modes: { yaml: ['modes: [polling]', 'modes: [blocking]'], flag: /^--blocking$/ },
   touchData: { yaml: ['touchData: false', 'touchData: true'], flag: /^--touch$/ },
-  clientThreads: { yaml: ['dimension: latency\nclientThreads: [1]', 'dimension: latency\nclientThreads: [2]'], flag: /^--rx-cpu$/ },
+  clientThreads: {
+    yaml: ['dimension: latency\nclientThreads: [1]', 'dimension: latency\nclientThreads: [2]'],
+    flag: /^--rx-cpu$/,
+  },
   inflight: { yaml: ['dimension: latency', 'dimension: latency\ninflight: 1'], flag: /^--inflight$/ },
   pairs: { yaml: ['pairs: [1]', 'pairs: [2]'], flag: /^--flow$/ },
   duration: { yaml: ['duration: 1', 'duration: 5'], flag: /^--duration$/ },
@@ -62,7 +89,7 @@ const NOT_APP_FIELDS: Record<string, string> = {
   locality: 'where the apps run, not what they do (this test compares both)',
   containers: 'how the app is started (an exec prefix), not its argv',
   repetitions: 'repeats cases',
-  search: 'chooses each trial\'s --rate, through the same builder (rates above)',
+  search: "chooses each trial's --rate, through the same builder (rates above)",
   testbed: 'names the hosts',
   sriov: 'settings of the sriov switch, handed to its driver',
 };
@@ -81,15 +108,26 @@ for (const [field, { yaml, flag }] of Object.entries(APP_FIELDS)) {
       return local;
     });
     assert.notDeepEqual(argv[0], argv[1], `${field}: the argv changes with the field`);
-    const flags = (a: string[][][]) => new Set(a.flat(2).filter((v) => flag.test(v)).map((v) => v));
+    const flags = (a: string[][][]) =>
+      new Set(
+        a
+          .flat(2)
+          .filter((v) => flag.test(v))
+          .map((v) => v),
+      );
     const seen = new Set([...flags(argv[0]!), ...flags(argv[1]!)]);
     assert.ok(seen.size > 0, `${field}: its option (${flag}) is in the argv`);
   });
 }
 
 test('the latency client gets its window remotely too (the drift this builder ended)', () => {
-  const [client] = cases('dimension: latency\ninflight: 1\nrates: [max]\nbursts: [1]', 'remote').map(argvOf)[0]!.filter((a) => a[0] === 'client');
-  assert.deepEqual(client!.slice(client!.indexOf('--inflight'), client!.indexOf('--inflight') + 2), ['--inflight', '1']);
+  const [client] = cases('dimension: latency\ninflight: 1\nrates: [max]\nbursts: [1]', 'remote')
+    .map(argvOf)[0]!
+    .filter((a) => a[0] === 'client');
+  assert.deepEqual(client!.slice(client!.indexOf('--inflight'), client!.indexOf('--inflight') + 2), [
+    '--inflight',
+    '1',
+  ]);
 });
 
 test('every plan field is classified as reaching the apps or not', () => {
@@ -99,15 +137,29 @@ test('every plan field is classified as reaching the apps or not', () => {
 
 test('CPUs: locally sender, receiver per pair then the switch; remotely each host its own, one machine shared', () => {
   const [tput] = cases('pairs: [2]\nbackends: [dpdk]\nswitches: [ovs]', 'local');
-  assert.deepEqual(planCpus(tput!, ONE_HOST, [TOPOLOGY]), { send: [0, 2], recv: [1, 3], switchByHost: [[0]], shared: true });
+  assert.deepEqual(planCpus(tput!, ONE_HOST, [TOPOLOGY]), {
+    send: [0, 2],
+    recv: [1, 3],
+    switchByHost: [[0]],
+    shared: true,
+  });
   const [lat] = cases('dimension: latency\nclientThreads: [2]', 'remote');
-  const apart = planCpus(lat!, TWO_HOSTS, [{ ...TOPOLOGY, bootId: 'a' }, { ...TOPOLOGY, bootId: 'b' }]);
+  const apart = planCpus(lat!, TWO_HOSTS, [
+    { ...TOPOLOGY, bootId: 'a' },
+    { ...TOPOLOGY, bootId: 'b' },
+  ]);
   assert.deepEqual(apart, { send: [0], recv: [0], clientRx: [1], switchByHost: [[], []], shared: false });
   const machine = { cores: [0, 1], online: [0, 1], bootId: 'a' };
   const oneMachine = planCpus(lat!, TWO_HOSTS, [machine, machine]);
-  assert.deepEqual(oneMachine, { send: [0], recv: [0], clientRx: [1], switchByHost: [[], []], shared: true },
-    'three busy threads on two cores of one machine');
+  assert.deepEqual(
+    oneMachine,
+    { send: [0], recv: [0], clientRx: [1], switchByHost: [[], []], shared: true },
+    'three busy threads on two cores of one machine',
+  );
   const [pingPong] = cases('dimension: latency', 'remote');
-  assert.deepEqual(planCpus(pingPong!, TWO_HOSTS, [machine, machine]), { send: [0], recv: [1], switchByHost: [[], []], shared: false },
-    'namespace hosts of one machine: the receiver takes the core the sender left free');
+  assert.deepEqual(
+    planCpus(pingPong!, TWO_HOSTS, [machine, machine]),
+    { send: [0], recv: [1], switchByHost: [[], []], shared: false },
+    'namespace hosts of one machine: the receiver takes the core the sender left free',
+  );
 });

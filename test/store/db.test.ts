@@ -27,7 +27,9 @@ function downgradeToSchema3(path: string): void {
 }
 
 test('a schema 4 results file with a search is read as it is, and migrated to schema 5 by a writer (resume)', async () => {
-  const dir = writeResults([{ rate: 'search', txPps: 0, rxPps: 0, search: await modelSearch({ capacityPps: 400_000 }) }]);
+  const dir = writeResults([
+    { rate: 'search', txPps: 0, rxPps: 0, search: await modelSearch({ capacityPps: 400_000 }) },
+  ]);
   const path = join(dir, 'results.sqlite');
   downgradeToSchema4(path);
   const before = analyzeDir(dir);
@@ -35,8 +37,16 @@ test('a schema 4 results file with a search is read as it is, and migrated to sc
 
   const writer = new ResultsDb(path);
   assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
-  const trials = writer.db.prepare(`SELECT COUNT(*) AS n, COUNT(verdicts_json) AS verdicts, COUNT(shortfall_ratio) AS shortfalls FROM search_trials`).get();
-  assert.deepEqual(trials, { n: (trials as { n: number }).n, verdicts: 0, shortfalls: 0 }, 'schema 4 trials have no verdicts: NULL, not made up');
+  const trials = writer.db
+    .prepare(
+      `SELECT COUNT(*) AS n, COUNT(verdicts_json) AS verdicts, COUNT(shortfall_ratio) AS shortfalls FROM search_trials`,
+    )
+    .get();
+  assert.deepEqual(
+    trials,
+    { n: (trials as { n: number }).n, verdicts: 0, shortfalls: 0 },
+    'schema 4 trials have no verdicts: NULL, not made up',
+  );
   assert.equal(writer.db.prepare(`SELECT COUNT(generator_accurate_pps) FROM search_goals`).pluck().get(), 0);
   writer.close();
 });
@@ -53,8 +63,11 @@ test('a schema 3 results file is read as it is, and migrated to the current sche
   assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
   assert.equal(writer.db.prepare(`SELECT COUNT(*) FROM cpu_samples`).pluck().get(), 0);
   assert.equal(writer.db.prepare(`SELECT COUNT(*) FROM cases`).pluck().get(), 1, 'the stored case is kept');
-  assert.deepEqual(writer.db.prepare(`SELECT io_mode, client_threads FROM cases`).get(), { io_mode: 'polling', client_threads: 1 },
-    'schema 3 cases ran polling with one-thread clients');
+  assert.deepEqual(
+    writer.db.prepare(`SELECT io_mode, client_threads FROM cases`).get(),
+    { io_mode: 'polling', client_threads: 1 },
+    'schema 3 cases ran polling with one-thread clients',
+  );
   writer.close();
 });
 
@@ -64,10 +77,14 @@ test('a schema 4 results file (no pre-flight findings) is read, and a writer add
   downgradeToSchema4(path);
   assert.equal(analyzeDir(dir).data.summary.run.preflight, undefined);
   const writer = new ResultsDb(path);
-  writer.savePreflight(1, [{ rule: 'jitter', status: 'warn', found: 'cpu0: longest 50 µs', meaning: 'gaps', fix: 'isolate' }]);
+  writer.savePreflight(1, [
+    { rule: 'jitter', status: 'warn', found: 'cpu0: longest 50 µs', meaning: 'gaps', fix: 'isolate' },
+  ]);
   assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
   writer.close();
-  assert.deepEqual(analyzeDir(dir).data.summary.run.preflight, [{ rule: 'jitter', status: 'warn', found: 'cpu0: longest 50 µs', meaning: 'gaps', fix: 'isolate' }]);
+  assert.deepEqual(analyzeDir(dir).data.summary.run.preflight, [
+    { rule: 'jitter', status: 'warn', found: 'cpu0: longest 50 µs', meaning: 'gaps', fix: 'isolate' },
+  ]);
 });
 
 test('a results file of an unknown schema is refused, naming both versions', () => {
@@ -76,6 +93,9 @@ test('a results file of an unknown schema is refused, naming both versions', () 
   const db = new Database(path);
   db.exec(`UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
   db.close();
-  assert.throws(() => new ResultsDb(path), new RegExp(`written with results schema 2; this nfvperf uses schema ${SCHEMA_VERSION}`));
+  assert.throws(
+    () => new ResultsDb(path),
+    new RegExp(`written with results schema 2; this nfvperf uses schema ${SCHEMA_VERSION}`),
+  );
   assert.throws(() => analyzeDir(dir), /holds results schema 2/);
 });

@@ -11,14 +11,19 @@ import { ENVIRONMENT, writeResults } from '../report/synthetic.js';
 import { nfvperf } from '../helpers/cli.js';
 
 const made: string[] = [];
-after(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 /** One run directory: udp at max with this rx rate (two repetitions around it), on this kernel. */
 function run(rxPps: number, kernel = ENVIRONMENT.kernel!): string {
-  const dir = writeResults([
-    { backend: 'udp', packetSize: 64, rate: 'max', txPps: rxPps * 1.2, rxPps: rxPps * 1.01, repetition: 0 },
-    { backend: 'udp', packetSize: 64, rate: 'max', txPps: rxPps * 1.2, rxPps: rxPps * 0.99, repetition: 1 },
-  ], { environment: { ...ENVIRONMENT, kernel } });
+  const dir = writeResults(
+    [
+      { backend: 'udp', packetSize: 64, rate: 'max', txPps: rxPps * 1.2, rxPps: rxPps * 1.01, repetition: 0 },
+      { backend: 'udp', packetSize: 64, rate: 'max', txPps: rxPps * 1.2, rxPps: rxPps * 0.99, repetition: 1 },
+    ],
+    { environment: { ...ENVIRONMENT, kernel } },
+  );
   made.push(dir);
   return dir;
 }
@@ -29,7 +34,14 @@ test('history: one point per run and case (the mean of its repetitions), a run a
   assert.equal(runs.length, 3);
   const [series] = seriesOf(runs);
   assert.equal(series!.metric, 'rxPps');
-  assert.deepEqual(series!.points.map((p) => [Math.round(p.value), p.repetitions]), [[100_000, 2], [102_000, 2], [98_000, 2]]);
+  assert.deepEqual(
+    series!.points.map((p) => [Math.round(p.value), p.repetitions]),
+    [
+      [100_000, 2],
+      [102_000, 2],
+      [98_000, 2],
+    ],
+  );
 
   const file = join(mkdtempSync(join(tmpdir(), 'nfp-history-')), 'history.sqlite');
   made.push(join(file, '..'));
@@ -37,8 +49,15 @@ test('history: one point per run and case (the mean of its repetitions), a run a
   assert.equal(db.add(runs), 3);
   assert.equal(db.add(readRunDirs(dirs.slice(1))), 0, 'already there');
   db.close();
-  assert.equal(loadHistory({ dirs: [dirs[0]!], db: file }).length, 3, 'a run both in the database and given as a directory counts once');
-  assert.throws(() => new HistoryDb(join(dirs[0]!, 'results.sqlite')), /not an nfvperf history database \(it is a run's results\.sqlite/);
+  assert.equal(
+    loadHistory({ dirs: [dirs[0]!], db: file }).length,
+    3,
+    'a run both in the database and given as a directory counts once',
+  );
+  assert.throws(
+    () => new HistoryDb(join(dirs[0]!, 'results.sqlite')),
+    /not an nfvperf history database \(it is a run's results\.sqlite/,
+  );
 });
 
 test('CLI: history --db, trend, and compare against the history with --fail-on-regression; compare says what makes runs not comparable', async () => {

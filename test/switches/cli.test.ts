@@ -18,7 +18,8 @@ const KERNEL_PATHS = ['veth', 'macvlan', 'tc-redirect'];
 
 test('veth, macvlan and tc-redirect each deliver 1vs1 and 2vs2 through the CLI', async () => {
   const before = hostState();
-  const dir = tempDir({ 'plan.yaml': `name: kpaths
+  const dir = tempDir({
+    'plan.yaml': `name: kpaths
 switches: [${KERNEL_PATHS.join(', ')}]
 pairs: [1, 2]
 backends: [udp-mmsg]
@@ -26,12 +27,16 @@ rates: [20000]
 duration: 1
 warmup: 0
 cooldown: 0
-` });
+`,
+  });
   const out = join(dir, 'out');
   const r = await nfvperf(['run', join(dir, 'plan.yaml'), '--out', out, '--plain']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
-  assert.deepEqual(summary.cases.map((c) => `${c.switch}/${c.pairs}`), KERNEL_PATHS.flatMap((s) => [`${s}/1`, `${s}/2`]));
+  assert.deepEqual(
+    summary.cases.map((c) => `${c.switch}/${c.pairs}`),
+    KERNEL_PATHS.flatMap((s) => [`${s}/1`, `${s}/2`]),
+  );
   for (const c of summary.cases) {
     assert.equal(c.status, 'ok', `${c.id}: ${c.error}`);
     const t = c.throughput!;
@@ -46,15 +51,27 @@ cooldown: 0
   assertNoLeaks(before);
 });
 
-interface DoctorEntry { name: string; available: boolean; version: string | null; reason: string | null; fix: string | null }
+interface DoctorEntry {
+  name: string;
+  available: boolean;
+  version: string | null;
+  reason: string | null;
+  fix: string | null;
+}
 
 test('doctor --json: one entry per switch, backend and runtime, with reasons and fixes', async () => {
   const r = await nfvperf(['doctor', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { switches: DoctorEntry[]; backends: DoctorEntry[]; runtimes: DoctorEntry[] };
   assert.deepEqual(report.switches.map((s) => s.name).sort(), [...SWITCH_NAMES].sort());
-  assert.deepEqual(report.backends.map((b) => b.name), [...BACKEND_NAMES]);
-  assert.deepEqual(report.runtimes.map((b) => b.name), ['netns', 'lxc']);
+  assert.deepEqual(
+    report.backends.map((b) => b.name),
+    [...BACKEND_NAMES],
+  );
+  assert.deepEqual(
+    report.runtimes.map((b) => b.name),
+    ['netns', 'lxc'],
+  );
   for (const e of [...report.switches, ...report.backends, ...report.runtimes]) {
     if (e.available) assert.equal(e.reason, null, e.name);
     else assert.ok(e.reason && e.fix, `${e.name} says why and how to fix: ${JSON.stringify(e)}`);
@@ -89,7 +106,10 @@ test('a plan naming an unavailable switch is refused with the probe’s reason a
   const dir = tempDir({ 'p.yaml': 'name: p\nswitches: [veth, sriov]\n' });
   const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', join(dir, 'out')]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /p\.yaml:2:\d+ switches\[1\]: switch sriov is unavailable here: no SR-IOV capable NIC \(no \/sys\/class\/net\/\*\/device\/sriov_totalvfs\) \(fix: /);
+  assert.match(
+    r.stderr,
+    /p\.yaml:2:\d+ switches\[1\]: switch sriov is unavailable here: no SR-IOV capable NIC \(no \/sys\/class\/net\/\*\/device\/sriov_totalvfs\) \(fix: /,
+  );
   assert.equal(existsSync(join(dir, 'out')), false);
   assertNoLeaks(before);
 });

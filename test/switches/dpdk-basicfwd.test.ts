@@ -11,8 +11,13 @@ import { startTestpmdPair, type Testpmd } from '../../bench/testpmd.js';
 import { dpdkSkipReason, switchTestRun } from './dpdk-helpers.js';
 
 test('basicfwd: testpmd txonly → rxonly through the forwarder, torn down', async (t) => {
-  const skip = dpdkSkipReason() ?? (existsSync(BASICFWD_BINARY) ? undefined : `${BASICFWD_BINARY} is not built (npm run build with libdpdk-dev)`);
-  if (skip) { t.skip(skip); return; }
+  const skip =
+    dpdkSkipReason() ??
+    (existsSync(BASICFWD_BINARY) ? undefined : `${BASICFWD_BINARY} is not built (npm run build with libdpdk-dev)`);
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
   const run = switchTestRun();
   const { names, resources } = run;
   const apps: Testpmd[] = [];
@@ -22,8 +27,16 @@ test('basicfwd: testpmd txonly → rxonly through the forwarder, torn down', asy
     const s = await createContainer(resources, names, 's', 0);
     const r = await createContainer(resources, names, 'r', 0);
     const [sp, rp] = await connectPair(sw, s, r);
-    assert.deepEqual(sw.cpuThreads().map((th) => th.name), ['nfvperf-basicfwd']);
-    const { tx, rx } = await startTestpmdPair(names, { c: s, port: sp, cpu: cpus[0]! }, { c: r, port: rp, cpu: cpus[0]! }, apps);
+    assert.deepEqual(
+      sw.cpuThreads().map((th) => th.name),
+      ['nfvperf-basicfwd'],
+    );
+    const { tx, rx } = await startTestpmdPair(
+      names,
+      { c: s, port: sp, cpu: cpus[0]! },
+      { c: r, port: rp, cpu: cpus[0]! },
+      apps,
+    );
     await new Promise((res) => setTimeout(res, 1500));
     await tx.stop();
     await new Promise((res) => setTimeout(res, 200));

@@ -12,12 +12,20 @@ import { assertRunTotals } from '../helpers/results.js';
 import { assertDpdkClean, dpdkHostState, dpdkSkipReason, ovsSkipReason } from './dpdk-helpers.js';
 
 test('ovs and basicfwd deliver 1vs1 with the dpdk backend through the CLI', async (t) => {
-  const skip = dpdkSkipReason() ?? ovsSkipReason()
-    ?? (appBackends().backends.includes('dpdk') ? undefined : 'nfvperf-app was built without its dpdk backend (npm run build with libdpdk-dev)');
-  if (skip) { t.skip(skip); return; }
+  const skip =
+    dpdkSkipReason() ??
+    ovsSkipReason() ??
+    (appBackends().backends.includes('dpdk')
+      ? undefined
+      : 'nfvperf-app was built without its dpdk backend (npm run build with libdpdk-dev)');
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
   const before = hostState();
   const dpdkBefore = dpdkHostState();
-  const dir = tempDir({ 'plan.yaml': `name: dpdkswitches
+  const dir = tempDir({
+    'plan.yaml': `name: dpdkswitches
 switches: [ovs, basicfwd]
 pairs: [1]
 backends: [dpdk]
@@ -25,12 +33,16 @@ rates: [50000]
 duration: 2
 warmup: 0
 cooldown: 0
-` });
+`,
+  });
   const out = join(dir, 'out');
   const r = await nfvperf(['run', join(dir, 'plan.yaml'), '--out', out, '--plain'], { timeoutMs: 180_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
-  assert.deepEqual(summary.cases.map((c) => c.switch), ['ovs', 'basicfwd']);
+  assert.deepEqual(
+    summary.cases.map((c) => c.switch),
+    ['ovs', 'basicfwd'],
+  );
   for (const c of summary.cases) {
     assert.equal(c.status, 'ok', `${c.id}: ${c.error}`);
     const tp = c.throughput!;

@@ -12,10 +12,14 @@ import { assertDpdkClean, dpdkHostState, ovsSkipReason } from './dpdk-helpers.js
 
 test('ovs-afxdp delivers 1vs1 through the CLI and leaves no OVS behind', async (t) => {
   const skip = process.getuid?.() !== 0 ? 'needs root' : ovsSkipReason();
-  if (skip) { t.skip(skip); return; }
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
   const before = hostState();
   const dpdkBefore = dpdkHostState();
-  const dir = tempDir({ 'plan.yaml': `name: ovsafxdp
+  const dir = tempDir({
+    'plan.yaml': `name: ovsafxdp
 switches: [ovs-afxdp]
 pairs: [1]
 backends: [udp-mmsg]
@@ -23,7 +27,8 @@ rates: [20000]
 duration: 1
 warmup: 0
 cooldown: 0
-` });
+`,
+  });
   const out = join(dir, 'out');
   const r = await nfvperf(['run', join(dir, 'plan.yaml'), '--out', out, '--plain']);
   assert.equal(r.code, 0, r.stderr + r.stdout);

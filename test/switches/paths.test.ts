@@ -21,13 +21,20 @@ import { assertNoLeaks, hostState } from '../helpers/host.js';
 
 const PACKETS_PER_S = 2000;
 
-interface Built { names: RunNames; pairs: { sender: Container; receiver: Container }[] }
+interface Built {
+  names: RunNames;
+  pairs: { sender: Container; receiver: Container }[];
+}
 
 /**
  * Builds `pairs` pairs on `driver`, sends one second of traffic in each, calls `inspect` while
  * everything still exists, then tears down and checks nothing leaked. Returns what receivers got.
  */
-async function withTraffic(driver: SwitchDriver, pairs: number, inspect: (b: Built, rx: number[]) => Promise<void>): Promise<void> {
+async function withTraffic(
+  driver: SwitchDriver,
+  pairs: number,
+  inspect: (b: Built, rx: number[]) => Promise<void>,
+): Promise<void> {
   const before = hostState();
   const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
   const ledger = Ledger.open(names.token);
@@ -44,17 +51,41 @@ async function withTraffic(driver: SwitchDriver, pairs: number, inspect: (b: Bui
       await addNeighbor(receiver, sender);
       built.pairs.push({ sender, receiver });
     }
-    const receivers = built.pairs.map(({ receiver }, p) => new AppProcess({
-      role: 'recv', netns: receiver.netns, label: `receiver ${p}`, pair: p,
-      args: ['--backend', 'udp', '--flow', String(p), '--local', `${receiver.ip}:7001`],
-    }));
+    const receivers = built.pairs.map(
+      ({ receiver }, p) =>
+        new AppProcess({
+          role: 'recv',
+          netns: receiver.netns,
+          label: `receiver ${p}`,
+          pair: p,
+          args: ['--backend', 'udp', '--flow', String(p), '--local', `${receiver.ip}:7001`],
+        }),
+    );
     apps.push(...receivers);
     await Promise.all(receivers.map((a) => a.waitReady(5000)));
-    const senders = built.pairs.map(({ sender, receiver }, p) => new AppProcess({
-      role: 'send', netns: sender.netns, label: `sender ${p}`, pair: p,
-      args: ['--backend', 'udp', '--flow', String(p), '--local', `${sender.ip}:7000`, '--remote', `${receiver.ip}:7001`,
-        '--rate', String(PACKETS_PER_S), '--duration', '1'],
-    }));
+    const senders = built.pairs.map(
+      ({ sender, receiver }, p) =>
+        new AppProcess({
+          role: 'send',
+          netns: sender.netns,
+          label: `sender ${p}`,
+          pair: p,
+          args: [
+            '--backend',
+            'udp',
+            '--flow',
+            String(p),
+            '--local',
+            `${sender.ip}:7000`,
+            '--remote',
+            `${receiver.ip}:7001`,
+            '--rate',
+            String(PACKETS_PER_S),
+            '--duration',
+            '1',
+          ],
+        }),
+    );
     apps.push(...senders);
     for (const s of senders) assert.ok(await s.waitExit(10_000), `${s.options.label} stopped`);
     await new Promise((r) => setTimeout(r, 200));
@@ -80,8 +111,20 @@ test('every switch the plan schema names has exactly one driver', () => {
 });
 
 test('u32 keys for a destination MAC: u16 at -14 and u32 at -12', () => {
-  assert.deepEqual(destinationMacKeys('02:6e:ab:cd:03:07'),
-    ['match', 'u16', '0x026e', '0xffff', 'at', '-14', 'match', 'u32', '0xabcd0307', '0xffffffff', 'at', '-12']);
+  assert.deepEqual(destinationMacKeys('02:6e:ab:cd:03:07'), [
+    'match',
+    'u16',
+    '0x026e',
+    '0xffff',
+    'at',
+    '-14',
+    'match',
+    'u32',
+    '0xabcd0307',
+    '0xffffffff',
+    'at',
+    '-12',
+  ]);
   assert.throws(() => destinationMacKeys('02:6e:ab'), /bad MAC/);
 });
 
@@ -126,14 +169,20 @@ test('macvlan: bridge-mode siblings talk without the parent carrying the traffic
 test('tc-redirect: the u32+mirred filters on the host ends counted the packets, no bridge exists', async () => {
   await withTraffic(tcRedirect, 2, async ({ names, pairs }, rx) => {
     const links = await exec(['ip', '-j', 'link', 'show', 'type', 'bridge']);
-    assert.ok(!(JSON.parse(links.stdout) as { ifname: string }[]).some((l) => l.ifname.includes(names.token)), 'no bridge of this run');
+    assert.ok(
+      !(JSON.parse(links.stdout) as { ifname: string }[]).some((l) => l.ifname.includes(names.token)),
+      'no bridge of this run',
+    );
     for (const [p, { sender, receiver }] of pairs.entries()) {
       const senderEnd = names.hostLink(sender.side, sender.pair);
       const receiverEnd = names.hostLink(receiver.side, receiver.pair);
       const redirects = await readIngressRedirects(senderEnd);
       assert.equal(redirects.length, 1);
       assert.equal(redirects[0]!.toDev, receiverEnd);
-      assert.ok(redirects[0]!.packets >= rx[p]!, `filter on ${senderEnd} redirected ${redirects[0]!.packets} ≥ ${rx[p]} received`);
+      assert.ok(
+        redirects[0]!.packets >= rx[p]!,
+        `filter on ${senderEnd} redirected ${redirects[0]!.packets} ≥ ${rx[p]} received`,
+      );
     }
   });
 });

@@ -16,7 +16,10 @@ import { nfvperf, tempDir } from '../helpers/cli.js';
 const netmapHere = existsSync('/dev/netmap');
 
 test('vale probe: each missing piece with its fix (the module, vale-ctl, the app backend)', async (t) => {
-  if (netmapHere) { t.skip('netmap is loaded here: the missing-module reason cannot be checked'); return; }
+  if (netmapHere) {
+    t.skip('netmap is loaded here: the missing-module reason cannot be checked');
+    return;
+  }
   const p = await vale.probe();
   assert.equal(p.available, false);
   assert.match(p.reason!, /the netmap kernel module is not loaded \(\/dev\/netmap is missing\)/);
@@ -30,11 +33,17 @@ test('vale probe: each missing piece with its fix (the module, vale-ctl, the app
 });
 
 test('vale start refuses with the reason, touching nothing', async (t) => {
-  if (netmapHere) { t.skip('netmap is loaded here'); return; }
+  if (netmapHere) {
+    t.skip('netmap is loaded here');
+    return;
+  }
   const dir = tempDir();
   const ledger = Ledger.open('abcd', dir);
   const resources = new Resources(ledger);
-  await assert.rejects(vale.start({ names: runNames('abcd'), resources, cpus: [] }), /switch vale cannot run here: the netmap kernel module is not loaded/);
+  await assert.rejects(
+    vale.start({ names: runNames('abcd'), resources, cpus: [] }),
+    /switch vale cannot run here: the netmap kernel module is not loaded/,
+  );
   assert.equal(resources.size, 0, 'nothing was created');
   ledger.close();
 });
@@ -44,9 +53,15 @@ test('plans naming vale or the netmap backend are refused, located, exit 2', asy
   writeFileSync(join(dir, 'p.yaml'), 'name: v\nswitches: [vale]\nbackends: [netmap]\n');
   const r = await nfvperf(['run', join(dir, 'p.yaml'), '--dry-run']);
   assert.equal(r.code, 2, r.stderr);
-  if (!netmapHere) assert.match(r.stderr, /p\.yaml:2:12 switches\[0\]: switch vale is unavailable here: the netmap kernel module is not loaded/);
+  if (!netmapHere)
+    assert.match(
+      r.stderr,
+      /p\.yaml:2:12 switches\[0\]: switch vale is unavailable here: the netmap kernel module is not loaded/,
+    );
   assert.match(r.stderr, /p\.yaml:3:12 backends\[0\]: backend netmap is not built into nfvperf-app/);
-  const doctor = JSON.parse((await nfvperf(['doctor', '--json'])).stdout) as { backends: { name: string; available: boolean; reason: string }[] };
+  const doctor = JSON.parse((await nfvperf(['doctor', '--json'])).stdout) as {
+    backends: { name: string; available: boolean; reason: string }[];
+  };
   const netmap = doctor.backends.find((b) => b.name === 'netmap')!;
   assert.equal(netmap.available, false);
   assert.match(netmap.reason, /netmap\.c is not written yet/);

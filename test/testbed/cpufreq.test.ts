@@ -16,7 +16,9 @@ import { Resources } from '../../src/testbed/resources.js';
 
 const VERSIONS = { nfvperf: 'test', app: 'test' };
 const made: string[] = [];
-after(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 function tempTree(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -25,7 +27,10 @@ function tempTree(prefix: string): string {
 }
 
 /** A sysfs tree with `governors` (one per CPU) and, if given, a turbo control file. */
-function fakeSysfs(governors: string[], turbo?: { control: 'intel_pstate/no_turbo' | 'cpufreq/boost'; value: string }): string {
+function fakeSysfs(
+  governors: string[],
+  turbo?: { control: 'intel_pstate/no_turbo' | 'cpufreq/boost'; value: string },
+): string {
   const root = tempTree('nfp-sysfs-');
   governors.forEach((g, i) => {
     mkdirSync(join(root, 'devices/system/cpu', `cpu${i}`, 'cpufreq'), { recursive: true });
@@ -52,8 +57,14 @@ test('intel_pstate: performance and no_turbo=1 for the run, restored on release;
   const resources = new Resources(ledger);
   const found = await pinPerformance(resources, root);
   assert.deepEqual(found?.governors, { cpu0: 'powersave', cpu1: 'powersave' });
-  assert.deepEqual([file(root, 'cpu0/cpufreq/scaling_governor'), file(root, 'cpu1/cpufreq/scaling_governor'), file(root, 'intel_pstate/no_turbo')],
-    ['performance', 'performance', '1']);
+  assert.deepEqual(
+    [
+      file(root, 'cpu0/cpufreq/scaling_governor'),
+      file(root, 'cpu1/cpufreq/scaling_governor'),
+      file(root, 'intel_pstate/no_turbo'),
+    ],
+    ['performance', 'performance', '1'],
+  );
   const [saved] = readLedgers(dir)[0]!.open;
   assert.equal(saved?.kind, 'cpufreq');
   assert.deepEqual(JSON.parse(saved!.saved!), found, 'the state found is in the ledger');
@@ -64,7 +75,10 @@ test('intel_pstate: performance and no_turbo=1 for the run, restored on release;
 
   assert.deepEqual(await resources.releaseAll(), []);
   assert.deepEqual(readCpufreq(root), found, 'restored as found');
-  assert.deepEqual(describeCpufreq(found), { cpufreqGovernor: 'powersave', cpufreqTurbo: 'on (intel_pstate/no_turbo=0)' });
+  assert.deepEqual(describeCpufreq(found), {
+    cpufreqGovernor: 'powersave',
+    cpufreqTurbo: 'on (intel_pstate/no_turbo=0)',
+  });
   assert.equal(ledger.close(), true, 'nothing left open');
 });
 
@@ -76,7 +90,10 @@ test('cpufreq/boost: boost=0 for the run; after a crash, cleanup restores it fro
   assert.equal(describeCpufreq(readCpufreq(root)).cpufreqTurbo, 'off (cpufreq/boost=0)');
   // The run dies here without releasing: what `nfvperf cleanup` reads back from its ledger.
   const open = readLedgers(dir)[0]!.open;
-  const errors = await removeLeftovers({ leftovers: open.map((r) => ({ ...r, source: 'ledger' as const })), ledgers: [] }, () => {});
+  const errors = await removeLeftovers(
+    { leftovers: open.map((r) => ({ ...r, source: 'ledger' as const })), ledgers: [] },
+    () => {},
+  );
   assert.deepEqual(errors, []);
   assert.deepEqual(readCpufreq(root), found);
   assert.deepEqual([file(root, 'cpu1/cpufreq/scaling_governor'), file(root, 'cpufreq/boost')], ['ondemand', '1']);
@@ -91,7 +108,13 @@ test('no cpufreq (a fake tree, then this host): nothing changed, nothing recorde
   const governorsOnly = fakeSysfs(['performance']);
   assert.equal(describeCpufreq(readCpufreq(governorsOnly)).cpufreqTurbo, 'no turbo control');
 
-  if (existsSync('/sys/devices/system/cpu/cpu0/cpufreq')) { t.diagnostic('this host has cpufreq: its manifest is not checked'); return; }
+  if (existsSync('/sys/devices/system/cpu/cpu0/cpufreq')) {
+    t.diagnostic('this host has cpufreq: its manifest is not checked');
+    return;
+  }
   const manifest = await environmentManifest(readTopology(), VERSIONS);
-  assert.deepEqual([manifest.cpufreqGovernor, manifest.cpufreqTurbo, manifest.cpufreqPinned], ['no cpufreq', 'no cpufreq', 'no cpufreq']);
+  assert.deepEqual(
+    [manifest.cpufreqGovernor, manifest.cpufreqTurbo, manifest.cpufreqPinned],
+    ['no cpufreq', 'no cpufreq', 'no cpufreq'],
+  );
 });

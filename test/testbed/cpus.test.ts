@@ -13,7 +13,12 @@ test('parses sysfs CPU lists', () => {
 test('one busy thread per physical core; hyperthread siblings are skipped', () => {
   const sysfs = tempDir();
   writeFileSync(join(sysfs, 'online'), '0-3\n');
-  for (const [cpu, siblings] of [[0, '0,2'], [1, '1,3'], [2, '0,2'], [3, '1,3']] as const) {
+  for (const [cpu, siblings] of [
+    [0, '0,2'],
+    [1, '1,3'],
+    [2, '0,2'],
+    [3, '1,3'],
+  ] as const) {
     mkdirSync(join(sysfs, `cpu${cpu}`, 'topology'), { recursive: true });
     writeFileSync(join(sysfs, `cpu${cpu}`, 'topology', 'thread_siblings_list'), `${siblings}\n`);
   }

@@ -42,14 +42,27 @@ lxc.rootfs.path = dir:/x/rootfs
 lxc.mount.entry = /lib lib none ro,bind 0 0`;
 
 test('lxcConfig: no network or AppArmor of its own, the cpuset is the app CPU, app and sockets mounted in', () => {
-  const config = lxcConfig(TEMPLATE, { cpu: 3, cgroupV1: true, binDir: '/opt/nfvperf/native/build', hugetlbfs: '/dev/hugepages' });
+  const config = lxcConfig(TEMPLATE, {
+    cpu: 3,
+    cgroupV1: true,
+    binDir: '/opt/nfvperf/native/build',
+    hugetlbfs: '/dev/hugepages',
+  });
   const lines = config.split('\n');
-  assert.deepEqual(lines.filter((l) => l.startsWith('lxc.net.')), ['lxc.net.0.type = empty']);
-  assert.deepEqual(lines.filter((l) => l.startsWith('lxc.apparmor.')), ['lxc.apparmor.profile = unconfined']);
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('lxc.net.')),
+    ['lxc.net.0.type = empty'],
+  );
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('lxc.apparmor.')),
+    ['lxc.apparmor.profile = unconfined'],
+  );
   assert.ok(lines.includes('lxc.cgroup.cpuset.cpus = 3'));
   assert.ok(lines.includes('lxc.rootfs.path = dir:/x/rootfs'), 'the rest of the template is kept');
   assert.ok(lines.includes('lxc.mount.entry = /run/nfvperf run/nfvperf none rbind,create=dir 0 0'));
-  assert.ok(lines.includes('lxc.mount.entry = /opt/nfvperf/native/build opt/nfvperf/native/build none ro,bind,create=dir 0 0'));
+  assert.ok(
+    lines.includes('lxc.mount.entry = /opt/nfvperf/native/build opt/nfvperf/native/build none ro,bind,create=dir 0 0'),
+  );
   assert.ok(lines.includes('lxc.mount.entry = /dev/hugepages dev/hugepages none bind,create=dir 0 0'));
   const v2 = lxcConfig(TEMPLATE, { cpu: 0, cgroupV1: false, binDir: '/b', hugetlbfs: '/run/nfvperf/ab12/hugepages' });
   assert.ok(v2.includes('lxc.cgroup2.cpuset.cpus = 0'));
@@ -59,23 +72,44 @@ test('lxcConfig: no network or AppArmor of its own, the cpuset is the app CPU, a
 
 test('a plan asking for lxc is refused at `containers` when LXC is missing here, or with locality remote', () => {
   const caps = (lxc: { available: boolean; reason?: string; fix?: string }): Capabilities => ({
-    switches: new Map([['linux-bridge', { available: true, backends: ['udp-mmsg'] as const }]]), appBackends: ['udp-mmsg'],
-    dimensions: ['throughput'], localities: ['local', 'remote'], remoteSwitches: ['linux-bridge'],
-    runtimes: new Map([['netns', { available: true }], ['lxc', lxc]]),
+    switches: new Map([['linux-bridge', { available: true, backends: ['udp-mmsg'] as const }]]),
+    appBackends: ['udp-mmsg'],
+    dimensions: ['throughput'],
+    localities: ['local', 'remote'],
+    remoteSwitches: ['linux-bridge'],
+    runtimes: new Map([
+      ['netns', { available: true }],
+      ['lxc', lxc],
+    ]),
   });
-  const missing = checkPlan(parsePlan('name: a\ncontainers: lxc\n', 'p.yaml'),
-    caps({ available: false, reason: '`lxc-create` not installed', fix: 'apt-get install lxc' }));
-  assert.deepEqual(missing.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`),
-    ['2:13 containers: container runtime lxc is unavailable here: `lxc-create` not installed (fix: apt-get install lxc)']);
+  const missing = checkPlan(
+    parsePlan('name: a\ncontainers: lxc\n', 'p.yaml'),
+    caps({ available: false, reason: '`lxc-create` not installed', fix: 'apt-get install lxc' }),
+  );
+  assert.deepEqual(
+    missing.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`),
+    [
+      '2:13 containers: container runtime lxc is unavailable here: `lxc-create` not installed (fix: apt-get install lxc)',
+    ],
+  );
   assert.deepEqual(checkPlan(parsePlan('name: a\ncontainers: lxc\n'), caps({ available: true })), []);
-  const remote = checkPlan(parsePlan('name: a\ncontainers: lxc\nlocality: remote\ntestbed: lab.yaml\n'), caps({ available: true }));
-  assert.deepEqual(remote.map((d) => d.path), ['containers']);
+  const remote = checkPlan(
+    parsePlan('name: a\ncontainers: lxc\nlocality: remote\ntestbed: lab.yaml\n'),
+    caps({ available: true }),
+  );
+  assert.deepEqual(
+    remote.map((d) => d.path),
+    ['containers'],
+  );
   assert.match(remote[0]!.message, /runs only with locality: local/);
 });
 
 test('lxc: the app runs inside its container (cgroup, cpuset, namespace); SIGTERM reaches it', async (t) => {
   const skip = await lxcSkipReason();
-  if (skip) { t.skip(skip); return; }
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
   const before = hostState();
   const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
   const ledger = Ledger.open(names.token);
@@ -90,8 +124,14 @@ test('lxc: the app runs inside its container (cgroup, cpuset, namespace); SIGTER
     await connectPair(sw, s, r);
     await addNeighbor(s, r);
     await addNeighbor(r, s);
-    const rx = new AppProcess({ role: 'recv', netns: r.netns, exec: r.exec, label: 'receiver', pair: 0,
-      args: ['--backend', 'udp', '--local', `${r.ip}:7001`, '--cpu', String(cpu)] });
+    const rx = new AppProcess({
+      role: 'recv',
+      netns: r.netns,
+      exec: r.exec,
+      label: 'receiver',
+      pair: 0,
+      args: ['--backend', 'udp', '--local', `${r.ip}:7001`, '--cpu', String(cpu)],
+    });
     apps.push(rx);
     await rx.waitReady(5000);
     const pid = rx.appPid!;
@@ -100,8 +140,25 @@ test('lxc: the app runs inside its container (cgroup, cpuset, namespace); SIGTER
     assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), new RegExp(`^Cpus_allowed_list:\\s+${cpu}$`, 'm'));
     const inNetns = (await exec(['ip', 'netns', 'pids', r.netns])).stdout.split('\n').map(Number);
     assert.ok(inNetns.includes(pid), `the app (${pid}) is in the named namespace ${r.netns} (${inNetns.join(' ')})`);
-    const tx = new AppProcess({ role: 'send', netns: s.netns, exec: s.exec, label: 'sender', pair: 0,
-      args: ['--backend', 'udp', '--local', `${s.ip}:7000`, '--remote', `${r.ip}:7001`, '--rate', '1000', '--duration', '1'] });
+    const tx = new AppProcess({
+      role: 'send',
+      netns: s.netns,
+      exec: s.exec,
+      label: 'sender',
+      pair: 0,
+      args: [
+        '--backend',
+        'udp',
+        '--local',
+        `${s.ip}:7000`,
+        '--remote',
+        `${r.ip}:7001`,
+        '--rate',
+        '1000',
+        '--duration',
+        '1',
+      ],
+    });
     apps.push(tx);
     assert.ok(await tx.waitExit(10_000), 'the sender stopped by itself');
     await new Promise((res) => setTimeout(res, 100));
@@ -113,14 +170,26 @@ test('lxc: the app runs inside its container (cgroup, cpuset, namespace); SIGTER
     await Promise.all(apps.map((a) => a.stop(500)));
     const errors = await resources.releaseAll();
     ledger.close();
-    assert.deepEqual(errors.map((e) => e.message), []);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+    );
   }
   assertNoLeaks(before);
 });
 
 /** One 1 s case at a paced rate through the runner, in `containers`; returns its record. */
 async function oneCase(containers: 'netns' | 'lxc', sw: 'linux-bridge' | 'ovs', backend: 'udp-mmsg' | 'dpdk') {
-  const plan = planSchema.parse({ name: 'lxc', containers, switches: sw, backends: backend, rates: 10_000, duration: 1, warmup: 0, cooldown: 0 });
+  const plan = planSchema.parse({
+    name: 'lxc',
+    containers,
+    switches: sw,
+    backends: backend,
+    rates: 10_000,
+    duration: 1,
+    warmup: 0,
+    cooldown: 0,
+  });
   const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
   const ledger = Ledger.open(names.token);
   const runResources = new Resources(ledger);
@@ -137,15 +206,28 @@ async function oneCase(containers: 'netns' | 'lxc', sw: 'linux-bridge' | 'ovs', 
 /** Sent and received over the whole case, from the apps' summaries. */
 function totals(record: Awaited<ReturnType<typeof oneCase>>): { tx: number; rx: number } {
   const of = (role: string, key: 'txPackets' | 'rxPackets') =>
-    record.summaries.filter((s) => s.role === role).reduce((n, s) => n + Number((JSON.parse(s.json) as Record<string, number>)[key] ?? 0), 0);
+    record.summaries
+      .filter((s) => s.role === role)
+      .reduce((n, s) => n + Number((JSON.parse(s.json) as Record<string, number>)[key] ?? 0), 0);
   return { tx: of('send', 'txPackets'), rx: of('recv', 'rxPackets') };
 }
 
-for (const [sw, backend] of [['linux-bridge', 'udp-mmsg'], ['ovs', 'dpdk']] as const) {
+for (const [sw, backend] of [
+  ['linux-bridge', 'udp-mmsg'],
+  ['ovs', 'dpdk'],
+] as const) {
   test(`${sw} (${backend}): one case per container runtime, every packet sent is received, nothing left`, async (t) => {
-    const skip = await lxcSkipReason() ?? (sw === 'ovs' ? dpdkSkipReason() ?? ovsSkipReason()
-      ?? (appBackends().backends.includes('dpdk') ? undefined : 'nfvperf-app was built without its dpdk backend') : undefined);
-    if (skip) { t.skip(skip); return; }
+    const skip =
+      (await lxcSkipReason()) ??
+      (sw === 'ovs'
+        ? (dpdkSkipReason() ??
+          ovsSkipReason() ??
+          (appBackends().backends.includes('dpdk') ? undefined : 'nfvperf-app was built without its dpdk backend'))
+        : undefined);
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
     const before = hostState();
     for (const containers of ['netns', 'lxc'] as const) {
       const record = await oneCase(containers, sw, backend);
@@ -164,13 +246,19 @@ for (const [sw, backend] of [['linux-bridge', 'udp-mmsg'], ['ovs', 'dpdk']] as c
 
 test('nfvperf cleanup removes the LXC containers a killed run left behind', async (t) => {
   const skip = await lxcSkipReason();
-  if (skip) { t.skip(skip); return; }
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
   const before = hostState();
-  const dir = tempDir({ 'p.yaml': 'name: lxckill\ncontainers: lxc\nrates: [1000]\nduration: 5\nwarmup: 0\ncooldown: 0\n' });
+  const dir = tempDir({
+    'p.yaml': 'name: lxckill\ncontainers: lxc\nrates: [1000]\nduration: 5\nwarmup: 0\ncooldown: 0\n',
+  });
   const run = startRun([join(dir, 'p.yaml'), '--out', join(dir, 'out')]);
   await run.waitFor(/running/);
   // Wait until the base and both containers exist, then kill the run where it stands.
-  for (let i = 0; i < 100 && hostState().lxc.length < before.lxc.length + 3; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && hostState().lxc.length < before.lxc.length + 3; i++)
+    await new Promise((r) => setTimeout(r, 50));
   run.child.kill('SIGKILL');
   await run.exit();
   const left = hostState().lxc.filter((n) => !before.lxc.includes(n));

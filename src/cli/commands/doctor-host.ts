@@ -20,9 +20,14 @@ export async function doctorHostCommand(opts: DoctorHostOptions): Promise<number
   const topology = readTopology();
   let cpus = topology.online;
   if (opts.cpus !== undefined) {
-    try { cpus = parseCpuList(opts.cpus); } catch { throw new UsageError(`Expected --cpus to be a CPU list such as \`1-3,5\`, got \`${opts.cpus}\``); }
+    try {
+      cpus = parseCpuList(opts.cpus);
+    } catch {
+      throw new UsageError(`Expected --cpus to be a CPU list such as \`1-3,5\`, got \`${opts.cpus}\``);
+    }
     const offline = cpus.filter((c) => !topology.online.includes(c));
-    if (cpus.length === 0 || offline.length > 0) throw new UsageError(`Expected --cpus to name online CPUs (${topology.online.join(',')}), got \`${opts.cpus}\``);
+    if (cpus.length === 0 || offline.length > 0)
+      throw new UsageError(`Expected --cpus to name online CPUs (${topology.online.join(',')}), got \`${opts.cpus}\``);
   }
   const jitterMs = opts.jitterMs === undefined ? DEFAULT_JITTER_MS : Number(opts.jitterMs);
   if (!Number.isInteger(jitterMs) || jitterMs < 0 || jitterMs > 600_000) {
@@ -43,6 +48,11 @@ export function formatReport(report: PreflightReport): string {
     if (f.fix) lines.push(`${indent}fix:   ${f.fix}`);
   }
   const failed = report.findings.filter((f) => f.status === 'fail').length;
-  lines.push('', failed === 0 ? 'no rule failed' : `${failed} rule${failed === 1 ? '' : 's'} failed: \`nfvperf run --strict\` would refuse this host`);
+  lines.push(
+    '',
+    failed === 0
+      ? 'no rule failed'
+      : `${failed} rule${failed === 1 ? '' : 's'} failed: \`nfvperf run --strict\` would refuse this host`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -33,14 +33,25 @@ export async function doctorHost(host: HostSpec): Promise<HostReport> {
   }
   const { hello, probe } = report;
   if (hello) {
-    if (hello.protocol !== AGENT_PROTOCOL) report.missing.push(`agent protocol ${hello.protocol}, expected ${AGENT_PROTOCOL}: install nfvperf ${NFVPERF_VERSION}`);
-    if (hello.nfvperf !== NFVPERF_VERSION) report.missing.push(`nfvperf ${hello.nfvperf} there, ${NFVPERF_VERSION} here: install the same version on every host`);
+    if (hello.protocol !== AGENT_PROTOCOL)
+      report.missing.push(
+        `agent protocol ${hello.protocol}, expected ${AGENT_PROTOCOL}: install nfvperf ${NFVPERF_VERSION}`,
+      );
+    if (hello.nfvperf !== NFVPERF_VERSION)
+      report.missing.push(
+        `nfvperf ${hello.nfvperf} there, ${NFVPERF_VERSION} here: install the same version on every host`,
+      );
     if (hello.app.error) report.missing.push(`nfvperf-app: ${hello.app.error}`);
   }
   if (probe) {
-    if (!probe.root) report.missing.push('the agent does not run as root (it creates namespaces and links): log in as root');
-    if (probe.uplink && !probe.uplink.exists) report.missing.push(`the uplink ${probe.uplink.name} does not exist there (set \`uplink:\` to its physical interface)`);
-    if (!probe.switches.some((s) => s.available && s.remote)) report.missing.push('no switch that can span hosts is available there (linux-bridge needs iproute2)');
+    if (!probe.root)
+      report.missing.push('the agent does not run as root (it creates namespaces and links): log in as root');
+    if (probe.uplink && !probe.uplink.exists)
+      report.missing.push(
+        `the uplink ${probe.uplink.name} does not exist there (set \`uplink:\` to its physical interface)`,
+      );
+    if (!probe.switches.some((s) => s.available && s.remote))
+      report.missing.push('no switch that can span hosts is available there (linux-bridge needs iproute2)');
   }
   return report;
 }
@@ -54,20 +65,29 @@ export async function doctorTestbedCommand(file: string, opts: { json?: boolean 
     for (const r of reports) {
       process.stdout.write(`${r.host} (${r.access}): ${r.missing.length === 0 ? 'ready' : 'NOT ready'}\n`);
       if (r.hello) {
-        process.stdout.write(`  agent     nfvperf ${r.hello.nfvperf}, protocol ${r.hello.protocol}, node ${r.hello.node}, host ${r.hello.hostname}\n`);
+        process.stdout.write(
+          `  agent     nfvperf ${r.hello.nfvperf}, protocol ${r.hello.protocol}, node ${r.hello.node}, host ${r.hello.hostname}\n`,
+        );
         process.stdout.write(`  app       ${r.hello.app.line ?? 'not runnable'}\n`);
         process.stdout.write(`  cpus      cores ${r.hello.cores.join(',')}\n`);
       }
       if (r.probe) {
         const remote = r.probe.switches.filter((s) => s.available && s.remote).map((s) => s.name);
         const local = r.probe.switches.filter((s) => s.available && !s.remote).map((s) => s.name);
-        process.stdout.write(`  switches  remote-capable: ${remote.join(', ') || 'none'}; local-only: ${local.join(', ') || 'none'}\n`);
+        process.stdout.write(
+          `  switches  remote-capable: ${remote.join(', ') || 'none'}; local-only: ${local.join(', ') || 'none'}\n`,
+        );
         // Every switch that can span hosts, available or not, and why not: OVS-DPDK and OVS with
         // AF_XDP ports need their package (and hugepages) on this host, not only on the orchestrator.
         for (const sw of r.probe.switches.filter((x) => x.remote)) {
-          process.stdout.write(`  ${sw.name.padEnd(9)} ${sw.available ? `available${sw.version ? ` (${sw.version})` : ''}` : `unavailable: ${sw.reason ?? 'no reason given'}${sw.fix ? ` (fix: ${sw.fix})` : ''}`}\n`);
+          process.stdout.write(
+            `  ${sw.name.padEnd(9)} ${sw.available ? `available${sw.version ? ` (${sw.version})` : ''}` : `unavailable: ${sw.reason ?? 'no reason given'}${sw.fix ? ` (fix: ${sw.fix})` : ''}`}\n`,
+          );
         }
-        if (r.probe.uplink) process.stdout.write(`  uplink    ${r.probe.uplink.name}: ${r.probe.uplink.exists ? `present (${r.probe.uplink.operstate})` : 'missing'}\n`);
+        if (r.probe.uplink)
+          process.stdout.write(
+            `  uplink    ${r.probe.uplink.name}: ${r.probe.uplink.exists ? `present (${r.probe.uplink.operstate})` : 'missing'}\n`,
+          );
       }
       for (const m of r.missing) process.stdout.write(`  missing   ${m}\n`);
     }

@@ -27,12 +27,17 @@ export interface DoctorReport {
 
 export async function doctorReport(): Promise<DoctorReport> {
   const [switches, backends, runtimes] = await Promise.all([
-    Promise.all(SWITCH_DRIVERS.map(async (d): Promise<DoctorEntry> => {
-      const p = await d.probe().catch((e: unknown) => ({
-        available: false, reason: `probe failed: ${e instanceof Error ? e.message : String(e)}`, fix: undefined, version: undefined,
-      }));
-      return entry(d.name, d.description, p.available, p.version, p.reason, p.fix);
-    })),
+    Promise.all(
+      SWITCH_DRIVERS.map(async (d): Promise<DoctorEntry> => {
+        const p = await d.probe().catch((e: unknown) => ({
+          available: false,
+          reason: `probe failed: ${e instanceof Error ? e.message : String(e)}`,
+          fix: undefined,
+          version: undefined,
+        }));
+        return entry(d.name, d.description, p.available, p.version, p.reason, p.fix);
+      }),
+    ),
     backendEntries(),
     runtimeEntries(),
   ]);
@@ -41,25 +46,50 @@ export async function doctorReport(): Promise<DoctorReport> {
 
 async function backendEntries(): Promise<DoctorEntry[]> {
   let version: string | undefined;
-  try { version = appInfo().line; } catch { /* the reasons below say why */ }
-  return Promise.all(BACKENDS.map(async (b) => {
-    const missing = await needAppBackend(b.name);
-    return entry(b.name, b.description, missing.length === 0, version,
-      missing.map((m) => m.reason).join('; '), missing.map((m) => m.fix).join('; '));
-  }));
+  try {
+    version = appInfo().line;
+  } catch {
+    /* the reasons below say why */
+  }
+  return Promise.all(
+    BACKENDS.map(async (b) => {
+      const missing = await needAppBackend(b.name);
+      return entry(
+        b.name,
+        b.description,
+        missing.length === 0,
+        version,
+        missing.map((m) => m.reason).join('; '),
+        missing.map((m) => m.fix).join('; '),
+      );
+    }),
+  );
 }
 
 async function runtimeEntries(): Promise<DoctorEntry[]> {
-  return Promise.all(CONTAINER_RUNTIMES.map(async (r) => {
-    const p = await r.probe();
-    return entry(r.name, r.description, p.available, p.version, p.reason, p.fix);
-  }));
+  return Promise.all(
+    CONTAINER_RUNTIMES.map(async (r) => {
+      const p = await r.probe();
+      return entry(r.name, r.description, p.available, p.version, p.reason, p.fix);
+    }),
+  );
 }
 
-function entry(name: string, description: string, available: boolean, version?: string, reason?: string, fix?: string): DoctorEntry {
+function entry(
+  name: string,
+  description: string,
+  available: boolean,
+  version?: string,
+  reason?: string,
+  fix?: string,
+): DoctorEntry {
   return {
-    name, description, available, version: version || null,
-    reason: available ? null : reason || 'unknown reason', fix: available ? null : fix || null,
+    name,
+    description,
+    available,
+    version: version || null,
+    reason: available ? null : reason || 'unknown reason',
+    fix: available ? null : fix || null,
   };
 }
 
@@ -69,7 +99,11 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
-  const sections: [string, DoctorEntry[]][] = [['switches', report.switches], ['app backends', report.backends], ['container runtimes', report.runtimes]];
+  const sections: [string, DoctorEntry[]][] = [
+    ['switches', report.switches],
+    ['app backends', report.backends],
+    ['container runtimes', report.runtimes],
+  ];
   const width = Math.max(...sections.flatMap(([, es]) => es.map((e) => e.name.length)));
   for (const [title, entries] of sections) {
     process.stdout.write(`${title}\n`);

@@ -13,7 +13,8 @@ export interface HistoryCommandOptions {
 }
 
 export async function historyCommand(dirs: string[], opts: HistoryCommandOptions): Promise<number> {
-  if (dirs.length === 0 && !opts.db) throw new UsageError('give run directories, a history database (--db FILE), or both');
+  if (dirs.length === 0 && !opts.db)
+    throw new UsageError('give run directories, a history database (--db FILE), or both');
   if (opts.db && dirs.length > 0) {
     const db = new HistoryDb(opts.db);
     try {
@@ -34,8 +35,15 @@ export async function historyCommand(dirs: string[], opts: HistoryCommandOptions
     const m = METRICS[s.metric];
     const values = s.points.map((p) => p.value * m.scale);
     const cv = coefficientOfVariation(values);
-    return [s.caseKey, `${m.label} (${m.unit})`, String(values.length), (mean(values) ?? 0).toFixed(4),
-      cv === null ? '-' : `${(cv * 100).toFixed(1)} %`, `${Math.min(...values).toFixed(4)}–${Math.max(...values).toFixed(4)}`, values.at(-1)!.toFixed(4)];
+    return [
+      s.caseKey,
+      `${m.label} (${m.unit})`,
+      String(values.length),
+      (mean(values) ?? 0).toFixed(4),
+      cv === null ? '-' : `${(cv * 100).toFixed(1)} %`,
+      `${Math.min(...values).toFixed(4)}–${Math.max(...values).toFixed(4)}`,
+      values.at(-1)!.toFixed(4),
+    ];
   });
   process.stdout.write(`${formatColumns(['case', 'metric', 'runs', 'mean', 'CV', 'range', 'newest'], rows)}\n`);
   return 0;

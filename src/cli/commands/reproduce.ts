@@ -43,16 +43,29 @@ export interface ReproduceOptions {
   plain?: boolean;
 }
 
-interface Manifest { scale: string; testbed: string | null; experiments: string[] }
+interface Manifest {
+  scale: string;
+  testbed: string | null;
+  experiments: string[];
+}
 
 export async function reproduceCommand(opts: ReproduceOptions): Promise<number> {
   // Everything is checked before anything is written.
   if (!opts.out) throw new UsageError('reproduce needs --out DIR: where the reproduction goes (and continues from)');
   const scale = opts.scale ?? 'quick';
-  if (!(SCALES as readonly string[]).includes(scale)) throw new UsageError(`unknown --scale ${scale}: expected ${SCALES.join(' or ')}`);
-  const names = opts.only ? opts.only.split(',').map((s) => s.trim()).filter(Boolean) : EXPERIMENTS.map((e) => e.name);
+  if (!(SCALES as readonly string[]).includes(scale))
+    throw new UsageError(`unknown --scale ${scale}: expected ${SCALES.join(' or ')}`);
+  const names = opts.only
+    ? opts.only
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : EXPERIMENTS.map((e) => e.name);
   const unknown = names.filter((n) => !EXPERIMENTS.some((e) => e.name === n));
-  if (unknown.length > 0 || names.length === 0) throw new UsageError(`unknown --only ${unknown.join(', ') || '(empty)'}: expected some of ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
+  if (unknown.length > 0 || names.length === 0)
+    throw new UsageError(
+      `unknown --only ${unknown.join(', ') || '(empty)'}: expected some of ${EXPERIMENTS.map((e) => e.name).join(', ')}`,
+    );
   const testbed = opts.testbed === undefined ? null : resolve(opts.testbed);
   if (testbed !== null) await loadTestbedFile(testbed);
   const out = resolve(opts.out);
@@ -61,18 +74,26 @@ export async function reproduceCommand(opts: ReproduceOptions): Promise<number> 
   if (existsSync(manifestPath)) {
     const stored = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
     if (stored.scale !== scale || stored.testbed !== testbed) {
-      throw new UsageError(`${out} holds a reproduction at --scale ${stored.scale}${stored.testbed ? ` with --testbed ${stored.testbed}` : ' without --testbed'}: give the same options to continue it, or another --out`);
+      throw new UsageError(
+        `${out} holds a reproduction at --scale ${stored.scale}${stored.testbed ? ` with --testbed ${stored.testbed}` : ' without --testbed'}: give the same options to continue it, or another --out`,
+      );
     }
   } else if (existsSync(out) && readdirSync(out).length > 0) {
     throw new UsageError(`${out} holds something other than a reproduction (no reproduce.json): choose another --out`);
   }
   const experiments = EXPERIMENTS.filter((e) => names.includes(e.name));
-  const plans = experiments.map((e) => ({ e, source: derivePlan(readFileSync(join(EXAMPLES, `${e.name}.yaml`), 'utf8'), e.name, scale, testbed) }));
+  const plans = experiments.map((e) => ({
+    e,
+    source: derivePlan(readFileSync(join(EXAMPLES, `${e.name}.yaml`), 'utf8'), e.name, scale, testbed),
+  }));
 
   mkdirSync(join(out, 'plans'), { recursive: true });
   const stored = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest) : null;
   // Experiments run by an earlier --only stay in the report.
-  writeFileSync(manifestPath, `${JSON.stringify({ ...manifest, experiments: [...new Set([...(stored?.experiments ?? []), ...names])] }, null, 2)}\n`);
+  writeFileSync(
+    manifestPath,
+    `${JSON.stringify({ ...manifest, experiments: [...new Set([...(stored?.experiments ?? []), ...names])] }, null, 2)}\n`,
+  );
   const lines: string[] = [];
   for (const { e, source } of plans) {
     if (e.remote && testbed === null) {
@@ -85,10 +106,17 @@ export async function reproduceCommand(opts: ReproduceOptions): Promise<number> 
     const resume = existsSync(join(dir, 'results.sqlite'));
     process.stderr.write(`\n== ${e.name} (${e.figures})${resume ? ', continuing' : ''}\n`);
     try {
-      const result = await runPlan(await loadPlanFile(planPath), { outDir: dir, resume, plain: opts.plain || !process.stderr.isTTY, skipUnavailable: true });
+      const result = await runPlan(await loadPlanFile(planPath), {
+        outDir: dir,
+        resume,
+        plain: opts.plain || !process.stderr.isTTY,
+        skipUnavailable: true,
+      });
       if (result.interrupted) throw new InterruptedError(result.interrupted);
       const count = (s: string) => result.summary.cases.filter((c) => c.status === s).length;
-      lines.push(`${e.name}: ${result.summary.cases.length} cases, ${count('ok')} ok, ${count('failed')} failed, ${count('skipped')} skipped (cannot run here)`);
+      lines.push(
+        `${e.name}: ${result.summary.cases.length} cases, ${count('ok')} ok, ${count('failed')} failed, ${count('skipped')} skipped (cannot run here)`,
+      );
     } catch (err) {
       if (err instanceof InterruptedError) throw err;
       // One experiment that cannot run (a switch missing, the testbed down) does not stop the others.
@@ -101,19 +129,30 @@ export async function reproduceCommand(opts: ReproduceOptions): Promise<number> 
     process.stdout.write(`${lines.join('\n')}\nno experiment produced results: no report\n`);
     return 1;
   }
-  const analysis = analyzeRun(mergeRuns(`reproduce-${scale}`, `nfvperf reproduce --scale ${scale}`,
-    inReport.map((e) => ({ name: e.name, data: readRunFile(join(out, e.name, 'results.sqlite')) }))));
+  const analysis = analyzeRun(
+    mergeRuns(
+      `reproduce-${scale}`,
+      `nfvperf reproduce --scale ${scale}`,
+      inReport.map((e) => ({ name: e.name, data: readRunFile(join(out, e.name, 'results.sqlite')) })),
+    ),
+  );
   const report = await writeReport(out, analysis);
   const comparison = compareWithPaper(analysis, buildFigures(analysis));
   const pngs = report.figures.filter((f) => f.endsWith('.png'));
   const note = [
     `nfvperf reproduce --scale ${scale}${testbed ? ` --testbed ${testbed}` : ''} --out ${out}`,
-    '', 'experiments:', ...lines.map((l) => `  ${l}`),
-    '', 'the paper beside this run (figure, section: verdict — what this run found):',
+    '',
+    'experiments:',
+    ...lines.map((l) => `  ${l}`),
+    '',
+    'the paper beside this run (figure, section: verdict — what this run found):',
     ...comparison.map((p) => `  ${p.figure}, ${p.fact.section}: ${p.verdict} — ${p.found}`),
-    '', `figures (${pngs.length}):`, ...pngs.map((f) => `  ${f}`),
+    '',
+    `figures (${pngs.length}):`,
+    ...pngs.map((f) => `  ${f}`),
     ...report.skipped.map((s) => `  left out ${s.figure}: ${s.reason}`),
-    '', `report: ${report.html}`,
+    '',
+    `report: ${report.html}`,
   ].join('\n');
   writeFileSync(join(out, 'reproduce-notes.txt'), `${note}\n`);
   process.stdout.write(`${note}\n`);
@@ -139,13 +178,18 @@ export function derivePlan(source: string, name: string, scale: string, testbed:
     doc.set('warmup', 1);
     doc.set('cooldown', 1);
     doc.set('repetitions', 1);
-    const axes: [string, number][] = [['packetSizes', 2], ['pairs', 2], ['rates', 3], ['bursts', 3]];
+    const axes: [string, number][] = [
+      ['packetSizes', 2],
+      ['pairs', 2],
+      ['rates', 3],
+      ['bursts', 3],
+    ];
     for (const [key, n] of axes) {
       if (Array.isArray(plan[key])) doc.set(key, doc.createNode(thin(plan[key] as unknown[], n), { flow: true }));
     }
   } else {
-    doc.set('repetitions', Math.max(3, Number(plan['repetitions'] ?? 1)));
+    doc.set('repetitions', Math.max(3, Number(plan.repetitions ?? 1)));
   }
-  if (testbed !== null && plan['locality'] === 'remote') doc.set('testbed', testbed);
+  if (testbed !== null && plan.locality === 'remote') doc.set('testbed', testbed);
   return `# examples/${name}.yaml at --scale ${scale} (written by nfvperf reproduce)\n${String(doc)}`;
 }

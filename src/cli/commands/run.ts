@@ -25,34 +25,55 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
   if (jitterMs !== undefined && (!Number.isInteger(jitterMs) || jitterMs < 0 || jitterMs > 600_000)) {
     throw new UsageError(`Expected --jitter-ms to be an integer in [0, 600000], got \`${opts.jitterMs}\``);
   }
-  const outDir = opts.out ?? `results/${loaded.plan.name}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`;
+  const outDir =
+    opts.out ?? `results/${loaded.plan.name}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`;
   if (opts.dryRun) {
-    const { cases, skipReason } = await preflight(loaded, { outDir, dryRun: true, skipUnavailable: opts.skipUnavailable });
+    const { cases, skipReason } = await preflight(loaded, {
+      outDir,
+      dryRun: true,
+      skipUnavailable: opts.skipUnavailable,
+    });
     process.stdout.write(`${cases.length} cases (D, L, S, V, P, R, B) backend repetition:\n`);
     for (const c of cases) {
       const skip = skipReason(c);
-      process.stdout.write(`${String(c.index + 1).padStart(4)}  ${formatTuple(c)}  ${c.backend}  r${c.repetition}${skip ? `  skipped: ${skip}` : ''}\n`);
+      process.stdout.write(
+        `${String(c.index + 1).padStart(4)}  ${formatTuple(c)}  ${c.backend}  r${c.repetition}${skip ? `  skipped: ${skip}` : ''}\n`,
+      );
     }
     return 0;
   }
-  const result = await runPlan(loaded, { outDir, resume: opts.resume, plain: opts.plain || !process.stderr.isTTY,
-    skipUnavailable: opts.skipUnavailable, cpufreqPerformance: opts.cpufreqPerformance, strict: opts.strict, jitterMs });
+  const result = await runPlan(loaded, {
+    outDir,
+    resume: opts.resume,
+    plain: opts.plain || !process.stderr.isTTY,
+    skipUnavailable: opts.skipUnavailable,
+    cpufreqPerformance: opts.cpufreqPerformance,
+    strict: opts.strict,
+    jitterMs,
+  });
   process.stdout.write(`\n${formatTable(result.summary.cases)}\n\n`);
   const searches = result.summary.cases.filter((c) => c.search);
   if (searches.length > 0) process.stdout.write(`${formatSearches(searches)}\n\n`);
   process.stdout.write(`results: ${result.outDir}/results.sqlite, ${result.outDir}/summary.json\n`);
   try {
     const report = await writeReport(result.outDir);
-    process.stdout.write(`report:  ${report.html} (${report.figures.length / 2} figures; ${report.skipped.length} left out, see the report)\n`);
+    process.stdout.write(
+      `report:  ${report.html} (${report.figures.length / 2} figures; ${report.skipped.length} left out, see the report)\n`,
+    );
   } catch (e: unknown) {
     // The measurements are stored either way; `nfvperf report DIR` can draw them again.
-    process.stderr.write(`nfvperf: the report could not be drawn (${e instanceof Error ? e.message : String(e)}); ` +
-      `the results are stored: try \`nfvperf report ${result.outDir}\`\n`);
+    process.stderr.write(
+      `nfvperf: the report could not be drawn (${e instanceof Error ? e.message : String(e)}); ` +
+        `the results are stored: try \`nfvperf report ${result.outDir}\`\n`,
+    );
   }
   const failed = result.summary.cases.filter((c) => c.status === 'failed').length;
   if (failed > 0) process.stdout.write(`${failed} of ${result.summary.cases.length} cases failed (reasons above)\n`);
   const skipped = result.summary.cases.filter((c) => c.status === 'skipped').length;
-  if (skipped > 0) process.stdout.write(`${skipped} of ${result.summary.cases.length} cases skipped: unavailable here (--skip-unavailable; reasons above)\n`);
+  if (skipped > 0)
+    process.stdout.write(
+      `${skipped} of ${result.summary.cases.length} cases skipped: unavailable here (--skip-unavailable; reasons above)\n`,
+    );
   if (result.interrupted) return result.interrupted === 'SIGINT' ? 130 : 143;
   return failed > 0 ? 1 : 0;
 }
@@ -63,10 +84,15 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
  */
 function generatorNote(g: NonNullable<SummaryCase['search']>[string]): string {
   const parts: string[] = [];
-  if (g.failedTrials) parts.push(`failed trials: ${g.failedTrials.pathLoss} on path loss, ${g.failedTrials.generatorShortfall} on generator shortfall`);
+  if (g.failedTrials)
+    parts.push(
+      `failed trials: ${g.failedTrials.pathLoss} on path loss, ${g.failedTrials.generatorShortfall} on generator shortfall`,
+    );
   if (g.generatorAccuratePps != null) {
-    parts.push(`generator accurate up to ${(g.generatorAccuratePps / 1e3).toFixed(1)}k` +
-      (g.lowerBoundToGeneratorRatio != null ? ` (bound = ${g.lowerBoundToGeneratorRatio.toFixed(2)} × that)` : ''));
+    parts.push(
+      `generator accurate up to ${(g.generatorAccuratePps / 1e3).toFixed(1)}k` +
+        (g.lowerBoundToGeneratorRatio != null ? ` (bound = ${g.lowerBoundToGeneratorRatio.toFixed(2)} × that)` : ''),
+    );
   }
   return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
@@ -77,9 +103,12 @@ function formatSearches(cases: readonly SummaryCase[]): string {
   const lines = ['search results (packets/s per sender):'];
   for (const c of cases) {
     for (const [goal, g] of Object.entries(c.search ?? {})) {
-      lines.push(`  ${c.pairs}vs${c.pairs} ${c.switch} ${c.backend} ${c.packetSize}B b${c.burst} r${c.repetition}  ${goal}: ` +
-        `[${kpps(g.lowerBound)}, ${kpps(g.upperBound)}] conditional ${kpps(g.conditionalThroughput)}, ${g.trials} trials, ${g.status}` +
-        (g.generatorLimited ? ' (limited by the generator, not the path)' : '') + generatorNote(g));
+      lines.push(
+        `  ${c.pairs}vs${c.pairs} ${c.switch} ${c.backend} ${c.packetSize}B b${c.burst} r${c.repetition}  ${goal}: ` +
+          `[${kpps(g.lowerBound)}, ${kpps(g.upperBound)}] conditional ${kpps(g.conditionalThroughput)}, ${g.trials} trials, ${g.status}` +
+          (g.generatorLimited ? ' (limited by the generator, not the path)' : '') +
+          generatorNote(g),
+      );
     }
   }
   return lines.join('\n');
