@@ -92,10 +92,10 @@ test('a plan with a wrong field exits 2 with file:line:col and touches nothing',
 });
 
 test('a switch that cannot run here is refused before the host is touched', async () => {
-  const dir = tempDir({ 'p.yaml': 'name: p\nswitches: [linux-bridge, vpp]\n' });
+  const dir = tempDir({ 'p.yaml': 'name: p\nswitches: [linux-bridge, vale]\n' });
   const r = await nfvperf(['run', join(dir, 'p.yaml'), '--out', join(dir, 'out')]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /p\.yaml:2:26 switches\[1\]: switch vpp is unavailable here: .+ \(fix: .+\)/);
+  assert.match(r.stderr, /p\.yaml:2:26 switches\[1\]: switch vale is unavailable here: .+ \(fix: .+\)/);
   assert.equal(existsSync(join(dir, 'out')), false);
 });
 
