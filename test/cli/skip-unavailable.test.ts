@@ -44,7 +44,10 @@ test('--skip-unavailable records vale as skipped with its reason and runs the re
   // while other runs share the host, netmap's absence does not).
   const reason = summary.cases[1]?.error ?? '';
   const firstMissing = probe.reason!.split('; ')[0]!;
-  assert.ok(reason.startsWith(`switch vale is unavailable here: ${firstMissing}`) && reason.includes(' (fix: '), reason);
+  assert.ok(
+    reason.startsWith(`switch vale is unavailable here: ${firstMissing}`) && reason.includes(' (fix: '),
+    reason,
+  );
   assert.deepEqual(
     summary.cases.map((c) => [c.switch, c.status, c.error ?? null]),
     [
