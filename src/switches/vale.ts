@@ -16,10 +16,9 @@ import { pollUntil } from './readback.js';
 import type { SwitchDriver } from './types.js';
 
 export const VALE_NOT_VERIFIED = 'not verified: no machine with netmap has run it';
+/** How to get netmap (its README has the details; it builds against the running kernel's headers). */
 const NETMAP_BUILD =
-  'build netmap from its source (git clone https://github.com/luigirizzo/netmap; cd netmap/LINUX; ' +
-  "./configure --no-drivers; make; make install — it needs the running kernel's headers), then load it: insmod netmap.ko " +
-  '(or modprobe netmap after make install); /dev/netmap appears';
+  'build netmap (github.com/luigirizzo/netmap: LINUX/configure --no-drivers; make; make install), then insmod netmap.ko';
 
 /** The prerequisites of VALE on this host, as `Missing` entries (none: it can run). */
 export async function valeMissing(devNetmap = '/dev/netmap'): Promise<Missing[]> {
@@ -29,13 +28,13 @@ export async function valeMissing(devNetmap = '/dev/netmap'): Promise<Missing[]>
       kernelLoadsModules()
         ? { reason: `the netmap kernel module is not loaded (${devNetmap} is missing)`, fix: NETMAP_BUILD }
         : {
-            reason: `the netmap kernel module is not loaded (${devNetmap} is missing) and this kernel cannot load modules (/proc/modules is absent)`,
-            fix: `boot a kernel built with CONFIG_MODULES=y and its headers, then ${NETMAP_BUILD}`,
+            reason: `no netmap module (${devNetmap} is missing), and this kernel cannot load modules`,
+            fix: `boot a kernel with CONFIG_MODULES=y, then ${NETMAP_BUILD}`,
           },
     );
   }
   if (!which('vale-ctl')) {
-    const reason = "vale-ctl is not on PATH (netmap's tool to attach ports to a VALE switch)";
+    const reason = 'no vale-ctl on PATH';
     // The same build installs it: one fix for both.
     if (missing.length > 0) missing[0] = { ...missing[0]!, reason: `${missing[0]!.reason}; ${reason}` };
     else missing.push({ reason, fix: NETMAP_BUILD });

@@ -13,7 +13,7 @@ const IMPOSSIBLE: [string, string, string][] = [
   [
     'a switch that cannot run here',
     'name: a\nswitches: [vale]\n',
-    'plan.yaml:2:12 switches[0]: switch vale is unavailable here: the netmap kernel module is not loaded',
+    'plan.yaml:2:12 switches[0]: switch vale is unavailable here: no netmap module',
   ],
   [
     'a backend the switch cannot carry',
