@@ -26,7 +26,7 @@ test('a local agent answers hello and probe, refuses what it cannot do, and exit
   assert.deepEqual(probe.uplink, { name: 'lo', exists: true, operstate: 'UNKNOWN' });
   assert.deepEqual(
     probe.switches.filter((s) => s.remote).map((s) => s.name),
-    ['linux-bridge', 'ovs', 'ovs-afxdp'],
+    ['linux-bridge', 'ovs', 'ovs-afxdp', 'vpp', 'vpp-memif'],
   );
   await assert.rejects(
     session.request({ op: 'launch', label: 'x', role: 'send', pair: 0, netns: 'nfp-0000-s0', args: [], epochInMs: 0 }),
