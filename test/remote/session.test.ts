@@ -16,8 +16,10 @@ const local: HostSpec = {
   uplink: 'lo',
 };
 
-test('a local agent answers hello and probe, refuses what it cannot do, and exits when its stdin ends', async () => {
+test('a local agent answers hello and probe, refuses what it cannot do, and exits when its stdin ends', async (t) => {
   const session = await AgentSession.open(local);
+  // A failed assertion must not leave the agent running (its session's pings keep it alive): the file would hang.
+  t.after(() => session.close());
   const hello = await session.request<HelloResult>({ op: 'hello' });
   assert.equal(hello.protocol, AGENT_PROTOCOL);
   assert.equal(hello.nfvperf, NFVPERF_VERSION);
