@@ -52,8 +52,6 @@ export interface CaseHost {
   cpuSampler?(cpus: number[]): CpuSampler;
   /** Undoes everything the host built for the case; returns what could not be undone. */
   tearDown(): Promise<string[]>;
-  /** Set by the runner: this host and the case's others are one machine (namespace hosts). */
-  oneMachineWithOthers?: boolean;
   /** Set-up time, for the progress lines of remote cases. */
   readonly timing?: { connectMs: number; buildMs: number };
 }

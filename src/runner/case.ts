@@ -43,7 +43,8 @@ export interface CaseContext {
  * hugepages belong to one app, and its start-up (seconds) dwarfs the build anyway.
  */
 export class NetworkLease {
-  built?: { endpoints: Endpoint[]; cpus: CaseCpus };
+  /** `oneMachine`: its hosts are one machine (namespace hosts), so they are built and torn down in turn. */
+  built?: { endpoints: Endpoint[]; cpus: CaseCpus; oneMachine: boolean };
   /** Another case of this shape comes next. */
   keepUp = false;
 
@@ -58,9 +59,10 @@ export class NetworkLease {
     return [c.locality, c.containers, c.switch, c.pairs, c.backend, c.clientThreads].join('/');
   }
 
-  async tearDown(): Promise<string[]> {
+  /** `oneMachine`: as found by the case tearing it down (its own `built` may be unset yet). */
+  async tearDown(oneMachine = this.built?.oneMachine ?? false): Promise<string[]> {
     this.built = undefined;
-    return tearDownHosts(this.hosts);
+    return tearDownHosts(this.hosts, oneMachine);
   }
 }
 
@@ -105,6 +107,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   let search: SearchResult | undefined;
   const kept = ctx.lease?.built;
   let endpoints: Endpoint[] | undefined;
+  let sameMachine = kept?.oneMachine ?? false;
   try {
     if (kept) {
       ({ endpoints, cpus } = kept);
@@ -112,7 +115,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
       // Both hosts are opened and built side by side; a failure on one waits for the other to
       // settle, so that teardown finds everything that was made.
       const topologies = await settleAll(ctx.hosts.map((h) => h.open(ctx.signal)));
-      if (oneMachine(topologies)) for (const h of ctx.hosts) h.oneMachineWithOthers = true;
+      sameMachine = oneMachine(topologies);
       const plan = planCpus(c, ctx.hosts, topologies);
       cpus = plan;
       const build = (h: CaseHost, i: number) =>
@@ -129,7 +132,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
         );
       // Two "hosts" that are one machine (namespace hosts) build one after the other: their
       // hugepage reservations read and write one kernel counter, and would race.
-      const built = oneMachine(topologies) ? await inTurn(ctx.hosts, build) : await settleAll(ctx.hosts.map(build));
+      const built = sameMachine ? await inTurn(ctx.hosts, build) : await settleAll(ctx.hosts.map(build));
       endpoints = built.flat();
     }
     const plan = cpus;
@@ -177,8 +180,9 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     await Promise.all(apps.map((a) => a.stop(ctx.signal.aborted ? 300 : 2000).catch(() => undefined)));
     const keepUp = ctx.lease?.keepUp === true && !failure && !ctx.signal.aborted;
     let teardownErrors: string[] = [];
-    if (keepUp && endpoints) ctx.lease!.built = { endpoints, cpus: cpus! };
-    else teardownErrors = ctx.lease ? await ctx.lease.tearDown() : await tearDownHosts(ctx.hosts);
+    if (keepUp && endpoints) ctx.lease!.built = { endpoints, cpus: cpus!, oneMachine: sameMachine };
+    else if (ctx.lease) teardownErrors = await ctx.lease.tearDown(sameMachine);
+    else teardownErrors = await tearDownHosts(ctx.hosts, sameMachine);
     if (teardownErrors.length > 0) {
       failure = new TestbedError(
         `${failure ? `${failure.message}; ` : ''}teardown failed: ${teardownErrors.join('; ')}`,
@@ -461,10 +465,10 @@ async function watch(
  * Tears every host down, never throwing: side by side, or one after the other when they are one
  * machine (their hugepage releases read and write one kernel counter, as their reservations do).
  */
-async function tearDownHosts(hosts: readonly CaseHost[]): Promise<string[]> {
+async function tearDownHosts(hosts: readonly CaseHost[], oneMachine: boolean): Promise<string[]> {
   const tearDown = (h: CaseHost) =>
     h.tearDown().catch((e: unknown) => [`host ${h.name}: ${e instanceof Error ? e.message : String(e)}`]);
-  if (hosts.some((h) => h.oneMachineWithOthers)) return (await inTurn(hosts, tearDown)).flat();
+  if (oneMachine) return (await inTurn(hosts, tearDown)).flat();
   return (await Promise.all(hosts.map(tearDown))).flat();
 }
 

@@ -24,8 +24,7 @@
  * Buffers. One mbuf pool whose data room holds a whole --size frame (and at least 2048 bytes).
  * tx_alloc takes fresh mbufs and writes the 42 header bytes (mbufs return to the shared pool
  * and may come back as received frames, so the header cannot be written once); tx_send hands
- * them to rte_eth_tx_burst and frees what it did not accept (unsent). Just before, it takes the
- * next burst's mbufs (spares) and asks for their lines (take_spares). Received mbufs stay the
+ * them to rte_eth_tx_burst and frees what it did not accept (unsent). Received mbufs stay the
  * role's until the next rx_burst; tx_echo swaps their headers in place and sends them.
  * Receivers announce their MAC (gratuitous ARP) at open and every 2 s, as raw does.
  */
@@ -72,8 +71,6 @@ struct dpdk_port {
 	uint8_t tmpl[NFP_RAW_HDR];        /* the header of every frame we send */
 	struct rte_mbuf *tx[NFP_BURST_MAX]; /* from the last tx_alloc, not yet sent */
 	unsigned ntx;
-	struct rte_mbuf *spare[NFP_BURST_MAX]; /* the next burst's, taken before this one was sent */
-	unsigned nspare;
 	bool sent_any;                    /* tx_send moved a frame: linger at close (below) */
 	bool memif_client;                /* net_memif, client role: the server leaves first (close) */
 	struct rte_mbuf *rx[NFP_BURST_MAX]; /* the last rx_burst's; NULL once echoed */
@@ -394,43 +391,23 @@ static inline void prefetch_w(const void *p)
 #endif
 }
 
-/* A sender's frames are written into mbufs whose data the peer's core read last (vhost-user
- * copies it out, and reads the virtio-net header that virtio_user writes just before it): each
- * is a cache miss for writing. So the next burst's mbufs are taken before this burst is handed
- * to the PMD and their lines asked for, for writing, while the PMD works; tx_alloc then finds
- * them owned. Up to n spares; none when the pool is low. */
-static void take_spares(struct dpdk_port *p, unsigned n)
-{
-	if (p->nspare >= n || rte_pktmbuf_alloc_bulk(p->pool, p->spare + p->nspare,
-						      n - p->nspare) != 0)
-		return;
-	for (unsigned i = p->nspare; i < n; i++) {
-		uint8_t *f = rte_pktmbuf_mtod(p->spare[i], uint8_t *);
-
-		prefetch_w(f);
-		prefetch_w(f - 1); /* where a PMD puts its own header (virtio-net's) */
-	}
-	p->nspare = n;
-}
-
 static unsigned dpdk_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n)
 {
 	struct dpdk_port *p = port->priv;
 	const uint16_t frame = (uint16_t)(NFP_RAW_HDR + p->payload);
-	unsigned got = n < p->nspare ? n : p->nspare;
+	unsigned got = 0;
 
 	if (p->ntx) { /* a tx_alloc that was never sent */
 		rte_pktmbuf_free_bulk(p->tx, p->ntx);
 		p->ntx = 0;
 	}
-	p->nspare -= got;
-	memcpy(p->tx, p->spare + p->nspare, got * sizeof(p->tx[0]));
-	if (got < n && rte_pktmbuf_alloc_bulk(p->pool, p->tx + got, n - got) == 0)
+	if (rte_pktmbuf_alloc_bulk(p->pool, p->tx, n) == 0)
 		got = n;
 	while (got < n && (p->tx[got] = rte_pktmbuf_alloc(p->pool)) != NULL)
 		got++; /* the pool is low: what there is */
 	n = got;
-	/* Fresh mbufs (no spares yet, or fewer than n) are asked for first too, so that their
+	/* A sender's frames go into mbufs whose data the peer's core read last (vhost-user copies
+	 * it out): each is a miss for writing. All of a burst's lines are asked for first, so the
 	 * misses overlap; the mbuf fields, in lines this core just reset, are set meanwhile. */
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = p->tx[i];
@@ -461,7 +438,6 @@ static int dpdk_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 			p->tx[i]->data_len = (uint16_t)(pkts[i].len + NFP_RAW_HDR);
 			p->tx[i]->pkt_len = pkts[i].len + NFP_RAW_HDR;
 		}
-	take_spares(p, n);
 	sent = rte_eth_tx_burst(p->port_id, 0, p->tx, (uint16_t)n);
 	if (sent)
 		p->sent_any = true;
@@ -605,8 +581,6 @@ static void dpdk_close(struct nfp_port *port)
 		return;
 	if (p->ntx)
 		rte_pktmbuf_free_bulk(p->tx, p->ntx);
-	if (p->nspare)
-		rte_pktmbuf_free_bulk(p->spare, p->nspare);
 	for (unsigned i = 0; i < p->nrx; i++)
 		if (p->rx[i])
 			rte_pktmbuf_free(p->rx[i]);
