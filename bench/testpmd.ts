@@ -15,8 +15,21 @@ export class Testpmd {
   /** `netns` undefined: in the caller's namespace (vhost-user and memif ports need none). */
   constructor(
     netns: string | undefined,
-    opts: { cpu: number; filePrefix: string; vdev: string; mode: string; ethPeer?: string; extraEal?: string[] },
+    opts: {
+      cpu: number;
+      filePrefix: string;
+      /** One port, or several (a two-port tester: port 0 transmits to port 1's peer and so on). */
+      vdev: string | readonly string[];
+      mode: string;
+      /** The peer MAC of port 0, or of each port in order. */
+      ethPeer?: string | readonly string[];
+      extraEal?: string[];
+      /** More testpmd options (after the EAL's `--`). */
+      extra?: string[];
+    },
   ) {
+    const vdevs = typeof opts.vdev === 'string' ? [opts.vdev] : opts.vdev;
+    const peers = opts.ethPeer === undefined ? [] : typeof opts.ethPeer === 'string' ? [opts.ethPeer] : opts.ethPeer;
     const argv = [
       ...(netns ? ['ip', 'netns', 'exec', netns] : []),
       'dpdk-testpmd',
@@ -29,15 +42,15 @@ export class Testpmd {
       '-m',
       '256',
       ...(opts.extraEal ?? []),
-      '--vdev',
-      opts.vdev,
+      ...vdevs.flatMap((v) => ['--vdev', v]),
       '--',
       `--forward-mode=${opts.mode}`,
       '--stats-period',
       '1',
       '--no-mlockall',
       '--total-num-mbufs=8192',
-      ...(opts.ethPeer ? [`--eth-peer=0,${opts.ethPeer}`] : []),
+      ...peers.map((mac, port) => `--eth-peer=${port},${mac}`),
+      ...(opts.extra ?? []),
     ];
     this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d) => {

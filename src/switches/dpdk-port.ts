@@ -14,8 +14,11 @@ export function appFilePrefix(names: RunNames, side: AppSide, pair: number): str
   return `nfp${names.fileToken}${side}${pair}`;
 }
 
-/** The EAL `--vdev` of the app's side of `port` (undefined for a kernel port), with `mac` as its address. */
-export function vdevFor(port: PortSpec, mac: string): string | undefined {
+/**
+ * The EAL `--vdev` of the app's side of `port` (undefined for a kernel port), with `mac` as its address;
+ * `index` tells apart the devices of one EAL (a two-port tester's second port is 1).
+ */
+export function vdevFor(port: PortSpec, mac: string, index = 0): string | undefined {
   switch (port.kind) {
     case 'kernel':
       return undefined;
@@ -23,11 +26,11 @@ export function vdevFor(port: PortSpec, mac: string): string | undefined {
       // An EAL allow-list entry (-a), not a --vdev: nfvperf-app has no option for it yet.
       return undefined;
     case 'vhost-user':
-      return `virtio_user0,path=${port.socketPath},queues=1,mac=${mac}${port.server ? ',server=1' : ''}`;
+      return `virtio_user${index},path=${port.socketPath},queues=1,mac=${mac}${port.server ? ',server=1' : ''}`;
     case 'memif':
       // socket-abstract=no: an abstract socket is per network namespace, and the two apps of a
       // memif link sit in different ones.
-      return `net_memif0,role=${port.role},id=${port.id},socket=${port.socketPath},socket-abstract=no,mac=${mac}`;
+      return `net_memif${index},role=${port.role},id=${port.id},socket=${port.socketPath},socket-abstract=no,mac=${mac}`;
   }
 }
 
