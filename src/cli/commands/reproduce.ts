@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { analyzeRun } from '../../analysis/index.js';
+import { requireAppBuilt } from '../../apps/app.js';
 import { InterruptedError, UsageError } from '../../common/errors.js';
 import { loadTestbedFile } from '../../hosts/testbed-file.js';
 import { loadPlanFile } from '../../plan/load.js';
@@ -66,6 +67,7 @@ export async function reproduceCommand(opts: ReproduceOptions): Promise<number> 
     throw new UsageError(
       `unknown --only ${unknown.join(', ') || '(empty)'}: expected some of ${EXPERIMENTS.map((e) => e.name).join(', ')}`,
     );
+  requireAppBuilt();
   const testbed = opts.testbed === undefined ? null : resolve(opts.testbed);
   if (testbed !== null) await loadTestbedFile(testbed);
   const out = resolve(opts.out);

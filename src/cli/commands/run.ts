@@ -1,5 +1,6 @@
 // The plan is loaded before the runner and the report are imported: a refused plan (exit 2) is
 // judged without loading them (a third of a second of start-up, most of a hostile file's budget).
+import { requireAppBuilt } from '../../apps/app.js';
 import { UsageError } from '../../common/errors.js';
 import { formatTuple } from '../../plan/expand.js';
 import { loadPlanFile } from '../../plan/load.js';
@@ -26,6 +27,7 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
   }
   const outDir =
     opts.out ?? `results/${loaded.plan.name}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`;
+  requireAppBuilt();
   const { preflight, runPlan } = await import('../../runner/run.js');
   if (opts.dryRun) {
     const { cases, skipReason } = await preflight(loaded, {
