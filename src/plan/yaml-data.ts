@@ -21,6 +21,12 @@ const MAX_DEPTH = 64;
 const MAX_ALIAS_NODES = 10_000;
 /** Characters of an offending value or key quoted back in a message. */
 const QUOTE_CHARS = 80;
+/**
+ * Problems listed at most, in file order; the rest are counted in one last line, not located. A
+ * reader fixes the first ones first, and a hostile file (150,000 unknown keys in 1 MiB) is then
+ * judged in time: locating and printing every line was a fifth of it.
+ */
+export const MAX_LISTED_PROBLEMS = 1000;
 
 export type FieldPath = readonly (string | number)[];
 
@@ -90,20 +96,22 @@ export function parseYaml(source: string, file: string): YamlData {
   const doc = withPlainEnv(() => parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false }));
   if (doc.errors.length > 0) {
     throw new PlanError(
-      doc.errors.map((e) =>
-        at(
-          e.pos[0],
-          '',
-          `invalid YAML: ${
-            e.code === 'MULTIPLE_DOCS' ? 'a second document (after ---): the file holds one' : yamlMessage(e.message)
-          }`,
+      listed(
+        doc.errors.map((e) =>
+          at(
+            e.pos[0],
+            '',
+            `invalid YAML: ${
+              e.code === 'MULTIPLE_DOCS' ? 'a second document (after ---): the file holds one' : yamlMessage(e.message)
+            }`,
+          ),
         ),
       ),
     );
   }
   const reader = new DataReader((node, message) => at(offsetOf(node), '', `invalid YAML: ${message}`));
   const data = reader.read(doc.contents as Node | null);
-  if (reader.problems.length > 0) throw new PlanError(reader.problems);
+  if (reader.problems.length > 0) throw new PlanError(listed(reader.problems));
   const located = (path: FieldPath, key: boolean) => reader.locate(data, doc.contents as Node | null, path, key);
   return {
     file,
@@ -336,13 +344,49 @@ class DataReader {
   }
 }
 
-/** Every schema issue as located diagnostics; `knownKeys` gives the field names at a path, for "did you mean". */
+/**
+ * The first `MAX_LISTED_PROBLEMS` of `problems` and, when there are more, a last line at the
+ * first one left out that counts them (`more`: how many there are past those given).
+ */
+function listed(problems: readonly PlanDiagnostic[], more = 0): PlanDiagnostic[] {
+  const left = problems.length - MAX_LISTED_PROBLEMS + more;
+  if (left <= 0) return [...problems];
+  const next = problems[MAX_LISTED_PROBLEMS]!;
+  return [
+    ...problems.slice(0, MAX_LISTED_PROBLEMS),
+    {
+      ...next,
+      path: '',
+      message: `${left.toLocaleString('en-US')} more ${left === 1 ? 'problem' : 'problems'} not listed, the next one here: fix the ones above first`,
+    },
+  ];
+}
+
+/**
+ * Every schema issue as located diagnostics, up to `MAX_LISTED_PROBLEMS` (one unknown key is
+ * one problem: the rest of a long list is counted, not located); `knownKeys` gives the field
+ * names at a path, for "did you mean".
+ */
 export function issueDiagnostics(
   yaml: YamlData,
   issues: readonly z.core.$ZodIssue[],
   knownKeys: (path: FieldPath) => readonly string[],
 ): PlanDiagnostic[] {
-  return issues.flatMap((issue) => locateIssue(yaml, issue, knownKeys));
+  const located: PlanDiagnostic[] = [];
+  let more = 0;
+  for (const issue of issues) {
+    // One past the bound is located too: the count's line stands where it begins.
+    const room = MAX_LISTED_PROBLEMS + 1 - located.length;
+    if (room <= 0) {
+      more += issue.code === 'unrecognized_keys' ? issue.keys.length : 1;
+    } else if (issue.code === 'unrecognized_keys' && issue.keys.length > room) {
+      located.push(...locateIssue(yaml, { ...issue, keys: issue.keys.slice(0, room) }, knownKeys));
+      more += issue.keys.length - room;
+    } else {
+      located.push(...locateIssue(yaml, issue, knownKeys));
+    }
+  }
+  return listed(located, more);
 }
 
 function locateIssue(
