@@ -4,18 +4,34 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { TestbedError } from '../common/errors.js';
+import { TestbedError, UsageError } from '../common/errors.js';
 import { parseAppLine, type AppRole, type IntervalLine, type StartLine, type SummaryLine } from './protocol.js';
 
 /** The package root, from dist/src/apps/app.js (or src/apps/app.ts). */
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/** Where nfvperf-app is: `NFVPERF_APP` (another build, a test's stand-in) or this package's native build. */
+function appPath(): string {
+  return process.env.NFVPERF_APP ?? join(PACKAGE_ROOT, 'native', 'build', 'nfvperf-app');
+}
+
+function notBuilt(path: string): string {
+  return `the native app is not built (${path} is missing): run \`npm run build\``;
+}
+
 export function appBinary(): string {
-  const path = process.env.NFVPERF_APP ?? join(PACKAGE_ROOT, 'native', 'build', 'nfvperf-app');
-  if (!existsSync(path)) {
-    throw new TestbedError(`the native app is not built (${path} is missing): run \`npm run build\``);
-  }
+  const path = appPath();
+  if (!existsSync(path)) throw new TestbedError(notBuilt(path));
   return path;
+}
+
+/**
+ * Refuses a command that runs the app (exit 2) when it is not built, naming the fix: checked
+ * before anything is written or touched, where a missing build would fail each case instead.
+ */
+export function requireAppBuilt(): void {
+  const path = appPath();
+  if (!existsSync(path)) throw new UsageError(notBuilt(path));
 }
 
 export interface AppInfo {

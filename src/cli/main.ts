@@ -4,6 +4,15 @@ import { Command } from 'commander';
 import { describeError, exitCodeOf, PlanError } from '../common/errors.js';
 import { NFVPERF_VERSION } from '../common/version.js';
 
+// A reader that stops early (`nfvperf run … --dry-run | head`) closes the pipe: what is left to
+// print has no reader, so it is dropped quietly — no stack trace — and the command goes on to its
+// end (a run still tears its host down).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
+}
+
 const program = new Command('nfvperf')
   .description('Measure how fast containers talk to each other over virtual switches')
   .version(NFVPERF_VERSION)

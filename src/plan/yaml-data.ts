@@ -21,6 +21,12 @@ const MAX_DEPTH = 64;
 const MAX_ALIAS_NODES = 10_000;
 /** Characters of an offending value or key quoted back in a message. */
 const QUOTE_CHARS = 80;
+/**
+ * Problems listed at most, in file order; the rest are counted in one last line, not located. A
+ * reader fixes the first ones first, and a hostile file (150,000 unknown keys in 1 MiB) is then
+ * judged in time: locating and printing every line was a fifth of it.
+ */
+export const MAX_LISTED_PROBLEMS = 1000;
 
 export type FieldPath = readonly (string | number)[];
 
@@ -87,23 +93,25 @@ export function parseYaml(source: string, file: string): YamlData {
   }
   // uniqueKeys: false — the library's own check compares each key with every earlier one
   // (quadratic); ours below uses a Map, and also sees keys repeated through aliases and merges.
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const doc = withPlainEnv(() => parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false }));
   if (doc.errors.length > 0) {
     throw new PlanError(
-      doc.errors.map((e) =>
-        at(
-          e.pos[0],
-          '',
-          `invalid YAML: ${
-            e.code === 'MULTIPLE_DOCS' ? 'a second document (after ---): the file holds one' : yamlMessage(e.message)
-          }`,
+      listed(
+        doc.errors.map((e) =>
+          at(
+            e.pos[0],
+            '',
+            `invalid YAML: ${
+              e.code === 'MULTIPLE_DOCS' ? 'a second document (after ---): the file holds one' : yamlMessage(e.message)
+            }`,
+          ),
         ),
       ),
     );
   }
   const reader = new DataReader((node, message) => at(offsetOf(node), '', `invalid YAML: ${message}`));
   const data = reader.read(doc.contents as Node | null);
-  if (reader.problems.length > 0) throw new PlanError(reader.problems);
+  if (reader.problems.length > 0) throw new PlanError(listed(reader.problems));
   const located = (path: FieldPath, key: boolean) => reader.locate(data, doc.contents as Node | null, path, key);
   return {
     file,
@@ -115,6 +123,21 @@ export function parseYaml(source: string, file: string): YamlData {
     depthOf: (path) => located(path, false).depth,
     valueAt: (path) => located(path, false).value,
   };
+}
+
+/**
+ * Runs `f` with `process.env` a plain copy of the environment. The YAML library reads
+ * `process.env.LOG_TOKENS` once per token, and each read of the real `process.env` asks the C++
+ * side: a fifth of the parse of a large file. `f` is synchronous, so nothing else sees the copy.
+ */
+function withPlainEnv<T>(f: () => T): T {
+  const env = process.env;
+  process.env = { ...env };
+  try {
+    return f();
+  } finally {
+    process.env = env;
+  }
 }
 
 /** The library's message, its first line, without a long quote of the source. */
@@ -240,8 +263,11 @@ class DataReader {
         return;
       }
       entries.set(key, entry);
-      // defineProperty, not assignment: a key `__proto__` is data here, not the object's prototype.
-      Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      // A key `__proto__` is data here, not the object's prototype: defined, not assigned (only
+      // that key: defineProperty on every key costs half as much again on a large mapping).
+      if (key === '__proto__')
+        Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      else object[key] = value;
     };
     for (const pair of pairs) {
       const keyNode = pair.key as Node | null;
@@ -318,13 +344,49 @@ class DataReader {
   }
 }
 
-/** Every schema issue as located diagnostics; `knownKeys` gives the field names at a path, for "did you mean". */
+/**
+ * The first `MAX_LISTED_PROBLEMS` of `problems` and, when there are more, a last line at the
+ * first one left out that counts them (`more`: how many there are past those given).
+ */
+function listed(problems: readonly PlanDiagnostic[], more = 0): PlanDiagnostic[] {
+  const left = problems.length - MAX_LISTED_PROBLEMS + more;
+  if (left <= 0) return [...problems];
+  const next = problems[MAX_LISTED_PROBLEMS]!;
+  return [
+    ...problems.slice(0, MAX_LISTED_PROBLEMS),
+    {
+      ...next,
+      path: '',
+      message: `${left.toLocaleString('en-US')} more ${left === 1 ? 'problem' : 'problems'} not listed, the next one here: fix the ones above first`,
+    },
+  ];
+}
+
+/**
+ * Every schema issue as located diagnostics, up to `MAX_LISTED_PROBLEMS` (one unknown key is
+ * one problem: the rest of a long list is counted, not located); `knownKeys` gives the field
+ * names at a path, for "did you mean".
+ */
 export function issueDiagnostics(
   yaml: YamlData,
   issues: readonly z.core.$ZodIssue[],
   knownKeys: (path: FieldPath) => readonly string[],
 ): PlanDiagnostic[] {
-  return issues.flatMap((issue) => locateIssue(yaml, issue, knownKeys));
+  const located: PlanDiagnostic[] = [];
+  let more = 0;
+  for (const issue of issues) {
+    // One past the bound is located too: the count's line stands where it begins.
+    const room = MAX_LISTED_PROBLEMS + 1 - located.length;
+    if (room <= 0) {
+      more += issue.code === 'unrecognized_keys' ? issue.keys.length : 1;
+    } else if (issue.code === 'unrecognized_keys' && issue.keys.length > room) {
+      located.push(...locateIssue(yaml, { ...issue, keys: issue.keys.slice(0, room) }, knownKeys));
+      more += issue.keys.length - room;
+    } else {
+      located.push(...locateIssue(yaml, issue, knownKeys));
+    }
+  }
+  return listed(located, more);
 }
 
 function locateIssue(

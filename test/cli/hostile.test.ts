@@ -11,14 +11,18 @@ import { NFVPERF, nfvperf, tempDir } from '../helpers/cli.js';
 /** Not a speed target: a guard that fails a run which scans the file once per key (45 s and more for this one) instead of hanging the suite. */
 const HANG_GUARD_MS = 20_000;
 
-test('50,000 unknown keys (about 600 KB): one located line each, in one pass over the file', async () => {
+test('50,000 unknown keys (about 600 KB): the first 1,000 located, the rest counted at the next one, in one pass over the file', async () => {
   const keys = 50_000;
   const dir = tempDir({ 'plan.yaml': `name: a\n${Array.from({ length: keys }, (_, i) => `key${i}: 1\n`).join('')}` });
   const r = await nfvperf(['run', join(dir, 'plan.yaml'), '--dry-run'], { timeoutMs: HANG_GUARD_MS });
   assert.equal(r.code, 2, r.stderr.slice(0, 500));
   const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, keys);
-  lines.forEach((line, i) => assert.equal(line, `${dir}/plan.yaml:${i + 2}:1 key${i}: unknown field`));
+  assert.equal(lines.length, 1001);
+  lines.slice(0, 1000).forEach((line, i) => assert.equal(line, `${dir}/plan.yaml:${i + 2}:1 key${i}: unknown field`));
+  assert.equal(
+    lines[1000],
+    `${dir}/plan.yaml:1002:1: 49,000 more problems not listed, the next one here: fix the ones above first`,
+  );
 });
 
 test('a file over 1 MiB, or one without end, is refused without being read whole; a 1 MiB value is quoted in 80 characters', async () => {

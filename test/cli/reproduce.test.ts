@@ -8,8 +8,12 @@ import { parse } from 'yaml';
 import { nfvperf, ROOT, tempDir } from '../helpers/cli.js';
 import { derivePlan, EXPERIMENTS } from '../../src/cli/commands/reproduce.js';
 
-test('reproduce refuses an unknown scale, a missing testbed, an unknown experiment and an --out holding another run: exit 2, one line, nothing touched', async () => {
+test('reproduce refuses an unknown scale, a missing testbed, a testbed `doctor --testbed` finds not ready, an unknown experiment and an --out holding another run: exit 2, one line, nothing touched', async () => {
   const dir = tempDir();
+  // Two hosts whose agents exit at once: loaded fine, refused by the checks of `doctor --testbed`.
+  const agentDown = (name: string, uplink: string) =>
+    `  - name: ${name}\n    local: true\n    agent: [/bin/false]\n    uplink: ${uplink}\n`;
+  writeFileSync(join(dir, 'down.yaml'), `hosts:\n${agentDown('a', 'eth1')}${agentDown('b', 'eth2')}`);
   const other = join(dir, 'other');
   mkdirSync(other);
   writeFileSync(join(other, 'results.sqlite'), 'not ours');
@@ -31,6 +35,11 @@ test('reproduce refuses an unknown scale, a missing testbed, an unknown experime
       join(dir, 'b'),
     ],
     [['--only', 'fig9', '--out', join(dir, 'c')], 'nfvperf: unknown --only fig9', join(dir, 'c')],
+    [
+      ['--testbed', join(dir, 'down.yaml'), '--only', 'remote', '--out', join(dir, 'd')],
+      `nfvperf: the testbed ${join(dir, 'down.yaml')} is not ready: host a: connection to the agent lost (the agent exited with code 1); host b:`,
+      join(dir, 'd'),
+    ],
     [['--out', other], `nfvperf: ${other} holds something other than a reproduction`, other],
     [
       ['--scale', 'quick', '--out', earlier],

@@ -16,7 +16,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function nfvperf(args: string[], options: { user?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function nfvperf(
+  args: string[],
+  options: { user?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   const argv = options.user
     ? ['runuser', '-u', options.user, '--', process.execPath, NFVPERF, ...args]
     : [process.execPath, NFVPERF, ...args];
@@ -24,6 +27,7 @@ export function nfvperf(args: string[], options: { user?: string; timeoutMs?: nu
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 120_000,
+      env: { ...process.env, ...options.env },
     });
     let stdout = '';
     let stderr = '';

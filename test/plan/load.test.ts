@@ -68,3 +68,27 @@ test('diagnostic() locates plan fields for later checks', () => {
   });
   assert.equal(parsed.diagnostic(['backends', 0], 'x').path, '', 'a defaulted field points at the document');
 });
+
+test('past 1,000 problems the rest are counted at the next one, for YAML problems and schema issues alike', () => {
+  const repeated = errorsOf(`name: a\n${'pairs: 1\n'.repeat(1_502)}`);
+  assert.equal(repeated.length, 1_001);
+  assert.equal(
+    repeated[999],
+    'plan.yaml:1002:1: invalid YAML: key "pairs" appears twice in one mapping (first at 2:1)',
+  );
+  assert.equal(
+    repeated[1_000],
+    'plan.yaml:1003:1: 501 more problems not listed, the next one here: fix the ones above first',
+  );
+  // Schema issues: two wrong values, then unknown keys; the bound counts every one of them.
+  const unknown = errorsOf(
+    `name: a\ndimension: x\nlocality: y\n${Array.from({ length: 1_000 }, (_, i) => `k${i}: 1\n`).join('')}`,
+  );
+  assert.equal(unknown.length, 1_001);
+  assert.match(unknown[0]!, /^plan\.yaml:2:12 dimension: expected one of/);
+  assert.equal(unknown[999], 'plan.yaml:1001:1 k997: unknown field');
+  assert.equal(
+    unknown[1_000],
+    'plan.yaml:1002:1: 2 more problems not listed, the next one here: fix the ones above first',
+  );
+});

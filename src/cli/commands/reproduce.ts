@@ -7,8 +7,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { analyzeRun } from '../../analysis/index.js';
+import { requireAppBuilt } from '../../apps/app.js';
 import { InterruptedError, UsageError } from '../../common/errors.js';
 import { loadTestbedFile } from '../../hosts/testbed-file.js';
+import type { Testbed } from '../../hosts/types.js';
+import { doctorHost } from './doctor-testbed.js';
 import { loadPlanFile } from '../../plan/load.js';
 import { buildFigures } from '../../report/figures.js';
 import { writeReport } from '../../report/index.js';
@@ -49,6 +52,25 @@ interface Manifest {
   experiments: string[];
 }
 
+/**
+ * The checks of `doctor --testbed` (reachable, agent and versions, a switch that spans hosts, the
+ * uplink) on every host, before anything is written: a host that is not ready refuses the
+ * reproduction in one line (exit 2) instead of failing its remote experiment after the rest ran.
+ */
+async function requireTestbedReady(testbed: Testbed): Promise<void> {
+  const { file } = testbed;
+  const reports = await Promise.all(testbed.hosts.map(doctorHost));
+  const notReady = reports.filter((r) => r.missing.length > 0);
+  if (notReady.length > 0) {
+    throw new UsageError(
+      `the testbed ${file} is not ready: ${notReady
+        .map((r) => `host ${r.host}: ${r.missing.map((m) => m.replace(`host ${r.host}: `, '')).join('; ')}`)
+        .join('; ')
+        .replace(/\s*\n\s*/g, ' ')} (details: nfvperf doctor --testbed ${file})`,
+    );
+  }
+}
+
 export async function reproduceCommand(opts: ReproduceOptions): Promise<number> {
   // Everything is checked before anything is written.
   if (!opts.out) throw new UsageError('reproduce needs --out DIR: where the reproduction goes (and continues from)');
@@ -66,8 +88,9 @@ export async function reproduceCommand(opts: ReproduceOptions): Promise<number> 
     throw new UsageError(
       `unknown --only ${unknown.join(', ') || '(empty)'}: expected some of ${EXPERIMENTS.map((e) => e.name).join(', ')}`,
     );
+  requireAppBuilt();
   const testbed = opts.testbed === undefined ? null : resolve(opts.testbed);
-  if (testbed !== null) await loadTestbedFile(testbed);
+  const testbedHosts = testbed === null ? null : await loadTestbedFile(testbed);
   const out = resolve(opts.out);
   const manifest: Manifest = { scale, testbed, experiments: names };
   const manifestPath = join(out, 'reproduce.json');
@@ -82,6 +105,7 @@ export async function reproduceCommand(opts: ReproduceOptions): Promise<number> 
     throw new UsageError(`${out} holds something other than a reproduction (no reproduce.json): choose another --out`);
   }
   const experiments = EXPERIMENTS.filter((e) => names.includes(e.name));
+  if (testbedHosts !== null && experiments.some((e) => e.remote)) await requireTestbedReady(testbedHosts);
   const plans = experiments.map((e) => ({
     e,
     source: derivePlan(readFileSync(join(EXAMPLES, `${e.name}.yaml`), 'utf8'), e.name, scale, testbed),

@@ -1,10 +1,10 @@
+// The plan is loaded before the runner and the report are imported: a refused plan (exit 2) is
+// judged without loading them (a third of a second of start-up, most of a hostile file's budget).
+import { requireAppBuilt } from '../../apps/app.js';
 import { UsageError } from '../../common/errors.js';
 import { formatTuple } from '../../plan/expand.js';
 import { loadPlanFile } from '../../plan/load.js';
-import { writeReport } from '../../report/index.js';
-import { formatTable } from '../../report/table.js';
 import type { SummaryCase } from '../../store/summary.js';
-import { preflight, runPlan } from '../../runner/run.js';
 
 export interface RunCommandOptions {
   out?: string;
@@ -27,6 +27,8 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
   }
   const outDir =
     opts.out ?? `results/${loaded.plan.name}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`;
+  requireAppBuilt();
+  const { preflight, runPlan } = await import('../../runner/run.js');
   if (opts.dryRun) {
     const { cases, skipReason } = await preflight(loaded, {
       outDir,
@@ -51,6 +53,10 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
     strict: opts.strict,
     jitterMs,
   });
+  const [{ writeReport }, { formatTable }] = await Promise.all([
+    import('../../report/index.js'),
+    import('../../report/table.js'),
+  ]);
   process.stdout.write(`\n${formatTable(result.summary.cases)}\n\n`);
   const searches = result.summary.cases.filter((c) => c.search);
   if (searches.length > 0) process.stdout.write(`${formatSearches(searches)}\n\n`);
