@@ -137,6 +137,7 @@ static int load_program(uint32_t addr, uint16_t port, int map_fd, char *log, siz
 /* ---- set-up ------------------------------------------------------------------------------ */
 
 static void afxdp_poll(struct nfp_port *port, uint64_t now);
+static void refill(struct afxdp_port *p);
 
 /* The UMEM (registered, so pinned) and the socket on queue 0, bound in copy mode. Every port
  * has a tx ring (a receiver sends its gratuitous ARP); only receivers have an rx ring. */
@@ -315,6 +316,7 @@ static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg,
 			return rc;
 	}
 	port->wait_fd = p->xsk_fd; /* POLLIN: the rx ring has descriptors */
+	refill(p); /* frames may arrive before the first rx_burst (a tester sends first) */
 	afxdp_poll(port, nfp_now_ns()); /* announce our MAC now, then every 2 s */
 	return 0;
 }

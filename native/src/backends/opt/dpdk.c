@@ -64,13 +64,22 @@
 #define DPDK_LINK_WAIT_MS 60000  /* a peer may take a while: --no-huge EAL init is ~13 s */
 #define DPDK_LINK_POLL_MS 10
 
+struct dpdk_port;
+
 /* The process's EAL: up once, shared by the ports. */
 static struct {
 	unsigned users; /* ports open (or opening) on it */
 	bool up;
+	/* Ports started whose link is not awaited yet: each port's link may need the peer to
+	 * start a port of its own first (a tester and a forwarder, each waiting for the link of
+	 * its receive port, would wait for each other), so the link of every port of the process
+	 * is awaited once all of them are started. */
+	struct dpdk_port *unlinked[2];
+	unsigned nunlinked;
 } eal;
 
 struct dpdk_port {
+	const struct nfp_port_spec *spec;
 	unsigned dir;
 	bool eal_user, port_started, port_configured;
 	uint16_t port_id;
@@ -419,8 +428,14 @@ static int dpdk_open(struct nfp_port *port, const struct nfp_config *cfg,
 	if ((rc = rte_eth_dev_start(p->port_id)) != 0)
 		return nfp_err_set(err, rc, "--vdev %s: start: %s", spec->vdev, rte_strerror(-rc));
 	p->port_started = true;
-	if ((rc = wait_until(port->stop, spec, link_up, p, "link", err)) < 0)
-		return rc;
+	p->spec = spec;
+	eal.unlinked[eal.nunlinked++] = p;
+	if (eal.nunlinked == (nfp_two_ports(cfg) ? 2u : 1u))
+		for (; eal.nunlinked; eal.nunlinked--) {
+			struct dpdk_port *q = eal.unlinked[eal.nunlinked - 1];
+			if ((rc = wait_until(port->stop, q->spec, link_up, q, "link", err)) < 0)
+				return rc;
+		}
 
 	memcpy(p->match.mac, mac, 6);
 	p->match.addr = spec->local.sin_addr.s_addr;
