@@ -508,9 +508,9 @@ static const struct opt_spec OPTIONS[] = {
 	  .help = "pin to CPU N (default: not pinned)" },
 	{ "--duration", "S", OPT_READ, .read = read_duration,
 	  .expected = "seconds >= 0 (e.g. 10 or 2.5)",
-	  .help = "send/client: stop at epoch + S seconds; 0 = until a signal\n(default 0)" },
+	  .help = "send/client/tester: stop at epoch + S seconds; 0 = until a\nsignal (default 0)" },
 	{ "--count", "N", OPT_INT, FIELD(count), 0, LLONG_MAX, "an integer >= 0",
-	  .help = "send/client: stop after N frames accepted; 0 = unlimited\n(default 0)" },
+	  .help = "send/client/tester: stop after N frames accepted; 0 =\nunlimited (default 0)" },
 	{ "--epoch-ns", "T", OPT_READ, .read = read_epoch,
 	  .expected = "CLOCK_MONOTONIC nanoseconds (an integer >= 0)",
 	  .help = "CLOCK_MONOTONIC ns: intervals are aligned to T + k*interval and\n"
@@ -638,7 +638,12 @@ static void print_help(const char *text)
 
 void nfp_print_usage(void)
 {
-	printf("usage: " NFP_APP_NAME " ROLE [options]\n\nRoles: %s\n\nOptions:\n", nfp_role_names());
+	printf("usage: " NFP_APP_NAME " ROLE [options]\n\nRoles: %s\n"
+	       "  tester and forwarder hold two ports of one backend: the port options\n"
+	       "  (--local, --remote, --ifname, --local-mac, --remote-mac, --vdev, --netns)\n"
+	       "  name the transmit port, the --rx-* ones the receive port. tester sends as\n"
+	       "  send does and receives as recv does, in one loop; forwarder sends every\n"
+	       "  payload it receives on to --remote.\n\nOptions:\n", nfp_role_names());
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		char head[64];
 
