@@ -7,6 +7,11 @@
 #include "nfp.h"
 #include "stats.h"
 
+static inline uint64_t nfp_min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 /* ---- the sender (send.c) ----------------------------------------------------------------- */
 
 struct nfp_sender;

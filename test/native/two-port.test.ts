@@ -40,6 +40,7 @@ const BAD_ARGUMENTS: [string[], RegExp][] = [
   [['send', ...TX, '--rx-local', '198.18.0.1:3'], /--rx-local: only for tester\/forwarder/],
   [['recv', '--local', '198.18.0.1:1', '--rx-netns', '/proc/self/ns/net'], /--rx-netns: only for tester\/forwarder/],
   [['tester', ...TX, '--rx-local', '198.18.0.1:0'], /--rx-local: tester needs a port 1..65535/],
+  [['forwarder', ...TX, '--rx-local', '198.18.0.1:0'], /--rx-local: forwarder needs a port 1..65535/],
   [['tester', ...TX, '--rx-local', '198.18.0.1:3', '--netns', '/tmp'], /--netns: expected a network namespace/],
   [['tester', ...TX, '--rx-local', '198.18.0.1:3', '--rx-netns', '/nonexistent/ns'], /--rx-netns \/nonexistent/],
   [['tester', ...TX, '--rx-local', '198.18.0.1:3', '--blocking'], /--blocking: not for tester/],

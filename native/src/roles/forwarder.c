@@ -10,6 +10,7 @@
  * for those the send call accepted, `unsent` for the rest (the transmit port's ring was full, or
  * a payload larger than --size allows: give the forwarder the tester's --size). The payload is
  * not parsed: sequence rules are the tester's. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ static int forwarder_begin(struct nfp_ctx *ctx, struct nfp_err *err)
 	if (cfg->blocking)
 		return nfp_err_set(err, -EINVAL, "--blocking: not for forwarder (it polls its "
 				   "receive port)");
+	if (cfg->rx_port.local.sin_port == htons(0))
+		return nfp_err_set(err, -EINVAL, "--rx-local: forwarder needs a port 1..65535, got 0");
 	if (!cfg->port.has_remote)
 		return nfp_err_set(err, -EINVAL, "--remote: required for forwarder (IP:PORT of the "
 				   "next hop)");

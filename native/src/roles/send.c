@@ -97,11 +97,6 @@ static void fill(struct nfp_sender *st, const struct nfp_config *cfg, struct nfp
 	}
 }
 
-static inline uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 bool nfp_sender_start(struct nfp_sender *st, volatile sig_atomic_t *stop, uint64_t *now)
 {
 	const struct nfp_config *cfg = st->cfg;
@@ -138,12 +133,12 @@ int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_sta
 		 * it ends, so that duration * rate = frames sent. */
 		if (!pacer->ns_per_frame)
 			return NFP_SENDER_DONE;
-		st->end_ns = min_u64(st->end_ns, pacer->next);
+		st->end_ns = nfp_min_u64(st->end_ns, pacer->next);
 		*wake = st->end_ns;
 		return now < st->end_ns ? NFP_SENDER_IDLE : NFP_SENDER_DONE;
 	}
 	if (!nfp_pacer_due(pacer, now, &stats->total.stalls)) {
-		*wake = min_u64(pacer->next, st->end_ns);
+		*wake = nfp_min_u64(pacer->next, st->end_ns);
 		return NFP_SENDER_IDLE;
 	}
 	n = cfg->burst;
@@ -203,7 +198,7 @@ static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		if (turn == NFP_SENDER_DONE)
 			break;
 		if (turn == NFP_SENDER_IDLE)
-			nfp_idle_until(min_u64(wake, rep->next_ns), now);
+			nfp_idle_until(nfp_min_u64(wake, rep->next_ns), now);
 	}
 	return 0;
 }

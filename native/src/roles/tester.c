@@ -58,11 +58,6 @@ static void tester_end(struct nfp_ctx *ctx)
 	ctx->priv = NULL;
 }
 
-static inline uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* Every frame sent has arrived (duplicates are not arrivals). */
 static bool all_arrived(const struct nfp_counters *c)
 {
@@ -98,7 +93,7 @@ static int tester_run(struct nfp_ctx *ctx, struct nfp_err *err)
 			return n;
 		if (sending) {
 			if (turn == NFP_SENDER_IDLE && n == 0)
-				nfp_idle_until(min_u64(wake, rep->next_ns), now);
+				nfp_idle_until(nfp_min_u64(wake, rep->next_ns), now);
 			continue;
 		}
 		if (n > 0)
@@ -106,7 +101,7 @@ static int tester_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		if (all_arrived(&stats->total) || now - last_rx >= TESTER_QUIET_NS)
 			return 0;
 		if (n == 0)
-			nfp_idle_until(min_u64(now + TESTER_LINGER_POLL_NS, rep->next_ns), now);
+			nfp_idle_until(nfp_min_u64(now + TESTER_LINGER_POLL_NS, rep->next_ns), now);
 	}
 	return nfp_receiver_drain(st->rx, ctx->rx_port, stats, err);
 }
