@@ -250,6 +250,10 @@ struct nfp_port {
  * tx_echo:  (NFP_PORT_ECHO) sends payloads from the last rx_burst back where each came from,
  *           payload unchanged, pkts[i].len bytes each; pkts may be any subset of what rx_burst
  *           returned, in any order. Same result as tx_send. NULL if the backend cannot echo.
+ * tx_forward: (optional) sends payloads from the last rx_burst of `from` (another port of this
+ *           backend) out of this port, payload unchanged, pkts[i].len bytes each, with this
+ *           port's headers; the frames are the backend's to reuse (no copy). Same result as
+ *           tx_send. NULL: the forwarder copies each payload into a tx_alloc buffer.
  * poll:     periodic housekeeping (a raw port announces its MAC every 2 s); receiving roles call
  *           it once per loop turn with the time they just read. May be NULL.
  * close:    releases everything; safe after a failed open.
@@ -271,6 +275,8 @@ struct nfp_backend {
 	int (*tx_send)(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n);
 	int (*rx_burst)(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n);
 	int (*tx_echo)(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n);
+	int (*tx_forward)(struct nfp_port *port, struct nfp_port *from, const struct nfp_pkt *pkts,
+			  unsigned n);
 	void (*poll)(struct nfp_port *port, uint64_t now);
 	void (*close)(struct nfp_port *port);
 };

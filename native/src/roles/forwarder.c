@@ -9,7 +9,9 @@
  * `foreign` for a frame the backend found malformed (len 0: not forwarded), txPackets/txBytes
  * for those the send call accepted, `unsent` for the rest (the transmit port's ring was full, or
  * a payload larger than --size allows: give the forwarder the tester's --size). The payload is
- * not parsed: sequence rules are the tester's. */
+ * not parsed: sequence rules are the tester's. A backend with tx_forward (dpdk) re-addresses
+ * the received frames in place and sends them; the others' payloads are copied into transmit
+ * buffers. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -52,6 +54,14 @@ static void forwarder_end(struct nfp_ctx *ctx)
 	ctx->priv = NULL;
 }
 
+static int send_failed(struct nfp_ctx *ctx, int rc, struct nfp_err *err)
+{
+	char addr[NFP_ADDR_STRLEN];
+
+	return nfp_err_set(err, rc, "send to %s: %s", nfp_fmt_addr(&ctx->cfg->port.remote, addr),
+			   strerror(-rc));
+}
+
 /* One receive call and the forwarding of what it returned; *now is read after the receive.
  * Returns how many frames it received, or -errno with err set. */
 static int forward_burst(struct nfp_ctx *ctx, uint64_t *now, struct nfp_err *err)
@@ -82,17 +92,20 @@ static int forward_burst(struct nfp_ctx *ctx, uint64_t *now, struct nfp_err *err
 	}
 	if (!k)
 		return n;
+	if (out->backend->tx_forward) { /* the received frames themselves, re-addressed */
+		sent = out->backend->tx_forward(out, in, st->fit, k);
+		if (sent >= 0)
+			nfp_stats_tx_pkts(stats, st->fit, k, (unsigned)sent, *now);
+		return sent < 0 ? send_failed(ctx, sent, err) : n;
+	}
 	got = out->backend->tx_alloc(out, st->out, k);
 	for (unsigned i = 0; i < got; i++) {
 		memcpy(st->out[i].data, st->fit[i].data, st->fit[i].len);
 		st->out[i].len = st->fit[i].len;
 	}
 	sent = got ? out->backend->tx_send(out, st->out, got) : 0;
-	if (sent < 0) {
-		char addr[NFP_ADDR_STRLEN];
-		return nfp_err_set(err, sent, "send to %s: %s",
-				   nfp_fmt_addr(&ctx->cfg->port.remote, addr), strerror(-sent));
-	}
+	if (sent < 0)
+		return send_failed(ctx, sent, err);
 	nfp_stats_tx_pkts(stats, st->out, k, (unsigned)sent, *now);
 	return n;
 }

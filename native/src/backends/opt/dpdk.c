@@ -605,6 +605,42 @@ static int dpdk_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 	return sent;
 }
 
+/* The forwarder: the received mbufs of `from` go out of this port with this port's header
+ * written over theirs (in front of the payload, so a received IPv4 header with options is cut
+ * off) — no mbuf allocated, nothing copied but the 42 header bytes. */
+static int dpdk_tx_forward(struct nfp_port *port, struct nfp_port *from, const struct nfp_pkt *pkts,
+			   unsigned n)
+{
+	struct dpdk_port *p = port->priv, *q = from->priv;
+	struct rte_mbuf *out[NFP_BURST_MAX];
+	unsigned k = 0;
+	uint16_t sent;
+
+	for (unsigned j = 0; j < n; j++) {
+		int i = rx_index(q, pkts[j].data);
+		uint8_t *f = pkts[j].data - NFP_RAW_HDR;
+		struct rte_mbuf *m;
+
+		if (i < 0)
+			continue; /* not from its last burst: never happens with our roles */
+		m = q->rx[i];
+		q->rx[i] = NULL; /* the driver's now */
+		m->data_off = (uint16_t)(f - (uint8_t *)m->buf_addr);
+		memcpy(f, p->tmpl, NFP_RAW_HDR);
+		if (__builtin_expect(pkts[j].len != p->payload, 0))
+			nfp_raw_set_lengths(f, pkts[j].len);
+		m->data_len = (uint16_t)(pkts[j].len + NFP_RAW_HDR);
+		m->pkt_len = m->data_len;
+		out[k++] = m;
+	}
+	sent = rte_eth_tx_burst(p->port_id, 0, out, (uint16_t)k);
+	if (sent)
+		p->sent_any = true;
+	if (sent < k)
+		rte_pktmbuf_free_bulk(out + sent, k - sent);
+	return sent;
+}
+
 /* Receivers announce their MAC every NFP_RAW_ANNOUNCE_NS (raw_common.h). Counted nowhere. */
 static void dpdk_poll(struct nfp_port *port, uint64_t now)
 {
@@ -697,6 +733,7 @@ const struct nfp_backend backend_dpdk = {
 	.tx_send = dpdk_tx_send,
 	.rx_burst = dpdk_rx_burst,
 	.tx_echo = dpdk_tx_echo,
+	.tx_forward = dpdk_tx_forward,
 	.poll = dpdk_poll,
 	.close = dpdk_close,
 };
