@@ -6,7 +6,7 @@
 
 export interface SampleRow {
   pair: number;
-  role: 'send' | 'recv' | 'client' | 'server';
+  role: 'send' | 'recv' | 'client' | 'server' | 'tester' | 'forwarder';
   second: number;
   durationNs: number;
   partial: boolean;

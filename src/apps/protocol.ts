@@ -1,6 +1,6 @@
 // The JSON-lines protocol of `nfvperf-app` (docs/app-protocol.md): one object per line on stdout.
 
-export type AppRole = 'send' | 'recv' | 'client' | 'server';
+export type AppRole = 'send' | 'recv' | 'client' | 'server' | 'tester' | 'forwarder';
 
 /** The client's RTT histogram of an interval or of the whole run (docs/app-protocol.md). */
 export interface RttObject {

@@ -10,7 +10,7 @@ import { buildSummary, type Summary } from './summary.js';
 /** One app's counters for one steady second (samples.steady = 1). */
 export interface SteadySample {
   pair: number;
-  role: 'send' | 'recv' | 'client' | 'server';
+  role: 'send' | 'recv' | 'client' | 'server' | 'tester' | 'forwarder';
   second: number;
   durationNs: number;
   /** The app stopped or started inside the interval: its counters cover less than durationNs of work. */
