@@ -14,8 +14,11 @@ export function appFilePrefix(names: RunNames, side: AppSide, pair: number): str
   return `nfp${names.fileToken}${side}${pair}`;
 }
 
-/** The EAL `--vdev` of the app's side of `port` (undefined for a kernel port), with `mac` as its address. */
-export function vdevFor(port: PortSpec, mac: string): string | undefined {
+/**
+ * The EAL `--vdev` of the app's side of `port` (undefined for a kernel port), with `mac` as its
+ * address; `index` tells apart the devices of one EAL (a two-port app's second port is 1).
+ */
+export function vdevFor(port: PortSpec, mac: string, index = 0): string | undefined {
   switch (port.kind) {
     case 'kernel':
       return undefined;
@@ -23,11 +26,11 @@ export function vdevFor(port: PortSpec, mac: string): string | undefined {
       // An EAL allow-list entry (-a), not a --vdev: nfvperf-app has no option for it yet.
       return undefined;
     case 'vhost-user':
-      return `virtio_user0,path=${port.socketPath},queues=1,mac=${mac}${port.server ? ',server=1' : ''}`;
+      return `virtio_user${index},path=${port.socketPath},queues=1,mac=${mac}${port.server ? ',server=1' : ''}`;
     case 'memif':
       // socket-abstract=no: an abstract socket is per network namespace, and the two apps of a
       // memif link sit in different ones.
-      return `net_memif0,role=${port.role},id=${port.id},socket=${port.socketPath},socket-abstract=no,mac=${mac}`;
+      return `net_memif${index},role=${port.role},id=${port.id},socket=${port.socketPath},socket-abstract=no,mac=${mac}`;
   }
 }
 
@@ -57,11 +60,7 @@ export function dpdkAppArgs(
   peerMac: string,
   switchName: string,
 ): string[] {
-  const vdev = vdevFor(port, self.mac);
-  if (!vdev)
-    throw new TestbedError(
-      `switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`,
-    );
+  const vdev = dpdkVdev({ ...self, port }, switchName);
   const memory = port.kind === 'vhost-user' && port.preallocateMemory ? ['--mem-mb', String(DPDK_APP_MEM_MB)] : [];
   return [
     '--vdev',
@@ -75,6 +74,16 @@ export function dpdkAppArgs(
     peerMac,
     ...(port.kind === 'memif' && port.switchServes ? ['--memif-no-wait'] : []),
   ];
+}
+
+/** The `--vdev` of an app's port; throws when the port is not one a DPDK app can open. */
+export function dpdkVdev(self: { mac: string; netns: string; port: PortSpec }, switchName: string, index = 0): string {
+  const vdev = vdevFor(self.port, self.mac, index);
+  if (!vdev)
+    throw new TestbedError(
+      `switch ${switchName} gave ${self.netns} a ${self.port.kind} port, which the dpdk backend cannot use`,
+    );
+  return vdev;
 }
 
 /** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */
