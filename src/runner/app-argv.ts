@@ -91,16 +91,12 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
     if (rx) args.push('--rx-vdev', dpdkVdev(rx, c.switch, 1), '--rx-local-mac', rx.mac);
   }
   args.push('--local', `${a.self.ip}:${sending ? SENDER_PORT : RECEIVER_PORT}`);
-  // A two-port app runs on the host and enters each port's namespace to open it.
-  if (rx)
-    args.push(
-      '--rx-local',
-      `${rx.ip}:${RECEIVER_PORT}`,
-      '--netns',
-      netnsPath(a.self.netns),
-      '--rx-netns',
-      netnsPath(rx.netns),
-    );
+  // A two-port app runs on the host and enters each port's namespace to open it; a DPDK port is
+  // a socket path, the same from every namespace (and one EAL probes both ports in one).
+  if (rx) {
+    args.push('--rx-local', `${rx.ip}:${RECEIVER_PORT}`);
+    if (!backend.eal) args.push('--netns', netnsPath(a.self.netns), '--rx-netns', netnsPath(rx.netns));
+  }
   if (sending) args.push('--remote', `${a.peer.ip}:${RECEIVER_PORT}`);
   if (origin) {
     if (!a.traffic) throw new Error(`${a.label}: a sending app needs a rate and a duration`);

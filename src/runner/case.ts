@@ -396,19 +396,15 @@ async function runTraffic(
     () => margins.observe(c, Date.now() - launchedAt - launchDelayMs),
     () => undefined,
   );
-  // Senders (and clients, after draining their echoes) stop by themselves; a tester stops sending
-  // at the end of its traffic and goes on receiving until it is stopped. A receiver or forwarder
-  // that dies first, or an origin that overruns, fails the case. Over a direct link, a sender stays
+  // Senders (and clients, after draining their echoes) stop by themselves; a tester too, once what
+  // it sent has come back or the path stayed quiet for 100 ms after its traffic (app-protocol.md).
+  // A receiver or forwarder that dies first, or an origin that overruns, fails the case. Over a direct link, a sender stays
   // up until its receiver has left (dpdk.c explains why): there the receivers stop once the
   // senders have given their summaries, and the senders exit after.
-  const sendingEndsNs = epochNs + BigInt(Math.round(traffic.trafficS * 1e9));
-  await watch(origins, others, ctx, marginMs + traffic.trafficS * 1000 + 10_000, {
-    until: direct ? 'summary' : 'exit',
-    sendingEndsNs,
-  });
+  await watch(origins, others, ctx, marginMs + traffic.trafficS * 1000 + 10_000, direct ? 'summary' : 'exit');
   await delay((driverFor(c.switch)?.busyThreads ?? 0) > 0 ? DRAIN_MS.polling : DRAIN_MS.kernel);
-  // The path has drained: every receiving side stops (receivers, forwarders, testers).
-  await Promise.all([...others, ...origins.filter((a) => a.options.role === 'tester')].map((a) => a.stop()));
+  // The path has drained: the receivers and forwarders stop.
+  await Promise.all(others.map((a) => a.stop()));
   if (direct)
     await Promise.all(
       origins.map(async (a) => {
@@ -453,16 +449,13 @@ async function runSearchTrials(run: CaseRun): Promise<SearchResult> {
   return runExpandedSearch(c.search!, measure);
 }
 
-/**
- * Until every origin has stopped sending: exited (`exit`), or given its summary (`summary`: it may
- * still be closing its port), or — a tester, which goes on receiving — reached the end of its traffic.
- */
+/** Until every origin (sender, client, tester) has exited (`exit`), or given its summary (`summary`: it may still be closing its port). */
 async function watch(
   origins: AppHandle[],
   others: AppHandle[],
   ctx: CaseContext,
   deadlineMs: number,
-  o: { until: 'exit' | 'summary'; sendingEndsNs: bigint },
+  until: 'exit' | 'summary',
 ): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
@@ -472,10 +465,7 @@ async function watch(
     if (deadOther) throw deadOther.failure('exited during the case');
     const failedOrigin = origins.find((a) => !a.running && a.exitCode !== 0);
     if (failedOrigin) throw failedOrigin.failure('failed');
-    const ended = process.hrtime.bigint() >= o.sendingEndsNs;
-    const done = (a: AppHandle) =>
-      !a.running || (o.until === 'summary' && a.summary) || (a.options.role === 'tester' && ended);
-    if (origins.every(done)) return;
+    if (origins.every((a) => !a.running || (until === 'summary' && a.summary))) return;
     if (Date.now() > deadline) throw origins.find((a) => a.running)!.failure('did not stop on time');
     await delay(WATCH_POLL_MS, ctx.signal);
   }
