@@ -184,6 +184,44 @@ void nfp_report_init(struct nfp_report *r, const struct nfp_config *cfg,
 	r->next_ns = UINT64_MAX; /* no ticks before begin */
 }
 
+/* A string field, or null. options.c admits no character in these that JSON would need escaped
+ * (a --netns path is the exception: it is printed only with no '"' or '\\' in it). */
+static void put_str(struct line *l, const char *prefix, const char *key, const char *v)
+{
+	char name[32];
+
+	/* "ifname" or "rxIfname" */
+	snprintf(name, sizeof(name), "%s%c%s", prefix, prefix[0] ? key[0] - 'a' + 'A' : key[0],
+		 key + 1);
+	if (v && !strpbrk(v, "\"\\"))
+		put(l, ",\"%s\":\"%s\"", name, v);
+	else
+		put(l, ",\"%s\":null", name);
+}
+
+/* A port's interface, MACs and DPDK device (the one port, or with prefix "rx" the receive
+ * port of a two-port role, whose fields are named rxIfname, ...); netns only for the ports
+ * given one, so a single-port role's start line is as it always was. */
+static void put_port(struct line *l, const struct nfp_config *cfg,
+		     const struct nfp_port_spec *spec, const char *prefix)
+{
+	const bool l2 = cfg->backend->flags & NFP_BACKEND_L2;
+	const bool own = prefix[0] == '\0';
+	char mac[NFP_MAC_STRLEN], remote_mac[NFP_MAC_STRLEN];
+
+	put_str(l, prefix, "ifname", l2 && spec->ifname[0] ? spec->ifname : NULL);
+	put_str(l, prefix, "localMac", l2 ? nfp_fmt_mac(spec->local_mac, mac) : NULL);
+	if (own)
+		put_str(l, prefix, "remoteMac", l2 && spec->has_remote_mac
+			? nfp_fmt_mac(spec->remote_mac, remote_mac) : NULL);
+	put_str(l, prefix, "vdev", cfg->backend->flags & NFP_BACKEND_EAL ? spec->vdev : NULL);
+	if (own)
+		put_str(l, prefix, "filePrefix",
+			cfg->backend->flags & NFP_BACKEND_EAL ? cfg->file_prefix : NULL);
+	if (spec->netns || nfp_two_ports(cfg))
+		put_str(l, prefix, "netns", spec->netns);
+}
+
 void nfp_report_start(struct nfp_report *r)
 {
 	const struct nfp_config *cfg = r->cfg;
@@ -196,9 +234,9 @@ void nfp_report_start(struct nfp_report *r)
 		put(&l, ",\"cpu\":%d", cfg->cpu);
 	else
 		put(&l, ",\"cpu\":null");
-	put(&l, ",\"local\":\"%s\"", nfp_fmt_addr(&cfg->local, local));
-	if (cfg->has_remote)
-		put(&l, ",\"remote\":\"%s\"", nfp_fmt_addr(&cfg->remote, remote));
+	put(&l, ",\"local\":\"%s\"", nfp_fmt_addr(&cfg->port.local, local));
+	if (cfg->port.has_remote)
+		put(&l, ",\"remote\":\"%s\"", nfp_fmt_addr(&cfg->port.remote, remote));
 	else
 		put(&l, ",\"remote\":null");
 	put(&l, ",\"size\":%" PRIu32, cfg->frame_bytes);
@@ -232,25 +270,11 @@ void nfp_report_start(struct nfp_report *r)
 	else
 		put(&l, ",\"count\":null");
 	put_ns(&l, "epochNs", cfg->epoch_ns);
-	if (cfg->backend->flags & NFP_BACKEND_L2) {
-		char mac[NFP_MAC_STRLEN];
-		if (cfg->ifname[0])
-			put(&l, ",\"ifname\":\"%s\"", cfg->ifname);
-		else
-			put(&l, ",\"ifname\":null");
-		put(&l, ",\"localMac\":\"%s\"", nfp_fmt_mac(cfg->local_mac, mac));
-		if (cfg->has_remote_mac)
-			put(&l, ",\"remoteMac\":\"%s\"", nfp_fmt_mac(cfg->remote_mac, mac));
-		else
-			put(&l, ",\"remoteMac\":null");
-	} else {
-		put(&l, ",\"ifname\":null,\"localMac\":null,\"remoteMac\":null");
+	put_port(&l, cfg, &cfg->port, "");
+	if (nfp_two_ports(cfg)) {
+		put(&l, ",\"rxLocal\":\"%s\"", nfp_fmt_addr(&cfg->rx_port.local, local));
+		put_port(&l, cfg, &cfg->rx_port, "rx");
 	}
-	/* options.c admits no character in these that JSON would need escaped */
-	if (cfg->backend->flags & NFP_BACKEND_EAL)
-		put(&l, ",\"vdev\":\"%s\",\"filePrefix\":\"%s\"", cfg->vdev, cfg->file_prefix);
-	else
-		put(&l, ",\"vdev\":null,\"filePrefix\":null");
 	put(&l, ",\"intervalMs\":%" PRIu32 ",\"version\":%d}", cfg->interval_ms,
 	    NFP_PROTOCOL_VERSION);
 	emit(&l);

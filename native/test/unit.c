@@ -259,7 +259,7 @@ static void test_options(void)
 	CHECK(strcmp(cfg.role->name, "recv") == 0 && strcmp(cfg.backend->name, "udp-mmsg") == 0);
 	CHECK(cfg.frame_bytes == 64 && cfg.burst == 32 && cfg.rate_pps == 0 && cfg.cpu == -1 &&
 	      cfg.interval_ms == 1000 && !cfg.has_epoch && !cfg.touch);
-	CHECK(ntohs(cfg.local.sin_port) == 5001);
+	CHECK(ntohs(cfg.port.local.sin_port) == 5001);
 
 	CHECK(parse("send --local 198.18.0.1:0 --remote=198.18.0.2:5001 --rate 0.5e6 --size 1518 "
 		    "--burst 1024 --duration 2.5 --count 7 --epoch-ns 123456789012 "
@@ -268,7 +268,7 @@ static void test_options(void)
 	CHECK(cfg.rate_pps == 500000 && cfg.frame_bytes == 1518 && cfg.burst == 1024 &&
 	      cfg.duration_s == 2.5 && cfg.count == 7 && cfg.epoch_ns == 123456789012ull &&
 	      cfg.has_epoch && cfg.interval_ms == 10 && cfg.flow == 65535 && cfg.touch &&
-	      strcmp(cfg.backend->name, "udp") == 0 && cfg.has_remote);
+	      strcmp(cfg.backend->name, "udp") == 0 && cfg.port.has_remote);
 	CHECK(parse("send --local 1.2.3.4:1 --rate 1e5", &cfg, &err) == 0 && cfg.rate_pps == 1e5);
 	CHECK(parse("send --local 1.2.3.4:1 --rate max", &cfg, &err) == 0 && cfg.rate_pps == 0);
 
@@ -320,17 +320,17 @@ static void test_options(void)
 	expect_bad("recv --local 1.2.3.4:1 --touch=1", "--touch: takes no value, got '--touch=1'");
 	expect_bad("recv", "--local: required (IP:PORT to bind)");
 	expect_bad("bounce --local 1.2.3.4:1",
-		   "expected a role (send|recv|server|client) as the first argument, got 'bounce'");
+		   "expected a role (send|recv|server|client|tester|forwarder) as the first argument, got 'bounce'");
 	expect_bad("recv --local 1.2.3.4:1 extra", "unexpected argument 'extra'; see --help");
 
 	/* The raw backends' options. "lo" exists in every network namespace. */
 	CHECK(parse("send --backend raw --ifname lo --local 127.0.0.1:0 --remote 127.0.0.2:9 "
 		    "--remote-mac 02:00:00:00:00:0B --local-mac 02:00:00:00:00:0a",
 		    &cfg, &err) == 0);
-	CHECK(cfg.ifindex > 0 && cfg.has_remote_mac && cfg.remote_mac[5] == 0x0b &&
-	      cfg.local_mac[0] == 2 && cfg.local_mac[5] == 0x0a);
+	CHECK(cfg.port.ifindex > 0 && cfg.port.has_remote_mac && cfg.port.remote_mac[5] == 0x0b &&
+	      cfg.port.local_mac[0] == 2 && cfg.port.local_mac[5] == 0x0a);
 	CHECK(parse("recv --backend raw-mmsg --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
-	CHECK(memcmp(cfg.local_mac, "\0\0\0\0\0\0", 6) == 0); /* read from lo */
+	CHECK(memcmp(cfg.port.local_mac, "\0\0\0\0\0\0", 6) == 0); /* read from lo */
 	CHECK(parse("server --backend raw --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
 	expect_bad("recv --backend raw --local 127.0.0.1:9",
 		   "--ifname: required for --backend raw (the interface to send and receive on)");
@@ -384,8 +384,8 @@ static void test_options(void)
 		    "--local 198.18.0.1:0 --remote 198.18.0.2:9 --remote-mac 02:00:00:00:00:0b "
 		    "--no-huge --mem-mb 1024 --file-prefix nfp-x_1", &cfg, &err) == 0);
 	CHECK(cfg.no_huge && cfg.mem_mb == 1024 && cfg.mem_given && strcmp(cfg.file_prefix, "nfp-x_1") == 0 &&
-	      strcmp(cfg.vdev, "net_memif0,role=client,socket=/run/nfvperf/m.sock") == 0 &&
-	      !cfg.has_local_mac && cfg.ifindex == 0);
+	      strcmp(cfg.port.vdev, "net_memif0,role=client,socket=/run/nfvperf/m.sock") == 0 &&
+	      !cfg.port.has_local_mac && cfg.port.ifindex == 0);
 	CHECK(parse("recv --backend dpdk --vdev=net_null0 --local 198.18.0.2:9", &cfg, &err) == 0);
 	CHECK(!cfg.no_huge && cfg.mem_mb == 512 && !cfg.mem_given && strncmp(cfg.file_prefix, "nfp-", 4) == 0);
 	expect_bad("recv --backend dpdk --local 198.18.0.2:9",
