@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Summary, SummaryCase } from '../../src/store/summary.js';
+import { lxcRuntime } from '../../src/testbed/containers.js';
 import { readTopology } from '../../src/testbed/cpus.js';
 import { appBackends } from '../../src/testbed/probes.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
@@ -111,6 +112,38 @@ cooldown: 0
     assert.equal(c.cpuShared, c.chainLength! + 1 > CORES, `${c.id}: shared only beyond the host's cores`);
   }
   assertRunTotals(join(out, 'results.sqlite'));
+  assertNoLeaks(before);
+});
+
+test('layout chain in LXC containers: the two-port apps start on the host and enter each container by its namespace', async (t) => {
+  const probe = await lxcRuntime.probe();
+  if (!probe.available) {
+    t.skip(`${probe.reason} (${probe.fix})`);
+    return;
+  }
+  const before = hostState();
+  const { summary } = await run(`name: lxcchain
+containers: lxc
+layout: chain
+switches: [linux-bridge]
+backends: [udp]
+rates: [10000]
+duration: 1
+warmup: 1
+cooldown: 0
+`);
+  const [c] = summary.cases;
+  assert.equal(c?.status, 'ok', c?.error);
+  assert.equal(c.containers, 'lxc');
+  const apps = appsOf(c);
+  const tester = apps.get('tester 0')!;
+  const forwarder = apps.get('forwarder 0')!;
+  t.diagnostic(`lxc chain: tester ${tester.txPackets} sent, ${tester.rxPackets} received`);
+  assert.ok(tester.txPackets! > 0);
+  assert.deepEqual(
+    [tester.rxPackets, tester.lost, forwarder.rxPackets, forwarder.txPackets],
+    [tester.txPackets, 0, tester.txPackets, tester.txPackets],
+  );
   assertNoLeaks(before);
 });
 
