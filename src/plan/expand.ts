@@ -187,6 +187,11 @@ export function caseId(t: Tuple): string {
   ].join('/');
 }
 
+/** The layout in words, for legends and headlines: `pairs`, `tester`, `chain of 2`. */
+export function layoutName(c: Pick<Case, 'layout' | 'chainLength'>): string {
+  return c.layout === 'chain' ? `chain of ${c.chainLength}` : (c.layout ?? 'pairs');
+}
+
 /** S as a case id writes it: `2vs2` (pairs), `2tester` (two testers), `3chain2` (three chains of two forwarders). */
 export function shapeLabel(t: Pick<Case, 'pairs' | 'layout' | 'chainLength'>): string {
   if (t.layout === 'tester') return `${t.pairs}tester`;

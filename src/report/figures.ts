@@ -6,7 +6,7 @@ import { BACKENDS } from '../apps/backends.js';
 import { CPU_CLASSES, groupCpuClasses, groupCpus, type RunAnalysis } from '../analysis/index.js';
 import { tupleKeyOf, type RepetitionGroup } from '../analysis/repetitions.js';
 import { meanWithCi } from '../analysis/stats.js';
-import { shapeLabel } from '../plan/expand.js';
+import { layoutName, shapeLabel } from '../plan/expand.js';
 import type { SummaryCase } from '../store/summary.js';
 import { searchFigures } from './search-figure.js';
 
@@ -618,7 +618,7 @@ function seriesLabeller(
     packetSize: (c: Labelled) => `${c.packetSize} B`,
     burst: (c: Labelled) => `B=${c.burst}`,
     pairs: (c: Labelled) => shapeLabel(c),
-    layout: (c: Labelled) => (c.layout === 'chain' ? `chain of ${c.chainLength}` : (c.layout ?? 'pairs')),
+    layout: (c: Labelled) => layoutName(c),
   };
   const varying = [...extra, 'layout' as const].filter((k) => new Set(items.map((c) => fmt[k](c))).size > 1);
   const names = { packetSize: 'P', burst: 'B', pairs: 'S', layout: 'layout' };
