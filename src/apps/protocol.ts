@@ -1,6 +1,18 @@
 // The JSON-lines protocol of `nfvperf-app` (docs/app-protocol.md): one object per line on stdout.
 
+/** tester and forwarder hold two ports each (layouts tester and chain). */
 export type AppRole = 'send' | 'recv' | 'client' | 'server' | 'tester' | 'forwarder';
+
+/**
+ * Roles whose transmit counters are the traffic offered to the path (a forwarder's are not: it
+ * is part of the path), and roles whose receive counters are what came through it.
+ */
+export function offersTraffic(role: string): boolean {
+  return role === 'send' || role === 'tester';
+}
+export function measuresTraffic(role: string): boolean {
+  return role === 'recv' || role === 'tester';
+}
 
 /** The client's RTT histogram of an interval or of the whole run (docs/app-protocol.md). */
 export interface RttObject {

@@ -5,6 +5,7 @@ import {
   RATE_SEARCH,
   type BackendName,
   type IoMode,
+  type Layout,
   type Plan,
   type Rate,
   type SwitchName,
@@ -19,7 +20,14 @@ export interface Case {
   dimension: Plan['dimension'];
   locality: Plan['locality'];
   containers: Plan['containers'];
+  /** Traffic generators: sender/receiver pairs (layout pairs), testers, or chains (one tester each). */
   pairs: number;
+  /** How the apps hold the switch's ports (absent: pairs, the paper's). */
+  layout?: Exclude<Layout, 'pairs'>;
+  /** Layout chain: forwarders in series in each chain. */
+  chainLength?: number;
+  /** Layout chain: chains side by side (equal to `pairs`: one tester per chain). */
+  chains?: number;
   switch: SwitchName;
   backend: BackendName;
   /** How the apps wait for I/O (`--blocking` when blocking). */
@@ -60,7 +68,7 @@ export function expandPlan(plan: Plan): Case[] {
   const rates = ratesOf(plan);
   for (let repetition = 0; repetition < plan.repetitions; repetition++) {
     for (const sw of plan.switches) {
-      for (const pairs of plan.pairs) {
+      for (const shape of shapesOf(plan)) {
         for (const backend of plan.backends) {
           for (const mode of plan.modes) {
             for (const clientThreads of plan.dimension === 'latency' ? plan.clientThreads : [1]) {
@@ -71,7 +79,7 @@ export function expandPlan(plan: Plan): Case[] {
                       dimension: plan.dimension,
                       locality: plan.locality,
                       containers: plan.containers,
-                      pairs,
+                      ...shape,
                       switch: sw,
                       backend,
                       mode,
@@ -108,6 +116,20 @@ export function expandPlan(plan: Plan): Case[] {
   return cases;
 }
 
+/**
+ * The layouts and their sizes, in the plan's order: per layout, its pairs (testers) or its chains
+ * × chain lengths. A chain has one tester, so a chain case's `pairs` is its number of chains.
+ */
+export function shapesOf(plan: Plan): Pick<Case, 'pairs' | 'layout' | 'chainLength' | 'chains'>[] {
+  return (plan.layout ?? ['pairs']).flatMap((layout) => {
+    if (layout === 'pairs') return plan.pairs.map((pairs) => ({ pairs }));
+    if (layout === 'tester') return plan.pairs.map((pairs) => ({ pairs, layout }));
+    return (plan.chains ?? [1]).flatMap((chains) =>
+      (plan.chainLength ?? [1]).map((chainLength) => ({ pairs: chains, layout, chainLength, chains })),
+    );
+  });
+}
+
 /** Fixed rates first, then the search (a plan with `search` and no `rates` runs only the search). */
 function ratesOf(plan: Plan): Rate[] {
   return [...(plan.rates ?? (plan.search ? [] : [RATE_MAX])), ...(plan.search ? [RATE_SEARCH] : [])];
@@ -119,7 +141,7 @@ export function caseCount(plan: Plan): number {
   return (
     plan.repetitions *
     plan.switches.length *
-    plan.pairs.length *
+    shapeCount(plan) *
     plan.backends.length *
     plan.modes.length *
     threads *
@@ -129,11 +151,20 @@ export function caseCount(plan: Plan): number {
   );
 }
 
+/** How many entries `shapesOf` gives. */
+function shapeCount(plan: Plan): number {
+  return (plan.layout ?? ['pairs']).reduce(
+    (n, layout) =>
+      n + (layout === 'chain' ? (plan.chains?.length ?? 1) * (plan.chainLength?.length ?? 1) : plan.pairs.length),
+    0,
+  );
+}
+
 type Tuple = Pick<
   Case,
   'dimension' | 'locality' | 'pairs' | 'switch' | 'backend' | 'packetSize' | 'rate' | 'burst' | 'repetition'
 > &
-  Partial<Pick<Case, 'mode' | 'clientThreads' | 'inflight'>>;
+  Partial<Pick<Case, 'mode' | 'clientThreads' | 'inflight' | 'layout' | 'chainLength'>>;
 
 export function caseId(t: Tuple): string {
   // The defaults (polling, one client thread, no window) add nothing, so the ids of earlier runs still resume.
@@ -143,7 +174,7 @@ export function caseId(t: Tuple): string {
   return [
     t.dimension,
     t.locality,
-    `${t.pairs}vs${t.pairs}`,
+    shapeLabel(t),
     t.switch,
     t.backend,
     ...mode,
@@ -156,6 +187,18 @@ export function caseId(t: Tuple): string {
   ].join('/');
 }
 
+/** The layout in words, for legends and headlines: `pairs`, `tester`, `chain of 2`. */
+export function layoutName(c: Pick<Case, 'layout' | 'chainLength'>): string {
+  return c.layout === 'chain' ? `chain of ${c.chainLength}` : (c.layout ?? 'pairs');
+}
+
+/** S as a case id writes it: `2vs2` (pairs), `2tester` (two testers), `3chain2` (three chains of two forwarders). */
+export function shapeLabel(t: Pick<Case, 'pairs' | 'layout' | 'chainLength'>): string {
+  if (t.layout === 'tester') return `${t.pairs}tester`;
+  if (t.layout === 'chain') return `${t.pairs}chain${t.chainLength}`;
+  return `${t.pairs}vs${t.pairs}`;
+}
+
 /** Seconds a case runs traffic for: warm-up + steady state + cool-down. */
 export function trafficSeconds(c: Case): number {
   return c.warmupS + c.durationS + c.cooldownS;
@@ -164,7 +207,7 @@ export function trafficSeconds(c: Case): number {
 /** The tuple as the paper writes it: (D, L, S, V, P, R, B). */
 export function formatTuple(c: Case): string {
   const rate = typeof c.rate === 'number' ? formatRate(c.rate) : c.rate;
-  return `(${c.dimension}, ${c.locality}, ${c.pairs}vs${c.pairs}, ${c.switch}, ${c.packetSize}, ${rate}, ${c.burst})`;
+  return `(${c.dimension}, ${c.locality}, ${shapeLabel(c)}, ${c.switch}, ${c.packetSize}, ${rate}, ${c.burst})`;
 }
 
 export function formatRate(pps: number): string {

@@ -6,6 +6,7 @@ import { BACKENDS } from '../apps/backends.js';
 import { CPU_CLASSES, groupCpuClasses, groupCpus, type RunAnalysis } from '../analysis/index.js';
 import { tupleKeyOf, type RepetitionGroup } from '../analysis/repetitions.js';
 import { meanWithCi } from '../analysis/stats.js';
+import { layoutName, shapeLabel } from '../plan/expand.js';
 import type { SummaryCase } from '../store/summary.js';
 import { searchFigures } from './search-figure.js';
 
@@ -505,22 +506,24 @@ function fig6(a: RunAnalysis): Built {
   // The paper plots one point per configuration and number of flows; the smallest packet size
   // (the most packets per second, the heaviest load) stands for the configuration.
   const smallest = Math.min(...maxima.map((m) => m.packetSize));
+  // Forwarders stack only where a chain ran.
+  const classes = CPU_CLASSES.filter((k) => k !== 'forwarders' || maxima.some((m) => m.layout === 'chain'));
   const data = maxima
     .filter((m) => m.packetSize === smallest)
     .flatMap((m): Datum[] => {
       const cpu = groupCpuClasses(a, m.best);
       if (cpu === null) return [];
       const totalCores = CPU_CLASSES.reduce((t, k) => t + cpu.classes[k], 0);
-      const config = `${m.switch} · ${m.backend} · ${m.pairs}vs${m.pairs}`;
+      const config = `${m.switch} · ${m.backend} · ${shapeLabel(m)}`;
       // One row per component class, each carrying its configuration's total and throughput.
-      return CPU_CLASSES.map((k) => ({
+      return classes.map((k) => ({
         config,
         switch: m.switch,
         backend: m.backend,
         pairs: m.pairs,
         packetSizeBytes: m.packetSize,
         component: k,
-        componentOrder: CPU_CLASSES.indexOf(k),
+        componentOrder: classes.indexOf(k),
         cpus: cpu.classes[k],
         totalCores,
         appCpus: groupCpus(a, m.best),
@@ -560,8 +563,8 @@ function fig6(a: RunAnalysis): Built {
             field: 'component',
             type: 'nominal',
             title: 'component',
-            sort: [...CPU_CLASSES],
-            scale: { domain: [...CPU_CLASSES] },
+            sort: [...classes],
+            scale: { domain: [...classes] },
           },
           order: { field: 'componentOrder', type: 'quantitative' },
           tooltip: [
@@ -601,23 +604,24 @@ function throughputGroups(a: RunAnalysis, locality: 'local' | 'remote'): Repetit
   return a.groups.filter((g) => g.sample.dimension === 'throughput' && g.sample.locality === locality);
 }
 
-type Labelled = { switch: string; backend: string; packetSize: number; burst: number; pairs: number };
+type Labelled = Pick<SummaryCase, 'switch' | 'backend' | 'packetSize' | 'burst' | 'pairs' | 'layout' | 'chainLength'>;
 
 /**
- * "switch · backend", plus each of `extra` that takes more than one value among `items`; the
- * function's `title` names the parts, for the legend.
+ * "switch · backend", plus each of `extra` that takes more than one value among `items`, and the
+ * layout where it does; the function's `title` names the parts, for the legend.
  */
 function seriesLabeller(
   items: readonly Labelled[],
   extra: readonly ('packetSize' | 'burst' | 'pairs')[],
 ): ((c: Labelled) => string) & { title: string } {
-  const varying = extra.filter((k) => new Set(items.map((c) => c[k])).size > 1);
   const fmt = {
     packetSize: (c: Labelled) => `${c.packetSize} B`,
     burst: (c: Labelled) => `B=${c.burst}`,
-    pairs: (c: Labelled) => `${c.pairs}vs${c.pairs}`,
+    pairs: (c: Labelled) => shapeLabel(c),
+    layout: (c: Labelled) => layoutName(c),
   };
-  const names = { packetSize: 'P', burst: 'B', pairs: 'S' };
+  const varying = [...extra, 'layout' as const].filter((k) => new Set(items.map((c) => fmt[k](c))).size > 1);
+  const names = { packetSize: 'P', burst: 'B', pairs: 'S', layout: 'layout' };
   const label = (c: Labelled) => [c.switch, c.backend, ...varying.map((k) => fmt[k](c))].join(' · ');
   return Object.assign(label, { title: ['switch', 'backend', ...varying.map((k) => names[k])].join(' · ') });
 }

@@ -14,13 +14,14 @@ import type { SearchResult } from '../search/search.js';
 // biome-ignore lint/suspicious/noExplicitAny: SQLite rows, typed by the schema in this file
 export type SqlRow = Record<string, any>;
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 /**
  * Older schemas a reader still understands: what they lack reads as absent (schema 3: no
  * cpu_samples; no io_mode / client_threads, i.e. every case polling with one-thread clients;
- * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load).
+ * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load;
+ * schema 5: no layout, i.e. every case pairs).
  */
-export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', String(SCHEMA_VERSION)];
+export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', '5', String(SCHEMA_VERSION)];
 
 /** Schema 4: the CPU use of everything beside the apps, per second on the apps' epoch (runner/cpu-sampler.ts). */
 const CPU_SAMPLES_TABLE = `
@@ -65,6 +66,9 @@ const SEARCH_SHORTFALL_COLUMNS = {
   goals: ['generator_accurate_pps REAL', 'lower_bound_to_generator_ratio REAL'],
 };
 
+/** Schema 6: how a case's apps hold the switch's ports (plan/schema.ts LAYOUTS); chain sizes NULL but for chains. */
+const LAYOUT_COLUMNS = ["layout TEXT NOT NULL DEFAULT 'pairs'", 'chain_length INTEGER', 'chains INTEGER'];
+
 const MIGRATIONS: Record<string, string> = {
   // 3 → 4: the apps' I/O mode and client threads per case (defaults: what schema 3 always ran),
   // and per-second CPU samples of the switch threads and the kernel.
@@ -78,6 +82,8 @@ ${CPU_SAMPLES_TABLE}`,
     ...SEARCH_SHORTFALL_COLUMNS.trials.map((c) => `ALTER TABLE search_trials ADD COLUMN ${c};`),
     ...SEARCH_SHORTFALL_COLUMNS.goals.map((c) => `ALTER TABLE search_goals ADD COLUMN ${c};`),
   ].join('\n'),
+  // 5 → 6: the layout of each case (every case before it: pairs).
+  '5': LAYOUT_COLUMNS.map((c) => `ALTER TABLE cases ADD COLUMN ${c};`).join('\n'),
 };
 
 const SCHEMA = `
@@ -122,17 +128,19 @@ CREATE TABLE IF NOT EXISTS cases (
   touch_data INTEGER NOT NULL,
   io_mode TEXT NOT NULL DEFAULT 'polling',         -- polling | blocking (the apps' --blocking)
   client_threads INTEGER NOT NULL DEFAULT 1,       -- latency: 2 = the client receives on a second thread
+  layout TEXT NOT NULL DEFAULT 'pairs',            -- pairs | tester | chain (pairs: number of testers or chains)
+  chain_length INTEGER, chains INTEGER,            -- layout chain: forwarders per chain, chains
   status TEXT NOT NULL,                            -- ok | failed | skipped
   error TEXT,
   cpu_shared INTEGER NOT NULL DEFAULT 0,
-  cpus_json TEXT,                                  -- {"send":[..],"recv":[..]} per pair
+  cpus_json TEXT,                                  -- {"send":[..],"recv":[..]} per pair; {"tester":[..],"forwarder":[..]}
   started_at TEXT, finished_at TEXT,
   UNIQUE (run_id, case_key)
 );
 CREATE TABLE IF NOT EXISTS samples (
   case_id INTEGER NOT NULL REFERENCES cases(id),
   pair INTEGER NOT NULL,
-  role TEXT NOT NULL,                              -- send | recv
+  role TEXT NOT NULL,                              -- send | recv | client | server | tester | forwarder
   second INTEGER NOT NULL,                         -- interval k: [epoch + k s, epoch + (k+1) s)
   start_offset_ns INTEGER NOT NULL,                -- measured start, relative to the epoch
   duration_ns INTEGER NOT NULL,
@@ -246,13 +254,27 @@ export interface LatencyRecord extends LatencyFigures {
   unmatchedPackets: number;
 }
 
+/**
+ * The CPU each busy thread got, per role by app number: `send`/`recv` each pair's apps (clients'
+ * and servers' too), `clientRx` a two-thread client's receive thread, `tester`/`forwarder` the
+ * two-port apps of layouts tester and chain, `switch` the switch's pollers.
+ */
+export interface RecordedCpus {
+  send?: number[];
+  recv?: number[];
+  clientRx?: number[];
+  tester?: number[];
+  forwarder?: number[];
+  switch?: number[];
+}
+
 export interface CaseRecord {
   case: Case;
   status: 'ok' | 'failed' | 'skipped';
   error?: string;
   cpuShared: boolean;
-  /** CPUs of each pair's apps and, where the switch spins threads, of the switch. */
-  cpus?: { send: number[]; recv: number[]; clientRx?: number[]; switch?: number[] };
+  /** CPUs of each app and, where the switch spins threads, of the switch. */
+  cpus?: RecordedCpus;
   startedAt?: string;
   finishedAt?: string;
   samples: StoredSample[];
@@ -414,8 +436,8 @@ export class ResultsDb {
           .prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
           packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
-          io_mode, client_threads, status, error, cpu_shared, cpus_json, started_at, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          io_mode, client_threads, layout, chain_length, chains, status, error, cpu_shared, cpus_json, started_at, finished_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(
             runId,
             c.id,
@@ -437,6 +459,9 @@ export class ResultsDb {
             c.touchData ? 1 : 0,
             c.mode,
             c.clientThreads,
+            c.layout ?? 'pairs',
+            c.chainLength ?? null,
+            c.chains ?? null,
             rec.status,
             rec.error ?? null,
             rec.cpuShared ? 1 : 0,

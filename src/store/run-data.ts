@@ -6,11 +6,12 @@ import { UsageError } from '../common/errors.js';
 import type { ExpandedSearch } from '../plan/search-schema.js';
 import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, schemaVersionOf, type SqlRow } from './db.js';
 import { buildSummary, type Summary } from './summary.js';
+import type { AppRole } from '../apps/protocol.js';
 
 /** One app's counters for one steady second (samples.steady = 1). */
 export interface SteadySample {
   pair: number;
-  role: 'send' | 'recv' | 'client' | 'server' | 'tester' | 'forwarder';
+  role: AppRole;
   second: number;
   durationNs: number;
   /** The app stopped or started inside the interval: its counters cover less than durationNs of work. */

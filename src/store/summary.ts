@@ -2,7 +2,7 @@
 // Contract (README "Outputs"): { run: {...}, cases: [ { id, dimension, locality, containers, pairs, switch,
 // backend, mode, clientThreads, packetSize, rate, burst, repetition, status, error?, throughput: {...} | null } ] }.
 import type Database from 'better-sqlite3';
-import type { SqlRow } from './db.js';
+import type { RecordedCpus, SqlRow } from './db.js';
 
 export interface SummaryCase {
   id: string;
@@ -10,7 +10,18 @@ export interface SummaryCase {
   locality: string;
   /** The container runtime the case ran in (netns, lxc). */
   containers: string;
+  /** Pairs; with layout tester, testers; with layout chain, chains (one tester each). */
   pairs: number;
+  /** Absent for the paper's layout, pairs: `tester` or `chain` (plan/schema.ts LAYOUTS). */
+  layout?: 'tester' | 'chain';
+  /** Layout chain: forwarders per chain, and chains. */
+  chainLength?: number;
+  chains?: number;
+  /**
+   * Layouts tester and chain: each app's whole-run counters from its summary, testers and
+   * forwarders alike (a forwarder's rx and tx are what passed through it).
+   */
+  apps?: SummaryApp[];
   switch: string;
   backend: string;
   /** polling or blocking (the apps' `--blocking`); always written by buildSummary. */
@@ -25,8 +36,8 @@ export interface SummaryCase {
   status: 'ok' | 'failed' | 'skipped';
   error?: string;
   cpuShared: boolean;
-  /** The CPUs each pair's apps were pinned to and, where the switch spins threads, the switch's. */
-  cpus?: { send: number[]; recv: number[]; clientRx?: number[]; switch?: number[] } | null;
+  /** The CPUs each app was pinned to and, where the switch spins threads, the switch's (db.ts RecordedCpus). */
+  cpus?: RecordedCpus | null;
   throughput: {
     txPps: number;
     rxPps: number;
@@ -82,6 +93,16 @@ export interface SummaryCase {
     latePackets: number;
     unmatchedPackets: number;
   } | null;
+}
+
+export interface SummaryApp {
+  role: string;
+  pair: number;
+  txPackets: number | null;
+  rxPackets: number | null;
+  /** Frames its port refused (a forwarder's drops). */
+  unsent: number | null;
+  lost: number | null;
 }
 
 export interface SummaryHost {
@@ -160,6 +181,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
         locality: r.locality,
         containers: r.containers,
         pairs: r.pairs,
+        ...layoutOf(db, r),
         switch: r.switch,
         backend: r.backend,
         mode: r.io_mode,
@@ -208,6 +230,31 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
               },
       }),
     ),
+  };
+}
+
+/** A tester or chain case's layout fields and its apps' counters; nothing for pairs (and schema 5 files, all pairs). */
+function layoutOf(db: Database.Database, r: SqlRow): Pick<SummaryCase, 'layout' | 'chainLength' | 'chains' | 'apps'> {
+  if (r.layout === undefined || r.layout === 'pairs') return {};
+  const apps = (
+    db
+      .prepare('SELECT role, pair, summary_json FROM app_summaries WHERE case_id = ? ORDER BY role DESC, pair')
+      .all(r.id) as { role: string; pair: number; summary_json: string }[]
+  ).map((a): SummaryApp => {
+    const s = JSON.parse(a.summary_json) as Record<string, number | undefined>;
+    return {
+      role: a.role,
+      pair: a.pair,
+      txPackets: s.txPackets ?? null,
+      rxPackets: s.rxPackets ?? null,
+      unsent: s.unsent ?? null,
+      lost: s.lost ?? null,
+    };
+  });
+  return {
+    layout: r.layout,
+    ...(r.layout === 'chain' ? { chainLength: r.chain_length, chains: r.chains } : {}),
+    apps,
   };
 }
 

@@ -6,8 +6,17 @@ import { ResultsDb, SCHEMA_VERSION, schemaVersionOf } from '../../src/store/db.j
 import { analyzeDir } from '../../src/report/load.js';
 import { modelSearch, writeResults } from '../report/synthetic.js';
 
+/** Turns a fresh results file back into what schema 5 wrote: no layout columns. */
+function downgradeToSchema5(path: string): void {
+  const db = new Database(path);
+  db.exec(`ALTER TABLE cases DROP COLUMN layout; ALTER TABLE cases DROP COLUMN chain_length;
+    ALTER TABLE cases DROP COLUMN chains; UPDATE meta SET value = '5' WHERE key = 'schema_version'`);
+  db.close();
+}
+
 /** Turns a fresh results file back into what schema 4 wrote: no search shortfall, verdicts, packet totals or generator-accurate load. */
 function downgradeToSchema4(path: string): void {
+  downgradeToSchema5(path);
   const db = new Database(path);
   db.exec(`ALTER TABLE search_trials DROP COLUMN shortfall_ratio; ALTER TABLE search_trials DROP COLUMN verdicts_json;
     ALTER TABLE search_trials DROP COLUMN intended_packets; ALTER TABLE search_trials DROP COLUMN sent_packets;
@@ -85,6 +94,22 @@ test('a schema 4 results file (no pre-flight findings) is read, and a writer add
   assert.deepEqual(analyzeDir(dir).data.summary.run.preflight, [
     { rule: 'jitter', status: 'warn', found: 'cpu0: longest 50 µs', meaning: 'gaps', fix: 'isolate' },
   ]);
+});
+
+test('a schema 5 results file (no layouts) is read as pairs cases, and a writer adds the columns (resume)', () => {
+  const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
+  const path = join(dir, 'results.sqlite');
+  const fresh = analyzeDir(dir).data.summary.cases[0]!;
+  downgradeToSchema5(path);
+  assert.deepEqual(analyzeDir(dir).data.summary.cases[0], fresh, 'the same summary as a schema 6 pairs case');
+  const writer = new ResultsDb(path);
+  assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
+  assert.deepEqual(writer.db.prepare(`SELECT layout, chain_length, chains FROM cases`).get(), {
+    layout: 'pairs',
+    chain_length: null,
+    chains: null,
+  });
+  writer.close();
 });
 
 test('a results file of an unknown schema is refused, naming both versions', () => {
