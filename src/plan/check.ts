@@ -147,7 +147,8 @@ function checkSwitchOptions({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] 
 /** Blocking needs a receive call that can sleep (a DPDK port is only polled); a second client
  * thread exists only in latency cases; a window (inflight) is a latency client's, counted by its
  * one thread. */
-function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+function checkModes(parsed: ParsedPlan): PlanDiagnostic[] {
+  const { plan, diagnostic } = parsed;
   const problems: PlanDiagnostic[] = [];
   const blocking = plan.modes.indexOf('blocking');
   const dpdk = plan.backends.indexOf('dpdk');
@@ -169,6 +170,7 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
       ),
     );
   }
+  problems.push(...checkOneWay(parsed));
   if (plan.inflight !== undefined && plan.dimension !== 'latency') {
     problems.push(
       diagnostic(['inflight'], 'inflight limits the echoes a client awaits: it is for dimension: latency; remove it'),
@@ -181,6 +183,35 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
           'remove inflight or set clientThreads to [1]',
       ),
     );
+  }
+  return problems;
+}
+
+/**
+ * One-way latency subtracts a sender's timestamp from a receiver's clock: one host only (across
+ * hosts the clocks differ; the client's round trip is the measure there), and a receiver's.
+ */
+function checkOneWay({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+  const problems: PlanDiagnostic[] = [];
+  const asked: (string | number)[][] = [
+    ...(plan.oneWayLatency ? [['oneWayLatency']] : []),
+    ...(plan.search?.latency ? [['search', 'latency']] : []),
+  ];
+  for (const path of asked) {
+    if (plan.locality === 'remote')
+      problems.push(
+        diagnostic(
+          path,
+          'one-way latency needs sender and receiver on one clock: use locality: local, or dimension: latency (round trips) across hosts',
+        ),
+      );
+    else if (plan.dimension !== 'throughput')
+      problems.push(
+        diagnostic(
+          path,
+          'one-way latency is measured by receivers of dimension: throughput (a latency case has round trips)',
+        ),
+      );
   }
   return problems;
 }

@@ -36,6 +36,8 @@ export interface Case {
   touchData: boolean;
   /** Senders (clients) run SCHED_FIFO, `--sched fifo` (the plan's senderScheduling); absent for the default. */
   senderScheduling?: 'fifo';
+  /** Throughput cases: receivers record one-way latency (`--latency`, the plan's oneWayLatency); absent for off. */
+  oneWayLatency?: true;
   /** Latency cases with a window: at most this many frames awaiting their echo (`--inflight`). */
   inflight?: number;
   /** For a search case (rate "search"): the goals and limits of the throughput search. */
@@ -93,6 +95,9 @@ export function expandPlan(plan: Plan): Case[] {
                       cooldownS: plan.cooldown,
                       touchData: plan.touchData,
                       ...(plan.senderScheduling === 'fifo' ? { senderScheduling: 'fifo' as const } : {}),
+                      ...(plan.oneWayLatency && plan.dimension === 'throughput'
+                        ? { oneWayLatency: true as const }
+                        : {}),
                       ...(rate === RATE_SEARCH ? { search } : {}),
                       ...(sw === 'sriov' && plan.sriov ? { switchOptions: { sriov: plan.sriov } } : {}),
                     });

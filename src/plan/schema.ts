@@ -134,6 +134,12 @@ export const planSchema = z.strictObject({
   repetitions: intIn(1, 1000, 'repetitions')
     .default(1)
     .describe('Times the whole sweep is repeated (repetitions interleave, outermost).'),
+  oneWayLatency: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Throughput cases on one host: receivers record every frame's one-way latency (send timestamp to receive) in an HDR histogram per second, beside the throughput (nfvperf-app --latency; both apps read CLOCK_MONOTONIC).",
+    ),
   touchData: z
     .boolean()
     .default(false)

@@ -29,6 +29,8 @@ export interface AppLaunch {
   rxCpu?: number;
   /** Senders and clients: per-sender rate and how long to send. */
   traffic?: { rate: number | 'max'; seconds: number };
+  /** The receiver records one-way latency (a search's latency runs; the plan's oneWayLatency sets it for every case). */
+  oneWay?: boolean;
 }
 
 /** The launches of one pair: the receiving app first (it must be up before its sender sends). */
@@ -37,9 +39,11 @@ export function pairLaunches(
   self: { sender: Endpoint; receiver: Endpoint },
   cpus: { send: number; recv: number; clientRx?: number },
   traffic: AppLaunch['traffic'],
+  options: { oneWay?: boolean } = {},
 ): { receiver: AppLaunch; sender: AppLaunch } {
   const roles = ROLES[c.dimension];
   const pair = self.sender.pair;
+  const oneWay = options.oneWay || c.oneWayLatency ? { oneWay: true } : {};
   return {
     receiver: {
       role: roles.receiver,
@@ -48,6 +52,7 @@ export function pairLaunches(
       self: self.receiver,
       peer: self.sender,
       cpu: cpus.recv,
+      ...oneWay,
     },
     sender: {
       role: roles.sender,
@@ -58,6 +63,7 @@ export function pairLaunches(
       cpu: cpus.send,
       ...(cpus.clientRx !== undefined ? { rxCpu: cpus.clientRx } : {}),
       traffic,
+      ...oneWay,
     },
   };
 }
@@ -103,5 +109,8 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
   if (sending && c.senderScheduling === 'fifo') args.push('--sched', 'fifo');
   if (a.rxCpu !== undefined) args.push('--rx-cpu', String(a.rxCpu));
   if (sending && c.inflight !== undefined) args.push('--inflight', String(c.inflight));
+  // One-way latency subtracts the sender's timestamp from the receiver's clock: both read the
+  // kernel's CLOCK_MONOTONIC, not each its own TSC calibration (two drift ~0.25 µs apart per second).
+  if (a.oneWay) args.push(...(a.role === 'recv' ? ['--latency'] : []), '--clock', 'gettime');
   return args;
 }

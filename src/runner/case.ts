@@ -10,7 +10,14 @@ import { backendInfo } from '../apps/backends.js';
 import type { IntervalLine } from '../apps/protocol.js';
 import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
-import type { CaseRecord, LatencyRecord, StoredCpuSample, StoredSample } from '../store/db.js';
+import {
+  sampleHistograms,
+  type CaseRecord,
+  type LatencyRecord,
+  type LatencyRunRecord,
+  type StoredCpuSample,
+  type StoredSample,
+} from '../store/db.js';
 import { driverFor } from '../switches/index.js';
 import { assignCpus } from '../testbed/cpus.js';
 import type { AppSide } from '../testbed/names.js';
@@ -105,6 +112,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   let cpuSamples: StoredCpuSample[] = [];
   let failure: Error | undefined;
   let search: SearchResult | undefined;
+  let latencyRuns: LatencyRunRecord[] | undefined;
   const kept = ctx.lease?.built;
   let endpoints: Endpoint[] | undefined;
   let sameMachine = kept?.oneMachine ?? false;
@@ -152,6 +160,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     const run: CaseRun = { c, ctx, endpoints: endpoints!, cpus: plan!, apps };
     if (c.search) {
       search = await runSearchTrials(run);
+      if (c.search.latency) latencyRuns = await runLatencyRuns(run, search);
     } else {
       // Switch threads and the kernel's time on the case's CPUs, on the apps' epoch (where the host can sample).
       const local = ctx.hosts.length === 1 ? ctx.hosts[0]!.cpuSampler : undefined;
@@ -212,7 +221,15 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
         summaries: [],
         throughput: null,
       };
-    return { ...base, status: 'ok', samples: [], summaries: [], throughput: null, search };
+    return {
+      ...base,
+      status: 'ok',
+      samples: [],
+      summaries: [],
+      throughput: null,
+      search,
+      ...(latencyRuns ? { latencyRuns } : {}),
+    };
   }
   const samples = collectSamples(apps, c);
   const summaries = apps
@@ -338,7 +355,7 @@ interface CaseRun {
  */
 async function runTraffic(
   run: CaseRun,
-  traffic: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void },
+  traffic: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void; oneWay?: boolean },
 ): Promise<{ senders: AppHandle[]; receivers: AppHandle[] }> {
   const { c, ctx, cpus } = run;
   const hostOf = (side: AppSide) => ctx.hosts.find((h) => h.sides.includes(side))!;
@@ -360,6 +377,7 @@ async function runTraffic(
       { sender: endpoint('s', p), receiver: endpoint('r', p) },
       { send: cpus.send[p]!, recv: cpus.recv[p]!, ...(cpus.clientRx ? { clientRx: cpus.clientRx[p]! } : {}) },
       { rate: traffic.rate, seconds: traffic.trafficS },
+      { oneWay: traffic.oneWay === true },
     ),
   );
   const start = async (side: AppSide, a: AppLaunch): Promise<AppHandle> => {
@@ -437,6 +455,74 @@ async function runSearchTrials(run: CaseRun): Promise<SearchResult> {
     };
   };
   return runExpandedSearch(c.search!, measure);
+}
+
+/**
+ * Latency under load after a search (CSIT's latency at 0/10/50/90 % of PDR): the probe alone at
+ * its low fixed rate, then each fraction of each goal's conditional throughput (per sender), each
+ * a whole case's traffic (warm-up, steady window, cool-down) with every received frame's one-way
+ * latency recorded. A run that fails is recorded as failed and the next one runs; an interruption
+ * ends them all.
+ */
+async function runLatencyRuns(run: CaseRun, search: SearchResult): Promise<LatencyRunRecord[]> {
+  const { c, ctx } = run;
+  const cfg = c.search!.latency!;
+  const loads: Omit<LatencyRunRecord, 'txPackets' | 'rxPackets' | 'status' | 'histograms'>[] = [
+    { run: 'probe', goal: null, fraction: 0, ratePps: cfg.probeRatePps },
+    ...search.goals.flatMap((g) =>
+      cfg.fractions.map((f) => ({
+        run: `${g.name}@${f}`,
+        goal: g.name,
+        fraction: f,
+        ratePps: g.conditionalThroughputPps === null ? 0 : Math.max(1, Math.round(f * g.conditionalThroughputPps)),
+      })),
+    ),
+  ];
+  const records: LatencyRunRecord[] = [];
+  for (const load of loads) {
+    throwIfAborted(ctx.signal);
+    if (load.ratePps === 0) {
+      records.push({
+        ...load,
+        txPackets: null,
+        rxPackets: null,
+        status: 'failed',
+        error: `goal ${load.goal} found no conditional throughput`,
+        histograms: [],
+      });
+      continue;
+    }
+    try {
+      const { senders, receivers } = await runTraffic(run, {
+        rate: load.ratePps,
+        trafficS: trafficSeconds(c),
+        oneWay: true,
+      });
+      const samples = collectSamples([...senders, ...receivers], c);
+      const steadySum = (role: string, f: (s: StoredSample) => number | null) =>
+        samples.filter((s) => s.role === role && s.steady).reduce((n, s) => n + (f(s) ?? 0), 0);
+      records.push({
+        ...load,
+        txPackets: steadySum('send', (s) => s.txPackets),
+        rxPackets: steadySum('recv', (s) => s.rxPackets),
+        status: 'ok',
+        histograms: sampleHistograms(samples, load.run),
+      });
+    } catch (e: unknown) {
+      if (e instanceof InterruptedError || ctx.signal.aborted) throw e;
+      // The failed run's apps leave the ports to the next run.
+      await Promise.all(run.apps.map((a) => a.stop().catch(() => undefined)));
+      records.push({
+        ...load,
+        txPackets: null,
+        rxPackets: null,
+        status: 'failed',
+        error: e instanceof Error ? e.message : String(e),
+        histograms: [],
+      });
+    }
+  }
+  return records;
 }
 
 /** Until every sender has exited (`exit`), or given its summary (`summary`: it may still be closing its port). */
@@ -537,6 +623,7 @@ export function collectSamples(
         late: i.late ?? null,
         unmatched: i.unmatched ?? null,
         rtt: i.rtt ?? null,
+        oneWay: i.oneWay ?? null,
         cpuUserUs: i.cpuUserUs,
         cpuSysUs: i.cpuSysUs,
       };
