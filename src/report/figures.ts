@@ -8,6 +8,7 @@ import { tupleKeyOf, type RepetitionGroup } from '../analysis/repetitions.js';
 import { meanWithCi } from '../analysis/stats.js';
 import type { SummaryCase } from '../store/summary.js';
 import { searchFigures } from './search-figure.js';
+import { latencySpectra, latencyVsLoad } from './latency-figures.js';
 
 /** One row of a figure's data, exactly as drawn (unit tests compare these with the database). */
 export type Datum = Record<string, string | number | null>;
@@ -32,15 +33,15 @@ export interface FigureSet {
   skipped: SkippedFigure[];
 }
 
-const WIDTH = 480;
-const HEIGHT = 300;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const WIDTH = 480;
+export const HEIGHT = 300;
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /**
  * Shared by the SVG/PNG files and the report page, so both look the same. The font is one Debian's
  * fonts-dejavu-core ships (resvg draws the PNG text with it); labels are not cut short, since
  * series names ("linux-bridge · udp-mmsg · 1500 B") are what tell the lines apart.
  */
-const CONFIG = {
+export const CONFIG = {
   font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
   background: 'white',
   legend: { labelLimit: 400 },
@@ -69,6 +70,8 @@ export function buildFigures(analysis: RunAnalysis): FigureSet {
     ['fig5', (a) => latencyFigures(a, 'remote')],
     ['fig6', fig6],
     ['search', searchFigures],
+    ['latency-load', latencyVsLoad],
+    ['latency-spectrum', latencySpectra],
   ];
   const out: FigureSet = { figures: [], skipped: [] };
   for (const [id, build] of builders) {

@@ -61,7 +61,7 @@ test('the paper sweep draws Figs. 4a-4c, 4e, 4f, Table 2 and Fig. 6, and says wh
   );
   assert.deepEqual(
     set.skipped.map((s) => s.figure),
-    ['fig4d', 'fig4g', 'fig4h', 'fig5a-c', 'fig5d-f', 'search'],
+    ['fig4d', 'fig4g', 'fig4h', 'fig5a-c', 'fig5d-f', 'search', 'latency-load', 'latency-spectrum'],
   );
   assert.match(set.skipped.find((s) => s.figure === 'search')!.reason, /no search case \(plan `search`/);
   assert.match(
@@ -199,7 +199,7 @@ test('a figure whose data the run lacks is left out with the plan field to chang
 
   const failed = figuresOf([{ rate: 'max', txPps: 0, rxPps: 0, status: 'failed', error: 'boom' }]).set;
   assert.deepEqual(failed.figures, [], 'no results, no figures');
-  assert.equal(failed.skipped.length, 13);
+  assert.equal(failed.skipped.length, 15);
 });
 
 test('Figs. 5a-5c: mean average RTT over repetitions vs burst size, one figure per packet size', () => {
@@ -440,7 +440,7 @@ test('remote cases draw Figs. 4d, 4g, 4h and 5d-5e from the remote rows only, as
   for (const id of ['fig4d', 'fig4g', 'fig4h', 'fig5d', 'fig5e']) byId(set, id);
   assert.deepEqual(
     set.skipped.map((s) => s.figure),
-    ['fig5a-c', 'search'],
+    ['fig5a-c', 'search', 'latency-load', 'latency-spectrum'],
     'only what the run lacks is left out',
   );
   const remoteMax = (size: number, pairs: number) =>
