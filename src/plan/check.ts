@@ -189,23 +189,27 @@ function checkModes(parsed: ParsedPlan): PlanDiagnostic[] {
 
 /**
  * One-way latency subtracts a sender's timestamp from a receiver's clock: one host only (across
- * hosts the clocks differ; the client's round trip is the measure there), and a receiver's.
+ * hosts the clocks differ; the client's round trip is the measure there), and a receiver's. The
+ * baseline's veth pair is one host's too.
  */
 function checkOneWay({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
   const problems: PlanDiagnostic[] = [];
   const asked: (string | number)[][] = [
     ...(plan.oneWayLatency ? [['oneWayLatency']] : []),
     ...(plan.search?.latency ? [['search', 'latency']] : []),
+    ...(plan.latencyBaseline ? [['latencyBaseline']] : []),
   ];
   for (const path of asked) {
     if (plan.locality === 'remote')
       problems.push(
         diagnostic(
           path,
-          'one-way latency needs sender and receiver on one clock: use locality: local, or dimension: latency (round trips) across hosts',
+          path[0] === 'latencyBaseline'
+            ? 'the baseline is a veth pair on one host (veth is local-only): use locality: local'
+            : 'one-way latency needs sender and receiver on one clock: use locality: local, or dimension: latency (round trips) across hosts',
         ),
       );
-    else if (plan.dimension !== 'throughput')
+    else if (plan.dimension !== 'throughput' && path[0] !== 'latencyBaseline')
       problems.push(
         diagnostic(
           path,

@@ -10,6 +10,10 @@ import {
   type SwitchName,
 } from './schema.js';
 import { expandSearch, type ExpandedSearch } from './search-schema.js';
+import { KERNEL_BACKENDS } from '../apps/backends.js';
+
+/** The back-to-back path of `latencyBaseline`: the apps over a bare veth pair (veth's backends: the kernel's). */
+export const BASELINE_SWITCH: SwitchName = 'veth';
 
 export interface Case {
   /** Stable, readable identity of the case within its run (also the resume key). */
@@ -42,6 +46,11 @@ export interface Case {
   inflight?: number;
   /** For a search case (rate "search"): the goals and limits of the throughput search. */
   search?: ExpandedSearch;
+  /**
+   * A back-to-back baseline (`latencyBaseline`): this case runs the apps over a bare veth pair, to
+   * be subtracted from the latency of the cases that differ from it only in their switch.
+   */
+  baseline?: true;
   /** The plan's settings of this case's switch (`sriov:`), handed to its driver. */
   switchOptions?: SwitchOptions;
 }
@@ -60,10 +69,13 @@ export function expandPlan(plan: Plan): Case[] {
   const cases: Case[] = [];
   const search = plan.search ? expandSearch(plan.search) : undefined;
   const rates = ratesOf(plan);
+  const switches = baselineSwitches(plan);
   for (let repetition = 0; repetition < plan.repetitions; repetition++) {
-    for (const sw of plan.switches) {
+    for (const sw of switches) {
+      const baseline = !plan.switches.includes(sw);
       for (const pairs of plan.pairs) {
         for (const backend of plan.backends) {
+          if (baseline && !KERNEL_BACKENDS.includes(backend)) continue;
           for (const mode of plan.modes) {
             for (const clientThreads of plan.dimension === 'latency' ? plan.clientThreads : [1]) {
               for (const burst of plan.bursts) {
@@ -100,6 +112,9 @@ export function expandPlan(plan: Plan): Case[] {
                         : {}),
                       ...(rate === RATE_SEARCH ? { search } : {}),
                       ...(sw === 'sriov' && plan.sriov ? { switchOptions: { sriov: plan.sriov } } : {}),
+                      ...(baseline || (plan.latencyBaseline && sw === BASELINE_SWITCH)
+                        ? { baseline: true as const }
+                        : {}),
                     });
                   }
                 }
@@ -113,6 +128,16 @@ export function expandPlan(plan: Plan): Case[] {
   return cases;
 }
 
+/**
+ * The plan's switches, with the baseline's veth first when `latencyBaseline` asks for it and the
+ * plan does not sweep veth already (its veth cases are then the baseline).
+ */
+function baselineSwitches(plan: Plan): SwitchName[] {
+  return plan.latencyBaseline && !plan.switches.includes(BASELINE_SWITCH)
+    ? [BASELINE_SWITCH, ...plan.switches]
+    : [...plan.switches];
+}
+
 /** Fixed rates first, then the search (a plan with `search` and no `rates` runs only the search). */
 function ratesOf(plan: Plan): Rate[] {
   return [...(plan.rates ?? (plan.search ? [] : [RATE_MAX])), ...(plan.search ? [RATE_SEARCH] : [])];
@@ -121,11 +146,14 @@ function ratesOf(plan: Plan): Rate[] {
 /** How many cases `expandPlan` makes, without making them (a hostile plan asks for 10^15). */
 export function caseCount(plan: Plan): number {
   const threads = plan.dimension === 'latency' ? plan.clientThreads.length : 1;
+  const baseline =
+    plan.latencyBaseline && !plan.switches.includes(BASELINE_SWITCH)
+      ? plan.backends.filter((b) => KERNEL_BACKENDS.includes(b)).length
+      : 0;
   return (
     plan.repetitions *
-    plan.switches.length *
     plan.pairs.length *
-    plan.backends.length *
+    (plan.switches.length * plan.backends.length + baseline) *
     plan.modes.length *
     threads *
     plan.bursts.length *
@@ -159,6 +187,13 @@ export function caseId(t: Tuple): string {
     `b${t.burst}`,
     `r${t.repetition}`,
   ].join('/');
+}
+
+/** The id of a case's back-to-back baseline: the same tuple over the baseline's veth pair (caseId's fourth part is the switch). */
+export function baselineCaseId(id: string): string {
+  const parts = id.split('/');
+  parts[3] = BASELINE_SWITCH;
+  return parts.join('/');
 }
 
 /** Seconds a case runs traffic for: warm-up + steady state + cool-down. */

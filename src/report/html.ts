@@ -2,6 +2,7 @@
 // inlined from node_modules, the figures' specs and data are embedded as JSON. Pure except for
 // reading those three scripts.
 import { PERCENTILES } from '../analysis/histogram.js';
+import { baselineCaseId } from '../plan/expand.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,8 +200,21 @@ const STATUS_NOTES: Record<string, string> = {
  */
 function latencySection(a: RunAnalysis): string {
   const rows: string[] = [];
+  const byId = new Map(a.data.summary.cases.map((c) => [c.id, c]));
   for (const c of a.data.summary.cases) {
+    const baseline = c.baseline ? undefined : byId.get(baselineCaseId(c.id));
     for (const h of c.latencyHistograms ?? []) {
+      // The path's own at the same load: the baseline's histogram of this run, kind and rate.
+      const own = baseline?.baseline
+        ? baseline.latencyHistograms?.find((b) => b.run === h.run && b.kind === h.kind && b.ratePps === h.ratePps)
+        : undefined;
+      const minus = (key: string) => {
+        const mine = h.percentiles[key]?.ns;
+        const theirs = own?.percentiles[key]?.ns;
+        return mine === null || mine === undefined || theirs === null || theirs === undefined
+          ? '—'
+          : ((mine - theirs) / 1000).toFixed(2);
+      };
       const cells = PERCENTILES.map(([key]) => {
         const p = h.percentiles[key]!;
         return p.ns === null
@@ -212,6 +226,7 @@ function latencySection(a: RunAnalysis): string {
         `<tr${h.status === 'failed' ? ' class="warned"' : ''}><td class="case"><code>${esc(c.id)}</code></td><td>${esc(load)}</td><td>${esc(h.kind)}</td>` +
           `<td class="right">${h.ratePps === undefined ? '—' : Math.round(h.ratePps).toLocaleString('en-US')}</td>` +
           `<td class="right">${h.samples.toLocaleString('en-US')}</td><td class="right">${h.late ?? '—'}</td>${cells.join('')}` +
+          `<td class="right">${c.baseline ? 'baseline' : `${minus('p50')} / ${minus('p99')}`}</td>` +
           `<td>${h.error ? esc(h.error) : ''}</td></tr>`,
       );
     }
@@ -220,8 +235,8 @@ function latencySection(a: RunAnalysis): string {
     return `<section id="latency"><h2>Latency histograms</h2><p>No latency histogram in this run (dimension <code>latency</code>, plan <code>oneWayLatency</code>, or <code>search.latency</code>).</p></section>`;
   return `<section id="latency">
 <h2>Latency histograms</h2>
-<p class="note">Each case's latency histograms, steady window merged over pairs: round trips of latency cases (the client's clock), one-way latency of throughput receivers (the sender's timestamp to the receiver's clock, one host's CLOCK_MONOTONIC), and a search's latency runs (the probe alone, then fractions of each goal's conditional throughput, rate per sender). Percentiles in µs, the bucket midpoints (≤ 0.4 % off); a percentile needs 1/(1 − q) samples (p99.999: 10^5) and is marked where it has fewer. <code>nfvperf export DIR --format hdr</code> writes every histogram as an HdrHistogram log.</p>
-<div class="scroll"><table id="latency-table"><thead><tr><th>case</th><th>load</th><th>kind</th><th class="right">rate pps / sender</th><th class="right">samples</th><th class="right">late (&gt; 1 s)</th>${PERCENTILES.map(([key]) => `<th class="right">${key} µs</th>`).join('')}<th>error</th></tr></thead><tbody>
+<p class="note">Each case's latency histograms, steady window merged over pairs: round trips of latency cases (the client's clock), one-way latency of throughput receivers (the sender's timestamp to the receiver's clock, one host's CLOCK_MONOTONIC), and a search's latency runs (the probe alone, then fractions of each goal's conditional throughput, rate per sender). Percentiles in µs, the bucket midpoints (≤ 0.4 % off); a percentile needs 1/(1 − q) samples (p99.999: 10^5) and is marked where it has fewer. With <code>latencyBaseline</code>, each case's percentiles minus those of its baseline (the same apps, backend and load over a bare veth pair) at the same rate: the switch's own share of the latency (— where the loads differ, as a search's fractions of each path's own found rate do). <code>nfvperf export DIR --format hdr</code> writes every histogram as an HdrHistogram log.</p>
+<div class="scroll"><table id="latency-table"><thead><tr><th>case</th><th>load</th><th>kind</th><th class="right">rate pps / sender</th><th class="right">samples</th><th class="right">late (&gt; 1 s)</th>${PERCENTILES.map(([key]) => `<th class="right">${key} µs</th>`).join('')}<th class="right">minus baseline p50 / p99 µs</th><th>error</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table></div>
 </section>`;

@@ -112,8 +112,10 @@ ${CPU_SAMPLES_TABLE}`,
     ...SEARCH_SHORTFALL_COLUMNS.trials.map((c) => `ALTER TABLE search_trials ADD COLUMN ${c};`),
     ...SEARCH_SHORTFALL_COLUMNS.goals.map((c) => `ALTER TABLE search_goals ADD COLUMN ${c};`),
   ].join('\n'),
-  // 5 → 6: the histogram tables (rtt_buckets rows are re-encoded into them by migrateRttBuckets).
-  '5': HISTOGRAM_TABLES,
+  // 5 → 6: the histogram tables (rtt_buckets rows are re-encoded into them by migrateRttBuckets);
+  // whether a case is a back-to-back baseline.
+  '5': `${HISTOGRAM_TABLES}
+ALTER TABLE cases ADD COLUMN baseline INTEGER NOT NULL DEFAULT 0;`,
 };
 
 const SCHEMA = `
@@ -158,6 +160,7 @@ CREATE TABLE IF NOT EXISTS cases (
   touch_data INTEGER NOT NULL,
   io_mode TEXT NOT NULL DEFAULT 'polling',         -- polling | blocking (the apps' --blocking)
   client_threads INTEGER NOT NULL DEFAULT 1,       -- latency: 2 = the client receives on a second thread
+  baseline INTEGER NOT NULL DEFAULT 0,             -- 1: a back-to-back baseline (latencyBaseline: the apps over bare veth)
   status TEXT NOT NULL,                            -- ok | failed | skipped
   error TEXT,
   cpu_shared INTEGER NOT NULL DEFAULT 0,
@@ -591,8 +594,8 @@ export class ResultsDb {
           .prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
           packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
-          io_mode, client_threads, status, error, cpu_shared, cpus_json, started_at, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          io_mode, client_threads, baseline, status, error, cpu_shared, cpus_json, started_at, finished_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(
             runId,
             c.id,
@@ -614,6 +617,7 @@ export class ResultsDb {
             c.touchData ? 1 : 0,
             c.mode,
             c.clientThreads,
+            c.baseline ? 1 : 0,
             rec.status,
             rec.error ?? null,
             rec.cpuShared ? 1 : 0,

@@ -104,6 +104,8 @@ export interface SummaryCase {
       failedTrials?: { pathLoss: number; generatorShortfall: number } | null;
     }
   > | null;
+  /** A back-to-back baseline case (plan latencyBaseline): the apps over a bare veth pair; absent otherwise. */
+  baseline?: true;
   /** Latency histograms whole (schema 6): RTT of latency cases, one-way of receivers with --latency, a search's latency runs. */
   latencyHistograms?: SummaryHistogram[];
   latency?: {
@@ -209,6 +211,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
         status: r.status,
         ...(r.error ? { error: r.error } : {}),
         cpuShared: r.cpu_shared === 1,
+        ...(r.baseline === 1 ? { baseline: true as const } : {}),
         cpus: r.cpus_json ? (JSON.parse(r.cpus_json) as SummaryCase['cpus']) : null,
         throughput:
           r.has_throughput === null

@@ -33,6 +33,7 @@ test('a minimal plan gets the documented defaults', () => {
     cooldown: 1,
     repetitions: 1,
     oneWayLatency: false,
+    latencyBaseline: false,
     touchData: false,
     senderScheduling: 'other',
   });
