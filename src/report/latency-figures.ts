@@ -45,6 +45,22 @@ function tupleHistograms(a: RunAnalysis): TupleHistograms[] {
   return [...out.values()];
 }
 
+/** A line chart with points, in the report's look. */
+function lineChart(
+  data: Datum[],
+  encoding: NonNullable<Extract<TopLevelSpec, { mark: unknown }>['encoding']>,
+): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: data },
+    mark: { type: 'line', point: true },
+    encoding,
+  } as TopLevelSpec;
+}
+
 function seriesOf(c: SummaryCase): string {
   return `${c.switch} · ${c.backend} · ${c.packetSize} B · ${c.pairs}vs${c.pairs}`;
 }
@@ -88,38 +104,30 @@ export function latencyVsLoad(a: RunAnalysis): Built[] {
       }
     }
     const loads = [...new Set(data.map((d) => d.loadPercent as number))].sort((x, y) => x - y);
-    const spec: TopLevelSpec = {
-      $schema: SCHEMA,
-      config: CONFIG,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values: data },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: {
-          field: 'loadPercent',
-          type: 'quantitative',
-          title: `offered load, % of ${goal}'s conditional throughput (0 = the probe alone)`,
-          axis: { values: loads },
-        },
-        y: {
-          field: 'latencyUs',
-          type: 'quantitative',
-          title: 'one-way latency (µs, log scale)',
-          scale: { type: 'log' },
-        },
-        color: { field: 'series', type: 'nominal', title: 'switch · backend · size · pairs' },
-        strokeDash: { field: 'percentile', type: 'nominal', sort: LOAD_PERCENTILES, title: 'percentile' },
-        tooltip: [
-          { field: 'series' },
-          { field: 'run' },
-          { field: 'percentile' },
-          { field: 'latencyUs', title: 'µs', format: '.2f' },
-          { field: 'samples' },
-          { field: 'repetitions' },
-        ],
+    const spec = lineChart(data, {
+      x: {
+        field: 'loadPercent',
+        type: 'quantitative',
+        title: `offered load, % of ${goal}'s conditional throughput (0 = the probe alone)`,
+        axis: { values: loads },
       },
-    };
+      y: {
+        field: 'latencyUs',
+        type: 'quantitative',
+        title: 'one-way latency (µs, log scale)',
+        scale: { type: 'log' },
+      },
+      color: { field: 'series', type: 'nominal', title: 'switch · backend · size · pairs' },
+      strokeDash: { field: 'percentile', type: 'nominal', sort: LOAD_PERCENTILES, title: 'percentile' },
+      tooltip: [
+        { field: 'series' },
+        { field: 'run' },
+        { field: 'percentile' },
+        { field: 'latencyUs', title: 'µs', format: '.2f' },
+        { field: 'samples' },
+        { field: 'repetitions' },
+      ],
+    });
     return {
       id: `latency-load-${goal}`,
       title: `Latency vs offered load (${goal}), per switch`,
@@ -156,31 +164,23 @@ export function latencySpectra(a: RunAnalysis): Built[] {
         });
       }
     }
-    const spec: TopLevelSpec = {
-      $schema: SCHEMA,
-      config: CONFIG,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values: data },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: {
-          field: 'oneInN',
-          type: 'quantitative',
-          title: 'percentile, as 1/(1 − q): p50 = 2, p99 = 100, … p99.999 = 10^5 (log scale)',
-          scale: { type: 'log' },
-          axis: { values: PERCENTILES.map(([, q]) => Math.round(1 / (1 - q))), format: '~s' },
-        },
-        y: { field: 'latencyUs', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } },
-        color: { field: 'histogram', type: 'nominal', title: 'run · kind' },
-        tooltip: [
-          { field: 'histogram' },
-          { field: 'percentile' },
-          { field: 'latencyUs', title: 'µs', format: '.2f' },
-          { field: 'samples' },
-        ],
+    const spec = lineChart(data, {
+      x: {
+        field: 'oneInN',
+        type: 'quantitative',
+        title: 'percentile, as 1/(1 − q): p50 = 2, p99 = 100, … p99.999 = 10^5 (log scale)',
+        scale: { type: 'log' },
+        axis: { values: PERCENTILES.map(([, q]) => Math.round(1 / (1 - q))), format: '~s' },
       },
-    };
+      y: { field: 'latencyUs', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } },
+      color: { field: 'histogram', type: 'nominal', title: 'run · kind' },
+      tooltip: [
+        { field: 'histogram' },
+        { field: 'percentile' },
+        { field: 'latencyUs', title: 'µs', format: '.2f' },
+        { field: 'samples' },
+      ],
+    });
     return {
       id: `latency-spectrum${k + 1}`,
       title: `Latency percentile spectrum — ${tupleKeyOf(t.c.id)}`,

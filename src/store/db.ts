@@ -308,32 +308,8 @@ export function readHistograms(
   options: { steadyOnly?: boolean } = {},
 ): StoredHistogram[] {
   const steady = options.steadyOnly ? ' AND steady = 1' : '';
-  if (!hasTable(db, 'histograms')) {
-    const rows = db
-      .prepare(
-        `SELECT b.pair, b.second, b.low_ns, b.count, s.steady FROM rtt_buckets b JOIN samples s ON s.case_id = b.case_id
-         AND s.pair = b.pair AND s.second = b.second AND s.role = 'client' WHERE b.case_id = ?${steady.replace('steady', 's.steady')}
-         ORDER BY b.pair, b.second, b.low_ns`,
-      )
-      .all(caseId) as SqlRow[];
-    const out = new Map<string, StoredHistogram>();
-    for (const r of rows) {
-      const key = `${r.pair}/${r.second}`;
-      const h = out.get(key) ?? {
-        run: '',
-        pair: r.pair,
-        kind: 'rtt' as const,
-        second: r.second,
-        steady: r.steady === 1,
-        histogram: { buckets: [] as [number, number][], count: 0 },
-        late: null,
-      };
-      h.histogram.buckets.push([r.low_ns, r.count]);
-      h.histogram.count += r.count;
-      out.set(key, h);
-    }
-    return [...out.values()];
-  }
+  if (!hasTable(db, 'histograms'))
+    return rttBucketHistograms(db, `b.case_id = ?${steady.replace('steady', 's.steady')}`, [caseId]).map((g) => g.h);
   return (
     db
       .prepare(`SELECT * FROM histograms WHERE case_id = ?${steady} ORDER BY run, kind, pair, second`)
@@ -347,6 +323,41 @@ export function readHistograms(
     histogram: decodeV2(r.hdr),
     late: r.late,
   }));
+}
+
+/** Schema 5's rtt_buckets rows, one histogram per case, pair and second (steady as its client sample says). */
+function rttBucketHistograms(
+  db: Database.Database,
+  where: string,
+  params: unknown[],
+): { caseId: number; h: StoredHistogram }[] {
+  const rows = db
+    .prepare(
+      `SELECT b.case_id, b.pair, b.second, b.low_ns, b.count, s.steady FROM rtt_buckets b
+       JOIN samples s ON s.case_id = b.case_id AND s.pair = b.pair AND s.second = b.second AND s.role = 'client'
+       WHERE ${where} ORDER BY b.case_id, b.pair, b.second, b.low_ns`,
+    )
+    .all(...params) as SqlRow[];
+  const groups = new Map<string, { caseId: number; h: StoredHistogram }>();
+  for (const r of rows) {
+    const key = `${r.case_id}/${r.pair}/${r.second}`;
+    const g = groups.get(key) ?? {
+      caseId: r.case_id,
+      h: {
+        run: '',
+        pair: r.pair,
+        kind: 'rtt' as const,
+        second: r.second,
+        steady: r.steady === 1,
+        histogram: { buckets: [] as [number, number][], count: 0 },
+        late: null,
+      },
+    };
+    g.h.histogram.buckets.push([r.low_ns, r.count]);
+    g.h.histogram.count += r.count;
+    groups.set(key, g);
+  }
+  return [...groups.values()];
 }
 
 export function hasTable(db: Database.Database, name: string): boolean {
@@ -445,33 +456,7 @@ export class ResultsDb {
 
   /** 5 → 6: each interval's rtt_buckets rows become one histograms row (steady as its sample says). */
   private migrateRttBuckets(): void {
-    const rows = this.db
-      .prepare(
-        `SELECT b.case_id, b.pair, b.second, b.low_ns, b.count, s.steady FROM rtt_buckets b
-         JOIN samples s ON s.case_id = b.case_id AND s.pair = b.pair AND s.second = b.second AND s.role = 'client'
-         ORDER BY b.case_id, b.pair, b.second, b.low_ns`,
-      )
-      .all() as SqlRow[];
-    const groups = new Map<string, { caseId: number; h: StoredHistogram }>();
-    for (const r of rows) {
-      const key = `${r.case_id}/${r.pair}/${r.second}`;
-      const g = groups.get(key) ?? {
-        caseId: r.case_id,
-        h: {
-          run: '',
-          pair: r.pair,
-          kind: 'rtt' as const,
-          second: r.second,
-          steady: r.steady === 1,
-          histogram: { buckets: [] as [number, number][], count: 0 },
-          late: null,
-        },
-      };
-      g.h.histogram.buckets.push([r.low_ns, r.count]);
-      g.h.histogram.count += r.count;
-      groups.set(key, g);
-    }
-    for (const g of groups.values()) this.saveHistograms(g.caseId, [g.h]);
+    for (const g of rttBucketHistograms(this.db, '1', [])) this.saveHistograms(g.caseId, [g.h]);
     this.db.exec('DELETE FROM rtt_buckets');
   }
 
