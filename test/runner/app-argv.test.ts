@@ -82,6 +82,7 @@ const APP_FIELDS: Record<string, { yaml: [string, string]; flag: RegExp }> = {
   cooldown: { yaml: ['cooldown: 0', 'cooldown: 2'], flag: /^--duration$/ },
   switches: { yaml: ['backends: [dpdk]\nswitches: [ovs]', 'backends: [dpdk]\nswitches: [memif]'], flag: /^--vdev$/ },
   senderScheduling: { yaml: ['senderScheduling: other', 'senderScheduling: fifo'], flag: /^--sched$/ },
+  oneWayLatency: { yaml: ['oneWayLatency: false', 'oneWayLatency: true'], flag: /^--(latency|clock)$/ },
 };
 /** Plan fields that do not reach an app's argv, and why. */
 const NOT_APP_FIELDS: Record<string, string> = {
@@ -92,6 +93,7 @@ const NOT_APP_FIELDS: Record<string, string> = {
   search: "chooses each trial's --rate, through the same builder (rates above)",
   testbed: 'names the hosts',
   sriov: 'settings of the sriov switch, handed to its driver',
+  latencyBaseline: 'adds baseline cases over a veth pair (expand.ts); their apps get the argv of any case',
 };
 
 function cases(yaml: string, locality: 'local' | 'remote'): Case[] {
