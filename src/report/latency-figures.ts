@@ -8,7 +8,7 @@ import type { RunAnalysis } from '../analysis/index.js';
 import { histogramFigures, mergeHistograms, PERCENTILES, type Histogram } from '../analysis/histogram.js';
 import { tupleKeyOf } from '../analysis/repetitions.js';
 import type { SummaryCase } from '../store/summary.js';
-import { CONFIG, HEIGHT, SCHEMA, WIDTH, type Datum, type Figure } from './figures.js';
+import { lineChart, type Datum, type Figure } from './figures.js';
 
 type Built = Figure | { skip: string; figure?: string };
 
@@ -43,22 +43,6 @@ function tupleHistograms(a: RunAnalysis): TupleHistograms[] {
     out.set(key, t);
   }
   return [...out.values()];
-}
-
-/** A line chart with points, in the report's look. */
-function lineChart(
-  data: Datum[],
-  encoding: NonNullable<Extract<TopLevelSpec, { mark: unknown }>['encoding']>,
-): TopLevelSpec {
-  return {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: data },
-    mark: { type: 'line', point: true },
-    encoding,
-  } as TopLevelSpec;
 }
 
 function seriesOf(c: SummaryCase): string {
