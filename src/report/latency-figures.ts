@@ -3,7 +3,6 @@
 // conditional throughput — and each case's percentile spectrum (p50 … p99.999 on HdrHistogram's
 // 1/(1 − q) axis). Histograms are merged exactly over repetitions (bucket addition) before any
 // percentile is taken; a percentile with fewer samples than it needs is left out, never drawn.
-import type { TopLevelSpec } from 'vega-lite';
 import type { RunAnalysis } from '../analysis/index.js';
 import { histogramFigures, mergeHistograms, PERCENTILES, type Histogram } from '../analysis/histogram.js';
 import { tupleKeyOf } from '../analysis/repetitions.js';
