@@ -37,7 +37,7 @@ export interface AppLaunch {
 
 /**
  * The launches of a case's apps, in the topology's order; `endpoint` finds a port's container wherever it was built.
- * `oneWay` (a search's latency runs; the plan's oneWayLatency sets it for every case): every frame's one-way latency recorded.
+ * `oneWay` (a search's latency runs): every frame's one-way latency recorded (the plan's oneWayLatency: in every case, appArgs).
  */
 export function appLaunches(
   topology: Topology,
@@ -116,6 +116,6 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
   if (origin && c.inflight !== undefined) args.push('--inflight', String(c.inflight));
   // One-way latency subtracts the sender's timestamp from the receiver's clock: both read the
   // kernel's CLOCK_MONOTONIC, not each its own TSC calibration (two drift ~0.25 µs apart per second).
-  if (a.oneWay) args.push(...(a.role === 'recv' || a.role === 'tester' ? ['--latency'] : []), '--clock', 'gettime');
+  if (a.oneWay || c.oneWayLatency) args.push(...(a.role === 'recv' || a.role === 'tester' ? ['--latency'] : []), '--clock', 'gettime');
   return args;
 }

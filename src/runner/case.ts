@@ -385,7 +385,7 @@ async function runTraffic(
     endpoint,
     cpus,
     { rate: traffic.rate, seconds: traffic.trafficS },
-    { oneWay: traffic.oneWay === true || c.oneWayLatency === true },
+    { oneWay: traffic.oneWay === true },
   );
   const start = async (a: AppLaunch): Promise<AppHandle> => {
     // A two-port app starts on the host and enters each port's namespace itself (--netns).
