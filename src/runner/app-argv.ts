@@ -116,6 +116,7 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
   if (origin && c.inflight !== undefined) args.push('--inflight', String(c.inflight));
   // One-way latency subtracts the sender's timestamp from the receiver's clock: both read the
   // kernel's CLOCK_MONOTONIC, not each its own TSC calibration (two drift ~0.25 µs apart per second).
-  if (a.oneWay || c.oneWayLatency) args.push(...(a.role === 'recv' || a.role === 'tester' ? ['--latency'] : []), '--clock', 'gettime');
+  if (a.oneWay || c.oneWayLatency)
+    args.push(...(a.role === 'recv' || a.role === 'tester' ? ['--latency'] : []), '--clock', 'gettime');
   return args;
 }
