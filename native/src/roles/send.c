@@ -18,13 +18,14 @@
 #include "pacer.h"
 #include "report.h"
 #include "stats.h"
+#include "traffic.h"
 #include "wire.h"
 
 struct send_state {
 	struct nfp_pkt pkts[NFP_BURST_MAX];
 	uint8_t *pattern;    /* --touch: pattern[i] = (uint8_t)i, so payload byte i of frame seq
 				is pattern[i + seq % 256] and a memcpy writes every byte */
-	uint32_t payload;    /* UDP payload bytes per frame */
+	struct nfp_traffic traffic; /* each frame's size and tuple (--size-mix, --flows) */
 	uint64_t seq;        /* the next frame's sequence number */
 	uint8_t hdr[NFP_WIRE_HDR_LEN]; /* every frame's header, encoded once: a burst writes its ts
 					  here, a frame copies it and writes its seq */
@@ -34,6 +35,7 @@ static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
 {
 	const struct nfp_config *cfg = ctx->cfg;
 	struct send_state *st;
+	int rc;
 
 	if (!cfg->has_remote)
 		return nfp_err_set(err, -EINVAL, "--remote: required for send (IP:PORT to send to)");
@@ -41,7 +43,8 @@ static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
 	if (!st)
 		return nfp_err_set(err, -ENOMEM, "send: out of memory");
 	ctx->priv = st;
-	st->payload = nfp_payload_bytes(cfg);
+	if ((rc = nfp_traffic_init(&st->traffic, cfg, err)) < 0)
+		return rc;
 	nfp_wire_encode(st->hdr, &(struct nfp_wire_hdr){
 		.magic = NFP_WIRE_MAGIC,
 		.version = NFP_WIRE_VERSION,
@@ -62,30 +65,33 @@ static void send_end(struct nfp_ctx *ctx)
 {
 	struct send_state *st = ctx->priv;
 
-	if (st)
+	if (st) {
 		free(st->pattern);
+		nfp_traffic_free(&st->traffic);
+	}
 	free(st);
 	ctx->priv = NULL;
 }
 
-/* Writes the header (and with --touch every byte and the checksum) of n frames. Only what
- * changes is written: ts once per burst into the encoded header, then per frame a copy of it and
- * the frame's seq (no struct round trip: a store read back at another width stalls the core). */
+/* Sets each of n frames' size and tuple (traffic.h) and writes its header (and with --touch
+ * every byte and the checksum). Only what changes is written: ts once per burst into the encoded
+ * header, then per frame a copy of it and the frame's seq (no struct round trip: a store read
+ * back at another width stalls the core). */
 static void fill(struct send_state *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
 		 unsigned n, uint32_t ts)
 {
+	nfp_traffic_fill(&st->traffic, pkts, n, st->seq);
 	nfp_wire_put_ts(st->hdr, ts);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *d = pkts[i].data;
 		uint32_t seq = (uint32_t)(st->seq + i);
 
-		pkts[i].len = st->payload;
 		memcpy(d, st->hdr, NFP_WIRE_HDR_LEN);
 		nfp_wire_put_seq(d, seq);
 		if (cfg->touch) {
 			memcpy(d + NFP_WIRE_HDR_LEN, st->pattern + NFP_WIRE_HDR_LEN + (seq & 0xff),
-			       st->payload - NFP_WIRE_HDR_LEN);
-			nfp_wire_set_csum(d, st->payload);
+			       pkts[i].len - NFP_WIRE_HDR_LEN);
+			nfp_wire_set_csum(d, pkts[i].len);
 		}
 	}
 }
@@ -163,7 +169,7 @@ static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		if (sent < 0)
 			return nfp_err_set(err, sent, "send to %s: %s",
 					   nfp_fmt_addr(&cfg->remote, addr), strerror(-sent));
-		nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
+		nfp_stats_tx_pkts(stats, st->pkts, n, (unsigned)sent, now);
 		st->seq += (unsigned)sent;
 		nfp_pacer_offered(&pacer, n);
 	}

@@ -416,8 +416,7 @@ static unsigned dpdk_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsig
 		prefetch_w(f);
 		m->data_len = frame;
 		m->pkt_len = frame;
-		pkts[i].data = f + NFP_RAW_HDR;
-		pkts[i].len = p->payload;
+		pkts[i] = (struct nfp_pkt){ .data = f + NFP_RAW_HDR, .len = p->payload };
 	}
 	for (unsigned i = 0; i < n; i++)
 		memcpy(pkts[i].data - NFP_RAW_HDR, p->tmpl, NFP_RAW_HDR);
@@ -432,12 +431,13 @@ static int dpdk_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 
 	if (n > p->ntx)
 		n = p->ntx;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		nfp_raw_tx_fix(pkts[i].data - NFP_RAW_HDR, &pkts[i]);
 		if (__builtin_expect(pkts[i].len != p->payload, 0)) {
-			nfp_raw_set_lengths(pkts[i].data - NFP_RAW_HDR, pkts[i].len);
 			p->tx[i]->data_len = (uint16_t)(pkts[i].len + NFP_RAW_HDR);
 			p->tx[i]->pkt_len = pkts[i].len + NFP_RAW_HDR;
 		}
+	}
 	sent = rte_eth_tx_burst(p->port_id, 0, p->tx, (uint16_t)n);
 	if (sent)
 		p->sent_any = true;
