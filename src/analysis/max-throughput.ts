@@ -15,6 +15,10 @@ export const LOSS_THRESHOLD = 0.001;
 export interface MaxThroughput {
   switch: string;
   packetSize: number;
+  /** The frame-size mix's label (imix, mix-…), absent for one size. */
+  sizeMix?: string;
+  /** 5-tuples per sender. */
+  flows: number;
   pairs: number;
   backend: string;
   /** Highest mean rx rate (packets/s, summed over pairs) over all rates and bursts. */
@@ -37,7 +41,16 @@ export function maxThroughputs(groups: readonly RepetitionGroup[], lossThreshold
     // Search cases (rate "search") report their own bounds; here only swept, fixed rates count.
     if (g.rxPps === null || g.sample.rate === 'search') continue;
     const c = g.sample;
-    const key = JSON.stringify([c.dimension, c.locality, c.switch, c.packetSize, c.pairs, c.backend]);
+    const key = JSON.stringify([
+      c.dimension,
+      c.locality,
+      c.switch,
+      c.packetSize,
+      c.sizeMix?.label,
+      c.flows ?? 1,
+      c.pairs,
+      c.backend,
+    ]);
     const list = byConfig.get(key) ?? [];
     list.push(g);
     byConfig.set(key, list);
@@ -59,6 +72,8 @@ export function maxThroughputs(groups: readonly RepetitionGroup[], lossThreshold
     return {
       switch: c.switch,
       packetSize: c.packetSize,
+      ...(c.sizeMix ? { sizeMix: c.sizeMix.label } : {}),
+      flows: c.flows ?? 1,
       pairs: c.pairs,
       backend: c.backend,
       rxPps: best.rxPps!,

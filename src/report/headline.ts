@@ -2,6 +2,7 @@
 // the next one, and the warnings on exactly those cases — the ones that could change the
 // conclusion. Computed from the analysis alone; pure.
 import type { RunAnalysis } from '../analysis/index.js';
+import { plainMaxima } from './figures.js';
 import { meanWithCi } from '../analysis/stats.js';
 import { tupleKeyOf } from '../analysis/repetitions.js';
 import type { CaseWarning } from '../analysis/warnings.js';
@@ -61,7 +62,7 @@ function slice<T extends { locality: string; packetSize: number; pairs: number }
 }
 
 function throughputItem(a: RunAnalysis): HeadlineItem | null {
-  const maxima = a.maxima
+  const maxima = plainMaxima(a)
     .filter((m) => m.best.sample.dimension === 'throughput')
     .map((m) => ({ m, locality: m.best.sample.locality, packetSize: m.packetSize, pairs: m.pairs }));
   const s = slice(maxima);

@@ -14,13 +14,14 @@ import type { SearchResult } from '../search/search.js';
 // biome-ignore lint/suspicious/noExplicitAny: SQLite rows, typed by the schema in this file
 export type SqlRow = Record<string, any>;
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 /**
  * Older schemas a reader still understands: what they lack reads as absent (schema 3: no
  * cpu_samples; no io_mode / client_threads, i.e. every case polling with one-thread clients;
- * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load).
+ * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load;
+ * schema 5: no flows or frame-size mix, i.e. one flow of one size).
  */
-export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', String(SCHEMA_VERSION)];
+export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', '5', String(SCHEMA_VERSION)];
 
 /** Schema 4: the CPU use of everything beside the apps, per second on the apps' epoch (runner/cpu-sampler.ts). */
 const CPU_SAMPLES_TABLE = `
@@ -65,6 +66,9 @@ const SEARCH_SHORTFALL_COLUMNS = {
   goals: ['generator_accurate_pps REAL', 'lower_bound_to_generator_ratio REAL'],
 };
 
+/** Schema 6: a case's flows per sender and its frame-size mix ({label, frames: [{size, weight}]}; NULL: one size). */
+const TRAFFIC_COLUMNS = ['flows INTEGER NOT NULL DEFAULT 1', 'size_mix_json TEXT'];
+
 const MIGRATIONS: Record<string, string> = {
   // 3 → 4: the apps' I/O mode and client threads per case (defaults: what schema 3 always ran),
   // and per-second CPU samples of the switch threads and the kernel.
@@ -78,6 +82,8 @@ ${CPU_SAMPLES_TABLE}`,
     ...SEARCH_SHORTFALL_COLUMNS.trials.map((c) => `ALTER TABLE search_trials ADD COLUMN ${c};`),
     ...SEARCH_SHORTFALL_COLUMNS.goals.map((c) => `ALTER TABLE search_goals ADD COLUMN ${c};`),
   ].join('\n'),
+  // 5 → 6: each case's flows per sender and frame-size mix (defaults: what schema 5 always ran).
+  '5': TRAFFIC_COLUMNS.map((c) => `ALTER TABLE cases ADD COLUMN ${c};`).join('\n'),
 };
 
 const SCHEMA = `
@@ -122,6 +128,8 @@ CREATE TABLE IF NOT EXISTS cases (
   touch_data INTEGER NOT NULL,
   io_mode TEXT NOT NULL DEFAULT 'polling',         -- polling | blocking (the apps' --blocking)
   client_threads INTEGER NOT NULL DEFAULT 1,       -- latency: 2 = the client receives on a second thread
+  flows INTEGER NOT NULL DEFAULT 1,                -- 5-tuples per sender
+  size_mix_json TEXT,                              -- a frame-size mix {label, frames}; packet_size_bytes is then its rounded mean
   status TEXT NOT NULL,                            -- ok | failed | skipped
   error TEXT,
   cpu_shared INTEGER NOT NULL DEFAULT 0,
@@ -414,8 +422,8 @@ export class ResultsDb {
           .prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
           packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
-          io_mode, client_threads, status, error, cpu_shared, cpus_json, started_at, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          io_mode, client_threads, flows, size_mix_json, status, error, cpu_shared, cpus_json, started_at, finished_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(
             runId,
             c.id,
@@ -437,6 +445,8 @@ export class ResultsDb {
             c.touchData ? 1 : 0,
             c.mode,
             c.clientThreads,
+            c.flows,
+            c.sizeMix ? JSON.stringify(c.sizeMix) : null,
             rec.status,
             rec.error ?? null,
             rec.cpuShared ? 1 : 0,

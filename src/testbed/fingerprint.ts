@@ -35,6 +35,7 @@ const CASE_AXES = new Set([
   'modes',
   'clientThreads',
   'packetSizes',
+  'flows',
   'rates',
   'bursts',
   'repetitions',
