@@ -74,6 +74,8 @@ const customMix = z
       .max(MIX_SIZES_MAX, `expected at most ${MIX_SIZES_MAX} sizes`),
   })
   .superRefine((m, ctx) => {
+    // Weights already refused one by one are not summed again.
+    if (m.mix.length === 0 || m.mix.some((e) => !Number.isInteger(e.weight) || e.weight < 0)) return;
     const sum = m.mix.reduce((s, e) => s + e.weight, 0);
     if (sum < 1 || sum > MIX_WEIGHT_MAX)
       ctx.addIssue({
