@@ -222,31 +222,23 @@ function maxVsSize(a: RunAnalysis, id: string, locality: 'local' | 'remote', uni
         (x.packetSizeBytes as number) - (y.packetSizeBytes as number),
     );
   const field = unit === 'Mpps' ? 'maxRxMpps' : 'maxRxGbps';
-  const spec: TopLevelSpec = {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: data },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: {
-        field: 'packetSizeBytes',
-        type: 'quantitative',
-        title: 'packet size P (bytes, log scale)',
-        scale: { type: 'log', domain: [sizes[0]!, sizes[sizes.length - 1]!], nice: false },
-        axis: { values: sizes },
-      },
-      y: { field, type: 'quantitative', title: `maximum received (${unit})` },
-      color: { field: 'series', type: 'nominal', title: label.title },
-      tooltip: [
-        { field: 'series' },
-        { field: 'packetSizeBytes', title: 'P bytes' },
-        { field, title: unit, format: '.4f' },
-        { field: 'atRatePps', title: 'at R pps' },
-      ],
+  const spec = lineChart(data, {
+    x: {
+      field: 'packetSizeBytes',
+      type: 'quantitative',
+      title: 'packet size P (bytes, log scale)',
+      scale: { type: 'log', domain: [sizes[0]!, sizes[sizes.length - 1]!], nice: false },
+      axis: { values: sizes },
     },
-  };
+    y: { field, type: 'quantitative', title: `maximum received (${unit})` },
+    color: { field: 'series', type: 'nominal', title: label.title },
+    tooltip: [
+      { field: 'series' },
+      { field: 'packetSizeBytes', title: 'P bytes' },
+      { field, title: unit, format: '.4f' },
+      { field: 'atRatePps', title: 'at R pps' },
+    ],
+  });
   const figure = id === 'fig4b' ? 'Fig. 4b' : id === 'fig4c' ? 'Fig. 4c' : 'Fig. 4d';
   return {
     id,
@@ -289,31 +281,23 @@ function maxVsPairs(a: RunAnalysis, id: string, locality: 'local' | 'remote', pa
       maxRxGbps: m.rxGbps.mean,
     }))
     .sort((x, y) => String(x.series).localeCompare(String(y.series)) || (x.pairs as number) - (y.pairs as number));
-  const spec: TopLevelSpec = {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: data },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: {
-        field: 'pairs',
-        type: 'quantitative',
-        title: 'application pairs S',
-        axis: { values: pairs, format: 'd' },
-        scale: { domain: [0, pairs[pairs.length - 1]!] },
-      },
-      y: { field: 'maxRxMpps', type: 'quantitative', title: `maximum total received (Mpps), ${packetSize} B` },
-      color: { field: 'series', type: 'nominal', title: label.title },
-      tooltip: [
-        { field: 'series' },
-        { field: 'pairs' },
-        { field: 'maxRxMpps', title: 'Mpps', format: '.4f' },
-        { field: 'maxRxGbps', title: 'Gbps', format: '.3f' },
-      ],
+  const spec = lineChart(data, {
+    x: {
+      field: 'pairs',
+      type: 'quantitative',
+      title: 'application pairs S',
+      axis: { values: pairs, format: 'd' },
+      scale: { domain: [0, pairs[pairs.length - 1]!] },
     },
-  };
+    y: { field: 'maxRxMpps', type: 'quantitative', title: `maximum total received (Mpps), ${packetSize} B` },
+    color: { field: 'series', type: 'nominal', title: label.title },
+    tooltip: [
+      { field: 'series' },
+      { field: 'pairs' },
+      { field: 'maxRxMpps', title: 'Mpps', format: '.4f' },
+      { field: 'maxRxGbps', title: 'Gbps', format: '.3f' },
+    ],
+  });
   const figure = { fig4e: 'Fig. 4e', fig4f: 'Fig. 4f', fig4g: 'Fig. 4g', fig4h: 'Fig. 4h' }[id] ?? id;
   return {
     id,
@@ -636,31 +620,23 @@ function flowFigure(a: RunAnalysis): Built {
       repetitions: m.rxPps.n,
     }))
     .sort((x, y) => String(x.series).localeCompare(String(y.series)) || (x.flows as number) - (y.flows as number));
-  const spec: TopLevelSpec = {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: data },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: {
-        field: 'flows',
-        type: 'quantitative',
-        title: 'flows per sender (distinct 5-tuples, log scale)',
-        scale: { type: 'log', domain: [counts[0]!, counts[counts.length - 1]!], nice: false },
-        axis: { values: counts },
-      },
-      y: { field: 'maxRxMpps', type: 'quantitative', title: 'maximum received (Mpps)' },
-      color: { field: 'series', type: 'nominal', title: 'switch · backend · P · S' },
-      tooltip: [
-        { field: 'series' },
-        { field: 'flows' },
-        { field: 'maxRxMpps', title: 'Mpps', format: '.4f' },
-        { field: 'atRatePps', title: 'at R pps' },
-      ],
+  const spec = lineChart(data, {
+    x: {
+      field: 'flows',
+      type: 'quantitative',
+      title: 'flows per sender (distinct 5-tuples, log scale)',
+      scale: { type: 'log', domain: [counts[0]!, counts[counts.length - 1]!], nice: false },
+      axis: { values: counts },
     },
-  };
+    y: { field: 'maxRxMpps', type: 'quantitative', title: 'maximum received (Mpps)' },
+    color: { field: 'series', type: 'nominal', title: 'switch · backend · P · S' },
+    tooltip: [
+      { field: 'series' },
+      { field: 'flows' },
+      { field: 'maxRxMpps', title: 'Mpps', format: '.4f' },
+      { field: 'atRatePps', title: 'at R pps' },
+    ],
+  });
   return {
     id: 'flows',
     title: 'Throughput vs flow count, per switch',
@@ -669,6 +645,19 @@ function flowFigure(a: RunAnalysis): Built {
       'through (UDP source ports; MACs fixed). A fall with the count is the switch’s per-flow caching.',
     data,
     spec,
+  };
+}
+
+/** A line chart with points over `data`: the shell the "maximum vs …" figures share. */
+function lineChart(data: Datum[], encoding: Extract<TopLevelSpec, { mark: unknown }>['encoding']): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: data },
+    mark: { type: 'line', point: true },
+    encoding,
   };
 }
 
