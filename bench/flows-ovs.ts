@@ -6,7 +6,10 @@
 // packet. Medians over the rounds, and each count's ratio to one flow.
 //
 //   npm run build && flock /tmp/nfp-host.lock node dist/bench/flows-ovs.js [--rounds 3] [--seconds 3]
-//     [--switch ovs|ovs-afxdp] [--backend dpdk|raw-mmsg] [--flows 1,1000,100000]
+//     [--switch ovs|ovs-afxdp] [--backend dpdk|raw-mmsg] [--flows 1,1000,100000] [--blocking]
+//
+// --blocking (not dpdk): the apps sleep in their I/O calls, and the PMD shares the receiver's CPU
+// instead of the sender's: on a two-core host the sender and the PMD then each have a core.
 import { loadavg } from 'node:os';
 import { AppProcess } from '../src/apps/app.js';
 import { expandPlan } from '../src/plan/expand.js';
@@ -26,6 +29,7 @@ const SECONDS = numberOption('--seconds', 3);
 const SWITCH = stringOption('--switch') ?? 'ovs';
 const BACKEND = stringOption('--backend') ?? (SWITCH === 'ovs' ? 'dpdk' : 'raw-mmsg');
 const COUNTS = (stringOption('--flows') ?? '1,1000,100000').split(',').map(Number);
+const BLOCKING = process.argv.includes('--blocking');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Measure {
@@ -51,8 +55,11 @@ const names = runNames(newRunToken(new Set(readLedgers().map((l) => l.token))));
 const ledger = Ledger.open(names.token);
 const resources = new Resources(ledger);
 const topology = readTopology();
-// Sender, receiver, then the switch's PMD: as a case places them.
-const { cpus, shared } = assignCpus(topology, 3);
+// Sender, receiver, then the switch's PMD: as a case places them (blocking: the PMD beside the
+// receiver, which sleeps until frames come).
+const placed = assignCpus(topology, 3);
+const cpus = BLOCKING ? [placed.cpus[0]!, placed.cpus[1]!, placed.cpus[1]!] : placed.cpus;
+const shared = placed.shared && !BLOCKING;
 const results = new Map<number, Measure[]>(COUNTS.map((n) => [n, []]));
 log(
   `${SWITCH} with ${BACKEND} apps, flows ${COUNTS.join(', ')}, ${ROUNDS} rounds of ${SECONDS} s steady; ` +
@@ -80,6 +87,7 @@ try {
       const [c] = expandPlan(
         parsePlan(
           `name: b\nswitches: [${SWITCH}]\nbackends: [${BACKEND}]\nflows: [${flows}]\nrates: [max]\n` +
+            `modes: [${BLOCKING ? 'blocking' : 'polling'}]\n` +
             `duration: ${SECONDS}\nwarmup: 1\ncooldown: 0\n`,
         ).plan,
       );
@@ -122,7 +130,7 @@ try {
 
 const one = median(results.get(COUNTS[0]!)!.map((m) => m.rxMpps));
 console.log(
-  `${SWITCH}, ${BACKEND} apps, 1vs1, 64 B, rate max, ${SECONDS} s steady per stretch, medians of ${ROUNDS} interleaved rounds; ` +
+  `${SWITCH}, ${BACKEND} apps${BLOCKING ? ' (blocking)' : ''}, 1vs1, 64 B, rate max, ${SECONDS} s steady per stretch, medians of ${ROUNDS} interleaved rounds; ` +
     `load average at the end ${loadavg()
       .map((v) => v.toFixed(2))
       .join(' ')}${shared ? '; 3 busy threads on fewer cores (starved)' : ''}`,
