@@ -156,8 +156,13 @@ void nfp_traffic_fill(const struct nfp_traffic *t, struct nfp_pkt *pkts, unsigne
 {
 	/* Positions in the pattern and the tuple cycle advance by one per frame: one division
 	 * each per burst, none per frame. */
-	uint32_t k = (uint32_t)(seq % t->pattern_len);
+	uint32_t k = t->pattern_len == 1 ? 0 : (uint32_t)(seq % t->pattern_len);
 
+	if (t->pattern_len == 1 && t->flows == 1) { /* one size, one tuple: the common case */
+		for (unsigned i = 0; i < n; i++)
+			pkts[i].len = t->pattern[0];
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		pkts[i].len = t->pattern[k];
 		if (++k == t->pattern_len)

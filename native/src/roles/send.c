@@ -169,7 +169,10 @@ static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		if (sent < 0)
 			return nfp_err_set(err, sent, "send to %s: %s",
 					   nfp_fmt_addr(&cfg->remote, addr), strerror(-sent));
-		nfp_stats_tx_pkts(stats, st->pkts, n, (unsigned)sent, now);
+		if (st->traffic.pattern_len == 1) /* one size: no per-frame sum */
+			nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
+		else
+			nfp_stats_tx_pkts(stats, st->pkts, n, (unsigned)sent, now);
 		st->seq += (unsigned)sent;
 		nfp_pacer_offered(&pacer, n);
 	}

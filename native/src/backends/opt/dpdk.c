@@ -431,13 +431,14 @@ static int dpdk_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 
 	if (n > p->ntx)
 		n = p->ntx;
-	for (unsigned i = 0; i < n; i++) {
-		nfp_raw_tx_fix(pkts[i].data - NFP_RAW_HDR, &pkts[i]);
-		if (__builtin_expect(pkts[i].len != p->payload, 0)) {
+	/* tx_alloc wrote the template into every mbuf: only a frame of another size or tuple
+	 * (--size-mix, --flows; saddr is set only with sport) needs its header fixed. */
+	for (unsigned i = 0; i < n; i++)
+		if (__builtin_expect(pkts[i].len != p->payload || pkts[i].sport, 0)) {
+			nfp_raw_tx_fix(pkts[i].data - NFP_RAW_HDR, &pkts[i]);
 			p->tx[i]->data_len = (uint16_t)(pkts[i].len + NFP_RAW_HDR);
 			p->tx[i]->pkt_len = pkts[i].len + NFP_RAW_HDR;
 		}
-	}
 	sent = rte_eth_tx_burst(p->port_id, 0, p->tx, (uint16_t)n);
 	if (sent)
 		p->sent_any = true;
