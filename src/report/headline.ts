@@ -4,6 +4,7 @@
 import type { RunAnalysis } from '../analysis/index.js';
 import { layoutName } from '../plan/expand.js';
 import type { SummaryCase } from '../store/summary.js';
+import { plainMaxima } from './figures.js';
 import { meanWithCi } from '../analysis/stats.js';
 import { tupleKeyOf } from '../analysis/repetitions.js';
 import type { CaseWarning } from '../analysis/warnings.js';
@@ -65,7 +66,7 @@ function slice<T extends { locality: string; packetSize: number; pairs: number }
 }
 
 function throughputItem(a: RunAnalysis): HeadlineItem | null {
-  const maxima = a.maxima
+  const maxima = plainMaxima(a)
     .filter((m) => m.best.sample.dimension === 'throughput')
     .map((m) => ({ m, locality: m.best.sample.locality, packetSize: m.packetSize, pairs: m.pairs }));
   const s = slice(maxima);

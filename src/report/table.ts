@@ -31,7 +31,20 @@ export const SUMMARY_COLUMNS: Column[] = [
   { key: 'pairs', header: 'S', align: 'left', value: (c) => shapeLabel(c), raw: (c) => c.pairs },
   { key: 'switch', header: 'V', align: 'left', value: (c) => c.switch, raw: (c) => c.switch },
   { key: 'backend', header: 'backend', align: 'left', value: (c) => c.backend, raw: (c) => c.backend },
-  { key: 'packetSizeBytes', header: 'P', align: 'right', value: (c) => String(c.packetSize), raw: (c) => c.packetSize },
+  {
+    key: 'packetSizeBytes',
+    header: 'P',
+    align: 'right',
+    value: (c) => c.sizeMix?.label ?? String(c.packetSize),
+    raw: (c) => c.packetSize,
+  },
+  {
+    key: 'flows',
+    header: 'flows',
+    align: 'right',
+    value: (c) => ((c.flows ?? 1) > 1 ? String(c.flows) : '-'),
+    raw: (c) => c.flows ?? 1,
+  },
   // "max" (unpaced) and "search" are kept as strings: a number would claim a rate never asked for.
   {
     key: 'ratePps',

@@ -74,8 +74,7 @@ static unsigned udp_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsign
 	if (n > p->nslots)
 		n = p->nslots;
 	for (unsigned i = 0; i < n; i++) {
-		pkts[i].data = p->tx + (size_t)i * p->stride;
-		pkts[i].len = p->slot_len;
+		pkts[i] = (struct nfp_pkt){ .data = p->tx + (size_t)i * p->stride, .len = p->slot_len };
 	}
 	return n;
 }

@@ -21,6 +21,7 @@
 #include "pacer.h"
 #include "report.h"
 #include "stats.h"
+#include "traffic.h"
 #include "wire.h"
 
 struct nfp_sender {
@@ -30,7 +31,7 @@ struct nfp_sender {
 	struct nfp_pkt pkts[NFP_BURST_MAX];
 	uint8_t *pattern;    /* --touch: pattern[i] = (uint8_t)i, so payload byte i of frame seq
 				is pattern[i + seq % 256] and a memcpy writes every byte */
-	uint32_t payload;    /* UDP payload bytes per frame */
+	struct nfp_traffic traffic; /* each frame's size and tuple (--size-mix, --flows) */
 	uint64_t seq;        /* the next frame's sequence number */
 	uint8_t hdr[NFP_WIRE_HDR_LEN]; /* every frame's header, encoded once: a burst writes its ts
 					  here, a frame copies it and writes its seq */
@@ -40,6 +41,7 @@ int nfp_sender_new(const struct nfp_config *cfg, const char *role, struct nfp_se
 		   struct nfp_err *err)
 {
 	struct nfp_sender *st;
+	int rc;
 
 	*out = NULL;
 	if (!cfg->port.has_remote)
@@ -51,7 +53,8 @@ int nfp_sender_new(const struct nfp_config *cfg, const char *role, struct nfp_se
 	*out = st;
 	st->cfg = cfg;
 	st->end_ns = UINT64_MAX;
-	st->payload = nfp_payload_bytes(cfg);
+	if ((rc = nfp_traffic_init(&st->traffic, cfg, err)) < 0)
+		return rc;
 	nfp_wire_encode(st->hdr, &(struct nfp_wire_hdr){
 		.magic = NFP_WIRE_MAGIC,
 		.version = NFP_WIRE_VERSION,
@@ -70,29 +73,32 @@ int nfp_sender_new(const struct nfp_config *cfg, const char *role, struct nfp_se
 
 void nfp_sender_free(struct nfp_sender *st)
 {
-	if (st)
+	if (st) {
 		free(st->pattern);
+		nfp_traffic_free(&st->traffic);
+	}
 	free(st);
 }
 
-/* Writes the header (and with --touch every byte and the checksum) of n frames. Only what
- * changes is written: ts once per burst into the encoded header, then per frame a copy of it and
- * the frame's seq (no struct round trip: a store read back at another width stalls the core). */
+/* Sets each of n frames' size and tuple (traffic.h) and writes its header (and with --touch
+ * every byte and the checksum). Only what changes is written: ts once per burst into the encoded
+ * header, then per frame a copy of it and the frame's seq (no struct round trip: a store read
+ * back at another width stalls the core). */
 static void fill(struct nfp_sender *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
 		 unsigned n, uint32_t ts)
 {
+	nfp_traffic_fill(&st->traffic, pkts, n, st->seq);
 	nfp_wire_put_ts(st->hdr, ts);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *d = pkts[i].data;
 		uint32_t seq = (uint32_t)(st->seq + i);
 
-		pkts[i].len = st->payload;
 		memcpy(d, st->hdr, NFP_WIRE_HDR_LEN);
 		nfp_wire_put_seq(d, seq);
 		if (cfg->touch) {
 			memcpy(d + NFP_WIRE_HDR_LEN, st->pattern + NFP_WIRE_HDR_LEN + (seq & 0xff),
-			       st->payload - NFP_WIRE_HDR_LEN);
-			nfp_wire_set_csum(d, st->payload);
+			       pkts[i].len - NFP_WIRE_HDR_LEN);
+			nfp_wire_set_csum(d, pkts[i].len);
 		}
 	}
 }
@@ -158,7 +164,10 @@ int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_sta
 	if (sent < 0)
 		return nfp_err_set(err, sent, "send to %s: %s",
 				   nfp_fmt_addr(&cfg->port.remote, addr), strerror(-sent));
-	nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
+	if (st->traffic.pattern_len == 1) /* one size: no per-frame sum */
+		nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
+	else
+		nfp_stats_tx_pkts(stats, st->pkts, n, (unsigned)sent, now);
 	st->seq += (unsigned)sent;
 	nfp_pacer_offered(pacer, n);
 	return NFP_SENDER_SENT;
