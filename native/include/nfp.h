@@ -287,6 +287,9 @@ struct nfp_port {
 #define NFP_BACKEND_IFNAME 2u
 /* It is a DPDK port: needs --vdev, takes --file-prefix, --no-huge, --mem-mb. */
 #define NFP_BACKEND_EAL 4u
+/* Its tx_send makes one system call per frame (tx_send on any prefix of tx_alloc's buffers, one
+ * at a time, is then as cheap as one burst): a sender stamps each frame just before its own call. */
+#define NFP_BACKEND_FRAME_CALLS 8u
 
 struct nfp_backend {
 	const char *name;

@@ -694,8 +694,8 @@ static void test_traffic(void)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.frame_bytes = 64;
 	cfg.flows = 1;
-	cfg.local.sin_port = htons(7000);
-	cfg.local.sin_addr.s_addr = htonl(0xC6120001); /* 198.18.0.1 */
+	cfg.port.local.sin_port = htons(7000);
+	cfg.port.local.sin_addr.s_addr = htonl(0xC6120001); /* 198.18.0.1 */
 	CHECK(nfp_traffic_parse_mix("60:7,566:4,1514:1", &cfg.mix, &err) == 0);
 	CHECK(nfp_traffic_check(&cfg, &err, false) == 0 && cfg.frame_bytes == 1514);
 	CHECK(nfp_traffic_init(&t, &cfg, &err) == 0 && t.pattern_len == 12);
@@ -726,18 +726,18 @@ static void test_traffic(void)
 	/* Tuple 0 is --local; ports count up from 7000 and wrap at 65535 to 1024. */
 	nfp_traffic_fill(&t, pkts, 2, 0);
 	CHECK(ntohs(pkts[0].sport) == 7000 && ntohs(pkts[1].sport) == 7001 &&
-	      pkts[0].saddr == cfg.local.sin_addr.s_addr && pkts[0].len == 22);
+	      pkts[0].saddr == cfg.port.local.sin_addr.s_addr && pkts[0].len == 22);
 	nfp_traffic_fill(&t, pkts, 1, 65535 - 7000 + 1);
 	CHECK(ntohs(pkts[0].sport) == 1024);
 	/* Tuples 64510..64513: the last ports of the first address, then the next address. */
 	nfp_traffic_fill(&t, pkts, 4, 64510);
-	CHECK(ntohs(pkts[1].sport) == 6999 && pkts[1].saddr == cfg.local.sin_addr.s_addr);
+	CHECK(ntohs(pkts[1].sport) == 6999 && pkts[1].saddr == cfg.port.local.sin_addr.s_addr);
 	CHECK(ntohs(pkts[2].sport) == 7000 && ntohl(pkts[2].saddr) == 0xC6120011);
 	CHECK(ntohs(pkts[3].sport) == 7001 && ntohl(pkts[3].saddr) == 0xC6120011);
 	/* The cycle wraps at 100000 back to tuple 0; sequence 100000 + 64512 is the next address. */
 	nfp_traffic_fill(&t, pkts, 2, 99999);
 	CHECK(ntohl(pkts[0].saddr) == 0xC6120011 && ntohs(pkts[1].sport) == 7000 &&
-	      pkts[1].saddr == cfg.local.sin_addr.s_addr);
+	      pkts[1].saddr == cfg.port.local.sin_addr.s_addr);
 	nfp_traffic_fill(&t, pkts, 1, 100000 + 64512);
 	CHECK(ntohl(pkts[0].saddr) == 0xC6120011 && ntohs(pkts[0].sport) == 7000);
 	nfp_traffic_free(&t);

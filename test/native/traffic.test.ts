@@ -163,3 +163,25 @@ test('raw-mmsg: --flows 70000 varies the source address past 64512 ports, and a 
   );
   assert.deepEqual([recv.rxPackets, recv.lost], [2 * flows, 0]);
 });
+
+/**
+ * The send timestamp (wire.h, bytes 10–13 of the payload) is when the frame was handed to the
+ * kernel: over a backend that makes one system call per frame, each frame of a burst carries its
+ * own; over one that hands a burst over in one call, the burst shares one.
+ */
+for (const [variant, perFrame] of [
+  ['udp', true],
+  ['raw', true],
+  ['udp-mmsg', false],
+  ['raw-mmsg', false],
+] as const) {
+  test(`${variant}: the frames of a burst carry ${perFrame ? 'each its own send time' : "their one call's send time"}`, {
+    skip: (!hasTshark && 'tshark is not installed') || variantSkipReason(variant),
+  }, async () => {
+    const { rows } = await captured(variant, variant, 64, ['--burst', '32', '--rate', '3200'], ['udp.payload']);
+    assert.equal(rows.length, 64, `captured ${rows.length} frames`);
+    const stamps = new Set(rows.map(([payload]) => payload!.replaceAll(':', '').slice(20, 28)));
+    if (perFrame) assert.equal(stamps.size, 64, 'every frame its own timestamp');
+    else assert.ok(stamps.size <= 3, `64 frames in bursts of 32 share ≤ 3 timestamps, got ${stamps.size}`);
+  });
+}

@@ -152,6 +152,7 @@ static int udp_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsign
 
 const struct nfp_backend backend_udp = {
 	.name = "udp",
+	.flags = NFP_BACKEND_FRAME_CALLS,
 	.open = udp_open,
 	.tx_alloc = udp_tx_alloc,
 	.tx_send = udp_tx_send,

@@ -81,17 +81,17 @@ void nfp_sender_free(struct nfp_sender *st)
 }
 
 /* Sets each of n frames' size and tuple (traffic.h) and writes its header (and with --touch
- * every byte and the checksum). Only what changes is written: ts once per burst into the encoded
- * header, then per frame a copy of it and the frame's seq (no struct round trip: a store read
- * back at another width stalls the core). */
+ * every byte and the checksum); the first is frame number `first`. Only what changes is written:
+ * ts once per call into the encoded header, then per frame a copy of it and the frame's seq (no
+ * struct round trip: a store read back at another width stalls the core). */
 static void fill(struct nfp_sender *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
-		 unsigned n, uint32_t ts)
+		 unsigned n, uint64_t first, uint32_t ts)
 {
-	nfp_traffic_fill(&st->traffic, pkts, n, st->seq);
+	nfp_traffic_fill(&st->traffic, pkts, n, first);
 	nfp_wire_put_ts(st->hdr, ts);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *d = pkts[i].data;
-		uint32_t seq = (uint32_t)(st->seq + i);
+		uint32_t seq = (uint32_t)(first + i);
 
 		memcpy(d, st->hdr, NFP_WIRE_HDR_LEN);
 		nfp_wire_put_seq(d, seq);
@@ -101,6 +101,28 @@ static void fill(struct nfp_sender *st, const struct nfp_config *cfg, struct nfp
 			nfp_wire_set_csum(d, pkts[i].len);
 		}
 	}
+}
+
+/* A burst over a backend that makes one system call per frame, each frame stamped just before its
+ * own call: the timestamp is when the frame was handed to the kernel, as it is for a whole burst
+ * handed over in one call. Stamped once per burst, the last of 32 frames would carry the 31 calls
+ * before it as path latency (measured on linux-bridge udp: p50 one-way 95 µs with bursts of 32,
+ * 5.5 µs with bursts of 1). Returns what tx_send would: the frames accepted, or -errno. */
+static int send_stamped_each(struct nfp_sender *st, struct nfp_port *port, unsigned got)
+{
+	unsigned i;
+
+	for (i = 0; i < got; i++) {
+		int r;
+
+		fill(st, st->cfg, &st->pkts[i], 1, st->seq + i, (uint32_t)nfp_now_ns());
+		r = port->backend->tx_send(port, &st->pkts[i], 1);
+		if (r < 0)
+			return i ? (int)i : r; /* the error comes back on the next call */
+		if (r == 0)
+			break;
+	}
+	return (int)i;
 }
 
 bool nfp_sender_start(struct nfp_sender *st, volatile sig_atomic_t *stop, uint64_t *now)
@@ -159,8 +181,12 @@ int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_sta
 		}
 	}
 	got = port->backend->tx_alloc(port, st->pkts, n);
-	fill(st, cfg, st->pkts, got, (uint32_t)now);
-	sent = got ? port->backend->tx_send(port, st->pkts, got) : 0;
+	if (port->backend->flags & NFP_BACKEND_FRAME_CALLS) {
+		sent = send_stamped_each(st, port, got);
+	} else {
+		fill(st, cfg, st->pkts, got, st->seq, (uint32_t)now);
+		sent = got ? port->backend->tx_send(port, st->pkts, got) : 0;
+	}
 	if (sent < 0)
 		return nfp_err_set(err, sent, "send to %s: %s",
 				   nfp_fmt_addr(&cfg->port.remote, addr), strerror(-sent));
