@@ -107,6 +107,8 @@ struct nfp_config {
 				     which outlives its clients: close without waiting for it */
 	uint32_t mem_mb;          /* --mem-mb, default 512: -m with --no-huge */
 	bool mem_given;           /* --mem-mb given: with hugepages too, -m (preallocated at start) */
+	bool latency;             /* --latency (recv, tester): one-way latency of every frame (stats.h
+				     rule 5) */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 	int clock;                /* --clock: enum nfp_clock_choice (default auto) */
 	bool sched_fifo;          /* --sched fifo: the app's threads run SCHED_FIFO (priority 1),

@@ -579,6 +579,11 @@ static const struct opt_spec OPTIONS[] = {
 		  "clock_gettime), tsc or gettime: what pacing and times read" },
 	{ "--sched", "P", OPT_READ, .read = read_sched,
 	  .help = "other (default) or fifo: SCHED_FIFO priority 1, ahead of\nevery ordinary task on its CPU (the kernel's RT throttling\nstill leaves others 5% of each second)" },
+	{ "--latency", NULL, OPT_FLAG, FIELD(latency), .roles = "recv/tester",
+	  .roles_why = "the receiving roles",
+	  .help = "recv/tester: record every frame's one-way latency (now - its\n"
+		  "send timestamp) in a histogram, `oneWay` in each line; one\n"
+		  "host only (both apps read its CLOCK_MONOTONIC)" },
 	{ "--rtt-dump", "PATH", OPT_READ, .read = read_rtt_dump,
 	  .help = "client: write every RTT sample (ns) to PATH, one per line" },
 	{ "--help", NULL, OPT_EXIT, .help = "print this text and exit" },

@@ -119,16 +119,20 @@ static void put_counters(struct line *l, const struct nfp_field *fields,
 	}
 }
 
-/* "rtt":{count, minNs, avgNs, maxNs, p50Ns..p999Ns, buckets:[[lowNs,count],...]}; the
- * percentiles are defined in hist.h. Values that do not exist (count 0) are null. */
-static void put_rtt(struct line *l, const struct nfp_hist *h)
+/* "KEY":{count, [late,] minNs, avgNs, maxNs, p50Ns..p999Ns, buckets:[[lowNs,count],...]}
+ * (KEY rtt: the client's round trips; oneWay: a receiver's one-way latency, with `late` <
+ * 0 for none); the percentiles are defined in hist.h. Values that do not exist (count 0) are
+ * null. */
+static void put_hist(struct line *l, const char *key, const struct nfp_hist *h, int64_t late)
 {
 	static const struct { const char *key; double q; } pct[] = {
 		{ "p50Ns", 0.5 }, { "p90Ns", 0.9 }, { "p99Ns", 0.99 }, { "p999Ns", 0.999 },
 	};
 	bool first = true;
 
-	put(l, ",\"rtt\":{\"count\":%" PRIu64, h->count);
+	put(l, ",\"%s\":{\"count\":%" PRIu64, key, h->count);
+	if (late >= 0)
+		put(l, ",\"late\":%" PRId64, late);
 	if (h->count) {
 		put(l, ",\"minNs\":%" PRIu64, h->min_ns);
 		put_num(l, "avgNs", (double)h->sum_ns / (double)h->count);
@@ -182,6 +186,7 @@ void nfp_report_init(struct nfp_report *r, const struct nfp_config *cfg,
 	r->role = role;
 	r->interval_ns = (uint64_t)cfg->interval_ms * 1000000u;
 	r->next_ns = UINT64_MAX; /* no ticks before begin */
+	r->stats.one_way = cfg->latency;
 }
 
 /* A string field, or null. options.c admits no character in these that JSON would need escaped
@@ -248,6 +253,7 @@ void nfp_report_start(struct nfp_report *r)
 	    cfg->touch ? "true" : "false");
 	put(&l, ",\"mode\":\"%s\"", cfg->blocking ? "blocking" : "polling");
 	put(&l, ",\"sched\":\"%s\"", cfg->sched_fifo ? "fifo" : "other");
+	put(&l, ",\"latency\":%s", cfg->latency ? "\"one-way\"" : "null");
 	put(&l, ",\"clock\":{\"source\":\"%s\"", nfp_clock_source());
 	if (nfp_clock.hz > 0)
 		put(&l, ",\"tscHz\":%.0f}", nfp_clock.hz);
@@ -303,9 +309,16 @@ void nfp_report_interval(struct nfp_report *r, uint64_t now, bool partial)
 	put_ns(&l, "endNs", now);
 	put_counters(&l, r->role->fields, &r->stats.total, &r->last);
 	if (r->role->rtt) {
-		put_rtt(&l, &r->stats.rtt);
+		put_hist(&l, "rtt", &r->stats.rtt, -1);
 		nfp_hist_merge(&r->rtt_total, &r->stats.rtt);
 		nfp_hist_reset(&r->stats.rtt);
+	}
+	if (r->stats.one_way) {
+		put_hist(&l, "oneWay", &r->stats.one_way_hist, (int64_t)r->stats.one_way_late);
+		nfp_hist_merge(&r->one_way_total, &r->stats.one_way_hist);
+		r->one_way_late_total += r->stats.one_way_late;
+		nfp_hist_reset(&r->stats.one_way_hist);
+		r->stats.one_way_late = 0;
 	}
 	put(&l, ",\"cpuUserUs\":%" PRIu64 ",\"cpuSysUs\":%" PRIu64, user - r->cpu_user_us_last,
 	    sys - r->cpu_sys_us_last);
@@ -344,7 +357,9 @@ void nfp_report_finish(struct nfp_report *r, uint64_t now)
 	put_ns(&l, "endNs", now);
 	put_counters(&l, r->role->fields, &r->stats.total, &zero);
 	if (r->role->rtt)
-		put_rtt(&l, &r->rtt_total);
+		put_hist(&l, "rtt", &r->rtt_total, -1);
+	if (r->stats.one_way)
+		put_hist(&l, "oneWay", &r->one_way_total, (int64_t)r->one_way_late_total);
 	if (cfg->rate_pps > 0)
 		put_num(&l, "intendedPps", cfg->rate_pps);
 	else

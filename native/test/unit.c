@@ -220,6 +220,33 @@ static void test_stats_rx(void)
 	CHECK(s.total.foreign == 2 && s.total.corrupt == 2 && s.total.lost == 1);
 	CHECK(s.total.reordered == 0 && s.total.duplicates == 0);
 	CHECK(s.first_pkt_ns == 123 && s.last_pkt_ns == 123);
+	CHECK(s.one_way_hist.count == 0); /* rule 5 is off unless asked */
+	nfp_flows_free(flows);
+}
+
+/* Rule 5: one-way latency = now - ts mod 2^32, across the 32-bit wrap; > 1 s (or "negative") late. */
+static void test_stats_one_way(void)
+{
+	static uint8_t bufs[4][64];
+	static const uint32_t ts[4] = { 0xfffffc18u, 0x00000064u, 0x000003e8u, 0x00001000u };
+	struct nfp_pkt pkts[4];
+	static struct nfp_stats s;
+	struct nfp_flows *flows;
+	const uint64_t now = 0x500000000ull + 0x3e8; /* low 32 bits: 1000, just past a wrap */
+
+	CHECK(nfp_flows_new(&flows) == 0);
+	s.one_way = true;
+	for (int i = 0; i < 4; i++) {
+		put_frame(bufs[i], 22, 0, (uint32_t)i, false);
+		nfp_wire_put_ts(bufs[i], ts[i]);
+		pkts[i] = (struct nfp_pkt){ bufs[i], 22 };
+	}
+	CHECK(nfp_stats_rx(&s, flows, pkts, 4, false, now) == 0);
+	/* 2000 ns (sent before the wrap), 900 ns, 0 ns; the last is 3096 ns in the future: late */
+	CHECK(s.total.rx_packets == 4 && s.one_way_hist.count == 3 && s.one_way_late == 1);
+	CHECK(s.one_way_hist.min_ns == 0 && s.one_way_hist.max_ns == 2000);
+	CHECK(s.one_way_hist.sum_ns == 2900);
+	CHECK(s.one_way_hist.counts[nfp_hist_index(900)] == 1);
 	nfp_flows_free(flows);
 }
 
@@ -370,6 +397,9 @@ static void test_options(void)
 		   "--no-huge: only for --backend dpdk, not --backend udp-mmsg");
 	expect_bad("recv --local 1.2.3.4:1 --rx-cpu 0", "--rx-cpu: only for client (its receive "
 		   "thread), not recv");
+	expect_bad("send --local 1.2.3.4:1 --remote 1.2.3.4:2 --latency",
+		   "--latency: only for recv/tester (the receiving roles), not send");
+	CHECK(parse("recv --local 1.2.3.4:1 --latency", &cfg, &err) == 0 && cfg.latency);
 	expect_bad("recv --local 1.2.3.4:1 --help=1", "unknown option '--help'; see --help");
 #ifdef NFP_HAVE_AF_XDP
 	CHECK(parse("server --backend af-xdp --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
@@ -656,6 +686,7 @@ int main(void)
 	test_seq_extend();
 	test_seq_rules();
 	test_stats_rx();
+	test_stats_one_way();
 	test_options();
 	test_hist();
 	test_echo();

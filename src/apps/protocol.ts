@@ -39,6 +39,8 @@ export interface StartLine {
   mode?: 'polling' | 'blocking';
   /** `--sched`: the app's scheduling policy (absent from apps that predate it). */
   sched?: 'other' | 'fifo';
+  /** `--latency`: the receiver records one-way latency ("one-way"); null without. */
+  latency?: 'one-way' | null;
   /** The client's receive thread CPU (`--rx-cpu`), null for one thread. */
   rxCpu?: number | null;
   /** The client's window (`--inflight`): at most this many frames awaiting their echo; null for none. */
@@ -65,6 +67,8 @@ export interface Counters {
   late?: number;
   unmatched?: number;
   rtt?: RttObject;
+  /** A receiver with `--latency`: one-way latencies (RTT's layout), `late` over 1 s and not in it. */
+  oneWay?: RttObject & { late: number };
   cpuUserUs: number;
   cpuSysUs: number;
 }

@@ -151,7 +151,8 @@ function checkSwitchOptions({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] 
 /** Blocking needs a receive call that can sleep (a DPDK port is only polled); a second client
  * thread exists only in latency cases; a window (inflight) is a latency client's, counted by its
  * one thread. */
-function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+function checkModes(parsed: ParsedPlan): PlanDiagnostic[] {
+  const { plan, diagnostic } = parsed;
   const problems: PlanDiagnostic[] = [];
   const blocking = plan.modes.indexOf('blocking');
   const dpdk = plan.backends.indexOf('dpdk');
@@ -173,6 +174,7 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
       ),
     );
   }
+  problems.push(...checkOneWay(parsed));
   if (plan.inflight !== undefined && plan.dimension !== 'latency') {
     problems.push(
       diagnostic(['inflight'], 'inflight limits the echoes a client awaits: it is for dimension: latency; remove it'),
@@ -271,6 +273,39 @@ function checkLayouts({ plan, diagnostic }: ParsedPlan, caps: Capabilities): Pla
           at,
           `layout ${worst.label} has ${worst.threads} busy threads (apps and switch pollers) and this host ` +
             `${caps.cores} cores: fewer testers, chains or forwarders, or \`cpuShared: true\` to let them share cores`,
+        ),
+      );
+  }
+  return problems;
+}
+
+/**
+ * One-way latency subtracts a sender's timestamp from a receiver's clock: one host only (across
+ * hosts the clocks differ; the client's round trip is the measure there), and a receiver's. The
+ * baseline's veth pair is one host's too.
+ */
+function checkOneWay({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+  const problems: PlanDiagnostic[] = [];
+  const asked: (string | number)[][] = [
+    ...(plan.oneWayLatency ? [['oneWayLatency']] : []),
+    ...(plan.search?.latency ? [['search', 'latency']] : []),
+    ...(plan.latencyBaseline ? [['latencyBaseline']] : []),
+  ];
+  for (const path of asked) {
+    if (plan.locality === 'remote')
+      problems.push(
+        diagnostic(
+          path,
+          path[0] === 'latencyBaseline'
+            ? 'the baseline is a veth pair on one host (veth is local-only): use locality: local'
+            : 'one-way latency needs sender and receiver on one clock: use locality: local, or dimension: latency (round trips) across hosts',
+        ),
+      );
+    else if (plan.dimension !== 'throughput' && path[0] !== 'latencyBaseline')
+      problems.push(
+        diagnostic(
+          path,
+          'one-way latency is measured by receivers of dimension: throughput (a latency case has round trips)',
         ),
       );
   }

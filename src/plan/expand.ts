@@ -11,6 +11,10 @@ import {
   type SwitchName,
 } from './schema.js';
 import { expandSearch, type ExpandedSearch } from './search-schema.js';
+import { KERNEL_BACKENDS } from '../apps/backends.js';
+
+/** The back-to-back path of `latencyBaseline`: the apps over a bare veth pair (veth's backends: the kernel's). */
+export const BASELINE_SWITCH: SwitchName = 'veth';
 
 export interface Case {
   /** Stable, readable identity of the case within its run (also the resume key). */
@@ -44,10 +48,17 @@ export interface Case {
   touchData: boolean;
   /** Senders (clients) run SCHED_FIFO, `--sched fifo` (the plan's senderScheduling); absent for the default. */
   senderScheduling?: 'fifo';
+  /** Throughput cases: receivers record one-way latency (`--latency`, the plan's oneWayLatency); absent for off. */
+  oneWayLatency?: true;
   /** Latency cases with a window: at most this many frames awaiting their echo (`--inflight`). */
   inflight?: number;
   /** For a search case (rate "search"): the goals and limits of the throughput search. */
   search?: ExpandedSearch;
+  /**
+   * A back-to-back baseline (`latencyBaseline`): this case runs the apps over a bare veth pair, to
+   * be subtracted from the latency of the cases that differ from it only in their switch.
+   */
+  baseline?: true;
   /** The plan's settings of this case's switch (`sriov:`), handed to its driver. */
   switchOptions?: SwitchOptions;
 }
@@ -66,10 +77,13 @@ export function expandPlan(plan: Plan): Case[] {
   const cases: Case[] = [];
   const search = plan.search ? expandSearch(plan.search) : undefined;
   const rates = ratesOf(plan);
+  const switches = baselineSwitches(plan);
   for (let repetition = 0; repetition < plan.repetitions; repetition++) {
-    for (const sw of plan.switches) {
+    for (const sw of switches) {
+      const baseline = !plan.switches.includes(sw);
       for (const shape of shapesOf(plan)) {
         for (const backend of plan.backends) {
+          if (baseline && !KERNEL_BACKENDS.includes(backend)) continue;
           for (const mode of plan.modes) {
             for (const clientThreads of plan.dimension === 'latency' ? plan.clientThreads : [1]) {
               for (const burst of plan.bursts) {
@@ -101,8 +115,14 @@ export function expandPlan(plan: Plan): Case[] {
                       cooldownS: plan.cooldown,
                       touchData: plan.touchData,
                       ...(plan.senderScheduling === 'fifo' ? { senderScheduling: 'fifo' as const } : {}),
+                      ...(plan.oneWayLatency && plan.dimension === 'throughput'
+                        ? { oneWayLatency: true as const }
+                        : {}),
                       ...(rate === RATE_SEARCH ? { search } : {}),
                       ...(sw === 'sriov' && plan.sriov ? { switchOptions: { sriov: plan.sriov } } : {}),
+                      ...(baseline || (plan.latencyBaseline && sw === BASELINE_SWITCH)
+                        ? { baseline: true as const }
+                        : {}),
                     });
                   }
                 }
@@ -130,6 +150,16 @@ export function shapesOf(plan: Plan): Pick<Case, 'pairs' | 'layout' | 'chainLeng
   });
 }
 
+/**
+ * The plan's switches, with the baseline's veth first when `latencyBaseline` asks for it and the
+ * plan does not sweep veth already (its veth cases are then the baseline).
+ */
+function baselineSwitches(plan: Plan): SwitchName[] {
+  return plan.latencyBaseline && !plan.switches.includes(BASELINE_SWITCH)
+    ? [BASELINE_SWITCH, ...plan.switches]
+    : [...plan.switches];
+}
+
 /** Fixed rates first, then the search (a plan with `search` and no `rates` runs only the search). */
 function ratesOf(plan: Plan): Rate[] {
   return [...(plan.rates ?? (plan.search ? [] : [RATE_MAX])), ...(plan.search ? [RATE_SEARCH] : [])];
@@ -138,11 +168,14 @@ function ratesOf(plan: Plan): Rate[] {
 /** How many cases `expandPlan` makes, without making them (a hostile plan asks for 10^15). */
 export function caseCount(plan: Plan): number {
   const threads = plan.dimension === 'latency' ? plan.clientThreads.length : 1;
+  const baseline =
+    plan.latencyBaseline && !plan.switches.includes(BASELINE_SWITCH)
+      ? plan.backends.filter((b) => KERNEL_BACKENDS.includes(b)).length
+      : 0;
   return (
     plan.repetitions *
-    plan.switches.length *
     shapeCount(plan) *
-    plan.backends.length *
+    (plan.switches.length * plan.backends.length + baseline) *
     plan.modes.length *
     threads *
     plan.bursts.length *
@@ -197,6 +230,13 @@ export function shapeLabel(t: Pick<Case, 'pairs' | 'layout' | 'chainLength'>): s
   if (t.layout === 'tester') return `${t.pairs}tester`;
   if (t.layout === 'chain') return `${t.pairs}chain${t.chainLength}`;
   return `${t.pairs}vs${t.pairs}`;
+}
+
+/** The id of a case's back-to-back baseline: the same tuple over the baseline's veth pair (caseId's fourth part is the switch). */
+export function baselineCaseId(id: string): string {
+  const parts = id.split('/');
+  parts[3] = BASELINE_SWITCH;
+  return parts.join('/');
 }
 
 /** Seconds a case runs traffic for: warm-up + steady state + cool-down. */

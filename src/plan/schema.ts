@@ -172,6 +172,18 @@ export const planSchema = z.strictObject({
   repetitions: intIn(1, 1000, 'repetitions')
     .default(1)
     .describe('Times the whole sweep is repeated (repetitions interleave, outermost).'),
+  oneWayLatency: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Throughput cases on one host: receivers record every frame's one-way latency (send timestamp to receive) in an HDR histogram per second, beside the throughput (nfvperf-app --latency; both apps read CLOCK_MONOTONIC).",
+    ),
+  latencyBaseline: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Measure the path's own latency too: every case is also run over a bare veth pair (no switch, the same apps, backend and load), stored with the run as a baseline case, so the report shows each switch's latency minus the path's. Kernel backends only (veth carries no DPDK port).",
+    ),
   touchData: z
     .boolean()
     .default(false)

@@ -31,15 +31,22 @@ export interface AppLaunch {
   rxCpu?: number;
   /** Senders, clients and testers: per-app rate and how long to send. */
   traffic?: { rate: number | 'max'; seconds: number };
+  /** The receiver records one-way latency (a search's latency runs; the plan's oneWayLatency sets it for every case). */
+  oneWay?: boolean;
 }
 
-/** The launches of a case's apps, in the topology's order; `endpoint` finds a port's container wherever it was built. */
+/**
+ * The launches of a case's apps, in the topology's order; `endpoint` finds a port's container wherever it was built.
+ * `oneWay` (a search's latency runs): every frame's one-way latency recorded (the plan's oneWayLatency: in every case, appArgs).
+ */
 export function appLaunches(
   topology: Topology,
   endpoint: (p: PortRef) => Endpoint,
   cpus: { apps: readonly number[]; clientRx?: readonly number[] },
   traffic: NonNullable<AppLaunch['traffic']>,
+  options: { oneWay?: boolean } = {},
 ): AppLaunch[] {
+  const oneWay = options.oneWay ? { oneWay: true } : {};
   return topology.apps.map((a, i) => ({
     role: a.role,
     pair: a.pair,
@@ -50,6 +57,7 @@ export function appLaunches(
     cpu: cpus.apps[i]!,
     ...(a.origin && cpus.clientRx ? { rxCpu: cpus.clientRx[a.pair]! } : {}),
     ...(a.origin ? { traffic } : {}),
+    ...oneWay,
   }));
 }
 
@@ -106,5 +114,9 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
   if (origin && c.senderScheduling === 'fifo') args.push('--sched', 'fifo');
   if (a.rxCpu !== undefined) args.push('--rx-cpu', String(a.rxCpu));
   if (origin && c.inflight !== undefined) args.push('--inflight', String(c.inflight));
+  // One-way latency subtracts the sender's timestamp from the receiver's clock: both read the
+  // kernel's CLOCK_MONOTONIC, not each its own TSC calibration (two drift ~0.25 µs apart per second).
+  if (a.oneWay || c.oneWayLatency)
+    args.push(...(a.role === 'recv' || a.role === 'tester' ? ['--latency'] : []), '--clock', 'gettime');
   return args;
 }

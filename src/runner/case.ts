@@ -11,7 +11,14 @@ import { backendInfo } from '../apps/backends.js';
 import { measuresTraffic, offersTraffic, type IntervalLine } from '../apps/protocol.js';
 import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
-import type { CaseRecord, LatencyRecord, StoredCpuSample, StoredSample } from '../store/db.js';
+import {
+  sampleHistograms,
+  type CaseRecord,
+  type LatencyRecord,
+  type LatencyRunRecord,
+  type StoredCpuSample,
+  type StoredSample,
+} from '../store/db.js';
 import { driverFor } from '../switches/index.js';
 import { assignCpus } from '../testbed/cpus.js';
 import { appArgs, appLaunches, type AppLaunch } from './app-argv.js';
@@ -108,6 +115,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   let cpuSamples: StoredCpuSample[] = [];
   let failure: Error | undefined;
   let search: SearchResult | undefined;
+  let latencyRuns: LatencyRunRecord[] | undefined;
   const kept = ctx.lease?.built;
   let endpoints: Endpoint[] | undefined;
   let sameMachine = kept?.oneMachine ?? false;
@@ -155,6 +163,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     const run: CaseRun = { c, ctx, topology, endpoints: endpoints!, cpus: plan!, apps };
     if (c.search) {
       search = await runSearchTrials(run);
+      if (c.search.latency) latencyRuns = await runLatencyRuns(run, search);
     } else {
       // Switch threads and the kernel's time on the case's CPUs, on the apps' epoch (where the host can sample).
       const local = ctx.hosts.length === 1 ? ctx.hosts[0]!.cpuSampler : undefined;
@@ -215,7 +224,15 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
         summaries: [],
         throughput: null,
       };
-    return { ...base, status: 'ok', samples: [], summaries: [], throughput: null, search };
+    return {
+      ...base,
+      status: 'ok',
+      samples: [],
+      summaries: [],
+      throughput: null,
+      search,
+      ...(latencyRuns ? { latencyRuns } : {}),
+    };
   }
   const samples = collectSamples(apps, c);
   const summaries = apps
@@ -347,7 +364,7 @@ interface CaseRun {
  */
 async function runTraffic(
   run: CaseRun,
-  traffic: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void },
+  traffic: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void; oneWay?: boolean },
 ): Promise<{ origins: AppHandle[]; others: AppHandle[] }> {
   const { c, ctx, cpus, topology } = run;
   const hostOf = (a: AppLaunch) => ctx.hosts.find((h) => h.sides.includes(a.self.side))!;
@@ -363,7 +380,13 @@ async function runTraffic(
   // a remote host gets it as a delay, RemoteHost.launch).
   const epochNs = process.hrtime.bigint() + BigInt(marginMs * 1e6);
   traffic.onEpoch?.(epochNs);
-  const launches = appLaunches(topology, endpoint, cpus, { rate: traffic.rate, seconds: traffic.trafficS });
+  const launches = appLaunches(
+    topology,
+    endpoint,
+    cpus,
+    { rate: traffic.rate, seconds: traffic.trafficS },
+    { oneWay: traffic.oneWay === true },
+  );
   const start = async (a: AppLaunch): Promise<AppHandle> => {
     // A two-port app starts on the host and enters each port's namespace itself (--netns).
     const inContainer = a.rx === undefined;
@@ -447,6 +470,74 @@ async function runSearchTrials(run: CaseRun): Promise<SearchResult> {
     };
   };
   return runExpandedSearch(c.search!, measure);
+}
+
+/**
+ * Latency under load after a search (CSIT's latency at 0/10/50/90 % of PDR): the probe alone at
+ * its low fixed rate, then each fraction of each goal's conditional throughput (per sender), each
+ * a whole case's traffic (warm-up, steady window, cool-down) with every received frame's one-way
+ * latency recorded. A run that fails is recorded as failed and the next one runs; an interruption
+ * ends them all.
+ */
+async function runLatencyRuns(run: CaseRun, search: SearchResult): Promise<LatencyRunRecord[]> {
+  const { c, ctx } = run;
+  const cfg = c.search!.latency!;
+  const loads: Omit<LatencyRunRecord, 'txPackets' | 'rxPackets' | 'status' | 'histograms'>[] = [
+    { run: 'probe', goal: null, fraction: 0, ratePps: cfg.probeRatePps },
+    ...search.goals.flatMap((g) =>
+      cfg.fractions.map((f) => ({
+        run: `${g.name}@${f}`,
+        goal: g.name,
+        fraction: f,
+        ratePps: g.conditionalThroughputPps === null ? 0 : Math.max(1, Math.round(f * g.conditionalThroughputPps)),
+      })),
+    ),
+  ];
+  const records: LatencyRunRecord[] = [];
+  for (const load of loads) {
+    throwIfAborted(ctx.signal);
+    if (load.ratePps === 0) {
+      records.push({
+        ...load,
+        txPackets: null,
+        rxPackets: null,
+        status: 'failed',
+        error: `goal ${load.goal} found no conditional throughput`,
+        histograms: [],
+      });
+      continue;
+    }
+    try {
+      const { origins, others } = await runTraffic(run, {
+        rate: load.ratePps,
+        trafficS: trafficSeconds(c),
+        oneWay: true,
+      });
+      const samples = collectSamples([...origins, ...others], c);
+      const steadySum = (counts: (role: string) => boolean, f: (s: StoredSample) => number | null) =>
+        samples.filter((s) => counts(s.role) && s.steady).reduce((n, s) => n + (f(s) ?? 0), 0);
+      records.push({
+        ...load,
+        txPackets: steadySum(offersTraffic, (s) => s.txPackets),
+        rxPackets: steadySum(measuresTraffic, (s) => s.rxPackets),
+        status: 'ok',
+        histograms: sampleHistograms(samples, load.run),
+      });
+    } catch (e: unknown) {
+      if (e instanceof InterruptedError || ctx.signal.aborted) throw e;
+      // The failed run's apps leave the ports to the next run.
+      await Promise.all(run.apps.map((a) => a.stop().catch(() => undefined)));
+      records.push({
+        ...load,
+        txPackets: null,
+        rxPackets: null,
+        status: 'failed',
+        error: e instanceof Error ? e.message : String(e),
+        histograms: [],
+      });
+    }
+  }
+  return records;
 }
 
 /** Until every origin (sender, client, tester) has exited (`exit`), or given its summary (`summary`: it may still be closing its port). */
@@ -556,6 +647,7 @@ export function collectSamples(
         late: i.late ?? null,
         unmatched: i.unmatched ?? null,
         rtt: i.rtt ?? null,
+        oneWay: i.oneWay ?? null,
         cpuUserUs: i.cpuUserUs,
         cpuSysUs: i.cpuSysUs,
       };

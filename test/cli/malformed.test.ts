@@ -55,6 +55,16 @@ const IMPOSSIBLE: [string, string, string][] = [
     'plan.yaml:4:11 inflight: inflight is counted where echoes are matched',
   ],
   [
+    'one-way latency across hosts',
+    'name: a\nlocality: remote\ntestbed: lab.yaml\noneWayLatency: true\n',
+    'plan.yaml:4:16 oneWayLatency: one-way latency needs sender and receiver on one clock',
+  ],
+  [
+    'latency runs of a search in a latency plan',
+    'name: a\ndimension: latency\nsearch:\n  maxRatePps: 1e6\n  latency: {}\n',
+    'plan.yaml:5:12 search.latency: one-way latency is measured by receivers of dimension: throughput',
+  ],
+  [
     'a testbed file for a local plan',
     'name: a\ntestbed: lab.yaml\n',
     'plan.yaml:2:10 testbed: a testbed file is used only with locality: remote',

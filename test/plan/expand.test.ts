@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandPlan, formatTuple } from '../../src/plan/expand.js';
+import { baselineCaseId, caseCount, expandPlan, formatTuple } from '../../src/plan/expand.js';
 import { parsePlan } from '../../src/plan/load.js';
 
 test('expands the cross product of the sweep axes, repetitions outermost', () => {
@@ -111,4 +111,32 @@ test('layout is a sweep axis: tester cases count testers, chain cases chains × 
   assert.equal(formatTuple(cases[1]!), '(throughput, local, 1tester, linux-bridge, 64, max, 32)');
   assert.ok(!('layout' in cases[0]!), 'a pairs case is the object it always was');
   assert.deepEqual(parsePlan('name: a\n').plan.layout, undefined, 'a plan without layout stores no layout');
+});
+
+test('latencyBaseline adds the same cases over a bare veth pair, marked, for the backends veth carries', () => {
+  const plan = parsePlan(
+    'name: a\nswitches: [linux-bridge, ovs]\nbackends: [udp, dpdk]\nrates: [1000]\nlatencyBaseline: true\n',
+  ).plan;
+  const cases = expandPlan(plan);
+  assert.equal(cases.length, caseCount(plan));
+  assert.deepEqual(
+    cases.map((c) => [c.switch, c.backend, c.baseline ?? false]),
+    [
+      ['veth', 'udp', true],
+      ['linux-bridge', 'udp', false],
+      ['linux-bridge', 'dpdk', false],
+      ['ovs', 'udp', false],
+      ['ovs', 'dpdk', false],
+    ],
+  );
+  assert.equal(baselineCaseId(cases[1]!.id), cases[0]!.id);
+  // A plan that sweeps veth already: its veth cases are the baseline.
+  const withVeth = expandPlan(parsePlan('name: a\nswitches: [veth, linux-bridge]\nlatencyBaseline: true\n').plan);
+  assert.deepEqual(
+    withVeth.map((c) => [c.switch, c.baseline ?? false]),
+    [
+      ['veth', true],
+      ['linux-bridge', false],
+    ],
+  );
 });

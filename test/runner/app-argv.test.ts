@@ -82,6 +82,7 @@ const APP_FIELDS: Record<string, { yaml: [string, string]; flag: RegExp }> = {
   layout: { yaml: ['layout: pairs', 'layout: tester'], flag: /^(tester|--rx-local|--netns|--rx-netns)$/ },
   chainLength: { yaml: ['layout: chain\nchainLength: 1', 'layout: chain\nchainLength: 2'], flag: /^forwarder$/ },
   chains: { yaml: ['layout: chain\nchains: 1', 'layout: chain\nchains: 2'], flag: /^(tester|forwarder)$/ },
+  oneWayLatency: { yaml: ['oneWayLatency: false', 'oneWayLatency: true'], flag: /^--(latency|clock)$/ },
 };
 /** Plan fields that do not reach an app's argv, and why. */
 const NOT_APP_FIELDS: Record<string, string> = {
@@ -93,6 +94,7 @@ const NOT_APP_FIELDS: Record<string, string> = {
   testbed: 'names the hosts',
   sriov: 'settings of the sriov switch, handed to its driver',
   cpuShared: 'allows a plan to share cores (checked at load)',
+  latencyBaseline: 'adds baseline cases over a veth pair (expand.ts); their apps get the argv of any case',
 };
 
 function cases(yaml: string, locality: 'local' | 'remote'): Case[] {
