@@ -198,7 +198,7 @@ function fig4a(a: RunAnalysis): Built {
   return {
     id: 'fig4a',
     title: 'Fig. 4a — achieved vs requested rate',
-    caption: `Mean steady-state receive rate at each paced rate${onePair.length > 0 ? ', one pair (1vs1)' : ''}; dashed: received = requested.${hasCi ? ' Bars: 95 % CI over repetitions.' : ''}`,
+    caption: `Mean steady-state receive rate at each paced rate${onePair.length > 0 ? oneOfEach(chosen.map((g) => g.sample)) : ''}; dashed: received = requested.${hasCi ? ' Bars: 95 % CI over repetitions.' : ''}`,
     data,
     spec,
   };
@@ -263,7 +263,7 @@ function maxVsSize(a: RunAnalysis, id: string, locality: 'local' | 'remote', uni
   return {
     id,
     title: `${figure} — maximum throughput (${unit}) vs packet size, ${locality}`,
-    caption: `Highest mean receive rate over the swept rates and bursts, per packet size${onePair.length > 0 ? ', one pair (1vs1)' : ''}.`,
+    caption: `Highest mean receive rate over the swept rates and bursts, per packet size${onePair.length > 0 ? oneOfEach(chosen.map((m) => m.best.sample)) : ''}.`,
     data,
     spec,
   };
@@ -667,6 +667,20 @@ function throughputGroups(a: RunAnalysis, locality: 'local' | 'remote'): Repetit
 }
 
 type Labelled = Pick<SummaryCase, 'switch' | 'backend' | 'packetSize' | 'burst' | 'pairs' | 'layout' | 'chainLength'>;
+
+/** ", one pair (1vs1)", ", one tester (1tester)" or ", one of each (1vs1 / 1chain2)": what S = 1 was, as case ids write it. */
+function oneOfEach(items: readonly Labelled[]): string {
+  const shapes = [...new Set(items.map((c) => shapeLabel(c)))];
+  const what =
+    shapes.length > 1
+      ? 'one of each'
+      : items[0]?.layout === 'tester'
+        ? 'one tester'
+        : items[0]?.layout === 'chain'
+          ? 'one chain'
+          : 'one pair';
+  return `, ${what} (${shapes.join(' / ')})`;
+}
 
 /**
  * "switch · backend", plus each of `extra` that takes more than one value among `items`, and the

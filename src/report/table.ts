@@ -29,6 +29,31 @@ export const SUMMARY_COLUMNS: Column[] = [
   { key: 'case', header: 'case', align: 'left', terminal: false, value: (c) => c.id, raw: (c) => c.id },
   // S with its layout: `2vs2` (pairs), `2tester`, `1chain3` (a chain of three forwarders).
   { key: 'pairs', header: 'S', align: 'left', value: (c) => shapeLabel(c), raw: (c) => c.pairs },
+  // The layout in fields of its own for files: pairs (the paper's), tester, chain; null where it does not apply.
+  {
+    key: 'layout',
+    header: 'layout',
+    align: 'left',
+    terminal: false,
+    value: (c) => c.layout ?? 'pairs',
+    raw: (c) => c.layout ?? 'pairs',
+  },
+  {
+    key: 'chainLength',
+    header: 'chain length',
+    align: 'right',
+    terminal: false,
+    value: (c) => num(c.chainLength, 0),
+    raw: (c) => orNull(c.chainLength),
+  },
+  {
+    key: 'chains',
+    header: 'chains',
+    align: 'right',
+    terminal: false,
+    value: (c) => num(c.chains, 0),
+    raw: (c) => orNull(c.chains),
+  },
   { key: 'switch', header: 'V', align: 'left', value: (c) => c.switch, raw: (c) => c.switch },
   { key: 'backend', header: 'backend', align: 'left', value: (c) => c.backend, raw: (c) => c.backend },
   {
