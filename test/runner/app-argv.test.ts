@@ -150,6 +150,18 @@ test('a mix and flows belong to the sender: it gets --size-mix and --flows, ever
   );
 });
 
+test('in a chain the tester sends the mix and the flows; a forwarder passes on what it gets', () => {
+  const apps = cases('backends: [raw]\nlayout: chain\npacketSizes: [imix]\nflows: [1000]', 'local').map(argvOf)[0]!;
+  const has = (role: string, flag: string) => apps.find((a) => a[0] === role)!.includes(flag);
+  assert.deepEqual(
+    ['tester', 'forwarder'].map((role) => [role, has(role, '--size-mix'), has(role, '--flows')]),
+    [
+      ['tester', true, true],
+      ['forwarder', false, false],
+    ],
+  );
+});
+
 test('every plan field is classified as reaching the apps or not', () => {
   const fields = Object.keys(planSchema.shape).sort();
   assert.deepEqual(fields, [...Object.keys(APP_FIELDS), ...Object.keys(NOT_APP_FIELDS)].sort());
