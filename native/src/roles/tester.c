@@ -5,8 +5,10 @@
  *
  * One loop interleaves them: each turn offers the burst due (if any) and then polls the receive
  * port once, so an unpaced tester never starves its own receive side. A paced tester with
- * nothing due sleeps until the next burst or interval edge, as send does; frames arriving
- * meanwhile wait in the port's ring.
+ * nothing due does not sleep until its next burst, as send does: it keeps polling its receive
+ * port, as recv does, or every frame would wait in the ring for the next burst and its one-way
+ * latency would be the burst period (measured: p50 3.17 ms at 10 kpps in bursts of 32 through
+ * OVS-DPDK, the path's own being a few µs).
  *
  * When the send side is done (--count, --duration) the tester goes on receiving until every
  * frame sent has arrived, or until TESTER_QUIET_NS passed with nothing received (the rest are
@@ -91,11 +93,8 @@ static int tester_run(struct nfp_ctx *ctx, struct nfp_err *err)
 		}
 		if ((n = nfp_receiver_poll(st->rx, ctx->rx_port, stats, &now, err)) < 0)
 			return n;
-		if (sending) {
-			if (turn == NFP_SENDER_IDLE && n == 0)
-				nfp_idle_until(nfp_min_u64(wake, rep->next_ns), now);
+		if (sending)
 			continue;
-		}
 		if (n > 0)
 			last_rx = now;
 		if (all_arrived(&stats->total) || now - last_rx >= TESTER_QUIET_NS)
