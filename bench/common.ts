@@ -187,7 +187,13 @@ export async function sendRecv(
     // The sender, the memif client, stays up until its server has left (dpdk.c, dpdk_close):
     // the receiver stops once the sender has given its summary, and the sender exits after.
     try {
-      await recv.waitReady(60_000);
+      // Either end failing leaves the other waiting for the link: the sender's failure is the news.
+      let linked = false;
+      const senderGone = send.waitExit(60_000).then((gone) => {
+        if (gone && !linked) throw send.failure('exited before the link was up');
+      });
+      await Promise.race([recv.waitReady(60_000), senderGone]);
+      linked = true;
       await summaryGiven(send, (seconds + 60) * 1000);
       await new Promise((r) => setTimeout(r, 200));
     } finally {
