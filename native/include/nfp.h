@@ -52,12 +52,38 @@ int nfp_err_set(struct nfp_err *err, int code, const char *fmt, ...)
 struct nfp_role;
 struct nfp_backend;
 
+/* One port's addressing: the unprefixed options (--local, --remote, --ifname, --local-mac,
+ * --remote-mac, --vdev, --netns) fill the config's `port`, the one port of a single-port role
+ * and the transmit port of a two-port role (tester, forwarder); --rx-local, --rx-ifname,
+ * --rx-local-mac, --rx-vdev and --rx-netns fill `rx_port`, a two-port role's receive port.
+ * A backend opens a port from its spec. */
+struct nfp_port_spec {
+	struct sockaddr_in local;  /* --local, required */
+	struct sockaddr_in remote; /* --remote, required for roles that send */
+	bool has_remote;
+	/* Backends that build their own Ethernet frames (NFP_BACKEND_L2); --ifname only for those
+	 * on a kernel interface (NFP_BACKEND_IFNAME). */
+	char ifname[IF_NAMESIZE];  /* --ifname, required for them; checked to exist when parsed */
+	unsigned ifindex;          /* in the port's network namespace */
+	uint8_t local_mac[6];      /* --local-mac, default: the interface's own address (dpdk: the
+				      port's, filled in by main after open) */
+	bool has_local_mac;        /* local_mac is known (given, or read from --ifname) */
+	uint8_t remote_mac[6];     /* --remote-mac, required for send and client */
+	bool has_remote_mac;
+	/* DPDK (NFP_BACKEND_EAL): the app builds the EAL argv from these, never from user text
+	 * passed through. */
+	const char *vdev;          /* --vdev SPEC, required: the port (e.g. net_memif0,...) */
+	/* --netns PATH: the network namespace (a file such as /run/netns/NAME or /proc/PID/ns/net)
+	 * the port is opened in (netns.c); NULL: the app's own. */
+	const char *netns;
+	const char *opt_prefix;    /* "--" or "--rx-": how messages name this port's options */
+};
+
 struct nfp_config {
 	const struct nfp_role *role;
 	const struct nfp_backend *backend; /* --backend (default udp-mmsg) */
-	struct sockaddr_in local;          /* --local, required */
-	struct sockaddr_in remote;         /* --remote, required for send */
-	bool has_remote;
+	struct nfp_port_spec port;    /* the unprefixed port options (above) */
+	struct nfp_port_spec rx_port; /* --rx-*: a two-port role's receive port */
 	uint32_t frame_bytes;  /* --size, 60..9000 */
 	double rate_pps;       /* --rate; 0 means max (unpaced) */
 	uint32_t burst;        /* --burst, 1..1024 */
@@ -75,24 +101,14 @@ struct nfp_config {
 				  there; -1 = one thread (the paper's clientst) */
 	uint32_t inflight;     /* --inflight (client): at most this many frames awaiting their
 				  echo; 0 = no limit (open loop at --rate) */
-	/* Backends that build their own Ethernet frames (NFP_BACKEND_L2); --ifname only for those
-	 * on a kernel interface (NFP_BACKEND_IFNAME). */
-	char ifname[IF_NAMESIZE]; /* --ifname, required for them; checked to exist when parsed */
-	unsigned ifindex;
-	uint8_t local_mac[6];     /* --local-mac, default: the interface's own address (dpdk: the
-				     port's, filled in by main after open) */
-	bool has_local_mac;       /* local_mac is known (given, or read from --ifname) */
-	uint8_t remote_mac[6];    /* --remote-mac, required for send and client */
-	bool has_remote_mac;
-	/* DPDK (NFP_BACKEND_EAL): the app builds the EAL argv from these, never from user text
-	 * passed through. */
-	const char *vdev;         /* --vdev SPEC, required: the one port (e.g. net_memif0,...) */
-	char file_prefix[64];     /* --file-prefix, default nfp-<pid> */
+	char file_prefix[64];     /* --file-prefix, default nfp-<pid> (one EAL for both ports) */
 	bool no_huge;             /* --no-huge: anonymous memory (-m mem_mb) instead of hugepages */
 	bool memif_no_wait;       /* --memif-no-wait: a memif client's server is a switch (VPP),
 				     which outlives its clients: close without waiting for it */
 	uint32_t mem_mb;          /* --mem-mb, default 512: -m with --no-huge */
 	bool mem_given;           /* --mem-mb given: with hugepages too, -m (preallocated at start) */
+	bool latency;             /* --latency (recv, tester): one-way latency of every frame (stats.h
+				     rule 5) */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 	int clock;                /* --clock: enum nfp_clock_choice (default auto) */
 	bool sched_fifo;          /* --sched fifo: the app's threads run SCHED_FIFO (priority 1),
@@ -215,8 +231,11 @@ struct nfp_port {
 /*
  * An I/O backend. All calls but open/close are on the hot path, never block and never print.
  *
- * open:     binds --local (and with NFP_PORT_TX reaches --remote); fills port->priv. Checks the
- *           path can carry --size. May wait for the port to come up (dpdk), giving up when
+ * open:     opens the port of `spec` (its --local, --remote, --ifname, macs, --vdev; main has
+ *           entered spec->netns): binds --local (and with NFP_PORT_TX reaches --remote); fills
+ *           port->priv. Checks the path can carry --size. A process may open two ports of one
+ *           backend (tester, forwarder): open and close keep per-process state (dpdk's EAL)
+ *           counted. May wait for the port to come up (dpdk), giving up when
  *           *port->stop is set. Returns 0 or -errno with err set.
  * tx_alloc: up to n transmit buffers, each with room for the config's payload; sets pkts[i].data
  *           and pkts[i].len (= that room). Returns how many (may be fewer, 0 when the ring is full).
@@ -233,6 +252,10 @@ struct nfp_port {
  * tx_echo:  (NFP_PORT_ECHO) sends payloads from the last rx_burst back where each came from,
  *           payload unchanged, pkts[i].len bytes each; pkts may be any subset of what rx_burst
  *           returned, in any order. Same result as tx_send. NULL if the backend cannot echo.
+ * tx_forward: (optional) sends payloads from the last rx_burst of `from` (another port of this
+ *           backend) out of this port, payload unchanged, pkts[i].len bytes each, with this
+ *           port's headers; the frames are the backend's to reuse (no copy). Same result as
+ *           tx_send. NULL: the forwarder copies each payload into a tx_alloc buffer.
  * poll:     periodic housekeeping (a raw port announces its MAC every 2 s); receiving roles call
  *           it once per loop turn with the time they just read. May be NULL.
  * close:    releases everything; safe after a failed open.
@@ -248,12 +271,14 @@ struct nfp_port {
 struct nfp_backend {
 	const char *name;
 	unsigned flags; /* NFP_BACKEND_* */
-	int (*open)(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
-		    struct nfp_err *err);
+	int (*open)(struct nfp_port *port, const struct nfp_config *cfg,
+		    const struct nfp_port_spec *spec, unsigned dir, struct nfp_err *err);
 	unsigned (*tx_alloc)(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n);
 	int (*tx_send)(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n);
 	int (*rx_burst)(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n);
 	int (*tx_echo)(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n);
+	int (*tx_forward)(struct nfp_port *port, struct nfp_port *from, const struct nfp_pkt *pkts,
+			  unsigned n);
 	void (*poll)(struct nfp_port *port, uint64_t now);
 	void (*close)(struct nfp_port *port);
 };
@@ -285,6 +310,15 @@ struct nfp_field {
 	bool is_signed;
 };
 #define NFP_FIELD(json, member, sgn) { json, offsetof(struct nfp_counters, member), sgn }
+/* The runs of fields the roles share: what a sender counts, what a receiver counts. */
+#define NFP_FIELDS_TX                                                                      \
+	NFP_FIELD("txPackets", tx_packets, false), NFP_FIELD("txBytes", tx_bytes, false),  \
+		NFP_FIELD("unsent", unsent, false)
+#define NFP_FIELDS_RX                                                                      \
+	NFP_FIELD("rxPackets", rx_packets, false), NFP_FIELD("rxBytes", rx_bytes, false),  \
+		NFP_FIELD("lost", lost, true), NFP_FIELD("reordered", reordered, false),   \
+		NFP_FIELD("duplicates", duplicates, false),                                \
+		NFP_FIELD("corrupt", corrupt, false), NFP_FIELD("foreign", foreign, false)
 
 /* ---- roles ------------------------------------------------------------------------------- */
 
@@ -293,7 +327,8 @@ struct nfp_report;
 /* What a role runs with; owned by main. */
 struct nfp_ctx {
 	const struct nfp_config *cfg;
-	struct nfp_port *port;
+	struct nfp_port *port;            /* the one port; a two-port role's transmit port */
+	struct nfp_port *rx_port;         /* a two-port role's receive port; NULL for the others */
 	struct nfp_report *report;        /* counters live here (report->stats) */
 	volatile sig_atomic_t *stop;      /* set by SIGINT/SIGTERM */
 	void *priv;                       /* the role's state, made by begin */
@@ -308,6 +343,7 @@ struct nfp_ctx {
 struct nfp_role {
 	const char *name;
 	unsigned port_dir;               /* NFP_PORT_TX | NFP_PORT_RX */
+	unsigned rx_port_dir;            /* two-port roles: NFP_PORT_RX for the --rx-* port; 0 */
 	const struct nfp_field *fields;  /* counters in output order, NULL-name terminated */
 	size_t pps_offset;               /* the counter achievedPps divides */
 	bool rtt;                        /* records round-trip times: lines carry "rtt" */
@@ -315,6 +351,20 @@ struct nfp_role {
 	int (*run)(struct nfp_ctx *ctx, struct nfp_err *err);
 	void (*end)(struct nfp_ctx *ctx);
 };
+
+/* Whether the config's role holds two ports (tester, forwarder). */
+static inline bool nfp_two_ports(const struct nfp_config *cfg)
+{
+	return cfg->role->rx_port_dir != 0;
+}
+
+/* netns.c: --netns, --rx-netns. nfp_netns_enter moves the calling thread into the network
+ * namespace at path (NULL: stays, *saved = -1) and saves where it was in *saved;
+ * nfp_netns_leave returns there. 0 or -errno with err set (naming `opt`). */
+int nfp_netns_enter(const char *path, const char *opt, int *saved, struct nfp_err *err);
+void nfp_netns_leave(int saved);
+/* 0 if path is a network namespace file, else -EINVAL with err set. */
+int nfp_netns_check(const char *path, const char *opt, struct nfp_err *err);
 
 /* registry.c: the static tables. NULL when unknown; names() is "a|b|c" for messages. */
 const struct nfp_role *nfp_find_role(const char *name);

@@ -27,6 +27,8 @@ struct nfp_report {
 	uint64_t cpu_user_us_last, cpu_sys_us_last; /* at the current interval's start */
 	bool begun;
 	struct nfp_hist rtt_total; /* roles with rtt: the intervals' histograms merged */
+	struct nfp_hist one_way_total; /* --latency: the intervals' one-way histograms merged */
+	uint64_t one_way_late_total;
 };
 
 void nfp_report_init(struct nfp_report *r, const struct nfp_config *cfg,

@@ -27,6 +27,15 @@
  *     So per flow, lost = (max + 1) - distinct frames received: frames lost after the last one
  *     received are invisible here (the sender's txPackets tells). A run's lost is never
  *     negative; an interval's can be, when a frame skipped in an earlier interval arrives late.
+ *  5. One-way latency, only when s->one_way is set (recv/tester --latency): for every frame of
+ *     rule 2, owd = (now32 - ts) mod 2^32 ns, now read once per received burst (after the
+ *     receive call returned: the time a frame waited in the receive queue is in it). owd >
+ *     NFP_RTT_LATE_NS is `one_way_late` (also what a receiver whose clock reads behind the
+ *     sender's gets: a "negative" owd wraps to > 4 s), else recorded in s->one_way_hist.
+ *     Valid only where sender and receiver read one clock: one host, where CLOCK_MONOTONIC is
+ *     shared by all namespaces (nfp.h: the TSC is calibrated per process against it, so run
+ *     both apps with --clock gettime when the TSC's per-process calibration error matters).
+ *     Across hosts, use the client's RTT. The ts is stamped when the sender filled its burst.
  */
 #ifndef NFP_STATS_H
 #define NFP_STATS_H
@@ -45,6 +54,10 @@ struct nfp_stats {
 				      prints, merges and resets it at each boundary) */
 	uint64_t first_pkt_ns;     /* CLOCK_MONOTONIC of the first and last burst that moved a */
 	uint64_t last_pkt_ns;      /* frame (0 = none yet) */
+	bool one_way;              /* rule 5: record one-way latency (--latency) */
+	uint64_t one_way_late;     /* rule 5: this interval's frames with owd > NFP_RTT_LATE_NS */
+	struct nfp_hist one_way_hist; /* rule 5: this interval's one-way latencies (printed, merged
+					 and reset by the reporter like rtt) */
 };
 
 static inline void nfp_stats_mark(struct nfp_stats *s, uint64_t now)
@@ -94,7 +107,7 @@ struct nfp_flows;
 int nfp_flows_new(struct nfp_flows **out);
 void nfp_flows_free(struct nfp_flows *f);
 
-/* Applies rules 1-4 to n received frames. -ENOMEM if a new flow's state cannot be allocated. */
+/* Applies rules 1-5 to n received frames. -ENOMEM if a new flow's state cannot be allocated. */
 int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_pkt *pkts,
 		 unsigned n, bool require_touch, uint64_t now);
 
@@ -136,7 +149,7 @@ void nfp_echo_sent(struct nfp_stats *s, struct nfp_echo_state *st, unsigned n);
  * nfp_echo_sent then takes back the ones not accepted. The bitmap words are updated with
  * atomic read-modify-writes, so the two threads never lose each other's bits. */
 void nfp_echo_arm(struct nfp_echo_state *st, unsigned n);
-/* Adds src's counters and RTT histogram to dst and zeroes src (a receive thread's counts,
+/* Adds src's counters and RTT and one-way histograms to dst and zeroes src (a receive thread's counts,
  * merged by the reporting thread at interval edges). */
 void nfp_stats_move(struct nfp_stats *dst, struct nfp_stats *src);
 /* Applies the echo rules to n received frames. */

@@ -56,6 +56,29 @@ static int pin_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
+/* Opens one port of the config's backend from its spec, inside the spec's network namespace
+ * (--netns, --rx-netns) when it has one. */
+static int open_port(struct nfp_port *port, struct nfp_config *cfg, struct nfp_port_spec *spec,
+		     unsigned dir, struct nfp_err *err)
+{
+	int saved, rc;
+
+	port->backend = cfg->backend;
+	port->stop = &stop_requested;
+	port->wait_fd = -1;
+	rc = nfp_netns_enter(spec->netns, spec == &cfg->port ? "--netns" : "--rx-netns", &saved,
+			     err);
+	if (rc < 0)
+		return rc;
+	rc = cfg->backend->open(port, cfg, spec, dir, err);
+	nfp_netns_leave(saved);
+	if (rc == 0 && port->has_mac) { /* the port chose its MAC (dpdk without --local-mac) */
+		memcpy(spec->local_mac, port->mac, 6);
+		spec->has_local_mac = true;
+	}
+	return rc;
+}
+
 static int fail(int code, const char *msg)
 {
 	fprintf(stderr, NFP_APP_NAME ": %s\n", msg);
@@ -66,7 +89,7 @@ int main(int argc, char **argv)
 {
 	struct nfp_config cfg;
 	struct nfp_err err = { .msg = "" };
-	struct nfp_port port = { 0 };
+	struct nfp_port port = { 0 }, rx_port = { 0 };
 	struct nfp_report report;
 	struct nfp_ctx ctx = { .cfg = &cfg, .port = &port, .report = &report,
 			       .stop = &stop_requested };
@@ -99,15 +122,20 @@ int main(int argc, char **argv)
 		status = EXIT_RUNTIME;
 		goto out_end;
 	}
-	port.backend = cfg.backend;
-	port.stop = &stop_requested;
-	port.wait_fd = -1;
-	rc = cfg.backend->open(&port, &cfg, role->port_dir, &err);
-	if (rc < 0) {
+	/* A two-port role's receive port first: a dpdk tester's EAL starts with both ports, and
+	 * either order works; receiving first means nothing sent is missed. */
+	if (role->rx_port_dir) {
+		ctx.rx_port = &rx_port;
+		if ((rc = open_port(&rx_port, &cfg, &cfg.rx_port, role->rx_port_dir, &err)) < 0) {
+			status = EXIT_RUNTIME;
+			goto out_close;
+		}
+	}
+	if ((rc = open_port(&port, &cfg, &cfg.port, role->port_dir, &err)) < 0) {
 		status = EXIT_RUNTIME;
 		goto out_close;
 	}
-	/* Only once the port is open: the threads a backend starts (EAL's interrupt and control
+	/* Only once the ports are open: the threads a backend starts (EAL's interrupt and control
 	 * threads, which serve memif's and vhost-user's control channel) stay ordinary tasks. Were
 	 * they real-time beside the role's thread on its CPU, they would wait behind it for good (RT
 	 * throttling frees time for ordinary tasks only): a dpdk sender over memif hung at start-up. */
@@ -115,10 +143,6 @@ int main(int argc, char **argv)
 		nfp_err_set(&err, rc, "--sched fifo: sched_setscheduler: %s", strerror(-rc));
 		status = EXIT_RUNTIME;
 		goto out_close;
-	}
-	if (port.has_mac) { /* the port chose its MAC (dpdk without --local-mac) */
-		memcpy(cfg.local_mac, port.mac, 6);
-		cfg.has_local_mac = true;
 	}
 	if (!cfg.has_epoch)
 		cfg.epoch_ns = nfp_now_ns();
@@ -132,6 +156,8 @@ int main(int argc, char **argv)
 
 out_close:
 	cfg.backend->close(&port);
+	if (ctx.rx_port)
+		cfg.backend->close(&rx_port);
 out_end:
 	if (role->end)
 		role->end(&ctx);

@@ -134,56 +134,80 @@ static int parse_mac(const char *opt, const char *s, uint8_t mac[6], struct nfp_
 	return 0;
 }
 
-/* The options of the backends that build their own frames: the interface must exist in this
- * network namespace; its MAC is the default --local-mac. */
-static int check_l2(struct nfp_config *cfg, struct nfp_err *err)
+/* The options of the backends that build their own frames, for one port (`dir`: what the role
+ * does on it): the interface must exist in the port's network namespace; its MAC is the default
+ * local MAC. */
+static int check_l2_port(struct nfp_config *cfg, struct nfp_port_spec *spec, unsigned dir,
+			 struct nfp_err *err)
 {
 	const bool on_if = cfg->backend->flags & NFP_BACKEND_IFNAME;
+	const char *pre = spec->opt_prefix;
 	struct ifreq ifr;
 	int fd, rc = 0;
 
-	if (!on_if && cfg->ifname[0])
-		return nfp_err_set(err, -EINVAL, "--ifname: not for --backend %s (its port is "
-				   "--vdev)", cfg->backend->name);
-	if (on_if && !cfg->ifname[0])
-		return nfp_err_set(err, -EINVAL, "--ifname: required for --backend %s (the "
-				   "interface to send and receive on)", cfg->backend->name);
-	cfg->ifindex = on_if ? if_nametoindex(cfg->ifname) : 0;
-	if (on_if && !cfg->ifindex)
-		return nfp_err_set(err, -EINVAL, "--ifname: no interface '%s' in this network "
-				   "namespace", cfg->ifname);
-	if (cfg->local.sin_addr.s_addr == htonl(INADDR_ANY))
-		return nfp_err_set(err, -EINVAL, "--local: --backend %s needs a specific IPv4 "
-				   "address, not 0.0.0.0", cfg->backend->name);
-	if ((cfg->role->port_dir & NFP_PORT_TX) && !cfg->has_remote_mac)
-		return nfp_err_set(err, -EINVAL, "--remote-mac: required for %s with --backend %s "
-				   "(the peer's MAC, e.g. from `ip -j link`)", cfg->role->name,
+	if (!on_if && spec->ifname[0])
+		return nfp_err_set(err, -EINVAL, "%sifname: not for --backend %s (its port is "
+				   "%svdev)", pre, cfg->backend->name, pre);
+	if (on_if && !spec->ifname[0])
+		return nfp_err_set(err, -EINVAL, "%sifname: required for --backend %s (the "
+				   "interface to send and receive on)", pre, cfg->backend->name);
+	if (spec->local.sin_addr.s_addr == htonl(INADDR_ANY))
+		return nfp_err_set(err, -EINVAL, "%slocal: --backend %s needs a specific IPv4 "
+				   "address, not 0.0.0.0", pre, cfg->backend->name);
+	if ((dir & NFP_PORT_TX) && !spec->has_remote_mac)
+		return nfp_err_set(err, -EINVAL, "%sremote-mac: required for %s with --backend %s "
+				   "(the peer's MAC, e.g. from `ip -j link`)", pre, cfg->role->name,
 				   cfg->backend->name);
-	if (cfg->has_local_mac || !on_if) /* dpdk: the port's MAC, known once it is open */
+	if (!on_if) /* dpdk: the port's MAC, known once it is open */
 		return 0;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return nfp_err_set(err, -EINVAL, "--ifname %s: socket: %s", cfg->ifname,
-				   strerror(errno));
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, cfg->ifname, strlen(cfg->ifname));
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0)
-		rc = nfp_err_set(err, -EINVAL, "--ifname %s: cannot read its MAC address (%s); "
-				 "give --local-mac", cfg->ifname, strerror(errno));
-	else
-		memcpy(cfg->local_mac, ifr.ifr_hwaddr.sa_data, 6);
-	cfg->has_local_mac = rc == 0;
-	close(fd);
+	if ((rc = nfp_netns_enter(spec->netns, pre[2] ? "--rx-netns" : "--netns", &fd, err)) < 0)
+		return -EINVAL;
+	spec->ifindex = if_nametoindex(spec->ifname);
+	if (!spec->ifindex) {
+		rc = nfp_err_set(err, -EINVAL, "%sifname: no interface '%s' in %s network "
+				 "namespace", pre, spec->ifname, spec->netns ? spec->netns : "this");
+	} else if (!spec->has_local_mac) {
+		int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, spec->ifname, strlen(spec->ifname));
+		if (sock < 0 || ioctl(sock, SIOCGIFHWADDR, &ifr) != 0)
+			rc = nfp_err_set(err, -EINVAL, "%sifname %s: cannot read its MAC address (%s); "
+					 "give %slocal-mac", pre, spec->ifname, strerror(errno), pre);
+		else
+			memcpy(spec->local_mac, ifr.ifr_hwaddr.sa_data, 6);
+		spec->has_local_mac = rc == 0;
+		if (sock >= 0)
+			close(sock);
+	}
+	nfp_netns_leave(fd);
 	return rc;
 }
 
-/* The DPDK options: --vdev is required and must stay one EAL argument, with none of the
- * characters that would need quoting in the start line. */
+static int check_l2(struct nfp_config *cfg, struct nfp_err *err)
+{
+	int rc = check_l2_port(cfg, &cfg->port, cfg->role->port_dir, err);
+
+	return rc || !nfp_two_ports(cfg) ? rc
+					 : check_l2_port(cfg, &cfg->rx_port, cfg->role->rx_port_dir, err);
+}
+
+/* The DPDK options: --vdev (and a two-port role's --rx-vdev) is required and must stay one EAL
+ * argument, with none of the characters that would need quoting in the start line. Both ports
+ * are probed by one EAL, in one network namespace. */
 static int check_eal(struct nfp_config *cfg, struct nfp_err *err)
 {
-	if (!cfg->vdev)
+	if (!cfg->port.vdev)
 		return nfp_err_set(err, -EINVAL, "--vdev: required for --backend %s (the port, e.g. "
 				   "net_memif0,role=client,socket=/run/nfvperf/m.sock)",
+				   cfg->backend->name);
+	if (nfp_two_ports(cfg) && !cfg->rx_port.vdev)
+		return nfp_err_set(err, -EINVAL, "--rx-vdev: required for %s with --backend %s (its "
+				   "receive port, e.g. net_memif1,role=client,socket=/run/nfvperf/r.sock)",
+				   cfg->role->name, cfg->backend->name);
+	if (cfg->rx_port.netns && (!cfg->port.netns || strcmp(cfg->rx_port.netns, cfg->port.netns)))
+		return nfp_err_set(err, -EINVAL, "--rx-netns: --backend %s probes both ports in one "
+				   "EAL, in --netns's namespace: give the same path or none",
 				   cfg->backend->name);
 	if (!cfg->file_prefix[0])
 		snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "nfp-%ld", (long)getpid());
@@ -244,6 +268,8 @@ static int check_cpu(const char *opt, long long cpu, const char *given, struct n
 static void set_defaults(struct nfp_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->port.opt_prefix = "--";
+	cfg->rx_port.opt_prefix = "--rx-";
 	cfg->backend = nfp_find_backend(NFP_DEFAULT_BACKEND);
 	cfg->frame_bytes = 64;
 	cfg->rate_pps = 0;
@@ -278,11 +304,18 @@ struct opt_spec {
 	const char *required; /* non-NULL: the option must be given; says what it is */
 	const char *roles;    /* the roles that accept it, "a/b"; NULL: every role */
 	const char *roles_why;/* with roles: why only those */
+	bool rx;              /* a port option of the receive port (--rx-*), else of `port` */
 	unsigned backend;     /* NFP_BACKEND_* flags a backend needs to accept it; 0: any */
 	/* The usage text: '\n' continues under the first line; {BACKENDS} is every built backend,
 	 * {L2} and {IFNAME} the built ones with that flag. */
 	const char *help;
 };
+
+/* The port an option of o sets. */
+static struct nfp_port_spec *spec_of(const struct opt_spec *o, struct nfp_config *cfg)
+{
+	return o->rx ? &cfg->rx_port : &cfg->port;
+}
 
 #define FIELD(f) .field = offsetof(struct nfp_config, f), .size = sizeof(((struct nfp_config *)0)->f)
 
@@ -301,19 +334,20 @@ static int read_backend(const struct opt_spec *o, const char *val, struct nfp_co
 static int read_local(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
 		      struct nfp_err *err)
 {
-	return parse_addr(o->name, val, true, &cfg->local, err);
+	return parse_addr(o->name, val, true, &spec_of(o, cfg)->local, err);
 }
 
 static int read_remote(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
 		       struct nfp_err *err)
 {
-	int rc = parse_addr(o->name, val, false, &cfg->remote, err);
+	struct nfp_port_spec *spec = spec_of(o, cfg);
+	int rc = parse_addr(o->name, val, false, &spec->remote, err);
 
 	if (rc)
 		return rc;
-	if (cfg->remote.sin_addr.s_addr == htonl(INADDR_ANY))
+	if (spec->remote.sin_addr.s_addr == htonl(INADDR_ANY))
 		return bad(err, o->name, "a destination address, not 0.0.0.0", val);
-	cfg->has_remote = true;
+	spec->has_remote = true;
 	return 0;
 }
 
@@ -360,27 +394,31 @@ static int read_epoch(const struct opt_spec *o, const char *val, struct nfp_conf
 static int read_ifname(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
 		       struct nfp_err *err)
 {
-	if (!val[0] || strlen(val) >= sizeof(cfg->ifname))
+	struct nfp_port_spec *spec = spec_of(o, cfg);
+
+	if (!val[0] || strlen(val) >= sizeof(spec->ifname))
 		return bad(err, o->name, "an interface name of 1..15 characters", val);
-	snprintf(cfg->ifname, sizeof(cfg->ifname), "%s", val);
+	snprintf(spec->ifname, sizeof(spec->ifname), "%s", val);
 	return 0;
 }
 
 static int read_local_mac(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
 			  struct nfp_err *err)
 {
-	int rc = parse_mac(o->name, val, cfg->local_mac, err);
+	struct nfp_port_spec *spec = spec_of(o, cfg);
+	int rc = parse_mac(o->name, val, spec->local_mac, err);
 
-	cfg->has_local_mac = rc == 0;
+	spec->has_local_mac = rc == 0;
 	return rc;
 }
 
 static int read_remote_mac(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
 			   struct nfp_err *err)
 {
-	int rc = parse_mac(o->name, val, cfg->remote_mac, err);
+	struct nfp_port_spec *spec = spec_of(o, cfg);
+	int rc = parse_mac(o->name, val, spec->remote_mac, err);
 
-	cfg->has_remote_mac = rc == 0;
+	spec->has_remote_mac = rc == 0;
 	return rc;
 }
 
@@ -391,8 +429,18 @@ static int read_vdev(const struct opt_spec *o, const char *val, struct nfp_confi
 		return bad(err, o->name, "an EAL virtual device like "
 			   "net_memif0,role=client,socket=/run/nfvperf/m.sock (a driver name, then "
 			   ",key=value; no spaces or quotes)", val);
-	cfg->vdev = val;
+	spec_of(o, cfg)->vdev = val;
 	return 0;
+}
+
+static int read_netns(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+		      struct nfp_err *err)
+{
+	int rc = nfp_netns_check(val, o->name, err);
+
+	if (rc == 0)
+		spec_of(o, cfg)->netns = val;
+	return rc;
 }
 
 static int read_file_prefix(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
@@ -444,7 +492,8 @@ static const struct opt_spec OPTIONS[] = {
 	{ "--local", "IP:PORT", OPT_READ, .read = read_local, .required = "IP:PORT to bind",
 	  .help = "IPv4 address and port to bind (required)" },
 	{ "--remote", "IP:PORT", OPT_READ, .read = read_remote,
-	  .help = "IPv4 destination (required for send and client)" },
+	  .help = "IPv4 destination (required for send, client, tester and\n"
+		  "forwarder: its next hop)" },
 	{ "--size", "BYTES", OPT_INT, FIELD(frame_bytes), NFP_FRAME_MIN, NFP_FRAME_MAX,
 	  "an integer 60..9000",
 	  .help = "Ethernet frame size without FCS, 60..9000 (default 64);\n"
@@ -459,9 +508,9 @@ static const struct opt_spec OPTIONS[] = {
 	  .help = "pin to CPU N (default: not pinned)" },
 	{ "--duration", "S", OPT_READ, .read = read_duration,
 	  .expected = "seconds >= 0 (e.g. 10 or 2.5)",
-	  .help = "send/client: stop at epoch + S seconds; 0 = until a signal\n(default 0)" },
+	  .help = "send/client/tester: stop at epoch + S seconds; 0 = until a\nsignal (default 0)" },
 	{ "--count", "N", OPT_INT, FIELD(count), 0, LLONG_MAX, "an integer >= 0",
-	  .help = "send/client: stop after N frames accepted; 0 = unlimited\n(default 0)" },
+	  .help = "send/client/tester: stop after N frames accepted; 0 =\nunlimited (default 0)" },
 	{ "--epoch-ns", "T", OPT_READ, .read = read_epoch,
 	  .expected = "CLOCK_MONOTONIC nanoseconds (an integer >= 0)",
 	  .help = "CLOCK_MONOTONIC ns: intervals are aligned to T + k*interval and\n"
@@ -494,8 +543,28 @@ static const struct opt_spec OPTIONS[] = {
 	{ "--remote-mac", "MAC", OPT_READ, .read = read_remote_mac, .backend = NFP_BACKEND_L2,
 	  .help = "{L2}: destination MAC (required for send\nand client)" },
 	{ "--vdev", "SPEC", OPT_READ, .read = read_vdev, .backend = NFP_BACKEND_EAL,
-	  .help = "dpdk: the one port, an EAL --vdev (required), e.g.\n"
+	  .help = "dpdk: the port, an EAL --vdev (required), e.g.\n"
 		  "net_memif0,role=client,socket=/run/nfvperf/m.sock" },
+	{ "--netns", "PATH", OPT_READ, .read = read_netns,
+	  .help = "open the port inside this network namespace (/run/netns/NAME,\n"
+		  "/proc/PID/ns/net), then return (default: the app's own)" },
+	{ "--rx-local", "IP:PORT", OPT_READ, .read = read_local, .rx = true,
+	  .roles = "tester/forwarder", .roles_why = "their receive port",
+	  .help = "tester/forwarder: the receive port's address and port to bind\n"
+		  "(required for them; the unprefixed options name the transmit port)" },
+	{ "--rx-ifname", "NAME", OPT_READ, .read = read_ifname, .rx = true,
+	  .backend = NFP_BACKEND_L2, .roles = "tester/forwarder", .roles_why = "their receive port",
+	  .help = "tester/forwarder, {IFNAME}: the receive port's interface" },
+	{ "--rx-local-mac", "MAC", OPT_READ, .read = read_local_mac, .rx = true,
+	  .backend = NFP_BACKEND_L2, .roles = "tester/forwarder", .roles_why = "their receive port",
+	  .help = "tester/forwarder, {L2}: the receive port's MAC\n(default: its interface's or DPDK port's)" },
+	{ "--rx-vdev", "SPEC", OPT_READ, .read = read_vdev, .rx = true,
+	  .backend = NFP_BACKEND_EAL, .roles = "tester/forwarder", .roles_why = "their receive port",
+	  .help = "tester/forwarder, dpdk: the receive port, a second --vdev of\nthe same EAL (required)" },
+	{ "--rx-netns", "PATH", OPT_READ, .read = read_netns, .rx = true,
+	  .roles = "tester/forwarder", .roles_why = "their receive port",
+	  .help = "tester/forwarder: open the receive port inside this network\n"
+		  "namespace (dpdk: the same as --netns, one EAL)" },
 	{ "--file-prefix", "NAME", OPT_READ, .read = read_file_prefix, .backend = NFP_BACKEND_EAL,
 	  .help = "dpdk: EAL --file-prefix (default nfp-<pid>)" },
 	{ "--no-huge", NULL, OPT_FLAG, FIELD(no_huge), .backend = NFP_BACKEND_EAL,
@@ -510,6 +579,11 @@ static const struct opt_spec OPTIONS[] = {
 		  "clock_gettime), tsc or gettime: what pacing and times read" },
 	{ "--sched", "P", OPT_READ, .read = read_sched,
 	  .help = "other (default) or fifo: SCHED_FIFO priority 1, ahead of\nevery ordinary task on its CPU (the kernel's RT throttling\nstill leaves others 5% of each second)" },
+	{ "--latency", NULL, OPT_FLAG, FIELD(latency), .roles = "recv/tester",
+	  .roles_why = "the receiving roles",
+	  .help = "recv/tester: record every frame's one-way latency (now - its\n"
+		  "send timestamp) in a histogram, `oneWay` in each line; one\n"
+		  "host only (both apps read its CLOCK_MONOTONIC)" },
 	{ "--rtt-dump", "PATH", OPT_READ, .read = read_rtt_dump,
 	  .help = "client: write every RTT sample (ns) to PATH, one per line" },
 	{ "--help", NULL, OPT_EXIT, .help = "print this text and exit" },
@@ -569,7 +643,12 @@ static void print_help(const char *text)
 
 void nfp_print_usage(void)
 {
-	printf("usage: " NFP_APP_NAME " ROLE [options]\n\nRoles: %s\n\nOptions:\n", nfp_role_names());
+	printf("usage: " NFP_APP_NAME " ROLE [options]\n\nRoles: %s\n"
+	       "  tester and forwarder hold two ports of one backend: the port options\n"
+	       "  (--local, --remote, --ifname, --local-mac, --remote-mac, --vdev, --netns)\n"
+	       "  name the transmit port, the --rx-* ones the receive port. tester sends as\n"
+	       "  send does and receives as recv does, in one loop; forwarder sends every\n"
+	       "  payload it receives on to --remote.\n\nOptions:\n", nfp_role_names());
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		char head[64];
 
@@ -688,6 +767,9 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 		if (OPTIONS[i].required && !given[i])
 			return nfp_err_set(err, -EINVAL, "%s: required (%s)", OPTIONS[i].name,
 					   OPTIONS[i].required);
+	if (nfp_two_ports(cfg) && !given[find_option("--rx-local") - OPTIONS])
+		return nfp_err_set(err, -EINVAL, "--rx-local: required for %s (IP:PORT its receive "
+				   "port binds)", cfg->role->name);
 	/* A PMD has no blocking receive: its queues are only ever polled. */
 	if (cfg->blocking && (cfg->backend->flags & NFP_BACKEND_EAL))
 		return nfp_err_set(err, -EINVAL, "--blocking: not for --backend %s (a DPDK port is "

@@ -9,6 +9,8 @@ extern const struct nfp_role role_send;
 extern const struct nfp_role role_recv;
 extern const struct nfp_role role_server;
 extern const struct nfp_role role_client;
+extern const struct nfp_role role_tester;
+extern const struct nfp_role role_forwarder;
 
 extern const struct nfp_backend backend_udp;
 extern const struct nfp_backend backend_udp_mmsg;
@@ -26,6 +28,8 @@ static const struct nfp_role *const roles[] = {
 	&role_recv,
 	&role_server,
 	&role_client,
+	&role_tester,
+	&role_forwarder,
 };
 
 static const struct nfp_backend *const backends[] = {

@@ -119,16 +119,20 @@ static void put_counters(struct line *l, const struct nfp_field *fields,
 	}
 }
 
-/* "rtt":{count, minNs, avgNs, maxNs, p50Ns..p999Ns, buckets:[[lowNs,count],...]}; the
- * percentiles are defined in hist.h. Values that do not exist (count 0) are null. */
-static void put_rtt(struct line *l, const struct nfp_hist *h)
+/* "KEY":{count, [late,] minNs, avgNs, maxNs, p50Ns..p999Ns, buckets:[[lowNs,count],...]}
+ * (KEY rtt: the client's round trips; oneWay: a receiver's one-way latency, with `late` <
+ * 0 for none); the percentiles are defined in hist.h. Values that do not exist (count 0) are
+ * null. */
+static void put_hist(struct line *l, const char *key, const struct nfp_hist *h, int64_t late)
 {
 	static const struct { const char *key; double q; } pct[] = {
 		{ "p50Ns", 0.5 }, { "p90Ns", 0.9 }, { "p99Ns", 0.99 }, { "p999Ns", 0.999 },
 	};
 	bool first = true;
 
-	put(l, ",\"rtt\":{\"count\":%" PRIu64, h->count);
+	put(l, ",\"%s\":{\"count\":%" PRIu64, key, h->count);
+	if (late >= 0)
+		put(l, ",\"late\":%" PRId64, late);
 	if (h->count) {
 		put(l, ",\"minNs\":%" PRIu64, h->min_ns);
 		put_num(l, "avgNs", (double)h->sum_ns / (double)h->count);
@@ -182,6 +186,45 @@ void nfp_report_init(struct nfp_report *r, const struct nfp_config *cfg,
 	r->role = role;
 	r->interval_ns = (uint64_t)cfg->interval_ms * 1000000u;
 	r->next_ns = UINT64_MAX; /* no ticks before begin */
+	r->stats.one_way = cfg->latency;
+}
+
+/* A string field, or null. options.c admits no character in these that JSON would need escaped
+ * (a --netns path is the exception: it is printed only with no '"' or '\\' in it). */
+static void put_str(struct line *l, const char *prefix, const char *key, const char *v)
+{
+	char name[32];
+
+	/* "ifname" or "rxIfname" */
+	snprintf(name, sizeof(name), "%s%c%s", prefix, prefix[0] ? key[0] - 'a' + 'A' : key[0],
+		 key + 1);
+	if (v && !strpbrk(v, "\"\\"))
+		put(l, ",\"%s\":\"%s\"", name, v);
+	else
+		put(l, ",\"%s\":null", name);
+}
+
+/* A port's interface, MACs and DPDK device (the one port, or with prefix "rx" the receive
+ * port of a two-port role, whose fields are named rxIfname, ...); netns only for the ports
+ * given one, so a single-port role's start line is as it always was. */
+static void put_port(struct line *l, const struct nfp_config *cfg,
+		     const struct nfp_port_spec *spec, const char *prefix)
+{
+	const bool l2 = cfg->backend->flags & NFP_BACKEND_L2;
+	const bool own = prefix[0] == '\0';
+	char mac[NFP_MAC_STRLEN], remote_mac[NFP_MAC_STRLEN];
+
+	put_str(l, prefix, "ifname", l2 && spec->ifname[0] ? spec->ifname : NULL);
+	put_str(l, prefix, "localMac", l2 ? nfp_fmt_mac(spec->local_mac, mac) : NULL);
+	if (own)
+		put_str(l, prefix, "remoteMac", l2 && spec->has_remote_mac
+			? nfp_fmt_mac(spec->remote_mac, remote_mac) : NULL);
+	put_str(l, prefix, "vdev", cfg->backend->flags & NFP_BACKEND_EAL ? spec->vdev : NULL);
+	if (own)
+		put_str(l, prefix, "filePrefix",
+			cfg->backend->flags & NFP_BACKEND_EAL ? cfg->file_prefix : NULL);
+	if (spec->netns || nfp_two_ports(cfg))
+		put_str(l, prefix, "netns", spec->netns);
 }
 
 void nfp_report_start(struct nfp_report *r)
@@ -196,9 +239,9 @@ void nfp_report_start(struct nfp_report *r)
 		put(&l, ",\"cpu\":%d", cfg->cpu);
 	else
 		put(&l, ",\"cpu\":null");
-	put(&l, ",\"local\":\"%s\"", nfp_fmt_addr(&cfg->local, local));
-	if (cfg->has_remote)
-		put(&l, ",\"remote\":\"%s\"", nfp_fmt_addr(&cfg->remote, remote));
+	put(&l, ",\"local\":\"%s\"", nfp_fmt_addr(&cfg->port.local, local));
+	if (cfg->port.has_remote)
+		put(&l, ",\"remote\":\"%s\"", nfp_fmt_addr(&cfg->port.remote, remote));
 	else
 		put(&l, ",\"remote\":null");
 	put(&l, ",\"size\":%" PRIu32, cfg->frame_bytes);
@@ -210,6 +253,7 @@ void nfp_report_start(struct nfp_report *r)
 	    cfg->touch ? "true" : "false");
 	put(&l, ",\"mode\":\"%s\"", cfg->blocking ? "blocking" : "polling");
 	put(&l, ",\"sched\":\"%s\"", cfg->sched_fifo ? "fifo" : "other");
+	put(&l, ",\"latency\":%s", cfg->latency ? "\"one-way\"" : "null");
 	put(&l, ",\"clock\":{\"source\":\"%s\"", nfp_clock_source());
 	if (nfp_clock.hz > 0)
 		put(&l, ",\"tscHz\":%.0f}", nfp_clock.hz);
@@ -232,25 +276,11 @@ void nfp_report_start(struct nfp_report *r)
 	else
 		put(&l, ",\"count\":null");
 	put_ns(&l, "epochNs", cfg->epoch_ns);
-	if (cfg->backend->flags & NFP_BACKEND_L2) {
-		char mac[NFP_MAC_STRLEN];
-		if (cfg->ifname[0])
-			put(&l, ",\"ifname\":\"%s\"", cfg->ifname);
-		else
-			put(&l, ",\"ifname\":null");
-		put(&l, ",\"localMac\":\"%s\"", nfp_fmt_mac(cfg->local_mac, mac));
-		if (cfg->has_remote_mac)
-			put(&l, ",\"remoteMac\":\"%s\"", nfp_fmt_mac(cfg->remote_mac, mac));
-		else
-			put(&l, ",\"remoteMac\":null");
-	} else {
-		put(&l, ",\"ifname\":null,\"localMac\":null,\"remoteMac\":null");
+	put_port(&l, cfg, &cfg->port, "");
+	if (nfp_two_ports(cfg)) {
+		put(&l, ",\"rxLocal\":\"%s\"", nfp_fmt_addr(&cfg->rx_port.local, local));
+		put_port(&l, cfg, &cfg->rx_port, "rx");
 	}
-	/* options.c admits no character in these that JSON would need escaped */
-	if (cfg->backend->flags & NFP_BACKEND_EAL)
-		put(&l, ",\"vdev\":\"%s\",\"filePrefix\":\"%s\"", cfg->vdev, cfg->file_prefix);
-	else
-		put(&l, ",\"vdev\":null,\"filePrefix\":null");
 	put(&l, ",\"intervalMs\":%" PRIu32 ",\"version\":%d}", cfg->interval_ms,
 	    NFP_PROTOCOL_VERSION);
 	emit(&l);
@@ -279,9 +309,16 @@ void nfp_report_interval(struct nfp_report *r, uint64_t now, bool partial)
 	put_ns(&l, "endNs", now);
 	put_counters(&l, r->role->fields, &r->stats.total, &r->last);
 	if (r->role->rtt) {
-		put_rtt(&l, &r->stats.rtt);
+		put_hist(&l, "rtt", &r->stats.rtt, -1);
 		nfp_hist_merge(&r->rtt_total, &r->stats.rtt);
 		nfp_hist_reset(&r->stats.rtt);
+	}
+	if (r->stats.one_way) {
+		put_hist(&l, "oneWay", &r->stats.one_way_hist, (int64_t)r->stats.one_way_late);
+		nfp_hist_merge(&r->one_way_total, &r->stats.one_way_hist);
+		r->one_way_late_total += r->stats.one_way_late;
+		nfp_hist_reset(&r->stats.one_way_hist);
+		r->stats.one_way_late = 0;
 	}
 	put(&l, ",\"cpuUserUs\":%" PRIu64 ",\"cpuSysUs\":%" PRIu64, user - r->cpu_user_us_last,
 	    sys - r->cpu_sys_us_last);
@@ -320,7 +357,9 @@ void nfp_report_finish(struct nfp_report *r, uint64_t now)
 	put_ns(&l, "endNs", now);
 	put_counters(&l, r->role->fields, &r->stats.total, &zero);
 	if (r->role->rtt)
-		put_rtt(&l, &r->rtt_total);
+		put_hist(&l, "rtt", &r->rtt_total, -1);
+	if (r->stats.one_way)
+		put_hist(&l, "oneWay", &r->one_way_total, (int64_t)r->one_way_late_total);
 	if (cfg->rate_pps > 0)
 		put_num(&l, "intendedPps", cfg->rate_pps);
 	else

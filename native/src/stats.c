@@ -130,10 +130,22 @@ static struct nfp_seq_state *flow_state(struct nfp_flows *f, uint16_t flow)
 	return st;
 }
 
+/* Rule 5. */
+static inline void one_way_record(struct nfp_stats *s, uint32_t ts, uint32_t now32)
+{
+	uint32_t owd = now32 - ts;
+
+	if (__builtin_expect(owd > NFP_RTT_LATE_NS, 0))
+		s->one_way_late++;
+	else
+		nfp_hist_record(&s->one_way_hist, owd);
+}
+
 int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_pkt *pkts,
 		 unsigned n, bool require_touch, uint64_t now)
 {
 	struct nfp_counters *c = &s->total;
+	const bool one_way = s->one_way;
 	unsigned good = 0;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -153,6 +165,8 @@ int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_
 		} else if (require_touch) {
 			c->corrupt++;
 		}
+		if (one_way) /* rule 5 */
+			one_way_record(s, h.ts, (uint32_t)now);
 		st = flow_state(flows, h.flow); /* rule 4 */
 		if (!st) {
 			c->rx_packets += good;
@@ -230,12 +244,16 @@ void nfp_stats_move(struct nfp_stats *dst, struct nfp_stats *src)
 	for (size_t i = 0; i < sizeof(struct nfp_counters) / sizeof(uint64_t); i++)
 		d[i] += s[i];
 	nfp_hist_merge(&dst->rtt, &src->rtt);
+	nfp_hist_merge(&dst->one_way_hist, &src->one_way_hist);
+	dst->one_way_late += src->one_way_late;
 	if (src->first_pkt_ns && (!dst->first_pkt_ns || src->first_pkt_ns < dst->first_pkt_ns))
 		dst->first_pkt_ns = src->first_pkt_ns;
 	if (src->last_pkt_ns > dst->last_pkt_ns)
 		dst->last_pkt_ns = src->last_pkt_ns;
 	memset(&src->total, 0, sizeof(src->total));
 	nfp_hist_reset(&src->rtt);
+	nfp_hist_reset(&src->one_way_hist);
+	src->one_way_late = 0;
 	src->first_pkt_ns = src->last_pkt_ns = 0;
 }
 

@@ -220,6 +220,33 @@ static void test_stats_rx(void)
 	CHECK(s.total.foreign == 2 && s.total.corrupt == 2 && s.total.lost == 1);
 	CHECK(s.total.reordered == 0 && s.total.duplicates == 0);
 	CHECK(s.first_pkt_ns == 123 && s.last_pkt_ns == 123);
+	CHECK(s.one_way_hist.count == 0); /* rule 5 is off unless asked */
+	nfp_flows_free(flows);
+}
+
+/* Rule 5: one-way latency = now - ts mod 2^32, across the 32-bit wrap; > 1 s (or "negative") late. */
+static void test_stats_one_way(void)
+{
+	static uint8_t bufs[4][64];
+	static const uint32_t ts[4] = { 0xfffffc18u, 0x00000064u, 0x000003e8u, 0x00001000u };
+	struct nfp_pkt pkts[4];
+	static struct nfp_stats s;
+	struct nfp_flows *flows;
+	const uint64_t now = 0x500000000ull + 0x3e8; /* low 32 bits: 1000, just past a wrap */
+
+	CHECK(nfp_flows_new(&flows) == 0);
+	s.one_way = true;
+	for (int i = 0; i < 4; i++) {
+		put_frame(bufs[i], 22, 0, (uint32_t)i, false);
+		nfp_wire_put_ts(bufs[i], ts[i]);
+		pkts[i] = (struct nfp_pkt){ bufs[i], 22 };
+	}
+	CHECK(nfp_stats_rx(&s, flows, pkts, 4, false, now) == 0);
+	/* 2000 ns (sent before the wrap), 900 ns, 0 ns; the last is 3096 ns in the future: late */
+	CHECK(s.total.rx_packets == 4 && s.one_way_hist.count == 3 && s.one_way_late == 1);
+	CHECK(s.one_way_hist.min_ns == 0 && s.one_way_hist.max_ns == 2000);
+	CHECK(s.one_way_hist.sum_ns == 2900);
+	CHECK(s.one_way_hist.counts[nfp_hist_index(900)] == 1);
 	nfp_flows_free(flows);
 }
 
@@ -259,7 +286,7 @@ static void test_options(void)
 	CHECK(strcmp(cfg.role->name, "recv") == 0 && strcmp(cfg.backend->name, "udp-mmsg") == 0);
 	CHECK(cfg.frame_bytes == 64 && cfg.burst == 32 && cfg.rate_pps == 0 && cfg.cpu == -1 &&
 	      cfg.interval_ms == 1000 && !cfg.has_epoch && !cfg.touch);
-	CHECK(ntohs(cfg.local.sin_port) == 5001);
+	CHECK(ntohs(cfg.port.local.sin_port) == 5001);
 
 	CHECK(parse("send --local 198.18.0.1:0 --remote=198.18.0.2:5001 --rate 0.5e6 --size 1518 "
 		    "--burst 1024 --duration 2.5 --count 7 --epoch-ns 123456789012 "
@@ -268,7 +295,7 @@ static void test_options(void)
 	CHECK(cfg.rate_pps == 500000 && cfg.frame_bytes == 1518 && cfg.burst == 1024 &&
 	      cfg.duration_s == 2.5 && cfg.count == 7 && cfg.epoch_ns == 123456789012ull &&
 	      cfg.has_epoch && cfg.interval_ms == 10 && cfg.flow == 65535 && cfg.touch &&
-	      strcmp(cfg.backend->name, "udp") == 0 && cfg.has_remote);
+	      strcmp(cfg.backend->name, "udp") == 0 && cfg.port.has_remote);
 	CHECK(parse("send --local 1.2.3.4:1 --rate 1e5", &cfg, &err) == 0 && cfg.rate_pps == 1e5);
 	CHECK(parse("send --local 1.2.3.4:1 --rate max", &cfg, &err) == 0 && cfg.rate_pps == 0);
 
@@ -320,17 +347,17 @@ static void test_options(void)
 	expect_bad("recv --local 1.2.3.4:1 --touch=1", "--touch: takes no value, got '--touch=1'");
 	expect_bad("recv", "--local: required (IP:PORT to bind)");
 	expect_bad("bounce --local 1.2.3.4:1",
-		   "expected a role (send|recv|server|client) as the first argument, got 'bounce'");
+		   "expected a role (send|recv|server|client|tester|forwarder) as the first argument, got 'bounce'");
 	expect_bad("recv --local 1.2.3.4:1 extra", "unexpected argument 'extra'; see --help");
 
 	/* The raw backends' options. "lo" exists in every network namespace. */
 	CHECK(parse("send --backend raw --ifname lo --local 127.0.0.1:0 --remote 127.0.0.2:9 "
 		    "--remote-mac 02:00:00:00:00:0B --local-mac 02:00:00:00:00:0a",
 		    &cfg, &err) == 0);
-	CHECK(cfg.ifindex > 0 && cfg.has_remote_mac && cfg.remote_mac[5] == 0x0b &&
-	      cfg.local_mac[0] == 2 && cfg.local_mac[5] == 0x0a);
+	CHECK(cfg.port.ifindex > 0 && cfg.port.has_remote_mac && cfg.port.remote_mac[5] == 0x0b &&
+	      cfg.port.local_mac[0] == 2 && cfg.port.local_mac[5] == 0x0a);
 	CHECK(parse("recv --backend raw-mmsg --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
-	CHECK(memcmp(cfg.local_mac, "\0\0\0\0\0\0", 6) == 0); /* read from lo */
+	CHECK(memcmp(cfg.port.local_mac, "\0\0\0\0\0\0", 6) == 0); /* read from lo */
 	CHECK(parse("server --backend raw --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
 	expect_bad("recv --backend raw --local 127.0.0.1:9",
 		   "--ifname: required for --backend raw (the interface to send and receive on)");
@@ -370,6 +397,9 @@ static void test_options(void)
 		   "--no-huge: only for --backend dpdk, not --backend udp-mmsg");
 	expect_bad("recv --local 1.2.3.4:1 --rx-cpu 0", "--rx-cpu: only for client (its receive "
 		   "thread), not recv");
+	expect_bad("send --local 1.2.3.4:1 --remote 1.2.3.4:2 --latency",
+		   "--latency: only for recv/tester (the receiving roles), not send");
+	CHECK(parse("recv --local 1.2.3.4:1 --latency", &cfg, &err) == 0 && cfg.latency);
 	expect_bad("recv --local 1.2.3.4:1 --help=1", "unknown option '--help'; see --help");
 #ifdef NFP_HAVE_AF_XDP
 	CHECK(parse("server --backend af-xdp --ifname lo --local 127.0.0.1:9", &cfg, &err) == 0);
@@ -384,8 +414,8 @@ static void test_options(void)
 		    "--local 198.18.0.1:0 --remote 198.18.0.2:9 --remote-mac 02:00:00:00:00:0b "
 		    "--no-huge --mem-mb 1024 --file-prefix nfp-x_1", &cfg, &err) == 0);
 	CHECK(cfg.no_huge && cfg.mem_mb == 1024 && cfg.mem_given && strcmp(cfg.file_prefix, "nfp-x_1") == 0 &&
-	      strcmp(cfg.vdev, "net_memif0,role=client,socket=/run/nfvperf/m.sock") == 0 &&
-	      !cfg.has_local_mac && cfg.ifindex == 0);
+	      strcmp(cfg.port.vdev, "net_memif0,role=client,socket=/run/nfvperf/m.sock") == 0 &&
+	      !cfg.port.has_local_mac && cfg.port.ifindex == 0);
 	CHECK(parse("recv --backend dpdk --vdev=net_null0 --local 198.18.0.2:9", &cfg, &err) == 0);
 	CHECK(!cfg.no_huge && cfg.mem_mb == 512 && !cfg.mem_given && strncmp(cfg.file_prefix, "nfp-", 4) == 0);
 	expect_bad("recv --backend dpdk --local 198.18.0.2:9",
@@ -656,6 +686,7 @@ int main(void)
 	test_seq_extend();
 	test_seq_rules();
 	test_stats_rx();
+	test_stats_one_way();
 	test_options();
 	test_hist();
 	test_echo();

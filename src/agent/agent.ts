@@ -171,7 +171,7 @@ export class Agent {
       {
         switch: p.switch as SwitchName,
         backend: p.backend ?? 'udp-mmsg',
-        pairs: p.pairs,
+        links: p.pairs,
         switchCpus,
         appCpu: (_, pair) => appCpus[pair] ?? 0,
         uplink: p.uplink,

@@ -7,6 +7,7 @@
 // irq time on each CPU the case uses (/proc/stat), both sampled by runner/cpu-sampler.ts on the
 // apps' epoch. Each is a fraction of one CPU over the steady window. Remote cases sample only the
 // apps (the agent does not sample the peer host's kernel yet).
+import { measuresTraffic } from '../apps/protocol.js';
 import type { SteadyCpuSample, SteadySample } from '../store/run-data.js';
 
 export interface AppCpu {
@@ -43,6 +44,12 @@ export interface CaseCpu {
   totalCores: number | null;
   /** totalCores × TSC Hz ÷ packets received per second (steady); null without TSC Hz or packets. */
   cyclesPerPacket: number | null;
+  /**
+   * Layouts tester and chain: the switch's cost alone — its threads' and the kernel's cores × TSC
+   * Hz ÷ (packets received per second × the switch hops each packet took, chainLength + 1), the
+   * figure that compares switches across layouts and chain lengths. Absent for pairs.
+   */
+  switchCyclesPerHop?: number | null;
 }
 
 export interface KernelAccounting {
@@ -80,6 +87,8 @@ export function caseCpu(
   tscHz: number | null,
   components: readonly SteadyCpuSample[] = [],
   kernel: KernelAccounting = { irqInTaskTime: true, busyCpus: [] },
+  /** Switch hops per packet, for `switchCyclesPerHop` (layouts tester and chain only). */
+  hops?: number,
 ): CaseCpu {
   const byApp = new Map<string, SteadySample[]>();
   for (const s of samples) {
@@ -121,7 +130,12 @@ export function caseCpu(
   const totalCores = counted.length > 0 ? counted.reduce((t, c) => t + c.cpus!, 0) : null;
   const rxPps = receivedPps(samples);
   const cyclesPerPacket = tscHz !== null && totalCores !== null && rxPps > 0 ? (totalCores * tscHz) / rxPps : null;
-  return { apps, totalCpus, components: all, totalCores, cyclesPerPacket };
+  if (hops === undefined) return { apps, totalCpus, components: all, totalCores, cyclesPerPacket };
+  const path = counted.filter((c) => c.kind !== 'app');
+  const switchCores = path.reduce((t, c) => t + c.cpus!, 0);
+  const switchCyclesPerHop =
+    tscHz !== null && path.length > 0 && rxPps > 0 ? (switchCores * tscHz) / (rxPps * hops) : null;
+  return { apps, totalCpus, components: all, totalCores, cyclesPerPacket, switchCyclesPerHop };
 }
 
 /** Switch threads (by name), then kernel components by CPU, each over its complete seconds. */
@@ -152,11 +166,11 @@ function sampledComponents(samples: readonly SteadyCpuSample[], kernel: KernelAc
     );
 }
 
-/** Packets per second summed over receivers, each over its own complete steady seconds. */
+/** Packets per second summed over receivers (testers), each over its own complete steady seconds. */
 function receivedPps(samples: readonly SteadySample[]): number {
   const byPair = new Map<number, { rx: number; wallS: number }>();
   for (const s of samples) {
-    if (s.role !== 'recv' || s.partial || s.durationNs <= 0) continue;
+    if (!measuresTraffic(s.role) || s.partial || s.durationNs <= 0) continue;
     const e = byPair.get(s.pair) ?? { rx: 0, wallS: 0 };
     e.rx += s.rxPackets ?? 0;
     e.wallS += s.durationNs / 1e9;

@@ -32,8 +32,12 @@ export function analyzeRun(data: RunData): RunAnalysis {
   const cases = data.summary.cases.map((c): CaseAnalysis => {
     const samples = data.samples.get(c.id);
     const variation = samples ? steadyVariation(samples) : null;
-    const busyCpus = c.cpus ? [...c.cpus.send, ...c.cpus.recv, ...(c.cpus.switch ?? [])] : [];
-    const cpu = samples ? caseCpu(samples, tscHz, data.cpuSamples.get(c.id) ?? [], { irqInTaskTime, busyCpus }) : null;
+    const { clientRx: _, ...busy } = c.cpus ?? {};
+    const busyCpus = Object.values(busy).flat();
+    const hops = c.layout ? (c.chainLength ?? 0) + 1 : undefined;
+    const cpu = samples
+      ? caseCpu(samples, tscHz, data.cpuSamples.get(c.id) ?? [], { irqInTaskTime, busyCpus }, hops)
+      : null;
     return { case: c, variation, cpu, warnings: caseWarnings(c, variation) };
   });
   const groups = groupRepetitions(data.summary.cases);
@@ -58,7 +62,8 @@ export function groupCpus(analysis: RunAnalysis, group: RepetitionGroup): number
 }
 
 /** The classes Fig. 6 stacks, in stacking order. */
-export const CPU_CLASSES = ['senders', 'receivers', 'switch threads', 'softirq', 'irq'] as const;
+/** Testers count as senders (the traffic generators); forwarders, the chains' network functions, stack apart. */
+export const CPU_CLASSES = ['senders', 'receivers', 'forwarders', 'switch threads', 'softirq', 'irq'] as const;
 export type CpuClass = (typeof CPU_CLASSES)[number];
 
 /**
@@ -86,9 +91,11 @@ export function groupCpuClasses(
       }
       const cls: CpuClass =
         c.kind === 'app'
-          ? c.name.startsWith('send') || c.name.startsWith('client')
+          ? c.name.startsWith('send') || c.name.startsWith('client') || c.name.startsWith('tester')
             ? 'senders'
-            : 'receivers'
+            : c.name.startsWith('forwarder')
+              ? 'forwarders'
+              : 'receivers'
           : c.kind === 'switch'
             ? 'switch threads'
             : c.kind;

@@ -2,14 +2,9 @@
 // steady window and over pairs, exactly (the buckets are the app's own, see docs/app-protocol.md),
 // then reduced to the percentiles RFC 8219 and the HDR-histogram tools report.
 
-/** The app's log-linear histogram: 128 sub-buckets per power of two, exact below 256 ns. */
-const SUB_BUCKETS = 128;
+import { mergeHistograms, percentileNs } from './histogram.js';
 
-/** Width of the bucket whose lower bound is `lowNs`. */
-export function bucketWidthNs(lowNs: number): number {
-  if (lowNs < 2 * SUB_BUCKETS) return 1;
-  return 2 ** (Math.floor(Math.log2(lowNs)) - Math.log2(SUB_BUCKETS));
-}
+export { bucketWidthNs } from './histogram.js';
 
 export interface RttInterval {
   count: number;
@@ -34,7 +29,6 @@ export interface LatencyFigures {
 
 /** Merges interval histograms; null when there is no sample at all. */
 export function latencyFigures(intervals: readonly RttInterval[]): LatencyFigures | null {
-  const merged = new Map<number, number>();
   let count = 0,
     sumNs = 0,
     minNs = Infinity,
@@ -45,10 +39,9 @@ export function latencyFigures(intervals: readonly RttInterval[]): LatencyFigure
     sumNs += (i.avgNs ?? 0) * i.count;
     minNs = Math.min(minNs, i.minNs ?? Infinity);
     maxNs = Math.max(maxNs, i.maxNs ?? -Infinity);
-    for (const [low, n] of i.buckets) merged.set(low, (merged.get(low) ?? 0) + n);
   }
   if (count === 0) return null;
-  const buckets = [...merged.entries()].sort((a, b) => a[0] - b[0]);
+  const { buckets } = mergeHistograms(intervals);
   const us = (ns: number) => ns / 1000;
   const p = (q: number) => us(percentileNs(buckets, count, q, minNs, maxNs));
   return {
@@ -61,24 +54,4 @@ export function latencyFigures(intervals: readonly RttInterval[]): LatencyFigure
     p999Us: p(0.999),
     maxUs: us(maxNs),
   };
-}
-
-/**
- * The same rule as the app's: the bucket holding the ⌈q·n⌉-th value, reported at its midpoint
- * (low + ⌊width/2⌋), clamped to the observed minimum and maximum. Relative error ≤ 0.4%.
- */
-export function percentileNs(
-  sortedBuckets: readonly [number, number][],
-  count: number,
-  q: number,
-  minNs: number,
-  maxNs: number,
-): number {
-  const rank = Math.min(count, Math.max(1, Math.ceil(q * count)));
-  let seen = 0;
-  for (const [low, n] of sortedBuckets) {
-    seen += n;
-    if (seen >= rank) return Math.min(maxNs, Math.max(minNs, low + Math.floor(bucketWidthNs(low) / 2)));
-  }
-  return maxNs;
 }

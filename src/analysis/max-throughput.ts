@@ -1,4 +1,4 @@
-// Maximum throughput of each configuration (switch, packet size, pairs, backend): the highest
+// Maximum throughput of each configuration (switch, packet size, pairs and layout, backend): the highest
 // mean receive rate across the swept rates (and bursts), and the first rate at which loss
 // exceeded a threshold — where the path stopped keeping up. Pure; the paper's Figs. 4b-4f and 6
 // and Table 2 are drawn from these.
@@ -16,6 +16,9 @@ export interface MaxThroughput {
   switch: string;
   packetSize: number;
   pairs: number;
+  /** Absent for pairs (SummaryCase.layout). */
+  layout?: 'tester' | 'chain';
+  chainLength?: number;
   backend: string;
   /** Highest mean rx rate (packets/s, summed over pairs) over all rates and bursts. */
   rxPps: MeanCi;
@@ -37,7 +40,16 @@ export function maxThroughputs(groups: readonly RepetitionGroup[], lossThreshold
     // Search cases (rate "search") report their own bounds; here only swept, fixed rates count.
     if (g.rxPps === null || g.sample.rate === 'search') continue;
     const c = g.sample;
-    const key = JSON.stringify([c.dimension, c.locality, c.switch, c.packetSize, c.pairs, c.backend]);
+    const key = JSON.stringify([
+      c.dimension,
+      c.locality,
+      c.switch,
+      c.packetSize,
+      c.pairs,
+      c.layout,
+      c.chainLength,
+      c.backend,
+    ]);
     const list = byConfig.get(key) ?? [];
     list.push(g);
     byConfig.set(key, list);
@@ -60,6 +72,8 @@ export function maxThroughputs(groups: readonly RepetitionGroup[], lossThreshold
       switch: c.switch,
       packetSize: c.packetSize,
       pairs: c.pairs,
+      ...(c.layout ? { layout: c.layout } : {}),
+      ...(c.chainLength !== undefined ? { chainLength: c.chainLength } : {}),
       backend: c.backend,
       rxPps: best.rxPps!,
       rxGbps: best.rxGbps!,

@@ -3,10 +3,11 @@
 // The steady window is the seconds k with warmup ≤ k < warmup + duration, where second k is the
 // interval [epoch + k s, epoch + (k+1) s) that every app of the case aligned its counters to.
 // Rates are per pair (counts ÷ the measured length of its steady intervals), summed over pairs.
+import { measuresTraffic, offersTraffic, type AppRole } from '../apps/protocol.js';
 
 export interface SampleRow {
   pair: number;
-  role: 'send' | 'recv' | 'client' | 'server';
+  role: AppRole;
   second: number;
   durationNs: number;
   partial: boolean;
@@ -56,8 +57,8 @@ export function isSteady(second: number, w: Window, durationNs = 1e9): boolean {
 /** Returns null when the window holds no complete sample of a sender and a receiver. */
 export function throughputFigures(rows: readonly SampleRow[], w: Window): ThroughputFigures | null {
   const steady = rows.filter((r) => !r.partial && r.durationNs > 0 && isSteady(r.second, w, r.durationNs));
-  const senders = sumByPair(steady.filter((r) => r.role === 'send'));
-  const receivers = sumByPair(steady.filter((r) => r.role === 'recv'));
+  const senders = sumByPair(steady.filter((r) => offersTraffic(r.role)));
+  const receivers = sumByPair(steady.filter((r) => measuresTraffic(r.role)));
   if (senders.size === 0 || receivers.size === 0) return null;
 
   let txPps = 0,

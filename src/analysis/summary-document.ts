@@ -33,6 +33,8 @@ export interface SummaryCpu {
   perComponent: Record<string, number>;
   notInTotal: string[];
   cyclesPerPacket: number | null;
+  /** Layouts tester and chain: the switch's (and kernel's) cycles per packet per switch hop (analysis/cpu.ts). */
+  switchCyclesPerHop?: number | null;
 }
 
 export type SummaryDocument = Omit<Summary, 'cases'> & {
@@ -48,6 +50,7 @@ export function summaryCpu(cpu: CaseCpu | null | undefined): SummaryCpu | null {
     perComponent: Object.fromEntries(measured.map((c) => [c.name, c.cpus!])),
     notInTotal: measured.filter((c) => !c.inTotal).map((c) => c.name),
     cyclesPerPacket: cpu.cyclesPerPacket,
+    ...(cpu.switchCyclesPerHop !== undefined ? { switchCyclesPerHop: cpu.switchCyclesPerHop } : {}),
   };
 }
 

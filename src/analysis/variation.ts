@@ -5,6 +5,7 @@
 // Here each steady second k gets one rate — the packets of every pair in k ÷ that interval's
 // length, summed over pairs — and the seconds are summarised.
 import { coefficientOfVariation, mean, median, stddev } from './stats.js';
+import { measuresTraffic, offersTraffic } from '../apps/protocol.js';
 import type { SteadySample } from '../store/run-data.js';
 
 /**
@@ -44,7 +45,7 @@ export function steadyVariation(samples: readonly SteadySample[], cvThreshold = 
  * sample of some pair is left out: summing fewer pairs would read as a dip that never happened.
  */
 export function perSecondRates(samples: readonly SteadySample[], role: 'send' | 'recv'): number[] {
-  const mine = samples.filter((s) => s.role === role);
+  const mine = samples.filter((s) => (role === 'send' ? offersTraffic(s.role) : measuresTraffic(s.role)));
   const pairs = new Set(mine.map((s) => s.pair));
   const bySecond = new Map<number, { pairs: Set<number>; pps: number; broken: boolean }>();
   for (const s of mine) {

@@ -1,6 +1,18 @@
 // The JSON-lines protocol of `nfvperf-app` (docs/app-protocol.md): one object per line on stdout.
 
-export type AppRole = 'send' | 'recv' | 'client' | 'server';
+/** tester and forwarder hold two ports each (layouts tester and chain). */
+export type AppRole = 'send' | 'recv' | 'client' | 'server' | 'tester' | 'forwarder';
+
+/**
+ * Roles whose transmit counters are the traffic offered to the path (a forwarder's are not: it
+ * is part of the path), and roles whose receive counters are what came through it.
+ */
+export function offersTraffic(role: string): boolean {
+  return role === 'send' || role === 'tester';
+}
+export function measuresTraffic(role: string): boolean {
+  return role === 'recv' || role === 'tester';
+}
 
 /** The client's RTT histogram of an interval or of the whole run (docs/app-protocol.md). */
 export interface RttObject {
@@ -27,6 +39,8 @@ export interface StartLine {
   mode?: 'polling' | 'blocking';
   /** `--sched`: the app's scheduling policy (absent from apps that predate it). */
   sched?: 'other' | 'fifo';
+  /** `--latency`: the receiver records one-way latency ("one-way"); null without. */
+  latency?: 'one-way' | null;
   /** The client's receive thread CPU (`--rx-cpu`), null for one thread. */
   rxCpu?: number | null;
   /** The client's window (`--inflight`): at most this many frames awaiting their echo; null for none. */
@@ -53,6 +67,8 @@ export interface Counters {
   late?: number;
   unmatched?: number;
   rtt?: RttObject;
+  /** A receiver with `--latency`: one-way latencies (RTT's layout), `late` over 1 s and not in it. */
+  oneWay?: RttObject & { late: number };
   cpuUserUs: number;
   cpuSysUs: number;
 }

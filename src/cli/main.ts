@@ -173,9 +173,11 @@ program
 
 program
   .command('export')
-  .description('print one row per case (the summary table plus analysis columns) as CSV or JSON')
+  .description(
+    'print one row per case (the summary table plus analysis columns) as CSV or JSON, or every latency histogram as an HdrHistogram log (hdr)',
+  )
   .argument('<dir>', 'output directory of a run (its --out)')
-  .option('-f, --format <format>', 'csv or json', 'csv')
+  .option('-f, --format <format>', 'csv, json or hdr', 'csv')
   .option('-o, --output <file>', 'write to a file instead of standard output')
   .addHelpText('after', '\nExample:\n  nfvperf export out/quickstart --format csv > quickstart.csv')
   .action(async (dir: string, opts: { format: string; output?: string }) => {

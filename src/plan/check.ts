@@ -2,7 +2,9 @@
 // or unavailable here, backends a switch or the app cannot use, dimensions and localities this
 // version cannot run. Pure: what the host offers comes in as `Capabilities`.
 import type { PlanDiagnostic } from '../common/errors.js';
-import { caseCount } from './expand.js';
+import { busyThreads } from '../runner/topology.js';
+import { driverFor } from '../switches/index.js';
+import { caseCount, shapeLabel, shapesOf } from './expand.js';
 import type { ParsedPlan } from './load.js';
 import type { BackendName, SwitchName } from './schema.js';
 
@@ -22,6 +24,8 @@ export interface Capabilities {
   localities: readonly string[];
   /** Switches that can be joined to a host's uplink, so can run a remote plan. */
   remoteSwitches?: readonly SwitchName[];
+  /** Physical cores of this host, for the busy threads of a tester or chain case (absent: not checked). */
+  cores?: number;
   /** Container runtimes and whether they run here (absent: only the default, netns, is checked by the OS). */
   runtimes?: ReadonlyMap<string, { available: boolean; reason?: string; fix?: string }>;
 }
@@ -106,7 +110,7 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
       }
     }
   });
-  problems.push(...checkModes(parsed), ...checkSwitchOptions(parsed));
+  problems.push(...checkModes(parsed), ...checkSwitchOptions(parsed), ...checkLayouts(parsed, caps));
   const cases = caseCount(plan);
   if (cases > MAX_CASES) {
     problems.push(
@@ -147,7 +151,8 @@ function checkSwitchOptions({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] 
 /** Blocking needs a receive call that can sleep (a DPDK port is only polled); a second client
  * thread exists only in latency cases; a window (inflight) is a latency client's, counted by its
  * one thread. */
-function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+function checkModes(parsed: ParsedPlan): PlanDiagnostic[] {
+  const { plan, diagnostic } = parsed;
   const problems: PlanDiagnostic[] = [];
   const blocking = plan.modes.indexOf('blocking');
   const dpdk = plan.backends.indexOf('dpdk');
@@ -169,6 +174,7 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
       ),
     );
   }
+  problems.push(...checkOneWay(parsed));
   if (plan.inflight !== undefined && plan.dimension !== 'latency') {
     problems.push(
       diagnostic(['inflight'], 'inflight limits the echoes a client awaits: it is for dimension: latency; remove it'),
@@ -184,6 +190,130 @@ function checkModes({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
   }
   return problems;
 }
+
+/**
+ * A layout's sizes only with that layout; what two-port apps cannot do yet refused: a latency
+ * client's echo needs one port (latency stays pairs-only), a two-port app polls both its ports
+ * (no blocking), and is started on this host (no remote plans). A switch that links the apps
+ * directly (memif) has no switch between a tester's two ports. Busy threads beyond the host's
+ * cores only with `cpuShared: true`: a tester exists so that nothing shares a core.
+ */
+function checkLayouts({ plan, diagnostic }: ParsedPlan, caps: Capabilities): PlanDiagnostic[] {
+  const problems: PlanDiagnostic[] = [];
+  const layouts = plan.layout ?? ['pairs'];
+  const chain = layouts.indexOf('chain');
+  for (const field of ['chainLength', 'chains'] as const) {
+    if (plan[field] !== undefined && chain < 0)
+      problems.push(
+        diagnostic(
+          [field],
+          `${field} sizes the chains of layout chain, which this plan does not use: remove it or add layout: chain`,
+        ),
+      );
+  }
+  const manyPairs = plan.pairs.findIndex((p) => p > 1);
+  if (chain >= 0 && manyPairs >= 0)
+    problems.push(
+      diagnostic(
+        ['pairs', manyPairs],
+        'layout chain has one tester per chain: set the number of chains with `chains`, and leave pairs at 1',
+      ),
+    );
+  const links = Math.max(...(plan.chains ?? [1])) * (Math.max(...(plan.chainLength ?? [1])) + 1);
+  if (chain >= 0 && links > MAX_LINKS)
+    problems.push(
+      diagnostic(
+        ['chains'],
+        `chains × (chainLength + 1) links of two ports each must be at most ${MAX_LINKS}, got ${links}: fewer or shorter chains`,
+      ),
+    );
+  const twoPort = layouts.findIndex((l) => l !== 'pairs');
+  if (twoPort < 0) return problems;
+  const at = ['layout', twoPort];
+  const layout = layouts[twoPort];
+  if (plan.dimension === 'latency')
+    problems.push(
+      diagnostic(
+        at,
+        `layout ${layout} is for dimension: throughput (a latency client and server are one port each): use layout: pairs`,
+      ),
+    );
+  if (plan.locality === 'remote')
+    problems.push(
+      diagnostic(at, `layout ${layout} runs only with locality: local in this version (its apps start on this host)`),
+    );
+  const blocking = plan.modes.indexOf('blocking');
+  if (blocking >= 0)
+    problems.push(
+      diagnostic(
+        ['modes', blocking],
+        `mode blocking cannot be used with layout ${layout}: one thread polls both ports of a tester or forwarder`,
+      ),
+    );
+  plan.switches.forEach((name, i) => {
+    if (driverFor(name)?.appsLinkedDirectly)
+      problems.push(
+        diagnostic(
+          ['switches', i],
+          `switch ${name} links two apps directly, with no switch between a tester's ports: use layout: pairs with it`,
+        ),
+      );
+  });
+  if (caps.cores !== undefined && plan.cpuShared !== true) {
+    const worst = plan.switches
+      .flatMap((sw) =>
+        shapesOf(plan).map((shape) => ({ ...shape, switch: sw, dimension: plan.dimension, clientThreads: 1 })),
+      )
+      .filter((c) => c.layout !== undefined)
+      .map((c) => ({ threads: busyThreads(c), label: `${shapeLabel(c)} through ${c.switch}` }))
+      .reduce((w, c) => (c.threads > w.threads ? c : w), { threads: 0, label: '' });
+    if (worst.threads > caps.cores)
+      problems.push(
+        diagnostic(
+          at,
+          `layout ${worst.label} has ${worst.threads} busy threads (apps and switch pollers) and this host ` +
+            `${caps.cores} cores: fewer testers, chains or forwarders, or \`cpuShared: true\` to let them share cores`,
+        ),
+      );
+  }
+  return problems;
+}
+
+/**
+ * One-way latency subtracts a sender's timestamp from a receiver's clock: one host only (across
+ * hosts the clocks differ; the client's round trip is the measure there), and a receiver's. The
+ * baseline's veth pair is one host's too.
+ */
+function checkOneWay({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+  const problems: PlanDiagnostic[] = [];
+  const asked: (string | number)[][] = [
+    ...(plan.oneWayLatency ? [['oneWayLatency']] : []),
+    ...(plan.search?.latency ? [['search', 'latency']] : []),
+    ...(plan.latencyBaseline ? [['latencyBaseline']] : []),
+  ];
+  for (const path of asked) {
+    if (plan.locality === 'remote')
+      problems.push(
+        diagnostic(
+          path,
+          path[0] === 'latencyBaseline'
+            ? 'the baseline is a veth pair on one host (veth is local-only): use locality: local'
+            : 'one-way latency needs sender and receiver on one clock: use locality: local, or dimension: latency (round trips) across hosts',
+        ),
+      );
+    else if (plan.dimension !== 'throughput' && path[0] !== 'latencyBaseline')
+      problems.push(
+        diagnostic(
+          path,
+          'one-way latency is measured by receivers of dimension: throughput (a latency case has round trips)',
+        ),
+      );
+  }
+  return problems;
+}
+
+/** Links (two ports each) one case may hold: as many as the pairs of a pairs case. */
+export const MAX_LINKS = 64;
 
 /**
  * Why a case of this switch and backend cannot run here (the probe's reason), or undefined when

@@ -16,6 +16,18 @@ export const IO_MODES = ['polling', 'blocking'] as const;
 export type IoMode = (typeof IO_MODES)[number];
 
 /**
+ * How a case's apps and ports are laid out on the switch: `pairs`, the paper's sender and receiver
+ * containers; `tester`, one app holding two ports (it transmits into the switch on one and receives
+ * on the other, as RFC 2544 testers do); `chain`, a tester whose traffic passes through
+ * forwarders in series, each a two-port app.
+ */
+export const LAYOUTS = ['pairs', 'tester', 'chain'] as const;
+
+export type Layout = (typeof LAYOUTS)[number];
+/** Forwarders in series in one chain, at most. */
+export const MAX_CHAIN_LENGTH = 8;
+
+/**
  * Refuses a value repeated in a list (each repeated value once, at its second place): for a
  * sweep axis, two cases with one id, one of them lost; for a host's CPUs, two apps on one CPU.
  */
@@ -83,7 +95,33 @@ export const planSchema = z.strictObject({
     .describe(
       'Container runtime: netns (network namespaces) or lxc (busybox LXC containers, one per app, cpuset = its CPU).',
     ),
-  pairs: axis(intIn(1, 64, 'pairs'), 'S: numbers of application pairs (1 means 1vs1).').default([1]),
+  pairs: axis(
+    intIn(1, 64, 'pairs'),
+    'S: numbers of application pairs (1 means 1vs1); with layout tester, numbers of testers.',
+  ).default([1]),
+  // Optional, not defaulted: a plan that leaves them out stores the JSON it always did (resume and
+  // fingerprints of earlier runs compare plans field by field); expansion reads absent as pairs.
+  layout: axis(
+    z.enum(LAYOUTS),
+    'Layouts of the apps (default pairs): pairs (a sender and a receiver container per pair), tester ' +
+      '(one app with two ports per pair, transmitting on one, receiving on the other) or chain (a tester ' +
+      'whose traffic passes chainLength forwarders in series; chains of them side by side).',
+  ).optional(),
+  chainLength: axis(
+    intIn(1, MAX_CHAIN_LENGTH, 'forwarders'),
+    'Layout chain: forwarders in series in each chain (default 1).',
+  ).optional(),
+  chains: axis(
+    intIn(1, 64, 'chains'),
+    'Layout chain: chains side by side, each with its own tester (default 1).',
+  ).optional(),
+  cpuShared: z
+    .boolean()
+    .optional()
+    .describe(
+      'Layouts tester and chain: allow more busy threads (apps and switch pollers) than the host has cores; ' +
+        'they then share cores and the record says so. Without it such a plan is refused.',
+    ),
   switches: axis(z.enum(SWITCH_NAMES), 'V: virtual switches.').default(['linux-bridge']),
   backends: axis(z.enum(BACKEND_NAMES), 'I/O backends of the applications.').default(['udp-mmsg']),
   modes: axis(
@@ -134,6 +172,18 @@ export const planSchema = z.strictObject({
   repetitions: intIn(1, 1000, 'repetitions')
     .default(1)
     .describe('Times the whole sweep is repeated (repetitions interleave, outermost).'),
+  oneWayLatency: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Throughput cases on one host: receivers record every frame's one-way latency (send timestamp to receive) in an HDR histogram per second, beside the throughput (nfvperf-app --latency; both apps read CLOCK_MONOTONIC).",
+    ),
+  latencyBaseline: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Measure the path's own latency too: every case is also run over a bare veth pair (no switch, the same apps, backend and load), stored with the run as a baseline case, so the report shows each switch's latency minus the path's. Kernel backends only (veth carries no DPDK port).",
+    ),
   touchData: z
     .boolean()
     .default(false)

@@ -55,6 +55,29 @@ export const searchGoalSchema = z.strictObject({
     .describe('Goal Width, relative: the search stops when (upper − lower) / upper is at most this.'),
 });
 
+/** CSIT's probe: one low fixed-rate stream (default 10 kpps per pair, beside CSIT's 9 kpps). */
+export const DEFAULT_PROBE_RATE_PPS = 10_000;
+export const DEFAULT_LATENCY_FRACTIONS = [0.1, 0.5, 0.9] as const;
+
+export const searchLatencySchema = z.strictObject({
+  fractions: z
+    .array(
+      z
+        .number()
+        .gt(0, 'expected a fraction above 0 (the probe alone, 0 %, always runs)')
+        .max(1, 'expected a fraction of at most 1 (1 = the goal’s conditional throughput)'),
+    )
+    .min(1, 'expected at least one fraction')
+    .max(10, 'expected at most 10 fractions')
+    .default([...DEFAULT_LATENCY_FRACTIONS])
+    .describe(
+      "Loads of the latency runs, as fractions in (0, 1] of each goal's conditional throughput (CSIT: 0.1, 0.5, 0.9); the probe alone (0 %) runs first.",
+    ),
+  probeRatePps: pps('a probe rate')
+    .default(DEFAULT_PROBE_RATE_PPS)
+    .describe('Packets/s per sender of the probe-alone run (0 % load): low, fixed, at most maxRatePps.'),
+});
+
 export const searchSchema = z
   .strictObject({
     preset: z
@@ -97,6 +120,11 @@ export const searchSchema = z
       .describe(
         'A generator sending up to this fraction below the intended rate is taken as rate-measurement noise; beyond it, the whole shortfall counts as loss and the trial is marked generator-limited.',
       ),
+    latency: searchLatencySchema
+      .optional()
+      .describe(
+        "After the search, one-way latency under load (one host): a run of the probe alone, then runs at each fraction of each goal's conditional throughput, every received frame's latency in an HDR histogram (CSIT's latency at 0/10/50/90 % of PDR).",
+      ),
   })
   .superRefine((s, ctx) => {
     if (s.minRatePps >= s.maxRatePps) {
@@ -106,6 +134,21 @@ export const searchSchema = z
         message: `expected less than maxRatePps (${s.maxRatePps}), got ${s.minRatePps}`,
       });
     }
+    if (s.latency && s.latency.probeRatePps > s.maxRatePps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['latency', 'probeRatePps'],
+        message: `expected at most maxRatePps (${s.maxRatePps}), the highest load, got ${s.latency.probeRatePps}: the probe runs below the load`,
+      });
+    }
+    s.latency?.fractions.forEach((f, i) => {
+      if (s.latency!.fractions.indexOf(f) < i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['latency', 'fractions', i],
+          message: `expected each fraction once, got ${f} again`,
+        });
+    });
     if (s.preset !== undefined && s.goals !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -168,6 +211,8 @@ export interface ExpandedSearch {
    * goal itself (one trial, or one trial plus verifications).
    */
   coarsePhase: boolean;
+  /** Latency runs after the search (`latency`); absent without. */
+  latency?: { fractions: number[]; probeRatePps: number };
 }
 
 /**
@@ -187,6 +232,9 @@ export function expandSearch(config: SearchConfig): ExpandedSearch {
     maxRatePps: config.maxRatePps,
     maxTrials: config.maxTrials,
     generatorTolerance: config.generatorTolerance,
+    ...(config.latency
+      ? { latency: { fractions: [...config.latency.fractions], probeRatePps: config.latency.probeRatePps } }
+      : {}),
   };
   switch (config.preset) {
     case 'rfc2544':

@@ -6,8 +6,10 @@ import { BACKENDS } from '../apps/backends.js';
 import { CPU_CLASSES, groupCpuClasses, groupCpus, type RunAnalysis } from '../analysis/index.js';
 import { tupleKeyOf, type RepetitionGroup } from '../analysis/repetitions.js';
 import { meanWithCi } from '../analysis/stats.js';
+import { layoutName, shapeLabel } from '../plan/expand.js';
 import type { SummaryCase } from '../store/summary.js';
 import { searchFigures } from './search-figure.js';
+import { latencySpectra, latencyVsLoad } from './latency-figures.js';
 
 /** One row of a figure's data, exactly as drawn (unit tests compare these with the database). */
 export type Datum = Record<string, string | number | null>;
@@ -51,6 +53,22 @@ const SOCKET_TECHNIQUES: { backend: string; label: string }[] = BACKENDS.flatMap
   'paperLabel' in b ? [{ backend: b.name, label: b.paperLabel }] : [],
 );
 
+/** A line chart with points, in the report's look. */
+export function lineChart(
+  data: Datum[],
+  encoding: NonNullable<Extract<TopLevelSpec, { mark: unknown }>['encoding']>,
+): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: data },
+    mark: { type: 'line', point: true },
+    encoding,
+  } as TopLevelSpec;
+}
+
 /** A figure, or why it is left out (`figure` names it when one builder makes several). */
 type Built = Figure | { skip: string; figure?: string };
 
@@ -69,6 +87,8 @@ export function buildFigures(analysis: RunAnalysis): FigureSet {
     ['fig5', (a) => latencyFigures(a, 'remote')],
     ['fig6', fig6],
     ['search', searchFigures],
+    ['latency-load', latencyVsLoad],
+    ['latency-spectrum', latencySpectra],
   ];
   const out: FigureSet = { figures: [], skipped: [] };
   for (const [id, build] of builders) {
@@ -221,31 +241,23 @@ function maxVsSize(a: RunAnalysis, id: string, locality: 'local' | 'remote', uni
         (x.packetSizeBytes as number) - (y.packetSizeBytes as number),
     );
   const field = unit === 'Mpps' ? 'maxRxMpps' : 'maxRxGbps';
-  const spec: TopLevelSpec = {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: data },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: {
-        field: 'packetSizeBytes',
-        type: 'quantitative',
-        title: 'packet size P (bytes, log scale)',
-        scale: { type: 'log', domain: [sizes[0]!, sizes[sizes.length - 1]!], nice: false },
-        axis: { values: sizes },
-      },
-      y: { field, type: 'quantitative', title: `maximum received (${unit})` },
-      color: { field: 'series', type: 'nominal', title: label.title },
-      tooltip: [
-        { field: 'series' },
-        { field: 'packetSizeBytes', title: 'P bytes' },
-        { field, title: unit, format: '.4f' },
-        { field: 'atRatePps', title: 'at R pps' },
-      ],
+  const spec = lineChart(data, {
+    x: {
+      field: 'packetSizeBytes',
+      type: 'quantitative',
+      title: 'packet size P (bytes, log scale)',
+      scale: { type: 'log', domain: [sizes[0]!, sizes[sizes.length - 1]!], nice: false },
+      axis: { values: sizes },
     },
-  };
+    y: { field, type: 'quantitative', title: `maximum received (${unit})` },
+    color: { field: 'series', type: 'nominal', title: label.title },
+    tooltip: [
+      { field: 'series' },
+      { field: 'packetSizeBytes', title: 'P bytes' },
+      { field, title: unit, format: '.4f' },
+      { field: 'atRatePps', title: 'at R pps' },
+    ],
+  });
   const figure = id === 'fig4b' ? 'Fig. 4b' : id === 'fig4c' ? 'Fig. 4c' : 'Fig. 4d';
   return {
     id,
@@ -288,31 +300,23 @@ function maxVsPairs(a: RunAnalysis, id: string, locality: 'local' | 'remote', pa
       maxRxGbps: m.rxGbps.mean,
     }))
     .sort((x, y) => String(x.series).localeCompare(String(y.series)) || (x.pairs as number) - (y.pairs as number));
-  const spec: TopLevelSpec = {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: data },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: {
-        field: 'pairs',
-        type: 'quantitative',
-        title: 'application pairs S',
-        axis: { values: pairs, format: 'd' },
-        scale: { domain: [0, pairs[pairs.length - 1]!] },
-      },
-      y: { field: 'maxRxMpps', type: 'quantitative', title: `maximum total received (Mpps), ${packetSize} B` },
-      color: { field: 'series', type: 'nominal', title: label.title },
-      tooltip: [
-        { field: 'series' },
-        { field: 'pairs' },
-        { field: 'maxRxMpps', title: 'Mpps', format: '.4f' },
-        { field: 'maxRxGbps', title: 'Gbps', format: '.3f' },
-      ],
+  const spec = lineChart(data, {
+    x: {
+      field: 'pairs',
+      type: 'quantitative',
+      title: 'application pairs S',
+      axis: { values: pairs, format: 'd' },
+      scale: { domain: [0, pairs[pairs.length - 1]!] },
     },
-  };
+    y: { field: 'maxRxMpps', type: 'quantitative', title: `maximum total received (Mpps), ${packetSize} B` },
+    color: { field: 'series', type: 'nominal', title: label.title },
+    tooltip: [
+      { field: 'series' },
+      { field: 'pairs' },
+      { field: 'maxRxMpps', title: 'Mpps', format: '.4f' },
+      { field: 'maxRxGbps', title: 'Gbps', format: '.3f' },
+    ],
+  });
   const figure = { fig4e: 'Fig. 4e', fig4f: 'Fig. 4f', fig4g: 'Fig. 4g', fig4h: 'Fig. 4h' }[id] ?? id;
   return {
     id,
@@ -459,32 +463,24 @@ function latencyFigures(a: RunAnalysis, locality: 'local' | 'remote'): Built[] {
         (x, y) =>
           String(x.series).localeCompare(String(y.series)) || (x.burstPackets as number) - (y.burstPackets as number),
       );
-    const spec: TopLevelSpec = {
-      $schema: SCHEMA,
-      config: CONFIG,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values: data },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: {
-          field: 'burstPackets',
-          type: 'quantitative',
-          title: 'burst size B (packets, log scale)',
-          scale: { type: 'log', base: 2, domain: [bursts[0]!, bursts[bursts.length - 1]!], nice: false },
-          axis: { values: bursts, format: 'd' },
-        },
-        y: { field: 'rttAvgUs', type: 'quantitative', title: `average round-trip time (µs), ${size} B` },
-        color: { field: 'series', type: 'nominal', title: label.title },
-        tooltip: [
-          { field: 'series' },
-          { field: 'burstPackets', title: 'B' },
-          { field: 'rttAvgUs', title: 'avg RTT µs', format: '.2f' },
-          { field: 'rttP99Us', title: 'p99 RTT µs', format: '.2f' },
-          { field: 'repetitions' },
-        ],
+    const spec = lineChart(data, {
+      x: {
+        field: 'burstPackets',
+        type: 'quantitative',
+        title: 'burst size B (packets, log scale)',
+        scale: { type: 'log', base: 2, domain: [bursts[0]!, bursts[bursts.length - 1]!], nice: false },
+        axis: { values: bursts, format: 'd' },
       },
-    };
+      y: { field: 'rttAvgUs', type: 'quantitative', title: `average round-trip time (µs), ${size} B` },
+      color: { field: 'series', type: 'nominal', title: label.title },
+      tooltip: [
+        { field: 'series' },
+        { field: 'burstPackets', title: 'B' },
+        { field: 'rttAvgUs', title: 'avg RTT µs', format: '.2f' },
+        { field: 'rttP99Us', title: 'p99 RTT µs', format: '.2f' },
+        { field: 'repetitions' },
+      ],
+    });
     return {
       id,
       title: `Fig. ${id.slice(3)} — average round-trip time vs burst size at ${size} B, ${locality}`,
@@ -505,22 +501,24 @@ function fig6(a: RunAnalysis): Built {
   // The paper plots one point per configuration and number of flows; the smallest packet size
   // (the most packets per second, the heaviest load) stands for the configuration.
   const smallest = Math.min(...maxima.map((m) => m.packetSize));
+  // Forwarders stack only where a chain ran.
+  const classes = CPU_CLASSES.filter((k) => k !== 'forwarders' || maxima.some((m) => m.layout === 'chain'));
   const data = maxima
     .filter((m) => m.packetSize === smallest)
     .flatMap((m): Datum[] => {
       const cpu = groupCpuClasses(a, m.best);
       if (cpu === null) return [];
       const totalCores = CPU_CLASSES.reduce((t, k) => t + cpu.classes[k], 0);
-      const config = `${m.switch} · ${m.backend} · ${m.pairs}vs${m.pairs}`;
+      const config = `${m.switch} · ${m.backend} · ${shapeLabel(m)}`;
       // One row per component class, each carrying its configuration's total and throughput.
-      return CPU_CLASSES.map((k) => ({
+      return classes.map((k) => ({
         config,
         switch: m.switch,
         backend: m.backend,
         pairs: m.pairs,
         packetSizeBytes: m.packetSize,
         component: k,
-        componentOrder: CPU_CLASSES.indexOf(k),
+        componentOrder: classes.indexOf(k),
         cpus: cpu.classes[k],
         totalCores,
         appCpus: groupCpus(a, m.best),
@@ -560,8 +558,8 @@ function fig6(a: RunAnalysis): Built {
             field: 'component',
             type: 'nominal',
             title: 'component',
-            sort: [...CPU_CLASSES],
-            scale: { domain: [...CPU_CLASSES] },
+            sort: [...classes],
+            scale: { domain: [...classes] },
           },
           order: { field: 'componentOrder', type: 'quantitative' },
           tooltip: [
@@ -601,23 +599,24 @@ function throughputGroups(a: RunAnalysis, locality: 'local' | 'remote'): Repetit
   return a.groups.filter((g) => g.sample.dimension === 'throughput' && g.sample.locality === locality);
 }
 
-type Labelled = { switch: string; backend: string; packetSize: number; burst: number; pairs: number };
+type Labelled = Pick<SummaryCase, 'switch' | 'backend' | 'packetSize' | 'burst' | 'pairs' | 'layout' | 'chainLength'>;
 
 /**
- * "switch · backend", plus each of `extra` that takes more than one value among `items`; the
- * function's `title` names the parts, for the legend.
+ * "switch · backend", plus each of `extra` that takes more than one value among `items`, and the
+ * layout where it does; the function's `title` names the parts, for the legend.
  */
 function seriesLabeller(
   items: readonly Labelled[],
   extra: readonly ('packetSize' | 'burst' | 'pairs')[],
 ): ((c: Labelled) => string) & { title: string } {
-  const varying = extra.filter((k) => new Set(items.map((c) => c[k])).size > 1);
   const fmt = {
     packetSize: (c: Labelled) => `${c.packetSize} B`,
     burst: (c: Labelled) => `B=${c.burst}`,
-    pairs: (c: Labelled) => `${c.pairs}vs${c.pairs}`,
+    pairs: (c: Labelled) => shapeLabel(c),
+    layout: (c: Labelled) => layoutName(c),
   };
-  const names = { packetSize: 'P', burst: 'B', pairs: 'S' };
+  const varying = [...extra, 'layout' as const].filter((k) => new Set(items.map((c) => fmt[k](c))).size > 1);
+  const names = { packetSize: 'P', burst: 'B', pairs: 'S', layout: 'layout' };
   const label = (c: Labelled) => [c.switch, c.backend, ...varying.map((k) => fmt[k](c))].join(' · ');
   return Object.assign(label, { title: ['switch', 'backend', ...varying.map((k) => names[k])].join(' · ') });
 }

@@ -2,6 +2,8 @@
 // the next one, and the warnings on exactly those cases — the ones that could change the
 // conclusion. Computed from the analysis alone; pure.
 import type { RunAnalysis } from '../analysis/index.js';
+import { layoutName } from '../plan/expand.js';
+import type { SummaryCase } from '../store/summary.js';
 import { meanWithCi } from '../analysis/stats.js';
 import { tupleKeyOf } from '../analysis/repetitions.js';
 import type { CaseWarning } from '../analysis/warnings.js';
@@ -33,7 +35,9 @@ export interface Headline {
   otherWarnings: Record<string, number>;
 }
 
-export const pathOf = (c: { switch: string; backend: string }) => `${c.switch} · ${c.backend}`;
+/** A path: switch · backend, and the layout where it is not the paper's pairs. */
+export const pathOf = (c: { switch: string; backend: string } & Pick<SummaryCase, 'layout' | 'chainLength'>) =>
+  [c.switch, c.backend, ...(c.layout ? [layoutName(c)] : [])].join(' · ');
 
 export function buildHeadline(a: RunAnalysis): Headline {
   const items: HeadlineItem[] = [];

@@ -1,6 +1,8 @@
 // report.html: one self-contained file that opens offline — vega, vega-lite and vega-embed are
 // inlined from node_modules, the figures' specs and data are embedded as JSON. Pure except for
 // reading those three scripts.
+import { PERCENTILES } from '../analysis/histogram.js';
+import { baselineCaseId } from '../plan/expand.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,13 +43,14 @@ export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string
 <header>
 <h1>${esc(title)}</h1>
 <p>${esc(run.planFile)} · nfvperf ${esc(run.nfvperfVersion)} · started ${esc(run.startedAt)} · finished ${esc(run.finishedAt ?? '—')} · outcome <b>${esc(run.outcome)}</b> · ${analysis.cases.length} cases</p>
-<nav><a href="#headline">Headline</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#search">Search results</a> · <a href="#figures">Figures</a> · <a href="#paper">The paper beside this run</a> · <a href="#warnings">Warnings</a> · <a href="#environment">Environment</a>${figures.skipped.length > 0 ? ' · <a href="#skipped">Figures left out</a>' : ''}</nav>
+<nav><a href="#headline">Headline</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#search">Search results</a> · <a href="#latency">Latency histograms</a> · <a href="#figures">Figures</a> · <a href="#paper">The paper beside this run</a> · <a href="#warnings">Warnings</a> · <a href="#environment">Environment</a>${figures.skipped.length > 0 ? ' · <a href="#skipped">Figures left out</a>' : ''}</nav>
 </header>
 <main>
 ${headlineSection(buildHeadline(analysis))}
 ${summarySection(analysis)}
 ${maximaSection(analysis)}
 ${searchSection(analysis, figures)}
+${latencySection(analysis)}
 ${figuresSection(analysis, figures, figureFiles, paper)}
 ${paperSection(paper)}
 ${warningsSection(analysis)}
@@ -189,6 +192,55 @@ const STATUS_NOTES: Record<string, string> = {
   'min-is-upper-bound': 'even the min rate failed: no lower bound exists',
   'trial-limit': 'search.maxTrials reached before the goal converged',
 };
+
+/**
+ * Every latency histogram of every case (its steady window merged over pairs): percentiles to
+ * p99.999, each with the samples it rests on; one that needs more samples than were recorded is
+ * shown as such (n < 1/(1 − q)), not as a value.
+ */
+function latencySection(a: RunAnalysis): string {
+  const rows: string[] = [];
+  const byId = new Map(a.data.summary.cases.map((c) => [c.id, c]));
+  for (const c of a.data.summary.cases) {
+    const baseline = c.baseline ? undefined : byId.get(baselineCaseId(c.id));
+    for (const h of c.latencyHistograms ?? []) {
+      // The path's own at the same load: the baseline's histogram of this run, kind and rate.
+      const own = baseline?.baseline
+        ? baseline.latencyHistograms?.find((b) => b.run === h.run && b.kind === h.kind && b.ratePps === h.ratePps)
+        : undefined;
+      const minus = (key: string) => {
+        const mine = h.percentiles[key]?.ns;
+        const theirs = own?.percentiles[key]?.ns;
+        return mine === null || mine === undefined || theirs === null || theirs === undefined
+          ? '—'
+          : ((mine - theirs) / 1000).toFixed(2);
+      };
+      const cells = PERCENTILES.map(([key]) => {
+        const p = h.percentiles[key]!;
+        return p.ns === null
+          ? `<td class="right" title="needs at least ${p.samplesNeeded.toLocaleString('en-US')} samples">n &lt; ${p.samplesNeeded.toLocaleString('en-US')}</td>`
+          : `<td class="right">${(p.ns / 1000).toFixed(2)}</td>`;
+      });
+      const load = h.run === '' ? 'traffic' : h.run === 'probe' ? 'probe alone (0 %)' : `${h.goal} × ${h.fraction}`;
+      rows.push(
+        `<tr${h.status === 'failed' ? ' class="warned"' : ''}><td class="case"><code>${esc(c.id)}</code></td><td>${esc(load)}</td><td>${esc(h.kind)}</td>` +
+          `<td class="right">${h.ratePps === undefined ? '—' : Math.round(h.ratePps).toLocaleString('en-US')}</td>` +
+          `<td class="right">${h.samples.toLocaleString('en-US')}</td><td class="right">${h.late ?? '—'}</td>${cells.join('')}` +
+          `<td class="right">${c.baseline ? 'baseline' : `${minus('p50')} / ${minus('p99')}`}</td>` +
+          `<td>${h.error ? esc(h.error) : ''}</td></tr>`,
+      );
+    }
+  }
+  if (rows.length === 0)
+    return `<section id="latency"><h2>Latency histograms</h2><p>No latency histogram in this run (dimension <code>latency</code>, plan <code>oneWayLatency</code>, or <code>search.latency</code>).</p></section>`;
+  return `<section id="latency">
+<h2>Latency histograms</h2>
+<p class="note">Each case's latency histograms, steady window merged over pairs: round trips of latency cases (the client's clock), one-way latency of throughput receivers (the sender's timestamp to the receiver's clock, one host's CLOCK_MONOTONIC), and a search's latency runs (the probe alone, then fractions of each goal's conditional throughput, rate per sender). Percentiles in µs, the bucket midpoints (≤ 0.4 % off); a percentile needs 1/(1 − q) samples (p99.999: 10^5) and is marked where it has fewer. With <code>latencyBaseline</code>, each case's percentiles minus those of its baseline (the same apps, backend and load over a bare veth pair) at the same rate: the switch's own share of the latency (— where the loads differ, as a search's fractions of each path's own found rate do). <code>nfvperf export DIR --format hdr</code> writes every histogram as an HdrHistogram log.</p>
+<div class="scroll"><table id="latency-table"><thead><tr><th>case</th><th>load</th><th>kind</th><th class="right">rate pps / sender</th><th class="right">samples</th><th class="right">late (&gt; 1 s)</th>${PERCENTILES.map(([key]) => `<th class="right">${key} µs</th>`).join('')}<th class="right">minus baseline p50 / p99 µs</th><th>error</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></div>
+</section>`;
+}
 
 function searchSection(a: RunAnalysis, figures: FigureSet): string {
   const searchCases = a.data.summary.cases.filter((c) => c.rate === 'search');

@@ -8,8 +8,13 @@ import { readRunFile } from '../store/run-data.js';
 
 /** Opens <dir>/results.sqlite read-only and analyses its newest run. */
 export function analyzeDir(dir: string): RunAnalysis {
+  return analyzeRun(readRunFile(resultsPath(dir)));
+}
+
+/** <dir>/results.sqlite, which must exist. */
+export function resultsPath(dir: string): string {
   const path = join(dir, 'results.sqlite');
   if (!existsSync(path))
     throw new UsageError(`no results in ${dir}: ${path} does not exist (give the --out directory of a run)`);
-  return analyzeRun(readRunFile(path));
+  return path;
 }

@@ -5,6 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunAnalysis } from '../analysis/index.js';
 import type { CaseSearch } from '../store/run-data.js';
+import { shapeLabel } from '../plan/expand.js';
 import type { SummaryCase } from '../store/summary.js';
 
 /** One row of a figure's data, as figures.ts defines it. */
@@ -293,7 +294,7 @@ function searchFigure(id: string, c: SummaryCase, search: CaseSearch): SearchFig
     .join(', ');
   return {
     id,
-    title: `Search trace ${k} — ${c.switch} · ${c.backend} · ${c.packetSize} B · ${c.pairs}vs${c.pairs} · B=${c.burst} · rep ${c.repetition}`,
+    title: `Search trace ${k} — ${c.switch} · ${c.backend} · ${c.packetSize} B · ${shapeLabel(c)} · B=${c.burst} · rep ${c.repetition}`,
     caption: `Every trial of the throughput search of ${c.id} in order (${n} trials, ${+totalS.toFixed(1)} s of traffic). Top: the rate asked per sender, coloured by which goals' loss ratio the trial's loss exceeded (a sender's shortfall counts as loss; crosses: the sender fell short of the rate); horizontal lines: each goal's relevant lower (solid) and upper (dashed) bound${goalText ? ` (${goalText} kpps)` : ''}; the middle panel zooms on the bounds (±3 %). Bottom: each trial's loss ratio on a symmetric-log scale (0 at the bottom), dashed at each goal's loss ratio.`,
     data: d.trials,
     spec,

@@ -2,7 +2,7 @@
 // The same column list feeds the CSV, JSON and HTML exporters (src/report/columns.ts), so the
 // terminal, the files and the report cannot drift apart.
 import type { SummaryCase } from '../store/summary.js';
-import { formatRate } from '../plan/expand.js';
+import { formatRate, shapeLabel } from '../plan/expand.js';
 
 /** A value as exporters write it: numbers unrounded in the unit the key names, null when missing. */
 export type Cell = string | number | boolean | null;
@@ -27,7 +27,8 @@ const orNull = (v: number | null | undefined) => (v == null ? null : v);
 /** The columns shared by the terminal table and the CSV, JSON and HTML exporters. */
 export const SUMMARY_COLUMNS: Column[] = [
   { key: 'case', header: 'case', align: 'left', terminal: false, value: (c) => c.id, raw: (c) => c.id },
-  { key: 'pairs', header: 'S', align: 'left', value: (c) => `${c.pairs}vs${c.pairs}`, raw: (c) => c.pairs },
+  // S with its layout: `2vs2` (pairs), `2tester`, `1chain3` (a chain of three forwarders).
+  { key: 'pairs', header: 'S', align: 'left', value: (c) => shapeLabel(c), raw: (c) => c.pairs },
   { key: 'switch', header: 'V', align: 'left', value: (c) => c.switch, raw: (c) => c.switch },
   { key: 'backend', header: 'backend', align: 'left', value: (c) => c.backend, raw: (c) => c.backend },
   { key: 'packetSizeBytes', header: 'P', align: 'right', value: (c) => String(c.packetSize), raw: (c) => c.packetSize },

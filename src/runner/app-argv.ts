@@ -4,68 +4,72 @@
 import type { AppRole } from '../apps/protocol.js';
 import { backendInfo } from '../apps/backends.js';
 import type { Case } from '../plan/expand.js';
-import { dpdkAppArgs } from '../switches/dpdk-port.js';
+import { dpdkAppArgs, dpdkVdev } from '../switches/dpdk-port.js';
+import { netnsPath } from '../testbed/netns.js';
 import type { Endpoint } from './network.js';
+import { peerPort, type PortRef, type Topology } from './topology.js';
 
 export const RECEIVER_PORT = 7001;
 export const SENDER_PORT = 7000;
 
-/** Which app plays which side in each dimension: the paper's sender/receiver and client/server. */
-export const ROLES: Record<Case['dimension'], { sender: AppRole; receiver: AppRole }> = {
-  throughput: { sender: 'send', receiver: 'recv' },
-  latency: { sender: 'client', receiver: 'server' },
-};
+export { ROLES } from './topology.js';
 
-/** One app of a case: where it runs, what it talks to, and (senders) how much it sends. */
+/** One app of a case: where it runs, what it talks to, and (senders, testers) how much it sends. */
 export interface AppLaunch {
   role: AppRole;
   pair: number;
-  /** For messages: `sender 0`, `server 1`. */
+  /** For messages: `sender 0`, `server 1`, `forwarder 0.2`. */
   label: string;
+  /** Its one port; a two-port app's transmit port. */
   self: Endpoint;
+  /** The other end of `self`'s link: where what it sends goes. */
   peer: Pick<Endpoint, 'ip' | 'mac'>;
+  /** A two-port app's receive port (tester, forwarder). */
+  rx?: Endpoint;
   cpu: number;
   /** A two-thread client's receive thread. */
   rxCpu?: number;
-  /** Senders and clients: per-sender rate and how long to send. */
+  /** Senders, clients and testers: per-app rate and how long to send. */
   traffic?: { rate: number | 'max'; seconds: number };
+  /** The receiver records one-way latency (a search's latency runs; the plan's oneWayLatency sets it for every case). */
+  oneWay?: boolean;
 }
 
-/** The launches of one pair: the receiving app first (it must be up before its sender sends). */
-export function pairLaunches(
-  c: Case,
-  self: { sender: Endpoint; receiver: Endpoint },
-  cpus: { send: number; recv: number; clientRx?: number },
-  traffic: AppLaunch['traffic'],
-): { receiver: AppLaunch; sender: AppLaunch } {
-  const roles = ROLES[c.dimension];
-  const pair = self.sender.pair;
-  return {
-    receiver: {
-      role: roles.receiver,
-      pair,
-      label: `${roles.receiver === 'recv' ? 'receiver' : 'server'} ${pair}`,
-      self: self.receiver,
-      peer: self.sender,
-      cpu: cpus.recv,
-    },
-    sender: {
-      role: roles.sender,
-      pair,
-      label: `${roles.sender === 'send' ? 'sender' : 'client'} ${pair}`,
-      self: self.sender,
-      peer: self.receiver,
-      cpu: cpus.send,
-      ...(cpus.clientRx !== undefined ? { rxCpu: cpus.clientRx } : {}),
-      traffic,
-    },
-  };
+/**
+ * The launches of a case's apps, in the topology's order; `endpoint` finds a port's container wherever it was built.
+ * `oneWay` (a search's latency runs): every frame's one-way latency recorded (the plan's oneWayLatency: in every case, appArgs).
+ */
+export function appLaunches(
+  topology: Topology,
+  endpoint: (p: PortRef) => Endpoint,
+  cpus: { apps: readonly number[]; clientRx?: readonly number[] },
+  traffic: NonNullable<AppLaunch['traffic']>,
+  options: { oneWay?: boolean } = {},
+): AppLaunch[] {
+  const oneWay = options.oneWay ? { oneWay: true } : {};
+  return topology.apps.map((a, i) => ({
+    role: a.role,
+    pair: a.pair,
+    label: a.label,
+    self: endpoint(a.port),
+    peer: endpoint(peerPort(a.port)),
+    ...(a.rxPort ? { rx: endpoint(a.rxPort) } : {}),
+    cpu: cpus.apps[i]!,
+    ...(a.origin && cpus.clientRx ? { rxCpu: cpus.clientRx[a.pair]! } : {}),
+    ...(a.origin ? { traffic } : {}),
+    ...oneWay,
+  }));
 }
 
 /** The app's arguments after its role, without `--epoch-ns`. Pure. */
 export function appArgs(c: Case, a: AppLaunch): string[] {
   const backend = backendInfo(c.backend);
-  const sending = a.role === 'send' || a.role === 'client';
+  // Every role but a receiver's and a server's sends from its (transmit) port; the origins of the
+  // traffic send at the case's rate, a forwarder whatever it receives.
+  const sending = a.role !== 'recv' && a.role !== 'server';
+  const origin = a.role === 'send' || a.role === 'client' || a.role === 'tester';
+  const forwarder = a.role === 'forwarder';
+  const rx = a.rx;
   const args = [
     '--backend',
     c.backend,
@@ -73,35 +77,46 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
     String(c.packetSize),
     '--burst',
     String(c.burst),
-    '--flow',
-    String(a.pair),
-    ...(c.touchData ? ['--touch'] : []),
+    // A forwarder keeps each frame's payload (flow, sequence, checksum) as it came.
+    ...(forwarder ? [] : ['--flow', String(a.pair)]),
+    ...(c.touchData && !forwarder ? ['--touch'] : []),
     ...(c.mode === 'blocking' ? ['--blocking'] : []),
   ];
   // Backends that build their own frames need the interface, and a sender the peer's MAC.
   if (backend.needsInterface) {
-    if (!a.self.ifname)
-      throw new Error(`${a.label}: backend ${c.backend} needs a kernel interface, and ${a.self.netns} has none`);
-    args.push('--ifname', a.self.ifname, ...(sending ? ['--remote-mac', a.peer.mac] : []));
+    for (const port of [a.self, ...(rx ? [rx] : [])]) {
+      if (!port.ifname)
+        throw new Error(`${a.label}: backend ${c.backend} needs a kernel interface, and ${port.netns} has none`);
+    }
+    args.push('--ifname', a.self.ifname!, ...(sending ? ['--remote-mac', a.peer.mac] : []));
+    if (rx) args.push('--rx-ifname', rx.ifname!);
   }
   // The dpdk backend opens the EAL device its port spec names, with its own file prefix and
-  // hugepage memory (which the switch reserved when it attached the port).
-  if (backend.eal) args.push(...dpdkAppArgs(a.self, a.self.port, a.peer.mac, c.switch));
+  // hugepage memory (which the switch reserved when it attached the port); a two-port app's
+  // second port is a second device of the same EAL.
+  if (backend.eal) {
+    args.push(...dpdkAppArgs(a.self, a.self.port, a.peer.mac, c.switch));
+    if (rx) args.push('--rx-vdev', dpdkVdev(rx, c.switch, 1), '--rx-local-mac', rx.mac);
+  }
   args.push('--local', `${a.self.ip}:${sending ? SENDER_PORT : RECEIVER_PORT}`);
-  if (sending) {
+  // A two-port app runs on the host and enters each port's namespace to open it; a DPDK port is
+  // a socket path, the same from every namespace (and one EAL probes both ports in one).
+  if (rx) {
+    args.push('--rx-local', `${rx.ip}:${RECEIVER_PORT}`);
+    if (!backend.eal) args.push('--netns', netnsPath(a.self.netns), '--rx-netns', netnsPath(rx.netns));
+  }
+  if (sending) args.push('--remote', `${a.peer.ip}:${RECEIVER_PORT}`);
+  if (origin) {
     if (!a.traffic) throw new Error(`${a.label}: a sending app needs a rate and a duration`);
-    args.push(
-      '--remote',
-      `${a.peer.ip}:${RECEIVER_PORT}`,
-      '--rate',
-      String(a.traffic.rate),
-      '--duration',
-      String(a.traffic.seconds),
-    );
+    args.push('--rate', String(a.traffic.rate), '--duration', String(a.traffic.seconds));
   }
   args.push('--cpu', String(a.cpu));
-  if (sending && c.senderScheduling === 'fifo') args.push('--sched', 'fifo');
+  if (origin && c.senderScheduling === 'fifo') args.push('--sched', 'fifo');
   if (a.rxCpu !== undefined) args.push('--rx-cpu', String(a.rxCpu));
-  if (sending && c.inflight !== undefined) args.push('--inflight', String(c.inflight));
+  if (origin && c.inflight !== undefined) args.push('--inflight', String(c.inflight));
+  // One-way latency subtracts the sender's timestamp from the receiver's clock: both read the
+  // kernel's CLOCK_MONOTONIC, not each its own TSC calibration (two drift ~0.25 µs apart per second).
+  if (a.oneWay || c.oneWayLatency)
+    args.push(...(a.role === 'recv' || a.role === 'tester' ? ['--latency'] : []), '--clock', 'gettime');
   return args;
 }

@@ -61,7 +61,8 @@ export interface AppStart {
   role: AppRole;
   pair: number;
   label: string;
-  netns: string;
+  /** Its container's namespace; absent: it starts on the host (a two-port app enters its ports' namespaces itself, `--netns`). */
+  netns?: string;
   /** An argv prefix that runs it inside its container (LXC); absent: `ip netns exec`. */
   exec?: string[];
   args: string[];

@@ -1,5 +1,6 @@
-// One case's life cycle, wherever its apps run: open the hosts → build each host's part of the
-// network → start receivers → start senders → run → stop → collect → tear down. A local case has
+// One case's life cycle, wherever its apps run and however they are laid out (topology.ts): open
+// the hosts → build each host's part of the network → start receivers (forwarders) → start
+// senders (testers) → run → stop → collect → tear down. A local case has
 // one host holding both sides, a remote case two (src/runner/remote-host.ts); the steps, the
 // apps' argv (app-argv.ts), the watch loop and the record are the same for both. Teardown always
 // runs, on success, failure and interruption alike.
@@ -7,17 +8,24 @@ import { latencyFigures } from '../analysis/latency.js';
 import { runExpandedSearch, type SearchResult, type TrialResult } from '../search/search.js';
 import { isSteady, throughputFigures } from '../analysis/steady.js';
 import { backendInfo } from '../apps/backends.js';
-import type { IntervalLine } from '../apps/protocol.js';
+import { measuresTraffic, offersTraffic, type IntervalLine } from '../apps/protocol.js';
 import { InterruptedError, TestbedError } from '../common/errors.js';
 import { trafficSeconds, type Case } from '../plan/expand.js';
-import type { CaseRecord, LatencyRecord, StoredCpuSample, StoredSample } from '../store/db.js';
+import {
+  sampleHistograms,
+  type CaseRecord,
+  type LatencyRecord,
+  type LatencyRunRecord,
+  type StoredCpuSample,
+  type StoredSample,
+} from '../store/db.js';
 import { driverFor } from '../switches/index.js';
 import { assignCpus } from '../testbed/cpus.js';
-import type { AppSide } from '../testbed/names.js';
-import { appArgs, pairLaunches, type AppLaunch } from './app-argv.js';
+import { appArgs, appLaunches, type AppLaunch } from './app-argv.js';
 import type { AppHandle, CaseHost, HostCpus } from './case-host.js';
 import type { CpuSampler } from './cpu-sampler.js';
 import type { Endpoint } from './network.js';
+import { appOfPort, caseTopology, type PortRef, type Topology } from './topology.js';
 
 export { ROLES } from './app-argv.js';
 
@@ -56,7 +64,7 @@ export class NetworkLease {
   /** What makes two cases' networks interchangeable; undefined: never shared. */
   static keyOf(c: Case): string | undefined {
     if (backendInfo(c.backend).eal || c.search) return undefined;
-    return [c.locality, c.containers, c.switch, c.pairs, c.backend, c.clientThreads].join('/');
+    return [c.locality, c.containers, c.switch, c.pairs, c.layout, c.chainLength, c.backend, c.clientThreads].join('/');
   }
 
   /** `oneMachine`: as found by the case tearing it down (its own `built` may be unset yet). */
@@ -87,10 +95,11 @@ const WATCH_POLL_MS = 10;
 /** A sender that gave its summary gets this long to close its port and exit once its receiver left. */
 const SENDER_EXIT_MS = 5000;
 
-/** Each busy thread's CPU: the apps of each pair, a two-thread client's receive thread, the switch's. */
+/** Each busy thread's CPU: each app's (in the topology's order), a two-thread client's receive thread, the switch's. */
 interface CaseCpus {
-  send: number[];
-  recv: number[];
+  /** Per app of the case's topology, by its index there. */
+  apps: number[];
+  /** Per pair: a two-thread client's receive thread. */
   clientRx?: number[];
   /** Per host, the CPUs of its switch's busy threads. */
   switchByHost: number[][];
@@ -99,12 +108,14 @@ interface CaseCpus {
 
 export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
   const startedAt = new Date().toISOString();
+  const topology = caseTopology(c);
   const apps: AppHandle[] = [];
   let cpus: CaseCpus | undefined;
   let sampler: CpuSampler | undefined;
   let cpuSamples: StoredCpuSample[] = [];
   let failure: Error | undefined;
   let search: SearchResult | undefined;
+  let latencyRuns: LatencyRunRecord[] | undefined;
   const kept = ctx.lease?.built;
   let endpoints: Endpoint[] | undefined;
   let sameMachine = kept?.oneMachine ?? false;
@@ -116,7 +127,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
       // settle, so that teardown finds everything that was made.
       const topologies = await settleAll(ctx.hosts.map((h) => h.open(ctx.signal)));
       sameMachine = oneMachine(topologies);
-      const plan = planCpus(c, ctx.hosts, topologies);
+      const plan = planCpus(c, ctx.hosts, topologies, topology);
       cpus = plan;
       const build = (h: CaseHost, i: number) =>
         h.build(
@@ -124,9 +135,9 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
             switch: c.switch,
             backend: c.backend,
             ...(c.switchOptions ? { switchOptions: c.switchOptions } : {}),
-            pairs: c.pairs,
+            links: topology.links,
             switchCpus: plan.switchByHost[i]!,
-            appCpu: (side, pair) => (side === 's' ? plan.send : plan.recv)[pair]!,
+            appCpu: (side, link) => plan.apps[appOfPort(topology, { side, link })]!,
           },
           ctx.signal,
         );
@@ -149,14 +160,15 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
           .join(', ')}`,
       );
     }
-    const run: CaseRun = { c, ctx, endpoints: endpoints!, cpus: plan!, apps };
+    const run: CaseRun = { c, ctx, topology, endpoints: endpoints!, cpus: plan!, apps };
     if (c.search) {
       search = await runSearchTrials(run);
+      if (c.search.latency) latencyRuns = await runLatencyRuns(run, search);
     } else {
       // Switch threads and the kernel's time on the case's CPUs, on the apps' epoch (where the host can sample).
       const local = ctx.hosts.length === 1 ? ctx.hosts[0]!.cpuSampler : undefined;
       sampler = local?.call(ctx.hosts[0], [
-        ...new Set([...plan.send, ...plan.recv, ...(plan.clientRx ?? []), ...plan.switchByHost.flat()]),
+        ...new Set([...plan.apps, ...(plan.clientRx ?? []), ...plan.switchByHost.flat()]),
       ]);
       await runTraffic(run, {
         rate: c.rate as number | 'max',
@@ -200,7 +212,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     startedAt,
     finishedAt: new Date().toISOString(),
     ...(cpuSamples.length > 0 ? { cpuSamples } : {}),
-    cpus: cpus ? recordedCpus(cpus, ctx.hosts.length) : { send: [], recv: [] },
+    cpus: cpus ? recordedCpus(topology, cpus, ctx.hosts.length) : { send: [], recv: [] },
   };
   if (c.search) {
     if (failure || !search)
@@ -212,7 +224,15 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
         summaries: [],
         throughput: null,
       };
-    return { ...base, status: 'ok', samples: [], summaries: [], throughput: null, search };
+    return {
+      ...base,
+      status: 'ok',
+      samples: [],
+      summaries: [],
+      throughput: null,
+      search,
+      ...(latencyRuns ? { latencyRuns } : {}),
+    };
   }
   const samples = collectSamples(apps, c);
   const summaries = apps
@@ -231,60 +251,64 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
     return {
       ...record,
       status: 'failed',
-      error: 'no complete steady-state sample from a sender and a receiver',
+      error: `no complete steady-state sample from a ${c.layout ? "tester's two sides" : 'sender and a receiver'}`,
       throughput,
     };
   return { ...record, status: 'ok', throughput };
 }
 
-/** The CPUs as stored with the case: the switch's only where there is one host (a remote case has two switches). */
-function recordedCpus(cpus: CaseCpus, hosts: number): NonNullable<CaseRecord['cpus']> {
+/**
+ * The CPUs as stored with the case, per role and app number: `send`/`recv` for each pair's apps
+ * (the client's and server's too), `tester`/`forwarder` for two-port apps; the switch's only where
+ * there is one host (a remote case has two switches).
+ */
+function recordedCpus(topology: Topology, cpus: CaseCpus, hosts: number): NonNullable<CaseRecord['cpus']> {
+  const byRole: Record<string, number[]> = {};
+  topology.apps.forEach((a, i) => {
+    const key = a.role === 'client' ? 'send' : a.role === 'server' ? 'recv' : a.role;
+    (byRole[key] ??= [])[a.pair] = cpus.apps[i]!;
+  });
   const sw = hosts === 1 ? cpus.switchByHost[0]! : [];
   return {
-    send: cpus.send,
-    recv: cpus.recv,
+    ...(topology.apps.some((a) => !a.rxPort) ? { send: byRole.send ?? [], recv: byRole.recv ?? [] } : {}),
+    ...(byRole.tester ? { tester: byRole.tester } : {}),
+    ...(byRole.forwarder ? { forwarder: byRole.forwarder } : {}),
     ...(cpus.clientRx ? { clientRx: cpus.clientRx } : {}),
     ...(sw.length > 0 ? { switch: sw } : {}),
   };
 }
 
 /**
- * One busy thread per physical core of each host, in this order: each pair's apps (sender, then
- * receiver, where the host holds them), two-thread clients' receive threads, then the switch's busy
- * threads (PMDs). Two "hosts" with the same kernel boot id are one machine (namespace hosts): the
- * second then takes the cores the first left free, as one host would. Shared when a host (or the
- * one machine) runs out of cores.
+ * One busy thread per physical core of each host, in this order: its apps in the topology's order
+ * (each pair's sender, then receiver, where the host holds them; each chain's tester, then its
+ * forwarders), two-thread clients' receive threads, then the switch's busy threads (PMDs). An app
+ * runs on the host holding its (transmit) port. Two "hosts" with the same kernel boot id are one
+ * machine (namespace hosts): the second then takes the cores the first left free, as one host
+ * would. Shared when a host (or the one machine) runs out of cores.
  */
 export function planCpus(
   c: Case,
   hosts: readonly Pick<CaseHost, 'sides'>[],
   topologies: readonly HostCpus[],
+  topology: Topology = caseTopology(c),
 ): CaseCpus {
   const switchThreads = driverFor(c.switch)?.busyThreads ?? 0;
   const twoThreads = c.clientThreads > 1;
-  const cpus: CaseCpus = {
-    send: [],
-    recv: [],
-    ...(twoThreads ? { clientRx: [] } : {}),
-    switchByHost: [],
-    shared: false,
-  };
+  const cpus: CaseCpus = { apps: [], ...(twoThreads ? { clientRx: [] } : {}), switchByHost: [], shared: false };
   const sameMachine = oneMachine(topologies);
   const taken = new Set<number>();
   hosts.forEach((h, i) => {
-    const holds = (side: AppSide) => h.sides.includes(side);
-    const threads = c.pairs * h.sides.length + (twoThreads && holds('s') ? c.pairs : 0) + switchThreads;
+    const here = topology.apps.flatMap((a, index) => (h.sides.includes(a.port.side) ? [{ ...a, index }] : []));
+    const clients = twoThreads ? here.filter((a) => a.origin) : [];
+    const threads = here.length + clients.length + switchThreads;
     const cores = topologies[i]!.cores;
     const free = sameMachine ? cores.filter((core) => !taken.has(core)) : cores;
     const plan = assignCpus({ ...topologies[i]!, cores: free.length >= threads ? free : cores }, threads);
     cpus.shared ||= plan.shared || (sameMachine && free.length < threads);
     plan.cpus.forEach((cpu) => taken.add(cpu));
     let next = 0;
-    for (let p = 0; p < c.pairs; p++) {
-      if (holds('s')) cpus.send[p] = plan.cpus[next++]!;
-      if (holds('r')) cpus.recv[p] = plan.cpus[next++]!;
-    }
-    if (twoThreads && holds('s')) for (let p = 0; p < c.pairs; p++) cpus.clientRx![p] = plan.cpus[next++]!;
+    for (const a of here) cpus.apps[a.index] = plan.cpus[next++]!;
+    for (const a of clients) cpus.clientRx![a.pair] = plan.cpus[next++]!;
     cpus.switchByHost.push(plan.cpus.slice(next));
   });
   return cpus;
@@ -325,6 +349,7 @@ const STARTS_KEPT = 5;
 interface CaseRun {
   c: Case;
   ctx: CaseContext;
+  topology: Topology;
   endpoints: Endpoint[];
   cpus: CaseCpus;
   /** Every app the case started, for the final stop and the record. */
@@ -332,17 +357,18 @@ interface CaseRun {
 }
 
 /**
- * One stretch of traffic: receivers (or servers) first, then senders (or clients) at `rate` per
- * sender for `trafficS` seconds; returns once the senders stopped, the receivers drained and
- * stopped, and every app gave its summary.
+ * One stretch of traffic: the apps that do not originate traffic first (receivers, servers,
+ * forwarders), then those that do (senders, clients, testers) at `rate` each for `trafficS`
+ * seconds; returns once the origins stopped sending, the path drained, everything stopped, and
+ * every app gave its summary.
  */
 async function runTraffic(
   run: CaseRun,
-  traffic: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void },
-): Promise<{ senders: AppHandle[]; receivers: AppHandle[] }> {
-  const { c, ctx, cpus } = run;
-  const hostOf = (side: AppSide) => ctx.hosts.find((h) => h.sides.includes(side))!;
-  const endpoint = (side: AppSide, pair: number) => run.endpoints.find((e) => e.side === side && e.pair === pair)!;
+  traffic: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void; oneWay?: boolean },
+): Promise<{ origins: AppHandle[]; others: AppHandle[] }> {
+  const { c, ctx, cpus, topology } = run;
+  const hostOf = (a: AppLaunch) => ctx.hosts.find((h) => h.sides.includes(a.self.side))!;
+  const endpoint = (p: PortRef) => run.endpoints.find((e) => e.side === p.side && e.pair === p.link)!;
   const dpdk = backendInfo(c.backend).eal;
   const launchDelayMs = Math.max(...ctx.hosts.map((h) => h.launchDelayMs));
   const margins = ctx.startMargins ?? new StartMargins();
@@ -354,60 +380,64 @@ async function runTraffic(
   // a remote host gets it as a delay, RemoteHost.launch).
   const epochNs = process.hrtime.bigint() + BigInt(marginMs * 1e6);
   traffic.onEpoch?.(epochNs);
-  const launches = Array.from({ length: c.pairs }, (_, p) =>
-    pairLaunches(
-      c,
-      { sender: endpoint('s', p), receiver: endpoint('r', p) },
-      { send: cpus.send[p]!, recv: cpus.recv[p]!, ...(cpus.clientRx ? { clientRx: cpus.clientRx[p]! } : {}) },
-      { rate: traffic.rate, seconds: traffic.trafficS },
-    ),
+  const launches = appLaunches(
+    topology,
+    endpoint,
+    cpus,
+    { rate: traffic.rate, seconds: traffic.trafficS },
+    { oneWay: traffic.oneWay === true },
   );
-  const start = async (side: AppSide, a: AppLaunch): Promise<AppHandle> => {
-    const app = await hostOf(side).launch({
+  const start = async (a: AppLaunch): Promise<AppHandle> => {
+    // A two-port app starts on the host and enters each port's namespace itself (--netns).
+    const inContainer = a.rx === undefined;
+    const app = await hostOf(a).launch({
       role: a.role,
       pair: a.pair,
       label: a.label,
-      netns: a.self.netns,
-      ...(a.self.exec ? { exec: a.self.exec } : {}),
+      ...(inContainer ? { netns: a.self.netns } : {}),
+      ...(inContainer && a.self.exec ? { exec: a.self.exec } : {}),
       args: appArgs(c, a),
       epochNs,
     });
     run.apps.push(app);
     return app;
   };
-  const receivers = await Promise.all(launches.map((l) => start('r', l.receiver)));
-  const receiversReady = Promise.all(receivers.map((a) => a.waitReady(readyMs)));
-  receiversReady.catch(() => undefined); // awaited below; this keeps an abort in between from leaving it unhandled
+  const isOrigin = topology.apps.map((a) => a.origin);
+  const others = await Promise.all(launches.filter((_, i) => !isOrigin[i]).map(start));
+  const othersReady = Promise.all(others.map((a) => a.waitReady(readyMs)));
+  othersReady.catch(() => undefined); // awaited below; this keeps an abort in between from leaving it unhandled
   // Over a link that joins the apps directly (memif), a receiver is ready only once its sender
   // opened the other end: start both, the shared epoch still lines them up.
   const direct = driverFor(c.switch)?.appsLinkedDirectly === true;
-  if (!direct) await receiversReady;
+  if (!direct) await othersReady;
   throwIfAborted(ctx.signal);
-  const senders = await Promise.all(launches.map((l) => start('s', l.sender)));
-  await receiversReady;
+  const origins = await Promise.all(launches.filter((_, i) => isOrigin[i]).map(start));
+  await othersReady;
   // When every app is up, how long that took since the first launch sets the next case's margin
   // (observed, not awaited: a slow sender is the watch loop's business, as before).
-  void Promise.all(senders.map((a) => a.waitReady(readyMs))).then(
+  void Promise.all(origins.map((a) => a.waitReady(readyMs))).then(
     () => margins.observe(c, Date.now() - launchedAt - launchDelayMs),
     () => undefined,
   );
-  // Senders (and clients, after draining their echoes) stop by themselves; a receiver that dies
-  // first, or a sender that overruns, fails the case. Over a direct link, a sender stays up until
-  // its receiver has left (dpdk.c explains why): there the receivers stop once the senders have
-  // given their summaries, and the senders exit after.
-  await watch(senders, receivers, ctx, marginMs + traffic.trafficS * 1000 + 10_000, direct ? 'summary' : 'exit');
+  // Senders (and clients, after draining their echoes) stop by themselves; a tester too, once what
+  // it sent has come back or the path stayed quiet for 100 ms after its traffic (app-protocol.md).
+  // A receiver or forwarder that dies first, or an origin that overruns, fails the case. Over a direct link, a sender stays
+  // up until its receiver has left (dpdk.c explains why): there the receivers stop once the
+  // senders have given their summaries, and the senders exit after.
+  await watch(origins, others, ctx, marginMs + traffic.trafficS * 1000 + 10_000, direct ? 'summary' : 'exit');
   await delay((driverFor(c.switch)?.busyThreads ?? 0) > 0 ? DRAIN_MS.polling : DRAIN_MS.kernel);
-  await Promise.all(receivers.map((a) => a.stop()));
+  // The path has drained: the receivers and forwarders stop.
+  await Promise.all(others.map((a) => a.stop()));
   if (direct)
     await Promise.all(
-      senders.map(async (a) => {
+      origins.map(async (a) => {
         if (!(await a.waitExit(SENDER_EXIT_MS))) await a.stop();
       }),
     );
-  for (const a of [...senders, ...receivers]) {
+  for (const a of [...origins, ...others]) {
     if (a.exitCode !== 0 || !a.summary) throw a.failure('failed');
   }
-  return { senders, receivers };
+  return { origins, others };
 }
 
 /**
@@ -419,12 +449,15 @@ async function runSearchTrials(run: CaseRun): Promise<SearchResult> {
   const { c, ctx } = run;
   const measure = async (ratePps: number, durationS: number): Promise<TrialResult> => {
     throwIfAborted(ctx.signal);
-    const { senders, receivers } = await runTraffic(run, { rate: ratePps, trafficS: durationS });
-    // sent: frames the senders' ports accepted; what a sender's schedule dropped or its port
-    // refused is in intended − sent, the generator's shortfall, never in the path's loss.
-    const sent = senders.reduce((n, a) => n + (a.summary!.txPackets ?? 0), 0);
-    const received = receivers.reduce((n, a) => n + (a.summary!.rxPackets ?? 0), 0);
-    const runS = senders.map((a) => Number(BigInt(a.summary!.durationNs)) / 1e9);
+    const { origins, others } = await runTraffic(run, { rate: ratePps, trafficS: durationS });
+    // sent: frames the senders' (testers') ports accepted; what a sender's schedule dropped or its
+    // port refused is in intended − sent, the generator's shortfall, never in the path's loss.
+    const apps = [...origins, ...others];
+    const total = (counts: (role: string) => boolean, of: (a: AppHandle) => number | undefined) =>
+      apps.filter((a) => counts(a.options.role)).reduce((n, a) => n + (of(a) ?? 0), 0);
+    const sent = total(offersTraffic, (a) => a.summary!.txPackets);
+    const received = total(measuresTraffic, (a) => a.summary!.rxPackets);
+    const runS = origins.map((a) => sendingSeconds(a, durationS));
     const measuredS = Math.max(...runS);
     const intended = Math.round(runS.reduce((n, d) => n + ratePps * d, 0));
     return {
@@ -439,10 +472,78 @@ async function runSearchTrials(run: CaseRun): Promise<SearchResult> {
   return runExpandedSearch(c.search!, measure);
 }
 
-/** Until every sender has exited (`exit`), or given its summary (`summary`: it may still be closing its port). */
+/**
+ * Latency under load after a search (CSIT's latency at 0/10/50/90 % of PDR): the probe alone at
+ * its low fixed rate, then each fraction of each goal's conditional throughput (per sender), each
+ * a whole case's traffic (warm-up, steady window, cool-down) with every received frame's one-way
+ * latency recorded. A run that fails is recorded as failed and the next one runs; an interruption
+ * ends them all.
+ */
+async function runLatencyRuns(run: CaseRun, search: SearchResult): Promise<LatencyRunRecord[]> {
+  const { c, ctx } = run;
+  const cfg = c.search!.latency!;
+  const loads: Omit<LatencyRunRecord, 'txPackets' | 'rxPackets' | 'status' | 'histograms'>[] = [
+    { run: 'probe', goal: null, fraction: 0, ratePps: cfg.probeRatePps },
+    ...search.goals.flatMap((g) =>
+      cfg.fractions.map((f) => ({
+        run: `${g.name}@${f}`,
+        goal: g.name,
+        fraction: f,
+        ratePps: g.conditionalThroughputPps === null ? 0 : Math.max(1, Math.round(f * g.conditionalThroughputPps)),
+      })),
+    ),
+  ];
+  const records: LatencyRunRecord[] = [];
+  for (const load of loads) {
+    throwIfAborted(ctx.signal);
+    if (load.ratePps === 0) {
+      records.push({
+        ...load,
+        txPackets: null,
+        rxPackets: null,
+        status: 'failed',
+        error: `goal ${load.goal} found no conditional throughput`,
+        histograms: [],
+      });
+      continue;
+    }
+    try {
+      const { origins, others } = await runTraffic(run, {
+        rate: load.ratePps,
+        trafficS: trafficSeconds(c),
+        oneWay: true,
+      });
+      const samples = collectSamples([...origins, ...others], c);
+      const steadySum = (counts: (role: string) => boolean, f: (s: StoredSample) => number | null) =>
+        samples.filter((s) => counts(s.role) && s.steady).reduce((n, s) => n + (f(s) ?? 0), 0);
+      records.push({
+        ...load,
+        txPackets: steadySum(offersTraffic, (s) => s.txPackets),
+        rxPackets: steadySum(measuresTraffic, (s) => s.rxPackets),
+        status: 'ok',
+        histograms: sampleHistograms(samples, load.run),
+      });
+    } catch (e: unknown) {
+      if (e instanceof InterruptedError || ctx.signal.aborted) throw e;
+      // The failed run's apps leave the ports to the next run.
+      await Promise.all(run.apps.map((a) => a.stop().catch(() => undefined)));
+      records.push({
+        ...load,
+        txPackets: null,
+        rxPackets: null,
+        status: 'failed',
+        error: e instanceof Error ? e.message : String(e),
+        histograms: [],
+      });
+    }
+  }
+  return records;
+}
+
+/** Until every origin (sender, client, tester) has exited (`exit`), or given its summary (`summary`: it may still be closing its port). */
 async function watch(
-  senders: AppHandle[],
-  receivers: AppHandle[],
+  origins: AppHandle[],
+  others: AppHandle[],
   ctx: CaseContext,
   deadlineMs: number,
   until: 'exit' | 'summary',
@@ -451,14 +552,23 @@ async function watch(
   for (;;) {
     throwIfAborted(ctx.signal);
     for (const h of ctx.hosts) h.assertAlive();
-    const deadReceiver = receivers.find((a) => !a.running);
-    if (deadReceiver) throw deadReceiver.failure('exited during the case');
-    const failedSender = senders.find((a) => !a.running && a.exitCode !== 0);
-    if (failedSender) throw failedSender.failure('failed');
-    if (senders.every((a) => !a.running || (until === 'summary' && a.summary))) return;
-    if (Date.now() > deadline) throw senders.find((a) => a.running)!.failure('did not stop on time');
+    const deadOther = others.find((a) => !a.running);
+    if (deadOther) throw deadOther.failure('exited during the case');
+    const failedOrigin = origins.find((a) => !a.running && a.exitCode !== 0);
+    if (failedOrigin) throw failedOrigin.failure('failed');
+    if (origins.every((a) => !a.running || (until === 'summary' && a.summary))) return;
+    if (Date.now() > deadline) throw origins.find((a) => a.running)!.failure('did not stop on time');
     await delay(WATCH_POLL_MS, ctx.signal);
   }
+}
+
+/**
+ * How long an origin sent, in seconds: a sender's summary covers its sending; a tester's covers
+ * its receiving too, so its sending is the trial's traffic time, or less when it ran shorter.
+ */
+function sendingSeconds(a: AppHandle, trafficS: number): number {
+  const runS = Number(BigInt(a.summary!.durationNs)) / 1e9;
+  return a.options.role === 'tester' ? Math.min(runS, trafficS) : runS;
 }
 
 /**
@@ -537,6 +647,7 @@ export function collectSamples(
         late: i.late ?? null,
         unmatched: i.unmatched ?? null,
         rtt: i.rtt ?? null,
+        oneWay: i.oneWay ?? null,
         cpuUserUs: i.cpuUserUs,
         cpuSysUs: i.cpuSysUs,
       };

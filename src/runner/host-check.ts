@@ -3,13 +3,13 @@
 // refused before anything is created.
 import { TestbedError } from '../common/errors.js';
 import type { Case } from '../plan/expand.js';
-import { driverFor } from '../switches/index.js';
 import { assignCpus, type CpuTopology } from '../testbed/cpus.js';
+import { busyThreads } from './topology.js';
 import { DEFAULT_JITTER_MS, failedRules, preflightHost, type PreflightReport } from '../testbed/preflight.js';
 
 /**
  * The CPUs the local cases take, as the runner assigns them: per case one physical core per busy
- * thread (each pair's apps, two-thread clients' receive threads, the switch's busy threads). A
+ * thread (each app, two-thread clients' receive threads, the switch's busy threads). A
  * plan with no local case is judged on every online CPU of this host.
  */
 export function planCores(cases: readonly Case[], topology: CpuTopology): number[] {
@@ -17,8 +17,7 @@ export function planCores(cases: readonly Case[], topology: CpuTopology): number
   if (local.length === 0) return topology.online;
   const cpus = new Set<number>();
   for (const c of local) {
-    const threads = c.pairs * 2 + (c.clientThreads > 1 ? c.pairs : 0) + (driverFor(c.switch)?.busyThreads ?? 0);
-    for (const cpu of assignCpus(topology, threads).cpus) cpus.add(cpu);
+    for (const cpu of assignCpus(topology, busyThreads(c)).cpus) cpus.add(cpu);
   }
   return [...cpus].sort((a, b) => a - b);
 }

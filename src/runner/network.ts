@@ -1,5 +1,6 @@
 // One host's part of a case's network: the switch, the containers of the sides this host holds,
-// each attached to the switch, static neighbours, and — when the case spans two hosts — the
+// link by link (a link is two ports that talk to each other: a pair's sender and receiver, or one
+// hop of a tester's or a chain's path, topology.ts), each attached to the switch, static neighbours, and — when the case spans two hosts — the
 // switch joined to the host's uplink. A local case builds both sides here; each agent of a remote
 // case builds its one side with this same function (src/agent/agent.ts).
 import { TestbedError } from '../common/errors.js';
@@ -19,13 +20,14 @@ export interface NetworkSpec {
   backend: BackendName;
   /** The plan's settings of this switch (`sriov:`; local plans only: such switches do not span hosts). */
   switchOptions?: SwitchOptions;
-  pairs: number;
+  /** Links: each two containers, a sending (`s`) and a receiving (`r`) end (topology.ts). */
+  links: number;
   /** The sides whose containers this host holds: both locally, one on each host of a remote case. */
   sides: readonly AppSide[];
   /** CPUs the switch's busy threads may spin on. */
   switchCpus: number[];
-  /** The CPU of each container's app (an LXC container's cpuset is exactly that CPU). */
-  appCpu(side: AppSide, pair: number): number;
+  /** The CPU of the app holding each port (an LXC container's cpuset is exactly that CPU). */
+  appCpu(side: AppSide, link: number): number;
   /** The host's physical link, joined to the switch when the peers are on another host. */
   uplink?: string;
 }
@@ -33,6 +35,7 @@ export interface NetworkSpec {
 /** A container with the port its app uses: what an app's argv is built from. */
 export interface Endpoint {
   side: AppSide;
+  /** Its link (a pair's number, in layout pairs). */
   pair: number;
   netns: string;
   /** How to run a program inside it, for runtimes other than plain namespaces (LXC). */
@@ -74,7 +77,7 @@ export async function buildNetwork(
   const network: Network = { sw, endpoints: [] };
   if (spec.uplink !== undefined)
     network.undoUplink = await driver.joinUplink!({ names, resources, uplink: spec.uplink, sw });
-  for (let pair = 0; pair < spec.pairs; pair++) {
+  for (let pair = 0; pair < spec.links; pair++) {
     const made: Container[] = [];
     for (const side of spec.sides)
       made.push(await containers.create(resources, side, pair, { cpu: spec.appCpu(side, pair) }));

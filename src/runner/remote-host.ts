@@ -61,10 +61,10 @@ export class RemoteHost implements CaseHost {
       switch: spec.switch,
       backend: spec.backend,
       side,
-      pairs: spec.pairs,
+      pairs: spec.links,
       uplink: this.spec.uplink,
       switchCpus: spec.switchCpus,
-      appCpus: Array.from({ length: spec.pairs }, (_, p) => spec.appCpu(side, p)),
+      appCpus: Array.from({ length: spec.links }, (_, p) => spec.appCpu(side, p)),
     });
     this.timing = { connectMs: this.connectMs, buildMs: Date.now() - t0 };
     return r.endpoints;
@@ -77,11 +77,14 @@ export class RemoteHost implements CaseHost {
     const wireLabel = runs === 0 ? start.label : `${start.label} (run ${runs + 1})`;
     const app = new RemoteApp(this.session!, start, wireLabel);
     this.apps.push(app);
-    const { epochNs, exec: _localOnly, ...rest } = start;
+    const { epochNs, exec: _localOnly, netns, ...rest } = start;
+    // Two-port apps start on their host and enter their ports' namespaces: a local case's only (check.ts).
+    if (netns === undefined)
+      throw new TestbedError(`${start.label}: a two-port app cannot be started on a remote host`);
     // The orchestrator's epoch as a delay: the agent turns it into its own CLOCK_MONOTONIC epoch.
     // Hosts agree on it to within the request's one-way delay.
     const epochInMs = Number(epochNs - process.hrtime.bigint()) / 1e6;
-    const r = await this.session!.request<LaunchResult>({ op: 'launch', ...rest, label: wireLabel, epochInMs });
+    const r = await this.session!.request<LaunchResult>({ op: 'launch', ...rest, netns, label: wireLabel, epochInMs });
     app.epochNs = BigInt(r.epochNs);
     return app;
   }

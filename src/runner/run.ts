@@ -86,6 +86,7 @@ export async function capabilities(): Promise<Capabilities> {
     localities: ['local', 'remote'],
     remoteSwitches: REMOTE_SWITCHES,
     runtimes,
+    cores: readTopology().cores.length,
   };
 }
 

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import type { Case } from '../plan/expand.js';
 import type { SampleRow, ThroughputFigures } from '../analysis/steady.js';
 import type { LatencyFigures, RttInterval } from '../analysis/latency.js';
+import { decodeV2, encodeV2Compressed } from '../analysis/hdr.js';
+import { mergeHistograms, type Histogram } from '../analysis/histogram.js';
 import { UsageError } from '../common/errors.js';
 import type { SearchResult } from '../search/search.js';
 
@@ -14,13 +16,15 @@ import type { SearchResult } from '../search/search.js';
 // biome-ignore lint/suspicious/noExplicitAny: SQLite rows, typed by the schema in this file
 export type SqlRow = Record<string, any>;
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 /**
  * Older schemas a reader still understands: what they lack reads as absent (schema 3: no
  * cpu_samples; no io_mode / client_threads, i.e. every case polling with one-thread clients;
- * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load).
+ * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load;
+ * schema 5: no layout, i.e. every case pairs; RTT histograms only as rtt_buckets rows, no one-way
+ * histograms, no latency runs).
  */
-export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', String(SCHEMA_VERSION)];
+export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', '5', String(SCHEMA_VERSION)];
 
 /** Schema 4: the CPU use of everything beside the apps, per second on the apps' epoch (runner/cpu-sampler.ts). */
 const CPU_SAMPLES_TABLE = `
@@ -50,6 +54,37 @@ CREATE TABLE IF NOT EXISTS preflight_findings (
 );`;
 
 /**
+ * Schema 6: every latency histogram whole, one row per app and interval, in HdrHistogram's
+ * compressed V2 encoding (analysis/hdr.ts: ~100 bytes for a typical second, where rtt_buckets took
+ * a row per bucket); and a search's latency runs at fractions of the rates it found.
+ */
+const HISTOGRAM_TABLES = `
+CREATE TABLE IF NOT EXISTS histograms (
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  run TEXT NOT NULL,                               -- '' the case's own traffic; else a latency run's label (latency_runs)
+  pair INTEGER NOT NULL,
+  kind TEXT NOT NULL,                              -- rtt (client: round trips) | one-way (recv --latency)
+  second INTEGER NOT NULL,                         -- interval k, as samples.second
+  steady INTEGER NOT NULL,
+  count INTEGER NOT NULL,                          -- samples in it
+  late INTEGER,                                    -- one-way: frames over 1 s (not in the histogram)
+  hdr BLOB NOT NULL,                               -- HdrHistogram V2, compressed (2 significant digits, values in ns)
+  PRIMARY KEY (case_id, run, pair, kind, second)
+);
+CREATE TABLE IF NOT EXISTS latency_runs (          -- a search case: its runs at fractions of each goal's throughput
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  run TEXT NOT NULL,                               -- probe | <goal>@<fraction>
+  run_index INTEGER NOT NULL,
+  goal TEXT,                                       -- NULL for the probe alone
+  fraction REAL NOT NULL,                          -- of the goal's conditional throughput; 0 for the probe
+  rate_pps REAL NOT NULL,                          -- per sender
+  tx_packets INTEGER, rx_packets INTEGER,          -- steady window, all pairs
+  status TEXT NOT NULL,                            -- ok | failed
+  error TEXT,
+  PRIMARY KEY (case_id, run)
+);`;
+
+/**
  * How a writer brings an older database up to SCHEMA_VERSION, one step per version: each adds
  * what that version introduced; the caller then records the new version.
  */
@@ -65,6 +100,9 @@ const SEARCH_SHORTFALL_COLUMNS = {
   goals: ['generator_accurate_pps REAL', 'lower_bound_to_generator_ratio REAL'],
 };
 
+/** Schema 6: how a case's apps hold the switch's ports (plan/schema.ts LAYOUTS); chain sizes NULL but for chains. */
+const LAYOUT_COLUMNS = ["layout TEXT NOT NULL DEFAULT 'pairs'", 'chain_length INTEGER', 'chains INTEGER'];
+
 const MIGRATIONS: Record<string, string> = {
   // 3 → 4: the apps' I/O mode and client threads per case (defaults: what schema 3 always ran),
   // and per-second CPU samples of the switch threads and the kernel.
@@ -77,6 +115,14 @@ ${CPU_SAMPLES_TABLE}`,
     PREFLIGHT_TABLE,
     ...SEARCH_SHORTFALL_COLUMNS.trials.map((c) => `ALTER TABLE search_trials ADD COLUMN ${c};`),
     ...SEARCH_SHORTFALL_COLUMNS.goals.map((c) => `ALTER TABLE search_goals ADD COLUMN ${c};`),
+  ].join('\n'),
+  // 5 → 6: the layout of each case (every case before it: pairs); the histogram tables
+  // (rtt_buckets rows are re-encoded into them by migrateRttBuckets); whether a case is a
+  // back-to-back baseline.
+  '5': [
+    ...LAYOUT_COLUMNS.map((c) => `ALTER TABLE cases ADD COLUMN ${c};`),
+    HISTOGRAM_TABLES,
+    'ALTER TABLE cases ADD COLUMN baseline INTEGER NOT NULL DEFAULT 0;',
   ].join('\n'),
 };
 
@@ -122,17 +168,20 @@ CREATE TABLE IF NOT EXISTS cases (
   touch_data INTEGER NOT NULL,
   io_mode TEXT NOT NULL DEFAULT 'polling',         -- polling | blocking (the apps' --blocking)
   client_threads INTEGER NOT NULL DEFAULT 1,       -- latency: 2 = the client receives on a second thread
+  layout TEXT NOT NULL DEFAULT 'pairs',            -- pairs | tester | chain (pairs: number of testers or chains)
+  chain_length INTEGER, chains INTEGER,            -- layout chain: forwarders per chain, chains
+  baseline INTEGER NOT NULL DEFAULT 0,             -- 1: a back-to-back baseline (latencyBaseline: the apps over bare veth)
   status TEXT NOT NULL,                            -- ok | failed | skipped
   error TEXT,
   cpu_shared INTEGER NOT NULL DEFAULT 0,
-  cpus_json TEXT,                                  -- {"send":[..],"recv":[..]} per pair
+  cpus_json TEXT,                                  -- {"send":[..],"recv":[..]} per pair; {"tester":[..],"forwarder":[..]}
   started_at TEXT, finished_at TEXT,
   UNIQUE (run_id, case_key)
 );
 CREATE TABLE IF NOT EXISTS samples (
   case_id INTEGER NOT NULL REFERENCES cases(id),
   pair INTEGER NOT NULL,
-  role TEXT NOT NULL,                              -- send | recv
+  role TEXT NOT NULL,                              -- send | recv | client | server | tester | forwarder
   second INTEGER NOT NULL,                         -- interval k: [epoch + k s, epoch + (k+1) s)
   start_offset_ns INTEGER NOT NULL,                -- measured start, relative to the epoch
   duration_ns INTEGER NOT NULL,
@@ -197,6 +246,7 @@ CREATE TABLE IF NOT EXISTS app_summaries (
 );
 ${CPU_SAMPLES_TABLE}
 ${PREFLIGHT_TABLE}
+${HISTOGRAM_TABLES}
 CREATE TABLE IF NOT EXISTS throughput (
   case_id INTEGER PRIMARY KEY REFERENCES cases(id),
   tx_pps REAL NOT NULL, rx_pps REAL NOT NULL, tx_gbps REAL NOT NULL, rx_gbps REAL NOT NULL,
@@ -222,8 +272,122 @@ export interface StoredSample extends SampleRow {
   late?: number | null;
   unmatched?: number | null;
   rtt?: RttInterval | null;
+  /** A receiver with --latency: this second's one-way latencies (`late`: over 1 s, not in it). */
+  oneWay?: (RttInterval & { late: number }) | null;
   cpuUserUs: number;
   cpuSysUs: number;
+}
+
+export type HistogramKind = 'rtt' | 'one-way';
+
+/** One app's latency histogram of one interval (the `histograms` table). */
+export interface StoredHistogram {
+  /** '' for the case's own traffic, else the latency run's label. */
+  run: string;
+  pair: number;
+  kind: HistogramKind;
+  second: number;
+  steady: boolean;
+  histogram: Histogram;
+  late: number | null;
+}
+
+/** A search case's run at a fraction of one goal's conditional throughput, or of the probe alone. */
+export interface LatencyRunRecord {
+  /** `probe`, or `<goal>@<fraction>` (e.g. pdr@0.5). */
+  run: string;
+  goal: string | null;
+  /** Of the goal's conditional throughput; 0 for the probe alone. */
+  fraction: number;
+  /** Per sender. */
+  ratePps: number;
+  txPackets: number | null;
+  rxPackets: number | null;
+  status: 'ok' | 'failed';
+  error?: string;
+  histograms: StoredHistogram[];
+}
+
+/**
+ * A case's stored histograms, decoded, in (run, kind, pair, second) order; a schema 5 file read as
+ * it is gives its rtt_buckets rows as histograms.
+ */
+export function readHistograms(
+  db: Database.Database,
+  caseId: number,
+  options: { steadyOnly?: boolean } = {},
+): StoredHistogram[] {
+  const steady = options.steadyOnly ? ' AND steady = 1' : '';
+  if (!hasTable(db, 'histograms'))
+    return rttBucketHistograms(db, `b.case_id = ?${steady.replace('steady', 's.steady')}`, [caseId]).map((g) => g.h);
+  return (
+    db
+      .prepare(`SELECT * FROM histograms WHERE case_id = ?${steady} ORDER BY run, kind, pair, second`)
+      .all(caseId) as SqlRow[]
+  ).map((r) => ({
+    run: r.run,
+    pair: r.pair,
+    kind: r.kind,
+    second: r.second,
+    steady: r.steady === 1,
+    histogram: decodeV2(r.hdr),
+    late: r.late,
+  }));
+}
+
+/** Schema 5's rtt_buckets rows, one histogram per case, pair and second (steady as its client sample says). */
+function rttBucketHistograms(
+  db: Database.Database,
+  where: string,
+  params: unknown[],
+): { caseId: number; h: StoredHistogram }[] {
+  const rows = db
+    .prepare(
+      `SELECT b.case_id, b.pair, b.second, b.low_ns, b.count, s.steady FROM rtt_buckets b
+       JOIN samples s ON s.case_id = b.case_id AND s.pair = b.pair AND s.second = b.second AND s.role = 'client'
+       WHERE ${where} ORDER BY b.case_id, b.pair, b.second, b.low_ns`,
+    )
+    .all(...params) as SqlRow[];
+  const groups = new Map<string, { caseId: number; h: StoredHistogram }>();
+  for (const r of rows) {
+    const key = `${r.case_id}/${r.pair}/${r.second}`;
+    const g = groups.get(key) ?? {
+      caseId: r.case_id,
+      h: {
+        run: '',
+        pair: r.pair,
+        kind: 'rtt' as const,
+        second: r.second,
+        steady: r.steady === 1,
+        histogram: { buckets: [] as [number, number][], count: 0 },
+        late: null,
+      },
+    };
+    g.h.histogram.buckets.push([r.low_ns, r.count]);
+    g.h.histogram.count += r.count;
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+export function hasTable(db: Database.Database, name: string): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+}
+
+/** The histograms of a case's samples: clients' RTTs and receivers' one-way latencies. */
+export function sampleHistograms(samples: readonly StoredSample[], run = ''): StoredHistogram[] {
+  return samples.flatMap((s): StoredHistogram[] => {
+    const of = (kind: HistogramKind, h: RttInterval, late: number | null): StoredHistogram => ({
+      run,
+      pair: s.pair,
+      kind,
+      second: s.second,
+      steady: s.steady,
+      histogram: mergeHistograms([h]),
+      late,
+    });
+    return [...(s.rtt ? [of('rtt', s.rtt, null)] : []), ...(s.oneWay ? [of('one-way', s.oneWay, s.oneWay.late)] : [])];
+  });
 }
 
 /** One second of one component's CPU time beside the apps' own (switch thread, softirq, irq). */
@@ -246,13 +410,27 @@ export interface LatencyRecord extends LatencyFigures {
   unmatchedPackets: number;
 }
 
+/**
+ * The CPU each busy thread got, per role by app number: `send`/`recv` each pair's apps (clients'
+ * and servers' too), `clientRx` a two-thread client's receive thread, `tester`/`forwarder` the
+ * two-port apps of layouts tester and chain, `switch` the switch's pollers.
+ */
+export interface RecordedCpus {
+  send?: number[];
+  recv?: number[];
+  clientRx?: number[];
+  tester?: number[];
+  forwarder?: number[];
+  switch?: number[];
+}
+
 export interface CaseRecord {
   case: Case;
   status: 'ok' | 'failed' | 'skipped';
   error?: string;
   cpuShared: boolean;
-  /** CPUs of each pair's apps and, where the switch spins threads, of the switch. */
-  cpus?: { send: number[]; recv: number[]; clientRx?: number[]; switch?: number[] };
+  /** CPUs of each app and, where the switch spins threads, of the switch. */
+  cpus?: RecordedCpus;
   startedAt?: string;
   finishedAt?: string;
   samples: StoredSample[];
@@ -262,6 +440,8 @@ export interface CaseRecord {
   throughput: ThroughputFigures | null;
   latency?: LatencyRecord | null;
   search?: SearchResult;
+  /** A search case with `search.latency`: its runs at fractions of the rates found. */
+  latencyRuns?: LatencyRunRecord[];
 }
 
 export class ResultsDb {
@@ -293,8 +473,15 @@ export class ResultsDb {
   private migrateFrom(version: string): void {
     this.db.transaction(() => {
       for (let v = Number(version); v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[String(v)]!);
+      if (Number(version) <= 5) this.migrateRttBuckets();
       this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
     })();
+  }
+
+  /** 5 → 6: each interval's rtt_buckets rows become one histograms row (steady as its sample says). */
+  private migrateRttBuckets(): void {
+    for (const g of rttBucketHistograms(this.db, '1', [])) this.saveHistograms(g.caseId, [g.h]);
+    this.db.exec('DELETE FROM rtt_buckets');
   }
 
   startRun(run: {
@@ -384,6 +571,8 @@ export class ResultsDb {
       'app_summaries',
       'throughput',
       'rtt_buckets',
+      'histograms',
+      'latency_runs',
       'latency',
       'search_trials',
       'search_goals',
@@ -414,8 +603,8 @@ export class ResultsDb {
           .prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
           packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
-          io_mode, client_threads, status, error, cpu_shared, cpus_json, started_at, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          io_mode, client_threads, layout, chain_length, chains, baseline, status, error, cpu_shared, cpus_json, started_at, finished_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(
             runId,
             c.id,
@@ -437,6 +626,10 @@ export class ResultsDb {
             c.touchData ? 1 : 0,
             c.mode,
             c.clientThreads,
+            c.layout ?? 'pairs',
+            c.chainLength ?? null,
+            c.chains ?? null,
+            c.baseline ? 1 : 0,
             rec.status,
             rec.error ?? null,
             rec.cpuShared ? 1 : 0,
@@ -451,9 +644,6 @@ export class ResultsDb {
           duplicate_packets, corrupt_packets, foreign_packets, late_packets, unmatched_packets,
           rtt_count, rtt_min_ns, rtt_avg_ns, rtt_max_ns, cpu_user_us, cpu_sys_us)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      const bucket = this.db.prepare(
-        'INSERT INTO rtt_buckets (case_id, pair, second, low_ns, count) VALUES (?, ?, ?, ?, ?)',
-      );
       for (const s of rec.samples) {
         sample.run(
           caseId,
@@ -484,7 +674,6 @@ export class ResultsDb {
           s.cpuUserUs,
           s.cpuSysUs,
         );
-        for (const [low, count] of s.rtt?.buckets ?? []) bucket.run(caseId, s.pair, s.second, low, count);
       }
       const cpuSample =
         this.db.prepare(`INSERT INTO cpu_samples (case_id, component, kind, cpu, second, start_offset_ns,
@@ -573,6 +762,24 @@ export class ResultsDb {
           );
         }
       }
+      this.saveHistograms(caseId, sampleHistograms(rec.samples));
+      const latencyRun = this.db.prepare(`INSERT INTO latency_runs (case_id, run, run_index, goal, fraction, rate_pps,
+        tx_packets, rx_packets, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      for (const [i, r] of (rec.latencyRuns ?? []).entries()) {
+        latencyRun.run(
+          caseId,
+          r.run,
+          i,
+          r.goal,
+          r.fraction,
+          r.ratePps,
+          r.txPackets,
+          r.rxPackets,
+          r.status,
+          r.error ?? null,
+        );
+        this.saveHistograms(caseId, r.histograms);
+      }
       const l = rec.latency;
       if (l) {
         this.db
@@ -597,6 +804,25 @@ export class ResultsDb {
       }
       return caseId;
     })();
+  }
+
+  private saveHistograms(caseId: number, histograms: readonly StoredHistogram[]): void {
+    const row = this.db.prepare(
+      'INSERT INTO histograms (case_id, run, pair, kind, second, steady, count, late, hdr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const h of histograms) {
+      row.run(
+        caseId,
+        h.run,
+        h.pair,
+        h.kind,
+        h.second,
+        h.steady ? 1 : 0,
+        h.histogram.count,
+        h.late,
+        encodeV2Compressed(h.histogram),
+      );
+    }
   }
 
   /**

@@ -4,13 +4,21 @@
 import Database from 'better-sqlite3';
 import { UsageError } from '../common/errors.js';
 import type { ExpandedSearch } from '../plan/search-schema.js';
-import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, schemaVersionOf, type SqlRow } from './db.js';
+import {
+  READABLE_SCHEMA_VERSIONS,
+  readHistograms,
+  SCHEMA_VERSION,
+  schemaVersionOf,
+  type SqlRow,
+  type StoredHistogram,
+} from './db.js';
 import { buildSummary, type Summary } from './summary.js';
+import type { AppRole } from '../apps/protocol.js';
 
 /** One app's counters for one steady second (samples.steady = 1). */
 export interface SteadySample {
   pair: number;
-  role: 'send' | 'recv' | 'client' | 'server';
+  role: AppRole;
   second: number;
   durationNs: number;
   /** The app stopped or started inside the interval: its counters cover less than durationNs of work. */
@@ -93,6 +101,8 @@ export interface RunData {
   cpuSamples: Map<string, SteadyCpuSample[]>;
   /** Tables present in the database (a `latency` table, say, appears only once runs store one). */
   tables: Set<string>;
+  /** Steady-window latency histograms by case id, per app and second (absent: none loaded). */
+  histograms?: Map<string, StoredHistogram[]>;
 }
 
 /**
@@ -162,7 +172,18 @@ export function loadRun(db: Database.Database, runId?: number): RunData {
     tables,
     cpuSamples: loadCpuSamples(db, summary.run.id, tables),
     searches: loadSearches(db, summary.run.id, tables),
+    histograms: loadHistograms(db, summary.run.id),
   };
+}
+
+function loadHistograms(db: Database.Database, runId: number): Map<string, StoredHistogram[]> {
+  const out = new Map<string, StoredHistogram[]>();
+  const cases = db.prepare('SELECT id, case_key FROM cases WHERE run_id = ? ORDER BY id').all(runId) as SqlRow[];
+  for (const c of cases) {
+    const list = readHistograms(db, c.id, { steadyOnly: true });
+    if (list.length > 0) out.set(c.case_key, list);
+  }
+  return out;
 }
 
 function loadCpuSamples(db: Database.Database, runId: number, tables: Set<string>): Map<string, SteadyCpuSample[]> {

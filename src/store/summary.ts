@@ -2,7 +2,43 @@
 // Contract (README "Outputs"): { run: {...}, cases: [ { id, dimension, locality, containers, pairs, switch,
 // backend, mode, clientThreads, packetSize, rate, burst, repetition, status, error?, throughput: {...} | null } ] }.
 import type Database from 'better-sqlite3';
-import type { SqlRow } from './db.js';
+import { histogramFigures, mergeHistograms, type Percentile } from '../analysis/histogram.js';
+import { hasTable, readHistograms, type HistogramKind, type RecordedCpus, type SqlRow } from './db.js';
+
+/** What each kind of histogram measures, and on which clock (summary.json says it beside each). */
+export const HISTOGRAM_CLOCKS: Record<HistogramKind, string> = {
+  rtt: "round trip: the client's send and receive times, one process's clock",
+  'one-way':
+    "one way: the sender's timestamp to the receiver's receive time, both CLOCK_MONOTONIC of one host (clock_gettime in both apps)",
+};
+
+/**
+ * One latency histogram of a case: its steady window merged over pairs, of the case's own traffic
+ * (run '') or of one latency run of a search. Percentiles are the buckets' (histogram.ts), so the
+ * exported histogram gives the same; one that needs more samples than were recorded is null.
+ */
+export interface SummaryHistogram {
+  /** '' the case's own traffic; `probe` or `<goal>@<fraction>` a search's latency run. */
+  run: string;
+  kind: HistogramKind;
+  /** What was measured, on which clock. */
+  clock: string;
+  /** Latency runs: the goal and fraction of its conditional throughput (0 and null for the probe), the rate per sender. */
+  goal?: string | null;
+  fraction?: number;
+  ratePps?: number;
+  /** Latency runs: steady-window packets sent and received, all pairs; and whether the run failed. */
+  txPackets?: number | null;
+  rxPackets?: number | null;
+  status?: 'ok' | 'failed';
+  error?: string;
+  samples: number;
+  /** One-way: frames later than 1 s, not in the histogram; null for RTT. */
+  late: number | null;
+  minNs: number | null;
+  maxNs: number | null;
+  percentiles: Record<string, Percentile>;
+}
 
 export interface SummaryCase {
   id: string;
@@ -10,7 +46,18 @@ export interface SummaryCase {
   locality: string;
   /** The container runtime the case ran in (netns, lxc). */
   containers: string;
+  /** Pairs; with layout tester, testers; with layout chain, chains (one tester each). */
   pairs: number;
+  /** Absent for the paper's layout, pairs: `tester` or `chain` (plan/schema.ts LAYOUTS). */
+  layout?: 'tester' | 'chain';
+  /** Layout chain: forwarders per chain, and chains. */
+  chainLength?: number;
+  chains?: number;
+  /**
+   * Layouts tester and chain: each app's whole-run counters from its summary, testers and
+   * forwarders alike (a forwarder's rx and tx are what passed through it).
+   */
+  apps?: SummaryApp[];
   switch: string;
   backend: string;
   /** polling or blocking (the apps' `--blocking`); always written by buildSummary. */
@@ -25,8 +72,8 @@ export interface SummaryCase {
   status: 'ok' | 'failed' | 'skipped';
   error?: string;
   cpuShared: boolean;
-  /** The CPUs each pair's apps were pinned to and, where the switch spins threads, the switch's. */
-  cpus?: { send: number[]; recv: number[]; clientRx?: number[]; switch?: number[] } | null;
+  /** The CPUs each app was pinned to and, where the switch spins threads, the switch's (db.ts RecordedCpus). */
+  cpus?: RecordedCpus | null;
   throughput: {
     txPps: number;
     rxPps: number;
@@ -68,6 +115,10 @@ export interface SummaryCase {
       failedTrials?: { pathLoss: number; generatorShortfall: number } | null;
     }
   > | null;
+  /** A back-to-back baseline case (plan latencyBaseline): the apps over a bare veth pair; absent otherwise. */
+  baseline?: true;
+  /** Latency histograms whole (schema 6): RTT of latency cases, one-way of receivers with --latency, a search's latency runs. */
+  latencyHistograms?: SummaryHistogram[];
   latency?: {
     samples: number;
     minUs: number;
@@ -82,6 +133,16 @@ export interface SummaryCase {
     latePackets: number;
     unmatchedPackets: number;
   } | null;
+}
+
+export interface SummaryApp {
+  role: string;
+  pair: number;
+  txPackets: number | null;
+  rxPackets: number | null;
+  /** Frames its port refused (a forwarder's drops). */
+  unsent: number | null;
+  lost: number | null;
 }
 
 export interface SummaryHost {
@@ -160,6 +221,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
         locality: r.locality,
         containers: r.containers,
         pairs: r.pairs,
+        ...layoutOf(db, r),
         switch: r.switch,
         backend: r.backend,
         mode: r.io_mode,
@@ -171,6 +233,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
         status: r.status,
         ...(r.error ? { error: r.error } : {}),
         cpuShared: r.cpu_shared === 1,
+        ...(r.baseline === 1 ? { baseline: true as const } : {}),
         cpus: r.cpus_json ? (JSON.parse(r.cpus_json) as SummaryCase['cpus']) : null,
         throughput:
           r.has_throughput === null
@@ -189,6 +252,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
                 ...shortfallOf(r.rate_pps, r.pairs, r.tx_pps),
               },
         search: r.search_json === null ? null : searchOf(db, r.id),
+        latencyHistograms: caseHistograms(db, r.id),
         latency:
           r.has_latency === null
             ? null
@@ -209,6 +273,70 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
       }),
     ),
   };
+}
+
+/** A tester or chain case's layout fields and its apps' counters; nothing for pairs (and schema 5 files, all pairs). */
+function layoutOf(db: Database.Database, r: SqlRow): Pick<SummaryCase, 'layout' | 'chainLength' | 'chains' | 'apps'> {
+  if (r.layout === undefined || r.layout === 'pairs') return {};
+  const apps = (
+    db
+      .prepare('SELECT role, pair, summary_json FROM app_summaries WHERE case_id = ? ORDER BY role DESC, pair')
+      .all(r.id) as { role: string; pair: number; summary_json: string }[]
+  ).map((a): SummaryApp => {
+    const s = JSON.parse(a.summary_json) as Record<string, number | undefined>;
+    return {
+      role: a.role,
+      pair: a.pair,
+      txPackets: s.txPackets ?? null,
+      rxPackets: s.rxPackets ?? null,
+      unsent: s.unsent ?? null,
+      lost: s.lost ?? null,
+    };
+  });
+  return {
+    layout: r.layout,
+    ...(r.layout === 'chain' ? { chainLength: r.chain_length, chains: r.chains } : {}),
+    apps,
+  };
+}
+
+/** A case's histograms, steady window merged over pairs, per run and kind; latency runs in the order they ran. */
+export function caseHistograms(db: Database.Database, caseId: number): SummaryHistogram[] {
+  const stored = readHistograms(db, caseId, { steadyOnly: true });
+  const runs = hasTable(db, 'latency_runs')
+    ? (db.prepare('SELECT * FROM latency_runs WHERE case_id = ? ORDER BY run_index').all(caseId) as SqlRow[])
+    : [];
+  const groups = new Map<string, { run: string; kind: HistogramKind }>();
+  for (const h of stored) groups.set(`${h.run}\0${h.kind}`, { run: h.run, kind: h.kind });
+  // A latency run that failed or recorded nothing still has its place.
+  for (const r of runs)
+    if (!groups.has(`${r.run}\0one-way`)) groups.set(`${r.run}\0one-way`, { run: r.run, kind: 'one-way' });
+  const order = (run: string) => (run === '' ? -1 : runs.findIndex((r) => r.run === run));
+  return [...groups.values()]
+    .sort((a, b) => order(a.run) - order(b.run) || a.kind.localeCompare(b.kind))
+    .map(({ run, kind }): SummaryHistogram => {
+      const parts = stored.filter((h) => h.run === run && h.kind === kind);
+      const lr = runs.find((r) => r.run === run);
+      const late = kind === 'one-way' ? parts.reduce((n, h) => n + (h.late ?? 0), 0) : null;
+      return {
+        run,
+        kind,
+        clock: HISTOGRAM_CLOCKS[kind],
+        ...(lr
+          ? {
+              goal: lr.goal,
+              fraction: lr.fraction,
+              ratePps: lr.rate_pps,
+              txPackets: lr.tx_packets,
+              rxPackets: lr.rx_packets,
+              status: lr.status,
+              ...(lr.error ? { error: lr.error } : {}),
+            }
+          : {}),
+        late,
+        ...histogramFigures(mergeHistograms(parts.map((h) => h.histogram))),
+      };
+    });
 }
 
 /** A paced case's intended rate (all senders) and the generator's shortfall from it; null for unpaced. */

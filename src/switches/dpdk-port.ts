@@ -15,8 +15,8 @@ export function appFilePrefix(names: RunNames, side: AppSide, pair: number): str
 }
 
 /**
- * The EAL `--vdev` of the app's side of `port` (undefined for a kernel port), with `mac` as its address;
- * `index` tells apart the devices of one EAL (a two-port tester's second port is 1).
+ * The EAL `--vdev` of the app's side of `port` (undefined for a kernel port), with `mac` as its
+ * address; `index` tells apart the devices of one EAL (a two-port app's second port is 1).
  */
 export function vdevFor(port: PortSpec, mac: string, index = 0): string | undefined {
   switch (port.kind) {
@@ -60,11 +60,7 @@ export function dpdkAppArgs(
   peerMac: string,
   switchName: string,
 ): string[] {
-  const vdev = vdevFor(port, self.mac);
-  if (!vdev)
-    throw new TestbedError(
-      `switch ${switchName} gave ${self.netns} a ${port.kind} port, which the dpdk backend cannot use`,
-    );
+  const vdev = dpdkVdev({ ...self, port }, switchName);
   const memory = port.kind === 'vhost-user' && port.preallocateMemory ? ['--mem-mb', String(DPDK_APP_MEM_MB)] : [];
   return [
     '--vdev',
@@ -78,6 +74,16 @@ export function dpdkAppArgs(
     peerMac,
     ...(port.kind === 'memif' && port.switchServes ? ['--memif-no-wait'] : []),
   ];
+}
+
+/** The `--vdev` of an app's port; throws when the port is not one a DPDK app can open. */
+export function dpdkVdev(self: { mac: string; netns: string; port: PortSpec }, switchName: string, index = 0): string {
+  const vdev = vdevFor(self.port, self.mac, index);
+  if (!vdev)
+    throw new TestbedError(
+      `switch ${switchName} gave ${self.netns} a ${self.port.kind} port, which the dpdk backend cannot use`,
+    );
+  return vdev;
 }
 
 /** Missing when 2 MB hugepages can be neither found nor reserved (drivers reserve them per run). */

@@ -25,6 +25,14 @@ export interface Container {
 
 export const CONTAINER_IFNAME = 'eth0';
 
+/**
+ * The file of a named namespace, which a two-port app enters by path (`--netns`). An LXC
+ * container's namespace is attached under the same name (lxc.ts), so the path serves both runtimes.
+ */
+export function netnsPath(name: string): string {
+  return `/run/netns/${name}`;
+}
+
 export async function createContainer(
   resources: Resources,
   names: RunNames,

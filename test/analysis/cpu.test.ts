@@ -99,3 +99,37 @@ test('partial app intervals are left out; the environment decides the accounting
   assert.equal(irqInTaskTimeOf({ irqTimeAccounting: 'no' }), true);
   assert.equal(irqInTaskTimeOf({}), true, 'unknown: assume the tick-based default');
 });
+
+test('a chain: the tester counts what came back, forwarders are apps, the switch cost is per hop', () => {
+  // One tester (0.5 CPU, 100 kpps back) and one forwarder (0.4 CPU); a PMD at 1 CPU: two switch hops per packet.
+  const samples = [0, 1, 2].flatMap((second): SteadySample[] => [
+    {
+      pair: 0,
+      role: 'tester',
+      second,
+      durationNs: 1e9,
+      partial: false,
+      txPackets: 100_000,
+      rxPackets: 100_000,
+      cpuUserUs: 500_000,
+      cpuSysUs: 0,
+    },
+    {
+      pair: 0,
+      role: 'forwarder',
+      second,
+      durationNs: 1e9,
+      partial: false,
+      txPackets: 100_000,
+      rxPackets: 100_000,
+      cpuUserUs: 400_000,
+      cpuSysUs: 0,
+    },
+  ]);
+  const pmd = component('ovs-vswitchd pmd-c01/id:8', 'switch', null, [1e6, 1e6, 1e6]);
+  const cpu = caseCpu(samples, 2e9, pmd, { irqInTaskTime: true, busyCpus: [0, 1] }, 2);
+  close(cpu.totalCores, 1.9, 'tester + forwarder + PMD');
+  close(cpu.cyclesPerPacket, (1.9 * 2e9) / 100_000, 'cycles per packet received by the tester');
+  close(cpu.switchCyclesPerHop ?? null, (1 * 2e9) / (100_000 * 2), 'the PMD per packet per hop');
+  assert.equal(caseCpu(samples, 2e9, pmd).switchCyclesPerHop, undefined, 'pairs cases carry no per-hop figure');
+});

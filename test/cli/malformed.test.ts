@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { nfvperf, tempDir } from '../helpers/cli.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { MALFORMED_SCHEMA } from '../fixtures/malformed-plans.js';
+import { readTopology } from '../../src/testbed/cpus.js';
+
+/** This host's physical cores: what a tester or chain case's busy threads are checked against. */
+const CORES = readTopology().cores.length;
 
 /** Plans that are well-formed but impossible here: refused after validation, before set-up. */
 const IMPOSSIBLE: [string, string, string][] = [
@@ -51,6 +55,16 @@ const IMPOSSIBLE: [string, string, string][] = [
     'plan.yaml:4:11 inflight: inflight is counted where echoes are matched',
   ],
   [
+    'one-way latency across hosts',
+    'name: a\nlocality: remote\ntestbed: lab.yaml\noneWayLatency: true\n',
+    'plan.yaml:4:16 oneWayLatency: one-way latency needs sender and receiver on one clock',
+  ],
+  [
+    'latency runs of a search in a latency plan',
+    'name: a\ndimension: latency\nsearch:\n  maxRatePps: 1e6\n  latency: {}\n',
+    'plan.yaml:5:12 search.latency: one-way latency is measured by receivers of dimension: throughput',
+  ],
+  [
     'a testbed file for a local plan',
     'name: a\ntestbed: lab.yaml\n',
     'plan.yaml:2:10 testbed: a testbed file is used only with locality: remote',
@@ -59,6 +73,46 @@ const IMPOSSIBLE: [string, string, string][] = [
     'more cases than a run may hold',
     `name: a\nrepetitions: 1000\nbursts: [${[...Array(11).keys()].map((i) => i + 1).join(', ')}]\npacketSizes: [${[...Array(10).keys()].map((i) => i + 60).join(', ')}]\n`,
     'plan.yaml:1:1: the plan expands to 110,000 cases, more than the 100,000 one run may hold',
+  ],
+  [
+    'a chain length without layout chain',
+    'name: a\nlayout: tester\nchainLength: 2\n',
+    'plan.yaml:3:14 chainLength: chainLength sizes the chains of layout chain, which this plan does not use',
+  ],
+  [
+    'chains without layout chain',
+    'name: a\nchains: [1, 2]\n',
+    'plan.yaml:2:9 chains: chains sizes the chains of layout chain',
+  ],
+  [
+    'pairs with layout chain',
+    'name: a\nlayout: [pairs, chain]\npairs: [1, 2]\n',
+    'plan.yaml:3:12 pairs[1]: layout chain has one tester per chain: set the number of chains with `chains`',
+  ],
+  [
+    'a tester in a latency plan',
+    'name: a\ndimension: latency\nlayout: [pairs, tester]\n',
+    'plan.yaml:3:17 layout[1]: layout tester is for dimension: throughput',
+  ],
+  [
+    'a chain in a remote plan',
+    'name: a\nlocality: remote\ntestbed: lab.yaml\nlayout: chain\n',
+    'plan.yaml:4:9 layout: layout chain runs only with locality: local',
+  ],
+  [
+    'a tester in blocking mode',
+    'name: a\nlayout: tester\nmodes: [blocking]\n',
+    'plan.yaml:3:9 modes[0]: mode blocking cannot be used with layout tester',
+  ],
+  [
+    'a tester over a direct memif link',
+    'name: a\nlayout: tester\nswitches: [memif]\nbackends: [dpdk]\n',
+    'plan.yaml:3:12 switches[0]: switch memif links two apps directly',
+  ],
+  [
+    'chains longer than the host has cores for, without cpuShared',
+    `name: a\nlayout: chain\nchainLength: ${CORES + 1}\n`,
+    `plan.yaml:2:9 layout: layout 1chain${CORES + 1} through linux-bridge has ${CORES + 2} busy threads`,
   ],
 ];
 

@@ -25,15 +25,19 @@ export function appSummaries(dbPath: string, dimension: 'throughput' | 'latency'
   }
 }
 
-/** Whole-run totals per `case_key#pair` of the throughput cases: the sender's tx, the receiver's rx and lost. */
+/**
+ * Whole-run totals per `case_key#pair` of the throughput cases: the sender's (tester's) tx, the
+ * receiver's (tester's) rx and lost. Forwarders are part of the path, not an end of it: left out.
+ */
 export function pairTotals(dbPath: string): Map<string, { tx?: number; rx?: number; lost?: number }> {
   const byPair = new Map<string, { tx?: number; rx?: number; lost?: number }>();
   for (const r of appSummaries(dbPath, 'throughput')) {
+    if (r.role === 'forwarder') continue;
     const key = `${r.case_key}#${r.pair}`;
     const entry = byPair.get(key) ?? {};
     const summary = JSON.parse(r.summary_json) as { txPackets?: number; rxPackets?: number; lost?: number };
-    if (r.role === 'send') entry.tx = summary.txPackets;
-    else {
+    if (r.role === 'send' || r.role === 'tester') entry.tx = summary.txPackets;
+    if (r.role !== 'send') {
       entry.rx = summary.rxPackets;
       entry.lost = summary.lost;
     }

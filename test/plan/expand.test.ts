@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandPlan, formatTuple } from '../../src/plan/expand.js';
+import { baselineCaseId, caseCount, expandPlan, formatTuple } from '../../src/plan/expand.js';
 import { parsePlan } from '../../src/plan/load.js';
 
 test('expands the cross product of the sweep axes, repetitions outermost', () => {
@@ -90,4 +90,53 @@ test('senderScheduling fifo reaches every case (the senders get --sched fifo); t
   assert.equal('senderScheduling' in other[0]!, false);
   assert.equal(fifo[0]!.id, other[0]!.id, 'not a sweep axis: the case id is the same');
   assert.throws(() => parsePlan('name: a\nsenderScheduling: rr\n'), /senderScheduling/);
+});
+
+test('layout is a sweep axis: tester cases count testers, chain cases chains × lengths; pairs ids stay as they were', () => {
+  const cases = expandPlan(
+    parsePlan('name: a\nlayout: [pairs, tester, chain]\nchainLength: [1, 2]\nchains: [1, 3]\nrepetitions: 2\n').plan,
+  );
+  assert.equal(cases.length, 2 * (1 + 1 + 4));
+  assert.deepEqual(
+    cases.slice(0, 6).map((c) => [c.id, c.layout, c.pairs, c.chainLength, c.chains]),
+    [
+      ['throughput/local/1vs1/linux-bridge/udp-mmsg/64B/max/b32/r0', undefined, 1, undefined, undefined],
+      ['throughput/local/1tester/linux-bridge/udp-mmsg/64B/max/b32/r0', 'tester', 1, undefined, undefined],
+      ['throughput/local/1chain1/linux-bridge/udp-mmsg/64B/max/b32/r0', 'chain', 1, 1, 1],
+      ['throughput/local/1chain2/linux-bridge/udp-mmsg/64B/max/b32/r0', 'chain', 1, 2, 1],
+      ['throughput/local/3chain1/linux-bridge/udp-mmsg/64B/max/b32/r0', 'chain', 3, 1, 3],
+      ['throughput/local/3chain2/linux-bridge/udp-mmsg/64B/max/b32/r0', 'chain', 3, 2, 3],
+    ],
+  );
+  assert.equal(formatTuple(cases[1]!), '(throughput, local, 1tester, linux-bridge, 64, max, 32)');
+  assert.ok(!('layout' in cases[0]!), 'a pairs case is the object it always was');
+  assert.deepEqual(parsePlan('name: a\n').plan.layout, undefined, 'a plan without layout stores no layout');
+});
+
+test('latencyBaseline adds the same cases over a bare veth pair, marked, for the backends veth carries', () => {
+  const plan = parsePlan(
+    'name: a\nswitches: [linux-bridge, ovs]\nbackends: [udp, dpdk]\nrates: [1000]\nlatencyBaseline: true\n',
+  ).plan;
+  const cases = expandPlan(plan);
+  assert.equal(cases.length, caseCount(plan));
+  assert.deepEqual(
+    cases.map((c) => [c.switch, c.backend, c.baseline ?? false]),
+    [
+      ['veth', 'udp', true],
+      ['linux-bridge', 'udp', false],
+      ['linux-bridge', 'dpdk', false],
+      ['ovs', 'udp', false],
+      ['ovs', 'dpdk', false],
+    ],
+  );
+  assert.equal(baselineCaseId(cases[1]!.id), cases[0]!.id);
+  // A plan that sweeps veth already: its veth cases are the baseline.
+  const withVeth = expandPlan(parsePlan('name: a\nswitches: [veth, linux-bridge]\nlatencyBaseline: true\n').plan);
+  assert.deepEqual(
+    withVeth.map((c) => [c.switch, c.baseline ?? false]),
+    [
+      ['veth', true],
+      ['linux-bridge', false],
+    ],
+  );
 });

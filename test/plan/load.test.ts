@@ -32,6 +32,8 @@ test('a minimal plan gets the documented defaults', () => {
     warmup: 1,
     cooldown: 1,
     repetitions: 1,
+    oneWayLatency: false,
+    latencyBaseline: false,
     touchData: false,
     senderScheduling: 'other',
   });

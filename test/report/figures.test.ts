@@ -6,7 +6,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadRun } from '../../src/store/run-data.js';
-import type { SqlRow } from '../../src/store/db.js';
+import type { LatencyRunRecord, SqlRow } from '../../src/store/db.js';
+import { histogramFigures, histogramOf } from '../../src/analysis/histogram.js';
 import { analyzeRun } from '../../src/analysis/index.js';
 import { buildFigures, type Datum, type FigureSet } from '../../src/report/figures.js';
 import { searchTraceData } from '../../src/report/search-figure.js';
@@ -61,7 +62,7 @@ test('the paper sweep draws Figs. 4a-4c, 4e, 4f, Table 2 and Fig. 6, and says wh
   );
   assert.deepEqual(
     set.skipped.map((s) => s.figure),
-    ['fig4d', 'fig4g', 'fig4h', 'fig5a-c', 'fig5d-f', 'search'],
+    ['fig4d', 'fig4g', 'fig4h', 'fig5a-c', 'fig5d-f', 'search', 'latency-load', 'latency-spectrum'],
   );
   assert.match(set.skipped.find((s) => s.figure === 'search')!.reason, /no search case \(plan `search`/);
   assert.match(
@@ -199,7 +200,7 @@ test('a figure whose data the run lacks is left out with the plan field to chang
 
   const failed = figuresOf([{ rate: 'max', txPps: 0, rxPps: 0, status: 'failed', error: 'boom' }]).set;
   assert.deepEqual(failed.figures, [], 'no results, no figures');
-  assert.equal(failed.skipped.length, 13);
+  assert.equal(failed.skipped.length, 15);
 });
 
 test('Figs. 5a-5c: mean average RTT over repetitions vs burst size, one figure per packet size', () => {
@@ -440,7 +441,7 @@ test('remote cases draw Figs. 4d, 4g, 4h and 5d-5e from the remote rows only, as
   for (const id of ['fig4d', 'fig4g', 'fig4h', 'fig5d', 'fig5e']) byId(set, id);
   assert.deepEqual(
     set.skipped.map((s) => s.figure),
-    ['fig5a-c', 'search'],
+    ['fig5a-c', 'search', 'latency-load', 'latency-spectrum'],
     'only what the run lacks is left out',
   );
   const remoteMax = (size: number, pairs: number) =>
@@ -488,4 +489,60 @@ test('remote cases draw Figs. 4d, 4g, 4h and 5d-5e from the remote rows only, as
   );
   // The local figures did not take remote rows: Fig. 4b is what the local sweep alone draws.
   assert.deepEqual(byId(set, 'fig4b').data, byId(figuresOf(paperSweep()).set, 'fig4b').data);
+});
+
+test('latency vs load and the percentile spectrum: histograms merged exactly over seconds, pairs and repetitions', async () => {
+  const search = await modelSearch({ capacityPps: 400_000 });
+  const values = (base: number, n: number, rep: number) =>
+    Array.from({ length: n }, (_, i) => base + ((i * 7919 + rep * 104729) % 5000));
+  const run = (rep: number, label: string, fraction: number, base: number): LatencyRunRecord => ({
+    run: label,
+    goal: label === 'probe' ? null : 'pdr',
+    fraction,
+    ratePps: 1000,
+    txPackets: 3000,
+    rxPackets: 3000,
+    status: 'ok',
+    histograms: [1, 2, 3].map((second) => ({
+      run: label,
+      pair: 0,
+      kind: 'one-way' as const,
+      second,
+      steady: true,
+      histogram: histogramOf(values(base + second * 100, 1000, rep)),
+      late: 0,
+    })),
+  });
+  const runs = (rep: number) => [run(rep, 'probe', 0, 10_000), run(rep, 'pdr@0.5', 0.5, 20_000)];
+  const { set } = figuresOf([
+    { rate: 'search', txPps: 0, rxPps: 0, search, repetition: 0, latencyRuns: runs(0) },
+    { rate: 'search', txPps: 0, rxPps: 0, search, repetition: 1, latencyRuns: runs(1) },
+  ]);
+  const load = byId(set, 'latency-load-pdr');
+  const all = (base: number) =>
+    histogramOf([0, 1].flatMap((rep) => [1, 2, 3].flatMap((s) => values(base + s * 100, 1000, rep))));
+  for (const [loadPercent, base] of [
+    [0, 10_000],
+    [50, 20_000],
+  ] as const) {
+    const mine = load.data.filter((d) => d.loadPercent === loadPercent);
+    const f = histogramFigures(all(base));
+    assert.deepEqual(
+      Object.fromEntries(mine.map((d) => [d.percentile, d.latencyUs])),
+      {
+        p50: f.percentiles.p50!.ns! / 1000,
+        p90: f.percentiles.p90!.ns! / 1000,
+        p99: f.percentiles.p99!.ns! / 1000,
+        'p99.9': f.percentiles['p99.9']!.ns! / 1000,
+      },
+      `${loadPercent} %: one histogram of every sample of both repetitions`,
+    );
+    assert.ok(mine.every((d) => d.samples === 6000 && d.repetitions === 2));
+  }
+  const spectrum = byId(set, 'latency-spectrum1');
+  assert.deepEqual(
+    spectrum.data.filter((d) => d.histogram === 'probe · one-way').map((d) => d.percentile),
+    ['p50', 'p90', 'p99', 'p99.9'],
+    '6000 samples: p99.99 and p99.999 are not drawn',
+  );
 });

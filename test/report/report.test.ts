@@ -138,7 +138,7 @@ test('nfvperf report and export', async () => {
 
   const bad = await nfvperf(['export', dir, '--format', 'xml']);
   assert.equal(bad.code, 2);
-  assert.equal(bad.stderr, 'nfvperf: Expected --format to be one of csv, json, got `xml`\n');
+  assert.equal(bad.stderr, 'nfvperf: Expected --format to be one of csv, json, hdr, got `xml`\n');
   const missing = await nfvperf(['report', join(dir, 'nope')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /^nfvperf: no results in .*nope: .*results\.sqlite does not exist/);

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { throughputFigures } from '../../src/analysis/steady.js';
 import { caseId, type Case } from '../../src/plan/expand.js';
 import type { BackendName, SwitchName } from '../../src/plan/schema.js';
-import { ResultsDb, type CaseRecord, type StoredCpuSample, type StoredSample } from '../../src/store/db.js';
+import {
+  ResultsDb,
+  type CaseRecord,
+  type LatencyRunRecord,
+  type StoredCpuSample,
+  type StoredSample,
+} from '../../src/store/db.js';
 import { runExpandedSearch, type SearchResult } from '../../src/search/search.js';
 import { expandSearch, searchSchema } from '../../src/plan/search-schema.js';
 
@@ -40,6 +46,8 @@ export interface SynthCase {
   rttAvgUs?: number;
   /** Search cases (rate "search"): the search's result, stored as a real run stores it. */
   search?: SearchResult;
+  /** Search cases: latency runs after the search, with their histograms. */
+  latencyRuns?: LatencyRunRecord[];
 }
 
 export const WARMUP_S = 1;
@@ -90,6 +98,7 @@ export function caseRecord(index: number, s: SynthCase): CaseRecord {
       throughput: null,
       latency: null,
       ...(status === 'ok' && s.search ? { search: s.search } : {}),
+      ...(s.latencyRuns ? { latencyRuns: s.latencyRuns } : {}),
     };
   }
   if (s.rttAvgUs !== undefined) {

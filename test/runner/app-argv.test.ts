@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { expandPlan, trafficSeconds, type Case } from '../../src/plan/expand.js';
 import { parsePlan } from '../../src/plan/load.js';
 import { planSchema } from '../../src/plan/schema.js';
-import { appArgs, pairLaunches } from '../../src/runner/app-argv.js';
+import { appArgs, appLaunches } from '../../src/runner/app-argv.js';
 import { planCpus } from '../../src/runner/case.js';
 import type { Endpoint } from '../../src/runner/network.js';
+import { caseTopology } from '../../src/runner/topology.js';
 import type { PortSpec } from '../../src/switches/types.js';
 import type { AppSide } from '../../src/testbed/names.js';
 
@@ -46,17 +47,13 @@ function argvOf(c: Case): string[][] {
     hosts,
     hosts.map(() => TOPOLOGY),
   );
-  return Array.from({ length: c.pairs }, (_, p) => {
-    const l = pairLaunches(
-      c,
-      { sender: endpoint(c, 's', p), receiver: endpoint(c, 'r', p) },
-      { send: cpus.send[p]!, recv: cpus.recv[p]!, ...(cpus.clientRx ? { clientRx: cpus.clientRx[p]! } : {}) },
-      { rate: c.rate as number | 'max', seconds: trafficSeconds(c) },
-    );
-    return [l.receiver, l.sender].map((a) =>
-      [a.role, ...appArgs(c, a)].map((v, i, all) => (/^--(rx-)?cpu$/.test(all[i - 1] ?? '') ? 'CPU' : v)),
-    );
-  }).flat();
+  const launches = appLaunches(caseTopology(c), (p) => endpoint(c, p.side, p.link), cpus, {
+    rate: c.rate as number | 'max',
+    seconds: trafficSeconds(c),
+  });
+  return launches.map((a) =>
+    [a.role, ...appArgs(c, a)].map((v, i, all) => (/^--(rx-)?cpu$/.test(all[i - 1] ?? '') ? 'CPU' : v)),
+  );
 }
 
 /** The plan fields that reach the apps, with two values each and what must differ in the argv. */
@@ -82,6 +79,10 @@ const APP_FIELDS: Record<string, { yaml: [string, string]; flag: RegExp }> = {
   cooldown: { yaml: ['cooldown: 0', 'cooldown: 2'], flag: /^--duration$/ },
   switches: { yaml: ['backends: [dpdk]\nswitches: [ovs]', 'backends: [dpdk]\nswitches: [memif]'], flag: /^--vdev$/ },
   senderScheduling: { yaml: ['senderScheduling: other', 'senderScheduling: fifo'], flag: /^--sched$/ },
+  layout: { yaml: ['layout: pairs', 'layout: tester'], flag: /^(tester|--rx-local|--netns|--rx-netns)$/ },
+  chainLength: { yaml: ['layout: chain\nchainLength: 1', 'layout: chain\nchainLength: 2'], flag: /^forwarder$/ },
+  chains: { yaml: ['layout: chain\nchains: 1', 'layout: chain\nchains: 2'], flag: /^(tester|forwarder)$/ },
+  oneWayLatency: { yaml: ['oneWayLatency: false', 'oneWayLatency: true'], flag: /^--(latency|clock)$/ },
 };
 /** Plan fields that do not reach an app's argv, and why. */
 const NOT_APP_FIELDS: Record<string, string> = {
@@ -92,6 +93,8 @@ const NOT_APP_FIELDS: Record<string, string> = {
   search: "chooses each trial's --rate, through the same builder (rates above)",
   testbed: 'names the hosts',
   sriov: 'settings of the sriov switch, handed to its driver',
+  cpuShared: 'allows a plan to share cores (checked at load)',
+  latencyBaseline: 'adds baseline cases over a veth pair (expand.ts); their apps get the argv of any case',
 };
 
 function cases(yaml: string, locality: 'local' | 'remote'): Case[] {
@@ -138,8 +141,7 @@ test('every plan field is classified as reaching the apps or not', () => {
 test('CPUs: locally sender, receiver per pair then the switch; remotely each host its own, one machine shared', () => {
   const [tput] = cases('pairs: [2]\nbackends: [dpdk]\nswitches: [ovs]', 'local');
   assert.deepEqual(planCpus(tput!, ONE_HOST, [TOPOLOGY]), {
-    send: [0, 2],
-    recv: [1, 3],
+    apps: [0, 1, 2, 3],
     switchByHost: [[0]],
     shared: true,
   });
@@ -148,18 +150,18 @@ test('CPUs: locally sender, receiver per pair then the switch; remotely each hos
     { ...TOPOLOGY, bootId: 'a' },
     { ...TOPOLOGY, bootId: 'b' },
   ]);
-  assert.deepEqual(apart, { send: [0], recv: [0], clientRx: [1], switchByHost: [[], []], shared: false });
+  assert.deepEqual(apart, { apps: [0, 0], clientRx: [1], switchByHost: [[], []], shared: false });
   const machine = { cores: [0, 1], online: [0, 1], bootId: 'a' };
   const oneMachine = planCpus(lat!, TWO_HOSTS, [machine, machine]);
   assert.deepEqual(
     oneMachine,
-    { send: [0], recv: [0], clientRx: [1], switchByHost: [[], []], shared: true },
+    { apps: [0, 0], clientRx: [1], switchByHost: [[], []], shared: true },
     'three busy threads on two cores of one machine',
   );
   const [pingPong] = cases('dimension: latency', 'remote');
   assert.deepEqual(
     planCpus(pingPong!, TWO_HOSTS, [machine, machine]),
-    { send: [0], recv: [1], switchByHost: [[], []], shared: false },
+    { apps: [0, 1], switchByHost: [[], []], shared: false },
     'namespace hosts of one machine: the receiver takes the core the sender left free',
   );
 });

@@ -2,12 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ResultsDb, SCHEMA_VERSION, schemaVersionOf } from '../../src/store/db.js';
+import { readHistograms, ResultsDb, SCHEMA_VERSION, schemaVersionOf } from '../../src/store/db.js';
 import { analyzeDir } from '../../src/report/load.js';
 import { modelSearch, writeResults } from '../report/synthetic.js';
 
+/** Turns a fresh results file back into what schema 5 wrote: no layout columns, no histograms or latency runs, no baseline cases. */
+function downgradeToSchema5(path: string): void {
+  const db = new Database(path);
+  db.exec(`ALTER TABLE cases DROP COLUMN layout; ALTER TABLE cases DROP COLUMN chain_length;
+    ALTER TABLE cases DROP COLUMN chains; DROP TABLE histograms; DROP TABLE latency_runs;
+    ALTER TABLE cases DROP COLUMN baseline; UPDATE meta SET value = '5' WHERE key = 'schema_version'`);
+  db.close();
+}
+
 /** Turns a fresh results file back into what schema 4 wrote: no search shortfall, verdicts, packet totals or generator-accurate load. */
 function downgradeToSchema4(path: string): void {
+  downgradeToSchema5(path);
   const db = new Database(path);
   db.exec(`ALTER TABLE search_trials DROP COLUMN shortfall_ratio; ALTER TABLE search_trials DROP COLUMN verdicts_json;
     ALTER TABLE search_trials DROP COLUMN intended_packets; ALTER TABLE search_trials DROP COLUMN sent_packets;
@@ -85,6 +95,56 @@ test('a schema 4 results file (no pre-flight findings) is read, and a writer add
   assert.deepEqual(analyzeDir(dir).data.summary.run.preflight, [
     { rule: 'jitter', status: 'warn', found: 'cpu0: longest 50 µs', meaning: 'gaps', fix: 'isolate' },
   ]);
+});
+
+test('a schema 5 results file (no layouts) is read as pairs cases, and a writer adds the columns (resume)', () => {
+  const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
+  const path = join(dir, 'results.sqlite');
+  const fresh = analyzeDir(dir).data.summary.cases[0]!;
+  downgradeToSchema5(path);
+  assert.deepEqual(analyzeDir(dir).data.summary.cases[0], fresh, 'the same summary as a schema 6 pairs case');
+  const writer = new ResultsDb(path);
+  assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
+  assert.deepEqual(writer.db.prepare(`SELECT layout, chain_length, chains FROM cases`).get(), {
+    layout: 'pairs',
+    chain_length: null,
+    chains: null,
+  });
+  writer.close();
+});
+
+test('a schema 5 file’s RTT buckets are read as histograms, and a writer re-encodes them whole (resume)', () => {
+  const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
+  const path = join(dir, 'results.sqlite');
+  downgradeToSchema5(path);
+  const buckets: [number, number][] = [
+    [100, 3],
+    [24064, 5],
+    [12058624, 1],
+  ];
+  const old = new Database(path);
+  old.exec(`INSERT INTO samples (case_id, pair, role, second, start_offset_ns, duration_ns, partial, steady,
+    cpu_user_us, cpu_sys_us) VALUES (1, 0, 'client', 7, 0, 1000000000, 0, 1, 0, 0)`);
+  const row = old.prepare('INSERT INTO rtt_buckets (case_id, pair, second, low_ns, count) VALUES (1, 0, 7, ?, ?)');
+  for (const [low, n] of buckets) row.run(low, n);
+  const expected = [
+    {
+      run: '',
+      pair: 0,
+      kind: 'rtt',
+      second: 7,
+      steady: true,
+      histogram: { buckets, count: 9 },
+      late: null,
+    },
+  ];
+  assert.deepEqual(readHistograms(old, 1), expected, 'read as it is');
+  old.close();
+  const writer = new ResultsDb(path);
+  assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
+  assert.deepEqual(readHistograms(writer.db, 1), expected, 're-encoded, nothing lost');
+  assert.equal(writer.db.prepare('SELECT COUNT(*) FROM rtt_buckets').pluck().get(), 0);
+  writer.close();
 });
 
 test('a results file of an unknown schema is refused, naming both versions', () => {

@@ -6,10 +6,11 @@
 #include "nfp.h"
 #include "raw_common.h"
 
-static int raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
+static int raw_open(struct nfp_port *port, const struct nfp_config *cfg,
+		    const struct nfp_port_spec *spec, unsigned dir,
 		    struct nfp_err *err)
 {
-	return nfp_raw_open(port, cfg, dir, "raw", err);
+	return nfp_raw_open(port, cfg, spec, dir, "raw", err);
 }
 
 /* Sends frames[0..n) of lens[i] bytes one call each; returns the accepted prefix or -errno. */

@@ -189,7 +189,7 @@ void nfp_raw_close(struct nfp_port *port)
 	port->priv = NULL;
 }
 
-int nfp_raw_shadow_socket(const struct nfp_config *cfg, const char *name, int *fd,
+int nfp_raw_shadow_socket(const struct nfp_port_spec *spec, const char *name, int *fd,
 			  struct nfp_raw_match *m, struct nfp_err *err)
 {
 	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
@@ -207,31 +207,32 @@ int nfp_raw_shadow_socket(const struct nfp_config *cfg, const char *name, int *f
 	if (setsockopt(*fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0)
 		return nfp_err_set(err, -errno, "%s: SO_ATTACH_FILTER on the UDP socket: %s", name,
 				   strerror(errno));
-	if (bind(*fd, (const struct sockaddr *)&cfg->local, sizeof(cfg->local)) != 0 ||
+	if (bind(*fd, (const struct sockaddr *)&spec->local, sizeof(spec->local)) != 0 ||
 	    getsockname(*fd, (struct sockaddr *)&bound, &len) != 0) {
 		rc = -errno;
-		return nfp_err_set(err, rc, "--local %s: bind: %s", nfp_fmt_addr(&cfg->local, addr),
+		return nfp_err_set(err, rc, "%slocal %s: bind: %s", spec->opt_prefix, nfp_fmt_addr(&spec->local, addr),
 				   strerror(-rc));
 	}
-	m->addr = cfg->local.sin_addr.s_addr;
+	m->addr = spec->local.sin_addr.s_addr;
 	m->port = bound.sin_port; /* the kernel's pick when --local had port 0 */
 	return 0;
 }
 
-int nfp_raw_check_mtu(int fd, const struct nfp_config *cfg, struct nfp_err *err)
+int nfp_raw_check_mtu(int fd, const struct nfp_config *cfg, const struct nfp_port_spec *spec,
+		      struct nfp_err *err)
 {
 	struct ifreq ifr;
 
 	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, cfg->ifname, strlen(cfg->ifname));
+	memcpy(ifr.ifr_name, spec->ifname, strlen(spec->ifname));
 	if (ioctl(fd, SIOCGIFMTU, &ifr) != 0)
-		return nfp_err_set(err, -errno, "--ifname %s: SIOCGIFMTU: %s", cfg->ifname,
+		return nfp_err_set(err, -errno, "%sifname %s: SIOCGIFMTU: %s", spec->opt_prefix, spec->ifname,
 				   strerror(errno));
 	if ((uint32_t)ifr.ifr_mtu < cfg->frame_bytes - NFP_ETH_LEN)
 		return nfp_err_set(err, -EMSGSIZE,
 				   "--size %u: needs an MTU of at least %u, but %s has MTU %d; "
 				   "raise the interfaces' MTU or lower --size",
-				   cfg->frame_bytes, cfg->frame_bytes - NFP_ETH_LEN, cfg->ifname,
+				   cfg->frame_bytes, cfg->frame_bytes - NFP_ETH_LEN, spec->ifname,
 				   ifr.ifr_mtu);
 	return ifr.ifr_mtu;
 }
@@ -255,8 +256,9 @@ static int link_msgs(struct mmsghdr **msgs, struct iovec **iovs, uint8_t *mem, u
 	return 0;
 }
 
-int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
-		 const char *name, struct nfp_err *err)
+int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg,
+		 const struct nfp_port_spec *spec, unsigned dir, const char *name,
+		 struct nfp_err *err)
 {
 	const bool rx = dir & NFP_PORT_RX, tx = dir & (NFP_PORT_TX | NFP_PORT_ECHO);
 	struct nfp_raw_port *p = calloc(1, sizeof(*p));
@@ -271,10 +273,10 @@ int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned d
 	p->dir = dir;
 	p->nslots = cfg->burst;
 	p->payload = nfp_payload_bytes(cfg);
-	memcpy(p->match.mac, cfg->local_mac, 6);
+	memcpy(p->match.mac, spec->local_mac, 6);
 
-	if ((rc = nfp_raw_shadow_socket(cfg, name, &p->udp_fd, &p->match, err)) < 0 ||
-	    (rc = nfp_raw_check_mtu(p->udp_fd, cfg, err)) < 0)
+	if ((rc = nfp_raw_shadow_socket(spec, name, &p->udp_fd, &p->match, err)) < 0 ||
+	    (rc = nfp_raw_check_mtu(p->udp_fd, cfg, spec, err)) < 0)
 		return rc;
 
 	/* Protocol 0: a send-only socket is on no receive list and never sees a frame. */
@@ -286,9 +288,9 @@ int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned d
 	memset(&bind_to, 0, sizeof(bind_to));
 	bind_to.sll_family = AF_PACKET;
 	bind_to.sll_protocol = rx ? htons(ETH_P_IP) : 0;
-	bind_to.sll_ifindex = (int)cfg->ifindex;
+	bind_to.sll_ifindex = (int)spec->ifindex;
 	if (bind(p->fd, (const struct sockaddr *)&bind_to, sizeof(bind_to)) != 0)
-		return nfp_err_set(err, -errno, "--ifname %s: bind(AF_PACKET): %s", cfg->ifname,
+		return nfp_err_set(err, -errno, "%sifname %s: bind(AF_PACKET): %s", spec->opt_prefix, spec->ifname,
 				   strerror(errno));
 	p->to = bind_to;
 	p->to.sll_protocol = htons(ETH_P_IP);
@@ -313,10 +315,10 @@ int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned d
 		if (!p->tx || link_msgs(&p->txm, &p->txv, p->tx, p->tx_stride, frame, p->nslots,
 					&p->to, 0))
 			return nfp_err_set(err, -ENOMEM, "%s: out of memory for tx slots", name);
-		nfp_raw_header(p->tmpl, cfg->remote_mac, cfg->local_mac, p->match.addr,
-			       cfg->remote.sin_addr.s_addr, p->match.port, cfg->remote.sin_port,
+		nfp_raw_header(p->tmpl, spec->remote_mac, spec->local_mac, p->match.addr,
+			       spec->remote.sin_addr.s_addr, p->match.port, spec->remote.sin_port,
 			       p->payload);
-		memcpy(p->to.sll_addr, cfg->remote_mac, 6);
+		memcpy(p->to.sll_addr, spec->remote_mac, 6);
 		for (unsigned i = 0; i < p->nslots; i++)
 			memcpy(p->tx + (size_t)i * p->tx_stride, p->tmpl, NFP_RAW_HDR);
 	}
@@ -333,7 +335,7 @@ int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned d
 		    link_msgs(&p->txm, &p->txv, p->rx, 0, 0, p->nslots, &p->to, 0))
 			return nfp_err_set(err, -ENOMEM, "%s: out of memory", name);
 		/* Announce our MAC now and every 2 s, so that learning switches do not flood. */
-		nfp_raw_garp(p->garp, cfg->local_mac, p->match.addr);
+		nfp_raw_garp(p->garp, spec->local_mac, p->match.addr);
 		nfp_raw_poll(port, nfp_now_ns());
 	}
 	return 0;

@@ -77,11 +77,12 @@ void nfp_raw_garp(uint8_t *f, const uint8_t mac[6], uint32_t ip);
 
 /* The shadow UDP socket (above) on --local: sets *fd, m->addr and m->port (the kernel's pick
  * when --local has port 0). Used by every backend on a kernel interface. */
-int nfp_raw_shadow_socket(const struct nfp_config *cfg, const char *name, int *fd,
+int nfp_raw_shadow_socket(const struct nfp_port_spec *spec, const char *name, int *fd,
 			  struct nfp_raw_match *m, struct nfp_err *err);
 /* --ifname's MTU, or -EMSGSIZE (err says what to change) if it cannot carry --size; fd: any
  * socket. */
-int nfp_raw_check_mtu(int fd, const struct nfp_config *cfg, struct nfp_err *err);
+int nfp_raw_check_mtu(int fd, const struct nfp_config *cfg, const struct nfp_port_spec *spec,
+		      struct nfp_err *err);
 
 /* ---- the port, shared by raw.c and raw_mmsg.c ------------------------------------------- */
 
@@ -108,8 +109,9 @@ struct nfp_raw_port {
 
 /* Opens the packet socket (bound with ETH_P_IP when receiving, with no protocol when only
  * sending, so a sender sees no frames), the shadow socket, the slots and the message arrays. */
-int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
-		 const char *name, struct nfp_err *err);
+int nfp_raw_open(struct nfp_port *port, const struct nfp_config *cfg,
+		 const struct nfp_port_spec *spec, unsigned dir, const char *name,
+		 struct nfp_err *err);
 void nfp_raw_close(struct nfp_port *port);
 unsigned nfp_raw_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n);
 /* Receivers announce their MAC every NFP_RAW_ANNOUNCE_NS (L2 learning). */

@@ -6,10 +6,11 @@
 #include "nfp.h"
 #include "raw_common.h"
 
-static int rawm_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
+static int rawm_open(struct nfp_port *port, const struct nfp_config *cfg,
+		    const struct nfp_port_spec *spec, unsigned dir,
 		     struct nfp_err *err)
 {
-	return nfp_raw_open(port, cfg, dir, "raw-mmsg", err);
+	return nfp_raw_open(port, cfg, spec, dir, "raw-mmsg", err);
 }
 
 /* sendmmsg sends in order and stops at the first failure, so the result is a prefix; a

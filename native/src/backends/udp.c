@@ -35,7 +35,8 @@ static void udp_close(struct nfp_port *port)
 	port->priv = NULL;
 }
 
-static int udp_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
+static int udp_open(struct nfp_port *port, const struct nfp_config *cfg,
+		     const struct nfp_port_spec *spec, unsigned dir,
 		    struct nfp_err *err)
 {
 	struct udp_port *p = calloc(1, sizeof(*p));
@@ -62,7 +63,7 @@ static int udp_open(struct nfp_port *port, const struct nfp_config *cfg, unsigne
 			return nfp_err_set(err, -ENOMEM, "udp: out of memory");
 	}
 	p->tx_flags = nfp_tx_flags(cfg);
-	p->fd = port->wait_fd = nfp_udp_socket(cfg, dir, err);
+	p->fd = port->wait_fd = nfp_udp_socket(cfg, spec, dir, err);
 	return p->fd < 0 ? p->fd : 0;
 }
 

@@ -25,7 +25,8 @@ void nfp_sock_set_buffer(int fd, int opt, int force_opt, const char *name, const
 			"or raise %s\n", name, got, want, sysctl);
 }
 
-int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *err)
+int nfp_udp_socket(const struct nfp_config *cfg, const struct nfp_port_spec *spec, unsigned dir,
+		   struct nfp_err *err)
 {
 	/* An echoing port (server) sends to each frame's source: bound, never connected. */
 	const bool connected = (dir & NFP_PORT_TX) != 0;
@@ -40,10 +41,10 @@ int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *e
 	if (dir & (NFP_PORT_TX | NFP_PORT_ECHO))
 		nfp_sock_set_buffer(fd, SO_SNDBUF, SO_SNDBUFFORCE, "SO_SNDBUF", "net.core.wmem_max");
 
-	if (bind(fd, (const struct sockaddr *)&cfg->local, sizeof(cfg->local)) != 0) {
+	if (bind(fd, (const struct sockaddr *)&spec->local, sizeof(spec->local)) != 0) {
 		rc = -errno;
 		close(fd);
-		return nfp_err_set(err, rc, "--local %s: bind: %s", nfp_fmt_addr(&cfg->local, addr),
+		return nfp_err_set(err, rc, "%slocal %s: bind: %s", spec->opt_prefix, nfp_fmt_addr(&spec->local, addr),
 				   strerror(-rc));
 	}
 	if (!(dir & (NFP_PORT_TX | NFP_PORT_ECHO)))
@@ -59,11 +60,11 @@ int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *e
 	}
 	if (!connected)
 		return fd;
-	if (connect(fd, (const struct sockaddr *)&cfg->remote, sizeof(cfg->remote)) != 0) {
+	if (connect(fd, (const struct sockaddr *)&spec->remote, sizeof(spec->remote)) != 0) {
 		rc = -errno;
 		close(fd);
 		return nfp_err_set(err, rc, "--remote %s: connect: %s",
-				   nfp_fmt_addr(&cfg->remote, addr), strerror(-rc));
+				   nfp_fmt_addr(&spec->remote, addr), strerror(-rc));
 	}
 	/* The IP packet is the frame less its 14-byte Ethernet header. */
 	if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len) == 0 &&
@@ -73,7 +74,7 @@ int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *e
 				   "--size %u: needs an IP MTU of at least %u, but the route to %s "
 				   "has MTU %d; raise the interfaces' MTU or lower --size",
 				   cfg->frame_bytes, cfg->frame_bytes - 14,
-				   nfp_fmt_addr(&cfg->remote, addr), mtu);
+				   nfp_fmt_addr(&spec->remote, addr), mtu);
 	}
 	return fd;
 }

@@ -13,7 +13,8 @@
 /* A non-blocking UDP socket bound to --local; with NFP_PORT_TX also connected to --remote, set
  * never to fragment, and checked against the route's MTU; with NFP_PORT_ECHO (and no TX) set
  * never to fragment but left unconnected. Returns the fd or -errno (err set). */
-int nfp_udp_socket(const struct nfp_config *cfg, unsigned dir, struct nfp_err *err);
+int nfp_udp_socket(const struct nfp_config *cfg, const struct nfp_port_spec *spec, unsigned dir,
+		   struct nfp_err *err);
 
 /* Asks for NFP_UDP_SOCKBUF_BYTES of buffer with force_opt (SO_RCVBUFFORCE, needs
  * CAP_NET_ADMIN), else opt, noting on stderr when the kernel gave less. */

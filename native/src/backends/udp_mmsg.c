@@ -62,7 +62,8 @@ static int link_msgs(struct mmsghdr **msgs, struct iovec **iovs, uint8_t *mem, u
 	return 0;
 }
 
-static int mmsg_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
+static int mmsg_open(struct nfp_port *port, const struct nfp_config *cfg,
+		     const struct nfp_port_spec *spec, unsigned dir,
 		     struct nfp_err *err)
 {
 	struct mmsg_port *p = calloc(1, sizeof(*p));
@@ -95,7 +96,7 @@ static int mmsg_open(struct nfp_port *port, const struct nfp_config *cfg, unsign
 		}
 	}
 	p->tx_flags = nfp_tx_flags(cfg);
-	p->fd = port->wait_fd = nfp_udp_socket(cfg, dir, err);
+	p->fd = port->wait_fd = nfp_udp_socket(cfg, spec, dir, err);
 	return p->fd < 0 ? p->fd : 0;
 }
 

@@ -68,7 +68,7 @@ static int client_begin(struct nfp_ctx *ctx, struct nfp_err *err)
 	struct client_state *st;
 	double window = cfg->rate_pps > 0 ? 2 * cfg->rate_pps : WINDOW_UNPACED;
 
-	if (!cfg->has_remote)
+	if (!cfg->port.has_remote)
 		return nfp_err_set(err, -EINVAL,
 				   "--remote: required for client (IP:PORT of the server)");
 	st = calloc(1, sizeof(*st));
@@ -355,7 +355,7 @@ static int client_loop(struct nfp_ctx *ctx, struct nfp_err *err)
 			sent = got ? be->tx_send(ctx->port, st->tx, got) : 0;
 			if (sent < 0)
 				return nfp_err_set(err, sent, "send to %s: %s",
-						   nfp_fmt_addr(&cfg->remote, addr), strerror(-sent));
+						   nfp_fmt_addr(&cfg->port.remote, addr), strerror(-sent));
 			nfp_stats_tx(stats, want, (unsigned)sent, cfg->frame_bytes, t);
 			nfp_echo_sent(stats, &st->echo, (unsigned)sent);
 			nfp_pacer_offered(&pacer, want);

@@ -9,18 +9,24 @@
  * burst holds only the frames due before the end, so a run offers rate × duration frames. Frames
  * the send call does not accept are `unsent` and never retried; their sequence numbers are
  * reused, so the receiver sees only path loss. Both count against the achieved rate.
+ *
+ * The loop's body is the sender of loops.h, which the tester runs too.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "loops.h"
 #include "nfp.h"
 #include "pacer.h"
 #include "report.h"
 #include "stats.h"
 #include "wire.h"
 
-struct send_state {
+struct nfp_sender {
+	const struct nfp_config *cfg;
+	struct nfp_pacer pacer;
+	uint64_t end_ns;     /* --duration's end; UINT64_MAX: none */
 	struct nfp_pkt pkts[NFP_BURST_MAX];
 	uint8_t *pattern;    /* --touch: pattern[i] = (uint8_t)i, so payload byte i of frame seq
 				is pattern[i + seq % 256] and a memcpy writes every byte */
@@ -30,17 +36,21 @@ struct send_state {
 					  here, a frame copies it and writes its seq */
 };
 
-static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
+int nfp_sender_new(const struct nfp_config *cfg, const char *role, struct nfp_sender **out,
+		   struct nfp_err *err)
 {
-	const struct nfp_config *cfg = ctx->cfg;
-	struct send_state *st;
+	struct nfp_sender *st;
 
-	if (!cfg->has_remote)
-		return nfp_err_set(err, -EINVAL, "--remote: required for send (IP:PORT to send to)");
+	*out = NULL;
+	if (!cfg->port.has_remote)
+		return nfp_err_set(err, -EINVAL, "--remote: required for %s (IP:PORT to send to)",
+				   role);
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return nfp_err_set(err, -ENOMEM, "send: out of memory");
-	ctx->priv = st;
+		return nfp_err_set(err, -ENOMEM, "%s: out of memory", role);
+	*out = st;
+	st->cfg = cfg;
+	st->end_ns = UINT64_MAX;
 	st->payload = nfp_payload_bytes(cfg);
 	nfp_wire_encode(st->hdr, &(struct nfp_wire_hdr){
 		.magic = NFP_WIRE_MAGIC,
@@ -51,27 +61,24 @@ static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
 	if (cfg->touch) {
 		st->pattern = malloc(NFP_PAYLOAD_MAX + 256);
 		if (!st->pattern)
-			return nfp_err_set(err, -ENOMEM, "send: out of memory");
+			return nfp_err_set(err, -ENOMEM, "%s: out of memory", role);
 		for (size_t i = 0; i < NFP_PAYLOAD_MAX + 256; i++)
 			st->pattern[i] = (uint8_t)i;
 	}
 	return 0;
 }
 
-static void send_end(struct nfp_ctx *ctx)
+void nfp_sender_free(struct nfp_sender *st)
 {
-	struct send_state *st = ctx->priv;
-
 	if (st)
 		free(st->pattern);
 	free(st);
-	ctx->priv = NULL;
 }
 
 /* Writes the header (and with --touch every byte and the checksum) of n frames. Only what
  * changes is written: ts once per burst into the encoded header, then per frame a copy of it and
  * the frame's seq (no struct round trip: a store read back at another width stalls the core). */
-static void fill(struct send_state *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
+static void fill(struct nfp_sender *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
 		 unsigned n, uint32_t ts)
 {
 	nfp_wire_put_ts(st->hdr, ts);
@@ -90,90 +97,114 @@ static void fill(struct send_state *st, const struct nfp_config *cfg, struct nfp
 	}
 }
 
-static inline uint64_t min_u64(uint64_t a, uint64_t b)
+bool nfp_sender_start(struct nfp_sender *st, volatile sig_atomic_t *stop, uint64_t *now)
 {
-	return a < b ? a : b;
+	const struct nfp_config *cfg = st->cfg;
+	uint64_t base;
+
+	*now = nfp_now_ns();
+	base = *now;
+	while (*now < cfg->epoch_ns) {
+		if (*stop)
+			return false;
+		nfp_idle_until(cfg->epoch_ns, *now);
+		*now = nfp_now_ns();
+		base = cfg->epoch_ns;
+	}
+	if (cfg->duration_s > 0)
+		st->end_ns = cfg->epoch_ns + (uint64_t)(cfg->duration_s * 1e9 + 0.5);
+	nfp_pacer_init(&st->pacer, cfg, base);
+	return true;
+}
+
+int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_stats *stats,
+		    uint64_t now, uint64_t *wake, struct nfp_err *err)
+{
+	const struct nfp_config *cfg = st->cfg;
+	struct nfp_pacer *pacer = &st->pacer;
+	char addr[NFP_ADDR_STRLEN];
+	unsigned n, got;
+	int sent;
+
+	if (now >= st->end_ns)
+		return NFP_SENDER_DONE;
+	if (cfg->count && stats->total.tx_packets >= cfg->count) {
+		/* Done. A paced sender still owns the last burst's slot of the schedule: stop when
+		 * it ends, so that duration * rate = frames sent. */
+		if (!pacer->ns_per_frame)
+			return NFP_SENDER_DONE;
+		st->end_ns = nfp_min_u64(st->end_ns, pacer->next);
+		*wake = st->end_ns;
+		return now < st->end_ns ? NFP_SENDER_IDLE : NFP_SENDER_DONE;
+	}
+	if (!nfp_pacer_due(pacer, now, &stats->total.stalls)) {
+		*wake = nfp_min_u64(pacer->next, st->end_ns);
+		return NFP_SENDER_IDLE;
+	}
+	n = cfg->burst;
+	if (cfg->count && cfg->count - stats->total.tx_packets < n)
+		n = (unsigned)(cfg->count - stats->total.tx_packets);
+	if (nfp_pacer_due_before(pacer, st->end_ns) < n) {
+		/* The schedule's last frames before the end: send those, then wait for it. */
+		n = (unsigned)nfp_pacer_due_before(pacer, st->end_ns);
+		if (!n) {
+			*wake = st->end_ns;
+			return NFP_SENDER_IDLE;
+		}
+	}
+	got = port->backend->tx_alloc(port, st->pkts, n);
+	fill(st, cfg, st->pkts, got, (uint32_t)now);
+	sent = got ? port->backend->tx_send(port, st->pkts, got) : 0;
+	if (sent < 0)
+		return nfp_err_set(err, sent, "send to %s: %s",
+				   nfp_fmt_addr(&cfg->port.remote, addr), strerror(-sent));
+	nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
+	st->seq += (unsigned)sent;
+	nfp_pacer_offered(pacer, n);
+	return NFP_SENDER_SENT;
+}
+
+static int send_begin(struct nfp_ctx *ctx, struct nfp_err *err)
+{
+	struct nfp_sender *st;
+	int rc = nfp_sender_new(ctx->cfg, "send", &st, err);
+
+	ctx->priv = st;
+	return rc;
+}
+
+static void send_end(struct nfp_ctx *ctx)
+{
+	nfp_sender_free(ctx->priv);
+	ctx->priv = NULL;
 }
 
 static int send_run(struct nfp_ctx *ctx, struct nfp_err *err)
 {
-	const struct nfp_config *cfg = ctx->cfg;
-	const struct nfp_backend *be = ctx->port->backend;
-	struct send_state *st = ctx->priv;
 	struct nfp_report *rep = ctx->report;
-	struct nfp_stats *stats = &rep->stats;
-	const bool paced = cfg->rate_pps > 0;
-	uint64_t now = nfp_now_ns(), base, end_ns = UINT64_MAX;
-	struct nfp_pacer pacer;
-	char addr[NFP_ADDR_STRLEN];
+	uint64_t now, wake = 0;
 
-	/* Wait for the epoch, so that several senders start together. */
-	base = now;
-	while (now < cfg->epoch_ns) {
-		if (*ctx->stop)
-			return 0;
-		nfp_idle_until(cfg->epoch_ns, now);
-		now = nfp_now_ns();
-		base = cfg->epoch_ns;
-	}
-	if (cfg->duration_s > 0)
-		end_ns = cfg->epoch_ns + (uint64_t)(cfg->duration_s * 1e9 + 0.5);
-	nfp_pacer_init(&pacer, cfg, base);
+	if (!nfp_sender_start(ctx->priv, ctx->stop, &now))
+		return 0;
 	nfp_report_begin(rep, now);
+	while (!*ctx->stop) {
+		int turn;
 
-	for (;;) {
-		unsigned n, got;
-		int sent;
-
-		if (*ctx->stop)
-			break;
 		now = nfp_now_ns();
 		nfp_report_tick(rep, now);
-		if (now >= end_ns)
+		turn = nfp_sender_turn(ctx->priv, ctx->port, &rep->stats, now, &wake, err);
+		if (turn < 0)
+			return turn;
+		if (turn == NFP_SENDER_DONE)
 			break;
-		if (cfg->count && stats->total.tx_packets >= cfg->count) {
-			/* Done. A paced sender still owns the last burst's slot of the schedule:
-			 * stop when it ends, so that duration * rate = frames sent. */
-			if (!paced)
-				break;
-			end_ns = min_u64(end_ns, pacer.next);
-			if (now < end_ns)
-				nfp_idle_until(min_u64(end_ns, rep->next_ns), now);
-			continue;
-		}
-		if (!nfp_pacer_due(&pacer, now, &stats->total.stalls)) {
-			nfp_idle_until(min_u64(min_u64(pacer.next, end_ns), rep->next_ns), now);
-			continue;
-		}
-
-		n = cfg->burst;
-		if (cfg->count && cfg->count - stats->total.tx_packets < n)
-			n = (unsigned)(cfg->count - stats->total.tx_packets);
-		if (nfp_pacer_due_before(&pacer, end_ns) < n) {
-			/* The schedule's last frames before the end: send those, then wait for it. */
-			n = (unsigned)nfp_pacer_due_before(&pacer, end_ns);
-			if (!n) {
-				nfp_idle_until(min_u64(end_ns, rep->next_ns), now);
-				continue;
-			}
-		}
-		got = be->tx_alloc(ctx->port, st->pkts, n);
-		fill(st, cfg, st->pkts, got, (uint32_t)now);
-		sent = got ? be->tx_send(ctx->port, st->pkts, got) : 0;
-		if (sent < 0)
-			return nfp_err_set(err, sent, "send to %s: %s",
-					   nfp_fmt_addr(&cfg->remote, addr), strerror(-sent));
-		nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
-		st->seq += (unsigned)sent;
-		nfp_pacer_offered(&pacer, n);
+		if (turn == NFP_SENDER_IDLE)
+			nfp_idle_until(nfp_min_u64(wake, rep->next_ns), now);
 	}
 	return 0;
 }
 
 static const struct nfp_field send_fields[] = {
-	NFP_FIELD("txPackets", tx_packets, false),
-	NFP_FIELD("txBytes", tx_bytes, false),
-	NFP_FIELD("unsent", unsent, false),
+	NFP_FIELDS_TX,
 	NFP_FIELD("stalls", stalls, false),
 	{ NULL, 0, false },
 };

@@ -32,7 +32,7 @@ static int server_begin(struct nfp_ctx *ctx, struct nfp_err *err)
 	if (cfg->duration_s > 0)
 		return nfp_err_set(err, -EINVAL, "--duration: only for send and client (server "
 				   "runs until a signal)");
-	if (cfg->local.sin_port == htons(0))
+	if (cfg->port.local.sin_port == htons(0))
 		return nfp_err_set(err, -EINVAL, "--local: server needs a port 1..65535, got 0");
 	if (!cfg->backend->tx_echo)
 		return nfp_err_set(err, -EINVAL, "--backend %s: cannot echo, so cannot serve",
@@ -101,16 +101,8 @@ static int server_run(struct nfp_ctx *ctx, struct nfp_err *err)
 }
 
 static const struct nfp_field server_fields[] = {
-	NFP_FIELD("rxPackets", rx_packets, false),
-	NFP_FIELD("rxBytes", rx_bytes, false),
-	NFP_FIELD("lost", lost, true),
-	NFP_FIELD("reordered", reordered, false),
-	NFP_FIELD("duplicates", duplicates, false),
-	NFP_FIELD("corrupt", corrupt, false),
-	NFP_FIELD("foreign", foreign, false),
-	NFP_FIELD("txPackets", tx_packets, false),
-	NFP_FIELD("txBytes", tx_bytes, false),
-	NFP_FIELD("unsent", unsent, false),
+	NFP_FIELDS_RX,
+	NFP_FIELDS_TX,
 	{ NULL, 0, false },
 };
 

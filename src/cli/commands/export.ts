@@ -1,7 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../../common/errors.js';
-import { analyzeDir } from '../../report/load.js';
+import { analyzeDir, resultsPath } from '../../report/load.js';
 import { EXPORT_FORMATS, exportRows, type ExportFormat } from '../../report/export.js';
+import { hdrExport } from '../../report/hdr-export.js';
+import { readRunFile } from '../../store/run-data.js';
+
+/** Beside the row formats: `hdr`, every latency histogram as an HdrHistogram log. */
+const FORMATS = [...EXPORT_FORMATS, 'hdr'] as const;
 
 export interface ExportCommandOptions {
   format: string;
@@ -9,10 +14,13 @@ export interface ExportCommandOptions {
 }
 
 export async function exportCommand(dir: string, opts: ExportCommandOptions): Promise<number> {
-  if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
-    throw new UsageError(`Expected --format to be one of ${EXPORT_FORMATS.join(', ')}, got \`${opts.format}\``);
+  if (!(FORMATS as readonly string[]).includes(opts.format)) {
+    throw new UsageError(`Expected --format to be one of ${FORMATS.join(', ')}, got \`${opts.format}\``);
   }
-  const text = exportRows(analyzeDir(dir).cases, opts.format as ExportFormat);
+  const text =
+    opts.format === 'hdr'
+      ? hdrExport(readRunFile(resultsPath(dir)))
+      : exportRows(analyzeDir(dir).cases, opts.format as ExportFormat);
   if (opts.output === undefined || opts.output === '-') process.stdout.write(text);
   else writeFileSync(opts.output, text);
   return 0;

@@ -2,7 +2,7 @@
 // judged without loading them (a third of a second of start-up, most of a hostile file's budget).
 import { requireAppBuilt } from '../../apps/app.js';
 import { UsageError } from '../../common/errors.js';
-import { formatTuple } from '../../plan/expand.js';
+import { formatTuple, shapeLabel } from '../../plan/expand.js';
 import { loadPlanFile } from '../../plan/load.js';
 import type { SummaryCase } from '../../store/summary.js';
 
@@ -110,7 +110,7 @@ function formatSearches(cases: readonly SummaryCase[]): string {
   for (const c of cases) {
     for (const [goal, g] of Object.entries(c.search ?? {})) {
       lines.push(
-        `  ${c.pairs}vs${c.pairs} ${c.switch} ${c.backend} ${c.packetSize}B b${c.burst} r${c.repetition}  ${goal}: ` +
+        `  ${shapeLabel(c)} ${c.switch} ${c.backend} ${c.packetSize}B b${c.burst} r${c.repetition}  ${goal}: ` +
           `[${kpps(g.lowerBound)}, ${kpps(g.upperBound)}] conditional ${kpps(g.conditionalThroughput)}, ${g.trials} trials, ${g.status}` +
           (g.generatorLimited ? ' (limited by the generator, not the path)' : '') +
           generatorNote(g),

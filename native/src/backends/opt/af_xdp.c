@@ -2,7 +2,8 @@
  * Frames are built and filtered as for raw (raw_common.h); only the way they move differs.
  *
  * Memory. One UMEM of AFXDP_UMEM_BYTES (4 MiB): the kernel pins it and counts it against
- * RLIMIT_MEMLOCK, which is 8 MiB here for root without CAP_SYS_RESOURCE. Chunks of 2048 bytes
+ * RLIMIT_MEMLOCK, which is 8 MiB here for root without CAP_SYS_RESOURCE. A two-port role
+ * (tester, forwarder) holds two sockets, each with half of that. Chunks of 2048 bytes
  * (2048 of them), or 4096 (1024) when --size needs more than the 1792 bytes a 2048-byte chunk
  * holds after the kernel's XDP headroom. A port that receives and sends (client, server) gives
  * half the chunks to each side; the last chunk of a receiving port holds its gratuitous ARP.
@@ -67,7 +68,8 @@ struct afxdp_port {
 	struct xsk_ring_cons comp, rx;
 	uint8_t *area;
 	uint32_t chunk;        /* bytes per chunk, 2048 or 4096 */
-	unsigned nchunks;      /* AFXDP_UMEM_BYTES / chunk */
+	uint32_t umem_bytes;   /* AFXDP_UMEM_BYTES, or half of it per port of a two-port role */
+	unsigned nchunks;      /* umem_bytes / chunk */
 	unsigned nrx;          /* chunks [0, nrx) receive, [nrx, nchunks) transmit */
 	unsigned garp_chunk;   /* receiving ports: the last chunk, the gratuitous ARP */
 	int xsk_fd, udp_fd, prog_fd, map_fd, link_fd;
@@ -135,10 +137,11 @@ static int load_program(uint32_t addr, uint16_t port, int map_fd, char *log, siz
 /* ---- set-up ------------------------------------------------------------------------------ */
 
 static void afxdp_poll(struct nfp_port *port, uint64_t now);
+static void refill(struct afxdp_port *p);
 
 /* The UMEM (registered, so pinned) and the socket on queue 0, bound in copy mode. Every port
  * has a tx ring (a receiver sends its gratuitous ARP); only receivers have an rx ring. */
-static int create_socket(struct afxdp_port *p, const struct nfp_config *cfg, bool own_prog,
+static int create_socket(struct afxdp_port *p, const struct nfp_port_spec *spec, bool own_prog,
 			 struct nfp_err *err)
 {
 	struct xsk_umem_config uc = {
@@ -155,17 +158,17 @@ static int create_socket(struct afxdp_port *p, const struct nfp_config *cfg, boo
 		.xdp_flags = 0, /* libxdp's program: native if the driver has it, else generic */
 		.bind_flags = XDP_COPY,
 	};
-	int rc = xsk_umem__create(&p->umem, p->area, AFXDP_UMEM_BYTES, &p->fill, &p->comp, &uc);
+	int rc = xsk_umem__create(&p->umem, p->area, p->umem_bytes, &p->fill, &p->comp, &uc);
 
 	if (rc)
 		return nfp_err_set(err, rc < 0 ? rc : -rc, "af-xdp: registering a %u-byte UMEM: "
 				   "%s (locked memory: `ulimit -l` must allow it and the rings)",
-				   AFXDP_UMEM_BYTES, strerror(rc < 0 ? -rc : rc));
+				   p->umem_bytes, strerror(rc < 0 ? -rc : rc));
 	/* The kernel releases a closed AF_XDP socket's hold on the queue in deferred work, so a bind
 	 * right after another app's exit on the same interface (back-to-back cases) can see EBUSY
 	 * for a few milliseconds: retry that for up to AFXDP_BUSY_RETRY_MS. */
 	for (int waited = 0;; waited += 10) {
-		rc = xsk_socket__create(&p->xsk, cfg->ifname, 0, p->umem,
+		rc = xsk_socket__create(&p->xsk, spec->ifname, 0, p->umem,
 					(p->dir & NFP_PORT_RX) ? &p->rx : NULL, &p->tx, &sc);
 		if ((rc != -EBUSY && rc != EBUSY) || waited >= AFXDP_BUSY_RETRY_MS)
 			break;
@@ -173,8 +176,8 @@ static int create_socket(struct afxdp_port *p, const struct nfp_config *cfg, boo
 	}
 	if (rc) {
 		p->xsk = NULL;
-		return nfp_err_set(err, rc < 0 ? rc : -rc, "--ifname %s: AF_XDP socket on queue 0 "
-				   "(copy mode): %s", cfg->ifname, strerror(rc < 0 ? -rc : rc));
+		return nfp_err_set(err, rc < 0 ? rc : -rc, "%sifname %s: AF_XDP socket on queue 0 "
+				   "(copy mode): %s", spec->opt_prefix, spec->ifname, strerror(rc < 0 ? -rc : rc));
 	}
 	p->xsk_fd = xsk_socket__fd(p->xsk);
 	return 0;
@@ -198,7 +201,7 @@ static void delete_socket(struct afxdp_port *p)
 }
 
 /* Our program, its map holding the socket, attached by a link: native, else generic. */
-static int attach_own_program(struct afxdp_port *p, const struct nfp_config *cfg,
+static int attach_own_program(struct afxdp_port *p, const struct nfp_port_spec *spec,
 			      struct nfp_err *err)
 {
 	static const uint32_t modes[] = { XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE };
@@ -216,19 +219,21 @@ static int attach_own_program(struct afxdp_port *p, const struct nfp_config *cfg
 		return nfp_err_set(err, rc, "af-xdp: XSKMAP update: %s", strerror(-rc));
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = modes[i]);
-		p->link_fd = bpf_link_create(p->prog_fd, (int)cfg->ifindex, BPF_XDP, &lo);
+		p->link_fd = bpf_link_create(p->prog_fd, (int)spec->ifindex, BPF_XDP, &lo);
 		if (p->link_fd >= 0)
 			return 0;
 		rc = -errno;
 		if (rc == -EBUSY || rc == -EEXIST)
 			break;
 	}
-	return nfp_err_set(err, rc, "--ifname %s: attaching the XDP program: %s%s", cfg->ifname,
+	return nfp_err_set(err, rc, "%sifname %s: attaching the XDP program: %s%s",
+			   spec->opt_prefix, spec->ifname,
 			   strerror(-rc), rc == -EBUSY || rc == -EEXIST
 			   ? " (another XDP program is attached: `ip link set dev IF xdp off`)" : "");
 }
 
-static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
+static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg,
+		      const struct nfp_port_spec *spec, unsigned dir,
 		      struct nfp_err *err)
 {
 	const bool rx = dir & NFP_PORT_RX, tx = dir & NFP_PORT_TX;
@@ -244,9 +249,10 @@ static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg, unsig
 	p->stop = port->stop;
 	p->xsk_fd = p->udp_fd = p->prog_fd = p->map_fd = p->link_fd = -1;
 	p->payload = nfp_payload_bytes(cfg);
-	memcpy(p->match.mac, cfg->local_mac, 6);
-	if ((rc = nfp_raw_shadow_socket(cfg, "af-xdp", &p->udp_fd, &p->match, err)) < 0 ||
-	    (mtu = nfp_raw_check_mtu(p->udp_fd, cfg, err)) < 0)
+	p->umem_bytes = nfp_two_ports(cfg) ? AFXDP_UMEM_BYTES / 2 : AFXDP_UMEM_BYTES;
+	memcpy(p->match.mac, spec->local_mac, 6);
+	if ((rc = nfp_raw_shadow_socket(spec, "af-xdp", &p->udp_fd, &p->match, err)) < 0 ||
+	    (mtu = nfp_raw_check_mtu(p->udp_fd, cfg, spec, err)) < 0)
 		return mtu < 0 ? mtu : rc;
 
 	/* Chunk size: a received frame starts after XDP_PACKET_HEADROOM (256) in copy mode, and
@@ -260,7 +266,7 @@ static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg, unsig
 		return nfp_err_set(err, -EMSGSIZE, "--size %u: af-xdp carries at most %u bytes "
 				   "per frame (one 4096-byte UMEM chunk less the XDP headroom); "
 				   "lower --size", cfg->frame_bytes, 4096 - XDP_PACKET_HEADROOM);
-	p->nchunks = AFXDP_UMEM_BYTES / p->chunk;
+	p->nchunks = p->umem_bytes / p->chunk;
 	p->nrx = rx ? (tx ? p->nchunks / 2 : p->nchunks) : 0; /* a server echoes rx chunks */
 	p->state = calloc(p->nchunks, 1);
 	p->rx_addr = calloc(p->nchunks, sizeof(*p->rx_addr));
@@ -273,11 +279,11 @@ static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg, unsig
 	    !p->pending)
 		return nfp_err_set(err, -ENOMEM, "af-xdp: out of memory");
 
-	p->area = mmap(NULL, AFXDP_UMEM_BYTES, PROT_READ | PROT_WRITE,
+	p->area = mmap(NULL, p->umem_bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (p->area == MAP_FAILED) {
 		p->area = NULL;
-		return nfp_err_set(err, -errno, "af-xdp: mmap %u bytes: %s", AFXDP_UMEM_BYTES,
+		return nfp_err_set(err, -errno, "af-xdp: mmap %u bytes: %s", p->umem_bytes,
 				   strerror(errno));
 	}
 	/* Chunks: receive ones to the fill ring (all but the ARP chunk), transmit ones with
@@ -286,30 +292,31 @@ static int afxdp_open(struct nfp_port *port, const struct nfp_config *cfg, unsig
 		p->garp_chunk = p->nrx - 1;
 		for (unsigned i = 0; i < p->garp_chunk; i++)
 			p->rx_free[p->rx_nfree++] = (uint64_t)i * p->chunk;
-		nfp_raw_garp(p->area + (size_t)p->garp_chunk * p->chunk, cfg->local_mac,
+		nfp_raw_garp(p->area + (size_t)p->garp_chunk * p->chunk, spec->local_mac,
 			     p->match.addr);
 		p->garp_len = NFP_GARP_LEN;
 	}
 	for (unsigned i = p->nrx; i < p->nchunks; i++) {
 		p->tx_free[p->tx_nfree++] = (uint64_t)i * p->chunk;
-		nfp_raw_header(p->area + (size_t)i * p->chunk, cfg->remote_mac, cfg->local_mac,
-			       p->match.addr, cfg->remote.sin_addr.s_addr, p->match.port,
-			       cfg->remote.sin_port, p->payload);
+		nfp_raw_header(p->area + (size_t)i * p->chunk, spec->remote_mac, spec->local_mac,
+			       p->match.addr, spec->remote.sin_addr.s_addr, p->match.port,
+			       spec->remote.sin_port, p->payload);
 	}
 
-	if ((rc = create_socket(p, cfg, true, err)) < 0)
+	if ((rc = create_socket(p, spec, true, err)) < 0)
 		return rc;
 	if (!rx)
 		return 0; /* transmit only: no program needed */
-	if ((rc = attach_own_program(p, cfg, err)) < 0) {
+	if ((rc = attach_own_program(p, spec, err)) < 0) {
 		fprintf(stderr, NFP_APP_NAME ": note: %s; using libxdp's default XDP program, "
 			"which takes every frame of queue 0 (ARP too: kernel senders need a static "
 			"neighbour entry for this address)\n", err->msg);
 		delete_socket(p);
-		if ((rc = create_socket(p, cfg, false, err)) < 0)
+		if ((rc = create_socket(p, spec, false, err)) < 0)
 			return rc;
 	}
 	port->wait_fd = p->xsk_fd; /* POLLIN: the rx ring has descriptors */
+	refill(p); /* frames may arrive before the first rx_burst (a tester sends first) */
 	afxdp_poll(port, nfp_now_ns()); /* announce our MAC now, then every 2 s */
 	return 0;
 }
@@ -592,7 +599,7 @@ static void afxdp_close(struct nfp_port *port)
 	}
 	delete_socket(p);
 	if (p->area)
-		munmap(p->area, AFXDP_UMEM_BYTES);
+		munmap(p->area, p->umem_bytes);
 	if (p->udp_fd >= 0)
 		close(p->udp_fd);
 	free(p->state);

@@ -1,9 +1,12 @@
-/* dpdk.c — one DPDK port from one --vdev (virtio_user, net_vhost, net_memif, net_af_xdp,
- * net_af_packet, …), one rx and one tx queue, polled by the role's thread. Frames are built and
+/* dpdk.c — a DPDK port from a --vdev (virtio_user, net_vhost, net_memif, net_af_xdp,
+ * net_af_packet, …), one rx and one tx queue, polled by the role's thread. A two-port role
+ * (tester, forwarder) has two, --vdev and --rx-vdev, in one EAL. Frames are built and
  * filtered as for raw (raw_common.h); only the way they move differs.
  *
- * EAL. The app builds the EAL argv itself, from checked options only (nothing passes through a
- * shell): -l <--cpu, default 0> --no-pci --file-prefix P --vdev SPEC, then --in-memory
+ * EAL. Once per process, by the first port's open (with every --vdev of the config: EAL probes
+ * virtual devices only at init), cleaned up by the last port's close. The app builds the EAL
+ * argv itself, from checked options only (nothing passes through a shell): -l <--cpu,
+ * default 0> --no-pci --file-prefix P --vdev SPEC [--vdev RXSPEC], then --in-memory
  * --single-file-segments (hugepages from memfd: no hugetlbfs mount needed, no files left, and
  * few enough memory regions for vhost-user's limit of 8; -m --mem-mb when given) or --no-huge -m --mem-mb --no-shconf
  * (--in-memory is refused with --no-huge; --no-shconf keeps the config in memory); net_memif
@@ -13,7 +16,7 @@
  * the thread to its lcore; without --cpu the thread's former CPU set is restored, so the start
  * line's "cpu": null stays true.
  *
- * The port. The only Ethernet port there is (the --vdev): 1 rx + 1 tx queue of DPDK_RING
+ * The port. The Ethernet port its --vdev made (found by the device's name): 1 rx + 1 tx queue of DPDK_RING
  * descriptors, promiscuous (our filter is raw_common's), --local-mac set as its MAC when given
  * (a PMD that refuses keeps its own, with a note: our frames and filter use --local-mac
  * anyway), started, then open waits for the link (a vhost/memif peer connecting) until
@@ -21,7 +24,7 @@
  * client-side vdev (virtio_user without server=1, a memif client) first waits the same way for
  * its server's socket to appear, so the two ends can be started in any order.
  *
- * Buffers. One mbuf pool whose data room holds a whole --size frame (and at least 2048 bytes).
+ * Buffers. One mbuf pool per port whose data room holds a whole --size frame (and at least 2048 bytes).
  * tx_alloc takes fresh mbufs and writes the 42 header bytes (mbufs return to the shared pool
  * and may come back as received frames, so the header cannot be written once); tx_send hands
  * them to rte_eth_tx_burst and frees what it did not accept (unsent). Received mbufs stay the
@@ -61,9 +64,24 @@
 #define DPDK_LINK_WAIT_MS 60000  /* a peer may take a while: --no-huge EAL init is ~13 s */
 #define DPDK_LINK_POLL_MS 10
 
+struct dpdk_port;
+
+/* The process's EAL: up once, shared by the ports. */
+static struct {
+	unsigned users; /* ports open (or opening) on it */
+	bool up;
+	/* Ports started whose link is not awaited yet: each port's link may need the peer to
+	 * start a port of its own first (a tester and a forwarder, each waiting for the link of
+	 * its receive port, would wait for each other), so the link of every port of the process
+	 * is awaited once all of them are started. */
+	struct dpdk_port *unlinked[2];
+	unsigned nunlinked;
+} eal;
+
 struct dpdk_port {
+	const struct nfp_port_spec *spec;
 	unsigned dir;
-	bool eal_up, port_started, port_configured;
+	bool eal_user, port_started, port_configured;
 	uint16_t port_id;
 	struct rte_mempool *pool;
 	struct nfp_raw_match match;
@@ -82,27 +100,47 @@ struct dpdk_port {
 
 /* ---- set-up ------------------------------------------------------------------------------ */
 
+/* The ports of the config: one, or a two-port role's two. */
+static unsigned config_ports(const struct nfp_config *cfg, const struct nfp_port_spec *ports[2])
+{
+	ports[0] = &cfg->port;
+	ports[1] = &cfg->rx_port;
+	return nfp_two_ports(cfg) ? 2 : 1;
+}
+
+static bool is_memif(const struct nfp_port_spec *spec)
+{
+	return strncmp(spec->vdev, "net_memif", 9) == 0;
+}
+
 /* net_memif registers a multi-process IPC action at probe, which fails (and so does the probe)
  * when EAL runs without shared files (--in-memory, --no-shconf). For it EAL keeps its files in
  * /var/run/dpdk/<prefix> (removed at close) and, with hugepages, needs a hugetlbfs mount. */
 static bool needs_ipc(const struct nfp_config *cfg)
 {
-	return strncmp(cfg->vdev, "net_memif", 9) == 0;
+	const struct nfp_port_spec *ports[2];
+	unsigned n = config_ports(cfg, ports);
+
+	for (unsigned i = 0; i < n; i++)
+		if (is_memif(ports[i]))
+			return true;
+	return false;
 }
 
 /* The EAL argv, from checked options; the strings live in bufs. */
 struct eal_args {
 	char *argv[24];
 	int argc;
-	char lcore[16], prefix[80], vdev[520], mem[16];
+	char lcore[16], prefix[80], vdev[2][520], mem[16];
 };
 
 static void eal_args_build(struct eal_args *a, const struct nfp_config *cfg)
 {
+	const struct nfp_port_spec *ports[2];
+
 	a->argc = 0;
 	snprintf(a->lcore, sizeof(a->lcore), "%d", cfg->cpu >= 0 ? cfg->cpu : 0);
 	snprintf(a->prefix, sizeof(a->prefix), "%s", cfg->file_prefix);
-	snprintf(a->vdev, sizeof(a->vdev), "%s", cfg->vdev);
 	snprintf(a->mem, sizeof(a->mem), "%u", cfg->mem_mb);
 #define ARG(s) (a->argv[a->argc++] = (char *)(s))
 	ARG(NFP_APP_NAME);
@@ -111,8 +149,11 @@ static void eal_args_build(struct eal_args *a, const struct nfp_config *cfg)
 	ARG("--no-pci");
 	ARG("--file-prefix");
 	ARG(a->prefix);
-	ARG("--vdev");
-	ARG(a->vdev);
+	for (unsigned i = 0, n = config_ports(cfg, ports); i < n; i++) {
+		snprintf(a->vdev[i], sizeof(a->vdev[i]), "%s", ports[i]->vdev);
+		ARG("--vdev");
+		ARG(a->vdev[i]);
+	}
 	if (cfg->no_huge) { /* --in-memory is refused with --no-huge; --no-shconf: no files */
 		ARG("--no-huge");
 		ARG("-m");
@@ -145,39 +186,51 @@ static int eal_init(struct dpdk_port *p, const struct nfp_config *cfg, struct nf
 	cpu_set_t before;
 	bool restore;
 
+	p->eal_user = true;
+	if (eal.users++)
+		return eal.up ? 0 : nfp_err_set(err, -EIO, "--backend dpdk: EAL init failed");
 	eal_args_build(&a, cfg);
 	rte_openlog_stream(stderr); /* before init: EAL's own default is stdout */
 	restore = cfg->cpu < 0 && sched_getaffinity(0, sizeof(before), &before) == 0;
 	if (rte_eal_init(a.argc, a.argv) < 0)
 		return nfp_err_set(err, -(rte_errno ? rte_errno : EINVAL),
 				   "--backend dpdk: EAL init failed: %s (--vdev %s%s)",
-				   rte_strerror(rte_errno), cfg->vdev,
+				   rte_strerror(rte_errno), cfg->port.vdev,
 				   cfg->no_huge ? "" : "; no hugepages? try --no-huge");
-	p->eal_up = true;
+	eal.up = true;
 	if (restore)
 		sched_setaffinity(0, sizeof(before), &before);
 	return 0;
 }
 
-static int port_setup(struct dpdk_port *p, const struct nfp_config *cfg, struct nfp_err *err)
+/* The Ethernet port the vdev made: named as the device (the text before its first ','). */
+static int find_port(struct dpdk_port *p, const struct nfp_port_spec *spec, struct nfp_err *err)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	size_t n = strcspn(spec->vdev, ",");
+
+	snprintf(name, sizeof(name), "%.*s", (int)n, spec->vdev);
+	if (rte_eth_dev_get_port_by_name(name, &p->port_id) == 0)
+		return 0;
+	return nfp_err_set(err, -ENODEV, "%svdev %s: no Ethernet port %s (the driver failed to "
+			   "probe: see the messages above; or it is not a net_ driver)",
+			   spec->opt_prefix, spec->vdev, name);
+}
+
+static int port_setup(struct dpdk_port *p, const struct nfp_config *cfg,
+		      const struct nfp_port_spec *spec, struct nfp_err *err)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
-	uint16_t nrxd = DPDK_RING, ntxd = DPDK_RING, pid;
+	uint16_t nrxd = DPDK_RING, ntxd = DPDK_RING;
 	uint32_t mtu = cfg->frame_bytes - NFP_ETH_LEN, room;
-	unsigned nports = 0;
+	char pool_name[RTE_MEMPOOL_NAMESIZE];
 	int rc;
 
-	RTE_ETH_FOREACH_DEV(pid) {
-		if (!nports++)
-			p->port_id = pid;
-	}
-	if (nports != 1)
-		return nfp_err_set(err, -ENODEV, "--vdev %s: expected one Ethernet port, found %u "
-				   "(the driver failed to probe: see the messages above; or it is "
-				   "not a net_ driver)", cfg->vdev, nports);
+	if ((rc = find_port(p, spec, err)) < 0)
+		return rc;
 	if ((rc = rte_eth_dev_info_get(p->port_id, &info)) != 0)
-		return nfp_err_set(err, rc, "--vdev %s: device info: %s", cfg->vdev,
+		return nfp_err_set(err, rc, "--vdev %s: device info: %s", spec->vdev,
 				   rte_strerror(-rc));
 	if (mtu < RTE_ETHER_MTU)
 		mtu = RTE_ETHER_MTU;
@@ -187,7 +240,8 @@ static int port_setup(struct dpdk_port *p, const struct nfp_config *cfg, struct 
 				   cfg->frame_bytes - NFP_ETH_LEN, info.driver_name, info.max_mtu);
 
 	room = cfg->frame_bytes > DPDK_MIN_ROOM ? cfg->frame_bytes : DPDK_MIN_ROOM;
-	p->pool = rte_pktmbuf_pool_create("nfp_pool", DPDK_POOL_MBUFS, DPDK_POOL_CACHE, 0,
+	snprintf(pool_name, sizeof(pool_name), "nfp_pool%u", (unsigned)p->port_id);
+	p->pool = rte_pktmbuf_pool_create(pool_name, DPDK_POOL_MBUFS, DPDK_POOL_CACHE, 0,
 					  (uint16_t)(RTE_PKTMBUF_HEADROOM + room),
 					  (int)rte_socket_id());
 	if (!p->pool)
@@ -198,33 +252,33 @@ static int port_setup(struct dpdk_port *p, const struct nfp_config *cfg, struct 
 	memset(&conf, 0, sizeof(conf));
 	conf.rxmode.mtu = mtu;
 	if ((rc = rte_eth_dev_configure(p->port_id, 1, 1, &conf)) != 0)
-		return nfp_err_set(err, rc, "--vdev %s: configure: %s", cfg->vdev, rte_strerror(-rc));
+		return nfp_err_set(err, rc, "--vdev %s: configure: %s", spec->vdev, rte_strerror(-rc));
 	p->port_configured = true;
 	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrxd, &ntxd)) != 0 ||
 	    (rc = rte_eth_rx_queue_setup(p->port_id, 0, nrxd, rte_eth_dev_socket_id(p->port_id),
 					 NULL, p->pool)) != 0 ||
 	    (rc = rte_eth_tx_queue_setup(p->port_id, 0, ntxd, rte_eth_dev_socket_id(p->port_id),
 					 NULL)) != 0)
-		return nfp_err_set(err, rc, "--vdev %s: queue set-up: %s", cfg->vdev,
+		return nfp_err_set(err, rc, "--vdev %s: queue set-up: %s", spec->vdev,
 				   rte_strerror(-rc));
 	return 0;
 }
 
 /* --local-mac, or the port's own MAC (reported to main through port->mac). */
-static void set_mac(struct nfp_port *port, struct dpdk_port *p, const struct nfp_config *cfg,
+static void set_mac(struct nfp_port *port, struct dpdk_port *p, const struct nfp_port_spec *spec,
 		    uint8_t mac[6])
 {
 	struct rte_ether_addr addr;
 	int rc;
 
-	if (cfg->has_local_mac) {
-		memcpy(mac, cfg->local_mac, 6);
+	if (spec->has_local_mac) {
+		memcpy(mac, spec->local_mac, 6);
 		memcpy(addr.addr_bytes, mac, 6);
 		rc = rte_eth_dev_default_mac_addr_set(p->port_id, &addr);
 		if (rc != 0)
 			fprintf(stderr, NFP_APP_NAME ": note: --vdev %s: the port keeps its own MAC "
 				"(%s); frames still use --local-mac, received in promiscuous mode\n",
-				cfg->vdev, rte_strerror(-rc));
+				spec->vdev, rte_strerror(-rc));
 		return;
 	}
 	if (rte_eth_macaddr_get(p->port_id, &addr) == 0)
@@ -254,17 +308,17 @@ static bool vdev_arg(const char *vdev, const char *key, char *buf, size_t len)
 /* The socket a client-side --vdev connects to when it starts (virtio_user without server=1,
  * net_memif in its default client role), which fails if the server is not listening yet. So
  * that the two ends may be started in any order, open waits for it first. */
-static bool client_socket(const struct nfp_config *cfg, char *path, size_t len)
+static bool client_socket(const struct nfp_port_spec *spec, char *path, size_t len)
 {
 	char v[16];
 
-	if (strncmp(cfg->vdev, "virtio_user", 11) == 0)
-		return !(vdev_arg(cfg->vdev, "server=", v, sizeof(v)) && strcmp(v, "1") == 0) &&
-		       vdev_arg(cfg->vdev, "path=", path, len);
-	if (strncmp(cfg->vdev, "net_memif", 9) == 0) {
-		if (vdev_arg(cfg->vdev, "role=", v, sizeof(v)) && strcmp(v, "server") == 0)
+	if (strncmp(spec->vdev, "virtio_user", 11) == 0)
+		return !(vdev_arg(spec->vdev, "server=", v, sizeof(v)) && strcmp(v, "1") == 0) &&
+		       vdev_arg(spec->vdev, "path=", path, len);
+	if (strncmp(spec->vdev, "net_memif", 9) == 0) {
+		if (vdev_arg(spec->vdev, "role=", v, sizeof(v)) && strcmp(v, "server") == 0)
 			return false;
-		if (!vdev_arg(cfg->vdev, "socket=", path, len))
+		if (!vdev_arg(spec->vdev, "socket=", path, len))
 			snprintf(path, len, "/run/memif.sock"); /* the PMD's default */
 		return true;
 	}
@@ -272,7 +326,7 @@ static bool client_socket(const struct nfp_config *cfg, char *path, size_t len)
 }
 
 /* Polls until pred holds, a signal or DPDK_LINK_WAIT_MS; what names what is awaited. */
-static int wait_until(struct nfp_port *port, const struct nfp_config *cfg,
+static int wait_until(volatile sig_atomic_t *stop, const struct nfp_port_spec *spec,
 		      bool (*pred)(const void *), const void *arg, const char *what,
 		      struct nfp_err *err)
 {
@@ -282,12 +336,12 @@ static int wait_until(struct nfp_port *port, const struct nfp_config *cfg,
 	for (;;) {
 		if (pred(arg))
 			return 0;
-		if (port->stop && *port->stop)
+		if (stop && *stop)
 			return nfp_err_set(err, -EINTR, "--vdev %s: stopped by a signal while "
-					   "waiting for %s", cfg->vdev, what);
+					   "waiting for %s", spec->vdev, what);
 		if (nfp_now_ns() >= deadline)
 			return nfp_err_set(err, -ETIMEDOUT, "--vdev %s: no %s after %d s (is the "
-					   "peer running?)", cfg->vdev, what,
+					   "peer running?)", spec->vdev, what,
 					   DPDK_LINK_WAIT_MS / 1000);
 		nanosleep(&pause, NULL);
 	}
@@ -330,8 +384,23 @@ static bool link_up(const void *arg)
 
 static void dpdk_poll(struct nfp_port *port, uint64_t now);
 
-static int dpdk_open(struct nfp_port *port, const struct nfp_config *cfg, unsigned dir,
-		     struct nfp_err *err)
+/* Before EAL init: the server socket of every client-side vdev of the config (EAL probes them
+ * all at init, and a client's probe fails when its server is not listening yet). */
+static int wait_servers(struct nfp_port *port, const struct nfp_config *cfg, struct nfp_err *err)
+{
+	const struct nfp_port_spec *ports[2];
+	char path[PATH_MAX];
+	int rc;
+
+	for (unsigned i = 0, n = config_ports(cfg, ports); i < n; i++)
+		if (client_socket(ports[i], path, sizeof(path)) &&
+		    (rc = wait_until(port->stop, ports[i], is_socket, path, "server socket", err)) < 0)
+			return rc;
+	return 0;
+}
+
+static int dpdk_open(struct nfp_port *port, const struct nfp_config *cfg,
+		     const struct nfp_port_spec *spec, unsigned dir, struct nfp_err *err)
 {
 	struct dpdk_port *p = calloc(1, sizeof(*p));
 	uint8_t mac[6] = { 0 };
@@ -345,32 +414,37 @@ static int dpdk_open(struct nfp_port *port, const struct nfp_config *cfg, unsign
 	p->payload = nfp_payload_bytes(cfg);
 	/* vhost-user and memif write to Unix sockets: a peer that goes away must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	if (client_socket(cfg, path, sizeof(path)) &&
-	    (rc = wait_until(port, cfg, is_socket, path, "server socket", err)) < 0)
+	if (!eal.users && (rc = wait_servers(port, cfg, err)) < 0)
 		return rc;
-	p->memif_client = strncmp(cfg->vdev, "net_memif", 9) == 0 && client_socket(cfg, path, sizeof(path)) &&
+	p->memif_client = is_memif(spec) && client_socket(spec, path, sizeof(path)) &&
 			  !cfg->memif_no_wait;
-	if ((rc = eal_init(p, cfg, err)) < 0 || (rc = port_setup(p, cfg, err)) < 0)
+	if ((rc = eal_init(p, cfg, err)) < 0 || (rc = port_setup(p, cfg, spec, err)) < 0)
 		return rc;
-	set_mac(port, p, cfg, mac);
+	set_mac(port, p, spec, mac);
 	rc = rte_eth_promiscuous_enable(p->port_id);
 	if (rc != 0 && rc != -ENOTSUP)
-		fprintf(stderr, NFP_APP_NAME ": note: --vdev %s: promiscuous mode: %s\n", cfg->vdev,
+		fprintf(stderr, NFP_APP_NAME ": note: --vdev %s: promiscuous mode: %s\n", spec->vdev,
 			rte_strerror(-rc));
 	if ((rc = rte_eth_dev_start(p->port_id)) != 0)
-		return nfp_err_set(err, rc, "--vdev %s: start: %s", cfg->vdev, rte_strerror(-rc));
+		return nfp_err_set(err, rc, "--vdev %s: start: %s", spec->vdev, rte_strerror(-rc));
 	p->port_started = true;
-	if ((rc = wait_until(port, cfg, link_up, p, "link", err)) < 0)
-		return rc;
+	p->spec = spec;
+	eal.unlinked[eal.nunlinked++] = p;
+	if (eal.nunlinked == (nfp_two_ports(cfg) ? 2u : 1u))
+		for (; eal.nunlinked; eal.nunlinked--) {
+			struct dpdk_port *q = eal.unlinked[eal.nunlinked - 1];
+			if ((rc = wait_until(port->stop, q->spec, link_up, q, "link", err)) < 0)
+				return rc;
+		}
 
 	memcpy(p->match.mac, mac, 6);
-	p->match.addr = cfg->local.sin_addr.s_addr;
+	p->match.addr = spec->local.sin_addr.s_addr;
 	/* No kernel socket picks a port for --local port 0 (send, client): take one from the
 	 * dynamic range (RFC 6335) by pid. The start line still shows :0, as for raw. */
-	p->match.port = cfg->local.sin_port ? cfg->local.sin_port
-					    : htons((uint16_t)(49152 + getpid() % 16384));
-	nfp_raw_header(p->tmpl, cfg->remote_mac, mac, p->match.addr, cfg->remote.sin_addr.s_addr,
-		       p->match.port, cfg->remote.sin_port, p->payload);
+	p->match.port = spec->local.sin_port ? spec->local.sin_port
+					     : htons((uint16_t)(49152 + getpid() % 16384));
+	nfp_raw_header(p->tmpl, spec->remote_mac, mac, p->match.addr, spec->remote.sin_addr.s_addr,
+		       p->match.port, spec->remote.sin_port, p->payload);
 	nfp_raw_garp(p->garp, mac, p->match.addr);
 	dpdk_poll(port, nfp_now_ns()); /* a receiver announces its MAC now, then every 2 s */
 	return 0;
@@ -531,6 +605,42 @@ static int dpdk_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 	return sent;
 }
 
+/* The forwarder: the received mbufs of `from` go out of this port with this port's header
+ * written over theirs (in front of the payload, so a received IPv4 header with options is cut
+ * off) — no mbuf allocated, nothing copied but the 42 header bytes. */
+static int dpdk_tx_forward(struct nfp_port *port, struct nfp_port *from, const struct nfp_pkt *pkts,
+			   unsigned n)
+{
+	struct dpdk_port *p = port->priv, *q = from->priv;
+	struct rte_mbuf *out[NFP_BURST_MAX];
+	unsigned k = 0;
+	uint16_t sent;
+
+	for (unsigned j = 0; j < n; j++) {
+		int i = rx_index(q, pkts[j].data);
+		uint8_t *f = pkts[j].data - NFP_RAW_HDR;
+		struct rte_mbuf *m;
+
+		if (i < 0)
+			continue; /* not from its last burst: never happens with our roles */
+		m = q->rx[i];
+		q->rx[i] = NULL; /* the driver's now */
+		m->data_off = (uint16_t)(f - (uint8_t *)m->buf_addr);
+		memcpy(f, p->tmpl, NFP_RAW_HDR);
+		if (__builtin_expect(pkts[j].len != p->payload, 0))
+			nfp_raw_set_lengths(f, pkts[j].len);
+		m->data_len = (uint16_t)(pkts[j].len + NFP_RAW_HDR);
+		m->pkt_len = m->data_len;
+		out[k++] = m;
+	}
+	sent = rte_eth_tx_burst(p->port_id, 0, out, (uint16_t)k);
+	if (sent)
+		p->sent_any = true;
+	if (sent < k)
+		rte_pktmbuf_free_bulk(out + sent, k - sent);
+	return sent;
+}
+
 /* Receivers announce their MAC every NFP_RAW_ANNOUNCE_NS (raw_common.h). Counted nowhere. */
 static void dpdk_poll(struct nfp_port *port, uint64_t now)
 {
@@ -604,11 +714,12 @@ static void dpdk_close(struct nfp_port *port)
 		rte_eth_dev_close(p->port_id);
 	if (p->pool)
 		rte_mempool_free(p->pool);
-	if (p->eal_up) {
+	if (p->eal_user && !--eal.users && eal.up) {
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
 		remove_runtime_dir(dir);
+		eal.up = false;
 	}
 	free(p);
 	port->priv = NULL;
@@ -622,6 +733,7 @@ const struct nfp_backend backend_dpdk = {
 	.tx_send = dpdk_tx_send,
 	.rx_burst = dpdk_rx_burst,
 	.tx_echo = dpdk_tx_echo,
+	.tx_forward = dpdk_tx_forward,
 	.poll = dpdk_poll,
 	.close = dpdk_close,
 };

@@ -1,0 +1,68 @@
+// Layouts in the report: tester and chain cases are their own configurations, named by their shape.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { groupRepetitions } from '../../src/analysis/repetitions.js';
+import { maxThroughputs } from '../../src/analysis/max-throughput.js';
+import { SUMMARY_COLUMNS } from '../../src/report/table.js';
+import type { SummaryCase } from '../../src/store/summary.js';
+
+function summaryCase(id: string, shape: Partial<SummaryCase>, rxPps: number): SummaryCase {
+  return {
+    id,
+    dimension: 'throughput',
+    locality: 'local',
+    containers: 'netns',
+    pairs: 1,
+    switch: 'ovs',
+    backend: 'dpdk',
+    packetSize: 64,
+    rate: 'max',
+    burst: 32,
+    repetition: 0,
+    status: 'ok',
+    cpuShared: false,
+    ...shape,
+    throughput: {
+      txPps: rxPps,
+      rxPps,
+      txGbps: 0,
+      rxGbps: 0,
+      lossRatio: 0,
+      lostPackets: 0,
+      unsentPackets: 0,
+      corruptPackets: 0,
+      reorderedPackets: 0,
+      steadySeconds: 5,
+    },
+  };
+}
+
+const CASES = [
+  summaryCase('throughput/local/1vs1/ovs/dpdk/64B/max/b32/r0', {}, 20_000),
+  summaryCase('throughput/local/1tester/ovs/dpdk/64B/max/b32/r0', { layout: 'tester' }, 2_000_000),
+  summaryCase(
+    'throughput/local/1chain2/ovs/dpdk/64B/max/b32/r0',
+    { layout: 'chain', chainLength: 2, chains: 1 },
+    900_000,
+  ),
+];
+
+test('the case table writes S with its layout', () => {
+  const s = SUMMARY_COLUMNS.find((c) => c.key === 'pairs')!;
+  assert.deepEqual(
+    CASES.map((c) => s.value(c)),
+    ['1vs1', '1tester', '1chain2'],
+  );
+});
+
+test('maximum throughput keeps each layout a configuration of its own', () => {
+  const maxima = maxThroughputs(groupRepetitions(CASES));
+  assert.deepEqual(
+    maxima.map((m) => [m.layout, m.chainLength, m.rxPps.mean]),
+    [
+      [undefined, undefined, 20_000],
+      ['tester', undefined, 2_000_000],
+      ['chain', 2, 900_000],
+    ],
+  );
+});
