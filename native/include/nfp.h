@@ -49,6 +49,14 @@ int nfp_err_set(struct nfp_err *err, int code, const char *fmt, ...)
 
 /* ---- configuration: every option, parsed once, passed down, never global ----------------- */
 
+/* --size-mix: frame sizes and their integer weights (traffic.h says how a sender cycles them). */
+#define NFP_MIX_SIZES_MAX 16
+struct nfp_size_mix {
+	uint32_t n; /* 0: no mix, every frame is --size */
+	uint16_t size[NFP_MIX_SIZES_MAX];   /* whole frames without FCS, 60..9000 */
+	uint32_t weight[NFP_MIX_SIZES_MAX]; /* >= 0, summing to 1..NFP_MIX_PATTERN_MAX */
+};
+
 struct nfp_role;
 struct nfp_backend;
 
@@ -113,6 +121,11 @@ struct nfp_config {
 	int clock;                /* --clock: enum nfp_clock_choice (default auto) */
 	bool sched_fifo;          /* --sched fifo: the app's threads run SCHED_FIFO (priority 1),
 				     so no ordinary task takes their CPU for a scheduler slice */
+	/* What varies from frame to frame of a sender (traffic.h). */
+	struct nfp_size_mix mix;  /* --size-mix; with it --size is the mix's largest frame */
+	uint32_t flows;           /* --flows, 1..NFP_FLOWS_MAX 5-tuples (default 1) */
+	struct in_addr flow_addrs; /* --flow-addrs: the first extra source address (flows > 64512) */
+	bool has_flow_addrs;
 };
 
 static inline uint32_t nfp_payload_bytes(const struct nfp_config *cfg)
@@ -202,10 +215,15 @@ void nfp_wait_rx(const struct nfp_port *port, uint64_t until, uint64_t now);
 
 /* ---- buffers and backends ---------------------------------------------------------------- */
 
-/* One UDP payload in the backend's own memory (a socket slot, an AF_XDP umem frame, an mbuf). */
+/* One UDP payload in the backend's own memory (a socket slot, an AF_XDP umem frame, an mbuf).
+ * sport and saddr (network order; 0 = the port's own, as tx_alloc leaves them) are the frame's
+ * UDP source port and IPv4 source address, which a sender cycling --flows sets per frame; only
+ * backends that write their own headers (NFP_BACKEND_L2) apply them. */
 struct nfp_pkt {
 	uint8_t *data;
 	uint32_t len;
+	uint16_t sport;
+	uint32_t saddr;
 };
 
 /* What a role needs from its port. */
@@ -238,9 +256,11 @@ struct nfp_port {
  *           counted. May wait for the port to come up (dpdk), giving up when
  *           *port->stop is set. Returns 0 or -errno with err set.
  * tx_alloc: up to n transmit buffers, each with room for the config's payload; sets pkts[i].data
- *           and pkts[i].len (= that room). Returns how many (may be fewer, 0 when the ring is full).
+ *           and pkts[i].len (= that room), and zeroes sport and saddr. Returns how many (may
+ *           be fewer, 0 when the ring is full).
  *           Contents are unspecified: the role writes what it needs each time.
- * tx_send:  transmits pkts[0..n) from the last tx_alloc, pkts[i].len bytes each, in order. Returns
+ * tx_send:  transmits pkts[0..n) from the last tx_alloc, pkts[i].len bytes each (any length up
+ *           to the room; an L2 backend also applies sport and saddr), in order. Returns
  *           how many were accepted (always a prefix, 0..n) or -errno on a hard error; a full queue
  *           or a refused/busy send is not an error. The backend reclaims the rest: they are never
  *           retried.
@@ -267,6 +287,9 @@ struct nfp_port {
 #define NFP_BACKEND_IFNAME 2u
 /* It is a DPDK port: needs --vdev, takes --file-prefix, --no-huge, --mem-mb. */
 #define NFP_BACKEND_EAL 4u
+/* Its tx_send makes one system call per frame (tx_send on any prefix of tx_alloc's buffers, one
+ * at a time, is then as cheap as one burst): a sender stamps each frame just before its own call. */
+#define NFP_BACKEND_FRAME_CALLS 8u
 
 struct nfp_backend {
 	const char *name;

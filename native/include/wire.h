@@ -11,7 +11,8 @@
  *     4   2 flow     --flow of the sender
  *     6   4 seq      per flow: 0 for the first frame the kernel accepted, +1 for each next one
  *                    (wraps; the receiver extends it to 64 bits, see nfp_seq_extend)
- *    10   4 ts       low 32 bits of the sender's CLOCK_MONOTONIC ns when the burst was filled
+ *    10   4 ts       low 32 bits of the sender's CLOCK_MONOTONIC ns when the frame was handed
+ *                    to the send call (its burst's call, where one call sends a burst: send.c)
  *    14   4 csum     with TOUCH: nfp_wire_csum() of the whole UDP payload computed with this
  *                    field zero; without TOUCH: 0
  *    18     payload  with TOUCH: byte i of the UDP payload (i >= 18) is (uint8_t)(i + seq);

@@ -2,6 +2,7 @@
  * Every message names the option and says what was expected and what was given; main prefixes
  * "nfvperf-app: " and exits 2. The options are documented in docs/app-protocol.md. */
 #include "nfp.h"
+#include "traffic.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -278,6 +279,7 @@ static void set_defaults(struct nfp_config *cfg)
 	cfg->rx_cpu = -1;
 	cfg->interval_ms = 1000;
 	cfg->mem_mb = 512;
+	cfg->flows = 1;
 }
 
 /* ---- the option table ----------------------------------------------------------------------
@@ -485,6 +487,22 @@ static int read_rtt_dump(const struct opt_spec *o, const char *val, struct nfp_c
 	return 0;
 }
 
+static int read_size_mix(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+			 struct nfp_err *err)
+{
+	(void)o;
+	return nfp_traffic_parse_mix(val, &cfg->mix, err);
+}
+
+static int read_flow_addrs(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+			   struct nfp_err *err)
+{
+	if (inet_pton(AF_INET, val, &cfg->flow_addrs) != 1)
+		return bad(err, o->name, "an IPv4 address", val);
+	cfg->has_flow_addrs = true;
+	return 0;
+}
+
 /* In usage order. */
 static const struct opt_spec OPTIONS[] = {
 	{ "--backend", "NAME", OPT_READ, .read = read_backend,
@@ -498,6 +516,20 @@ static const struct opt_spec OPTIONS[] = {
 	  "an integer 60..9000",
 	  .help = "Ethernet frame size without FCS, 60..9000 (default 64);\n"
 		  "UDP payload = BYTES - 42; every byte counter counts BYTES per frame" },
+	{ "--size-mix", "SIZE:WEIGHT,...", OPT_READ, .read = read_size_mix, .roles = "send/tester",
+	  .roles_why = "the frames it sends",
+	  .help = "send: frames of these sizes (60..9000) in these integer\n"
+		  "proportions, interleaved in a fixed pattern (traffic.h), e.g.\n"
+		  "IMIX 60:7,566:4,1514:1; byte counters count each frame's size" },
+	{ "--flows", "N", OPT_INT, FIELD(flows), 1, NFP_FLOWS_MAX, "an integer 1..1000000",
+	  .roles = "send/tester", .roles_why = "the tuples it sends from", .backend = NFP_BACKEND_L2,
+	  .help = "send, {L2}: cycle through N\n"
+		  "5-tuples, 1..1000000: UDP source ports from --local's up, and\n"
+		  "above 64512 source addresses from --flow-addrs (default 1)" },
+	{ "--flow-addrs", "IP", OPT_READ, .read = read_flow_addrs, .roles = "send/tester",
+	  .roles_why = "the tuples it sends from", .backend = NFP_BACKEND_L2,
+	  .help = "send, {L2}: with --flows above 64512, the\n"
+		  "first of the extra source addresses (IP, IP+1, ...)" },
 	{ "--rate", "PPS|max", OPT_READ, .read = read_rate,
 	  .expected = "packets per second 0.001..1e9 (e.g. 1e5) or 'max'",
 	  .help = "packets per second, 0.001..1e9, e.g. 1000, 1e5, 0.5e6; or max,\n"
@@ -790,12 +822,14 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 		return nfp_err_set(err, -EINVAL, "%s: only for --backend dpdk, not --backend %s",
 				   o->name, cfg->backend->name);
 	}
-	if (cfg->backend->flags & NFP_BACKEND_L2)
-		return check_l2(cfg, err);
-	if ((o = misplaced(cfg, given, NFP_BACKEND_L2, true)))
+	if (cfg->backend->flags & NFP_BACKEND_L2) {
+		if ((rc = check_l2(cfg, err)))
+			return rc;
+	} else if ((o = misplaced(cfg, given, NFP_BACKEND_L2, true))) {
 		return nfp_err_set(err, -EINVAL, "%s: only for the backends that build their own "
 				   "frames (%s), not --backend %s", o->name,
 				   nfp_backend_list(NFP_BACKEND_L2, ", ", names, sizeof(names)),
 				   cfg->backend->name);
-	return 0;
+	}
+	return nfp_traffic_check(cfg, err, given[find_option("--size") - OPTIONS] != 0);
 }

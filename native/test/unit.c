@@ -13,6 +13,7 @@
 #include "hist.h"
 #include "nfp.h"
 #include "stats.h"
+#include "traffic.h"
 #include "wire.h"
 
 static int failures, checks;
@@ -214,7 +215,7 @@ static void test_stats_rx(void)
 	put_frame(bufs[6], 17, 0, 4, false); /* short: foreign */
 	put_frame(bufs[7], 22, 0, 5, true);  /* 4 never arrives: lost */
 	for (int i = 0; i < 8; i++)
-		pkts[i] = (struct nfp_pkt){ bufs[i], i == 6 ? 17 : 22 };
+		pkts[i] = (struct nfp_pkt){ .data = bufs[i], .len = i == 6 ? 17 : 22 };
 	CHECK(nfp_stats_rx(&s, flows, pkts, 8, true, 123) == 0);
 	CHECK(s.total.rx_packets == 6 && s.total.rx_bytes == 6 * 64);
 	CHECK(s.total.foreign == 2 && s.total.corrupt == 2 && s.total.lost == 1);
@@ -548,7 +549,7 @@ static void test_echo(void)
 		if (i == 5)
 			h.flow = 4;                              /* another flow */
 		nfp_wire_encode(bufs[i], &h);
-		pkts[i] = (struct nfp_pkt){ bufs[i], 18 };
+		pkts[i] = (struct nfp_pkt){ .data = bufs[i], .len = 18 };
 	}
 	nfp_stats_echo(&s, &st, pkts, 6, false, now);
 	CHECK(s.total.rx_packets == 6 && s.rtt.count == 2 && s.total.late == 1 &&
@@ -575,7 +576,7 @@ static void test_echo_armed(void)
 	for (int i = 0; i < 2; i++) {
 		struct nfp_wire_hdr h = { NFP_WIRE_MAGIC, 1, 0, 3, (uint32_t)i, (uint32_t)(now - 1000), 0 };
 		nfp_wire_encode(bufs[i], &h);
-		pkts[i] = (struct nfp_pkt){ bufs[i], 18 };
+		pkts[i] = (struct nfp_pkt){ .data = bufs[i], .len = 18 };
 	}
 	nfp_stats_echo(&rx, &st, pkts, 1, false, now); /* seq 0's echo beats the send's return */
 	CHECK(rx.rtt.count == 1 && rx.total.unmatched == 0 && rx.total.lost == -1);
@@ -679,6 +680,79 @@ static void test_raw_frames(void)
 	      memcmp(g + 28, &ip_a, 4) == 0 && memcmp(g + 38, &ip_a, 4) == 0);
 }
 
+/* traffic.h: the IMIX pattern's order, tuples that wrap at --flows and past 64512 ports, and
+ * the frame fix-up that applies them. */
+static void test_traffic(void)
+{
+	static const uint16_t imix[12] = { 60, 566, 60, 60, 566, 60, 1514, 60, 566, 60, 566, 60 };
+	struct nfp_config cfg;
+	struct nfp_traffic t;
+	struct nfp_pkt pkts[40];
+	struct nfp_err err;
+	uint8_t f[64];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.frame_bytes = 64;
+	cfg.flows = 1;
+	cfg.port.local.sin_port = htons(7000);
+	cfg.port.local.sin_addr.s_addr = htonl(0xC6120001); /* 198.18.0.1 */
+	CHECK(nfp_traffic_parse_mix("60:7,566:4,1514:1", &cfg.mix, &err) == 0);
+	CHECK(nfp_traffic_check(&cfg, &err, false) == 0 && cfg.frame_bytes == 1514);
+	CHECK(nfp_traffic_init(&t, &cfg, &err) == 0 && t.pattern_len == 12);
+	memset(pkts, 0, sizeof(pkts));
+	nfp_traffic_fill(&t, pkts, 24, 5); /* frames 5..28: the pattern from position 5, twice */
+	for (unsigned i = 0; i < 24; i++)
+		CHECK(pkts[i].len + 42u == imix[(5 + i) % 12] && !pkts[i].sport && !pkts[i].saddr);
+	nfp_traffic_free(&t);
+	/* Weights reduce by their gcd; a zero weight is never sent. */
+	CHECK(nfp_traffic_parse_mix("100:2,200:4,9000:0", &cfg.mix, &err) == 0);
+	CHECK(nfp_traffic_check(&cfg, &err, false) == 0 && cfg.frame_bytes == 200);
+	CHECK(nfp_traffic_init(&t, &cfg, &err) == 0 && t.pattern_len == 3);
+	nfp_traffic_free(&t);
+	CHECK(nfp_traffic_parse_mix("60:0", &cfg.mix, &err) == -EINVAL);
+	CHECK(nfp_traffic_parse_mix("59:1", &cfg.mix, &err) == -EINVAL);
+	CHECK(nfp_traffic_parse_mix("64:1,", &cfg.mix, &err) == -EINVAL);
+	CHECK(nfp_traffic_parse_mix("64", &cfg.mix, &err) == -EINVAL);
+	CHECK(nfp_traffic_parse_mix("64:-1", &cfg.mix, &err) == -EINVAL);
+
+	memset(&cfg.mix, 0, sizeof(cfg.mix));
+	cfg.frame_bytes = 64;
+	cfg.flows = 100000;
+	CHECK(nfp_traffic_check(&cfg, &err, true) == -EINVAL); /* needs --flow-addrs */
+	cfg.has_flow_addrs = true;
+	cfg.flow_addrs.s_addr = htonl(0xC6120011); /* 198.18.0.17 */
+	CHECK(nfp_traffic_check(&cfg, &err, true) == 0);
+	CHECK(nfp_traffic_init(&t, &cfg, &err) == 0);
+	/* Tuple 0 is --local; ports count up from 7000 and wrap at 65535 to 1024. */
+	nfp_traffic_fill(&t, pkts, 2, 0);
+	CHECK(ntohs(pkts[0].sport) == 7000 && ntohs(pkts[1].sport) == 7001 &&
+	      pkts[0].saddr == cfg.port.local.sin_addr.s_addr && pkts[0].len == 22);
+	nfp_traffic_fill(&t, pkts, 1, 65535 - 7000 + 1);
+	CHECK(ntohs(pkts[0].sport) == 1024);
+	/* Tuples 64510..64513: the last ports of the first address, then the next address. */
+	nfp_traffic_fill(&t, pkts, 4, 64510);
+	CHECK(ntohs(pkts[1].sport) == 6999 && pkts[1].saddr == cfg.port.local.sin_addr.s_addr);
+	CHECK(ntohs(pkts[2].sport) == 7000 && ntohl(pkts[2].saddr) == 0xC6120011);
+	CHECK(ntohs(pkts[3].sport) == 7001 && ntohl(pkts[3].saddr) == 0xC6120011);
+	/* The cycle wraps at 100000 back to tuple 0; sequence 100000 + 64512 is the next address. */
+	nfp_traffic_fill(&t, pkts, 2, 99999);
+	CHECK(ntohl(pkts[0].saddr) == 0xC6120011 && ntohs(pkts[1].sport) == 7000 &&
+	      pkts[1].saddr == cfg.port.local.sin_addr.s_addr);
+	nfp_traffic_fill(&t, pkts, 1, 100000 + 64512);
+	CHECK(ntohl(pkts[0].saddr) == 0xC6120011 && ntohs(pkts[0].sport) == 7000);
+	nfp_traffic_free(&t);
+
+	/* The fix-up: a slot built for 64 B carrying a 566 B frame from another tuple, and back. */
+	nfp_raw_header(f, (const uint8_t[6]){ 2, 0, 0, 0, 0, 2 }, (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 },
+		       htonl(0xC6120001), htonl(0xC6120002), htons(7000), htons(7001), 22);
+	nfp_raw_tx_fix(f, &(struct nfp_pkt){ .len = 566 - 42, .sport = htons(9000),
+					      .saddr = htonl(0xC6120011) });
+	CHECK(f[16] == 0x02 && f[17] == 0x28 && f[34] == 0x23 && f[35] == 0x28 && f[29] == 0x11);
+	CHECK(nfp_csum_fold(nfp_csum_add(0, f + 14, 20)) == 0);
+	nfp_raw_tx_fix(f, &(struct nfp_pkt){ .len = 22 });
+	CHECK(f[16] == 0 && f[17] == 50 && f[35] == 0x28 && nfp_csum_fold(nfp_csum_add(0, f + 14, 20)) == 0);
+}
+
 int main(void)
 {
 	test_wire_roundtrip();
@@ -693,6 +767,7 @@ int main(void)
 	test_echo_armed();
 	test_clock();
 	test_raw_frames();
+	test_traffic();
 	if (failures) {
 		fprintf(stderr, "unit tests: %d of %d checks failed\n", failures, checks);
 		return 1;

@@ -15,6 +15,10 @@ export const LOSS_THRESHOLD = 0.001;
 export interface MaxThroughput {
   switch: string;
   packetSize: number;
+  /** The frame-size mix's label (imix, mix-…), absent for one size. */
+  sizeMix?: string;
+  /** 5-tuples per sender. */
+  flows: number;
   pairs: number;
   /** Absent for pairs (SummaryCase.layout). */
   layout?: 'tester' | 'chain';
@@ -45,6 +49,8 @@ export function maxThroughputs(groups: readonly RepetitionGroup[], lossThreshold
       c.locality,
       c.switch,
       c.packetSize,
+      c.sizeMix?.label,
+      c.flows ?? 1,
       c.pairs,
       c.layout,
       c.chainLength,
@@ -71,6 +77,8 @@ export function maxThroughputs(groups: readonly RepetitionGroup[], lossThreshold
     return {
       switch: c.switch,
       packetSize: c.packetSize,
+      ...(c.sizeMix ? { sizeMix: c.sizeMix.label } : {}),
+      flows: c.flows ?? 1,
       pairs: c.pairs,
       ...(c.layout ? { layout: c.layout } : {}),
       ...(c.chainLength !== undefined ? { chainLength: c.chainLength } : {}),

@@ -1,6 +1,7 @@
 // Refusing impossible plans before anything on the host is touched: switches without a driver
 // or unavailable here, backends a switch or the app cannot use, dimensions and localities this
 // version cannot run. Pure: what the host offers comes in as `Capabilities`.
+import { BACKENDS, type BackendInfo } from '../apps/backends.js';
 import type { PlanDiagnostic } from '../common/errors.js';
 import { busyThreads } from '../runner/topology.js';
 import { driverFor } from '../switches/index.js';
@@ -110,7 +111,12 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
       }
     }
   });
-  problems.push(...checkModes(parsed), ...checkSwitchOptions(parsed), ...checkLayouts(parsed, caps));
+  problems.push(
+    ...checkModes(parsed),
+    ...checkSwitchOptions(parsed),
+    ...checkLayouts(parsed, caps),
+    ...checkTraffic(parsed),
+  );
   const cases = caseCount(plan);
   if (cases > MAX_CASES) {
     problems.push(
@@ -276,6 +282,40 @@ function checkLayouts({ plan, diagnostic }: ParsedPlan, caps: Capabilities): Pla
         ),
       );
   }
+  return problems;
+}
+
+/**
+ * Flows and mixes are a sender's (the send role; a latency client sends one size from one
+ * socket). Flows above 1 need a backend that writes its own headers: a kernel UDP socket sends
+ * from the one address and port it is bound to, and one socket per flow would measure socket
+ * switching, not the switch's flow caches.
+ */
+function checkTraffic({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+  const problems: PlanDiagnostic[] = [];
+  const many = plan.flows.findIndex((f) => f > 1);
+  const mix = plan.packetSizes.findIndex((p) => typeof p !== 'number');
+  if (plan.dimension === 'latency') {
+    if (many >= 0)
+      problems.push(diagnostic(['flows', many], "flows above 1 are for dimension: throughput (a sender's tuples)"));
+    if (mix >= 0)
+      problems.push(
+        diagnostic(['packetSizes', mix], "a frame-size mix is for dimension: throughput (a sender's frames)"),
+      );
+    return problems;
+  }
+  if (many < 0) return problems;
+  // A flow count is refused at its own place: `backends` may be the default, written nowhere.
+  const own = (BACKENDS as readonly BackendInfo[]).filter((b) => b.ownFrames && b.sourceWritten !== false);
+  const socketBound = plan.backends.filter((b) => !own.some((o) => o.name === b));
+  if (socketBound.length > 0)
+    problems.push(
+      diagnostic(
+        ['flows', many],
+        `flows ${plan.flows[many]} cannot be sent by backend ${socketBound.join(', ')}: a kernel UDP socket sends from ` +
+          `its one bound address and port (one 5-tuple); use ${own.map((b) => b.name).join(', ')}, or flows: [1]`,
+      ),
+    );
   return problems;
 }
 

@@ -12,6 +12,7 @@ import {
 } from './schema.js';
 import { expandSearch, type ExpandedSearch } from './search-schema.js';
 import { KERNEL_BACKENDS } from '../apps/backends.js';
+import { meanFrameBytes, type SizeMix } from './traffic.js';
 
 /** The back-to-back path of `latencyBaseline`: the apps over a bare veth pair (veth's backends: the kernel's). */
 export const BASELINE_SWITCH: SwitchName = 'veth';
@@ -38,7 +39,12 @@ export interface Case {
   mode: IoMode;
   /** Latency cases: 1 = single-thread client, 2 = a second, pinned receive thread. Always 1 for throughput. */
   clientThreads: number;
+  /** Frame bytes without FCS; for a mix (`sizeMix`), its mean frame rounded (what reports place it at). */
   packetSize: number;
+  /** The frame-size mix of this case (the plan's `packetSizes` entry), absent for one size. */
+  sizeMix?: SizeMix;
+  /** 5-tuples each sender cycles through (the plan's `flows`; 1 = the sender's own). */
+  flows: number;
   rate: Rate;
   burst: number;
   repetition: number;
@@ -71,7 +77,7 @@ export interface SwitchOptions {
 /**
  * Order: repetitions outermost, so repeated measurements of one case are spread over the run
  * rather than taken back to back (drift and noise then show up as spread, not as bias);
- * inside, the paper's order: switch → pairs → backend (→ I/O mode → client threads) → burst → size → rate.
+ * inside, the paper's order: switch → pairs → backend (→ I/O mode → client threads) → burst → size (→ flows) → rate.
  */
 export function expandPlan(plan: Plan): Case[] {
   const cases: Case[] = [];
@@ -87,43 +93,49 @@ export function expandPlan(plan: Plan): Case[] {
           for (const mode of plan.modes) {
             for (const clientThreads of plan.dimension === 'latency' ? plan.clientThreads : [1]) {
               for (const burst of plan.bursts) {
-                for (const packetSize of plan.packetSizes) {
-                  for (const rate of rates) {
-                    const tuple = {
-                      dimension: plan.dimension,
-                      locality: plan.locality,
-                      containers: plan.containers,
-                      ...shape,
-                      switch: sw,
-                      backend,
-                      mode,
-                      clientThreads,
-                      packetSize,
-                      rate,
-                      burst,
-                      repetition,
-                      ...(plan.dimension === 'latency' && plan.inflight !== undefined
-                        ? { inflight: plan.inflight }
-                        : {}),
-                    };
-                    cases.push({
-                      ...tuple,
-                      id: caseId(tuple),
-                      index: cases.length,
-                      durationS: plan.duration,
-                      warmupS: plan.warmup,
-                      cooldownS: plan.cooldown,
-                      touchData: plan.touchData,
-                      ...(plan.senderScheduling === 'fifo' ? { senderScheduling: 'fifo' as const } : {}),
-                      ...(plan.oneWayLatency && plan.dimension === 'throughput'
-                        ? { oneWayLatency: true as const }
-                        : {}),
-                      ...(rate === RATE_SEARCH ? { search } : {}),
-                      ...(sw === 'sriov' && plan.sriov ? { switchOptions: { sriov: plan.sriov } } : {}),
-                      ...(baseline || (plan.latencyBaseline && sw === BASELINE_SWITCH)
-                        ? { baseline: true as const }
-                        : {}),
-                    });
+                for (const size of plan.packetSizes) {
+                  const packetSize = typeof size === 'number' ? size : Math.round(meanFrameBytes(size));
+                  const sizeMix = typeof size === 'number' ? {} : { sizeMix: size };
+                  for (const flows of plan.flows) {
+                    for (const rate of rates) {
+                      const tuple = {
+                        dimension: plan.dimension,
+                        locality: plan.locality,
+                        containers: plan.containers,
+                        ...shape,
+                        switch: sw,
+                        backend,
+                        mode,
+                        clientThreads,
+                        packetSize,
+                        ...sizeMix,
+                        flows,
+                        rate,
+                        burst,
+                        repetition,
+                        ...(plan.dimension === 'latency' && plan.inflight !== undefined
+                          ? { inflight: plan.inflight }
+                          : {}),
+                      };
+                      cases.push({
+                        ...tuple,
+                        id: caseId(tuple),
+                        index: cases.length,
+                        durationS: plan.duration,
+                        warmupS: plan.warmup,
+                        cooldownS: plan.cooldown,
+                        touchData: plan.touchData,
+                        ...(plan.senderScheduling === 'fifo' ? { senderScheduling: 'fifo' as const } : {}),
+                        ...(plan.oneWayLatency && plan.dimension === 'throughput'
+                          ? { oneWayLatency: true as const }
+                          : {}),
+                        ...(rate === RATE_SEARCH ? { search } : {}),
+                        ...(sw === 'sriov' && plan.sriov ? { switchOptions: { sriov: plan.sriov } } : {}),
+                        ...(baseline || (plan.latencyBaseline && sw === BASELINE_SWITCH)
+                          ? { baseline: true as const }
+                          : {}),
+                      });
+                    }
                   }
                 }
               }
@@ -180,6 +192,7 @@ export function caseCount(plan: Plan): number {
     threads *
     plan.bursts.length *
     plan.packetSizes.length *
+    plan.flows.length *
     ratesOf(plan).length
   );
 }
@@ -197,7 +210,7 @@ type Tuple = Pick<
   Case,
   'dimension' | 'locality' | 'pairs' | 'switch' | 'backend' | 'packetSize' | 'rate' | 'burst' | 'repetition'
 > &
-  Partial<Pick<Case, 'mode' | 'clientThreads' | 'inflight' | 'layout' | 'chainLength'>>;
+  Partial<Pick<Case, 'mode' | 'clientThreads' | 'inflight' | 'layout' | 'chainLength' | 'sizeMix' | 'flows'>>;
 
 export function caseId(t: Tuple): string {
   // The defaults (polling, one client thread, no window) add nothing, so the ids of earlier runs still resume.
@@ -213,7 +226,8 @@ export function caseId(t: Tuple): string {
     ...mode,
     ...threads,
     ...window,
-    `${t.packetSize}B`,
+    t.sizeMix ? t.sizeMix.label : `${t.packetSize}B`,
+    ...((t.flows ?? 1) > 1 ? [`${t.flows}flows`] : []),
     typeof t.rate === 'number' ? `${t.rate}pps` : t.rate,
     `b${t.burst}`,
     `r${t.repetition}`,
@@ -247,7 +261,9 @@ export function trafficSeconds(c: Case): number {
 /** The tuple as the paper writes it: (D, L, S, V, P, R, B). */
 export function formatTuple(c: Case): string {
   const rate = typeof c.rate === 'number' ? formatRate(c.rate) : c.rate;
-  return `(${c.dimension}, ${c.locality}, ${shapeLabel(c)}, ${c.switch}, ${c.packetSize}, ${rate}, ${c.burst})`;
+  const size = c.sizeMix ? c.sizeMix.label : c.packetSize;
+  const flows = c.flows > 1 ? `, ${c.flows} flows` : '';
+  return `(${c.dimension}, ${c.locality}, ${shapeLabel(c)}, ${c.switch}, ${size}, ${rate}, ${c.burst}${flows})`;
 }
 
 export function formatRate(pps: number): string {

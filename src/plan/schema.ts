@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../apps/backends.js';
 import { searchSchema } from './search-schema.js';
+import { FLOW_PORTS, FLOWS_MAX, packetSizeEntry, sizeKey } from './traffic.js';
 
 // Every virtual switch the paper names (Table 1, V) plus the newer paths: the drivers' names.
 import { SWITCH_NAMES, type SwitchName } from '../switches/index.js';
@@ -51,13 +52,14 @@ export function eachOnce(what: string) {
 
 /**
  * A sweep axis: a list of values (a single value is accepted and means a list of one). A value
- * may appear once: twice would make two cases with one id, and one of them would be lost.
+ * may appear once (by `key`, for values that are not plain): twice would make two cases with one
+ * id, and one of them would be lost.
  */
-function axis<T extends z.ZodType>(item: T, description: string) {
+function axis<T extends z.ZodType>(item: T, description: string, key?: (value: z.output<T>) => unknown) {
   return z
     .union([item, z.array(item).min(1, 'expected a non-empty list')])
     .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[])
-    .superRefine(eachOnce('value'))
+    .superRefine((values, ctx) => eachOnce('value')(key ? values.map(key) : values, ctx))
     .describe(description);
 }
 
@@ -139,9 +141,17 @@ export const planSchema = z.strictObject({
         '(what sockperf ping-pong and netperf UDP_RR measure). Default: no limit, the client sends open loop at the rate.',
     ),
   packetSizes: axis(
-    intIn(60, 9000, 'bytes'),
-    'P: whole Ethernet frame sizes in bytes, without FCS (64 = 22 bytes of UDP payload).',
+    packetSizeEntry,
+    'P: whole Ethernet frame sizes in bytes, without FCS (64 = 22 bytes of UDP payload), or frame-size mixes: ' +
+      '`imix` (7:4:1 of 60, 566 and 1514 B, i.e. 64, 570 and 1518 B with FCS) or `{mix: [{size: 64, weight: 7}, …], name: small}`. ' +
+      'A mix is sent in a fixed interleaved pattern; its Gbps count each frame at its own size. Throughput only.',
+    sizeKey,
   ).default([64]),
+  flows: axis(
+    intIn(1, FLOWS_MAX, 'flows'),
+    `Flows per sender: distinct 5-tuples it cycles through, frame by frame (UDP source ports, and above ${FLOW_PORTS} ` +
+      'source addresses too). Above 1 for the backends that build their own frames (raw, raw-mmsg, af-xdp, dpdk); throughput only.',
+  ).default([1]),
   rates: axis(
     rate,
     'R: sending rates per sender in packets/s, or "max" for unpaced (default: max, or none when `search` is given).',

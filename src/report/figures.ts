@@ -53,7 +53,7 @@ const SOCKET_TECHNIQUES: { backend: string; label: string }[] = BACKENDS.flatMap
   'paperLabel' in b ? [{ backend: b.name, label: b.paperLabel }] : [],
 );
 
-/** A line chart with points, in the report's look. */
+/** A line chart with points over `data`, in the report's look: the shell the "maximum vs …" and latency figures share. */
 export function lineChart(
   data: Datum[],
   encoding: NonNullable<Extract<TopLevelSpec, { mark: unknown }>['encoding']>,
@@ -89,6 +89,7 @@ export function buildFigures(analysis: RunAnalysis): FigureSet {
     ['search', searchFigures],
     ['latency-load', latencyVsLoad],
     ['latency-spectrum', latencySpectra],
+    ['flows', flowFigure],
   ];
   const out: FigureSet = { figures: [], skipped: [] };
   for (const [id, build] of builders) {
@@ -197,7 +198,7 @@ function fig4a(a: RunAnalysis): Built {
   return {
     id: 'fig4a',
     title: 'Fig. 4a — achieved vs requested rate',
-    caption: `Mean steady-state receive rate at each paced rate${onePair.length > 0 ? ', one pair (1vs1)' : ''}; dashed: received = requested.${hasCi ? ' Bars: 95 % CI over repetitions.' : ''}`,
+    caption: `Mean steady-state receive rate at each paced rate${onePair.length > 0 ? oneOfEach(chosen.map((g) => g.sample)) : ''}; dashed: received = requested.${hasCi ? ' Bars: 95 % CI over repetitions.' : ''}`,
     data,
     spec,
   };
@@ -207,7 +208,7 @@ function fig4a(a: RunAnalysis): Built {
 // Figs. 4b-4d: maximum throughput vs packet size.
 
 function maxVsSize(a: RunAnalysis, id: string, locality: 'local' | 'remote', unit: 'Mpps' | 'Gbps'): Built {
-  const maxima = a.maxima.filter(
+  const maxima = plainMaxima(a).filter(
     (m) => m.best.sample.locality === locality && m.best.sample.dimension === 'throughput',
   );
   if (maxima.length === 0)
@@ -262,7 +263,7 @@ function maxVsSize(a: RunAnalysis, id: string, locality: 'local' | 'remote', uni
   return {
     id,
     title: `${figure} — maximum throughput (${unit}) vs packet size, ${locality}`,
-    caption: `Highest mean receive rate over the swept rates and bursts, per packet size${onePair.length > 0 ? ', one pair (1vs1)' : ''}.`,
+    caption: `Highest mean receive rate over the swept rates and bursts, per packet size${onePair.length > 0 ? oneOfEach(chosen.map((m) => m.best.sample)) : ''}.`,
     data,
     spec,
   };
@@ -272,7 +273,7 @@ function maxVsSize(a: RunAnalysis, id: string, locality: 'local' | 'remote', uni
 // Figs. 4e-4h: total throughput vs number of pairs.
 
 function maxVsPairs(a: RunAnalysis, id: string, locality: 'local' | 'remote', packetSize: number): Built {
-  const maxima = a.maxima.filter(
+  const maxima = plainMaxima(a).filter(
     (m) =>
       m.best.sample.locality === locality && m.best.sample.dimension === 'throughput' && m.packetSize === packetSize,
   );
@@ -332,7 +333,7 @@ function maxVsPairs(a: RunAnalysis, id: string, locality: 'local' | 'remote', pa
 
 /** Table 2's rows (also drawn as a bar chart); null when the run has none of its backends. */
 export function table2Rows(a: RunAnalysis): { rows: Datum[]; packetSize: number } | { skip: string } {
-  const candidates = a.maxima.filter(
+  const candidates = plainMaxima(a).filter(
     (m) =>
       m.switch === 'linux-bridge' &&
       m.pairs === 1 &&
@@ -496,7 +497,9 @@ function latencyFigures(a: RunAnalysis, locality: 'local' | 'remote'): Built[] {
 // Fig. 6: CPU vs maximum throughput.
 
 function fig6(a: RunAnalysis): Built {
-  const maxima = a.maxima.filter((m) => m.best.sample.locality === 'local' && m.best.sample.dimension === 'throughput');
+  const maxima = plainMaxima(a).filter(
+    (m) => m.best.sample.locality === 'local' && m.best.sample.dimension === 'throughput',
+  );
   if (maxima.length === 0) return { skip: 'no local throughput results' };
   // The paper plots one point per configuration and number of flows; the smallest packet size
   // (the most packets per second, the heaviest load) stands for the configuration.
@@ -595,11 +598,89 @@ function fig6(a: RunAnalysis): Built {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The maxima the paper's figures compare: one flow of one frame size (flows and mixes have their
+ * own figure, and a mix's mean frame size is no size the paper swept).
+ */
+export function plainMaxima(a: RunAnalysis): RunAnalysis['maxima'] {
+  return a.maxima.filter((m) => m.flows === 1 && m.sizeMix === undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throughput vs flow count, per switch: a switch's flow caches (OVS's EMC and megaflows) show as
+// a fall with the number of distinct 5-tuples.
+
+function flowFigure(a: RunAnalysis): Built {
+  const maxima = a.maxima.filter((m) => m.best.sample.dimension === 'throughput' && m.best.sample.locality === 'local');
+  const counts = [...new Set(maxima.map((m) => m.flows))].sort((x, y) => x - y);
+  if (counts.length < 2)
+    return { skip: `needs at least two flow counts (plan \`flows\`); this run has ${counts.join(', ') || 'none'}` };
+  const label = (m: (typeof maxima)[number]) =>
+    [m.switch, m.backend, m.sizeMix ?? `${m.packetSize} B`, `${m.pairs}vs${m.pairs}`].join(' · ');
+  const data: Datum[] = maxima
+    .map((m) => ({
+      series: label(m),
+      switch: m.switch,
+      backend: m.backend,
+      packetSizeBytes: m.packetSize,
+      sizeMix: m.sizeMix ?? null,
+      pairs: m.pairs,
+      flows: m.flows,
+      maxRxMpps: m.rxPps.mean / 1e6,
+      maxRxMppsCiLow: ciBound(m.rxPps.ciLow),
+      maxRxMppsCiHigh: ciBound(m.rxPps.ciHigh),
+      maxRxGbps: m.rxGbps.mean,
+      atRatePps: m.best.sample.rate,
+      repetitions: m.rxPps.n,
+    }))
+    .sort((x, y) => String(x.series).localeCompare(String(y.series)) || (x.flows as number) - (y.flows as number));
+  const spec = lineChart(data, {
+    x: {
+      field: 'flows',
+      type: 'quantitative',
+      title: 'flows per sender (distinct 5-tuples, log scale)',
+      scale: { type: 'log', domain: [counts[0]!, counts[counts.length - 1]!], nice: false },
+      axis: { values: counts },
+    },
+    y: { field: 'maxRxMpps', type: 'quantitative', title: 'maximum received (Mpps)' },
+    color: { field: 'series', type: 'nominal', title: 'switch · backend · P · S' },
+    tooltip: [
+      { field: 'series' },
+      { field: 'flows' },
+      { field: 'maxRxMpps', title: 'Mpps', format: '.4f' },
+      { field: 'atRatePps', title: 'at R pps' },
+    ],
+  });
+  return {
+    id: 'flows',
+    title: 'Throughput vs flow count, per switch',
+    caption:
+      'Highest mean receive rate over the swept rates and bursts, per number of distinct 5-tuples each sender cycles ' +
+      'through (UDP source ports; MACs fixed). A fall with the count is the switch’s per-flow caching.',
+    data,
+    spec,
+  };
+}
+
 function throughputGroups(a: RunAnalysis, locality: 'local' | 'remote'): RepetitionGroup[] {
   return a.groups.filter((g) => g.sample.dimension === 'throughput' && g.sample.locality === locality);
 }
 
 type Labelled = Pick<SummaryCase, 'switch' | 'backend' | 'packetSize' | 'burst' | 'pairs' | 'layout' | 'chainLength'>;
+
+/** ", one pair (1vs1)", ", one tester (1tester)" or ", one of each (1vs1 / 1chain2)": what S = 1 was, as case ids write it. */
+function oneOfEach(items: readonly Labelled[]): string {
+  const shapes = [...new Set(items.map((c) => shapeLabel(c)))];
+  const what =
+    shapes.length > 1
+      ? 'one of each'
+      : items[0]?.layout === 'tester'
+        ? 'one tester'
+        : items[0]?.layout === 'chain'
+          ? 'one chain'
+          : 'one pair';
+  return `, ${what} (${shapes.join(' / ')})`;
+}
 
 /**
  * "switch · backend", plus each of `extra` that takes more than one value among `items`, and the

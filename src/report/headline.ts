@@ -2,8 +2,9 @@
 // the next one, and the warnings on exactly those cases — the ones that could change the
 // conclusion. Computed from the analysis alone; pure.
 import type { RunAnalysis } from '../analysis/index.js';
-import { layoutName } from '../plan/expand.js';
+import { layoutName, shapeLabel } from '../plan/expand.js';
 import type { SummaryCase } from '../store/summary.js';
+import { plainMaxima } from './figures.js';
 import { meanWithCi } from '../analysis/stats.js';
 import { tupleKeyOf } from '../analysis/repetitions.js';
 import type { CaseWarning } from '../analysis/warnings.js';
@@ -14,6 +15,8 @@ export interface PathValue {
   /** Packets/s summed over pairs (throughput) or microseconds (latency: average RTT). */
   value: number;
   caseIds: string[];
+  /** S as the case id writes it: `1vs1`, `1tester`, `1chain2`. */
+  shape: string;
 }
 
 export interface HeadlineItem {
@@ -65,13 +68,18 @@ function slice<T extends { locality: string; packetSize: number; pairs: number }
 }
 
 function throughputItem(a: RunAnalysis): HeadlineItem | null {
-  const maxima = a.maxima
+  const maxima = plainMaxima(a)
     .filter((m) => m.best.sample.dimension === 'throughput')
     .map((m) => ({ m, locality: m.best.sample.locality, packetSize: m.packetSize, pairs: m.pairs }));
   const s = slice(maxima);
   if (!s) return null;
   const ranked = s.chosen
-    .map(({ m }) => ({ path: pathOf(m), value: m.rxPps.mean, caseIds: m.best.cases.map((c) => c.id) }))
+    .map(({ m }) => ({
+      path: pathOf(m),
+      value: m.rxPps.mean,
+      caseIds: m.best.cases.map((c) => c.id),
+      shape: shapeLabel(m),
+    }))
     .sort((x, y) => y.value - x.value);
   return item(
     a,
@@ -94,7 +102,8 @@ function latencyItem(a: RunAnalysis): HeadlineItem | null {
     const value = meanWithCi(list.map((c) => c.latency!.avgUs))!.mean;
     const path = pathOf(list[0]!);
     const prev = best.get(path);
-    if (!prev || value < prev.value) best.set(path, { path, value, caseIds: list.map((c) => c.id) });
+    if (!prev || value < prev.value)
+      best.set(path, { path, value, caseIds: list.map((c) => c.id), shape: shapeLabel(list[0]!) });
   }
   const ranked = [...best.values()].sort((x, y) => x.value - y.value);
   return item(
@@ -129,7 +138,9 @@ function item(
 export function headlineSentence(i: HeadlineItem): string {
   const [best, next] = i.ranked;
   const fmt = (v: number) => (i.dimension === 'throughput' ? formatPps(v) : `${v.toFixed(1)} µs average RTT`);
-  const where = `${i.locality}, ${i.packetSize} B, ${i.pairs}vs${i.pairs}`;
+  // S in the case ids' form; paths of several layouts at one S each name theirs (1vs1 / 1tester).
+  const shapes = [...new Set(i.ranked.map((r) => r.shape))];
+  const where = `${i.locality}, ${i.packetSize} B, ${shapes.length > 0 ? shapes.join(' / ') : `${i.pairs}vs${i.pairs}`}`;
   if (!best) return `${i.dimension}: no result (${where})`;
   const lead = `Best ${i.dimension} path (${where}): ${best.path} at ${fmt(best.value)}`;
   if (!next || i.factor === null) return `${lead}, the only path measured.`;

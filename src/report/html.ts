@@ -163,7 +163,7 @@ function maximaSection(a: RunAnalysis): string {
     const ci = m.rxPps.ciHalfWidth === null ? '' : ` ± ${(m.rxPps.ciHalfWidth / 1e6).toFixed(4)}`;
     const lossy = m.firstLossyRate === null ? 'none' : m.firstLossyRate === 'max' ? 'max' : String(m.firstLossyRate);
     return (
-      `<tr><td>${esc(m.switch)}</td><td>${esc(m.backend)}</td><td class="right">${m.pairs}</td><td class="right">${m.packetSize}</td>` +
+      `<tr><td>${esc(m.switch)}</td><td>${esc(m.backend)}</td><td class="right">${m.pairs}</td><td class="right">${m.sizeMix ? esc(m.sizeMix) : m.packetSize}${m.flows > 1 ? ` · ${m.flows} flows` : ''}</td>` +
       `<td class="right">${(m.rxPps.mean / 1e6).toFixed(4)}${ci}</td><td class="right">${m.rxGbps.mean.toFixed(3)}</td>` +
       `<td class="right">${m.best.sample.rate}</td><td class="right">${m.best.sample.burst}</td><td class="right">${m.rxPps.n}</td><td class="right">${esc(lossy)}</td></tr>`
     );

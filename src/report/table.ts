@@ -29,9 +29,47 @@ export const SUMMARY_COLUMNS: Column[] = [
   { key: 'case', header: 'case', align: 'left', terminal: false, value: (c) => c.id, raw: (c) => c.id },
   // S with its layout: `2vs2` (pairs), `2tester`, `1chain3` (a chain of three forwarders).
   { key: 'pairs', header: 'S', align: 'left', value: (c) => shapeLabel(c), raw: (c) => c.pairs },
+  // The layout in fields of its own for files: pairs (the paper's), tester, chain; null where it does not apply.
+  {
+    key: 'layout',
+    header: 'layout',
+    align: 'left',
+    terminal: false,
+    value: (c) => c.layout ?? 'pairs',
+    raw: (c) => c.layout ?? 'pairs',
+  },
+  {
+    key: 'chainLength',
+    header: 'chain length',
+    align: 'right',
+    terminal: false,
+    value: (c) => num(c.chainLength, 0),
+    raw: (c) => orNull(c.chainLength),
+  },
+  {
+    key: 'chains',
+    header: 'chains',
+    align: 'right',
+    terminal: false,
+    value: (c) => num(c.chains, 0),
+    raw: (c) => orNull(c.chains),
+  },
   { key: 'switch', header: 'V', align: 'left', value: (c) => c.switch, raw: (c) => c.switch },
   { key: 'backend', header: 'backend', align: 'left', value: (c) => c.backend, raw: (c) => c.backend },
-  { key: 'packetSizeBytes', header: 'P', align: 'right', value: (c) => String(c.packetSize), raw: (c) => c.packetSize },
+  {
+    key: 'packetSizeBytes',
+    header: 'P',
+    align: 'right',
+    value: (c) => c.sizeMix?.label ?? String(c.packetSize),
+    raw: (c) => c.packetSize,
+  },
+  {
+    key: 'flows',
+    header: 'flows',
+    align: 'right',
+    value: (c) => ((c.flows ?? 1) > 1 ? String(c.flows) : '-'),
+    raw: (c) => c.flows ?? 1,
+  },
   // "max" (unpaced) and "search" are kept as strings: a number would claim a rate never asked for.
   {
     key: 'ratePps',

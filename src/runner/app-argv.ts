@@ -1,10 +1,12 @@
 // The one place a case's plan fields become an app's command line. Local and remote apps get
 // their argv from here alike; only `--epoch-ns` is added where the app starts, from that host's
 // own clock (AppProcess), since a remote host's CLOCK_MONOTONIC is not ours.
-import type { AppRole } from '../apps/protocol.js';
+import { offersTraffic, type AppRole } from '../apps/protocol.js';
 import { backendInfo } from '../apps/backends.js';
 import type { Case } from '../plan/expand.js';
+import { FLOW_PORTS, largestFrameBytes, sizeMixArg } from '../plan/traffic.js';
 import { dpdkAppArgs, dpdkVdev } from '../switches/dpdk-port.js';
+import { flowAddressBase } from '../testbed/names.js';
 import { netnsPath } from '../testbed/netns.js';
 import type { Endpoint } from './network.js';
 import { peerPort, type PortRef, type Topology } from './topology.js';
@@ -73,8 +75,10 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
   const args = [
     '--backend',
     c.backend,
+    // A mix: every app has room for its largest frame; the sender sends the mix.
     '--size',
-    String(c.packetSize),
+    String(c.sizeMix ? largestFrameBytes(c.sizeMix) : c.packetSize),
+    ...(c.sizeMix && offersTraffic(a.role) ? ['--size-mix', sizeMixArg(c.sizeMix)] : []),
     '--burst',
     String(c.burst),
     // A forwarder keeps each frame's payload (flow, sequence, checksum) as it came.
@@ -109,6 +113,10 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
   if (origin) {
     if (!a.traffic) throw new Error(`${a.label}: a sending app needs a rate and a duration`);
     args.push('--rate', String(a.traffic.rate), '--duration', String(a.traffic.seconds));
+  }
+  if (offersTraffic(a.role) && c.flows > 1) {
+    args.push('--flows', String(c.flows));
+    if (c.flows > FLOW_PORTS) args.push('--flow-addrs', flowAddressBase(a.self.ip));
   }
   args.push('--cpu', String(a.cpu));
   if (origin && c.senderScheduling === 'fifo') args.push('--sched', 'fifo');

@@ -90,8 +90,12 @@ const DPDK_READY_TIMEOUT_MS = 15_000;
  * (in the sender's softirq), a polling switch's thread may be off its core for a time slice.
  */
 const DRAIN_MS = { kernel: 50, polling: 200 };
-/** How often the watch loop looks at the apps: a finished sender is noticed within this. */
-const WATCH_POLL_MS = 10;
+/**
+ * How often the watch loop looks at the apps when no app exits: a sender that gave its summary
+ * (over a direct link) is noticed within the short one; an exit wakes the loop at once, so
+ * otherwise it only checks the hosts and the deadline.
+ */
+const WATCH_POLL_MS = { summary: 10, exit: 100 };
 /** A sender that gave its summary gets this long to close its port and exit once its receiver left. */
 const SENDER_EXIT_MS = 5000;
 
@@ -364,7 +368,14 @@ interface CaseRun {
  */
 async function runTraffic(
   run: CaseRun,
-  traffic: { rate: number | 'max'; trafficS: number; onEpoch?: (epochNs: bigint) => void; oneWay?: boolean },
+  traffic: {
+    rate: number | 'max';
+    trafficS: number;
+    onEpoch?: (epochNs: bigint) => void;
+    oneWay?: boolean;
+    /** false: receivers up before any sender starts, whatever the path (the retry after a late start). */
+    eager?: boolean;
+  },
 ): Promise<{ origins: AppHandle[]; others: AppHandle[] }> {
   const { c, ctx, cpus, topology } = run;
   const hostOf = (a: AppLaunch) => ctx.hosts.find((h) => h.sides.includes(a.self.side))!;
@@ -404,14 +415,28 @@ async function runTraffic(
   };
   const isOrigin = topology.apps.map((a) => a.origin);
   const others = await Promise.all(launches.filter((_, i) => !isOrigin[i]).map(start));
-  const othersReady = Promise.all(others.map((a) => a.waitReady(readyMs)));
+  // When each receiver was up, on the epoch's clock (read after its start line: never early).
+  const othersReady = Promise.all(others.map((a) => a.waitReady(readyMs).then(() => process.hrtime.bigint())));
   othersReady.catch(() => undefined); // awaited below; this keeps an abort in between from leaving it unhandled
   // Over a link that joins the apps directly (memif), a receiver is ready only once its sender
-  // opened the other end: start both, the shared epoch still lines them up.
+  // opened the other end: start both, the shared epoch still lines them up. On a kernel path of
+  // one host the senders start beside the receivers too (their start-ups overlap, the margin
+  // shrinks), checked below: a receiver up after the epoch may have missed the first frames.
   const direct = driverFor(c.switch)?.appsLinkedDirectly === true;
-  if (!direct) await othersReady;
+  const eager = !direct && traffic.eager !== false && !dpdk && launchDelayMs === 0;
+  if (!direct && !eager) await othersReady;
   throwIfAborted(ctx.signal);
   const origins = await Promise.all(launches.filter((_, i) => isOrigin[i]).map(start));
+  if (eager && (await othersReady).some((t) => t > epochNs)) {
+    // Too late for the epoch: this stretch is dropped unmeasured and run again the careful way,
+    // receivers first; the slow start-up raises the next cases' margin.
+    margins.observe(c, Date.now() - launchedAt);
+    const started = new Set<AppHandle>([...origins, ...others]);
+    await Promise.all([...started].map((a) => a.stop(300)));
+    run.apps.splice(0, run.apps.length, ...run.apps.filter((a) => !started.has(a)));
+    ctx.log?.(`${c.id}: a receiver started after the epoch; its traffic runs again, receivers first`);
+    return runTraffic(run, { ...traffic, eager: false });
+  }
   await othersReady;
   // When every app is up, how long that took since the first launch sets the next case's margin
   // (observed, not awaited: a slow sender is the watch loop's business, as before).
@@ -558,7 +583,9 @@ async function watch(
     if (failedOrigin) throw failedOrigin.failure('failed');
     if (origins.every((a) => !a.running || (until === 'summary' && a.summary))) return;
     if (Date.now() > deadline) throw origins.find((a) => a.running)!.failure('did not stop on time');
-    await delay(WATCH_POLL_MS, ctx.signal);
+    const running = [...origins, ...others].filter((a) => a.running);
+    const pollMs = WATCH_POLL_MS[until];
+    await Promise.race([delay(pollMs, ctx.signal), ...running.map((a) => a.waitExit(pollMs))]);
   }
 }
 

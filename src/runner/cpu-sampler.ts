@@ -99,6 +99,9 @@ export class CpuSampler {
 
   /** Schedules the readings: the first on the epoch itself, then one per second. */
   start(epochNs: bigint): void {
+    // Started again on a new epoch (a stretch of traffic run again): the earlier readings go.
+    clearTimeout(this.timer);
+    this.snapshots.length = 0;
     this.epochNs = epochNs;
     const next = (k: number) => {
       const waitMs = Number(epochNs + BigInt(k) * 1_000_000_000n - process.hrtime.bigint()) / 1e6;

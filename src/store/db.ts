@@ -22,7 +22,7 @@ export const SCHEMA_VERSION = 6;
  * cpu_samples; no io_mode / client_threads, i.e. every case polling with one-thread clients;
  * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load;
  * schema 5: no layout, i.e. every case pairs; RTT histograms only as rtt_buckets rows, no one-way
- * histograms, no latency runs).
+ * histograms, no latency runs; no flows or frame-size mix, i.e. one flow of one size).
  */
 export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', '5', String(SCHEMA_VERSION)];
 
@@ -102,6 +102,8 @@ const SEARCH_SHORTFALL_COLUMNS = {
 
 /** Schema 6: how a case's apps hold the switch's ports (plan/schema.ts LAYOUTS); chain sizes NULL but for chains. */
 const LAYOUT_COLUMNS = ["layout TEXT NOT NULL DEFAULT 'pairs'", 'chain_length INTEGER', 'chains INTEGER'];
+/** Schema 6: a case's flows per sender and its frame-size mix ({label, frames: [{size, weight}]}; NULL: one size). */
+const TRAFFIC_COLUMNS = ['flows INTEGER NOT NULL DEFAULT 1', 'size_mix_json TEXT'];
 
 const MIGRATIONS: Record<string, string> = {
   // 3 → 4: the apps' I/O mode and client threads per case (defaults: what schema 3 always ran),
@@ -118,11 +120,13 @@ ${CPU_SAMPLES_TABLE}`,
   ].join('\n'),
   // 5 → 6: the layout of each case (every case before it: pairs); the histogram tables
   // (rtt_buckets rows are re-encoded into them by migrateRttBuckets); whether a case is a
-  // back-to-back baseline.
+  // back-to-back baseline; each case's flows per sender and frame-size mix (defaults: what
+  // schema 5 always ran).
   '5': [
     ...LAYOUT_COLUMNS.map((c) => `ALTER TABLE cases ADD COLUMN ${c};`),
     HISTOGRAM_TABLES,
     'ALTER TABLE cases ADD COLUMN baseline INTEGER NOT NULL DEFAULT 0;',
+    ...TRAFFIC_COLUMNS.map((c) => `ALTER TABLE cases ADD COLUMN ${c};`),
   ].join('\n'),
 };
 
@@ -171,6 +175,8 @@ CREATE TABLE IF NOT EXISTS cases (
   layout TEXT NOT NULL DEFAULT 'pairs',            -- pairs | tester | chain (pairs: number of testers or chains)
   chain_length INTEGER, chains INTEGER,            -- layout chain: forwarders per chain, chains
   baseline INTEGER NOT NULL DEFAULT 0,             -- 1: a back-to-back baseline (latencyBaseline: the apps over bare veth)
+  flows INTEGER NOT NULL DEFAULT 1,                -- 5-tuples per sender
+  size_mix_json TEXT,                              -- a frame-size mix {label, frames}; packet_size_bytes is then its rounded mean
   status TEXT NOT NULL,                            -- ok | failed | skipped
   error TEXT,
   cpu_shared INTEGER NOT NULL DEFAULT 0,
@@ -603,8 +609,9 @@ export class ResultsDb {
           .prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
           packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
-          io_mode, client_threads, layout, chain_length, chains, baseline, status, error, cpu_shared, cpus_json, started_at, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          io_mode, client_threads, layout, chain_length, chains, baseline, flows, size_mix_json, status, error, cpu_shared,
+          cpus_json, started_at, finished_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(
             runId,
             c.id,
@@ -630,6 +637,8 @@ export class ResultsDb {
             c.chainLength ?? null,
             c.chains ?? null,
             c.baseline ? 1 : 0,
+            c.flows,
+            c.sizeMix ? JSON.stringify(c.sizeMix) : null,
             rec.status,
             rec.error ?? null,
             rec.cpuShared ? 1 : 0,

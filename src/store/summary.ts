@@ -1,6 +1,6 @@
 // summary.json, built from the database alone (so the file and the database cannot disagree).
 // Contract (README "Outputs"): { run: {...}, cases: [ { id, dimension, locality, containers, pairs, switch,
-// backend, mode, clientThreads, packetSize, rate, burst, repetition, status, error?, throughput: {...} | null } ] }.
+// backend, mode, clientThreads, packetSize, sizeMix?, flows, rate, burst, repetition, status, error?, throughput: {...} | null } ] }.
 import type Database from 'better-sqlite3';
 import { histogramFigures, mergeHistograms, type Percentile } from '../analysis/histogram.js';
 import { hasTable, readHistograms, type HistogramKind, type RecordedCpus, type SqlRow } from './db.js';
@@ -64,7 +64,12 @@ export interface SummaryCase {
   mode?: string;
   /** Latency: client threads (1 = clientst, 2 = a pinned receive thread); 1 for throughput. */
   clientThreads?: number;
+  /** Frame bytes without FCS; with `sizeMix`, the mix's mean frame, rounded. */
   packetSize: number;
+  /** The case's frame-size mix (label, e.g. imix, and its sizes and weights); absent for one size. */
+  sizeMix?: { label: string; frames: { size: number; weight: number }[] };
+  /** 5-tuples per sender; always written by buildSummary (1 from databases before schema 6). */
+  flows?: number;
   /** Packets/s per sender, "max" for unpaced, or "search" for a throughput search. */
   rate: number | 'max' | 'search';
   burst: number;
@@ -227,6 +232,8 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
         mode: r.io_mode,
         clientThreads: r.client_threads,
         packetSize: r.packet_size_bytes,
+        ...(r.size_mix_json ? { sizeMix: JSON.parse(r.size_mix_json) as SummaryCase['sizeMix'] } : {}),
+        flows: r.flows ?? 1,
         rate: r.rate_pps ?? (r.search_json ? 'search' : 'max'),
         burst: r.burst_packets,
         repetition: r.repetition,

@@ -12,7 +12,9 @@ export const ovsAfxdp: SwitchDriver<'ovs-afxdp'> = {
   name: 'ovs-afxdp',
   description: 'Open vSwitch netdev datapath with AF_XDP veth ports',
   busyThreads: 1,
-  backends: ['udp', 'udp-mmsg'],
+  // The apps are on ordinary kernel interfaces: sockets, and the raw backends, whose own headers
+  // carry the flows of a `flows` sweep (a kernel UDP socket has one 5-tuple).
+  backends: ['udp', 'udp-mmsg', 'raw', 'raw-mmsg'],
 
   async probe() {
     const { missing, version } = await ovsMissing();

@@ -38,6 +38,7 @@ const CASE_AXES = new Set([
   'modes',
   'clientThreads',
   'packetSizes',
+  'flows',
   'rates',
   'bursts',
   'repetitions',

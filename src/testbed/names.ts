@@ -74,3 +74,13 @@ export function addressFor(side: AppSide, pair: number): string {
   return `198.18.${pair}.${side === 's' ? 1 : 2}`;
 }
 export const SUBNET_PREFIX_LEN = 16;
+
+/**
+ * The first of a sender's extra source addresses when it sends more flows than it has source
+ * ports (`--flow-addrs`, up to 15 of them for 10^6 flows): x.y.z.16 and up beside its own
+ * x.y.z.1, in the same /16 subnet (so a receiver's reverse-path filter takes them as on-link)
+ * and on no container (those are .1 and .2).
+ */
+export function flowAddressBase(senderIp: string): string {
+  return `${senderIp.split('.').slice(0, 3).join('.')}.16`;
+}

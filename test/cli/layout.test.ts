@@ -13,6 +13,9 @@ import { appBackends } from '../../src/testbed/probes.js';
 import { assertNoLeaks, hostState } from '../helpers/host.js';
 import { nfvperf, tempDir } from '../helpers/cli.js';
 import { assertRunTotals } from '../helpers/results.js';
+import { analyzeRun } from '../../src/analysis/index.js';
+import { buildFigures } from '../../src/report/figures.js';
+import { readRunFile } from '../../src/store/run-data.js';
 import { assertDpdkClean, dpdkHostState, dpdkSkipReason, ovsSkipReason } from '../switches/dpdk-helpers.js';
 
 const CORES = readTopology().cores.length;
@@ -68,6 +71,43 @@ cooldown: 0
     );
   } finally {
     db.close();
+  }
+  assertNoLeaks(before);
+});
+
+test('Figs. 4b and 4c drawn from a tester run: one series per switch, each at its measured maximum', async () => {
+  const before = hostState();
+  const { out, summary } = await run(`name: testerfigs
+layout: tester
+switches: [linux-bridge, veth]
+backends: [udp]
+packetSizes: [64, 512]
+rates: [20000]
+duration: 1
+warmup: 1
+cooldown: 0
+`);
+  assert.equal(summary.cases.length, 4);
+  for (const c of summary.cases) assert.equal(c.status, 'ok', `${c.id}: ${c.error}`);
+  const r = await nfvperf(['report', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^figures: .*fig4b, fig4c/m);
+  const set = buildFigures(analyzeRun(readRunFile(join(out, 'results.sqlite'))));
+  for (const id of ['fig4b', 'fig4c']) {
+    const figure = set.figures.find((f) => f.id === id) ?? assert.fail(`no ${id}: ${JSON.stringify(set.skipped)}`);
+    assert.match(figure.caption, /one tester \(1tester\)/, `${id} says what S was`);
+    // One point per switch and size, at the rate that case received (one case per tuple here).
+    assert.deepEqual(
+      figure.data.map((d) => [d.series, d.packetSizeBytes, d.maxRxMpps]),
+      ['linux-bridge', 'veth'].flatMap((sw) =>
+        [64, 512].map((size) => {
+          const c = summary.cases.find((k) => k.switch === sw && k.packetSize === size)!;
+          return [`${sw} · udp`, size, c.throughput!.rxPps / 1e6];
+        }),
+      ),
+    );
+    const svg = readFileSync(join(out, 'figures', `${id}.svg`), 'utf8');
+    for (const series of ['linux-bridge · udp', 'veth · udp']) assert.ok(svg.includes(series), `${id}.svg: ${series}`);
   }
   assertNoLeaks(before);
 });
@@ -183,6 +223,57 @@ cooldown: 0
   assert.equal(tester.rxPackets! + tester.lost!, tester.txPackets, 'every frame received or counted lost');
   assert.equal(c.cpus!.tester!.length, 1);
   assert.equal(c.cpus!.switch!.length, 1);
+  assertRunTotals(join(out, 'results.sqlite'));
+  assertNoLeaks(before);
+  assertDpdkClean(dpdkBefore);
+});
+
+test('layout chain of 1 through OVS-DPDK with the dpdk backend: the forwarder passes on what the tester sent', async (t) => {
+  const skip =
+    dpdkSkipReason() ??
+    ovsSkipReason() ??
+    (appBackends().backends.includes('dpdk') ? undefined : 'nfvperf-app was built without its dpdk backend');
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
+  const before = hostState();
+  const dpdkBefore = dpdkHostState();
+  // Three busy pollers (tester, forwarder, PMD) on a 2-core host: shared cores, and a rate low
+  // enough that a poller descheduled for a few ms still finds room in its rings.
+  const { out, summary } = await run(
+    `name: ovschain
+layout: chain
+chainLength: 1
+cpuShared: true
+switches: [ovs]
+backends: [dpdk]
+rates: [10000]
+duration: 2
+warmup: 0
+cooldown: 0
+`,
+    180_000,
+  );
+  const [c] = summary.cases;
+  assert.equal(c?.status, 'ok', c?.error);
+  assert.equal(c.id, 'throughput/local/1chain1/ovs/dpdk/64B/10000pps/b32/r0');
+  const apps = appsOf(c);
+  const tester = apps.get('tester 0')!;
+  const forwarder = apps.get('forwarder 0')!;
+  t.diagnostic(
+    `ovs dpdk chain of 1 at 10 kpps: tester ${tester.txPackets} sent, ${tester.rxPackets} received, ${tester.lost} lost; ` +
+      `forwarder ${forwarder.rxPackets} in, ${forwarder.txPackets} out, ${forwarder.unsent} unsent`,
+  );
+  assert.ok(tester.txPackets! > 0);
+  assert.deepEqual(
+    [tester.rxPackets, tester.lost, forwarder.rxPackets, forwarder.txPackets, forwarder.unsent],
+    [tester.txPackets, 0, tester.txPackets, tester.txPackets, 0],
+    'every frame through the forwarder and back, none lost',
+  );
+  assert.equal(apps.size, 2);
+  assert.equal(c.cpus!.forwarder!.length, 1);
+  assert.equal(c.cpuShared, true);
   assertRunTotals(join(out, 'results.sqlite'));
   assertNoLeaks(before);
   assertDpdkClean(dpdkBefore);

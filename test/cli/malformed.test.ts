@@ -65,6 +65,16 @@ const IMPOSSIBLE: [string, string, string][] = [
     'plan.yaml:5:12 search.latency: one-way latency is measured by receivers of dimension: throughput',
   ],
   [
+    'flows with a socket-bound backend',
+    'name: a\nflows: [1, 1000]\n',
+    'plan.yaml:2:12 flows[1]: flows 1000 cannot be sent by backend udp-mmsg: a kernel UDP socket sends from its one bound address and port',
+  ],
+  [
+    'a frame-size mix in a latency plan',
+    'name: a\ndimension: latency\npacketSizes: [64, imix]\n',
+    'plan.yaml:3:19 packetSizes[1]: a frame-size mix is for dimension: throughput',
+  ],
+  [
     'a testbed file for a local plan',
     'name: a\ntestbed: lab.yaml\n',
     'plan.yaml:2:10 testbed: a testbed file is used only with locality: remote',

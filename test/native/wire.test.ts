@@ -5,13 +5,11 @@
 // net_af_packet or net_af_xdp port on the veth) frames alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CONNECT_PORT, LISTEN_PORT, runPair, variantSkipReason, type Variant } from '../helpers/app-pair.js';
+import { CONNECT_PORT, LISTEN_PORT, runPair, variantSkipReason } from '../helpers/app-pair.js';
 import { vethPairForFile } from '../helpers/veth-pair.js';
 import { tempDir } from '../helpers/cli.js';
-
-const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
+import { CAPTURED_VARIANTS, captureFields, hasTshark, startCapture } from '../helpers/capture.js';
 const pair = vethPairForFile();
 
 const FIELDS = [
@@ -32,22 +30,7 @@ const FIELDS = [
   '_ws.expert.severity',
 ];
 
-/**
- * The sending variant, and the receiver's: an af-xdp receiver's XDP program (and a dpdk port's)
- * would take the frames before tshark's socket sees them, so app-built frames from those go to a
- * kernel receiver, which must accept them too.
- */
-const CASES: [Variant, Variant][] = [
-  ['udp', 'udp'],
-  ['udp-mmsg', 'udp-mmsg'],
-  ['raw', 'raw'],
-  ['raw-mmsg', 'raw-mmsg'],
-  ['af-xdp', 'udp-mmsg'],
-  ['dpdk/af-packet', 'udp-mmsg'],
-  ['dpdk/af-xdp', 'udp-mmsg'],
-];
-
-for (const [variant, listenerVariant] of CASES) {
+for (const [variant, listenerVariant] of CAPTURED_VARIANTS) {
   test(`${variant}: every captured frame decodes as our UDP, none malformed`, {
     skip: (!hasTshark && 'tshark is not installed') || variantSkipReason(variant),
   }, async () => {
@@ -56,69 +39,16 @@ for (const [variant, listenerVariant] of CASES) {
     // that starts a little late still fills up.
     const count = 200;
     // Capture in the receiver's namespace, on its interface, our UDP frames only.
-    const capture = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        pair.receiver.netns,
-        'tshark',
-        '-q',
-        '-i',
-        'eth0',
-        '-c',
-        String(count),
-        '-w',
-        file,
-        '-f',
-        `udp port ${LISTEN_PORT}`,
-        '-a',
-        'duration:20',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const captured = new Promise<number | null>((resolve) => capture.on('close', resolve));
-    // tshark says "Capturing on 'eth0'" once it listens; only then may traffic start.
-    await new Promise<void>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error(`tshark did not start: ${text}`)), 15_000);
-      capture.stderr!.on('data', (d) => {
-        text += d;
-        if (/Capturing on/.test(text)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    const capture = await startCapture(pair.receiver.netns, 'eth0', `udp port ${LISTEN_PORT}`, count, file);
     const { listenerSummary: recv } = await runPair(pair, variant, 'send-recv', 2 * count, {
       listenerVariant,
       both: ['--size', '100'],
       connector: ['--rate', '2000', '--count', String(2 * count)],
     });
-    await captured;
+    await capture.done;
     assert.equal(recv.rxPackets, 2 * count, 'the receiver counted every frame');
 
-    const decoded = spawnSync(
-      'tshark',
-      [
-        '-r',
-        file,
-        '-o',
-        'ip.check_checksum:TRUE',
-        '-o',
-        'udp.check_checksum:TRUE',
-        '-T',
-        'fields',
-        '-E',
-        'separator=|',
-        ...FIELDS.flatMap((f) => ['-e', f]),
-      ],
-      { encoding: 'utf8' },
-    );
-    const rows = decoded.stdout
-      .trim()
-      .split('\n')
-      .map((line) => line.split('|'));
+    const rows = captureFields(file, FIELDS, ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE']);
     assert.equal(rows.length, count, `captured ${rows.length} frames`);
     // The kernel leaves a partial UDP checksum on a veth (checksum offload): checked only where the app built the frame.
     const appBuilt = !variant.startsWith('udp');

@@ -80,6 +80,35 @@ test('I/O modes and client threads are sweep axes; their defaults leave case ids
   );
 });
 
+test('flows and frame-size mixes are sweep axes named in case ids; the defaults leave ids as they were', () => {
+  const cs = expandPlan(
+    parsePlan(
+      'name: a\nbackends: [raw]\npacketSizes: [64, imix, {mix: [{size: 64, weight: 2}, {size: 1500, weight: 1}]}]\nflows: [1, 1000]\n',
+    ).plan,
+  );
+  assert.deepEqual(
+    cs.map((c) => [c.id.split('/').slice(5, -3).join('/'), c.packetSize, c.flows]),
+    [
+      ['64B', 64, 1],
+      ['64B/1000flows', 64, 1000],
+      ['imix', 350, 1],
+      ['imix/1000flows', 350, 1000],
+      ['mix-64x2-1500x1', 543, 1],
+      ['mix-64x2-1500x1/1000flows', 543, 1000],
+    ],
+    'a mix is placed at its mean frame, rounded: (7·60 + 4·566 + 1514)/12 = 349.8',
+  );
+  assert.deepEqual(cs[2]!.sizeMix, {
+    label: 'imix',
+    frames: [
+      { size: 60, weight: 7 },
+      { size: 566, weight: 4 },
+      { size: 1514, weight: 1 },
+    ],
+  });
+  assert.equal(caseCount(parsePlan('name: a\npacketSizes: [64, imix]\nflows: [1, 10, 100]\n').plan), 6);
+});
+
 test('senderScheduling fifo reaches every case (the senders get --sched fifo); the default leaves cases as they were', () => {
   const fifo = expandPlan(parsePlan('name: a\nrates: [1000, max]\nsenderScheduling: fifo\n').plan);
   assert.deepEqual(

@@ -27,6 +27,7 @@ test('a minimal plan gets the documented defaults', () => {
     modes: ['polling'],
     clientThreads: [1],
     packetSizes: [64],
+    flows: [1],
     bursts: [32],
     duration: 10,
     warmup: 1,

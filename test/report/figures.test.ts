@@ -62,7 +62,7 @@ test('the paper sweep draws Figs. 4a-4c, 4e, 4f, Table 2 and Fig. 6, and says wh
   );
   assert.deepEqual(
     set.skipped.map((s) => s.figure),
-    ['fig4d', 'fig4g', 'fig4h', 'fig5a-c', 'fig5d-f', 'search', 'latency-load', 'latency-spectrum'],
+    ['fig4d', 'fig4g', 'fig4h', 'fig5a-c', 'fig5d-f', 'search', 'latency-load', 'latency-spectrum', 'flows'],
   );
   assert.match(set.skipped.find((s) => s.figure === 'search')!.reason, /no search case \(plan `search`/);
   assert.match(
@@ -200,7 +200,42 @@ test('a figure whose data the run lacks is left out with the plan field to chang
 
   const failed = figuresOf([{ rate: 'max', txPps: 0, rxPps: 0, status: 'failed', error: 'boom' }]).set;
   assert.deepEqual(failed.figures, [], 'no results, no figures');
-  assert.equal(failed.skipped.length, 15);
+  assert.equal(failed.skipped.length, 16);
+  assert.match(reasons.flows!, /two flow counts \(plan `flows`\)/);
+});
+
+test('throughput vs flow count: one line per switch, each point the maximum at that count; flows stay out of the paper figures', () => {
+  const counts = [1, 1000, 100_000];
+  const cases: SynthCase[] = (['linux-bridge', 'ovs'] as const).flatMap((sw, s) =>
+    counts.flatMap((flows, i) =>
+      [0, 1].map((repetition) => ({
+        switch: sw,
+        backend: 'raw' as const,
+        flows,
+        rate: 'max' as const,
+        repetition,
+        txPps: 2e6,
+        rxPps: (s + 1) * 1e6 * (1 - i / 4) + repetition * 1e4,
+      })),
+    ),
+  );
+  const { set } = figuresOf(cases);
+  const f = byId(set, 'flows');
+  assert.deepEqual(
+    f.data.map((d) => [d.switch, d.flows, d.repetitions]),
+    (['linux-bridge', 'ovs'] as const).flatMap((sw) => counts.map((c) => [sw, c, 2])),
+  );
+  for (const d of f.data) {
+    const s = d.switch === 'ovs' ? 2 : 1;
+    const i = counts.indexOf(d.flows as number);
+    close(d.maxRxMpps as number, (s * 1e6 * (1 - i / 4) + 5e3) / 1e6, `${d.switch} ${d.flows}`);
+  }
+  assert.match(JSON.stringify(f.spec), /"title":"maximum received \(Mpps\)"/);
+  assert.deepEqual(
+    byId(set, 'table2').data.map((d: Datum) => d.maxRxKpps),
+    [1005],
+    'Table 2 takes linux-bridge at one flow only',
+  );
 });
 
 test('Figs. 5a-5c: mean average RTT over repetitions vs burst size, one figure per packet size', () => {
@@ -441,7 +476,7 @@ test('remote cases draw Figs. 4d, 4g, 4h and 5d-5e from the remote rows only, as
   for (const id of ['fig4d', 'fig4g', 'fig4h', 'fig5d', 'fig5e']) byId(set, id);
   assert.deepEqual(
     set.skipped.map((s) => s.figure),
-    ['fig5a-c', 'search', 'latency-load', 'latency-spectrum'],
+    ['fig5a-c', 'search', 'latency-load', 'latency-spectrum', 'flows'],
     'only what the run lacks is left out',
   );
   const remoteMax = (size: number, pairs: number) =>

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { groupRepetitions } from '../../src/analysis/repetitions.js';
 import { maxThroughputs } from '../../src/analysis/max-throughput.js';
 import { SUMMARY_COLUMNS } from '../../src/report/table.js';
+import { toCsv } from '../../src/report/export.js';
 import type { SummaryCase } from '../../src/store/summary.js';
+import { analyzeRun } from '../../src/analysis/index.js';
+import { buildHeadline, headlineSentence } from '../../src/report/headline.js';
 
 function summaryCase(id: string, shape: Partial<SummaryCase>, rxPps: number): SummaryCase {
   return {
@@ -55,6 +58,23 @@ test('the case table writes S with its layout', () => {
   );
 });
 
+test('CSV export carries layout, chainLength and chains', () => {
+  const rows = CASES.map((c) => ({ case: c, variation: null, cpu: null, warnings: [] }));
+  const [header, ...lines] = toCsv(rows)
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split(','));
+  const at = (k: string) => header!.indexOf(k);
+  assert.deepEqual(
+    lines.map((l) => [l[at('pairs')], l[at('layout')], l[at('chainLength')], l[at('chains')]]),
+    [
+      ['1', 'pairs', '', ''],
+      ['1', 'tester', '', ''],
+      ['1', 'chain', '2', '1'],
+    ],
+  );
+});
+
 test('maximum throughput keeps each layout a configuration of its own', () => {
   const maxima = maxThroughputs(groupRepetitions(CASES));
   assert.deepEqual(
@@ -64,5 +84,32 @@ test('maximum throughput keeps each layout a configuration of its own', () => {
       ['tester', undefined, 2_000_000],
       ['chain', 2, 900_000],
     ],
+  );
+});
+
+/** The headline over these cases, as the report writes it (no samples: the summary alone). */
+function headlineOver(cases: SummaryCase[]): string {
+  const run = { id: 1, name: 'layouts', planFile: 'p.yaml', nfvperfVersion: '0', startedAt: '', finishedAt: null };
+  const analysis = analyzeRun({
+    summary: { run: { ...run, outcome: 'completed', environment: {} }, cases },
+    searches: new Map(),
+    samples: new Map(),
+    cpuSamples: new Map(),
+    tables: new Set(),
+  });
+  return headlineSentence(buildHeadline(analysis).items[0]!);
+}
+
+test("the headline writes S as the case ids do: one layout's form, or each layout's", () => {
+  assert.equal(
+    headlineOver([
+      CASES[1]!,
+      summaryCase('throughput/local/1tester/vpp/dpdk/64B/max/b32/r0', { layout: 'tester', switch: 'vpp' }, 1_000_000),
+    ]),
+    'Best throughput path (local, 64 B, 1tester): ovs · dpdk · tester at 2.000 Mpps: ×2.00 the rate of the next, vpp · dpdk · tester (1.000 Mpps).',
+  );
+  assert.match(
+    headlineOver(CASES),
+    /^Best throughput path \(local, 64 B, 1tester \/ 1chain2 \/ 1vs1\): ovs · dpdk · tester /,
   );
 });

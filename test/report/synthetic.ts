@@ -24,6 +24,8 @@ export interface SynthCase {
   switch?: SwitchName;
   backend?: BackendName;
   packetSize?: number;
+  /** 5-tuples per sender (default 1). */
+  flows?: number;
   rate: number | 'max' | 'search';
   burst?: number;
   repetition?: number;
@@ -62,6 +64,7 @@ export function caseOf(index: number, s: SynthCase): Case {
     switch: s.switch ?? 'linux-bridge',
     backend: s.backend ?? 'udp',
     packetSize: s.packetSize ?? 64,
+    flows: s.flows ?? 1,
     rate: s.rate,
     burst: s.burst ?? 32,
     repetition: s.repetition ?? 0,

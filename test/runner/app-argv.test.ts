@@ -83,6 +83,7 @@ const APP_FIELDS: Record<string, { yaml: [string, string]; flag: RegExp }> = {
   chainLength: { yaml: ['layout: chain\nchainLength: 1', 'layout: chain\nchainLength: 2'], flag: /^forwarder$/ },
   chains: { yaml: ['layout: chain\nchains: 1', 'layout: chain\nchains: 2'], flag: /^(tester|forwarder)$/ },
   oneWayLatency: { yaml: ['oneWayLatency: false', 'oneWayLatency: true'], flag: /^--(latency|clock)$/ },
+  flows: { yaml: ['backends: [raw]\nflows: [1]', 'backends: [raw]\nflows: [100000]'], flag: /^--flow(s|-addrs)$/ },
 };
 /** Plan fields that do not reach an app's argv, and why. */
 const NOT_APP_FIELDS: Record<string, string> = {
@@ -131,6 +132,34 @@ test('the latency client gets its window remotely too (the drift this builder en
     '--inflight',
     '1',
   ]);
+});
+
+test('a mix and flows belong to the sender: it gets --size-mix and --flows, every app room for the largest frame', () => {
+  const [send, recv] = [...cases('backends: [raw]\npacketSizes: [imix]\nflows: [100000]', 'local').map(argvOf)[0]!]
+    .sort()
+    .reverse();
+  const after = (a: string[], flag: string) => a[a.indexOf(flag) + 1];
+  assert.deepEqual(
+    ['--size', '--size-mix', '--flows', '--flow-addrs'].map((f) => after(send!, f)),
+    ['1514', '60:7,566:4,1514:1', '100000', '198.18.0.16'],
+  );
+  assert.equal(send![0], 'send');
+  assert.deepEqual(
+    [recv![0], after(recv!, '--size'), ...['--size-mix', '--flows', '--flow-addrs'].filter((f) => recv!.includes(f))],
+    ['recv', '1514'],
+  );
+});
+
+test('in a chain the tester sends the mix and the flows; a forwarder passes on what it gets', () => {
+  const apps = cases('backends: [raw]\nlayout: chain\npacketSizes: [imix]\nflows: [1000]', 'local').map(argvOf)[0]!;
+  const has = (role: string, flag: string) => apps.find((a) => a[0] === role)!.includes(flag);
+  assert.deepEqual(
+    ['tester', 'forwarder'].map((role) => [role, has(role, '--size-mix'), has(role, '--flows')]),
+    [
+      ['tester', true, true],
+      ['forwarder', false, false],
+    ],
+  );
 });
 
 test('every plan field is classified as reaching the apps or not', () => {

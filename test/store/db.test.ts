@@ -6,12 +6,13 @@ import { readHistograms, ResultsDb, SCHEMA_VERSION, schemaVersionOf } from '../.
 import { analyzeDir } from '../../src/report/load.js';
 import { modelSearch, writeResults } from '../report/synthetic.js';
 
-/** Turns a fresh results file back into what schema 5 wrote: no layout columns, no histograms or latency runs, no baseline cases. */
+/** Turns a fresh results file back into what schema 5 wrote: no layout columns, no histograms or latency runs, no baseline cases, no flows or frame-size mix per case. */
 function downgradeToSchema5(path: string): void {
   const db = new Database(path);
   db.exec(`ALTER TABLE cases DROP COLUMN layout; ALTER TABLE cases DROP COLUMN chain_length;
     ALTER TABLE cases DROP COLUMN chains; DROP TABLE histograms; DROP TABLE latency_runs;
-    ALTER TABLE cases DROP COLUMN baseline; UPDATE meta SET value = '5' WHERE key = 'schema_version'`);
+    ALTER TABLE cases DROP COLUMN baseline; ALTER TABLE cases DROP COLUMN flows;
+    ALTER TABLE cases DROP COLUMN size_mix_json; UPDATE meta SET value = '5' WHERE key = 'schema_version'`);
   db.close();
 }
 
@@ -58,6 +59,24 @@ test('a schema 4 results file with a search is read as it is, and migrated to sc
     'schema 4 trials have no verdicts: NULL, not made up',
   );
   assert.equal(writer.db.prepare(`SELECT COUNT(generator_accurate_pps) FROM search_goals`).pluck().get(), 0);
+  writer.close();
+});
+
+test('a schema 5 results file reads as one flow of one size, and a writer adds the columns (resume)', () => {
+  const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 900 }]);
+  const path = join(dir, 'results.sqlite');
+  downgradeToSchema5(path);
+  const analysis = analyzeDir(dir);
+  assert.deepEqual(
+    [analysis.cases[0]!.case.flows, analysis.cases[0]!.case.sizeMix, analysis.maxima[0]!.flows],
+    [1, undefined, 1],
+  );
+  const writer = new ResultsDb(path);
+  assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
+  assert.deepEqual(writer.db.prepare(`SELECT flows, size_mix_json FROM cases`).get(), {
+    flows: 1,
+    size_mix_json: null,
+  });
   writer.close();
 });
 

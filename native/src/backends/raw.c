@@ -81,7 +81,7 @@ static int raw_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsign
 
 const struct nfp_backend backend_raw = {
 	.name = "raw",
-	.flags = NFP_BACKEND_L2 | NFP_BACKEND_IFNAME,
+	.flags = NFP_BACKEND_L2 | NFP_BACKEND_IFNAME | NFP_BACKEND_FRAME_CALLS,
 	.open = raw_open,
 	.tx_alloc = nfp_raw_tx_alloc,
 	.tx_send = raw_tx_send,

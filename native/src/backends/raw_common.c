@@ -348,8 +348,8 @@ unsigned nfp_raw_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsigned 
 	if (n > p->nslots)
 		n = p->nslots;
 	for (unsigned i = 0; i < n; i++) {
-		pkts[i].data = p->tx + (size_t)i * p->tx_stride + NFP_RAW_HDR;
-		pkts[i].len = p->payload;
+		pkts[i] = (struct nfp_pkt){ .data = p->tx + (size_t)i * p->tx_stride + NFP_RAW_HDR,
+					    .len = p->payload };
 	}
 	return n;
 }

@@ -18,6 +18,7 @@
 #define NFP_RAW_COMMON_H
 
 #include <errno.h>
+#include <string.h>
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 
@@ -120,14 +121,33 @@ void nfp_raw_poll(struct nfp_port *port, uint64_t now);
 /* Rewrites the IPv4 total length, its checksum and the UDP length of a frame we build. */
 void nfp_raw_set_lengths(uint8_t *f, uint32_t payload_len);
 
-/* The frame a transmit payload lives in, with its IPv4/UDP lengths fixed up when a payload is
- * not the template's size (roles send --size frames, so that never happens in practice). */
+/* Makes the frame f of a transmit payload what pkt says, writing only what differs: its IPv4
+ * and UDP lengths (a reused slot keeps those of the frame it last sent, which a --size-mix
+ * changes), and, where set (--flows), its UDP source port and IPv4 source address. The IPv4
+ * checksum is recomputed when the header changed; the UDP checksum is 0 (none). */
+static inline void nfp_raw_tx_fix(uint8_t *f, const struct nfp_pkt *pkt)
+{
+	uint8_t *ip = f + NFP_IP_OFF;
+	uint16_t tot = htons((uint16_t)(20 + 8 + pkt->len));
+	bool redo = memcmp(ip + 2, &tot, 2) != 0;
+
+	if (pkt->sport)
+		memcpy(f + NFP_UDP_OFF, &pkt->sport, 2);
+	if (pkt->saddr && memcmp(ip + 12, &pkt->saddr, 4) != 0) {
+		memcpy(ip + 12, &pkt->saddr, 4);
+		redo = true;
+	}
+	if (__builtin_expect(redo, 0))
+		nfp_raw_set_lengths(f, pkt->len);
+}
+
+/* The frame a transmit payload lives in, made what pkt says (nfp_raw_tx_fix). */
 static inline uint8_t *nfp_raw_tx_frame(struct nfp_raw_port *p, const struct nfp_pkt *pkt)
 {
 	uint8_t *f = pkt->data - NFP_RAW_HDR;
 
-	if (__builtin_expect(pkt->len != p->payload, 0))
-		nfp_raw_set_lengths(f, pkt->len);
+	(void)p;
+	nfp_raw_tx_fix(f, pkt);
 	return f;
 }
 

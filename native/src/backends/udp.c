@@ -74,8 +74,7 @@ static unsigned udp_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsign
 	if (n > p->nslots)
 		n = p->nslots;
 	for (unsigned i = 0; i < n; i++) {
-		pkts[i].data = p->tx + (size_t)i * p->stride;
-		pkts[i].len = p->slot_len;
+		pkts[i] = (struct nfp_pkt){ .data = p->tx + (size_t)i * p->stride, .len = p->slot_len };
 	}
 	return n;
 }
@@ -153,6 +152,7 @@ static int udp_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsign
 
 const struct nfp_backend backend_udp = {
 	.name = "udp",
+	.flags = NFP_BACKEND_FRAME_CALLS,
 	.open = udp_open,
 	.tx_alloc = udp_tx_alloc,
 	.tx_send = udp_tx_send,

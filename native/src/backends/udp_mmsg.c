@@ -107,8 +107,7 @@ static unsigned mmsg_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsig
 	if (n > p->nslots)
 		n = p->nslots;
 	for (unsigned i = 0; i < n; i++) {
-		pkts[i].data = p->txv[i].iov_base;
-		pkts[i].len = p->slot_len;
+		pkts[i] = (struct nfp_pkt){ .data = p->txv[i].iov_base, .len = p->slot_len };
 	}
 	return n;
 }

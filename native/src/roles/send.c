@@ -21,6 +21,7 @@
 #include "pacer.h"
 #include "report.h"
 #include "stats.h"
+#include "traffic.h"
 #include "wire.h"
 
 struct nfp_sender {
@@ -30,7 +31,7 @@ struct nfp_sender {
 	struct nfp_pkt pkts[NFP_BURST_MAX];
 	uint8_t *pattern;    /* --touch: pattern[i] = (uint8_t)i, so payload byte i of frame seq
 				is pattern[i + seq % 256] and a memcpy writes every byte */
-	uint32_t payload;    /* UDP payload bytes per frame */
+	struct nfp_traffic traffic; /* each frame's size and tuple (--size-mix, --flows) */
 	uint64_t seq;        /* the next frame's sequence number */
 	uint8_t hdr[NFP_WIRE_HDR_LEN]; /* every frame's header, encoded once: a burst writes its ts
 					  here, a frame copies it and writes its seq */
@@ -40,6 +41,7 @@ int nfp_sender_new(const struct nfp_config *cfg, const char *role, struct nfp_se
 		   struct nfp_err *err)
 {
 	struct nfp_sender *st;
+	int rc;
 
 	*out = NULL;
 	if (!cfg->port.has_remote)
@@ -51,7 +53,8 @@ int nfp_sender_new(const struct nfp_config *cfg, const char *role, struct nfp_se
 	*out = st;
 	st->cfg = cfg;
 	st->end_ns = UINT64_MAX;
-	st->payload = nfp_payload_bytes(cfg);
+	if ((rc = nfp_traffic_init(&st->traffic, cfg, err)) < 0)
+		return rc;
 	nfp_wire_encode(st->hdr, &(struct nfp_wire_hdr){
 		.magic = NFP_WIRE_MAGIC,
 		.version = NFP_WIRE_VERSION,
@@ -70,31 +73,56 @@ int nfp_sender_new(const struct nfp_config *cfg, const char *role, struct nfp_se
 
 void nfp_sender_free(struct nfp_sender *st)
 {
-	if (st)
+	if (st) {
 		free(st->pattern);
+		nfp_traffic_free(&st->traffic);
+	}
 	free(st);
 }
 
-/* Writes the header (and with --touch every byte and the checksum) of n frames. Only what
- * changes is written: ts once per burst into the encoded header, then per frame a copy of it and
- * the frame's seq (no struct round trip: a store read back at another width stalls the core). */
+/* Sets each of n frames' size and tuple (traffic.h) and writes its header (and with --touch
+ * every byte and the checksum); the first is frame number `first`. Only what changes is written:
+ * ts once per call into the encoded header, then per frame a copy of it and the frame's seq (no
+ * struct round trip: a store read back at another width stalls the core). */
 static void fill(struct nfp_sender *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
-		 unsigned n, uint32_t ts)
+		 unsigned n, uint64_t first, uint32_t ts)
 {
+	nfp_traffic_fill(&st->traffic, pkts, n, first);
 	nfp_wire_put_ts(st->hdr, ts);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *d = pkts[i].data;
-		uint32_t seq = (uint32_t)(st->seq + i);
+		uint32_t seq = (uint32_t)(first + i);
 
-		pkts[i].len = st->payload;
 		memcpy(d, st->hdr, NFP_WIRE_HDR_LEN);
 		nfp_wire_put_seq(d, seq);
 		if (cfg->touch) {
 			memcpy(d + NFP_WIRE_HDR_LEN, st->pattern + NFP_WIRE_HDR_LEN + (seq & 0xff),
-			       st->payload - NFP_WIRE_HDR_LEN);
-			nfp_wire_set_csum(d, st->payload);
+			       pkts[i].len - NFP_WIRE_HDR_LEN);
+			nfp_wire_set_csum(d, pkts[i].len);
 		}
 	}
+}
+
+/* A burst over a backend that makes one system call per frame, each frame stamped just before its
+ * own call: the timestamp is when the frame was handed to the kernel, as it is for a whole burst
+ * handed over in one call. Stamped once per burst, the last of 32 frames would carry the 31 calls
+ * before it as path latency (measured on linux-bridge udp: p50 one-way 95 µs with bursts of 32,
+ * 5.5 µs with bursts of 1). Returns what tx_send would: the frames accepted, or -errno. */
+static int send_stamped_each(struct nfp_sender *st, struct nfp_port *port, unsigned got)
+{
+	unsigned i;
+
+	for (i = 0; i < got; i++) {
+		int r;
+
+		fill(st, st->cfg, &st->pkts[i], 1, st->seq + i, (uint32_t)nfp_now_ns());
+		r = port->backend->tx_send(port, &st->pkts[i], 1);
+		if (r < 0)
+			return i ? (int)i : r; /* the error comes back on the next call */
+		if (r == 0)
+			break;
+	}
+	return (int)i;
 }
 
 bool nfp_sender_start(struct nfp_sender *st, volatile sig_atomic_t *stop, uint64_t *now)
@@ -153,12 +181,19 @@ int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_sta
 		}
 	}
 	got = port->backend->tx_alloc(port, st->pkts, n);
-	fill(st, cfg, st->pkts, got, (uint32_t)now);
-	sent = got ? port->backend->tx_send(port, st->pkts, got) : 0;
+	if (port->backend->flags & NFP_BACKEND_FRAME_CALLS) {
+		sent = send_stamped_each(st, port, got);
+	} else {
+		fill(st, cfg, st->pkts, got, st->seq, (uint32_t)now);
+		sent = got ? port->backend->tx_send(port, st->pkts, got) : 0;
+	}
 	if (sent < 0)
 		return nfp_err_set(err, sent, "send to %s: %s",
 				   nfp_fmt_addr(&cfg->port.remote, addr), strerror(-sent));
-	nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
+	if (st->traffic.pattern_len == 1) /* one size: no per-frame sum */
+		nfp_stats_tx(stats, n, (unsigned)sent, cfg->frame_bytes, now);
+	else
+		nfp_stats_tx_pkts(stats, st->pkts, n, (unsigned)sent, now);
 	st->seq += (unsigned)sent;
 	nfp_pacer_offered(pacer, n);
 	return NFP_SENDER_SENT;

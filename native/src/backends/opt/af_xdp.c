@@ -421,8 +421,7 @@ static unsigned afxdp_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsi
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t addr = p->tx_free[--p->tx_nfree];
 		p->pending[i] = addr;
-		pkts[i].data = p->area + addr + NFP_RAW_HDR;
-		pkts[i].len = p->payload;
+		pkts[i] = (struct nfp_pkt){ .data = p->area + addr + NFP_RAW_HDR, .len = p->payload };
 	}
 	p->npending = n;
 	return n;
@@ -442,8 +441,7 @@ static int afxdp_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsi
 		struct xdp_desc *d = xsk_ring_prod__tx_desc(&p->tx, idx + i);
 		uint8_t *f = pkts[i].data - NFP_RAW_HDR;
 
-		if (__builtin_expect(pkts[i].len != p->payload, 0))
-			nfp_raw_set_lengths(f, pkts[i].len);
+		nfp_raw_tx_fix(f, &pkts[i]);
 		d->addr = (uint64_t)(f - p->area);
 		d->len = pkts[i].len + NFP_RAW_HDR;
 		d->options = 0;

@@ -490,8 +490,7 @@ static unsigned dpdk_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsig
 		prefetch_w(f);
 		m->data_len = frame;
 		m->pkt_len = frame;
-		pkts[i].data = f + NFP_RAW_HDR;
-		pkts[i].len = p->payload;
+		pkts[i] = (struct nfp_pkt){ .data = f + NFP_RAW_HDR, .len = p->payload };
 	}
 	for (unsigned i = 0; i < n; i++)
 		memcpy(pkts[i].data - NFP_RAW_HDR, p->tmpl, NFP_RAW_HDR);
@@ -506,9 +505,11 @@ static int dpdk_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 
 	if (n > p->ntx)
 		n = p->ntx;
+	/* tx_alloc wrote the template into every mbuf: only a frame of another size or tuple
+	 * (--size-mix, --flows; saddr is set only with sport) needs its header fixed. */
 	for (unsigned i = 0; i < n; i++)
-		if (__builtin_expect(pkts[i].len != p->payload, 0)) {
-			nfp_raw_set_lengths(pkts[i].data - NFP_RAW_HDR, pkts[i].len);
+		if (__builtin_expect(pkts[i].len != p->payload || pkts[i].sport, 0)) {
+			nfp_raw_tx_fix(pkts[i].data - NFP_RAW_HDR, &pkts[i]);
 			p->tx[i]->data_len = (uint16_t)(pkts[i].len + NFP_RAW_HDR);
 			p->tx[i]->pkt_len = pkts[i].len + NFP_RAW_HDR;
 		}
