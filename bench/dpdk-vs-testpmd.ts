@@ -16,19 +16,15 @@
 // swings), so hosts and runs compare; a polling end that waits for the other counts its waiting
 // too, so only the limiting end's figure is its cost.
 //
-// Every process runs at nice -20 (set on this one, inherited), and so does this session's
-// autogroup, where the kernel groups tasks by session (the nice of a task only weighs within its
-// group): on a host whose two CPUs others share (compiles), a time slice taken from one end also
-// stalls the other polling end, which neither rates nor cycles per frame would then describe. At
-// -20 a nice-0 neighbour gets about 1/88 of the CPU; nothing is starved (the pollers are not
-// real-time).
+// Every process runs at nice -20 (common.ts, topPriority): on a host whose two CPUs others share
+// (compiles), a time slice taken from one end also stalls the other polling end, which neither
+// rates nor cycles per frame would then describe.
 //
 // With --baseline-app PATH, that build of nfvperf-app runs as another contender, interleaved.
 // With --split, nfvperf's sender also runs into testpmd's rxonly: which end limits the pair.
 //
 //   npm run build && node dist/bench/dpdk-vs-testpmd.js [--rounds 5] [--seconds 6] [--vdev net_memif] [--baseline-app PATH] [--split]
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { AppProcess } from '../src/apps/app.js';
 import { readTscHz } from '../src/testbed/environment.js';
 import { ensureHugetlbfs, reserveHugepages } from '../src/testbed/hugepages.js';
@@ -37,7 +33,17 @@ import { newRunToken, runNames } from '../src/testbed/names.js';
 import { Resources } from '../src/testbed/resources.js';
 import { ensureRunDir, runPath } from '../src/testbed/rundir.js';
 import { Testpmd } from './testpmd.js';
-import { BASELINE_APP, interleave, median, numberOption, report, stringOption, withAppBinary } from './common.js';
+import {
+  BASELINE_APP,
+  interleave,
+  median,
+  numberOption,
+  report,
+  stringOption,
+  summaryGiven,
+  topPriority,
+  withAppBinary,
+} from './common.js';
 
 const ROUNDS = numberOption('--rounds', 5);
 const SECONDS = numberOption('--seconds', 6);
@@ -78,14 +84,6 @@ function removeEalDir(filePrefix: string): void {
 }
 
 const COMMON = ['--backend', 'dpdk', '--size', '64', '--burst', '32'];
-
-function readOrEmpty(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 /** Nanoseconds a process has run on a CPU, all its threads together. */
 function coreNs(pid: number | undefined): number {
@@ -187,13 +185,7 @@ async function stopPair(
 }
 
 /** Resolves once an nfvperf sender has printed its summary (it sent for --duration). */
-async function sent(send: AppProcess): Promise<void> {
-  const deadline = Date.now() + (SECONDS + 30) * 1000;
-  while (!send.summary) {
-    if (!send.running || Date.now() > deadline) throw send.failure('gave no summary after --duration');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const sent = (send: AppProcess): Promise<void> => summaryGiven(send, (SECONDS + 30) * 1000);
 
 /** What a testpmd receiver counted: its `Rx-pps` lines (--stats-period 1), steady seconds. */
 function testpmdRate(receiver: Testpmd): number {
@@ -297,9 +289,7 @@ async function nfvperfSenderOnly(socket: string, prefix: string): Promise<Round>
   return { pps: testpmdRate(receiver), core };
 }
 
-setPriority(-20); // (see the top)
-const autogroupNice = /nice (-?\d+)/.exec(readOrEmpty('/proc/self/autogroup'))?.[1];
-if (autogroupNice !== undefined) writeFileSync('/proc/self/autogroup', '-20'); // restored at the end: the group outlives us
+const restorePriority = topPriority(); // (see the top)
 const names = runNames(newRunToken());
 const ledger = Ledger.open(names.token);
 const resources = new Resources(ledger);
@@ -359,7 +349,7 @@ try {
           .join('\n')}\n`,
   );
 } finally {
-  if (autogroupNice !== undefined) writeFileSync('/proc/self/autogroup', autogroupNice);
+  restorePriority();
   const errors = await resources.releaseAll();
   ledger.close();
   if (errors.length) process.stderr.write(`teardown: ${errors.map((e) => e.message).join('; ')}\n`);

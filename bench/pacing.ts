@@ -1,7 +1,8 @@
 // Benchmark: does nfvperf-app's paced sender keep its schedule? (issue #19: sent / intended within
 // 0.1 % at every rate from 1 % to 80 % of the path's maximum, and no stall at ≤ 50 %.) Over the
-// namespaces + linux-bridge topology (64-byte frames, burst 32, sender on CPU 0, receiver on
-// CPU 1), per backend: first the path's maximum (the receiver's rate behind an unpaced sender,
+// namespaces + linux-bridge topology for the kernel backends, and for dpdk over a memif link
+// joining the two apps directly (as the `memif` switch does: the receiver the server), 64-byte
+// frames, burst 32, sender on CPU 0, receiver on CPU 1; per backend: first the path's maximum (the receiver's rate behind an unpaced sender,
 // median of 3 runs), then interleaved rounds of every rate × contender. Contenders: this build
 // with the default scheduling (`other`), this build with `--sched fifo`, and with --baseline-app
 // PATH another build of nfvperf-app (e.g. the pacer before a change).
@@ -11,17 +12,32 @@
 // stall, and frames a send call refused (unsent), are both shortfall.
 //
 //   npm run build && node dist/bench/pacing.js [--rounds 5] [--seconds 3] [--rates 0.01,0.05,0.2,0.5,0.8]
-//                                              [--backends udp-mmsg,raw-mmsg] [--scheds other,fifo]
-//                                              [--baseline-app PATH]
+//                                              [--backends udp-mmsg,raw-mmsg,dpdk] [--scheds other,fifo]
+//                                              [--baseline-app PATH] [--top-priority]
+//
+// --top-priority: every process at nice -20 (common.ts, topPriority), so that neighbours'
+// compiles take no slices from the apps: over memif a receiver that loses its CPU for a slice
+// leaves the sender's ring (1024 frames, 0.3 ms at 3 Mpps) full, and the sender's refused frames
+// (unsent) would measure the receiver's share of its CPU rather than the pacer.
+//
+// Measured here (dpdk over memif): `--sched fifo` costs a sender that spins between bursts (a
+// burst period under clock.c's SLEEP_MIN_NS, 200 µs: above 160 kpps at burst 32; dpdk always at
+// these rates) the kernel's RT throttling, 50 ms of every second, of which the catch-up bound
+// recovers 20 ms: about 3-4 % short, one stall a second.
+import { loadavg } from 'node:os';
 import { appBinary } from '../src/apps/app.js';
+import { linuxBridge } from '../src/switches/linux-bridge.js';
+import { memif } from '../src/switches/memif.js';
 import {
   BASELINE_APP,
-  bridgeTopology,
+  dpdkEndArgs,
   interleave,
   median,
   numberOption,
+  pairTopology,
   sendRecv,
   stringOption,
+  topPriority,
   withAppBinary,
   type Topology,
 } from './common.js';
@@ -42,11 +58,16 @@ interface Run {
   unsent: number;
 }
 
-/** A raw backend builds its own frames: it needs each end's interface, and the sender the peer's MAC. */
+/**
+ * A raw backend builds its own frames: it needs each end's interface, and the sender the peer's
+ * MAC; dpdk each end's EAL device on the memif link.
+ */
 function backendArgs(t: Topology, backend: string): { both: string[]; sender: string[]; receiver: string[] } {
+  const both = ['--backend', backend, '--burst', '32'];
+  if (backend === 'dpdk') return { both, sender: dpdkEndArgs(t, 'sender'), receiver: dpdkEndArgs(t, 'receiver') };
   const raw = backend.startsWith('raw');
   return {
-    both: ['--backend', backend, '--burst', '32'],
+    both,
     sender: raw ? ['--ifname', t.sender.ifname!, '--remote-mac', t.receiver.mac] : [],
     receiver: raw ? ['--ifname', t.receiver.ifname!] : [],
   };
@@ -83,10 +104,19 @@ const contenders: [string, string[], string][] = [
   ...SCHEDS.map((s): [string, string[], string] => [`sched ${s}`, s === 'other' ? [] : ['--sched', s], current]),
   ...(BASELINE_APP ? [['baseline', [], BASELINE_APP] as [string, string[], string]] : []),
 ];
-const topology = await bridgeTopology();
-const lines: string[] = [];
-try {
-  for (const backend of BACKENDS) {
+const TOP_PRIORITY = process.argv.includes('--top-priority');
+const restorePriority = TOP_PRIORITY ? topPriority() : () => {};
+process.on('exit', restorePriority);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+for (const backend of BACKENDS) {
+  const driver = backend === 'dpdk' ? memif : linuxBridge;
+  const topology = await pairTopology(driver);
+  const loadBefore = load();
+  try {
+    const lines: string[] = [];
     const maxima: number[] = [];
     for (let i = 0; i < 3; i++) maxima.push((await run(topology, backend, 'max', [], current)).rxPps);
     const pathMax = median(maxima);
@@ -115,8 +145,9 @@ try {
     }
     await interleave(ROUNDS, tasks, (l) => process.stderr.write(`${backend} ${l}\n`), 3);
     lines.push(
-      `${backend} 64 B, burst 32, netns + linux-bridge, ${SECONDS} s runs; path maximum ${Math.round(pathMax)} pps ` +
-        `(received, unpaced, median of ${maxima.map(Math.round).join(' ')}); medians of ${ROUNDS} interleaved rounds`,
+      `${backend} 64 B, burst 32, netns + ${driver.name}, ${SECONDS} s runs; path maximum ${Math.round(pathMax)} pps ` +
+        `(received, unpaced, median of ${maxima.map(Math.round).join(' ')}); medians of ${ROUNDS} interleaved rounds; ` +
+        `${TOP_PRIORITY ? 'nice -20' : 'nice 0'}; load average ${loadBefore} before, ${load()} after`,
       `  unpaced in each round: ${roundMaxima.map(Math.round).join(' ')} pps`,
     );
     for (const [key, rs] of runs) {
@@ -129,8 +160,8 @@ try {
           `  all sent: ${rs.map((r) => pct(r.sentRatio)).join(' ')}`,
       );
     }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await topology.teardown();
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
-} finally {
-  await topology.teardown();
 }

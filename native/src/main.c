@@ -38,8 +38,8 @@ static int install_signals(void)
 	return 0;
 }
 
-/* SCHED_FIFO at the lowest real-time priority, before any thread starts (they inherit it):
- * ahead of every ordinary task, behind the kernel's own real-time threads. */
+/* SCHED_FIFO at the lowest real-time priority for the calling thread (threads it starts later
+ * inherit it): ahead of every ordinary task, behind the kernel's own real-time threads. */
 static int sched_fifo(void)
 {
 	struct sched_param param = { .sched_priority = 1 };
@@ -122,11 +122,6 @@ int main(int argc, char **argv)
 		status = EXIT_RUNTIME;
 		goto out_end;
 	}
-	if (cfg.sched_fifo && (rc = sched_fifo()) < 0) {
-		nfp_err_set(&err, rc, "--sched fifo: sched_setscheduler: %s", strerror(-rc));
-		status = EXIT_RUNTIME;
-		goto out_end;
-	}
 	/* A two-port role's receive port first: a dpdk tester's EAL starts with both ports, and
 	 * either order works; receiving first means nothing sent is missed. */
 	if (role->rx_port_dir) {
@@ -137,6 +132,15 @@ int main(int argc, char **argv)
 		}
 	}
 	if ((rc = open_port(&port, &cfg, &cfg.port, role->port_dir, &err)) < 0) {
+		status = EXIT_RUNTIME;
+		goto out_close;
+	}
+	/* Only once the ports are open: the threads a backend starts (EAL's interrupt and control
+	 * threads, which serve memif's and vhost-user's control channel) stay ordinary tasks. Were
+	 * they real-time beside the role's thread on its CPU, they would wait behind it for good (RT
+	 * throttling frees time for ordinary tasks only): a dpdk sender over memif hung at start-up. */
+	if (cfg.sched_fifo && (rc = sched_fifo()) < 0) {
+		nfp_err_set(&err, rc, "--sched fifo: sched_setscheduler: %s", strerror(-rc));
 		status = EXIT_RUNTIME;
 		goto out_close;
 	}

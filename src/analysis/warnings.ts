@@ -1,6 +1,7 @@
 // Warnings about a run's cases, each saying what to change and naming the plan field that does
 // it. Pure.
-import { isBackendName } from '../apps/backends.js';
+import { backendInfo, isBackendName } from '../apps/backends.js';
+import { driverFor, type SwitchName } from '../switches/index.js';
 import type { SummaryCase } from '../store/summary.js';
 import type { SteadyVariation } from './variation.js';
 
@@ -84,10 +85,23 @@ export function caseWarnings(c: SummaryCase, variation: SteadyVariation | null):
   if (limited.length > 0) {
     add(
       'GeneratorLimited',
-      `search goal${limited.length > 1 ? 's' : ''} ${limited.join(', ')}: the generator, not the path, was the limit (the sender fell short of the rate at the upper bound, so the bounds describe the sender); try larger \`bursts\`${batching}`,
+      `search goal${limited.length > 1 ? 's' : ''} ${limited.join(', ')}: ${generatorLimitedWords(c)}; try larger \`bursts\`${batching}`,
     );
   }
   return out;
+}
+
+/**
+ * What a generator-limited search goal means for case `c`, in words. Over a switch that forwards
+ * in the sender's send call (kernel bridges and veths) with a kernel backend, the sender's CPU
+ * also does the path's work, so its falling short cannot be told from the path's limit.
+ */
+export function generatorLimitedWords(c: { switch: string; backend: string }): string {
+  const driver = driverFor(c.switch as SwitchName);
+  const onSenderCpu = driver?.forwardsOnSenderCpu === true && !backendInfo(c.backend).eal;
+  return onSenderCpu
+    ? "the sender fell short of the rate at the upper bound, with no loss counted on the path; on this kernel path the sender's CPU also does the path's forwarding, in softirq, so this may be the path's limit showing at the sender"
+    : 'the generator, not the path, was the limit: the sender fell short of the rate at the upper bound, so the bounds describe the sender';
 }
 
 function fmtPps(pps: number): string {

@@ -10,7 +10,7 @@ import type { RunAnalysis } from '../analysis/index.js';
 import type { SearchTrialRow } from '../store/run-data.js';
 import { LOSS_THRESHOLD } from '../analysis/max-throughput.js';
 import { UNSTEADY_CV } from '../analysis/variation.js';
-import { TX_BELOW_TARGET } from '../analysis/warnings.js';
+import { generatorLimitedWords, TX_BELOW_TARGET } from '../analysis/warnings.js';
 import { EXPORT_COLUMNS } from './columns.js';
 import type { Figure, FigureSet } from './figures.js';
 import { table2Rows } from './figures.js';
@@ -279,7 +279,7 @@ function searchSection(a: RunAnalysis, figures: FigureSet): string {
       );
       if (g.generatorLimited) {
         limited.push(
-          `<li><code>${esc(c.id)}</code>, goal <b>${esc(g.goal)}</b>: the generator, not the path, was the limit — the sender fell short of the rate at the upper bound (${pps(g.upperBoundPps)} packets/s), so these bounds describe the sender.</li>`,
+          `<li><code>${esc(c.id)}</code>, goal <b>${esc(g.goal)}</b> (upper bound ${pps(g.upperBoundPps)} packets/s): ${esc(generatorLimitedWords(c))}.</li>`,
         );
       }
     }

@@ -12,6 +12,7 @@ export const linuxBridge: SwitchDriver<'linux-bridge'> = {
   name: 'linux-bridge',
   description: 'Linux kernel bridge, containers joined by veth pairs',
   busyThreads: 0,
+  forwardsOnSenderCpu: true,
   backends: KERNEL_BACKENDS,
 
   async probe() {

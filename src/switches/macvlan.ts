@@ -21,6 +21,7 @@ export const macvlan: SwitchDriver<'macvlan'> = {
   name: 'macvlan',
   description: 'macvlan children in bridge mode on one parent (a veth end: no dummy links here)',
   busyThreads: 0,
+  forwardsOnSenderCpu: true,
   backends: KERNEL_BACKENDS,
 
   probe: () => iproute2Probe(['ip']),

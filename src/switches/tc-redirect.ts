@@ -39,6 +39,7 @@ export const tcRedirect: SwitchDriver<'tc-redirect'> = {
   name: 'tc-redirect',
   description: 'tc ingress u32 match on the destination MAC + mirred redirect between veth host ends (no bridge)',
   busyThreads: 0,
+  forwardsOnSenderCpu: true,
   backends: KERNEL_BACKENDS,
 
   probe: () => iproute2Probe(['ip', 'tc']),

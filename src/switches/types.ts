@@ -109,6 +109,12 @@ export interface SwitchDriver<Name extends string = SwitchName> {
   /** The app backends that can talk through this switch. */
   backends: readonly BackendName[];
   /**
+   * The kernel forwards a frame within its sender's send call (softirq on the sending CPU, the
+   * receiver's delivery included): with a kernel backend the sender's CPU also carries the path,
+   * so a sender falling short of its rate may be the path's own limit (issue #19).
+   */
+  forwardsOnSenderCpu?: boolean;
+  /**
    * The pair's link is the peer app itself (memif): neither end is up until both apps opened it,
    * so senders start without waiting for their receivers, and stay up until the receivers have
    * left (a client leaving first can crash the polling server: native/src/backends/opt/dpdk.c).

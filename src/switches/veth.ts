@@ -14,6 +14,7 @@ export const veth: SwitchDriver<'veth'> = {
   name: 'veth',
   description: 'a direct veth pair per application pair (no switch)',
   busyThreads: 0,
+  forwardsOnSenderCpu: true,
   backends: KERNEL_BACKENDS,
 
   probe: () => iproute2Probe(['ip']),

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { caseCpu, tscHzOf } from '../../src/analysis/cpu.js';
 import type { SteadySample } from '../../src/store/run-data.js';
 import { perSecondRates, steadyVariation, UNSTEADY_CV } from '../../src/analysis/variation.js';
-import { caseWarnings } from '../../src/analysis/warnings.js';
+import { caseWarnings, generatorLimitedWords } from '../../src/analysis/warnings.js';
 import type { SummaryCase } from '../../src/store/summary.js';
 
 function sample(
@@ -164,4 +164,39 @@ test('warnings name what to change', () => {
     ['Unsteady'],
   );
   assert.match(unsteady[0]!.message, /20\.0 %.*`warmup` or `duration`/);
+});
+
+test("a generator-limited search over a kernel path says the sender's CPU also carries the path; elsewhere, the generator", () => {
+  const limited = {
+    ndr: {
+      status: 'converged',
+      lowerBound: 1,
+      upperBound: 2,
+      conditionalThroughput: 1,
+      trials: 9,
+      generatorLimited: true,
+    },
+  };
+  const warn = (switchName: string, backend: string) =>
+    caseWarnings(summaryCase({ switch: switchName, backend, rate: 'search', search: limited }), null).find(
+      (w) => w.kind === 'GeneratorLimited',
+    )!.message;
+  for (const [sw, backend] of [
+    ['linux-bridge', 'udp-mmsg'],
+    ['veth', 'raw'],
+  ]) {
+    assert.match(
+      warn(sw!, backend!),
+      /on this kernel path the sender's CPU also does the path's forwarding/,
+      `${sw} ${backend}`,
+    );
+    assert.ok(warn(sw!, backend!).includes(generatorLimitedWords({ switch: sw!, backend: backend! })), 'one wording');
+  }
+  for (const [sw, backend] of [
+    ['ovs', 'dpdk'],
+    ['memif', 'dpdk'],
+    ['ovs', 'udp-mmsg'],
+  ]) {
+    assert.match(warn(sw!, backend!), /the generator, not the path, was the limit/, `${sw} ${backend}`);
+  }
 });

@@ -75,7 +75,7 @@ test('a slow sender: the search says the generator, not the path, was the limit,
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(
     r.stdout,
-    /ndr: .*\(limited by the generator, not the path\).*on generator shortfall; generator accurate up to/,
+    /ndr: .* — the sender fell short of the rate at the upper bound, with no loss counted on the path; on this kernel path .*; failed trials: .* on generator shortfall; generator accurate up to/,
   );
   const c = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases[0]!;
   const ndr = c.search!.ndr!;

@@ -244,12 +244,12 @@ test('search cases: the trace figure, the Search results table, the generator-li
   );
   assert.match(
     html,
-    /<li><code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>, goal <b>ndr<\/b>: the generator, not the path, was the limit/,
+    /<li><code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>, goal <b>ndr<\/b> \(upper bound [\d,]+ packets\/s\): the sender fell short of the rate at the upper bound, with no loss counted on the path; on this kernel path the sender&#39;s CPU also does the path&#39;s forwarding/,
   );
   assert.doesNotMatch(html, /udp-mmsg\/64B\/search\/[^<]*<\/code>, goal <b>ndr<\/b>: the generator/);
   assert.match(
     html,
-    /<b>GeneratorLimited<\/b> <code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>: search goals ndr, pdr: the generator, not the path, was the limit/,
+    /<b>GeneratorLimited<\/b> <code>[^<]*\/udp\/64B\/search\/[^<]*<\/code>: search goals ndr, pdr: the sender fell short of the rate at the upper bound, with no loss counted on the path; on this kernel path/,
   );
 
   const csv = await nfvperf(['export', dir, '--format', 'json']);

@@ -4,6 +4,7 @@ import { requireAppBuilt } from '../../apps/app.js';
 import { UsageError } from '../../common/errors.js';
 import { formatTuple, shapeLabel } from '../../plan/expand.js';
 import { loadPlanFile } from '../../plan/load.js';
+import { generatorLimitedWords } from '../../analysis/warnings.js';
 import type { SummaryCase } from '../../store/summary.js';
 
 export interface RunCommandOptions {
@@ -112,7 +113,7 @@ function formatSearches(cases: readonly SummaryCase[]): string {
       lines.push(
         `  ${shapeLabel(c)} ${c.switch} ${c.backend} ${c.packetSize}B b${c.burst} r${c.repetition}  ${goal}: ` +
           `[${kpps(g.lowerBound)}, ${kpps(g.upperBound)}] conditional ${kpps(g.conditionalThroughput)}, ${g.trials} trials, ${g.status}` +
-          (g.generatorLimited ? ' (limited by the generator, not the path)' : '') +
+          (g.generatorLimited ? ` — ${generatorLimitedWords(c)}` : '') +
           generatorNote(g),
       );
     }
