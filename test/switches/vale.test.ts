@@ -1,8 +1,8 @@
-// VALE without netmap (this project's machines cannot load kernel modules, and nfvperf-app has no
-// netmap backend yet): what can be checked is that nothing pretends to run. The probe names each
-// missing piece with how to get it, start() refuses with the reason, and a plan naming vale or the
-// netmap backend is refused, located, before anything is touched. The driver's VALE steps are
-// not verified.
+// VALE without netmap (this project's machines cannot load kernel modules, and nfvperf-app is
+// built without its netmap backend unless net/netmap_user.h is found): what can be checked is that
+// nothing pretends to run. The probe names each missing piece with how to get it, start() refuses
+// with the reason, and a plan naming vale or the netmap backend is refused, located, before
+// anything is touched. The driver's VALE steps are not verified.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
