@@ -27,6 +27,7 @@
  * The shadow UDP socket of raw_common.h is bound too: it reserves --local's port and picks one
  * for a sender given port 0, as for the other backends on an interface.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
