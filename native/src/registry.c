@@ -1,6 +1,6 @@
 /* registry.c — the static tables of roles and backends; the only file that names them all.
  * Optional backends (af-xdp, dpdk, …) are listed under the NFP_HAVE_<NAME> macro that the
- * Makefile defines when their library is found. */
+ * Makefile defines when their library (netmap: its header) is found. */
 #include <string.h>
 
 #include "nfp.h"
@@ -22,6 +22,9 @@ extern const struct nfp_backend backend_af_xdp;
 #ifdef NFP_HAVE_DPDK
 extern const struct nfp_backend backend_dpdk;
 #endif
+#ifdef NFP_HAVE_NETMAP
+extern const struct nfp_backend backend_netmap;
+#endif
 
 static const struct nfp_role *const roles[] = {
 	&role_send,
@@ -42,6 +45,9 @@ static const struct nfp_backend *const backends[] = {
 #endif
 #ifdef NFP_HAVE_DPDK
 	&backend_dpdk,
+#endif
+#ifdef NFP_HAVE_NETMAP
+	&backend_netmap,
 #endif
 };
 

@@ -23,6 +23,10 @@ export interface BackendInfo {
   paperLabel?: string;
   /** False while its source is not written (the switch that needs it probes for it meanwhile). */
   sourceWritten?: boolean;
+  /** Why the app may lack it and how to build it in, for a backend with no Debian package. */
+  buildHint?: { reason: string; fix: string };
+  /** The one switch whose ports it opens (netmap: VALE's); absent: any switch that gives it its kind of port. */
+  onlySwitch?: string;
 }
 
 export const BACKENDS = [
@@ -85,15 +89,20 @@ export const BACKENDS = [
     source: 'native/src/backends/opt/dpdk.c',
   },
   {
-    // For VALE: needs net/netmap_user.h and the netmap module, which these machines lack.
+    // For VALE. No Debian package: built only where net/netmap_user.h is found (native/Makefile,
+    // NETMAP_INCLUDE), and runs only with the netmap module loaded; neither is on these machines.
     name: 'netmap',
-    description: 'netmap port on the container interface (for VALE; not written yet)',
+    description: 'netmap port on the container interface (for VALE; not verified: no netmap module here)',
     packages: [],
     ownFrames: true,
     needsInterface: true,
     eal: false,
     source: 'native/src/backends/opt/netmap.c',
-    sourceWritten: false,
+    onlySwitch: 'vale',
+    buildHint: {
+      reason: 'no net/netmap_user.h when it was built',
+      fix: 'build netmap from its sources (github.com/luigirizzo/netmap), then make -C native NETMAP_INCLUDE=<netmap>/sys',
+    },
   },
 ] as const satisfies readonly BackendInfo[];
 
@@ -104,7 +113,7 @@ export const BACKEND_NAMES = BACKENDS.map((b) => b.name) as [BackendName, ...Bac
 
 /** The backends that run on a kernel interface, so on any switch that gives the container one. */
 export const KERNEL_BACKENDS: readonly BackendName[] = (BACKENDS as readonly BackendInfo[])
-  .filter((b) => !b.eal && b.sourceWritten !== false)
+  .filter((b) => !b.eal && b.sourceWritten !== false && b.onlySwitch === undefined)
   .map((b) => b.name as BackendName);
 
 /** The entry of `name`; throws on a name the table lacks (plans are checked against it first). */

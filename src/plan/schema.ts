@@ -150,7 +150,7 @@ export const planSchema = z.strictObject({
   flows: axis(
     intIn(1, FLOWS_MAX, 'flows'),
     `Flows per sender: distinct 5-tuples it cycles through, frame by frame (UDP source ports, and above ${FLOW_PORTS} ` +
-      'source addresses too). Above 1 for the backends that build their own frames (raw, raw-mmsg, af-xdp, dpdk); throughput only.',
+      'source addresses too). Above 1 for the backends that build their own frames (raw, raw-mmsg, af-xdp, dpdk, netmap); throughput only.',
   ).default([1]),
   rates: axis(
     rate,

@@ -5,8 +5,10 @@
 // what `nfvperf cleanup` removes) takes the port off the switch if that did not happen.
 //
 // NOT VERIFIED: netmap is an out-of-tree kernel module, and this project's machines cannot load
-// modules; nfvperf-app has no netmap backend yet. Tested here: the probe's reasons and fixes, and
-// the refusal of plans that name it (test/switches/vale.test.ts).
+// modules; nfvperf-app's netmap backend (native/src/backends/opt/netmap.c) is built only where
+// net/netmap_user.h is found. Tested here: the probe's reasons and fixes, the refusal of plans that
+// name it (test/switches/vale.test.ts), and the backend's build against netmap's header
+// (test/native/netmap.test.ts, skipped without one).
 import { existsSync } from 'node:fs';
 import { exec } from '../common/exec.js';
 import { TestbedError } from '../common/errors.js';

@@ -131,11 +131,13 @@ export async function needAppBackend(backend: BackendName): Promise<Missing[]> {
   if (app.error)
     return [{ reason: `nfvperf-app cannot be asked for its backends: ${app.error}`, fix: 'npm run build' }];
   if (app.backends.includes(backend)) return [];
-  const { source: relative, packages } = backendInfo(backend);
+  const { source: relative, packages, buildHint } = backendInfo(backend);
   const source = join(PACKAGE_ROOT, relative);
   const absent = (await Promise.all(packages.map(async (p) => ((await packageVersion(p)) ? [] : [p])))).flat();
   const install = absent.length > 0 ? `apt-get install ${absent.join(' ')} && ` : '';
   const built = `it was built with ${app.backends.join(', ')}`;
+  if (buildHint && existsSync(source))
+    return [{ reason: `nfvperf-app has no ${backend} backend (${built}: ${buildHint.reason})`, fix: buildHint.fix }];
   return [
     existsSync(source)
       ? {

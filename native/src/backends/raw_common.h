@@ -1,6 +1,6 @@
 /* raw_common.h — what the backends that build their own frames share: the frame layout, the
  * header template, the receive filter, the echo swap, the gratuitous ARP and the shadow UDP
- * socket (raw, raw-mmsg, af-xdp, dpdk), and the AF_PACKET port (raw, raw-mmsg). Private to
+ * socket (raw, raw-mmsg, af-xdp, dpdk, netmap), and the AF_PACKET port (raw, raw-mmsg). Private to
  * src/backends/ (and test/unit.c, which checks the headers byte by byte).
  *
  * Frames are Ethernet + IPv4 (IHL 5, DF, TTL 64, id 0, checksum computed) + UDP (checksum 0,
