@@ -187,11 +187,17 @@ cooldown: 0
   assertNoLeaks(before);
 });
 
-test('layout tester through OVS-DPDK with the dpdk backend: the tester and the PMD each on a core', async (t) => {
-  const skip =
+/** Why OVS-DPDK with dpdk apps cannot run here, or undefined. */
+function ovsDpdkSkipReason(): string | undefined {
+  return (
     dpdkSkipReason() ??
     ovsSkipReason() ??
-    (appBackends().backends.includes('dpdk') ? undefined : 'nfvperf-app was built without its dpdk backend');
+    (appBackends().backends.includes('dpdk') ? undefined : 'nfvperf-app was built without its dpdk backend')
+  );
+}
+
+test('layout tester through OVS-DPDK with the dpdk backend: the tester and the PMD each on a core', async (t) => {
+  const skip = ovsDpdkSkipReason();
   if (skip) {
     t.skip(skip);
     return;
@@ -229,10 +235,7 @@ cooldown: 0
 });
 
 test('layout chain of 1 through OVS-DPDK with the dpdk backend: the forwarder passes on what the tester sent', async (t) => {
-  const skip =
-    dpdkSkipReason() ??
-    ovsSkipReason() ??
-    (appBackends().backends.includes('dpdk') ? undefined : 'nfvperf-app was built without its dpdk backend');
+  const skip = ovsDpdkSkipReason();
   if (skip) {
     t.skip(skip);
     return;
