@@ -10,6 +10,7 @@ import type { LatencyRunRecord, SqlRow } from '../../src/store/db.js';
 import { histogramFigures, histogramOf } from '../../src/analysis/histogram.js';
 import { analyzeRun } from '../../src/analysis/index.js';
 import { buildFigures, type Datum, type FigureSet } from '../../src/report/figures.js';
+import { mergeRuns } from '../../src/report/merge.js';
 import { searchTraceData } from '../../src/report/search-figure.js';
 import { CAPACITY_PPS, modelSearch, paperSweep, writeResults, type SynthCase } from './synthetic.js';
 
@@ -580,4 +581,13 @@ test('latency vs load and the percentile spectrum: histograms merged exactly ove
     ['p50', 'p90', 'p99', 'p99.9'],
     '6000 samples: p99.99 and p99.999 are not drawn',
   );
+
+  // A reproduction merges its experiments' runs into one report: the histograms come along.
+  const { db } = figuresOf([{ rate: 'search', txPps: 0, rxPps: 0, search, repetition: 0, latencyRuns: runs(0) }]);
+  const alone = buildFigures(analyzeRun(loadRun(db)));
+  const merged = buildFigures(
+    analyzeRun(mergeRuns('reproduce-quick', 'nfvperf reproduce', [{ name: 'fig5', data: loadRun(db) }])),
+  );
+  for (const id of ['latency-load-pdr', 'latency-spectrum1'])
+    assert.deepEqual(byId(merged, id).data, byId(alone, id).data, `${id} drawn alike from the merged run`);
 });
