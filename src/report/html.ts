@@ -18,7 +18,7 @@ import { buildHeadline, headlineSentence, type Headline } from './headline.js';
 import { compareWithPaper, type PaperComparison } from './paper-compare.js';
 import { searchFigureId } from './search-figure.js';
 import { takeaway } from './takeaways.js';
-import type { Cell } from './table.js';
+import { COLUMN_GROUPS, type Cell, type ColumnGroup } from './table.js';
 
 export interface HtmlInput {
   analysis: RunAnalysis;
@@ -120,36 +120,69 @@ const MAIN_COLUMNS = new Set([
   'lossPercent',
   'rttP50Us',
   'rttP99Us',
+  'totalCores',
   'status',
 ]);
 
+/** The group headers' words: what the columns under each are about. */
+const GROUP_TITLES: Record<ColumnGroup, string> = {
+  case: 'case',
+  throughput: 'throughput',
+  loss: 'loss',
+  latency: 'latency (round trip)',
+  CPU: 'CPU',
+  outcome: 'outcome',
+};
+
+/** The summary table's filters: a row attribute each, and the value a case gives it. */
+const FILTERS: { key: string; value: (r: RunAnalysis['cases'][number]) => string }[] = [
+  { key: 'switch', value: (r) => r.case.switch },
+  { key: 'backend', value: (r) => r.case.backend },
+  { key: 'layout', value: (r) => r.case.layout ?? 'pairs' },
+];
+
 function summarySection(a: RunAnalysis): string {
-  const cls = (c: { key: string; align: string }) => `${c.align}${MAIN_COLUMNS.has(c.key) ? '' : ' extra'}`;
-  const head = EXPORT_COLUMNS.map(
-    (c) =>
-      `<th class="${cls(c)}" data-key="${esc(c.key)}" title="click to sort by ${esc(c.key)}">${esc(c.header)}</th>`,
-  ).join('');
+  // The export columns, grouped (stable within a group): one header spans each group's columns.
+  const columns = COLUMN_GROUPS.flatMap((g) => EXPORT_COLUMNS.filter((c) => c.group === g));
+  // A main column with no value in any row (RTT in a throughput run, Mpps in a latency run) waits
+  // behind the toggle with the others: the first screen shows what this run measured.
+  const filled = new Set(columns.filter((c) => a.cases.some((r) => c.value(r) !== '-')).map((c) => c.key));
+  const isMain = (c: { key: string }) => MAIN_COLUMNS.has(c.key) && filled.has(c.key);
+  const cls = (c: { key: string; align: string }) => `${c.align}${isMain(c) ? '' : ' extra'}`;
+  // A hidden cell takes no place in the table's grid, so a group header spans only its shown
+  // columns: the column toggle sets colspan from data-main to data-all and back.
+  const groups = COLUMN_GROUPS.map((g) => {
+    const all = columns.filter((c) => c.group === g).length;
+    const main = columns.filter((c) => c.group === g && isMain(c)).length;
+    return `<th class="group${main === 0 ? ' extra' : ''}" data-group="${g}" data-main="${main}" data-all="${all}" colspan="${main || all}">${esc(GROUP_TITLES[g])}</th>`;
+  }).join('');
+  const head = columns
+    .map(
+      (c) =>
+        `<th class="${cls(c)}" data-key="${esc(c.key)}" data-group="${c.group}" title="click to sort by ${esc(c.key)}">${esc(c.header)}</th>`,
+    )
+    .join('');
   const rows = a.cases.map(
     (r) =>
-      `<tr data-switch="${esc(r.case.switch)}" data-backend="${esc(r.case.backend)}"${r.warnings.length > 0 ? ' class="warned"' : ''}>${EXPORT_COLUMNS.map(
-        (c) => {
+      `<tr ${FILTERS.map((f) => `data-${f.key}="${esc(f.value(r))}"`).join(' ')}${r.warnings.length > 0 ? ' class="warned"' : ''}>${columns
+        .map((c) => {
           const raw = c.raw(r);
           // The status cell holds only the status; its error, which can be long, is in the tooltip and the error column.
           const text = c.key === 'status' ? `${r.case.status}${r.case.cpuShared ? ' (cpu shared)' : ''}` : c.value(r);
           const title = c.key === 'status' && r.case.error ? ` title="${esc(r.case.error)}"` : '';
           return `<td class="${cls(c)}" data-sort="${esc(sortKey(raw))}"${title}>${esc(text)}</td>`;
-        },
-      ).join('')}</tr>`,
+        })
+        .join('')}</tr>`,
   );
-  const filter = (key: 'switch' | 'backend') => {
-    const values = [...new Set(a.cases.map((r) => r.case[key]))].sort();
-    return `<label>${key} <select data-filter="${key}"><option value="">all</option>${values.map((v) => `<option>${esc(v)}</option>`).join('')}</select></label>`;
-  };
+  const filters = FILTERS.map((f) => {
+    const values = [...new Set(a.cases.map(f.value))].sort();
+    return `<label>${f.key} <select data-filter="${f.key}"><option value="">all</option>${values.map((v) => `<option>${esc(v)}</option>`).join('')}</select></label>`;
+  }).join(' ');
   return `<section id="summary">
 <h2>Summary</h2>
 <p class="note">One row per case; click a header to sort. Rates are steady-state, summed over pairs. Highlighted rows carry a warning.</p>
-<p class="controls">${filter('switch')} ${filter('backend')} <label><input type="checkbox" id="show-extra"> all columns</label></p>
-<div class="table-wrap"><table id="summary-table" class="sortable"><thead><tr>${head}</tr></thead>
+<p class="controls">${filters} <label><input type="checkbox" id="show-extra"> all columns</label></p>
+<div class="table-wrap"><table id="summary-table" class="sortable"><thead><tr class="groups">${groups}</tr><tr>${head}</tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table></div>
@@ -456,7 +489,11 @@ ul.headline > li { margin: 0.4rem 0; }
 .takeaway { font-weight: 600; margin: 0.2rem 0 0.5rem; max-width: 50rem; }
 #figures { display: flex; flex-wrap: wrap; gap: 0 2rem; }
 #figures > h2, #figures > p { flex-basis: 100%; }
-table.sortable th { cursor: pointer; user-select: none; background: #f6f6f6; position: sticky; top: 0; z-index: 1; }
+/* The whole head (group row and column row) sticks to the top of the scrolling wrapper. */
+table.sortable thead { position: sticky; top: 0; z-index: 1; }
+table.sortable th { background: #f6f6f6; }
+table.sortable th[data-key] { cursor: pointer; user-select: none; }
+#summary-table th.group { text-align: center; border-left: 2px solid #fff; border-bottom: 2px solid #ccc; font-weight: 600; color: #444; }
 table.sortable th[aria-sort="ascending"]::after { content: " ▲"; }
 table.sortable th[aria-sort="descending"]::after { content: " ▼"; }
 tr.warned td { background: #fff8e6; }
@@ -478,7 +515,9 @@ const CLIENT_SCRIPT = `
     return a.localeCompare(b);
   }
   document.querySelectorAll('table.sortable').forEach(function (table) {
-    var headers = table.querySelectorAll('thead th');
+    // The column row's headers (the group row above them does not sort); a cell's index among
+    // its row's cells is its header's among these, hidden columns included.
+    var headers = table.querySelectorAll('thead th[data-key]');
     headers.forEach(function (th, index) {
       th.addEventListener('click', function () {
         var descending = th.getAttribute('aria-sort') === 'ascending';
@@ -496,7 +535,7 @@ const CLIENT_SCRIPT = `
       });
     });
   });
-  // Filters by switch and backend; the column toggle.
+  // Filters by switch, backend and layout; the column toggle.
   var summary = document.getElementById('summary-table');
   var filters = document.querySelectorAll('select[data-filter]');
   filters.forEach(function (select) {
@@ -510,7 +549,12 @@ const CLIENT_SCRIPT = `
     });
   });
   var toggle = document.getElementById('show-extra');
-  if (toggle) toggle.addEventListener('change', function () { summary.classList.toggle('show-extra', toggle.checked); });
+  if (toggle) toggle.addEventListener('change', function () {
+    summary.classList.toggle('show-extra', toggle.checked);
+    summary.querySelectorAll('th.group').forEach(function (th) {
+      th.colSpan = Number(th.getAttribute(toggle.checked ? 'data-all' : 'data-main')) || Number(th.getAttribute('data-all'));
+    });
+  });
   document.querySelectorAll('div.vega[data-spec]').forEach(function (el) {
     var spec = JSON.parse(document.getElementById(el.getAttribute('data-spec')).textContent);
     vegaEmbed(el, spec, { renderer: 'svg', actions: false }).then(function () {
