@@ -31,6 +31,27 @@ export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string
   const run = analysis.data.summary.run;
   const paper = compareWithPaper(analysis, figures);
   const title = `nfvperf report — ${run.name} (run ${run.id})`;
+  const all: [id: string, name: string, html: string][] = [
+    ['headline', 'Headline', headlineSection(buildHeadline(analysis))],
+    ['summary', 'Summary', summarySection(analysis)],
+    ['maxima', 'Maximum throughput', maximaSection(analysis)],
+    ['search', 'Search results', searchSection(analysis, figures)],
+    ['latency', 'Latency histograms', latencySection(analysis)],
+    ['figures', 'Figures', figuresSection(analysis, figures, figureFiles, paper)],
+    ['paper', 'The paper beside this run', paperSection(paper)],
+    ['warnings', 'Warnings', warningsSection(analysis)],
+    ['environment', 'Environment', environmentSection(analysis)],
+  ];
+  // What this run has, in reading order; then the sections it has nothing for (each one line
+  // saying what would fill it), then the figures left out: the first screens show results.
+  const isEmpty = (html: string) => /^<section id="[^"]+" class="empty">/.test(html);
+  const sections = [
+    ...all.filter(([, , html]) => !isEmpty(html)),
+    ...all.filter(([, , html]) => isEmpty(html)),
+    ...(figures.skipped.length > 0
+      ? [['skipped', 'Figures left out', skippedSection(figures)] as [string, string, string]]
+      : []),
+  ];
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -43,19 +64,10 @@ export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string
 <header>
 <h1>${esc(title)}</h1>
 <p>${esc(run.planFile)} · nfvperf ${esc(run.nfvperfVersion)} · started ${esc(run.startedAt)} · finished ${esc(run.finishedAt ?? '—')} · outcome <b>${esc(run.outcome)}</b> · ${analysis.cases.length} cases</p>
-<nav><a href="#headline">Headline</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#search">Search results</a> · <a href="#latency">Latency histograms</a> · <a href="#figures">Figures</a> · <a href="#paper">The paper beside this run</a> · <a href="#warnings">Warnings</a> · <a href="#environment">Environment</a>${figures.skipped.length > 0 ? ' · <a href="#skipped">Figures left out</a>' : ''}</nav>
+<nav>${sections.map(([id, name]) => `<a href="#${id}">${name}</a>`).join(' · ')}</nav>
 </header>
 <main>
-${headlineSection(buildHeadline(analysis))}
-${summarySection(analysis)}
-${maximaSection(analysis)}
-${searchSection(analysis, figures)}
-${latencySection(analysis)}
-${figuresSection(analysis, figures, figureFiles, paper)}
-${paperSection(paper)}
-${warningsSection(analysis)}
-${environmentSection(analysis)}
-${skippedSection(figures)}
+${sections.map(([, , html]) => html).join('\n')}
 </main>
 ${figures.figures.map((f) => `<script type="application/json" id="spec-${esc(f.id)}">${jsonForScript(f.spec)}</script>`).join('\n')}
 <script>${inlineScript('vega', 'build/vega.min.js')}</script>
@@ -191,7 +203,7 @@ ${rows.join('\n')}
 
 function maximaSection(a: RunAnalysis): string {
   if (a.maxima.length === 0)
-    return `<section id="maxima"><h2>Maximum throughput</h2><p>No case produced throughput figures.</p></section>`;
+    return `<section id="maxima" class="empty"><h2>Maximum throughput</h2><p>No case produced throughput figures.</p></section>`;
   const rows = a.maxima.map((m) => {
     const ci = m.rxPps.ciHalfWidth === null ? '' : ` ± ${(m.rxPps.ciHalfWidth / 1e6).toFixed(4)}`;
     const lossy = m.firstLossyRate === null ? 'none' : m.firstLossyRate === 'max' ? 'max' : String(m.firstLossyRate);
@@ -265,7 +277,7 @@ function latencySection(a: RunAnalysis): string {
     }
   }
   if (rows.length === 0)
-    return `<section id="latency"><h2>Latency histograms</h2><p>No latency histogram in this run (dimension <code>latency</code>, plan <code>oneWayLatency</code>, or <code>search.latency</code>).</p></section>`;
+    return `<section id="latency" class="empty"><h2>Latency histograms</h2><p>No latency histogram in this run (dimension <code>latency</code>, plan <code>oneWayLatency</code>, or <code>search.latency</code>).</p></section>`;
   return `<section id="latency">
 <h2>Latency histograms</h2>
 <p class="note">Each case's latency histograms, steady window merged over pairs: round trips of latency cases (the client's clock), one-way latency of throughput receivers (the sender's timestamp to the receiver's clock, one host's CLOCK_MONOTONIC), and a search's latency runs (the probe alone, then fractions of each goal's conditional throughput, rate per sender). Percentiles in µs, the bucket midpoints (≤ 0.4 % off); a percentile needs 1/(1 − q) samples (p99.999: 10^5) and is marked where it has fewer. With <code>latencyBaseline</code>, each case's percentiles minus those of its baseline (the same apps, backend and load over a bare veth pair) at the same rate: the switch's own share of the latency (— where the loads differ, as a search's fractions of each path's own found rate do). <code>nfvperf export DIR --format hdr</code> writes every histogram as an HdrHistogram log.</p>
@@ -278,7 +290,7 @@ ${rows.join('\n')}
 function searchSection(a: RunAnalysis, figures: FigureSet): string {
   const searchCases = a.data.summary.cases.filter((c) => c.rate === 'search');
   if (searchCases.length === 0) {
-    return `<section id="search"><h2>Search results</h2><p>No search case in this run (plan <code>search</code> finds NDR/PDR).</p></section>`;
+    return `<section id="search" class="empty"><h2>Search results</h2><p>No search case in this run (plan <code>search</code> finds NDR/PDR).</p></section>`;
   }
   const drawn = new Set(figures.figures.map((f) => f.id));
   const pps = (v: number | null) => (v === null ? '—' : Math.round(v).toLocaleString('en-US'));
@@ -377,9 +389,9 @@ ${takeawayLine(f)}${paper
     a.tscHz === null
       ? '<p class="note">Cycles per packet are not computed: the environment manifest holds no TSC frequency (key <code>tscHz</code>).</p>'
       : '';
-  return `<section id="figures">
+  return `<section id="figures"${blocks.length > 0 ? '' : ' class="empty"'}>
 <h2>Figures</h2>
-${blocks.length > 0 ? blocks.join('\n') : '<p>No figure could be drawn from this run (reasons under Warnings).</p>'}
+${blocks.length > 0 ? blocks.join('\n') : '<p>No figure could be drawn from this run (the reasons under Figures left out).</p>'}
 ${tsc}
 </section>`;
 }
@@ -470,6 +482,11 @@ const STYLE = `
 body { font-family: system-ui, "DejaVu Sans", sans-serif; margin: 0; padding: 0 1.5rem 3rem; color: #222; }
 header p, .note { color: #555; font-size: 0.9rem; }
 h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; margin-top: 2.5rem; }
+/* A section this run has nothing for: one line, its title and what would fill it. */
+section.empty { display: flex; gap: 1rem; align-items: baseline; color: #555; }
+section:not(.empty) + section.empty { margin-top: 2.5rem; }
+section.empty h2 { font-size: 1rem; border: 0; margin: 0.3rem 0; white-space: nowrap; }
+section.empty p { margin: 0.3rem 0; }
 table { border-collapse: collapse; font-size: 0.85rem; }
 th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
 .right { text-align: right; font-variant-numeric: tabular-nums; }

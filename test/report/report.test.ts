@@ -290,9 +290,20 @@ test('search cases: the trace figure, the Search results table, the generator-li
   );
 });
 
-test('a run without a search case says so in place of the Search results table', async () => {
+test('a run without a search case says so in place of the Search results table, after what the run has', async () => {
   const html = readFileSync((await writeReport(results([{ rate: 'max', txPps: 1000, rxPps: 1000 }]))).html, 'utf8');
-  assert.match(html, /<section id="search"><h2>Search results<\/h2><p>No search case in this run/);
+  assert.match(html, /<section id="search" class="empty"><h2>Search results<\/h2><p>No search case in this run/);
+  const order = [...html.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(
+    order,
+    ['headline', 'summary', 'maxima', 'figures', 'paper', 'warnings', 'environment', 'search', 'latency', 'skipped'],
+    'the sections this run has nothing for come after those it has, the figures left out last',
+  );
+  assert.deepEqual(
+    [...html.matchAll(/<nav>(.*)<\/nav>/g)].flatMap((m) => [...m[1]!.matchAll(/href="#([^"]+)"/g)].map((h) => h[1])),
+    order,
+    'the navigation in the same order',
+  );
   assert.match(html, /<b>search<\/b>: no search case \(plan <code>search<\/code>/);
   assert.doesNotMatch(html, /<figure id="search/);
 });
