@@ -1,7 +1,14 @@
 // Vega-Lite spec → SVG (vega's headless View, no browser, no canvas) → PNG (resvg).
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
+import * as vega from 'vega';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { fontTextWidth } from './text-width.js';
+
+// Vega lays text out by the widths its textMetrics give (the typings leave it out): in Node,
+// with no canvas, those of the font the files are drawn with, where it can be read.
+const measured = fontTextWidth();
+if (measured) (vega as unknown as { textMetrics: { width: typeof measured } }).textMetrics.width = measured;
 
 /**
  * Text is drawn with the system's fonts (the specs ask for DejaVu Sans, which Debian's
@@ -13,10 +20,9 @@ const FONT: ResvgRenderOptions['font'] = { loadSystemFonts: true, defaultFontFam
 const MARGIN = 8;
 
 /**
- * The figure as a standalone SVG document, cut to what it draws. Vega, with no canvas in Node,
- * only estimates text widths (0.8 em a character, DejaVu Sans averages about 0.6), so its canvas
- * comes out wider than the drawing: a legend's estimated width left a third of some PNGs blank.
- * resvg measures the drawing with the real fonts and the SVG's size and viewBox are set to it.
+ * The figure as a standalone SVG document, cut to what it draws (resvg measures the drawing with
+ * the real fonts; the SVG's size and viewBox are set to it): where vega's text widths are only
+ * estimated, its canvas comes out wider than the drawing.
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const vegaSpec = compile(spec).spec;
