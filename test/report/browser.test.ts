@@ -97,10 +97,7 @@ test("the quickstart's report, run for real (examples/quickstart.yaml with 1 s t
   dirs.push(join(out, '..'));
   assertNoLeaks(before);
   assert.equal(summary.cases.length, 4, 'the quickstart has four cases');
-  assert.ok(
-    summary.cases.every((c) => c.status === 'ok'),
-    summary.cases.map((c) => `${c.id}: ${c.status} ${c.error ?? ''}`).join('; '),
-  );
+  assertEveryCaseOk(summary.cases);
   const page = await checkReport(t, 'quickstart', join(out, 'report.html'), summary.cases, null);
   await page.close();
 });
@@ -119,10 +116,7 @@ test("a reproduction's report (nfvperf reproduce --scale quick --only fig5, for 
   // The report is over every experiment's run, each case id prefixed by its experiment (report/merge.ts).
   const experiment = JSON.parse(readFileSync(join(out, 'fig5', 'summary.json'), 'utf8')) as Summary;
   const cases = experiment.cases.map((c) => ({ ...c, id: `fig5/${c.id}` }));
-  assert.ok(
-    cases.every((c) => c.status === 'ok'),
-    cases.map((c) => `${c.id}: ${c.status} ${c.error ?? ''}`).join('; '),
-  );
+  assertEveryCaseOk(cases);
   const page = await checkReport(t, 'reproduction', join(out, 'report.html'), cases, null);
   assert.ok((await page.locator('#paper-table tbody tr').count()) > 0, 'the paper beside the run');
   assert.ok(
@@ -131,6 +125,13 @@ test("a reproduction's report (nfvperf reproduce --scale quick --only fig5, for 
   );
   await page.close();
 });
+
+function assertEveryCaseOk(cases: readonly SummaryCase[]): void {
+  assert.ok(
+    cases.every((c) => c.status === 'ok'),
+    cases.map((c) => `${c.id}: ${c.status} ${c.error ?? ''}`).join('; '),
+  );
+}
 
 /**
  * Opens `html` at 1280 × 900 and checks what every report must do: no console error or network
