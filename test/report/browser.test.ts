@@ -44,6 +44,10 @@ test('a synthetic run: report.html renders every figure, logs no error, loads no
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summaryDocumentOf(analyzeDir(dir).data)));
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
   const page = await checkReport(t, 'synthetic', report.html, summary.cases, 8);
+  assert.ok(
+    await page.locator('.table-wrap').evaluate((w) => w.scrollHeight > w.clientHeight),
+    'this table is long enough to scroll in its box, so the sticky header was checked',
+  );
 
   const table = page.locator('#summary-table');
   const column = async (key: string) => {
