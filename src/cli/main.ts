@@ -77,17 +77,27 @@ program
   .option('--testbed <file>', 'testbed file for the remote half (Figs. 4d, 4g-h); without it those are skipped')
   .option(
     '--only <names>',
-    'comma-separated experiments to run now: table2, fig4a, fig4bc, fig4bc-dpdk, fig4ef, fig5, fig6, fig6-dpdk, remote',
+    'comma-separated experiments to run now: table2, fig4a, fig4bc, fig4bc-dpdk, fig4ef, fig5, fig5-dpdk, fig6, fig6-dpdk, remote, fig5-remote',
   )
   .option('--plain', 'plain progress lines instead of the live display')
+  .option('--dry-run', "list each run's cases and seconds of traffic; write and touch nothing")
   .addHelpText(
     'after',
     '\nExamples:\n  nfvperf reproduce --out out/paper\n  nfvperf reproduce --scale paper --testbed lab.yaml --out out/paper-full',
   )
-  .action(async (opts: { out: string; scale?: string; testbed?: string; only?: string; plain?: boolean }) => {
-    const { reproduceCommand } = await import('./commands/reproduce.js');
-    process.exitCode = await reproduceCommand(opts);
-  });
+  .action(
+    async (opts: {
+      out: string;
+      scale?: string;
+      testbed?: string;
+      only?: string;
+      plain?: boolean;
+      dryRun?: boolean;
+    }) => {
+      const { reproduceCommand } = await import('./commands/reproduce.js');
+      process.exitCode = await reproduceCommand(opts);
+    },
+  );
 
 program
   .command('schema')
