@@ -1,8 +1,9 @@
 // Each of the paper's findings (paper-facts.ts) against what this run's figures show: agrees,
 // differs, or cannot tell — always with the reason. A finding that differs on cases whose CPUs
 // were shared is "cannot tell": those figures understate the path. Pure.
-import type { RunAnalysis } from '../analysis/index.js';
-import type { Datum, FigureSet } from './figures.js';
+import type { CaseAnalysis, RunAnalysis } from '../analysis/index.js';
+import type { SummaryCase } from '../store/summary.js';
+import type { Datum, Figure, FigureSet } from './figures.js';
 import { PAPER_FACTS, PAPER_SWITCHES, type FactCheck, type PaperFact } from './paper-facts.js';
 
 export type Verdict = 'agrees' | 'differs' | 'cannot tell';
@@ -16,27 +17,33 @@ export interface PaperComparison {
   found: string;
 }
 
-export function compareWithPaper(a: RunAnalysis, set: FigureSet): PaperComparison[] {
+/** What a reproduction knows beyond its data: why a paper switch or an experiment did not run. */
+export interface CompareContext {
+  /** Paper switches this host cannot run, with the probe's reason. */
+  notHere?: Map<string, string>;
+  /** Experiments not run, the figures they draw and why. */
+  notRun?: { figures: string[]; reason: string }[];
+}
+
+export function compareWithPaper(a: RunAnalysis, set: FigureSet, context: CompareContext = {}): PaperComparison[] {
   return PAPER_FACTS.flatMap((fact): PaperComparison[] => {
     const drawn = set.figures.filter((f) => fact.figures.includes(f.id));
     if (drawn.length === 0) {
       const skipped = set.skipped.find((s) => fact.figures.some((id) => id === s.figure || inRange(s.figure, id)));
+      const notRun = context.notRun?.find((n) => n.figures.some((id) => fact.figures.includes(id)));
       return [
         {
           fact,
           figure: fact.figures[0]!,
           verdict: 'cannot tell',
-          found: `not drawn: ${skipped?.reason ?? 'this run has no data for it'}`,
+          found: `not drawn: ${skipped?.reason ?? 'this run has no data for it'}${notRun ? `; ${notRun.reason}` : ''}`,
         },
       ];
     }
     return drawn.map((f) => {
+      const feeding = casesBehind(a, f);
       const result = check(fact.check, f.data);
-      return {
-        fact,
-        figure: f.id,
-        ...sharedCpuCaveat(a, result, f.data, f.id.startsWith('fig5') ? 'latency' : 'throughput'),
-      };
+      return { fact, figure: f.id, ...caveats(result, feeding, unmeasured(a, fact.check, f.data, context)) };
     });
   });
 }
@@ -55,20 +62,78 @@ function inRange(range: string, id: string): boolean {
 
 type Result = { verdict: Verdict; found: string };
 
-function sharedCpuCaveat(a: RunAnalysis, r: Result, data: Datum[], dimension: string): Result {
-  const switches = new Set(data.map((d) => String(d.switch)));
-  const shared = a.cases.filter(
-    (c) =>
-      c.case.dimension === dimension &&
-      switches.has(c.case.switch) &&
-      c.warnings.some((w) => w.kind === 'CpuShared' || w.kind === 'SwitchSharesAppCpu'),
+/** A figure's data fields and the case fields they were drawn from. */
+const DRAWN_FROM: [string, (c: SummaryCase) => string | number][] = [
+  ['switch', (c) => c.switch],
+  ['backend', (c) => c.backend],
+  ['pairs', (c) => c.pairs],
+  ['packetSizeBytes', (c) => c.packetSize],
+  ['burstPackets', (c) => c.burst],
+];
+const REMOTE_FIGURES = /^fig(4[dgh]|5[def])$/;
+
+/** The measured cases behind a figure: those whose fields match one of its rows (Table 2: linux-bridge 1vs1). */
+function casesBehind(a: RunAnalysis, f: Figure): CaseAnalysis[] {
+  const dimension = f.id.startsWith('fig5') ? 'latency' : 'throughput';
+  const locality = REMOTE_FIGURES.test(f.id) ? 'remote' : 'local';
+  const implied: Datum = f.id === 'table2' ? { switch: 'linux-bridge', pairs: 1 } : {};
+  return a.cases.filter(
+    ({ case: c }) =>
+      c.status === 'ok' &&
+      c.dimension === dimension &&
+      c.locality === locality &&
+      f.data.some((d) =>
+        DRAWN_FROM.every(([k, of]) => ({ ...implied, ...d })[k] === undefined || { ...implied, ...d }[k] === of(c)),
+      ),
   );
-  if (shared.length === 0) return r;
-  const which = [...new Set(shared.map((c) => c.case.switch))].join(', ');
-  const note = `CPU shared in ${shared.length} case${shared.length > 1 ? 's' : ''} of ${which}`;
-  return r.verdict === 'differs'
-    ? { verdict: 'cannot tell', found: `${note}; measured: ${r.found}` }
-    : { verdict: r.verdict, found: `${r.found} (${note})` };
+}
+
+/**
+ * What qualifies a verdict: a difference on cases whose CPUs were shared is "cannot tell" (those
+ * figures understate the path); cases in another layout than the paper's pairs, and paper
+ * switches the check needs but this run lacks, are said.
+ */
+function caveats(r: Result, feeding: CaseAnalysis[], missing: string | null): Result {
+  const shared = feeding.filter((c) =>
+    c.warnings.some((w) => w.kind === 'CpuShared' || w.kind === 'SwitchSharesAppCpu'),
+  );
+  const notes: string[] = [];
+  if (shared.length > 0) {
+    const which = [...new Set(shared.map((c) => c.case.switch))].join(', ');
+    notes.push(`CPU shared in ${shared.length} case${shared.length > 1 ? 's' : ''} of ${which}`);
+  }
+  const byLayout = new Map<string, Set<string>>();
+  for (const { case: c } of feeding)
+    if (c.layout) byLayout.set(c.layout, (byLayout.get(c.layout) ?? new Set()).add(c.switch));
+  for (const [layout, switches] of byLayout)
+    notes.push(
+      `${[...switches].join(', ')} measured with layout ${layout} (${layout === 'tester' ? 'one app holds both ports' : 'a tester through forwarders'}; the paper: a sender and a receiver per pair)`,
+    );
+  if (missing !== null) notes.push(missing);
+  if (shared.length > 0 && r.verdict === 'differs')
+    return { verdict: 'cannot tell', found: [`${notes[0]}; measured: ${r.found}`, ...notes.slice(1)].join('; ') };
+  return notes.length === 0 ? r : { verdict: r.verdict, found: `${r.found} (${notes.join('; ')})` };
+}
+
+/** The paper switches a check names that this figure lacks, with why: "not measured: sriov (no SR-IOV capable NIC)". */
+function unmeasured(a: RunAnalysis, c: FactCheck, data: Datum[], context: CompareContext): string | null {
+  const named =
+    c.kind === 'tiers'
+      ? c.tiers.flat().filter((s) => s !== '*')
+      : c.kind === 'scaling'
+        ? c.scales
+        : c.kind === 'cpu'
+          ? c.lighter
+          : [];
+  const present = new Set(data.map((d) => String(d.switch)));
+  const absent = named.filter((sw) => !present.has(sw));
+  if (absent.length === 0) return null;
+  const why = (sw: string) => {
+    const skipped = a.cases.find((x) => x.case.switch === sw && x.case.status === 'skipped')?.case.error;
+    const reason = skipped?.replace(/^switch \S+ is unavailable here: /, '') ?? context.notHere?.get(sw);
+    return reason === undefined ? `${sw} (not in this run)` : `${sw} (${reason.split(/ \(|; |, and /)[0]})`;
+  };
+  return `not measured: ${absent.map(why).join(', ')}`;
 }
 
 const num = (v: Datum[string] | undefined) => v as number;
