@@ -29,14 +29,14 @@ export function compareWithPaper(a: RunAnalysis, set: FigureSet, context: Compar
   return PAPER_FACTS.flatMap((fact): PaperComparison[] => {
     const drawn = set.figures.filter((f) => fact.figures.includes(f.id));
     if (drawn.length === 0) {
-      const skipped = set.skipped.find((s) => fact.figures.some((id) => id === s.figure || inRange(s.figure, id)));
+      const skipped = fact.figures.map((id) => whyNotDrawn(set, id)).find((r) => r !== undefined);
       const notRun = context.notRun?.find((n) => n.figures.some((id) => fact.figures.includes(id)));
       return [
         {
           fact,
           figure: fact.figures[0]!,
           verdict: 'cannot tell',
-          found: `not drawn: ${skipped?.reason ?? 'this run has no data for it'}${notRun ? `; ${notRun.reason}` : ''}`,
+          found: `not drawn: ${skipped ?? 'this run has no data for it'}${notRun ? `; ${notRun.reason}` : ''}`,
         },
       ];
     }
@@ -46,6 +46,11 @@ export function compareWithPaper(a: RunAnalysis, set: FigureSet, context: Compar
       return { fact, figure: f.id, ...caveats(result, feeding, unmeasured(a, fact.check, f.data, context)) };
     });
   });
+}
+
+/** Why figure `id` is left out of `set` (a builder of several, e.g. "fig5a-c", names their range), or undefined. */
+export function whyNotDrawn(set: FigureSet, id: string): string | undefined {
+  return set.skipped.find((s) => s.figure === id || inRange(s.figure, id))?.reason;
 }
 
 /** "fig5a-c" holds fig5a, fig5b and fig5c. */

@@ -18,7 +18,7 @@ import type { SwitchName } from '../../plan/schema.js';
 import { buildFigures, type FigureSet } from '../../report/figures.js';
 import { writeReport } from '../../report/index.js';
 import { mergeRuns } from '../../report/merge.js';
-import { compareWithPaper, type PaperComparison } from '../../report/paper-compare.js';
+import { compareWithPaper, whyNotDrawn, type PaperComparison } from '../../report/paper-compare.js';
 import { PAPER_SWITCHES } from '../../report/paper-facts.js';
 import { capabilities, preflight, runPlan } from '../../runner/run.js';
 import { busyThreads } from '../../runner/topology.js';
@@ -298,10 +298,12 @@ const PAPER_FIGURES = [
 function figureByFigure(set: FigureSet, comparison: PaperComparison[], files: string[]): string[] {
   return PAPER_FIGURES.flatMap((id) => {
     const png = files.find((f) => f.endsWith(`/${id}.png`));
-    const skipped = set.skipped.find((s) => s.figure === id);
-    const findings = comparison.filter((p) => p.figure === id);
+    // A finding about several figures none of which is drawn is listed under each of them.
+    const findings = comparison.filter(
+      (p) => p.figure === id || (png === undefined && p.found.startsWith('not drawn') && p.fact.figures.includes(id)),
+    );
     return [
-      `  ${id}: ${png ?? `not drawn — ${skipped?.reason ?? 'no data for it'}`}`,
+      `  ${id}: ${png ?? `not drawn — ${whyNotDrawn(set, id) ?? 'no data for it'}`}`,
       ...findings.map((p) => `    ${p.verdict} (${p.fact.section}) — ${p.found}`),
     ];
   });
