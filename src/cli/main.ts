@@ -74,7 +74,7 @@ program
     'quick (3 s trials, 1 repetition, fewer points) or paper (the example plans as written, ≥ 3 repetitions)',
     'quick',
   )
-  .option('--testbed <file>', 'testbed file for the remote half (Figs. 4d, 4g-h); without it those are skipped')
+  .option('--testbed <file>', 'testbed file for the remote half (Figs. 4d, 4g-h, 5d-f); without it those are skipped')
   .option(
     '--only <names>',
     'comma-separated experiments to run now: table2, fig4a, fig4bc, fig4bc-dpdk, fig4ef, fig5, fig5-dpdk, fig6, fig6-dpdk, remote, fig5-remote',

@@ -41,9 +41,10 @@ export function compareWithPaper(a: RunAnalysis, set: FigureSet, context: Compar
       ];
     }
     return drawn.map((f) => {
-      const feeding = casesBehind(a, f);
-      const result = check(fact.check, f.data);
-      return { fact, figure: f.id, ...caveats(result, feeding, unmeasured(a, fact.check, f.data, context)) };
+      const rows = comparedRows(fact.check, f.data);
+      const feeding = casesBehind(a, f.id, rows);
+      const result = check(fact.check, rows, feeding);
+      return { fact, figure: f.id, ...caveats(result, feeding, unmeasured(a, fact.check, f, context)) };
     });
   });
 }
@@ -77,19 +78,34 @@ const DRAWN_FROM: [string, (c: SummaryCase) => string | number][] = [
 ];
 const REMOTE_FIGURES = /^fig(4[dgh]|5[def])$/;
 
-/** The measured cases behind a figure: those whose fields match one of its rows (Table 2: linux-bridge 1vs1). */
-function casesBehind(a: RunAnalysis, f: Figure): CaseAnalysis[] {
-  const dimension = f.id.startsWith('fig5') ? 'latency' : 'throughput';
-  const locality = REMOTE_FIGURES.test(f.id) ? 'remote' : 'local';
-  const implied: Datum = f.id === 'table2' ? { switch: 'linux-bridge', pairs: 1 } : {};
+/**
+ * The rows a check compares: the paper's switches only (Table 2's rows name none: all
+ * linux-bridge), and for checks along a series, the series of two points or more.
+ */
+function comparedRows(c: FactCheck, data: Datum[]): Datum[] {
+  const paper = data.filter(
+    (d) => d.switch === undefined || (PAPER_SWITCHES as readonly string[]).includes(String(d.switch)),
+  );
+  if (c.kind !== 'trend' && c.kind !== 'plateau' && c.kind !== 'scaling') return paper;
+  return [...bySeries(paper).values()].filter((rows) => rows.length >= 2).flat();
+}
+
+/** Whether case `c` is behind figure row `d` (Table 2's rows: linux-bridge, 1vs1). */
+function drawnFrom(id: string, d: Datum, c: SummaryCase): boolean {
+  const row: Datum = id === 'table2' ? { switch: 'linux-bridge', pairs: 1, ...d } : d;
+  return DRAWN_FROM.every(([k, of]) => row[k] === undefined || row[k] === of(c));
+}
+
+/** The measured cases behind a figure's rows. */
+function casesBehind(a: RunAnalysis, id: string, rows: Datum[]): CaseAnalysis[] {
+  const dimension = id.startsWith('fig5') ? 'latency' : 'throughput';
+  const locality = REMOTE_FIGURES.test(id) ? 'remote' : 'local';
   return a.cases.filter(
     ({ case: c }) =>
       c.status === 'ok' &&
       c.dimension === dimension &&
       c.locality === locality &&
-      f.data.some((d) =>
-        DRAWN_FROM.every(([k, of]) => ({ ...implied, ...d })[k] === undefined || { ...implied, ...d }[k] === of(c)),
-      ),
+      rows.some((d) => drawnFrom(id, d, c)),
   );
 }
 
@@ -121,7 +137,7 @@ function caveats(r: Result, feeding: CaseAnalysis[], missing: string | null): Re
 }
 
 /** The paper switches a check names that this figure lacks, with why: "not measured: sriov (no SR-IOV capable NIC)". */
-function unmeasured(a: RunAnalysis, c: FactCheck, data: Datum[], context: CompareContext): string | null {
+function unmeasured(a: RunAnalysis, c: FactCheck, f: Figure, context: CompareContext): string | null {
   const named =
     c.kind === 'tiers'
       ? c.tiers.flat().filter((s) => s !== '*')
@@ -130,11 +146,19 @@ function unmeasured(a: RunAnalysis, c: FactCheck, data: Datum[], context: Compar
         : c.kind === 'cpu'
           ? c.lighter
           : [];
-  const present = new Set(data.map((d) => String(d.switch)));
+  const present = new Set(f.data.map((d) => String(d.switch)));
   const absent = named.filter((sw) => !present.has(sw));
   if (absent.length === 0) return null;
+  const dimension = f.id.startsWith('fig5') ? 'latency' : 'throughput';
   const why = (sw: string) => {
-    const skipped = a.cases.find((x) => x.case.switch === sw && x.case.status === 'skipped')?.case.error;
+    const mine = a.cases.filter((x) => x.case.switch === sw);
+    const sizes = [
+      ...new Set(
+        mine.filter((x) => x.case.status === 'ok' && x.case.dimension === dimension).map((x) => x.case.packetSize),
+      ),
+    ];
+    if (sizes.length > 0) return `${sw} (measured at ${sizes.join(', ')} B only)`;
+    const skipped = mine.find((x) => x.case.status === 'skipped')?.case.error;
     const reason = skipped?.replace(/^switch \S+ is unavailable here: /, '') ?? context.notHere?.get(sw);
     return reason === undefined ? `${sw} (not in this run)` : `${sw} (${reason.split(/ \(|; |, and /)[0]})`;
   };
@@ -143,7 +167,7 @@ function unmeasured(a: RunAnalysis, c: FactCheck, data: Datum[], context: Compar
 
 const num = (v: Datum[string] | undefined) => v as number;
 
-function check(c: FactCheck, data: Datum[]): Result {
+function check(c: FactCheck, data: Datum[], feeding: CaseAnalysis[]): Result {
   switch (c.kind) {
     case 'values':
       return values(c, data);
@@ -152,7 +176,7 @@ function check(c: FactCheck, data: Datum[]): Result {
     case 'trend':
       return trend(c, data);
     case 'plateau':
-      return plateau(data);
+      return plateau(data, feeding);
     case 'scaling':
       return scaling(c, data);
     case 'cpu':
@@ -257,20 +281,49 @@ function trend(c: Extract<FactCheck, { kind: 'trend' }>, data: Datum[]): Result 
       };
 }
 
-function plateau(data: Datum[]): Result {
+/**
+ * Fig. 4a: each series delivers its lowest rate and does not fall as the rate rises. A series
+ * short of its lowest rate with no loss is the sender's shortfall, not the path's: not judged.
+ */
+function plateau(data: Datum[], feeding: CaseAnalysis[]): Result {
   const against: string[] = [];
+  const unjudged: string[] = [];
   const all = bySeries(data);
+  if (all.size === 0)
+    return { verdict: 'cannot tell', found: "no series of the paper's switches at two paced rates or more" };
   for (const [name, rows] of all) {
     const sorted = [...rows].sort((x, y) => num(x.requestedMpps) - num(y.requestedMpps));
     const low = sorted[0]!;
-    const keepsUp = num(low.rxMpps) >= 0.99 * num(low.requestedMpps);
-    const falls = sorted.some((d, i) => i > 0 && num(d.rxMpps) < 0.95 * num(sorted[i - 1]!.rxMpps));
-    if (!keepsUp || falls)
-      against.push(`${name}${keepsUp ? ' falls as the rate rises' : ' short of the lowest rate asked'}`);
+    if (sorted.some((d, i) => i > 0 && num(d.rxMpps) < 0.95 * num(sorted[i - 1]!.rxMpps))) {
+      against.push(`${name} falls as the rate rises`);
+      continue;
+    }
+    if (num(low.rxMpps) >= 0.99 * num(low.requestedMpps)) continue;
+    const behind = feeding.filter(
+      ({ case: c }) =>
+        drawnFrom('fig4a', low, c) &&
+        typeof c.rate === 'number' &&
+        Math.abs((c.rate * c.pairs) / 1e6 - num(low.requestedMpps)) < 1e-9,
+    );
+    const senderShort = behind.every(
+      ({ case: c }) =>
+        c.throughput !== null && c.throughput.lossRatio < 0.01 && (c.throughput.shortfallRatio ?? 0) > 0.01,
+    );
+    if (behind.length > 0 && senderShort) {
+      const sent = behind.reduce((t, { case: c }) => t + c.throughput!.txPps, 0) / behind.length / 1e6;
+      unjudged.push(
+        `${name}: the sender sent ${sent.toFixed(3)} of the ${num(low.requestedMpps).toFixed(3)} Mpps asked, none lost (the generator's shortfall)`,
+      );
+    } else against.push(`${name} short of the lowest rate asked`);
   }
-  return against.length === 0
-    ? { verdict: 'agrees', found: `all ${all.size} series follow the requested rate, then level off` }
-    : { verdict: 'differs', found: against.join('; ') };
+  const judged = all.size - unjudged.length;
+  const notJudged = unjudged.length > 0 ? `; not judged: ${unjudged.join('; ')}` : '';
+  if (against.length > 0) return { verdict: 'differs', found: `${against.join('; ')}${notJudged}` };
+  if (judged === 0) return { verdict: 'cannot tell', found: unjudged.join('; ') };
+  return {
+    verdict: 'agrees',
+    found: `${judged === all.size ? 'all ' : ''}${judged} series follow the requested rate, then level off${notJudged}`,
+  };
 }
 
 function scaling(c: Extract<FactCheck, { kind: 'scaling' }>, data: Datum[]): Result {

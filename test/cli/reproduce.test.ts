@@ -2,13 +2,19 @@
 // written), and the quick plans derived from the examples keep every figure drawable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { nfvperf, ROOT, tempDir } from '../helpers/cli.js';
 import { derivePlans, EXPERIMENTS } from '../../src/cli/commands/reproduce.js';
 import { expandPlan } from '../../src/plan/expand.js';
 import { parsePlan } from '../../src/plan/load.js';
+import type { SwitchName } from '../../src/plan/schema.js';
+import type { RunAnalysis } from '../../src/analysis/index.js';
+import { buildFigures } from '../../src/report/figures.js';
+import { analyzeDir } from '../../src/report/index.js';
+import { compareWithPaper, type PaperComparison } from '../../src/report/paper-compare.js';
+import { writeResults, type SynthCase } from '../report/synthetic.js';
 
 test('reproduce refuses an unknown scale, a missing testbed, a testbed `doctor --testbed` finds not ready, an unknown experiment and an --out holding another run: exit 2, one line, nothing touched', async () => {
   const dir = tempDir();
@@ -152,4 +158,86 @@ test('paper plans: the example sweeps as written, at least 3 repetitions', () =>
         assert.deepEqual(plan[key], example[key], `${name} ${key}`);
     }
   }
+});
+
+// The verdicts a reproduction prints, on synthetic runs whose outcome is known.
+const judged = (cases: SynthCase[], tweak: (a: RunAnalysis) => void = () => {}) => {
+  const dir = writeResults(cases);
+  try {
+    const analysis = analyzeDir(dir);
+    tweak(analysis);
+    return compareWithPaper(analysis, buildFigures(analysis), {
+      notHere: new Map([['sriov', 'no SR-IOV capable NIC (no /sys/class/net/*/device/sriov_totalvfs)']]),
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+const finding = (list: PaperComparison[], figure: string, section: string) =>
+  list.find((p) => p.figure === figure && p.fact.section.startsWith(section)) ?? assert.fail(`no ${figure} ${section}`);
+
+test("Fig. 4a: a sender short of the lowest rate with nothing lost is the generator's shortfall, not judged; lost packets differ", () => {
+  const sweep = (backend: 'udp' | 'udp-mmsg', low: { txPps: number; rxPps: number }): SynthCase[] => [
+    { backend, rate: 50_000, ...low },
+    { backend, rate: 400_000, txPps: 400_000, rxPps: 250_000 },
+    { backend, rate: 1_600_000, txPps: 1_600_000, rxPps: 250_000 },
+  ];
+  const followed = { txPps: 50_000, rxPps: 50_000 };
+  const short = finding(
+    judged([...sweep('udp', { txPps: 46_000, rxPps: 46_000 }), ...sweep('udp-mmsg', followed)]),
+    'fig4a',
+    '§4.3',
+  );
+  assert.equal(short.verdict, 'agrees', short.found);
+  assert.match(short.found, /^1 series follow .*not judged: .*udp\b.*sent 0\.046 of the 0\.050 Mpps asked, none lost/);
+  const lost = finding(
+    judged([...sweep('udp', { txPps: 50_000, rxPps: 40_000 }), ...sweep('udp-mmsg', followed)]),
+    'fig4a',
+    '§4.3',
+  );
+  assert.equal(lost.verdict, 'differs', lost.found);
+  assert.match(lost.found, /udp\b.* short of the lowest rate asked/);
+});
+
+test("orderings: only the paper's switches are judged, caveats come from the cases compared, a tester layout and a missing switch are said", () => {
+  const sizes = (sw: SwitchName, rxPps: number, cpuShared = false): SynthCase[] =>
+    [64, 1500].map((packetSize) => ({
+      switch: sw,
+      backend: sw === 'linux-bridge' || sw === 'ovs-afxdp' ? 'udp-mmsg' : 'dpdk',
+      packetSize,
+      rate: 'max',
+      txPps: 9e6,
+      rxPps: packetSize === 64 ? rxPps : rxPps / 4,
+      cpuShared,
+    }));
+  const cases = [
+    ...sizes('vpp', 1e6),
+    ...sizes('ovs', 2e6),
+    ...sizes('linux-bridge', 3e5),
+    // Not the paper's: sharing its CPUs says nothing about the paper's ordering.
+    ...sizes('ovs-afxdp', 5e5, true),
+    {
+      switch: 'vale' as const,
+      backend: 'dpdk' as const,
+      rate: 'max' as const,
+      txPps: 0,
+      rxPps: 0,
+      status: 'skipped' as const,
+      error: 'switch vale is unavailable here: no netmap module (/dev/netmap is missing), and more',
+    },
+  ];
+  const asTesters = (a: RunAnalysis) => {
+    for (const c of a.cases) if (c.case.switch === 'ovs' || c.case.switch === 'vpp') c.case.layout = 'tester';
+  };
+  const tiers = finding(judged(cases, asTesters), 'fig4b', '§4.2–4.3');
+  assert.equal(tiers.verdict, 'differs', tiers.found);
+  assert.match(tiers.found, /^ovs ahead of vpp/);
+  assert.doesNotMatch(tiers.found, /CPU shared|ovs-afxdp/);
+  assert.match(
+    tiers.found,
+    /vpp, ovs measured with layout tester \(one app holds both ports; the paper: a sender and a receiver per pair\)/,
+  );
+  assert.match(tiers.found, /not measured: sriov \(no SR-IOV capable NIC\), .*vale \(no netmap module\)/);
+  // Without the tester layout, nothing is said of it.
+  assert.doesNotMatch(finding(judged(cases), 'fig4b', '§4.2–4.3').found, /layout/);
 });
