@@ -150,14 +150,13 @@ function unmeasured(a: RunAnalysis, c: FactCheck, f: Figure, context: CompareCon
   const absent = named.filter((sw) => !present.has(sw));
   if (absent.length === 0) return null;
   const dimension = f.id.startsWith('fig5') ? 'latency' : 'throughput';
+  const locality = REMOTE_FIGURES.test(f.id) ? 'remote' : 'local';
   const why = (sw: string) => {
     const mine = a.cases.filter((x) => x.case.switch === sw);
-    const sizes = [
-      ...new Set(
-        mine.filter((x) => x.case.status === 'ok' && x.case.dimension === dimension).map((x) => x.case.packetSize),
-      ),
-    ];
+    const ok = mine.filter((x) => x.case.status === 'ok' && x.case.dimension === dimension);
+    const sizes = [...new Set(ok.filter((x) => x.case.locality === locality).map((x) => x.case.packetSize))];
     if (sizes.length > 0) return `${sw} (measured at ${sizes.join(', ')} B only)`;
+    if (ok.length > 0) return `${sw} (measured ${ok[0]!.case.locality} only)`;
     const skipped = mine.find((x) => x.case.status === 'skipped')?.case.error;
     const reason = skipped?.replace(/^switch \S+ is unavailable here: /, '') ?? context.notHere?.get(sw);
     return reason === undefined ? `${sw} (not in this run)` : `${sw} (${reason.split(/ \(|; |, and /)[0]})`;
@@ -235,7 +234,7 @@ function tiers(c: Extract<FactCheck, { kind: 'tiers' }>, data: Datum[]): Result 
       .join(', ');
     return {
       verdict: 'cannot tell',
-      found: `needs ${wanted} beside another paper switch; measured${where}: ${present.map(fmt).join(', ') || "none of the paper's switches"}`,
+      found: `needs ${wanted} beside another paper switch; measured${where}: ${present.map(fmt).join(', ') || 'none of the switches it ranks'}`,
     };
   }
   // A 2 % margin: two paths within noise of each other are not out of order.
@@ -294,8 +293,13 @@ function plateau(data: Datum[], feeding: CaseAnalysis[]): Result {
   for (const [name, rows] of all) {
     const sorted = [...rows].sort((x, y) => num(x.requestedMpps) - num(y.requestedMpps));
     const low = sorted[0]!;
-    if (sorted.some((d, i) => i > 0 && num(d.rxMpps) < 0.95 * num(sorted[i - 1]!.rxMpps))) {
-      against.push(`${name} falls as the rate rises`);
+    const fall = sorted.findIndex((d, i) => i > 0 && num(d.rxMpps) < 0.95 * num(sorted[i - 1]!.rxMpps));
+    if (fall > 0) {
+      const [before, after] = [sorted[fall - 1]!, sorted[fall]!];
+      const mpps = (d: Datum) => num(d.rxMpps).toFixed(3);
+      against.push(
+        `${name} falls as the rate rises (${mpps(before)} Mpps received at ${num(before.requestedMpps)} asked, ${mpps(after)} at ${num(after.requestedMpps)})`,
+      );
       continue;
     }
     if (num(low.rxMpps) >= 0.99 * num(low.requestedMpps)) continue;
