@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readTopology } from '../../src/testbed/cpus.js';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { nfvperf, ROOT, tempDir } from '../helpers/cli.js';
@@ -63,6 +64,34 @@ test('reproduce refuses an unknown scale, a missing testbed, a testbed `doctor -
     assert.ok(r.stderr.startsWith(expected), `${expected} … in ${r.stderr}`);
     assert.deepEqual(existsSync(out) ? readdirSync(out).sort() : null, before, `${out} untouched`);
   }
+});
+
+test('reproduce --dry-run lists every run with its cases and seconds of traffic, the remote ones skipped without a testbed, and writes nothing', async () => {
+  const out = join(tempDir(), 'dry');
+  const r = await nfvperf(['reproduce', '--dry-run', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(existsSync(out), false, 'nothing written');
+  const lines = r.stdout.trim().split('\n');
+  const runs = lines.flatMap((l) => {
+    const m = /^(\S+): (\d+) cases to run, (\d+) s of traffic/.exec(l);
+    return m ? [{ name: m[1]!, cases: Number(m[2]), seconds: Number(m[3]) }] : [];
+  });
+  // Quick trials: 1 s warm-up, 3 s measured, 1 s cool-down.
+  for (const run of runs) assert.equal(run.seconds, run.cases * 5, run.name);
+  const total = /^all: (\d+) cases, (\d+) s of traffic/.exec(lines.at(-1)!);
+  assert.ok(total, lines.at(-1));
+  assert.equal(
+    Number(total[1]),
+    runs.reduce((t, x) => t + x.cases, 0),
+  );
+  assert.ok(lines.includes('remote: skipped — Figs. 4d, 4g-h need a second host: give --testbed FILE'));
+  assert.ok(lines.includes('fig5-remote: skipped — Figs. 5d-f need a second host: give --testbed FILE'));
+  // The polling switches' tester run exists exactly where a 1vs1 and a poller do not fit the cores.
+  assert.equal(
+    runs.some((x) => x.name === 'fig4bc-dpdk-tester'),
+    readTopology().cores.length < 3,
+    r.stdout,
+  );
 });
 
 const derived = (name: string, scale: string, testbed: string | null, cores: number) =>
