@@ -15,7 +15,7 @@ import { EXPORT_COLUMNS } from './columns.js';
 import type { Figure, FigureSet } from './figures.js';
 import { table2Rows } from './figures.js';
 import { buildHeadline, headlineSentence, type Headline } from './headline.js';
-import { compareWithPaper, type PaperComparison } from './paper-compare.js';
+import { compareWithPaper, type CompareContext, type PaperComparison } from './paper-compare.js';
 import { searchFigureId } from './search-figure.js';
 import { takeaway } from './takeaways.js';
 import { COLUMN_GROUPS, type Cell, type ColumnGroup } from './table.js';
@@ -25,11 +25,13 @@ export interface HtmlInput {
   figures: FigureSet;
   /** Where each figure's files are, relative to report.html (figures/<id>.svg, .png). */
   figureFiles: Map<string, { svg: string; png: string | null }>;
+  /** What the paper comparison should know beyond the run (a reproduction: switches not here, experiments not run). */
+  paperContext?: CompareContext;
 }
 
-export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string {
+export function buildHtml({ analysis, figures, figureFiles, paperContext }: HtmlInput): string {
   const run = analysis.data.summary.run;
-  const paper = compareWithPaper(analysis, figures);
+  const paper = compareWithPaper(analysis, figures, paperContext);
   const title = `nfvperf report — ${run.name} (run ${run.id})`;
   const all: [id: string, name: string, html: string][] = [
     ['headline', 'Headline', headlineSection(buildHeadline(analysis))],

@@ -7,6 +7,7 @@ import type { RunAnalysis } from '../analysis/index.js';
 import { analyzeDir } from './load.js';
 import { buildFigures, type SkippedFigure } from './figures.js';
 import { buildHtml } from './html.js';
+import type { CompareContext } from './paper-compare.js';
 import { renderPng, renderSvg } from './render.js';
 
 export { analyzeDir };
@@ -21,7 +22,11 @@ export interface ReportFiles {
 }
 
 /** `analysis`: what to report (default: the newest run in outDir/results.sqlite). */
-export async function writeReport(outDir: string, analysis: RunAnalysis = analyzeDir(outDir)): Promise<ReportFiles> {
+export async function writeReport(
+  outDir: string,
+  analysis: RunAnalysis = analyzeDir(outDir),
+  paperContext: CompareContext = {},
+): Promise<ReportFiles> {
   const figureSet = buildFigures(analysis);
   const figuresDir = join(outDir, 'figures');
   mkdirSync(figuresDir, { recursive: true });
@@ -50,7 +55,7 @@ export async function writeReport(outDir: string, analysis: RunAnalysis = analyz
   }
 
   const htmlPath = join(outDir, 'report.html');
-  writeAtomically(htmlPath, buildHtml({ analysis, figures: figureSet, figureFiles }));
+  writeAtomically(htmlPath, buildHtml({ analysis, figures: figureSet, figureFiles, paperContext }));
   return { html: htmlPath, figures: written, skipped: figureSet.skipped };
 }
 

@@ -127,6 +127,15 @@ test("a reproduction's report (nfvperf reproduce --scale quick --only fig5, for 
     (await page.locator('figure#fig5a .paper').count()) > 0,
     "Fig. 5a carries the paper's finding and this run's verdict",
   );
+  // The page names the paper's switches this host cannot run as the reproduction's notes do,
+  // with the probe's reason, not as switches the run merely left out.
+  const notes = readFileSync(join(out, 'reproduce-notes.txt'), 'utf8');
+  const paperText = await page.locator('#paper-table').innerText();
+  const named = [...notes.matchAll(/\b(sriov|vale) \(([^()]+)\)/g)].filter(([, , why]) => why !== 'not in this run');
+  assert.ok(named.length > 0, 'the notes name a paper switch this host lacks (no SR-IOV NIC, no netmap module here)');
+  for (const [, name, reason] of named) {
+    assert.ok(paperText.includes(`${name} (${reason})`), `the report says ${name} (${reason}) as the notes do`);
+  }
   await page.close();
 });
 

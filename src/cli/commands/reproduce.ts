@@ -213,14 +213,15 @@ export async function reproduceCommand(opts: ReproduceOptions): Promise<number> 
       inReport.map((n) => ({ name: n, data: readRunFile(join(out, n, 'results.sqlite')) })),
     ),
   );
-  const report = await writeReport(out, analysis);
-  const figureSet = buildFigures(analysis);
-  const comparison = compareWithPaper(analysis, figureSet, {
+  const paperContext = {
     notHere: await switchesNotHere(),
     notRun: runs
       .filter((r) => r.e.remote && testbed === null)
       .map((r) => ({ figures: remoteFigures(r.e), reason: `${r.name} needs a second host: give --testbed FILE` })),
-  });
+  };
+  const report = await writeReport(out, analysis, paperContext);
+  const figureSet = buildFigures(analysis);
+  const comparison = compareWithPaper(analysis, figureSet, paperContext);
   const note = [
     `nfvperf reproduce --scale ${scale}${testbed ? ` --testbed ${testbed}` : ''} --out ${out}`,
     '',
