@@ -18,7 +18,13 @@ export interface VethPair {
   close(): Promise<void>;
 }
 
-export async function vethPair(): Promise<VethPair> {
+/** `queues`: receive and transmit queues of each end (numrxqueues/numtxqueues), default 1. */
+export interface VethPairOptions {
+  queues?: number;
+}
+
+export async function vethPair(options: VethPairOptions = {}): Promise<VethPair> {
+  const queues = options.queues ?? 1;
   const state = hostState();
   const names = runNames(newRunToken());
   const ledger = Ledger.open(names.token);
@@ -38,6 +44,7 @@ export async function vethPair(): Promise<VethPair> {
         sender.netns,
         'address',
         sender.mac,
+        ...queueArgs(queues),
         'type',
         'veth',
         'peer',
@@ -47,6 +54,7 @@ export async function vethPair(): Promise<VethPair> {
         receiver.netns,
         'address',
         receiver.mac,
+        ...queueArgs(queues),
       ]),
     () => deleteLink(link, sender.netns),
   );
@@ -67,14 +75,18 @@ export async function vethPair(): Promise<VethPair> {
   };
 }
 
+function queueArgs(queues: number): string[] {
+  return queues > 1 ? ['numrxqueues', String(queues), 'numtxqueues', String(queues)] : [];
+}
+
 /**
  * One pair for a whole test file: built before its first test, closed (and leak-checked) after its
  * last. Read its fields inside tests only — they are filled in by the `before` hook.
  */
-export function vethPairForFile(): VethPair {
+export function vethPairForFile(options: VethPairOptions = {}): VethPair {
   const pair = {} as VethPair;
   before(async () => {
-    Object.assign(pair, await vethPair());
+    Object.assign(pair, await vethPair(options));
   });
   after(() => pair.close());
   return pair;
