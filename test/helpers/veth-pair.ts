@@ -5,7 +5,13 @@ import { backendInfo } from '../../src/apps/backends.js';
 import { exec } from '../../src/common/exec.js';
 import { Ledger } from '../../src/testbed/ledger.js';
 import { newRunToken, runNames, type RunNames } from '../../src/testbed/names.js';
-import { addNeighbor, configureInterface, createContainer, type Container } from '../../src/testbed/netns.js';
+import {
+  addNeighbor,
+  configureInterface,
+  createContainer,
+  vethQueueArgs,
+  type Container,
+} from '../../src/testbed/netns.js';
 import { deleteLink, Resources } from '../../src/testbed/resources.js';
 import { assertNoLeaks, hostState } from './host.js';
 
@@ -44,7 +50,7 @@ export async function vethPair(options: VethPairOptions = {}): Promise<VethPair>
         sender.netns,
         'address',
         sender.mac,
-        ...queueArgs(queues),
+        ...vethQueueArgs(queues),
         'type',
         'veth',
         'peer',
@@ -54,7 +60,7 @@ export async function vethPair(options: VethPairOptions = {}): Promise<VethPair>
         receiver.netns,
         'address',
         receiver.mac,
-        ...queueArgs(queues),
+        ...vethQueueArgs(queues),
       ]),
     () => deleteLink(link, sender.netns),
   );
@@ -73,10 +79,6 @@ export async function vethPair(options: VethPairOptions = {}): Promise<VethPair>
       assertNoLeaks(state);
     },
   };
-}
-
-function queueArgs(queues: number): string[] {
-  return queues > 1 ? ['numrxqueues', String(queues), 'numtxqueues', String(queues)] : [];
 }
 
 /**
