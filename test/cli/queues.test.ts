@@ -43,3 +43,32 @@ test('queues: [2] with af-xdp over veth and linux-bridge: every frame arrives, s
   }
   assertNoLeaks(before);
 });
+
+test('queues: [2] in a tester and a chain through linux-bridge: the forwarder and the tester poll both queues of each port', {
+  skip: !appBackends().backends.includes('af-xdp') && 'nfvperf-app was built without af-xdp',
+}, async () => {
+  const before = hostState();
+  const { out, summary } = await runPlan(
+    'name: queues-layouts\nswitches: [linux-bridge]\nbackends: [af-xdp]\nlayout: [tester, chain]\nchainLength: [1]\n' +
+      'flows: [64]\nqueues: [2]\nrates: [20000]\nbursts: [16]\nduration: 2\nwarmup: 1\ncooldown: 0\n',
+    { args: ['--plain'], timeoutMs: 300_000 },
+  );
+  assert.deepEqual(
+    summary.cases.map((c) => [c.status, c.queues]),
+    [
+      ['ok', 2],
+      ['ok', 2],
+    ],
+  );
+  const db = join(out, 'results.sqlite');
+  assertRunTotals(db);
+  const rows = appSummaries(db, 'throughput');
+  assert.deepEqual(rows.map((r) => r.role).sort(), ['forwarder', 'tester', 'tester']);
+  for (const row of rows) {
+    const s = JSON.parse(row.summary_json) as SummaryLine;
+    const [q0, q1] = s.rxQueuePackets ?? [];
+    assert.equal(q0! + q1!, s.rxPackets, `${row.case_key} ${row.role}: every frame counted on a queue`);
+    assert.ok(q0! > 0 && q1! > 0, `${row.case_key} ${row.role}: both queues: ${q0} and ${q1}`);
+  }
+  assertNoLeaks(before);
+});
