@@ -74,20 +74,30 @@ program
     'quick (3 s trials, 1 repetition, fewer points) or paper (the example plans as written, ≥ 3 repetitions)',
     'quick',
   )
-  .option('--testbed <file>', 'testbed file for the remote half (Figs. 4d, 4g-h); without it those are skipped')
+  .option('--testbed <file>', 'testbed file for the remote half (Figs. 4d, 4g-h, 5d-f); without it those are skipped')
   .option(
     '--only <names>',
-    'comma-separated experiments to run now: table2, fig4a, fig4bc, fig4bc-dpdk, fig4ef, fig5, fig6, fig6-dpdk, remote',
+    'comma-separated experiments to run now: table2, fig4a, fig4bc, fig4bc-dpdk, fig4ef, fig5, fig5-dpdk, fig6, fig6-dpdk, remote, fig5-remote',
   )
   .option('--plain', 'plain progress lines instead of the live display')
+  .option('--dry-run', "list each run's cases and seconds of traffic; write and touch nothing")
   .addHelpText(
     'after',
     '\nExamples:\n  nfvperf reproduce --out out/paper\n  nfvperf reproduce --scale paper --testbed lab.yaml --out out/paper-full',
   )
-  .action(async (opts: { out: string; scale?: string; testbed?: string; only?: string; plain?: boolean }) => {
-    const { reproduceCommand } = await import('./commands/reproduce.js');
-    process.exitCode = await reproduceCommand(opts);
-  });
+  .action(
+    async (opts: {
+      out: string;
+      scale?: string;
+      testbed?: string;
+      only?: string;
+      plain?: boolean;
+      dryRun?: boolean;
+    }) => {
+      const { reproduceCommand } = await import('./commands/reproduce.js');
+      process.exitCode = await reproduceCommand(opts);
+    },
+  );
 
 program
   .command('schema')

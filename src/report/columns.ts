@@ -11,6 +11,7 @@ const orNull = (v: number | null | undefined) => (v == null ? null : v);
 const ANALYSIS_COLUMNS: Column<ReportRow>[] = [
   {
     key: 'rxCvPercent',
+    group: 'throughput',
     header: 'rx CV %',
     align: 'right',
     value: (r) => num(r.variation?.rx.cv != null ? r.variation.rx.cv * 100 : null, 1),
@@ -18,6 +19,7 @@ const ANALYSIS_COLUMNS: Column<ReportRow>[] = [
   },
   {
     key: 'unsteady',
+    group: 'throughput',
     header: 'unsteady',
     align: 'left',
     value: (r) => (r.variation?.unsteady == null ? '-' : r.variation.unsteady ? 'yes' : 'no'),
@@ -25,6 +27,7 @@ const ANALYSIS_COLUMNS: Column<ReportRow>[] = [
   },
   {
     key: 'appCpus',
+    group: 'CPU',
     header: 'app CPUs',
     align: 'right',
     value: (r) => num(r.cpu?.totalCpus, 2),
@@ -32,6 +35,7 @@ const ANALYSIS_COLUMNS: Column<ReportRow>[] = [
   },
   {
     key: 'totalCores',
+    group: 'CPU',
     header: 'total cores',
     align: 'right',
     value: (r) => num(r.cpu?.totalCores, 2),
@@ -39,6 +43,7 @@ const ANALYSIS_COLUMNS: Column<ReportRow>[] = [
   },
   {
     key: 'cpuPerComponent',
+    group: 'CPU',
     header: "CPU per component (*: already in a task's time)",
     align: 'left',
     value: (r) => componentsText(r) ?? '-',
@@ -46,6 +51,7 @@ const ANALYSIS_COLUMNS: Column<ReportRow>[] = [
   },
   {
     key: 'cyclesPerPacket',
+    group: 'CPU',
     header: 'cycles/pkt',
     align: 'right',
     value: (r) => num(r.cpu?.cyclesPerPacket, 0),
@@ -65,6 +71,7 @@ export const EXPORT_COLUMNS: Column<ReportRow>[] = [
   ...SUMMARY_COLUMNS.map(
     (col): Column<ReportRow> => ({
       key: col.key,
+      group: col.group,
       header: col.header,
       align: col.align,
       value: (r) => col.value(r.case),

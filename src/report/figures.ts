@@ -10,6 +10,7 @@ import { layoutName, shapeLabel } from '../plan/expand.js';
 import type { SummaryCase } from '../store/summary.js';
 import { searchFigures } from './search-figure.js';
 import { latencySpectra, latencyVsLoad } from './latency-figures.js';
+import { CONFIG, HEIGHT, SCHEMA, spanScale, WIDTH } from './figure-style.js';
 
 /** One row of a figure's data, exactly as drawn (unit tests compare these with the database). */
 export type Datum = Record<string, string | number | null>;
@@ -34,20 +35,6 @@ export interface FigureSet {
   skipped: SkippedFigure[];
 }
 
-const WIDTH = 480;
-const HEIGHT = 300;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-/**
- * Shared by the SVG/PNG files and the report page, so both look the same. The font is one Debian's
- * fonts-dejavu-core ships (resvg draws the PNG text with it); labels are not cut short, since
- * series names ("linux-bridge · udp-mmsg · 1500 B") are what tell the lines apart.
- */
-const CONFIG = {
-  font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
-  background: 'white',
-  legend: { labelLimit: 400 },
-  axis: { labelLimit: 400 },
-};
 /** The socket techniques of the paper's Table 2, in its order, with its wording. */
 const SOCKET_TECHNIQUES: { backend: string; label: string }[] = BACKENDS.flatMap((b) =>
   'paperLabel' in b ? [{ backend: b.name, label: b.paperLabel }] : [],
@@ -464,6 +451,9 @@ function latencyFigures(a: RunAnalysis, locality: 'local' | 'remote'): Built[] {
         (x, y) =>
           String(x.series).localeCompare(String(y.series)) || (x.burstPackets as number) - (y.burstPackets as number),
       );
+    // Round trips can span orders of magnitude (a few µs on a polling path, ms where a burst of
+    // 128 queues behind a kernel socket): then a log axis, so the fast paths do not lie flat.
+    const rtt = spanScale(data.map((d) => d.rttAvgUs as number));
     const spec = lineChart(data, {
       x: {
         field: 'burstPackets',
@@ -472,7 +462,12 @@ function latencyFigures(a: RunAnalysis, locality: 'local' | 'remote'): Built[] {
         scale: { type: 'log', base: 2, domain: [bursts[0]!, bursts[bursts.length - 1]!], nice: false },
         axis: { values: bursts, format: 'd' },
       },
-      y: { field: 'rttAvgUs', type: 'quantitative', title: `average round-trip time (µs), ${size} B` },
+      y: {
+        field: 'rttAvgUs',
+        type: 'quantitative',
+        title: `average round-trip time (µs${rtt.logarithmic ? ', log scale' : ''}), ${size} B`,
+        scale: rtt.scale,
+      },
       color: { field: 'series', type: 'nominal', title: label.title },
       tooltip: [
         { field: 'series' },

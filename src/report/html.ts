@@ -18,7 +18,7 @@ import { buildHeadline, headlineSentence, type Headline } from './headline.js';
 import { compareWithPaper, type PaperComparison } from './paper-compare.js';
 import { searchFigureId } from './search-figure.js';
 import { takeaway } from './takeaways.js';
-import type { Cell } from './table.js';
+import { COLUMN_GROUPS, type Cell, type ColumnGroup } from './table.js';
 
 export interface HtmlInput {
   analysis: RunAnalysis;
@@ -31,6 +31,27 @@ export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string
   const run = analysis.data.summary.run;
   const paper = compareWithPaper(analysis, figures);
   const title = `nfvperf report — ${run.name} (run ${run.id})`;
+  const all: [id: string, name: string, html: string][] = [
+    ['headline', 'Headline', headlineSection(buildHeadline(analysis))],
+    ['summary', 'Summary', summarySection(analysis)],
+    ['maxima', 'Maximum throughput', maximaSection(analysis)],
+    ['search', 'Search results', searchSection(analysis, figures)],
+    ['latency', 'Latency histograms', latencySection(analysis)],
+    ['figures', 'Figures', figuresSection(analysis, figures, figureFiles, paper)],
+    ['paper', 'The paper beside this run', paperSection(paper)],
+    ['warnings', 'Warnings', warningsSection(analysis)],
+    ['environment', 'Environment', environmentSection(analysis)],
+  ];
+  // What this run has, in reading order; then the sections it has nothing for (each one line
+  // saying what would fill it), then the figures left out: the first screens show results.
+  const isEmpty = (html: string) => /^<section id="[^"]+" class="empty">/.test(html);
+  const sections = [
+    ...all.filter(([, , html]) => !isEmpty(html)),
+    ...all.filter(([, , html]) => isEmpty(html)),
+    ...(figures.skipped.length > 0
+      ? [['skipped', 'Figures left out', skippedSection(figures)] as [string, string, string]]
+      : []),
+  ];
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -43,19 +64,10 @@ export function buildHtml({ analysis, figures, figureFiles }: HtmlInput): string
 <header>
 <h1>${esc(title)}</h1>
 <p>${esc(run.planFile)} · nfvperf ${esc(run.nfvperfVersion)} · started ${esc(run.startedAt)} · finished ${esc(run.finishedAt ?? '—')} · outcome <b>${esc(run.outcome)}</b> · ${analysis.cases.length} cases</p>
-<nav><a href="#headline">Headline</a> · <a href="#summary">Summary</a> · <a href="#maxima">Maximum throughput</a> · <a href="#search">Search results</a> · <a href="#latency">Latency histograms</a> · <a href="#figures">Figures</a> · <a href="#paper">The paper beside this run</a> · <a href="#warnings">Warnings</a> · <a href="#environment">Environment</a>${figures.skipped.length > 0 ? ' · <a href="#skipped">Figures left out</a>' : ''}</nav>
+<nav>${sections.map(([id, name]) => `<a href="#${id}">${name}</a>`).join(' · ')}</nav>
 </header>
 <main>
-${headlineSection(buildHeadline(analysis))}
-${summarySection(analysis)}
-${maximaSection(analysis)}
-${searchSection(analysis, figures)}
-${latencySection(analysis)}
-${figuresSection(analysis, figures, figureFiles, paper)}
-${paperSection(paper)}
-${warningsSection(analysis)}
-${environmentSection(analysis)}
-${skippedSection(figures)}
+${sections.map(([, , html]) => html).join('\n')}
 </main>
 ${figures.figures.map((f) => `<script type="application/json" id="spec-${esc(f.id)}">${jsonForScript(f.spec)}</script>`).join('\n')}
 <script>${inlineScript('vega', 'build/vega.min.js')}</script>
@@ -120,36 +132,69 @@ const MAIN_COLUMNS = new Set([
   'lossPercent',
   'rttP50Us',
   'rttP99Us',
+  'totalCores',
   'status',
 ]);
 
+/** The group headers' words: what the columns under each are about. */
+const GROUP_TITLES: Record<ColumnGroup, string> = {
+  case: 'case',
+  throughput: 'throughput',
+  loss: 'loss',
+  latency: 'latency (round trip)',
+  CPU: 'CPU',
+  outcome: 'outcome',
+};
+
+/** The summary table's filters: a row attribute each, and the value a case gives it. */
+const FILTERS: { key: string; value: (r: RunAnalysis['cases'][number]) => string }[] = [
+  { key: 'switch', value: (r) => r.case.switch },
+  { key: 'backend', value: (r) => r.case.backend },
+  { key: 'layout', value: (r) => r.case.layout ?? 'pairs' },
+];
+
 function summarySection(a: RunAnalysis): string {
-  const cls = (c: { key: string; align: string }) => `${c.align}${MAIN_COLUMNS.has(c.key) ? '' : ' extra'}`;
-  const head = EXPORT_COLUMNS.map(
-    (c) =>
-      `<th class="${cls(c)}" data-key="${esc(c.key)}" title="click to sort by ${esc(c.key)}">${esc(c.header)}</th>`,
-  ).join('');
+  // The export columns, grouped (stable within a group): one header spans each group's columns.
+  const columns = COLUMN_GROUPS.flatMap((g) => EXPORT_COLUMNS.filter((c) => c.group === g));
+  // A main column with no value in any row (RTT in a throughput run, Mpps in a latency run) waits
+  // behind the toggle with the others: the first screen shows what this run measured.
+  const filled = new Set(columns.filter((c) => a.cases.some((r) => c.value(r) !== '-')).map((c) => c.key));
+  const isMain = (c: { key: string }) => MAIN_COLUMNS.has(c.key) && filled.has(c.key);
+  const cls = (c: { key: string; align: string }) => `${c.align}${isMain(c) ? '' : ' extra'}`;
+  // A hidden cell takes no place in the table's grid, so a group header spans only its shown
+  // columns: the column toggle sets colspan from data-main to data-all and back.
+  const groups = COLUMN_GROUPS.map((g) => {
+    const all = columns.filter((c) => c.group === g).length;
+    const main = columns.filter((c) => c.group === g && isMain(c)).length;
+    return `<th class="group${main === 0 ? ' extra' : ''}" data-group="${g}" data-main="${main}" data-all="${all}" colspan="${main || all}">${esc(GROUP_TITLES[g])}</th>`;
+  }).join('');
+  const head = columns
+    .map(
+      (c) =>
+        `<th class="${cls(c)}" data-key="${esc(c.key)}" data-group="${c.group}" title="click to sort by ${esc(c.key)}">${esc(c.header)}</th>`,
+    )
+    .join('');
   const rows = a.cases.map(
     (r) =>
-      `<tr data-switch="${esc(r.case.switch)}" data-backend="${esc(r.case.backend)}"${r.warnings.length > 0 ? ' class="warned"' : ''}>${EXPORT_COLUMNS.map(
-        (c) => {
+      `<tr ${FILTERS.map((f) => `data-${f.key}="${esc(f.value(r))}"`).join(' ')}${r.warnings.length > 0 ? ' class="warned"' : ''}>${columns
+        .map((c) => {
           const raw = c.raw(r);
           // The status cell holds only the status; its error, which can be long, is in the tooltip and the error column.
           const text = c.key === 'status' ? `${r.case.status}${r.case.cpuShared ? ' (cpu shared)' : ''}` : c.value(r);
           const title = c.key === 'status' && r.case.error ? ` title="${esc(r.case.error)}"` : '';
           return `<td class="${cls(c)}" data-sort="${esc(sortKey(raw))}"${title}>${esc(text)}</td>`;
-        },
-      ).join('')}</tr>`,
+        })
+        .join('')}</tr>`,
   );
-  const filter = (key: 'switch' | 'backend') => {
-    const values = [...new Set(a.cases.map((r) => r.case[key]))].sort();
-    return `<label>${key} <select data-filter="${key}"><option value="">all</option>${values.map((v) => `<option>${esc(v)}</option>`).join('')}</select></label>`;
-  };
+  const filters = FILTERS.map((f) => {
+    const values = [...new Set(a.cases.map(f.value))].sort();
+    return `<label>${f.key} <select data-filter="${f.key}"><option value="">all</option>${values.map((v) => `<option>${esc(v)}</option>`).join('')}</select></label>`;
+  }).join(' ');
   return `<section id="summary">
 <h2>Summary</h2>
 <p class="note">One row per case; click a header to sort. Rates are steady-state, summed over pairs. Highlighted rows carry a warning.</p>
-<p class="controls">${filter('switch')} ${filter('backend')} <label><input type="checkbox" id="show-extra"> all columns</label></p>
-<div class="table-wrap"><table id="summary-table" class="sortable"><thead><tr>${head}</tr></thead>
+<p class="controls">${filters} <label><input type="checkbox" id="show-extra"> all columns</label></p>
+<div class="table-wrap"><table id="summary-table" class="sortable"><thead><tr class="groups">${groups}</tr><tr>${head}</tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table></div>
@@ -158,7 +203,7 @@ ${rows.join('\n')}
 
 function maximaSection(a: RunAnalysis): string {
   if (a.maxima.length === 0)
-    return `<section id="maxima"><h2>Maximum throughput</h2><p>No case produced throughput figures.</p></section>`;
+    return `<section id="maxima" class="empty"><h2>Maximum throughput</h2><p>No case produced throughput figures.</p></section>`;
   const rows = a.maxima.map((m) => {
     const ci = m.rxPps.ciHalfWidth === null ? '' : ` ± ${(m.rxPps.ciHalfWidth / 1e6).toFixed(4)}`;
     const lossy = m.firstLossyRate === null ? 'none' : m.firstLossyRate === 'max' ? 'max' : String(m.firstLossyRate);
@@ -232,7 +277,7 @@ function latencySection(a: RunAnalysis): string {
     }
   }
   if (rows.length === 0)
-    return `<section id="latency"><h2>Latency histograms</h2><p>No latency histogram in this run (dimension <code>latency</code>, plan <code>oneWayLatency</code>, or <code>search.latency</code>).</p></section>`;
+    return `<section id="latency" class="empty"><h2>Latency histograms</h2><p>No latency histogram in this run (dimension <code>latency</code>, plan <code>oneWayLatency</code>, or <code>search.latency</code>).</p></section>`;
   return `<section id="latency">
 <h2>Latency histograms</h2>
 <p class="note">Each case's latency histograms, steady window merged over pairs: round trips of latency cases (the client's clock), one-way latency of throughput receivers (the sender's timestamp to the receiver's clock, one host's CLOCK_MONOTONIC), and a search's latency runs (the probe alone, then fractions of each goal's conditional throughput, rate per sender). Percentiles in µs, the bucket midpoints (≤ 0.4 % off); a percentile needs 1/(1 − q) samples (p99.999: 10^5) and is marked where it has fewer. With <code>latencyBaseline</code>, each case's percentiles minus those of its baseline (the same apps, backend and load over a bare veth pair) at the same rate: the switch's own share of the latency (— where the loads differ, as a search's fractions of each path's own found rate do). <code>nfvperf export DIR --format hdr</code> writes every histogram as an HdrHistogram log.</p>
@@ -245,7 +290,7 @@ ${rows.join('\n')}
 function searchSection(a: RunAnalysis, figures: FigureSet): string {
   const searchCases = a.data.summary.cases.filter((c) => c.rate === 'search');
   if (searchCases.length === 0) {
-    return `<section id="search"><h2>Search results</h2><p>No search case in this run (plan <code>search</code> finds NDR/PDR).</p></section>`;
+    return `<section id="search" class="empty"><h2>Search results</h2><p>No search case in this run (plan <code>search</code> finds NDR/PDR).</p></section>`;
   }
   const drawn = new Set(figures.figures.map((f) => f.id));
   const pps = (v: number | null) => (v === null ? '—' : Math.round(v).toLocaleString('en-US'));
@@ -344,9 +389,9 @@ ${takeawayLine(f)}${paper
     a.tscHz === null
       ? '<p class="note">Cycles per packet are not computed: the environment manifest holds no TSC frequency (key <code>tscHz</code>).</p>'
       : '';
-  return `<section id="figures">
+  return `<section id="figures"${blocks.length > 0 ? '' : ' class="empty"'}>
 <h2>Figures</h2>
-${blocks.length > 0 ? blocks.join('\n') : '<p>No figure could be drawn from this run (reasons under Warnings).</p>'}
+${blocks.length > 0 ? blocks.join('\n') : '<p>No figure could be drawn from this run (the reasons under Figures left out).</p>'}
 ${tsc}
 </section>`;
 }
@@ -437,6 +482,11 @@ const STYLE = `
 body { font-family: system-ui, "DejaVu Sans", sans-serif; margin: 0; padding: 0 1.5rem 3rem; color: #222; }
 header p, .note { color: #555; font-size: 0.9rem; }
 h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; margin-top: 2.5rem; }
+/* A section this run has nothing for: one line, its title and what would fill it. */
+section.empty { display: flex; gap: 1rem; align-items: baseline; color: #555; }
+section:not(.empty) + section.empty { margin-top: 2.5rem; }
+section.empty h2 { font-size: 1rem; border: 0; margin: 0.3rem 0; white-space: nowrap; }
+section.empty p { margin: 0.3rem 0; }
 table { border-collapse: collapse; font-size: 0.85rem; }
 th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
 .right { text-align: right; font-variant-numeric: tabular-nums; }
@@ -456,7 +506,11 @@ ul.headline > li { margin: 0.4rem 0; }
 .takeaway { font-weight: 600; margin: 0.2rem 0 0.5rem; max-width: 50rem; }
 #figures { display: flex; flex-wrap: wrap; gap: 0 2rem; }
 #figures > h2, #figures > p { flex-basis: 100%; }
-table.sortable th { cursor: pointer; user-select: none; background: #f6f6f6; position: sticky; top: 0; z-index: 1; }
+/* The whole head (group row and column row) sticks to the top of the scrolling wrapper. */
+table.sortable thead { position: sticky; top: 0; z-index: 1; }
+table.sortable th { background: #f6f6f6; }
+table.sortable th[data-key] { cursor: pointer; user-select: none; }
+#summary-table th.group { text-align: center; border-left: 2px solid #fff; border-bottom: 2px solid #ccc; font-weight: 600; color: #444; }
 table.sortable th[aria-sort="ascending"]::after { content: " ▲"; }
 table.sortable th[aria-sort="descending"]::after { content: " ▼"; }
 tr.warned td { background: #fff8e6; }
@@ -478,7 +532,9 @@ const CLIENT_SCRIPT = `
     return a.localeCompare(b);
   }
   document.querySelectorAll('table.sortable').forEach(function (table) {
-    var headers = table.querySelectorAll('thead th');
+    // The column row's headers (the group row above them does not sort); a cell's index among
+    // its row's cells is its header's among these, hidden columns included.
+    var headers = table.querySelectorAll('thead th[data-key]');
     headers.forEach(function (th, index) {
       th.addEventListener('click', function () {
         var descending = th.getAttribute('aria-sort') === 'ascending';
@@ -496,7 +552,7 @@ const CLIENT_SCRIPT = `
       });
     });
   });
-  // Filters by switch and backend; the column toggle.
+  // Filters by switch, backend and layout; the column toggle.
   var summary = document.getElementById('summary-table');
   var filters = document.querySelectorAll('select[data-filter]');
   filters.forEach(function (select) {
@@ -510,7 +566,12 @@ const CLIENT_SCRIPT = `
     });
   });
   var toggle = document.getElementById('show-extra');
-  if (toggle) toggle.addEventListener('change', function () { summary.classList.toggle('show-extra', toggle.checked); });
+  if (toggle) toggle.addEventListener('change', function () {
+    summary.classList.toggle('show-extra', toggle.checked);
+    summary.querySelectorAll('th.group').forEach(function (th) {
+      th.colSpan = Number(th.getAttribute(toggle.checked ? 'data-all' : 'data-main')) || Number(th.getAttribute('data-all'));
+    });
+  });
   document.querySelectorAll('div.vega[data-spec]').forEach(function (el) {
     var spec = JSON.parse(document.getElementById(el.getAttribute('data-spec')).textContent);
     vegaEmbed(el, spec, { renderer: 'svg', actions: false }).then(function () {

@@ -2,6 +2,7 @@
 // figures/<id>.svg and .png. Safe to call again: it regenerates everything it writes.
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
 import type { RunAnalysis } from '../analysis/index.js';
 import { analyzeDir } from './load.js';
 import { buildFigures, type SkippedFigure } from './figures.js';
@@ -28,7 +29,9 @@ export async function writeReport(outDir: string, analysis: RunAnalysis = analyz
   const written: string[] = [];
   const figureFiles = new Map<string, { svg: string; png: string | null }>();
   for (const figure of figureSet.figures) {
-    const svg = await renderSvg(figure.spec);
+    // The files carry the figure's title (the page shows it above the figure instead): a PNG
+    // opened on its own, or pasted into a document, says what it is.
+    const svg = await renderSvg({ ...figure.spec, title: figure.title } as TopLevelSpec);
     const svgPath = join(figuresDir, `${figure.id}.svg`);
     const pngPath = join(figuresDir, `${figure.id}.png`);
     writeAtomically(svgPath, svg);

@@ -7,6 +7,7 @@ import type { RunAnalysis } from '../analysis/index.js';
 import { histogramFigures, mergeHistograms, PERCENTILES, type Histogram } from '../analysis/histogram.js';
 import { tupleKeyOf } from '../analysis/repetitions.js';
 import type { SummaryCase } from '../store/summary.js';
+import { formatRate, layoutName, shapeLabel } from '../plan/expand.js';
 import { lineChart, type Datum, type Figure } from './figures.js';
 
 type Built = Figure | { skip: string; figure?: string };
@@ -121,7 +122,11 @@ export function latencyVsLoad(a: RunAnalysis): Built[] {
   });
 }
 
-/** Per case tuple: the percentile spectrum of each of its histograms (run · kind). */
+/**
+ * Per path (switch · backend · locality, and S's layout where not pairs): the percentile spectrum
+ * of every histogram of its tuples — one line per tuple and run · kind, labelled by what differs
+ * (P, R, B, S) — so a sweep of sizes or bursts reads as one figure, not one figure per case.
+ */
 export function latencySpectra(a: RunAnalysis): Built[] {
   const tuples = tupleHistograms(a);
   if (tuples.length === 0)
@@ -131,20 +136,37 @@ export function latencySpectra(a: RunAnalysis): Built[] {
         skip: 'no latency histograms (dimension latency, plan `oneWayLatency`, or `search.latency`)',
       },
     ];
-  return tuples.map((t, k): Built => {
+  const paths = new Map<string, TupleHistograms[]>();
+  for (const t of tuples) {
+    const path = [t.c.switch, t.c.backend, t.c.locality, ...(t.c.layout ? [layoutName(t.c)] : [])].join(' · ');
+    paths.set(path, [...(paths.get(path) ?? []), t]);
+  }
+  return [...paths].map(([path, mine], k): Built => {
+    const parts: [string, (c: SummaryCase) => string][] = [
+      ['P', (c) => c.sizeMix?.label ?? `${c.packetSize} B`],
+      ['R', (c) => (typeof c.rate === 'number' ? `${formatRate(c.rate)} pps` : c.rate)],
+      ['B', (c) => `B=${c.burst}`],
+      ['S', (c) => shapeLabel(c)],
+    ];
+    const varying = parts.filter(([, f]) => new Set(mine.map((t) => f(t.c))).size > 1);
     const data: Datum[] = [];
-    for (const m of t.merged.values()) {
-      const f = histogramFigures(m.histogram);
-      for (const [p, q] of PERCENTILES) {
-        const ns = f.percentiles[p]!.ns;
-        if (ns === null) continue;
-        data.push({
-          histogram: `${m.run === '' ? 'traffic' : m.run} · ${m.kind}`,
-          percentile: p,
-          oneInN: Math.round(1 / (1 - q)),
-          latencyUs: ns / 1000,
-          samples: f.samples,
-        });
+    for (const t of mine) {
+      for (const m of t.merged.values()) {
+        const f = histogramFigures(m.histogram);
+        const histogram = [...varying.map(([, v]) => v(t.c)), m.run === '' ? 'traffic' : m.run, m.kind].join(' · ');
+        for (const [p, q] of PERCENTILES) {
+          const ns = f.percentiles[p]!.ns;
+          if (ns === null) continue;
+          data.push({
+            histogram,
+            case: tupleKeyOf(t.c.id),
+            percentile: p,
+            oneInN: Math.round(1 / (1 - q)),
+            latencyUs: ns / 1000,
+            samples: f.samples,
+            repetitions: t.repetitions,
+          });
+        }
       }
     }
     const spec = lineChart(data, {
@@ -156,18 +178,25 @@ export function latencySpectra(a: RunAnalysis): Built[] {
         axis: { values: PERCENTILES.map(([, q]) => Math.round(1 / (1 - q))), format: '~s' },
       },
       y: { field: 'latencyUs', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } },
-      color: { field: 'histogram', type: 'nominal', title: 'run · kind' },
+      color: {
+        field: 'histogram',
+        type: 'nominal',
+        title: [...varying.map(([name]) => name), 'run', 'kind'].join(' · '),
+      },
       tooltip: [
+        { field: 'case' },
         { field: 'histogram' },
         { field: 'percentile' },
         { field: 'latencyUs', title: 'µs', format: '.2f' },
         { field: 'samples' },
+        { field: 'repetitions' },
       ],
     });
+    const reps = [...new Set(mine.map((t) => t.repetitions))].join('/');
     return {
       id: `latency-spectrum${k + 1}`,
-      title: `Latency percentile spectrum — ${tupleKeyOf(t.c.id)}`,
-      caption: `Each histogram of the case (round trip for a latency case, one way for receivers with --latency, one per latency run of a search), merged over pairs and ${t.repetitions} repetition(s), from p50 to the deepest percentile its samples support (p99.999 needs 10^5).`,
+      title: `Latency percentile spectrum — ${path}`,
+      caption: `Each histogram of the path's cases (round trip for a latency case, one way for receivers with --latency, one per latency run of a search), merged over pairs and ${reps} repetition(s), from p50 to the deepest percentile its samples support (p99.999 needs 10^5).`,
       data,
       spec,
     };

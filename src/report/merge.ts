@@ -27,5 +27,7 @@ export function mergeRuns(name: string, planFile: string, parts: readonly { name
     samples: new Map(parts.flatMap((p) => rekey(p.name, p.data.samples))),
     cpuSamples: new Map(parts.flatMap((p) => rekey(p.name, p.data.cpuSamples))),
     tables: new Set(parts.flatMap((p) => [...p.data.tables])),
+    // Without them a reproduction's report lost every latency histogram, spectrum and latency-load figure.
+    histograms: new Map(parts.flatMap((p) => rekey(p.name, p.data.histograms ?? new Map()))),
   };
 }

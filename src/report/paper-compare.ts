@@ -1,8 +1,9 @@
 // Each of the paper's findings (paper-facts.ts) against what this run's figures show: agrees,
 // differs, or cannot tell — always with the reason. A finding that differs on cases whose CPUs
 // were shared is "cannot tell": those figures understate the path. Pure.
-import type { RunAnalysis } from '../analysis/index.js';
-import type { Datum, FigureSet } from './figures.js';
+import type { CaseAnalysis, RunAnalysis } from '../analysis/index.js';
+import type { SummaryCase } from '../store/summary.js';
+import type { Datum, Figure, FigureSet } from './figures.js';
 import { PAPER_FACTS, PAPER_SWITCHES, type FactCheck, type PaperFact } from './paper-facts.js';
 
 export type Verdict = 'agrees' | 'differs' | 'cannot tell';
@@ -16,29 +17,41 @@ export interface PaperComparison {
   found: string;
 }
 
-export function compareWithPaper(a: RunAnalysis, set: FigureSet): PaperComparison[] {
+/** What a reproduction knows beyond its data: why a paper switch or an experiment did not run. */
+export interface CompareContext {
+  /** Paper switches this host cannot run, with the probe's reason. */
+  notHere?: Map<string, string>;
+  /** Experiments not run, the figures they draw and why. */
+  notRun?: { figures: string[]; reason: string }[];
+}
+
+export function compareWithPaper(a: RunAnalysis, set: FigureSet, context: CompareContext = {}): PaperComparison[] {
   return PAPER_FACTS.flatMap((fact): PaperComparison[] => {
     const drawn = set.figures.filter((f) => fact.figures.includes(f.id));
     if (drawn.length === 0) {
-      const skipped = set.skipped.find((s) => fact.figures.some((id) => id === s.figure || inRange(s.figure, id)));
+      const skipped = fact.figures.map((id) => whyNotDrawn(set, id)).find((r) => r !== undefined);
+      const notRun = context.notRun?.find((n) => n.figures.some((id) => fact.figures.includes(id)));
       return [
         {
           fact,
           figure: fact.figures[0]!,
           verdict: 'cannot tell',
-          found: `not drawn: ${skipped?.reason ?? 'this run has no data for it'}`,
+          found: `not drawn: ${skipped ?? 'this run has no data for it'}${notRun ? `; ${notRun.reason}` : ''}`,
         },
       ];
     }
     return drawn.map((f) => {
-      const result = check(fact.check, f.data);
-      return {
-        fact,
-        figure: f.id,
-        ...sharedCpuCaveat(a, result, f.data, f.id.startsWith('fig5') ? 'latency' : 'throughput'),
-      };
+      const rows = comparedRows(fact.check, f.data);
+      const feeding = casesBehind(a, f.id, rows);
+      const result = check(fact.check, rows, feeding);
+      return { fact, figure: f.id, ...caveats(result, feeding, unmeasured(a, fact.check, f, context)) };
     });
   });
+}
+
+/** Why figure `id` is left out of `set` (a builder of several, e.g. "fig5a-c", names their range), or undefined. */
+export function whyNotDrawn(set: FigureSet, id: string): string | undefined {
+  return set.skipped.find((s) => s.figure === id || inRange(s.figure, id))?.reason;
 }
 
 /** "fig5a-c" holds fig5a, fig5b and fig5c. */
@@ -55,25 +68,105 @@ function inRange(range: string, id: string): boolean {
 
 type Result = { verdict: Verdict; found: string };
 
-function sharedCpuCaveat(a: RunAnalysis, r: Result, data: Datum[], dimension: string): Result {
-  const switches = new Set(data.map((d) => String(d.switch)));
-  const shared = a.cases.filter(
-    (c) =>
-      c.case.dimension === dimension &&
-      switches.has(c.case.switch) &&
-      c.warnings.some((w) => w.kind === 'CpuShared' || w.kind === 'SwitchSharesAppCpu'),
+/** A figure's data fields and the case fields they were drawn from. */
+const DRAWN_FROM: [string, (c: SummaryCase) => string | number][] = [
+  ['switch', (c) => c.switch],
+  ['backend', (c) => c.backend],
+  ['pairs', (c) => c.pairs],
+  ['packetSizeBytes', (c) => c.packetSize],
+  ['burstPackets', (c) => c.burst],
+];
+const REMOTE_FIGURES = /^fig(4[dgh]|5[def])$/;
+
+/**
+ * The rows a check compares: the paper's switches only (Table 2's rows name none: all
+ * linux-bridge), and for checks along a series, the series of two points or more.
+ */
+function comparedRows(c: FactCheck, data: Datum[]): Datum[] {
+  const paper = data.filter(
+    (d) => d.switch === undefined || (PAPER_SWITCHES as readonly string[]).includes(String(d.switch)),
   );
-  if (shared.length === 0) return r;
-  const which = [...new Set(shared.map((c) => c.case.switch))].join(', ');
-  const note = `CPU shared in ${shared.length} case${shared.length > 1 ? 's' : ''} of ${which}`;
-  return r.verdict === 'differs'
-    ? { verdict: 'cannot tell', found: `${note}; measured: ${r.found}` }
-    : { verdict: r.verdict, found: `${r.found} (${note})` };
+  if (c.kind !== 'trend' && c.kind !== 'plateau' && c.kind !== 'scaling') return paper;
+  return [...bySeries(paper).values()].filter((rows) => rows.length >= 2).flat();
+}
+
+/** Whether case `c` is behind figure row `d` (Table 2's rows: linux-bridge, 1vs1). */
+function drawnFrom(id: string, d: Datum, c: SummaryCase): boolean {
+  const row: Datum = id === 'table2' ? { switch: 'linux-bridge', pairs: 1, ...d } : d;
+  return DRAWN_FROM.every(([k, of]) => row[k] === undefined || row[k] === of(c));
+}
+
+/** The measured cases behind a figure's rows. */
+function casesBehind(a: RunAnalysis, id: string, rows: Datum[]): CaseAnalysis[] {
+  const dimension = id.startsWith('fig5') ? 'latency' : 'throughput';
+  const locality = REMOTE_FIGURES.test(id) ? 'remote' : 'local';
+  return a.cases.filter(
+    ({ case: c }) =>
+      c.status === 'ok' &&
+      c.dimension === dimension &&
+      c.locality === locality &&
+      rows.some((d) => drawnFrom(id, d, c)),
+  );
+}
+
+/**
+ * What qualifies a verdict: a difference on cases whose CPUs were shared is "cannot tell" (those
+ * figures understate the path); cases in another layout than the paper's pairs, and paper
+ * switches the check needs but this run lacks, are said.
+ */
+function caveats(r: Result, feeding: CaseAnalysis[], missing: string | null): Result {
+  const shared = feeding.filter((c) =>
+    c.warnings.some((w) => w.kind === 'CpuShared' || w.kind === 'SwitchSharesAppCpu'),
+  );
+  const notes: string[] = [];
+  if (shared.length > 0) {
+    const which = [...new Set(shared.map((c) => c.case.switch))].join(', ');
+    notes.push(`CPU shared in ${shared.length} case${shared.length > 1 ? 's' : ''} of ${which}`);
+  }
+  const byLayout = new Map<string, Set<string>>();
+  for (const { case: c } of feeding)
+    if (c.layout) byLayout.set(c.layout, (byLayout.get(c.layout) ?? new Set()).add(c.switch));
+  for (const [layout, switches] of byLayout)
+    notes.push(
+      `${[...switches].join(', ')} measured with layout ${layout} (${layout === 'tester' ? 'one app holds both ports' : 'a tester through forwarders'}; the paper: a sender and a receiver per pair)`,
+    );
+  if (missing !== null) notes.push(missing);
+  if (shared.length > 0 && r.verdict === 'differs')
+    return { verdict: 'cannot tell', found: [`${notes[0]}; measured: ${r.found}`, ...notes.slice(1)].join('; ') };
+  return notes.length === 0 ? r : { verdict: r.verdict, found: `${r.found} (${notes.join('; ')})` };
+}
+
+/** The paper switches a check names that this figure lacks, with why: "not measured: sriov (no SR-IOV capable NIC)". */
+function unmeasured(a: RunAnalysis, c: FactCheck, f: Figure, context: CompareContext): string | null {
+  const named =
+    c.kind === 'tiers'
+      ? c.tiers.flat().filter((s) => s !== '*')
+      : c.kind === 'scaling'
+        ? c.scales
+        : c.kind === 'cpu'
+          ? c.lighter
+          : [];
+  const present = new Set(f.data.map((d) => String(d.switch)));
+  const absent = named.filter((sw) => !present.has(sw));
+  if (absent.length === 0) return null;
+  const dimension = f.id.startsWith('fig5') ? 'latency' : 'throughput';
+  const locality = REMOTE_FIGURES.test(f.id) ? 'remote' : 'local';
+  const why = (sw: string) => {
+    const mine = a.cases.filter((x) => x.case.switch === sw);
+    const ok = mine.filter((x) => x.case.status === 'ok' && x.case.dimension === dimension);
+    const sizes = [...new Set(ok.filter((x) => x.case.locality === locality).map((x) => x.case.packetSize))];
+    if (sizes.length > 0) return `${sw} (measured at ${sizes.join(', ')} B only)`;
+    if (ok.length > 0) return `${sw} (measured ${ok[0]!.case.locality} only)`;
+    const skipped = mine.find((x) => x.case.status === 'skipped')?.case.error;
+    const reason = skipped?.replace(/^switch \S+ is unavailable here: /, '') ?? context.notHere?.get(sw);
+    return reason === undefined ? `${sw} (not in this run)` : `${sw} (${reason.split(/ \(|; |, and /)[0]})`;
+  };
+  return `not measured: ${absent.map(why).join(', ')}`;
 }
 
 const num = (v: Datum[string] | undefined) => v as number;
 
-function check(c: FactCheck, data: Datum[]): Result {
+function check(c: FactCheck, data: Datum[], feeding: CaseAnalysis[]): Result {
   switch (c.kind) {
     case 'values':
       return values(c, data);
@@ -82,7 +175,7 @@ function check(c: FactCheck, data: Datum[]): Result {
     case 'trend':
       return trend(c, data);
     case 'plateau':
-      return plateau(data);
+      return plateau(data, feeding);
     case 'scaling':
       return scaling(c, data);
     case 'cpu':
@@ -141,7 +234,7 @@ function tiers(c: Extract<FactCheck, { kind: 'tiers' }>, data: Datum[]): Result 
       .join(', ');
     return {
       verdict: 'cannot tell',
-      found: `needs ${wanted} beside another paper switch; measured${where}: ${present.map(fmt).join(', ') || "none of the paper's switches"}`,
+      found: `needs ${wanted} beside another paper switch; measured${where}: ${present.map(fmt).join(', ') || 'none of the switches it ranks'}`,
     };
   }
   // A 2 % margin: two paths within noise of each other are not out of order.
@@ -187,20 +280,54 @@ function trend(c: Extract<FactCheck, { kind: 'trend' }>, data: Datum[]): Result 
       };
 }
 
-function plateau(data: Datum[]): Result {
+/**
+ * Fig. 4a: each series delivers its lowest rate and does not fall as the rate rises. A series
+ * short of its lowest rate with no loss is the sender's shortfall, not the path's: not judged.
+ */
+function plateau(data: Datum[], feeding: CaseAnalysis[]): Result {
   const against: string[] = [];
+  const unjudged: string[] = [];
   const all = bySeries(data);
+  if (all.size === 0)
+    return { verdict: 'cannot tell', found: "no series of the paper's switches at two paced rates or more" };
   for (const [name, rows] of all) {
     const sorted = [...rows].sort((x, y) => num(x.requestedMpps) - num(y.requestedMpps));
     const low = sorted[0]!;
-    const keepsUp = num(low.rxMpps) >= 0.99 * num(low.requestedMpps);
-    const falls = sorted.some((d, i) => i > 0 && num(d.rxMpps) < 0.95 * num(sorted[i - 1]!.rxMpps));
-    if (!keepsUp || falls)
-      against.push(`${name}${keepsUp ? ' falls as the rate rises' : ' short of the lowest rate asked'}`);
+    const fall = sorted.findIndex((d, i) => i > 0 && num(d.rxMpps) < 0.95 * num(sorted[i - 1]!.rxMpps));
+    if (fall > 0) {
+      const [before, after] = [sorted[fall - 1]!, sorted[fall]!];
+      const mpps = (d: Datum) => num(d.rxMpps).toFixed(3);
+      against.push(
+        `${name} falls as the rate rises (${mpps(before)} Mpps received at ${num(before.requestedMpps)} asked, ${mpps(after)} at ${num(after.requestedMpps)})`,
+      );
+      continue;
+    }
+    if (num(low.rxMpps) >= 0.99 * num(low.requestedMpps)) continue;
+    const behind = feeding.filter(
+      ({ case: c }) =>
+        drawnFrom('fig4a', low, c) &&
+        typeof c.rate === 'number' &&
+        Math.abs((c.rate * c.pairs) / 1e6 - num(low.requestedMpps)) < 1e-9,
+    );
+    const senderShort = behind.every(
+      ({ case: c }) =>
+        c.throughput !== null && c.throughput.lossRatio < 0.01 && (c.throughput.shortfallRatio ?? 0) > 0.01,
+    );
+    if (behind.length > 0 && senderShort) {
+      const sent = behind.reduce((t, { case: c }) => t + c.throughput!.txPps, 0) / behind.length / 1e6;
+      unjudged.push(
+        `${name}: the sender sent ${sent.toFixed(3)} of the ${num(low.requestedMpps).toFixed(3)} Mpps asked, none lost (the generator's shortfall)`,
+      );
+    } else against.push(`${name} short of the lowest rate asked`);
   }
-  return against.length === 0
-    ? { verdict: 'agrees', found: `all ${all.size} series follow the requested rate, then level off` }
-    : { verdict: 'differs', found: against.join('; ') };
+  const judged = all.size - unjudged.length;
+  const notJudged = unjudged.length > 0 ? `; not judged: ${unjudged.join('; ')}` : '';
+  if (against.length > 0) return { verdict: 'differs', found: `${against.join('; ')}${notJudged}` };
+  if (judged === 0) return { verdict: 'cannot tell', found: unjudged.join('; ') };
+  return {
+    verdict: 'agrees',
+    found: `${judged === all.size ? 'all ' : ''}${judged} series follow the requested rate, then level off${notJudged}`,
+  };
 }
 
 function scaling(c: Extract<FactCheck, { kind: 'scaling' }>, data: Datum[]): Result {

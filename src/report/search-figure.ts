@@ -7,6 +7,7 @@ import type { RunAnalysis } from '../analysis/index.js';
 import type { CaseSearch } from '../store/run-data.js';
 import { shapeLabel } from '../plan/expand.js';
 import type { SummaryCase } from '../store/summary.js';
+import { CONFIG, SCHEMA, WIDTH } from './figure-style.js';
 
 /** One row of a figure's data, as figures.ts defines it. */
 type Datum = Record<string, string | number | null>;
@@ -33,14 +34,6 @@ export interface SearchTraceData {
 
 type Built = SearchFigure | { skip: string; figure?: string };
 
-const WIDTH = 480;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-const CONFIG = {
-  font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
-  background: 'white',
-  legend: { labelLimit: 400 },
-  axis: { labelLimit: 400 },
-};
 /** Loss ratios below this are drawn nearly linearly, above it logarithmically (symlog constant). */
 const LOSS_SYMLOG_CONSTANT = 1e-6;
 const LOSS_TICKS = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];

@@ -7,9 +7,17 @@ import { formatRate, shapeLabel } from '../plan/expand.js';
 /** A value as exporters write it: numbers unrounded in the unit the key names, null when missing. */
 export type Cell = string | number | boolean | null;
 
+/**
+ * What a column is about; the HTML table draws one header over each group's columns (in this
+ * order), the files ignore it.
+ */
+export const COLUMN_GROUPS = ['case', 'throughput', 'loss', 'latency', 'CPU', 'outcome'] as const;
+export type ColumnGroup = (typeof COLUMN_GROUPS)[number];
+
 export interface Column<Row = SummaryCase> {
   /** Machine name (CSV header, JSON key), carrying the unit: `rxMpps`, `lossPercent`. */
   key: string;
+  group: ColumnGroup;
   /** Human header (terminal, HTML). */
   header: string;
   align: 'left' | 'right';
@@ -26,12 +34,13 @@ const orNull = (v: number | null | undefined) => (v == null ? null : v);
 
 /** The columns shared by the terminal table and the CSV, JSON and HTML exporters. */
 export const SUMMARY_COLUMNS: Column[] = [
-  { key: 'case', header: 'case', align: 'left', terminal: false, value: (c) => c.id, raw: (c) => c.id },
+  { key: 'case', group: 'case', header: 'case', align: 'left', terminal: false, value: (c) => c.id, raw: (c) => c.id },
   // S with its layout: `2vs2` (pairs), `2tester`, `1chain3` (a chain of three forwarders).
-  { key: 'pairs', header: 'S', align: 'left', value: (c) => shapeLabel(c), raw: (c) => c.pairs },
+  { key: 'pairs', group: 'case', header: 'S', align: 'left', value: (c) => shapeLabel(c), raw: (c) => c.pairs },
   // The layout in fields of its own for files: pairs (the paper's), tester, chain; null where it does not apply.
   {
     key: 'layout',
+    group: 'case',
     header: 'layout',
     align: 'left',
     terminal: false,
@@ -40,6 +49,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'chainLength',
+    group: 'case',
     header: 'chain length',
     align: 'right',
     terminal: false,
@@ -48,16 +58,18 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'chains',
+    group: 'case',
     header: 'chains',
     align: 'right',
     terminal: false,
     value: (c) => num(c.chains, 0),
     raw: (c) => orNull(c.chains),
   },
-  { key: 'switch', header: 'V', align: 'left', value: (c) => c.switch, raw: (c) => c.switch },
-  { key: 'backend', header: 'backend', align: 'left', value: (c) => c.backend, raw: (c) => c.backend },
+  { key: 'switch', group: 'case', header: 'V', align: 'left', value: (c) => c.switch, raw: (c) => c.switch },
+  { key: 'backend', group: 'case', header: 'backend', align: 'left', value: (c) => c.backend, raw: (c) => c.backend },
   {
     key: 'packetSizeBytes',
+    group: 'case',
     header: 'P',
     align: 'right',
     value: (c) => c.sizeMix?.label ?? String(c.packetSize),
@@ -65,6 +77,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'flows',
+    group: 'case',
     header: 'flows',
     align: 'right',
     value: (c) => ((c.flows ?? 1) > 1 ? String(c.flows) : '-'),
@@ -73,15 +86,31 @@ export const SUMMARY_COLUMNS: Column[] = [
   // "max" (unpaced) and "search" are kept as strings: a number would claim a rate never asked for.
   {
     key: 'ratePps',
+    group: 'case',
     header: 'R pps',
     align: 'right',
     value: (c) => (typeof c.rate === 'number' ? formatRate(c.rate) : c.rate),
     raw: (c) => c.rate,
   },
-  { key: 'burstPackets', header: 'B', align: 'right', value: (c) => String(c.burst), raw: (c) => c.burst },
-  { key: 'repetition', header: 'rep', align: 'right', value: (c) => String(c.repetition), raw: (c) => c.repetition },
+  {
+    key: 'burstPackets',
+    group: 'case',
+    header: 'B',
+    align: 'right',
+    value: (c) => String(c.burst),
+    raw: (c) => c.burst,
+  },
+  {
+    key: 'repetition',
+    group: 'case',
+    header: 'rep',
+    align: 'right',
+    value: (c) => String(c.repetition),
+    raw: (c) => c.repetition,
+  },
   {
     key: 'txMpps',
+    group: 'throughput',
     header: 'tx Mpps',
     align: 'right',
     value: (c) => num(c.throughput && c.throughput.txPps / 1e6, 3),
@@ -89,6 +118,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'rxMpps',
+    group: 'throughput',
     header: 'rx Mpps',
     align: 'right',
     value: (c) => num(c.throughput && c.throughput.rxPps / 1e6, 3),
@@ -96,6 +126,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'rxGbps',
+    group: 'throughput',
     header: 'rx Gbps',
     align: 'right',
     value: (c) => num(c.throughput?.rxGbps, 3),
@@ -104,6 +135,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   // The generator's shortfall beside the path's loss, never added to it: a sender that fell short of R is not a lossy path.
   {
     key: 'shortfallPercent',
+    group: 'loss',
     header: 'short %',
     align: 'right',
     value: (c) => num(c.throughput?.shortfallRatio != null ? c.throughput.shortfallRatio * 100 : null, 2),
@@ -111,6 +143,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'lossPercent',
+    group: 'loss',
     header: 'loss %',
     align: 'right',
     value: (c) => num(c.throughput && c.throughput.lossRatio * 100, 2),
@@ -119,6 +152,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   // Search cases: the lower bound of the common goals (NDR: loss 0, PDR: CSIT's 0.5 %), packets/s per sender.
   {
     key: 'ndrLowerPps',
+    group: 'throughput',
     header: 'NDR pps',
     align: 'right',
     terminal: false,
@@ -127,6 +161,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'pdrLowerPps',
+    group: 'throughput',
     header: 'PDR pps',
     align: 'right',
     terminal: false,
@@ -135,6 +170,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'unsentPackets',
+    group: 'loss',
     header: 'unsent',
     align: 'right',
     terminal: false,
@@ -143,6 +179,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'steadySeconds',
+    group: 'throughput',
     header: 'steady s',
     align: 'right',
     terminal: false,
@@ -151,6 +188,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'rttAvgUs',
+    group: 'latency',
     header: 'RTT avg µs',
     align: 'right',
     terminal: false,
@@ -159,6 +197,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'rttP50Us',
+    group: 'latency',
     header: 'RTT p50 µs',
     align: 'right',
     value: (c) => num(c.latency?.p50Us, 1),
@@ -166,6 +205,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'rttP99Us',
+    group: 'latency',
     header: 'RTT p99 µs',
     align: 'right',
     value: (c) => num(c.latency?.p99Us, 1),
@@ -173,6 +213,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'rttP999Us',
+    group: 'latency',
     header: 'RTT p99.9 µs',
     align: 'right',
     value: (c) => num(c.latency?.p999Us, 1),
@@ -180,6 +221,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'cpuShared',
+    group: 'CPU',
     header: 'cpu shared',
     align: 'left',
     terminal: false,
@@ -188,6 +230,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'status',
+    group: 'outcome',
     header: 'status',
     align: 'left',
     value: (c) => c.status + (c.cpuShared ? ' (cpu shared)' : '') + (c.error ? `: ${c.error}` : ''),
@@ -195,6 +238,7 @@ export const SUMMARY_COLUMNS: Column[] = [
   },
   {
     key: 'error',
+    group: 'outcome',
     header: 'error',
     align: 'left',
     terminal: false,

@@ -591,12 +591,16 @@ async function watch(
 }
 
 /**
- * How long an origin sent, in seconds: a sender's summary covers its sending; a tester's covers
- * its receiving too, so its sending is the trial's traffic time, or less when it ran shorter.
+ * How long an origin's schedule ran, in seconds: its apps run `--duration trafficS` from the
+ * shared epoch, so the schedule is [epoch, epoch + trafficS) — what it was asked to send there is
+ * the intended load, and what it did not (a late start, a stall) is the generator's shortfall.
+ * Not its summary's duration: a sender descheduled after its last frame, or a tester still
+ * receiving, ends later than its schedule, and rate × that later end counted frames nobody asked
+ * for — 0.05 % of a 1 s trial per 0.5 ms, a failed trial from 1 ms on (seen in search trials over
+ * linux-bridge that sent every scheduled frame).
  */
 function sendingSeconds(a: AppHandle, trafficS: number): number {
-  const runS = Number(BigInt(a.summary!.durationNs)) / 1e9;
-  return a.options.role === 'tester' ? Math.min(runS, trafficS) : runS;
+  return a.epochNs === 0n ? Number(BigInt(a.summary!.durationNs)) / 1e9 : trafficS;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { LatencyRunRecord, SqlRow } from '../../src/store/db.js';
 import { histogramFigures, histogramOf } from '../../src/analysis/histogram.js';
 import { analyzeRun } from '../../src/analysis/index.js';
 import { buildFigures, type Datum, type FigureSet } from '../../src/report/figures.js';
+import { mergeRuns } from '../../src/report/merge.js';
 import { searchTraceData } from '../../src/report/search-figure.js';
 import { CAPACITY_PPS, modelSearch, paperSweep, writeResults, type SynthCase } from './synthetic.js';
 
@@ -579,5 +580,37 @@ test('latency vs load and the percentile spectrum: histograms merged exactly ove
     spectrum.data.filter((d) => d.histogram === 'probe · one-way').map((d) => d.percentile),
     ['p50', 'p90', 'p99', 'p99.9'],
     '6000 samples: p99.99 and p99.999 are not drawn',
+  );
+
+  // A reproduction merges its experiments' runs into one report: the histograms come along.
+  const { db } = figuresOf([{ rate: 'search', txPps: 0, rxPps: 0, search, repetition: 0, latencyRuns: runs(0) }]);
+  const alone = buildFigures(analyzeRun(loadRun(db)));
+  const merged = buildFigures(
+    analyzeRun(mergeRuns('reproduce-quick', 'nfvperf reproduce', [{ name: 'fig5', data: loadRun(db) }])),
+  );
+  const unprefixed = (d: Datum[]) =>
+    d.map((row) => ('case' in row ? { ...row, case: String(row.case).replace(/^fig5\//, '') } : row));
+  for (const id of ['latency-load-pdr', 'latency-spectrum1'])
+    assert.deepEqual(unprefixed(byId(merged, id).data), byId(alone, id).data, `${id} drawn alike from the merged run`);
+
+  // One spectrum per path: two bursts of one switch and backend are two sets of lines in one figure.
+  const bursts = figuresOf(
+    [16, 64].map((burst) => ({
+      rate: 'search' as const,
+      burst,
+      txPps: 0,
+      rxPps: 0,
+      search,
+      latencyRuns: runs(0),
+    })),
+  ).set;
+  assert.deepEqual(
+    bursts.figures.filter((f) => f.id.startsWith('latency-spectrum')).map((f) => f.title),
+    ['Latency percentile spectrum — linux-bridge · udp · local'],
+  );
+  assert.deepEqual(
+    [...new Set(byId(bursts, 'latency-spectrum1').data.map((d) => d.histogram))].sort(),
+    ['B=16 · pdr@0.5 · one-way', 'B=16 · probe · one-way', 'B=64 · pdr@0.5 · one-way', 'B=64 · probe · one-way'],
+    'each line named by what differs between the cases',
   );
 });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeReport } from '../../src/report/index.js';
 import { EXPORT_COLUMNS } from '../../src/report/columns.js';
+import { COLUMN_GROUPS } from '../../src/report/table.js';
 import { nfvperf } from '../helpers/cli.js';
 import { modelSearch, paperSweep, writeResults, type SynthCase } from './synthetic.js';
 
@@ -62,11 +63,23 @@ test('writeReport writes a self-contained report.html and every figure as SVG an
     'Table 2 has its takeaway',
   );
   assert.ok(html.indexOf('id="skipped"') > html.indexOf('id="environment"'), 'figures left out come last');
-  const headers = [...html.matchAll(/<th class="(?:left|right)(?: extra)?" data-key="([^"]+)"/g)].map((m) => m[1]);
+  const headers = [...html.matchAll(/<th class="(?:left|right)(?: extra)?" data-key="([^"]+)" data-group="([^"]+)"/g)];
   assert.deepEqual(
-    headers,
-    EXPORT_COLUMNS.map((c) => c.key),
+    headers.map((m) => m[1]).sort(),
+    EXPORT_COLUMNS.map((c) => c.key).sort(),
     "the HTML table uses the exporters' column list",
+  );
+  const groups = headers.map((m) => m[2]!);
+  assert.deepEqual(
+    groups.filter((g, i) => g !== groups[i - 1]),
+    [...COLUMN_GROUPS],
+    'its columns stand in their groups, each group once and in order',
+  );
+  const spans = [...html.matchAll(/<th class="group[^"]*" data-group="([^"]+)" data-main="(\d+)" data-all="(\d+)"/g)];
+  assert.deepEqual(
+    spans.map((m) => [m[1], Number(m[3])]),
+    COLUMN_GROUPS.map((g) => [g, groups.filter((x) => x === g).length]),
+    'one group header over all of its columns',
   );
 });
 
@@ -277,9 +290,20 @@ test('search cases: the trace figure, the Search results table, the generator-li
   );
 });
 
-test('a run without a search case says so in place of the Search results table', async () => {
+test('a run without a search case says so in place of the Search results table, after what the run has', async () => {
   const html = readFileSync((await writeReport(results([{ rate: 'max', txPps: 1000, rxPps: 1000 }]))).html, 'utf8');
-  assert.match(html, /<section id="search"><h2>Search results<\/h2><p>No search case in this run/);
+  assert.match(html, /<section id="search" class="empty"><h2>Search results<\/h2><p>No search case in this run/);
+  const order = [...html.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(
+    order,
+    ['headline', 'summary', 'maxima', 'figures', 'paper', 'warnings', 'environment', 'search', 'latency', 'skipped'],
+    'the sections this run has nothing for come after those it has, the figures left out last',
+  );
+  assert.deepEqual(
+    [...html.matchAll(/<nav>(.*)<\/nav>/g)].flatMap((m) => [...m[1]!.matchAll(/href="#([^"]+)"/g)].map((h) => h[1])),
+    order,
+    'the navigation in the same order',
+  );
   assert.match(html, /<b>search<\/b>: no search case \(plan <code>search<\/code>/);
   assert.doesNotMatch(html, /<figure id="search/);
 });
