@@ -80,9 +80,10 @@ export interface Topology {
 
 /**
  * Two namespace containers joined by `driver` (a Linux bridge unless given; it must need no CPUs
- * of its own), as in a 1vs1 case of that switch.
+ * of its own), as in a 1vs1 case of that switch; `queues` per container port for a driver that
+ * gives them (SwitchDriver.queues).
  */
-export async function pairTopology(driver: SwitchDriver = linuxBridge): Promise<Topology> {
+export async function pairTopology(driver: SwitchDriver = linuxBridge, queues = 1): Promise<Topology> {
   const names = runNames(newRunToken());
   const ledger = Ledger.open(names.token);
   const resources = new Resources(ledger);
@@ -92,7 +93,7 @@ export async function pairTopology(driver: SwitchDriver = linuxBridge): Promise<
     if (errors.length) throw errors[0];
   };
   try {
-    const sw = await driver.start({ names, resources, cpus: [] });
+    const sw = await driver.start({ names, resources, cpus: [], ...(queues > 1 ? { queues } : {}) });
     const sender = await createContainer(resources, names, 's', 0);
     const receiver = await createContainer(resources, names, 'r', 0);
     const [senderPort, receiverPort] = await connectPair(sw, sender, receiver);

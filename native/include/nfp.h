@@ -36,6 +36,10 @@
 #define NFP_PAYLOAD_MAX (NFP_FRAME_MAX - NFP_HDR_OVERHEAD)
 #define NFP_BURST_MAX 1024
 #define NFP_INFLIGHT_MAX (1u << 20) /* --inflight: well inside the client's sequence window */
+/* --queues: queues per port, 1..NFP_QUEUES_MAX, only for backends flagged NFP_BACKEND_QUEUES.
+ * A power of two (counters index by queue & (MAX - 1)); 8 is past the cores any host of this
+ * tool gives one app, and a veth or a vdev can have more. */
+#define NFP_QUEUES_MAX 8u
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
@@ -126,6 +130,12 @@ struct nfp_config {
 	uint32_t flows;           /* --flows, 1..NFP_FLOWS_MAX 5-tuples (default 1) */
 	struct in_addr flow_addrs; /* --flow-addrs: the first extra source address (flows > 64512) */
 	bool has_flow_addrs;
+	/* --queues N (1..NFP_QUEUES_MAX, default 1; NFP_BACKEND_QUEUES): every port of the app has
+	 * N receive and N transmit queues. A sender puts tuple t (traffic.h) on transmit queue
+	 * t mod N, so the path's steering (a veth delivers a frame to the peer's receive queue of
+	 * its transmit queue; a NIC hashes the tuple) spreads N or more flows over N receive
+	 * queues; a receiver polls its N queues round robin from its one thread. */
+	uint32_t queues;
 };
 
 static inline uint32_t nfp_payload_bytes(const struct nfp_config *cfg)
@@ -223,6 +233,9 @@ struct nfp_pkt {
 	uint8_t *data;
 	uint32_t len;
 	uint16_t sport;
+	/* The port queue (--queues): a sender's frame goes out of transmit queue `queue` (set by
+	 * the sender, 0 from tx_alloc); rx_burst sets the receive queue a frame came in on. */
+	uint16_t queue;
 	uint32_t saddr;
 };
 
@@ -290,6 +303,9 @@ struct nfp_port {
 /* Its tx_send makes one system call per frame (tx_send on any prefix of tx_alloc's buffers, one
  * at a time, is then as cheap as one burst): a sender stamps each frame just before its own call. */
 #define NFP_BACKEND_FRAME_CALLS 8u
+/* Its ports have several queues (--queues): tx_send puts each frame on pkts[i].queue, rx_burst
+ * polls every receive queue and sets pkts[i].queue; tx_send's accepted frames stay a prefix. */
+#define NFP_BACKEND_QUEUES 16u
 
 struct nfp_backend {
 	const char *name;

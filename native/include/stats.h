@@ -58,6 +58,8 @@ struct nfp_stats {
 	uint64_t one_way_late;     /* rule 5: this interval's frames with owd > NFP_RTT_LATE_NS */
 	struct nfp_hist one_way_hist; /* rule 5: this interval's one-way latencies (printed, merged
 					 and reset by the reporter like rtt) */
+	uint64_t rx_queue_packets[NFP_QUEUES_MAX]; /* rule 2's frames by the receive queue they
+						      came in on (pkts[i].queue; --queues) */
 };
 
 static inline void nfp_stats_mark(struct nfp_stats *s, uint64_t now)

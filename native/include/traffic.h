@@ -21,6 +21,10 @@
  * runner gives addresses of the sender's own subnet that no container has, so a kernel receiver
  * (strict reverse-path filter: the source is on its link) accepts them. Only backends that
  * write their own headers (NFP_BACKEND_L2) can send from other tuples than their socket's.
+ *
+ * Queues. With --queues N, tuple t leaves by transmit queue t mod N (pkts[i].queue): a flow
+ * keeps one queue (its frames stay in order, as RSS keeps a flow on one queue), and N or more
+ * flows use every queue.
  */
 #ifndef NFP_TRAFFIC_H
 #define NFP_TRAFFIC_H
@@ -40,6 +44,7 @@ struct nfp_traffic {
 	uint32_t port_off;    /* --local's port - 1024 */
 	uint32_t addr;        /* --local's address, host order */
 	uint32_t flow_addr;   /* --flow-addrs, host order */
+	uint32_t queues;      /* --queues: tuple t goes out of transmit queue t mod queues */
 };
 
 /* Parses "SIZE:WEIGHT,..." into mix (0, or -EINVAL with err naming --size-mix). */
@@ -54,7 +59,7 @@ int nfp_traffic_check(struct nfp_config *cfg, struct nfp_err *err, bool size_giv
 int nfp_traffic_init(struct nfp_traffic *t, const struct nfp_config *cfg, struct nfp_err *err);
 void nfp_traffic_free(struct nfp_traffic *t);
 
-/* Sets pkts[i].len, .sport and .saddr of n frames numbered seq, seq+1, ... */
+/* Sets pkts[i].len, .sport, .saddr and .queue of n frames numbered seq, seq+1, ... */
 void nfp_traffic_fill(const struct nfp_traffic *t, struct nfp_pkt *pkts, unsigned n, uint64_t seq);
 
 #endif

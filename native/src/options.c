@@ -280,6 +280,7 @@ static void set_defaults(struct nfp_config *cfg)
 	cfg->interval_ms = 1000;
 	cfg->mem_mb = 512;
 	cfg->flows = 1;
+	cfg->queues = 1;
 }
 
 /* ---- the option table ----------------------------------------------------------------------
@@ -530,6 +531,11 @@ static const struct opt_spec OPTIONS[] = {
 	  .roles_why = "the tuples it sends from", .backend = NFP_BACKEND_L2,
 	  .help = "send, {L2}: with --flows above 64512, the\n"
 		  "first of the extra source addresses (IP, IP+1, ...)" },
+	{ "--queues", "N", OPT_INT, FIELD(queues), 1, NFP_QUEUES_MAX, "an integer 1..8",
+	  .backend = NFP_BACKEND_QUEUES,
+	  .help = "{QUEUES}: N receive and N transmit queues per port,\n"
+		  "1..8 (default 1); a sender puts tuple t (--flows) on queue t mod N,\n"
+		  "a receiver polls all N round robin from its one thread" },
 	{ "--rate", "PPS|max", OPT_READ, .read = read_rate,
 	  .expected = "packets per second 0.001..1e9 (e.g. 1e5) or 'max'",
 	  .help = "packets per second, 0.001..1e9, e.g. 1000, 1e5, 0.5e6; or max,\n"
@@ -650,6 +656,7 @@ static void print_help(const char *text)
 {
 	static const struct { const char *token; unsigned flags; } lists[] = {
 		{ "{BACKENDS}", 0 }, { "{L2}", NFP_BACKEND_L2 }, { "{IFNAME}", NFP_BACKEND_IFNAME },
+		{ "{QUEUES}", NFP_BACKEND_QUEUES },
 	};
 	char names[128];
 
@@ -822,6 +829,16 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 		return nfp_err_set(err, -EINVAL, "%s: only for --backend dpdk, not --backend %s",
 				   o->name, cfg->backend->name);
 	}
+	if ((o = misplaced(cfg, given, NFP_BACKEND_QUEUES, false)))
+		return nfp_err_set(err, -EINVAL, "%s: only for the backends whose ports have several "
+				   "queues (%s), not --backend %s", o->name,
+				   nfp_backend_list(NFP_BACKEND_QUEUES, ", ", names, sizeof(names)),
+				   cfg->backend->name);
+	/* --blocking sleeps in poll() on one descriptor (port->wait_fd): one queue's. */
+	if (cfg->blocking && cfg->queues > 1)
+		return nfp_err_set(err, -EINVAL, "--blocking: not with --queues %u (a blocking "
+				   "receiver sleeps on one queue); poll, or use --queues 1",
+				   cfg->queues);
 	if (cfg->backend->flags & NFP_BACKEND_L2) {
 		if ((rc = check_l2(cfg, err)))
 			return rc;

@@ -178,6 +178,15 @@ static void align(struct nfp_report *r, uint64_t now)
 	r->next_ns = (uint64_t)((int64_t)r->cfg->epoch_ns + (r->index + 1) * I);
 }
 
+/* Per-queue counters (--queues), [q0, q1, ...]. */
+static void put_queue_counts(struct line *l, const char *key, const uint64_t *counts, uint32_t n)
+{
+	put(l, ",\"%s\":[", key);
+	for (uint32_t q = 0; q < n; q++)
+		put(l, "%s%" PRIu64, q ? "," : "", counts[q]);
+	put(l, "]");
+}
+
 void nfp_report_init(struct nfp_report *r, const struct nfp_config *cfg,
 		     const struct nfp_role *role)
 {
@@ -253,6 +262,7 @@ void nfp_report_start(struct nfp_report *r)
 	    cfg->touch ? "true" : "false");
 	put(&l, ",\"mode\":\"%s\"", cfg->blocking ? "blocking" : "polling");
 	put(&l, ",\"sched\":\"%s\"", cfg->sched_fifo ? "fifo" : "other");
+	put(&l, ",\"queues\":%" PRIu32, cfg->queues);
 	put(&l, ",\"latency\":%s", cfg->latency ? "\"one-way\"" : "null");
 	put(&l, ",\"clock\":{\"source\":\"%s\"", nfp_clock_source());
 	if (nfp_clock.hz > 0)
@@ -360,6 +370,8 @@ void nfp_report_finish(struct nfp_report *r, uint64_t now)
 		put_hist(&l, "rtt", &r->rtt_total, -1);
 	if (r->stats.one_way)
 		put_hist(&l, "oneWay", &r->one_way_total, (int64_t)r->one_way_late_total);
+	if (cfg->queues > 1 && ((r->role->port_dir | r->role->rx_port_dir) & NFP_PORT_RX))
+		put_queue_counts(&l, "rxQueuePackets", r->stats.rx_queue_packets, cfg->queues);
 	if (cfg->rate_pps > 0)
 		put_num(&l, "intendedPps", cfg->rate_pps);
 	else

@@ -159,6 +159,7 @@ int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_
 		}
 		good++; /* rule 2 */
 		c->rx_bytes += (uint64_t)p->len + NFP_HDR_OVERHEAD;
+		s->rx_queue_packets[p->queue & (NFP_QUEUES_MAX - 1)]++;
 		if (h.flags & NFP_WIRE_F_TOUCH) { /* rule 3 */
 			if (nfp_wire_csum(p->data, p->len) != h.csum)
 				c->corrupt++;

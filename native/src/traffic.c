@@ -133,6 +133,7 @@ int nfp_traffic_init(struct nfp_traffic *t, const struct nfp_config *cfg, struct
 	t->port_off = ntohs(cfg->port.local.sin_port) - NFP_FLOW_PORT_FIRST;
 	t->addr = ntohl(cfg->port.local.sin_addr.s_addr);
 	t->flow_addr = ntohl(cfg->flow_addrs.s_addr);
+	t->queues = cfg->queues ? cfg->queues : 1;
 	if (cfg->mix.n) {
 		if (build_pattern(t, &cfg->mix) < 0)
 			return nfp_err_set(err, -ENOMEM, "--size-mix: out of memory");
@@ -169,9 +170,10 @@ void nfp_traffic_fill(const struct nfp_traffic *t, struct nfp_pkt *pkts, unsigne
 			k = 0;
 	}
 	if (t->flows == 1)
-		return; /* the port's own tuple: sport and saddr stay 0 */
+		return; /* the port's own tuple: sport, saddr and queue stay 0 */
 	uint32_t tuple = (uint32_t)(seq % t->flows);
 	uint32_t a = tuple / NFP_FLOW_PORTS, j = tuple % NFP_FLOW_PORTS; /* address, port index */
+	uint32_t q = tuple % t->queues; /* transmit queue */
 
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t port = t->port_off + j;
@@ -180,8 +182,11 @@ void nfp_traffic_fill(const struct nfp_traffic *t, struct nfp_pkt *pkts, unsigne
 			port -= NFP_FLOW_PORTS;
 		pkts[i].sport = htons((uint16_t)(NFP_FLOW_PORT_FIRST + port));
 		pkts[i].saddr = htonl(a ? t->flow_addr + a - 1 : t->addr);
+		pkts[i].queue = (uint16_t)q;
+		if (++q == t->queues)
+			q = 0;
 		if (++tuple == t->flows) {
-			tuple = a = j = 0;
+			tuple = a = j = q = 0;
 		} else if (++j == NFP_FLOW_PORTS) {
 			j = 0;
 			a++;

@@ -19,6 +19,8 @@ export interface MaxThroughput {
   sizeMix?: string;
   /** 5-tuples per sender. */
   flows: number;
+  /** Queues per app port, absent for one. */
+  queues?: number;
   pairs: number;
   /** Absent for pairs (SummaryCase.layout). */
   layout?: 'tester' | 'chain';
@@ -51,6 +53,7 @@ export function maxThroughputs(groups: readonly RepetitionGroup[], lossThreshold
       c.packetSize,
       c.sizeMix?.label,
       c.flows ?? 1,
+      c.queues ?? 1,
       c.pairs,
       c.layout,
       c.chainLength,
@@ -79,6 +82,7 @@ export function maxThroughputs(groups: readonly RepetitionGroup[], lossThreshold
       packetSize: c.packetSize,
       ...(c.sizeMix ? { sizeMix: c.sizeMix.label } : {}),
       flows: c.flows ?? 1,
+      ...((c.queues ?? 1) > 1 ? { queues: c.queues } : {}),
       pairs: c.pairs,
       ...(c.layout ? { layout: c.layout } : {}),
       ...(c.chainLength !== undefined ? { chainLength: c.chainLength } : {}),

@@ -17,6 +17,8 @@ export interface BackendInfo {
   needsInterface: boolean;
   /** It runs a DPDK EAL (NFP_BACKEND_EAL): its port is a `--vdev`; it cannot block; hugepages or `--no-huge`. */
   eal: boolean;
+  /** Its ports can have several queues (NFP_BACKEND_QUEUES): `--queues`, the plan's `queues` above 1. */
+  queues?: boolean;
   /** Its C source, from the package root. */
   source: string;
   /** Its row in the paper's Table 2 (the socket techniques), when it has one. */
@@ -77,6 +79,7 @@ export const BACKENDS = [
     ownFrames: true,
     needsInterface: true,
     eal: false,
+    queues: true,
     source: 'native/src/backends/opt/af_xdp.c',
   },
   {
@@ -86,6 +89,7 @@ export const BACKENDS = [
     ownFrames: true,
     needsInterface: false,
     eal: true,
+    queues: true,
     source: 'native/src/backends/opt/dpdk.c',
   },
   {

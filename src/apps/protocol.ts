@@ -41,6 +41,8 @@ export interface StartLine {
   sched?: 'other' | 'fifo';
   /** `--latency`: the receiver records one-way latency ("one-way"); null without. */
   latency?: 'one-way' | null;
+  /** `--queues`: receive and transmit queues per port (absent from apps that predate it). */
+  queues?: number;
   /** The client's receive thread CPU (`--rx-cpu`), null for one thread. */
   rxCpu?: number | null;
   /** The client's window (`--inflight`): at most this many frames awaiting their echo; null for none. */
@@ -90,6 +92,8 @@ export interface SummaryLine extends Counters {
   intendedPps: number | null;
   /** Null when the app ran for no measurable time. */
   achievedPps: number | null;
+  /** A receiving role with `--queues` above 1: the frames it counted, by the receive queue they came in on. */
+  rxQueuePackets?: number[];
   /** CLOCK_MONOTONIC ns of the first and last frame sent or received (absent with none). */
   firstPacketNs?: string;
   lastPacketNs?: string;

@@ -4,7 +4,7 @@
 import { BACKENDS, type BackendInfo } from '../apps/backends.js';
 import type { PlanDiagnostic } from '../common/errors.js';
 import { busyThreads } from '../runner/topology.js';
-import { driverFor } from '../switches/index.js';
+import { driverFor, SWITCH_NAMES } from '../switches/index.js';
 import { caseCount, shapeLabel, shapesOf } from './expand.js';
 import type { ParsedPlan } from './load.js';
 import type { BackendName, SwitchName } from './schema.js';
@@ -116,6 +116,7 @@ export function checkPlan(parsed: ParsedPlan, caps: Capabilities, options: Check
     ...checkSwitchOptions(parsed),
     ...checkLayouts(parsed, caps),
     ...checkTraffic(parsed),
+    ...checkQueues(parsed),
   );
   const cases = caseCount(plan);
   if (cases > MAX_CASES) {
@@ -314,6 +315,42 @@ function checkTraffic({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
         ['flows', many],
         `flows ${plan.flows[many]} cannot be sent by backend ${socketBound.join(', ')}: a kernel UDP socket sends from ` +
           `its one bound address and port (one 5-tuple); use ${own.map((b) => b.name).join(', ')}, or flows: [1]`,
+      ),
+    );
+  return problems;
+}
+
+/**
+ * Queues above 1 need a backend whose ports have queues (one socket or PMD queue per queue) and a
+ * switch that makes the container's port with that many; a sender spreads its flows over them,
+ * so they are a throughput case's, like flows.
+ */
+function checkQueues({ plan, diagnostic }: ParsedPlan): PlanDiagnostic[] {
+  const many = plan.queues.findIndex((q) => q > 1);
+  if (many < 0) return [];
+  const at = ['queues', many];
+  const n = plan.queues[many];
+  if (plan.dimension === 'latency')
+    return [diagnostic(at, 'queues above 1 are for dimension: throughput (a sender spreads its flows over them)')];
+  const problems: PlanDiagnostic[] = [];
+  const withQueues = (BACKENDS as readonly BackendInfo[]).filter((b) => b.queues).map((b) => b.name);
+  const oneQueue = plan.backends.filter((b) => !withQueues.includes(b));
+  if (oneQueue.length > 0)
+    problems.push(
+      diagnostic(
+        at,
+        `queues ${n} cannot be used with backend ${oneQueue.join(', ')}: its ports have one queue; ` +
+          `use ${withQueues.join(', ')}, or queues: [1]`,
+      ),
+    );
+  const giving = SWITCH_NAMES.filter((s) => driverFor(s)?.queues);
+  const notGiving = plan.switches.filter((s) => !giving.includes(s));
+  if (notGiving.length > 0)
+    problems.push(
+      diagnostic(
+        at,
+        `queues ${n}: switch ${notGiving.join(', ')} cannot give a port several queues ` +
+          `(switches that can: ${giving.join(', ')}); or queues: [1]`,
       ),
     );
   return problems;

@@ -45,6 +45,8 @@ export interface Case {
   sizeMix?: SizeMix;
   /** 5-tuples each sender cycles through (the plan's `flows`; 1 = the sender's own). */
   flows: number;
+  /** Receive and transmit queues per app port (the plan's `queues`), absent for one. */
+  queues?: number;
   rate: Rate;
   burst: number;
   repetition: number;
@@ -77,7 +79,7 @@ export interface SwitchOptions {
 /**
  * Order: repetitions outermost, so repeated measurements of one case are spread over the run
  * rather than taken back to back (drift and noise then show up as spread, not as bias);
- * inside, the paper's order: switch → pairs → backend (→ I/O mode → client threads) → burst → size (→ flows) → rate.
+ * inside, the paper's order: switch → pairs → backend (→ I/O mode → client threads) → burst → size (→ flows → queues) → rate.
  */
 export function expandPlan(plan: Plan): Case[] {
   const cases: Case[] = [];
@@ -96,7 +98,7 @@ export function expandPlan(plan: Plan): Case[] {
                 for (const size of plan.packetSizes) {
                   const packetSize = typeof size === 'number' ? size : Math.round(meanFrameBytes(size));
                   const sizeMix = typeof size === 'number' ? {} : { sizeMix: size };
-                  for (const flows of plan.flows) {
+                  for (const [flows, queues] of plan.flows.flatMap((f) => plan.queues.map((q) => [f, q] as const))) {
                     for (const rate of rates) {
                       const tuple = {
                         dimension: plan.dimension,
@@ -110,6 +112,7 @@ export function expandPlan(plan: Plan): Case[] {
                         packetSize,
                         ...sizeMix,
                         flows,
+                        ...(queues > 1 ? { queues } : {}),
                         rate,
                         burst,
                         repetition,
@@ -193,6 +196,7 @@ export function caseCount(plan: Plan): number {
     plan.bursts.length *
     plan.packetSizes.length *
     plan.flows.length *
+    plan.queues.length *
     ratesOf(plan).length
   );
 }
@@ -210,7 +214,9 @@ type Tuple = Pick<
   Case,
   'dimension' | 'locality' | 'pairs' | 'switch' | 'backend' | 'packetSize' | 'rate' | 'burst' | 'repetition'
 > &
-  Partial<Pick<Case, 'mode' | 'clientThreads' | 'inflight' | 'layout' | 'chainLength' | 'sizeMix' | 'flows'>>;
+  Partial<
+    Pick<Case, 'mode' | 'clientThreads' | 'inflight' | 'layout' | 'chainLength' | 'sizeMix' | 'flows' | 'queues'>
+  >;
 
 export function caseId(t: Tuple): string {
   // The defaults (polling, one client thread, no window) add nothing, so the ids of earlier runs still resume.
@@ -228,6 +234,7 @@ export function caseId(t: Tuple): string {
     ...window,
     t.sizeMix ? t.sizeMix.label : `${t.packetSize}B`,
     ...((t.flows ?? 1) > 1 ? [`${t.flows}flows`] : []),
+    ...((t.queues ?? 1) > 1 ? [`${t.queues}queues`] : []),
     typeof t.rate === 'number' ? `${t.rate}pps` : t.rate,
     `b${t.burst}`,
     `r${t.repetition}`,
@@ -263,7 +270,8 @@ export function formatTuple(c: Case): string {
   const rate = typeof c.rate === 'number' ? formatRate(c.rate) : c.rate;
   const size = c.sizeMix ? c.sizeMix.label : c.packetSize;
   const flows = c.flows > 1 ? `, ${c.flows} flows` : '';
-  return `(${c.dimension}, ${c.locality}, ${shapeLabel(c)}, ${c.switch}, ${size}, ${rate}, ${c.burst}${flows})`;
+  const queues = (c.queues ?? 1) > 1 ? `, ${c.queues} queues` : '';
+  return `(${c.dimension}, ${c.locality}, ${shapeLabel(c)}, ${c.switch}, ${size}, ${rate}, ${c.burst}${flows}${queues})`;
 }
 
 export function formatRate(pps: number): string {

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../apps/backends.js';
 import { searchSchema } from './search-schema.js';
-import { FLOW_PORTS, FLOWS_MAX, packetSizeEntry, sizeKey } from './traffic.js';
+import { FLOW_PORTS, FLOWS_MAX, packetSizeEntry, QUEUES_MAX, sizeKey } from './traffic.js';
 
 // Every virtual switch the paper names (Table 1, V) plus the newer paths: the drivers' names.
 import { SWITCH_NAMES, type SwitchName } from '../switches/index.js';
@@ -151,6 +151,13 @@ export const planSchema = z.strictObject({
     intIn(1, FLOWS_MAX, 'flows'),
     `Flows per sender: distinct 5-tuples it cycles through, frame by frame (UDP source ports, and above ${FLOW_PORTS} ` +
       'source addresses too). Above 1 for the backends that build their own frames (raw, raw-mmsg, af-xdp, dpdk, netmap); throughput only.',
+  ).default([1]),
+  queues: axis(
+    intIn(1, QUEUES_MAX, 'queues'),
+    'Receive and transmit queues per application port (RSS / multi-queue), above 1 for the backends whose ports have ' +
+      'queues (af-xdp; dpdk too, where a switch gives its ports queues) on the switches that give them (veth, ' +
+      'linux-bridge: each container veth is made with that many queues on both ends). A sender puts flow t on queue ' +
+      't mod N (so flows >= queues); a receiver polls all N from its one thread. Throughput only.',
   ).default([1]),
   rates: axis(
     rate,

@@ -38,6 +38,8 @@ export const MIX_WEIGHT_MAX = 65_536;
 export const MIX_SIZES_MAX = 16;
 /** The `flows` axis: 5-tuples one sender cycles through (native NFP_FLOWS_MAX). */
 export const FLOWS_MAX = 1_000_000;
+/** The `queues` axis: receive and transmit queues per port (native NFP_QUEUES_MAX). */
+export const QUEUES_MAX = 8;
 /** Source ports per source address (1024..65535, native NFP_FLOW_PORTS): beyond, addresses vary too. */
 export const FLOW_PORTS = 64_512;
 

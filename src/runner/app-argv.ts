@@ -114,6 +114,9 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
     if (!a.traffic) throw new Error(`${a.label}: a sending app needs a rate and a duration`);
     args.push('--rate', String(a.traffic.rate), '--duration', String(a.traffic.seconds));
   }
+  // Every port of every app has the case's queues (the switch made them): senders spread their
+  // flows over them, receivers and forwarders poll them all.
+  if ((c.queues ?? 1) > 1) args.push('--queues', String(c.queues));
   if (offersTraffic(a.role) && c.flows > 1) {
     args.push('--flows', String(c.flows));
     if (c.flows > FLOW_PORTS) args.push('--flow-addrs', flowAddressBase(a.self.ip));

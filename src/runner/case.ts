@@ -139,6 +139,7 @@ export async function runCase(c: Case, ctx: CaseContext): Promise<CaseRecord> {
             switch: c.switch,
             backend: c.backend,
             ...(c.switchOptions ? { switchOptions: c.switchOptions } : {}),
+            ...(c.queues ? { queues: c.queues } : {}),
             links: topology.links,
             switchCpus: plan.switchByHost[i]!,
             appCpu: (side, link) => plan.apps[appOfPort(topology, { side, link })]!,

@@ -22,6 +22,8 @@ export interface NetworkSpec {
   switchOptions?: SwitchOptions;
   /** Links: each two containers, a sending (`s`) and a receiving (`r`) end (topology.ts). */
   links: number;
+  /** Queues per container port (the case's `queues`), for a switch that gives them; absent: 1. */
+  queues?: number;
   /** The sides whose containers this host holds: both locally, one on each host of a remote case. */
   sides: readonly AppSide[];
   /** CPUs the switch's busy threads may spin on. */
@@ -73,6 +75,7 @@ export async function buildNetwork(
     cpus: spec.switchCpus,
     backend: spec.backend,
     options: spec.switchOptions,
+    ...(spec.queues ? { queues: spec.queues } : {}),
   });
   const network: Network = { sw, endpoints: [] };
   if (spec.uplink !== undefined)

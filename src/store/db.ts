@@ -16,15 +16,16 @@ import type { SearchResult } from '../search/search.js';
 // biome-ignore lint/suspicious/noExplicitAny: SQLite rows, typed by the schema in this file
 export type SqlRow = Record<string, any>;
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 /**
  * Older schemas a reader still understands: what they lack reads as absent (schema 3: no
  * cpu_samples; no io_mode / client_threads, i.e. every case polling with one-thread clients;
  * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load;
  * schema 5: no layout, i.e. every case pairs; RTT histograms only as rtt_buckets rows, no one-way
- * histograms, no latency runs; no flows or frame-size mix, i.e. one flow of one size).
+ * histograms, no latency runs; no flows or frame-size mix, i.e. one flow of one size; schema 6: no
+ * queues, i.e. one queue per port).
  */
-export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', '5', String(SCHEMA_VERSION)];
+export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', '5', '6', String(SCHEMA_VERSION)];
 
 /** Schema 4: the CPU use of everything beside the apps, per second on the apps' epoch (runner/cpu-sampler.ts). */
 const CPU_SAMPLES_TABLE = `
@@ -104,6 +105,8 @@ const SEARCH_SHORTFALL_COLUMNS = {
 const LAYOUT_COLUMNS = ["layout TEXT NOT NULL DEFAULT 'pairs'", 'chain_length INTEGER', 'chains INTEGER'];
 /** Schema 6: a case's flows per sender and its frame-size mix ({label, frames: [{size, weight}]}; NULL: one size). */
 const TRAFFIC_COLUMNS = ['flows INTEGER NOT NULL DEFAULT 1', 'size_mix_json TEXT'];
+/** Schema 7: a case's receive and transmit queues per app port (the plan's `queues`). */
+const QUEUES_COLUMN = 'queues INTEGER NOT NULL DEFAULT 1';
 
 const MIGRATIONS: Record<string, string> = {
   // 3 → 4: the apps' I/O mode and client threads per case (defaults: what schema 3 always ran),
@@ -128,6 +131,8 @@ ${CPU_SAMPLES_TABLE}`,
     'ALTER TABLE cases ADD COLUMN baseline INTEGER NOT NULL DEFAULT 0;',
     ...TRAFFIC_COLUMNS.map((c) => `ALTER TABLE cases ADD COLUMN ${c};`),
   ].join('\n'),
+  // 6 → 7: each case's queues per app port (default: what schema 6 always ran).
+  '6': `ALTER TABLE cases ADD COLUMN ${QUEUES_COLUMN};`,
 };
 
 const SCHEMA = `
@@ -177,6 +182,7 @@ CREATE TABLE IF NOT EXISTS cases (
   baseline INTEGER NOT NULL DEFAULT 0,             -- 1: a back-to-back baseline (latencyBaseline: the apps over bare veth)
   flows INTEGER NOT NULL DEFAULT 1,                -- 5-tuples per sender
   size_mix_json TEXT,                              -- a frame-size mix {label, frames}; packet_size_bytes is then its rounded mean
+  queues INTEGER NOT NULL DEFAULT 1,               -- receive and transmit queues per app port
   status TEXT NOT NULL,                            -- ok | failed | skipped
   error TEXT,
   cpu_shared INTEGER NOT NULL DEFAULT 0,
@@ -609,9 +615,9 @@ export class ResultsDb {
           .prepare(`
         INSERT INTO cases (run_id, case_key, case_index, dimension, locality, containers, pairs, switch, backend,
           packet_size_bytes, rate_pps, search_json, burst_packets, repetition, duration_s, warmup_s, cooldown_s, touch_data,
-          io_mode, client_threads, layout, chain_length, chains, baseline, flows, size_mix_json, status, error, cpu_shared,
-          cpus_json, started_at, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          io_mode, client_threads, layout, chain_length, chains, baseline, flows, size_mix_json, queues, status, error,
+          cpu_shared, cpus_json, started_at, finished_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(
             runId,
             c.id,
@@ -639,6 +645,7 @@ export class ResultsDb {
             c.baseline ? 1 : 0,
             c.flows,
             c.sizeMix ? JSON.stringify(c.sizeMix) : null,
+            c.queues ?? 1,
             rec.status,
             rec.error ?? null,
             rec.cpuShared ? 1 : 0,

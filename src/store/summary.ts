@@ -70,6 +70,8 @@ export interface SummaryCase {
   sizeMix?: { label: string; frames: { size: number; weight: number }[] };
   /** 5-tuples per sender; always written by buildSummary (1 from databases before schema 6). */
   flows?: number;
+  /** Queues per app port; written when above 1 (schema 7's `queues`). */
+  queues?: number;
   /** Packets/s per sender, "max" for unpaced, or "search" for a throughput search. */
   rate: number | 'max' | 'search';
   burst: number;
@@ -234,6 +236,7 @@ export function buildSummary(db: Database.Database, runId?: number): Summary {
         packetSize: r.packet_size_bytes,
         ...(r.size_mix_json ? { sizeMix: JSON.parse(r.size_mix_json) as SummaryCase['sizeMix'] } : {}),
         flows: r.flows ?? 1,
+        ...((r.queues ?? 1) > 1 ? { queues: r.queues } : {}),
         rate: r.rate_pps ?? (r.search_json ? 'search' : 'max'),
         burst: r.burst_packets,
         repetition: r.repetition,

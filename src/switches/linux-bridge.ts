@@ -14,6 +14,7 @@ export const linuxBridge: SwitchDriver<'linux-bridge'> = {
   busyThreads: 0,
   forwardsOnSenderCpu: true,
   backends: KERNEL_BACKENDS,
+  queues: true,
 
   async probe() {
     const r = await exec(['ip', '-V'], { check: false }).catch(() => undefined);
@@ -23,7 +24,7 @@ export const linuxBridge: SwitchDriver<'linux-bridge'> = {
     return { available: true, version: r.stdout.trim().replace(/^ip utility, /, '') };
   },
 
-  async start({ names, resources }) {
+  async start({ names, resources, queues }) {
     const bridge = names.bridge;
     await resources.create(
       { kind: 'link', name: bridge },
@@ -35,7 +36,7 @@ export const linuxBridge: SwitchDriver<'linux-bridge'> = {
 
     return {
       async attach(container) {
-        const hostEnd = await vethIntoContainer(resources, names, container);
+        const hostEnd = await vethIntoContainer(resources, names, container, queues);
         await exec(['ip', 'link', 'set', hostEnd, 'master', bridge]);
         await configureInterface(container, CONTAINER_IFNAME);
         return { kind: 'kernel', ifname: CONTAINER_IFNAME };

@@ -49,6 +49,8 @@ export interface SwitchContext {
   backend?: BackendName;
   /** The plan's settings of this switch (`sriov:`). */
   options?: SwitchOptions;
+  /** Queues per container port (the case's `queues`; absent: 1), for a driver with `queues`. */
+  queues?: number;
 }
 
 interface SwitchInstanceBase {
@@ -108,6 +110,12 @@ export interface SwitchDriver<Name extends string = SwitchName> {
   busyThreads: number;
   /** The app backends that can talk through this switch. */
   backends: readonly BackendName[];
+  /**
+   * It gives each container's port the case's `queues` receive and transmit queues (its links are
+   * veth pairs made with numrxqueues/numtxqueues on both ends, `SwitchContext.queues`); absent: one
+   * queue per port, and a plan asking for more is refused at load.
+   */
+  queues?: boolean;
   /**
    * The kernel forwards a frame within its sender's send call (softirq on the sending CPU, the
    * receiver's delivery included): with a kernel backend the sender's CPU also carries the path,

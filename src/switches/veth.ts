@@ -4,7 +4,7 @@
 // runs in softirq on the sender's CPU.
 import { KERNEL_BACKENDS } from '../apps/backends.js';
 import { exec } from '../common/exec.js';
-import { CONTAINER_IFNAME, configureInterface, type Container } from '../testbed/netns.js';
+import { CONTAINER_IFNAME, configureInterface, vethQueueArgs, type Container } from '../testbed/netns.js';
 import { deleteLink } from '../testbed/resources.js';
 import { deleteLinkIn, pollUntil, readLink } from './readback.js';
 import { iproute2Probe } from '../testbed/probes.js';
@@ -16,10 +16,11 @@ export const veth: SwitchDriver<'veth'> = {
   busyThreads: 0,
   forwardsOnSenderCpu: true,
   backends: KERNEL_BACKENDS,
+  queues: true,
 
   probe: () => iproute2Probe(['ip']),
 
-  async start({ names, resources }) {
+  async start({ names, resources, queues }) {
     return {
       async attachPair(sender, receiver) {
         // Both ends are created in the root namespace under nfp names (so a crash leaves nothing
@@ -36,6 +37,7 @@ export const veth: SwitchDriver<'veth'> = {
               senderEnd,
               'address',
               sender.mac,
+              ...vethQueueArgs(queues),
               'type',
               'veth',
               'peer',
@@ -43,6 +45,7 @@ export const veth: SwitchDriver<'veth'> = {
               receiverEnd,
               'address',
               receiver.mac,
+              ...vethQueueArgs(queues),
             ]),
           async () => {
             // Deleting either end removes the pair, wherever it is now.

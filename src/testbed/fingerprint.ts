@@ -39,6 +39,7 @@ const CASE_AXES = new Set([
   'clientThreads',
   'packetSizes',
   'flows',
+  'queues',
   'rates',
   'bursts',
   'repetitions',

@@ -81,12 +81,25 @@ export async function addNeighbor(container: Container, peer: Pick<Container, 'i
   ]);
 }
 
+/** `ip link add` arguments for a veth end with `queues` receive and transmit queues (none for one). */
+export function vethQueueArgs(queues = 1): string[] {
+  return queues > 1 ? ['numrxqueues', String(queues), 'numtxqueues', String(queues)] : [];
+}
+
 /**
  * A veth pair from the root namespace into the container: the host end `nfp<token><side><pair>`
  * (up, not yet in any switch), `eth0` inside with the container's MAC and address. The switch
- * then takes the host end (a bridge port, an OVS AF_XDP port, a tc redirect).
+ * then takes the host end (a bridge port, an OVS AF_XDP port, a tc redirect). Both ends get
+ * `queues` receive and transmit queues: the container's so that an app can open one socket per
+ * queue, the host's so that the kernel spreads what the switch sends in over the container end's
+ * receive queues (a veth delivers to its peer's receive queue of the transmit queue used).
  */
-export async function vethIntoContainer(resources: Resources, names: RunNames, container: Container): Promise<string> {
+export async function vethIntoContainer(
+  resources: Resources,
+  names: RunNames,
+  container: Container,
+  queues = 1,
+): Promise<string> {
   const hostEnd = names.hostLink(container.side, container.pair);
   const hostMac = macFor(names.token, container.side, container.pair, 'host');
   await resources.create(
@@ -99,6 +112,7 @@ export async function vethIntoContainer(resources: Resources, names: RunNames, c
         hostEnd,
         'address',
         hostMac,
+        ...vethQueueArgs(queues),
         'type',
         'veth',
         'peer',
@@ -108,6 +122,7 @@ export async function vethIntoContainer(resources: Resources, names: RunNames, c
         container.mac,
         'netns',
         container.netns,
+        ...vethQueueArgs(queues),
       ]),
     () => deleteLink(hostEnd),
   );

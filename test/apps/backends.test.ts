@@ -1,7 +1,8 @@
 // The backend table (src/apps/backends.ts) against the C side: every source it names exists, the
 // built app knows no backend the table lacks, and each built backend's flags (NFP_BACKEND_L2,
 // _IFNAME, _EAL in its struct nfp_backend) are the table's ownFrames, needsInterface and eal, read
-// from the option checks they drive. No host state: the app only parses its arguments.
+// from the option checks they drive (and _QUEUES, the table's queues). No host state: the app only
+// parses its arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -47,6 +48,10 @@ for (const name of built) {
   test(`${name}: the table's flags are the ones the app's option checks apply`, () => {
     const info = backendInfo(name);
     const local = ['recv', '--backend', name, '--local', '127.0.0.1:9'];
+    // --queues is refused, by name, only by the backends whose ports have one queue (NFP_BACKEND_QUEUES).
+    const queues = app([...local, '--queues', '2']);
+    assert.equal(queues.code, 2, queues.stderr);
+    assert.equal(/--queues: only for the backends whose ports have several queues/.test(queues.stderr), !info.queues);
     // --mem-mb is an EAL option: an EAL backend wants its --vdev next, any other refuses it.
     const eal = app([...local, '--mem-mb', '64']);
     assert.equal(eal.code, 2, eal.stderr);

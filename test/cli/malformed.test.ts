@@ -70,6 +70,21 @@ const IMPOSSIBLE: [string, string, string][] = [
     'plan.yaml:2:12 flows[1]: flows 1000 cannot be sent by backend udp-mmsg: a kernel UDP socket sends from its one bound address and port',
   ],
   [
+    'queues with a backend whose ports have one queue',
+    'name: a\nswitches: [veth]\nbackends: [af-xdp, raw]\nflows: [4]\nqueues: [1, 2]\n',
+    'plan.yaml:5:13 queues[1]: queues 2 cannot be used with backend raw: its ports have one queue; use af-xdp, dpdk, or queues: [1]',
+  ],
+  [
+    'queues through a switch that cannot give them',
+    'name: a\nswitches: [linux-bridge, ovs-afxdp]\nbackends: [af-xdp]\nflows: [4]\nqueues: [2]\n',
+    'plan.yaml:5:10 queues[0]: queues 2: switch ovs-afxdp cannot give a port several queues (switches that can: linux-bridge, veth)',
+  ],
+  [
+    'queues in a latency plan',
+    'name: a\ndimension: latency\nbackends: [af-xdp]\nqueues: [2]\n',
+    'plan.yaml:4:10 queues[0]: queues above 1 are for dimension: throughput',
+  ],
+  [
     'a frame-size mix in a latency plan',
     'name: a\ndimension: latency\npacketSizes: [64, imix]\n',
     'plan.yaml:3:19 packetSizes[1]: a frame-size mix is for dimension: throughput',

@@ -35,7 +35,7 @@ interface End {
 }
 
 /** `--local`, `--remote` and the backend's own arguments for one end. */
-function endArgs(variant: Variant, pair: VethPair, end: End, socketDir: string): string[] {
+function endArgs(variant: Variant, pair: VethPair, end: End, socketDir: string, queues = 1): string[] {
   const { self, peer, listens, role } = end;
   const sends = role === 'send' || role === 'client';
   const [backend, port] = variant.split('/') as [string, string | undefined];
@@ -47,7 +47,7 @@ function endArgs(variant: Variant, pair: VethPair, end: End, socketDir: string):
   if (info.eal) {
     args.push(
       '--vdev',
-      dpdkVdev(port!, listens, ifname, socketDir),
+      dpdkVdev(port!, listens, ifname, socketDir, queues),
       '--no-huge',
       '--local-mac',
       self.mac,
@@ -58,23 +58,24 @@ function endArgs(variant: Variant, pair: VethPair, end: End, socketDir: string):
     );
   }
   if (sends && info.ownFrames) args.push('--remote-mac', peer.mac);
+  if (queues > 1) args.push('--queues', String(queues));
   return args;
 }
 
-/** The EAL port of one end: the listener is the socket's server side. */
-function dpdkVdev(port: string, listens: boolean, ifname: string, socketDir: string): string {
+/** The EAL port of one end: the listener is the socket's server side; `queues` queue pairs. */
+function dpdkVdev(port: string, listens: boolean, ifname: string, socketDir: string, queues: number): string {
   switch (port) {
     case 'memif':
       // socket-abstract=no: an abstract socket is per namespace, and the two ends are in two.
       return `net_memif0,role=${listens ? 'server' : 'client'},socket=${join(socketDir, 'memif.sock')},socket-abstract=no`;
     case 'vhost-user':
       return listens
-        ? `net_vhost0,iface=${join(socketDir, 'vhost.sock')},queues=1`
-        : `virtio_user0,path=${join(socketDir, 'vhost.sock')},queues=1`;
+        ? `net_vhost0,iface=${join(socketDir, 'vhost.sock')},queues=${queues}`
+        : `virtio_user0,path=${join(socketDir, 'vhost.sock')},queues=${queues}`;
     case 'af-packet':
-      return `net_af_packet0,iface=${ifname}`;
+      return `net_af_packet0,iface=${ifname}${queues > 1 ? `,qpairs=${queues}` : ''}`;
     case 'af-xdp':
-      return `net_af_xdp0,iface=${ifname},start_queue=0,queue_count=1`;
+      return `net_af_xdp0,iface=${ifname},start_queue=0,queue_count=${queues}`;
     default:
       throw new TypeError(`unknown dpdk port ${port}`);
   }
@@ -97,6 +98,8 @@ export interface PairOptions {
   listener?: string[];
   /** The listener's own variant when it differs from the connector's (e.g. a kernel receiver). */
   listenerVariant?: Variant;
+  /** `--queues` for both ends (and the queue count of a dpdk port's vdev); default 1. */
+  queues?: number;
 }
 
 /**
@@ -124,7 +127,7 @@ export async function runPair(
     label: `${listenerVariant} ${listenRole}`,
     pair: 0,
     args: [
-      ...endArgs(listenerVariant, pair, listenEnd, socketDir),
+      ...endArgs(listenerVariant, pair, listenEnd, socketDir, options.queues),
       '--interval-ms',
       '100',
       ...(options.both ?? []),
@@ -132,7 +135,7 @@ export async function runPair(
     ],
   });
   const connectorArgs = [
-    ...endArgs(variant, pair, connectEnd, socketDir),
+    ...endArgs(variant, pair, connectEnd, socketDir, options.queues),
     ...(options.both ?? []),
     ...(options.connector ?? []),
   ];

@@ -5,7 +5,13 @@ import { backendInfo } from '../../src/apps/backends.js';
 import { exec } from '../../src/common/exec.js';
 import { Ledger } from '../../src/testbed/ledger.js';
 import { newRunToken, runNames, type RunNames } from '../../src/testbed/names.js';
-import { addNeighbor, configureInterface, createContainer, type Container } from '../../src/testbed/netns.js';
+import {
+  addNeighbor,
+  configureInterface,
+  createContainer,
+  vethQueueArgs,
+  type Container,
+} from '../../src/testbed/netns.js';
 import { deleteLink, Resources } from '../../src/testbed/resources.js';
 import { assertNoLeaks, hostState } from './host.js';
 
@@ -18,7 +24,13 @@ export interface VethPair {
   close(): Promise<void>;
 }
 
-export async function vethPair(): Promise<VethPair> {
+/** `queues`: receive and transmit queues of each end (numrxqueues/numtxqueues), default 1. */
+export interface VethPairOptions {
+  queues?: number;
+}
+
+export async function vethPair(options: VethPairOptions = {}): Promise<VethPair> {
+  const queues = options.queues ?? 1;
   const state = hostState();
   const names = runNames(newRunToken());
   const ledger = Ledger.open(names.token);
@@ -38,6 +50,7 @@ export async function vethPair(): Promise<VethPair> {
         sender.netns,
         'address',
         sender.mac,
+        ...vethQueueArgs(queues),
         'type',
         'veth',
         'peer',
@@ -47,6 +60,7 @@ export async function vethPair(): Promise<VethPair> {
         receiver.netns,
         'address',
         receiver.mac,
+        ...vethQueueArgs(queues),
       ]),
     () => deleteLink(link, sender.netns),
   );
@@ -71,10 +85,10 @@ export async function vethPair(): Promise<VethPair> {
  * One pair for a whole test file: built before its first test, closed (and leak-checked) after its
  * last. Read its fields inside tests only — they are filled in by the `before` hook.
  */
-export function vethPairForFile(): VethPair {
+export function vethPairForFile(options: VethPairOptions = {}): VethPair {
   const pair = {} as VethPair;
   before(async () => {
-    Object.assign(pair, await vethPair());
+    Object.assign(pair, await vethPair(options));
   });
   after(() => pair.close());
   return pair;

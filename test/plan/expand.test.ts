@@ -109,6 +109,19 @@ test('flows and frame-size mixes are sweep axes named in case ids; the defaults 
   assert.equal(caseCount(parsePlan('name: a\npacketSizes: [64, imix]\nflows: [1, 10, 100]\n').plan), 6);
 });
 
+test('queues is a sweep axis named in case ids (after flows); queues 1 leaves ids as they were', () => {
+  const cs = expandPlan(parsePlan('name: a\nswitches: [veth]\nbackends: [af-xdp]\nflows: [4]\nqueues: [1, 2]\n').plan);
+  assert.deepEqual(
+    cs.map((c) => [c.id.split('/').slice(5, -3).join('/'), c.queues]),
+    [
+      ['64B/4flows', undefined],
+      ['64B/4flows/2queues', 2],
+    ],
+  );
+  assert.match(formatTuple(cs[1]!), /4 flows, 2 queues\)$/);
+  assert.equal(caseCount(parsePlan('name: a\nflows: [1, 10]\nqueues: [1, 2, 4]\n').plan), 6);
+});
+
 test('senderScheduling fifo reaches every case (the senders get --sched fifo); the default leaves cases as they were', () => {
   const fifo = expandPlan(parsePlan('name: a\nrates: [1000, max]\nsenderScheduling: fifo\n').plan);
   assert.deepEqual(

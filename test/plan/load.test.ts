@@ -28,6 +28,7 @@ test('a minimal plan gets the documented defaults', () => {
     clientThreads: [1],
     packetSizes: [64],
     flows: [1],
+    queues: [1],
     bursts: [32],
     duration: 10,
     warmup: 1,

@@ -84,6 +84,10 @@ const APP_FIELDS: Record<string, { yaml: [string, string]; flag: RegExp }> = {
   chains: { yaml: ['layout: chain\nchains: 1', 'layout: chain\nchains: 2'], flag: /^(tester|forwarder)$/ },
   oneWayLatency: { yaml: ['oneWayLatency: false', 'oneWayLatency: true'], flag: /^--(latency|clock)$/ },
   flows: { yaml: ['backends: [raw]\nflows: [1]', 'backends: [raw]\nflows: [100000]'], flag: /^--flow(s|-addrs)$/ },
+  queues: {
+    yaml: ['backends: [af-xdp]\nflows: [4]\nqueues: [1]', 'backends: [af-xdp]\nflows: [4]\nqueues: [2]'],
+    flag: /^--queues$/,
+  },
 };
 /** Plan fields that do not reach an app's argv, and why. */
 const NOT_APP_FIELDS: Record<string, string> = {
@@ -148,6 +152,19 @@ test('a mix and flows belong to the sender: it gets --size-mix and --flows, ever
     [recv![0], after(recv!, '--size'), ...['--size-mix', '--flows', '--flow-addrs'].filter((f) => recv!.includes(f))],
     ['recv', '1514'],
   );
+});
+
+test('queues reach every app of the case, each port has them (senders spread flows, receivers and forwarders poll them)', () => {
+  for (const yaml of [
+    'backends: [af-xdp]\nflows: [4]\nqueues: [2]',
+    `${'backends: [af-xdp]\nflows: [4]\nqueues: [2]'}\nlayout: chain`,
+  ]) {
+    const apps = cases(yaml, 'local').map(argvOf)[0]!;
+    assert.deepEqual(
+      apps.map((a) => [a[0], a[a.indexOf('--queues') + 1]]),
+      apps.map((a) => [a[0], '2']),
+    );
+  }
 });
 
 test('in a chain the tester sends the mix and the flows; a forwarder passes on what it gets', () => {

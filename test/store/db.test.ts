@@ -6,8 +6,16 @@ import { readHistograms, ResultsDb, SCHEMA_VERSION, schemaVersionOf } from '../.
 import { analyzeDir } from '../../src/report/load.js';
 import { modelSearch, writeResults } from '../report/synthetic.js';
 
+/** Turns a fresh results file back into what schema 6 wrote: no queues per case. */
+function downgradeToSchema6(path: string): void {
+  const db = new Database(path);
+  db.exec(`ALTER TABLE cases DROP COLUMN queues; UPDATE meta SET value = '6' WHERE key = 'schema_version'`);
+  db.close();
+}
+
 /** Turns a fresh results file back into what schema 5 wrote: no layout columns, no histograms or latency runs, no baseline cases, no flows or frame-size mix per case. */
 function downgradeToSchema5(path: string): void {
+  downgradeToSchema6(path);
   const db = new Database(path);
   db.exec(`ALTER TABLE cases DROP COLUMN layout; ALTER TABLE cases DROP COLUMN chain_length;
     ALTER TABLE cases DROP COLUMN chains; DROP TABLE histograms; DROP TABLE latency_runs;
@@ -36,6 +44,18 @@ function downgradeToSchema3(path: string): void {
     UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
   db.close();
 }
+
+test('a schema 6 results file reads as one queue per port, and a writer adds the column (resume)', () => {
+  const dir = writeResults([{ rate: 'max', txPps: 1000, rxPps: 1000 }]);
+  const path = join(dir, 'results.sqlite');
+  downgradeToSchema6(path);
+  const before = analyzeDir(dir);
+  assert.equal(before.data.summary.cases[0]!.queues, undefined);
+  const writer = new ResultsDb(path);
+  assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
+  assert.deepEqual(writer.db.prepare('SELECT queues FROM cases').get(), { queues: 1 });
+  writer.close();
+});
 
 test('a schema 4 results file with a search is read as it is, and migrated to schema 5 by a writer (resume)', async () => {
   const dir = writeResults([

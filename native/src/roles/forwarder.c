@@ -85,6 +85,7 @@ static int forward_burst(struct nfp_ctx *ctx, uint64_t *now, struct nfp_err *err
 		}
 		stats->total.rx_packets++;
 		stats->total.rx_bytes += (uint64_t)len + NFP_HDR_OVERHEAD;
+		stats->rx_queue_packets[st->in[i].queue & (NFP_QUEUES_MAX - 1)]++;
 		if (len <= room)
 			st->fit[k++] = st->in[i];
 		else
@@ -102,6 +103,7 @@ static int forward_burst(struct nfp_ctx *ctx, uint64_t *now, struct nfp_err *err
 	for (unsigned i = 0; i < got; i++) {
 		memcpy(st->out[i].data, st->fit[i].data, st->fit[i].len);
 		st->out[i].len = st->fit[i].len;
+		st->out[i].queue = st->fit[i].queue; /* out of the queue it came in on */
 	}
 	sent = got ? out->backend->tx_send(out, st->out, got) : 0;
 	if (sent < 0)

@@ -1,5 +1,5 @@
 /* dpdk.c — a DPDK port from a --vdev (virtio_user, net_vhost, net_memif, net_af_xdp,
- * net_af_packet, …), one rx and one tx queue, polled by the role's thread. A two-port role
+ * net_af_packet, …), --queues N rx and N tx queues (default 1), polled by the role's thread. A two-port role
  * (tester, forwarder) has two, --vdev and --rx-vdev, in one EAL. Frames are built and
  * filtered as for raw (raw_common.h); only the way they move differs.
  *
@@ -16,8 +16,8 @@
  * the thread to its lcore; without --cpu the thread's former CPU set is restored, so the start
  * line's "cpu": null stays true.
  *
- * The port. The Ethernet port its --vdev made (found by the device's name): 1 rx + 1 tx queue of DPDK_RING
- * descriptors, promiscuous (our filter is raw_common's), --local-mac set as its MAC when given
+ * The port. The Ethernet port its --vdev made (found by the device's name): N rx + N tx queues
+ * of DPDK_RING descriptors, promiscuous (our filter is raw_common's), --local-mac set as its MAC when given
  * (a PMD that refuses keeps its own, with a note: our frames and filter use --local-mac
  * anyway), started, then open waits for the link (a vhost/memif peer connecting) until
  * DPDK_LINK_WAIT_MS or a signal. So the start line appears only once the port is up. A
@@ -30,6 +30,22 @@
  * them to rte_eth_tx_burst and frees what it did not accept (unsent). Received mbufs stay the
  * role's until the next rx_burst; tx_echo swaps their headers in place and sends them.
  * Receivers announce their MAC (gratuitous ARP) at open and every 2 s, as raw does.
+ *
+ * Queues (--queues N). The device must offer N queue pairs, which the --vdev asks for (the app
+ * passes --vdev through unchanged): net_af_packet qpairs=N (N packet sockets in one fanout
+ * group: the kernel hashes each flow to one), net_af_xdp queue_count=N (an XSK per queue id;
+ * DPDK 22.11's PMD counts only the interface's combined channels, which a veth has none of, so
+ * on a veth it refuses N > 1 at probe: use net_af_packet or the af-xdp backend there),
+ * virtio_user and net_vhost queues=N (virtio tx queue q feeds vhost rx queue q), net_memif (its
+ * queues are negotiated with the peer, which opens as many: --queues on both ends). The port is configured with N rx and N tx queues, RSS on the IP/UDP hash when the
+ * PMD offers it (the kernel-backed PMDs steer in the kernel and offer none). rx_burst polls the
+ * N rx queues round robin (one further each call), tagging each frame with its queue. A
+ * sender's frame goes out of pkts[i].queue (tuple t on t mod N, traffic.h); echoes and forwarded
+ * frames leave by the queue they came in on. Accepted frames must be a prefix (the sender reuses
+ * the sequence numbers of the rest) and a PMD may take part of a burst, so frames go out in
+ * runs of consecutive frames of one queue, one tx_burst per run, stopping at the first run not
+ * taken whole: with tuples alternating queues a run is one frame (a system call each for
+ * net_af_packet and net_af_xdp) — exactness bought with calls; one queue is one call as before.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -93,7 +109,9 @@ struct dpdk_port {
 	bool memif_client;                /* net_memif, client role: the server leaves first (close) */
 	struct rte_mbuf *rx[NFP_BURST_MAX]; /* the last rx_burst's; NULL once echoed */
 	uint32_t rx_flen[NFP_BURST_MAX];  /* 14 + IPv4 total length: what an echo sends */
+	uint8_t rx_q[NFP_BURST_MAX];      /* the queue each came in on */
 	unsigned nrx, rx_hint;
+	uint16_t nq, next_rx;             /* --queues; the queue the next rx_burst polls first */
 	uint8_t garp[NFP_GARP_LEN];
 	uint64_t next_announce_ns;
 };
@@ -249,18 +267,35 @@ static int port_setup(struct dpdk_port *p, const struct nfp_config *cfg,
 				   "--mem-mb or the hugepages)", DPDK_POOL_MBUFS,
 				   rte_strerror(rte_errno));
 
+	p->nq = (uint16_t)cfg->queues;
+	if (info.max_rx_queues < p->nq || info.max_tx_queues < p->nq)
+		return nfp_err_set(err, -EINVAL, "--queues %u: %svdev %s offers %u rx and %u tx "
+				   "queues; ask the device for %u (net_af_packet qpairs=%u, "
+				   "net_af_xdp queue_count=%u, virtio_user/net_vhost queues=%u)",
+				   cfg->queues, spec->opt_prefix, spec->vdev, info.max_rx_queues,
+				   info.max_tx_queues, cfg->queues, cfg->queues, cfg->queues,
+				   cfg->queues);
 	memset(&conf, 0, sizeof(conf));
 	conf.rxmode.mtu = mtu;
-	if ((rc = rte_eth_dev_configure(p->port_id, 1, 1, &conf)) != 0)
+	if (p->nq > 1 && (info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP))) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+	}
+	if ((rc = rte_eth_dev_configure(p->port_id, p->nq, p->nq, &conf)) != 0)
 		return nfp_err_set(err, rc, "--vdev %s: configure: %s", spec->vdev, rte_strerror(-rc));
 	p->port_configured = true;
-	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrxd, &ntxd)) != 0 ||
-	    (rc = rte_eth_rx_queue_setup(p->port_id, 0, nrxd, rte_eth_dev_socket_id(p->port_id),
-					 NULL, p->pool)) != 0 ||
-	    (rc = rte_eth_tx_queue_setup(p->port_id, 0, ntxd, rte_eth_dev_socket_id(p->port_id),
-					 NULL)) != 0)
+	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrxd, &ntxd)) != 0)
 		return nfp_err_set(err, rc, "--vdev %s: queue set-up: %s", spec->vdev,
 				   rte_strerror(-rc));
+	for (uint16_t q = 0; q < p->nq; q++)
+		if ((rc = rte_eth_rx_queue_setup(p->port_id, q, nrxd,
+						 rte_eth_dev_socket_id(p->port_id), NULL,
+						 p->pool)) != 0 ||
+		    (rc = rte_eth_tx_queue_setup(p->port_id, q, ntxd,
+						 rte_eth_dev_socket_id(p->port_id), NULL)) != 0)
+			return nfp_err_set(err, rc, "--vdev %s: queue %u set-up: %s", spec->vdev,
+					   (unsigned)q, rte_strerror(-rc));
 	return 0;
 }
 
@@ -498,10 +533,46 @@ static unsigned dpdk_tx_alloc(struct nfp_port *port, struct nfp_pkt *pkts, unsig
 	return n;
 }
 
+/* Sends m[0..n), m[i] by queue qs[i] (NULL: all by queue 0), in runs of consecutive frames of
+ * one queue (the header says why), stopping at the first run not taken whole; frees what was
+ * not taken. Returns how many were: a prefix. */
+static unsigned send_runs(struct dpdk_port *p, struct rte_mbuf **m, const uint8_t *qs, unsigned n)
+{
+	unsigned sent = 0;
+
+	if (!qs || p->nq == 1) {
+		sent = rte_eth_tx_burst(p->port_id, 0, m, (uint16_t)n);
+	} else {
+		for (unsigned i = 0, j; i < n; i = j) {
+			uint16_t took;
+
+			for (j = i + 1; j < n && qs[j] == qs[i]; j++)
+				;
+			took = rte_eth_tx_burst(p->port_id, qs[i], m + i, (uint16_t)(j - i));
+			sent += took;
+			if (took < j - i)
+				break;
+		}
+	}
+	if (sent)
+		p->sent_any = true;
+	if (sent < n)
+		rte_pktmbuf_free_bulk(m + sent, n - sent);
+	return sent;
+}
+
+/* A frame's queue (a sender's pkts[i].queue, a forwarded frame's receive queue), or 0 past this
+ * port's queues. */
+static inline uint8_t queue_of(const struct dpdk_port *p, uint16_t queue)
+{
+	return queue < p->nq ? (uint8_t)queue : 0;
+}
+
 static int dpdk_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsigned n)
 {
 	struct dpdk_port *p = port->priv;
-	uint16_t sent;
+	uint8_t qs[NFP_BURST_MAX];
+	unsigned sent;
 
 	if (n > p->ntx)
 		n = p->ntx;
@@ -513,26 +584,35 @@ static int dpdk_tx_send(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 			p->tx[i]->data_len = (uint16_t)(pkts[i].len + NFP_RAW_HDR);
 			p->tx[i]->pkt_len = pkts[i].len + NFP_RAW_HDR;
 		}
-	sent = rte_eth_tx_burst(p->port_id, 0, p->tx, (uint16_t)n);
-	if (sent)
-		p->sent_any = true;
-	if (sent < p->ntx) /* not accepted (unsent), or allocated and never offered */
-		rte_pktmbuf_free_bulk(p->tx + sent, p->ntx - sent);
+	if (p->nq > 1)
+		for (unsigned i = 0; i < n; i++)
+			qs[i] = queue_of(p, pkts[i].queue);
+	if (n < p->ntx) /* allocated and never offered */
+		rte_pktmbuf_free_bulk(p->tx + n, p->ntx - n);
+	sent = send_runs(p, p->tx, p->nq > 1 ? qs : NULL, n);
 	p->ntx = 0;
-	return sent;
+	return (int)sent;
 }
 
 static int dpdk_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n)
 {
 	struct dpdk_port *p = port->priv;
-	unsigned out = 0;
-	uint16_t got;
+	unsigned out = 0, got = 0, first = p->next_rx;
 
 	/* The last burst's, unless echoed (echoed ones are NULL, which the bulk free skips). */
 	if (p->nrx)
 		rte_pktmbuf_free_bulk(p->rx, p->nrx);
 	p->nrx = 0;
-	got = rte_eth_rx_burst(p->port_id, 0, p->rx, (uint16_t)n);
+	/* The queues round robin, one further each call: up to n frames in all. */
+	for (unsigned k = 0; k < p->nq && got < n; k++) {
+		unsigned q = first + k < p->nq ? first + k : first + k - p->nq;
+		uint16_t took = rte_eth_rx_burst(p->port_id, (uint16_t)q, p->rx + got,
+						 (uint16_t)(n - got));
+
+		memset(p->rx_q + got, (int)q, took);
+		got += took;
+	}
+	p->next_rx = (uint16_t)(first + 1 < p->nq ? first + 1 : 0);
 	for (unsigned i = 0; i < got; i++) {
 		struct rte_mbuf *m = p->rx[i];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
@@ -556,6 +636,7 @@ static int dpdk_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n
 		p->rx_flen[i] = flen;
 		pkts[out].data = f + off;
 		pkts[out].len = plen;
+		pkts[out].queue = p->rx_q[i];
 		out++;
 	}
 	p->nrx = got;
@@ -584,8 +665,8 @@ static int dpdk_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 {
 	struct dpdk_port *p = port->priv;
 	struct rte_mbuf *out[NFP_BURST_MAX];
+	uint8_t qs[NFP_BURST_MAX];
 	unsigned k = 0;
-	uint16_t sent;
 
 	for (unsigned j = 0; j < n; j++) {
 		int i = rx_index(p, pkts[j].data);
@@ -598,12 +679,10 @@ static int dpdk_tx_echo(struct nfp_port *port, const struct nfp_pkt *pkts, unsig
 		nfp_raw_swap(rte_pktmbuf_mtod(m, uint8_t *));
 		m->data_len = (uint16_t)p->rx_flen[i]; /* drops Ethernet padding */
 		m->pkt_len = p->rx_flen[i];
+		qs[k] = p->rx_q[i]; /* back by the queue it came in on */
 		out[k++] = m;
 	}
-	sent = rte_eth_tx_burst(p->port_id, 0, out, (uint16_t)k);
-	if (sent < k)
-		rte_pktmbuf_free_bulk(out + sent, k - sent);
-	return sent;
+	return (int)send_runs(p, out, qs, k);
 }
 
 /* The forwarder: the received mbufs of `from` go out of this port with this port's header
@@ -614,8 +693,8 @@ static int dpdk_tx_forward(struct nfp_port *port, struct nfp_port *from, const s
 {
 	struct dpdk_port *p = port->priv, *q = from->priv;
 	struct rte_mbuf *out[NFP_BURST_MAX];
+	uint8_t qs[NFP_BURST_MAX];
 	unsigned k = 0;
-	uint16_t sent;
 
 	for (unsigned j = 0; j < n; j++) {
 		int i = rx_index(q, pkts[j].data);
@@ -632,14 +711,10 @@ static int dpdk_tx_forward(struct nfp_port *port, struct nfp_port *from, const s
 			nfp_raw_set_lengths(f, pkts[j].len);
 		m->data_len = (uint16_t)(pkts[j].len + NFP_RAW_HDR);
 		m->pkt_len = m->data_len;
+		qs[k] = queue_of(p, pkts[j].queue); /* out of the queue it came in on */
 		out[k++] = m;
 	}
-	sent = rte_eth_tx_burst(p->port_id, 0, out, (uint16_t)k);
-	if (sent)
-		p->sent_any = true;
-	if (sent < k)
-		rte_pktmbuf_free_bulk(out + sent, k - sent);
-	return sent;
+	return (int)send_runs(p, out, qs, k);
 }
 
 /* Receivers announce their MAC every NFP_RAW_ANNOUNCE_NS (raw_common.h). Counted nowhere. */
@@ -728,7 +803,7 @@ static void dpdk_close(struct nfp_port *port)
 
 const struct nfp_backend backend_dpdk = {
 	.name = "dpdk",
-	.flags = NFP_BACKEND_L2 | NFP_BACKEND_EAL,
+	.flags = NFP_BACKEND_L2 | NFP_BACKEND_EAL | NFP_BACKEND_QUEUES,
 	.open = dpdk_open,
 	.tx_alloc = dpdk_tx_alloc,
 	.tx_send = dpdk_tx_send,
