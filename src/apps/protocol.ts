@@ -39,8 +39,8 @@ export interface StartLine {
   mode?: 'polling' | 'blocking';
   /** `--sched`: the app's scheduling policy (absent from apps that predate it). */
   sched?: 'other' | 'fifo';
-  /** `--latency`: the receiver records one-way latency ("one-way"); null without. */
-  latency?: 'one-way' | null;
+  /** `--latency`: the receiver records one-way latency ("one-way"; of probe frames only with `--latency-probes`); null without. */
+  latency?: 'one-way' | 'one-way probes' | null;
   /** The client's receive thread CPU (`--rx-cpu`), null for one thread. */
   rxCpu?: number | null;
   /** The client's window (`--inflight`): at most this many frames awaiting their echo; null for none. */

@@ -185,3 +185,23 @@ for (const [variant, perFrame] of [
     else assert.ok(stamps.size <= 3, `64 frames in bursts of 32 share ≤ 3 timestamps, got ${stamps.size}`);
   });
 }
+
+/**
+ * Latency probes (send.c, --probe-rate): beside a load paced in bursts of 32, single frames on
+ * their own schedule, flagged as probes; a receiver with --latency-probes times exactly those.
+ * In one second at 4000 pps of load and 1000 probes per second the sender offers 4000 + 1000
+ * frames, all arrive in order, and the one-way histogram holds the 1000 probes, not the load.
+ */
+for (const variant of ['udp', 'udp-mmsg', 'dpdk/memif'] as const) {
+  test(`${variant}: probes beside a bursty load are the frames timed, exactly their number`, {
+    skip: variantSkipReason(variant),
+  }, async () => {
+    const { listenerSummary: recv, connectorSummary: sent } = await runPair(pair, variant, 'send-recv', 5000, {
+      both: ['--clock', 'gettime'],
+      connector: ['--rate', '4000', '--burst', '32', '--probe-rate', '1000', '--duration', '1'],
+      listener: ['--latency-probes'],
+    });
+    assert.deepEqual([sent.txPackets, sent.unsent, recv.rxPackets, recv.lost, recv.reordered], [5000, 0, 5000, 0, 0]);
+    assert.equal(recv.oneWay!.count + recv.oneWay!.late, 1000, JSON.stringify(recv.oneWay));
+  });
+}

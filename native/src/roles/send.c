@@ -10,6 +10,14 @@
  * the send call does not accept are `unsent` and never retried; their sequence numbers are
  * reused, so the receiver sees only path loss. Both count against the achieved rate.
  *
+ * Latency probes (--probe-rate): beside the load, single frames on their own schedule (pacer.h,
+ * bursts of 1), each sent alone in its own send call and stamped just before it, flagged
+ * NFP_WIRE_F_PROBE. A receiver with --latency-probes records only their one-way latency: one
+ * frame's way through the path with whatever load is queued on it, never the wait behind the
+ * frames of its own burst (through OVS-DPDK at 10 kpps: p50 1.6 µs for single frames, 22 µs
+ * for bursts of 32 sharing one stamp). They take the flow's next sequence numbers like any
+ * frame, so loss and order are counted over load and probes together.
+ *
  * The loop's body is the sender of loops.h, which the tester runs too.
  */
 #include <errno.h>
@@ -35,6 +43,9 @@ struct nfp_sender {
 	uint64_t seq;        /* the next frame's sequence number */
 	uint8_t hdr[NFP_WIRE_HDR_LEN]; /* every frame's header, encoded once: a burst writes its ts
 					  here, a frame copies it and writes its seq */
+	struct nfp_pacer probe;  /* --probe-rate: one frame per slot; unpaced (0) = no probes */
+	struct nfp_pkt probe_pkt;
+	uint8_t probe_hdr[NFP_WIRE_HDR_LEN]; /* hdr with NFP_WIRE_F_PROBE */
 };
 
 int nfp_sender_new(const struct nfp_config *cfg, const char *role, struct nfp_sender **out,
@@ -55,12 +66,13 @@ int nfp_sender_new(const struct nfp_config *cfg, const char *role, struct nfp_se
 	st->end_ns = UINT64_MAX;
 	if ((rc = nfp_traffic_init(&st->traffic, cfg, err)) < 0)
 		return rc;
-	nfp_wire_encode(st->hdr, &(struct nfp_wire_hdr){
-		.magic = NFP_WIRE_MAGIC,
-		.version = NFP_WIRE_VERSION,
-		.flags = cfg->touch ? NFP_WIRE_F_TOUCH : 0,
-		.flow = cfg->flow,
-	});
+	for (int probe = 0; probe < 2; probe++)
+		nfp_wire_encode(probe ? st->probe_hdr : st->hdr, &(struct nfp_wire_hdr){
+			.magic = NFP_WIRE_MAGIC,
+			.version = NFP_WIRE_VERSION,
+			.flags = (cfg->touch ? NFP_WIRE_F_TOUCH : 0) | (probe ? NFP_WIRE_F_PROBE : 0),
+			.flow = cfg->flow,
+		});
 	if (cfg->touch) {
 		st->pattern = malloc(NFP_PAYLOAD_MAX + 256);
 		if (!st->pattern)
@@ -81,19 +93,20 @@ void nfp_sender_free(struct nfp_sender *st)
 }
 
 /* Sets each of n frames' size and tuple (traffic.h) and writes its header (and with --touch
- * every byte and the checksum); the first is frame number `first`. Only what changes is written:
- * ts once per call into the encoded header, then per frame a copy of it and the frame's seq (no
- * struct round trip: a store read back at another width stalls the core). */
+ * every byte and the checksum); the first is frame number `first`, hdr the encoded header (the
+ * load's or the probes'). Only what changes is written: ts once per call into the encoded
+ * header, then per frame a copy of it and the frame's seq (no struct round trip: a store read
+ * back at another width stalls the core). */
 static void fill(struct nfp_sender *st, const struct nfp_config *cfg, struct nfp_pkt *pkts,
-		 unsigned n, uint64_t first, uint32_t ts)
+		 unsigned n, uint64_t first, uint8_t *hdr, uint32_t ts)
 {
 	nfp_traffic_fill(&st->traffic, pkts, n, first);
-	nfp_wire_put_ts(st->hdr, ts);
+	nfp_wire_put_ts(hdr, ts);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *d = pkts[i].data;
 		uint32_t seq = (uint32_t)(first + i);
 
-		memcpy(d, st->hdr, NFP_WIRE_HDR_LEN);
+		memcpy(d, hdr, NFP_WIRE_HDR_LEN);
 		nfp_wire_put_seq(d, seq);
 		if (cfg->touch) {
 			memcpy(d + NFP_WIRE_HDR_LEN, st->pattern + NFP_WIRE_HDR_LEN + (seq & 0xff),
@@ -115,7 +128,7 @@ static int send_stamped_each(struct nfp_sender *st, struct nfp_port *port, unsig
 	for (i = 0; i < got; i++) {
 		int r;
 
-		fill(st, st->cfg, &st->pkts[i], 1, st->seq + i, (uint32_t)nfp_now_ns());
+		fill(st, st->cfg, &st->pkts[i], 1, st->seq + i, st->hdr, (uint32_t)nfp_now_ns());
 		r = port->backend->tx_send(port, &st->pkts[i], 1);
 		if (r < 0)
 			return i ? (int)i : r; /* the error comes back on the next call */
@@ -123,6 +136,42 @@ static int send_stamped_each(struct nfp_sender *st, struct nfp_port *port, unsig
 			break;
 	}
 	return (int)i;
+}
+
+/* The probe due at now, if any (--probe-rate): alone in its own send call, stamped just before
+ * it. The load's pacer counts the sender's stalls; the probes' own (the same lateness) are not
+ * counted twice. Returns the frames accepted (0 or 1), or -errno. */
+static int send_probe(struct nfp_sender *st, struct nfp_port *port, struct nfp_stats *stats,
+		      uint64_t now)
+{
+	uint64_t stalls_counted_by_the_load = 0;
+	unsigned got;
+	int sent;
+
+	if (!st->probe.ns_per_frame || !nfp_pacer_due(&st->probe, now, &stalls_counted_by_the_load)
+	    || !nfp_pacer_due_before(&st->probe, st->end_ns))
+		return 0;
+	got = port->backend->tx_alloc(port, &st->probe_pkt, 1);
+	if (got) {
+		fill(st, st->cfg, &st->probe_pkt, 1, st->seq, st->probe_hdr, (uint32_t)nfp_now_ns());
+		sent = port->backend->tx_send(port, &st->probe_pkt, 1);
+		if (sent < 0)
+			return sent;
+	} else {
+		sent = 0;
+	}
+	nfp_stats_tx_pkts(stats, &st->probe_pkt, 1, (unsigned)sent, now);
+	st->seq += (unsigned)sent;
+	nfp_pacer_offered(&st->probe, 1);
+	return sent;
+}
+
+/* When the sender next has something to do: the load's next burst or the next probe, or the end. */
+static uint64_t next_due(const struct nfp_sender *st, uint64_t load_next)
+{
+	uint64_t next = nfp_min_u64(load_next, st->end_ns);
+
+	return st->probe.ns_per_frame ? nfp_min_u64(next, st->probe.next) : next;
 }
 
 bool nfp_sender_start(struct nfp_sender *st, volatile sig_atomic_t *stop, uint64_t *now)
@@ -142,6 +191,7 @@ bool nfp_sender_start(struct nfp_sender *st, volatile sig_atomic_t *stop, uint64
 	if (cfg->duration_s > 0)
 		st->end_ns = cfg->epoch_ns + (uint64_t)(cfg->duration_s * 1e9 + 0.5);
 	nfp_pacer_init(&st->pacer, cfg, base);
+	nfp_pacer_start(&st->probe, cfg->probe_rate_pps, 1, base);
 	return true;
 }
 
@@ -152,7 +202,7 @@ int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_sta
 	struct nfp_pacer *pacer = &st->pacer;
 	char addr[NFP_ADDR_STRLEN];
 	unsigned n, got;
-	int sent;
+	int sent, probed;
 
 	if (now >= st->end_ns)
 		return NFP_SENDER_DONE;
@@ -165,9 +215,14 @@ int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_sta
 		*wake = st->end_ns;
 		return now < st->end_ns ? NFP_SENDER_IDLE : NFP_SENDER_DONE;
 	}
+	if ((probed = send_probe(st, port, stats, now)) < 0)
+		return nfp_err_set(err, probed, "send to %s: %s",
+				   nfp_fmt_addr(&cfg->port.remote, addr), strerror(-probed));
+	if (probed)
+		now = nfp_now_ns(); /* the load's stamp and schedule are after the probe's call */
 	if (!nfp_pacer_due(pacer, now, &stats->total.stalls)) {
-		*wake = nfp_min_u64(pacer->next, st->end_ns);
-		return NFP_SENDER_IDLE;
+		*wake = next_due(st, pacer->next);
+		return probed ? NFP_SENDER_SENT : NFP_SENDER_IDLE;
 	}
 	n = cfg->burst;
 	if (cfg->count && cfg->count - stats->total.tx_packets < n)
@@ -176,15 +231,15 @@ int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_sta
 		/* The schedule's last frames before the end: send those, then wait for it. */
 		n = (unsigned)nfp_pacer_due_before(pacer, st->end_ns);
 		if (!n) {
-			*wake = st->end_ns;
-			return NFP_SENDER_IDLE;
+			*wake = next_due(st, st->end_ns);
+			return probed ? NFP_SENDER_SENT : NFP_SENDER_IDLE;
 		}
 	}
 	got = port->backend->tx_alloc(port, st->pkts, n);
 	if (port->backend->flags & NFP_BACKEND_FRAME_CALLS) {
 		sent = send_stamped_each(st, port, got);
 	} else {
-		fill(st, cfg, st->pkts, got, st->seq, (uint32_t)now);
+		fill(st, cfg, st->pkts, got, st->seq, st->hdr, (uint32_t)now);
 		sent = got ? port->backend->tx_send(port, st->pkts, got) : 0;
 	}
 	if (sent < 0)
