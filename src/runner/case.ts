@@ -549,6 +549,7 @@ async function runLatencyRuns(run: CaseRun, search: SearchResult): Promise<Laten
         ...(load.goal === null ? { burst: 1 } : { probeRatePps: cfg.probeRatePps }),
       });
       const samples = collectSamples([...origins, ...others], c);
+      ctx.log?.(`${c.id}: latency run ${load.run} at ${load.ratePps} pps: ${wholeRunCounts(origins, others)}`);
       const steadySum = (counts: (role: string) => boolean, f: (s: StoredSample) => number | null) =>
         samples.filter((s) => counts(s.role) && s.steady).reduce((n, s) => n + (f(s) ?? 0), 0);
       records.push({
@@ -573,6 +574,21 @@ async function runLatencyRuns(run: CaseRun, search: SearchResult): Promise<Laten
     }
   }
   return records;
+}
+
+/**
+ * A latency run's whole-run counts in words, for the run's log: what the origins sent, what their
+ * ports refused (unsent) and their schedules dropped (stalls), what arrived and was lost — so a
+ * stretch that received little says whether the sender or the path fell short.
+ */
+function wholeRunCounts(origins: AppHandle[], others: AppHandle[]): string {
+  const sum = (apps: AppHandle[], f: (s: NonNullable<AppHandle['summary']>) => number | undefined) =>
+    apps.reduce((n, a) => n + (f(a.summary!) ?? 0), 0);
+  const receivers = [...origins, ...others].filter((a) => measuresTraffic(a.options.role));
+  return (
+    `sent ${sum(origins, (s) => s.txPackets)} (unsent ${sum(origins, (s) => s.unsent)}, stalls ${sum(origins, (s) => s.stalls)}), ` +
+    `received ${sum(receivers, (s) => s.rxPackets)}, lost ${sum(receivers, (s) => s.lost)}`
+  );
 }
 
 /** Until every origin (sender, client, tester) has exited (`exit`), or given its summary (`summary`: it may still be closing its port). */
