@@ -201,7 +201,17 @@ for (const variant of ['udp', 'udp-mmsg', 'dpdk/memif'] as const) {
       connector: ['--rate', '4000', '--burst', '32', '--probe-rate', '1000', '--duration', '1'],
       listener: ['--latency-probes'],
     });
-    assert.deepEqual([sent.txPackets, sent.unsent, recv.rxPackets, recv.lost, recv.reordered], [5000, 0, 5000, 0, 0]);
-    assert.equal(recv.oneWay!.count + recv.oneWay!.late, 1000, JSON.stringify(recv.oneWay));
+    const timed = recv.oneWay!.count + recv.oneWay!.late;
+    assert.deepEqual([recv.rxPackets, recv.lost, recv.reordered], [sent.txPackets, 0, 0]);
+    if (sent.stalls === 0) {
+      assert.deepEqual([sent.txPackets, sent.unsent, timed], [5000, 0, 1000], JSON.stringify(recv.oneWay));
+    } else {
+      // A sender that lost its CPU for longer than the pacer's catch-up bound (a loaded host) drops
+      // the backlog of load and probes alike: fewer of both, never more, and still only probes timed.
+      assert.ok(
+        timed > 0 && timed <= 1000 && sent.txPackets! - timed <= 4000,
+        `stalls ${sent.stalls}: ${timed} timed of ${sent.txPackets}`,
+      );
+    }
   });
 }
