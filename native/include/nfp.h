@@ -121,6 +121,10 @@ struct nfp_config {
 	bool mem_given;           /* --mem-mb given: with hugepages too, -m (preallocated at start) */
 	bool latency;             /* --latency (recv, tester): one-way latency of every frame (stats.h
 				     rule 5) */
+	bool latency_probes;      /* --latency-probes (recv, tester): of probe frames only (implies
+				     latency) */
+	double probe_rate_pps;    /* --probe-rate (send, tester): probe frames beside the load;
+				     0 = none */
 	const char *rtt_dump;     /* --rtt-dump PATH (client): every RTT sample in ns; NULL = off */
 	int clock;                /* --clock: enum nfp_clock_choice (default auto) */
 	bool sched_fifo;          /* --sched fifo: the app's threads run SCHED_FIFO (priority 1),

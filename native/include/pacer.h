@@ -31,14 +31,15 @@ struct nfp_pacer {
 	bool behind; /* backlog cut since the sender was last on schedule: one stall so far */
 };
 
-static inline void nfp_pacer_init(struct nfp_pacer *p, const struct nfp_config *cfg,
-				  uint64_t base)
+/* A schedule of bursts of `burst` frames at rate_pps (0: unpaced) from base. */
+static inline void nfp_pacer_start(struct nfp_pacer *p, double rate_pps, uint32_t burst,
+				   uint64_t base)
 {
 	p->ns_per_frame = 0;
 	p->stall_ns = 0;
-	if (cfg->rate_pps > 0) {
-		double period = cfg->burst * 1e9 / cfg->rate_pps;
-		p->ns_per_frame = 1e9 / cfg->rate_pps;
+	if (rate_pps > 0) {
+		double period = burst * 1e9 / rate_pps;
+		p->ns_per_frame = 1e9 / rate_pps;
 		p->stall_ns = NFP_PACER_STALL_PERIODS * period > NFP_PACER_STALL_MIN_NS
 				      ? (uint64_t)(NFP_PACER_STALL_PERIODS * period)
 				      : NFP_PACER_STALL_MIN_NS;
@@ -46,6 +47,13 @@ static inline void nfp_pacer_init(struct nfp_pacer *p, const struct nfp_config *
 	p->base = p->next = base;
 	p->offered = 0;
 	p->behind = false;
+}
+
+/* The load's schedule: --rate in bursts of --burst. */
+static inline void nfp_pacer_init(struct nfp_pacer *p, const struct nfp_config *cfg,
+				  uint64_t base)
+{
+	nfp_pacer_start(p, cfg->rate_pps, cfg->burst, base);
 }
 
 /* Is a burst due at now? Keeps only the catch-up bound's backlog when further behind than the

@@ -28,7 +28,8 @@
  *     received are invisible here (the sender's txPackets tells). A run's lost is never
  *     negative; an interval's can be, when a frame skipped in an earlier interval arrives late.
  *  5. One-way latency, only when s->one_way is set (recv/tester --latency): for every frame of
- *     rule 2, owd = (now32 - ts) mod 2^32 ns, now read once per received burst (after the
+ *     rule 2 (with s->one_way_probes, --latency-probes: every such frame flagged
+ *     NFP_WIRE_F_PROBE, the probes a sender adds beside its load with --probe-rate), owd = (now32 - ts) mod 2^32 ns, now read once per received burst (after the
  *     receive call returned: the time a frame waited in the receive queue is in it). owd >
  *     NFP_RTT_LATE_NS is `one_way_late` (also what a receiver whose clock reads behind the
  *     sender's gets: a "negative" owd wraps to > 4 s), else recorded in s->one_way_hist.
@@ -55,6 +56,7 @@ struct nfp_stats {
 	uint64_t first_pkt_ns;     /* CLOCK_MONOTONIC of the first and last burst that moved a */
 	uint64_t last_pkt_ns;      /* frame (0 = none yet) */
 	bool one_way;              /* rule 5: record one-way latency (--latency) */
+	bool one_way_probes;       /* rule 5: of probe frames only (--latency-probes) */
 	uint64_t one_way_late;     /* rule 5: this interval's frames with owd > NFP_RTT_LATE_NS */
 	struct nfp_hist one_way_hist; /* rule 5: this interval's one-way latencies (printed, merged
 					 and reset by the reporter like rtt) */

@@ -7,6 +7,8 @@
  *     0   2 magic    0x4E46 ("NF")
  *     2   1 version  1
  *     3   1 flags    bit 0 NFP_WIRE_F_TOUCH: every payload byte was written and csum is set;
+ *                    bit 1 NFP_WIRE_F_PROBE: a latency probe (send.c, --probe-rate): sent
+ *                    alone in its own send call, its ts taken just before that call;
  *                    other bits are 0 when sent and ignored when received
  *     4   2 flow     --flow of the sender
  *     6   4 seq      per flow: 0 for the first frame the kernel accepted, +1 for each next one
@@ -34,6 +36,7 @@
 #define NFP_WIRE_VERSION 1u
 #define NFP_WIRE_HDR_LEN 18u
 #define NFP_WIRE_F_TOUCH 0x01u
+#define NFP_WIRE_F_PROBE 0x02u
 #define NFP_WIRE_SEQ_OFF 6u
 #define NFP_WIRE_TS_OFF 10u
 #define NFP_WIRE_CSUM_OFF 14u

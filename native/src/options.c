@@ -362,6 +362,13 @@ static int read_rate(const struct opt_spec *o, const char *val, struct nfp_confi
 							  o->expected, &cfg->rate_pps, err);
 }
 
+static int read_probe_rate(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
+			   struct nfp_err *err)
+{
+	return parse_double(o->name, val, RATE_MIN, RATE_MAX, o->expected, &cfg->probe_rate_pps,
+			    err);
+}
+
 static int read_duration(const struct opt_spec *o, const char *val, struct nfp_config *cfg,
 			 struct nfp_err *err)
 {
@@ -622,6 +629,17 @@ static const struct opt_spec OPTIONS[] = {
 	  .help = "recv/tester: record every frame's one-way latency (now - its\n"
 		  "send timestamp) in a histogram, `oneWay` in each line; one\n"
 		  "host only (both apps read its CLOCK_MONOTONIC)" },
+	{ "--latency-probes", NULL, OPT_FLAG, FIELD(latency_probes), .roles = "recv/tester",
+	  .roles_why = "the receiving roles",
+	  .help = "recv/tester: as --latency, but only the probe frames' (those a\n"
+		  "sender's --probe-rate adds beside its load)" },
+	{ "--probe-rate", "PPS", OPT_READ, .read = read_probe_rate, .roles = "send/tester",
+	  .roles_why = "the frames it sends",
+	  .expected = "packets per second 0.001..1e9 (e.g. 1e4)",
+	  .help = "send/tester: beside the load, PPS latency probes: single\n"
+		  "frames evenly spaced, each sent alone in its own send call and\n"
+		  "stamped just before it, flagged as probes (wire.h); with\n"
+		  "--duration (default: none)" },
 	{ "--rtt-dump", "PATH", OPT_READ, .read = read_rtt_dump,
 	  .help = "client: write every RTT sample (ns) to PATH, one per line" },
 	{ "--help", NULL, OPT_EXIT, .help = "print this text and exit" },
@@ -798,6 +816,11 @@ int nfp_parse_args(int argc, char **argv, struct nfp_config *cfg, struct nfp_err
 		}
 	}
 
+	/* A probe stream runs on the load's schedule and ends with it: a frame count would mix the two. */
+	if (cfg->probe_rate_pps > 0 && cfg->count)
+		return nfp_err_set(err, -EINVAL, "--probe-rate: not with --count (probes and load "
+				   "end together at --duration)");
+	cfg->latency |= cfg->latency_probes;
 	/* With hugepages too, memory asked for is allocated at start (dpdk.c says why). */
 	cfg->mem_given = given[find_option("--mem-mb") - OPTIONS] != 0;
 

@@ -196,6 +196,7 @@ void nfp_report_init(struct nfp_report *r, const struct nfp_config *cfg,
 	r->interval_ns = (uint64_t)cfg->interval_ms * 1000000u;
 	r->next_ns = UINT64_MAX; /* no ticks before begin */
 	r->stats.one_way = cfg->latency;
+	r->stats.one_way_probes = cfg->latency_probes;
 }
 
 /* A string field, or null. options.c admits no character in these that JSON would need escaped
@@ -263,7 +264,8 @@ void nfp_report_start(struct nfp_report *r)
 	put(&l, ",\"mode\":\"%s\"", cfg->blocking ? "blocking" : "polling");
 	put(&l, ",\"sched\":\"%s\"", cfg->sched_fifo ? "fifo" : "other");
 	put(&l, ",\"queues\":%" PRIu32, cfg->queues);
-	put(&l, ",\"latency\":%s", cfg->latency ? "\"one-way\"" : "null");
+	put(&l, ",\"latency\":%s", !cfg->latency ? "null"
+				    : cfg->latency_probes ? "\"one-way probes\"" : "\"one-way\"");
 	put(&l, ",\"clock\":{\"source\":\"%s\"", nfp_clock_source());
 	if (nfp_clock.hz > 0)
 		put(&l, ",\"tscHz\":%.0f}", nfp_clock.hz);

@@ -145,7 +145,7 @@ int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_
 		 unsigned n, bool require_touch, uint64_t now)
 {
 	struct nfp_counters *c = &s->total;
-	const bool one_way = s->one_way;
+	const bool one_way = s->one_way, probes_only = s->one_way_probes;
 	unsigned good = 0;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -166,7 +166,7 @@ int nfp_stats_rx(struct nfp_stats *s, struct nfp_flows *flows, const struct nfp_
 		} else if (require_touch) {
 			c->corrupt++;
 		}
-		if (one_way) /* rule 5 */
+		if (one_way && (!probes_only || (h.flags & NFP_WIRE_F_PROBE))) /* rule 5 */
 			one_way_record(s, h.ts, (uint32_t)now);
 		st = flow_state(flows, h.flow); /* rule 4 */
 		if (!st) {

@@ -39,8 +39,8 @@ export interface StartLine {
   mode?: 'polling' | 'blocking';
   /** `--sched`: the app's scheduling policy (absent from apps that predate it). */
   sched?: 'other' | 'fifo';
-  /** `--latency`: the receiver records one-way latency ("one-way"); null without. */
-  latency?: 'one-way' | null;
+  /** `--latency`: the receiver records one-way latency ("one-way"; of probe frames only with `--latency-probes`); null without. */
+  latency?: 'one-way' | 'one-way probes' | null;
   /** `--queues`: receive and transmit queues per port (absent from apps that predate it). */
   queues?: number;
   /** The client's receive thread CPU (`--rx-cpu`), null for one thread. */

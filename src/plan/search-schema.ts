@@ -75,7 +75,9 @@ export const searchLatencySchema = z.strictObject({
     ),
   probeRatePps: pps('a probe rate')
     .default(DEFAULT_PROBE_RATE_PPS)
-    .describe('Packets/s per sender of the probe-alone run (0 % load): low, fixed, at most maxRatePps.'),
+    .describe(
+      'Packets/s per sender of the timed probe (single frames, evenly spaced): alone in the 0 % run, beside the load at each fraction; low, fixed, at most maxRatePps.',
+    ),
 });
 
 export const searchSchema = z

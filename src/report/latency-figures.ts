@@ -115,7 +115,7 @@ export function latencyVsLoad(a: RunAnalysis): Built[] {
     return {
       id: `latency-load-${goal}`,
       title: `Latency vs offered load (${goal}), per switch`,
-      caption: `One-way latency percentiles of every received frame, at 0 % (the probe alone) and at each fraction of ${goal}'s conditional throughput found by the search (CSIT's latency at 0/10/50/90 % of PDR). Histograms merged over pairs and repetitions before the percentile; a percentile with fewer samples than 1/(1 − q) is not drawn.`,
+      caption: `One-way latency percentiles of the probe (single frames at the probe rate), at 0 % (the probe alone) and at each fraction of ${goal}'s conditional throughput found by the search (CSIT's latency at 0/10/50/90 % of PDR). Histograms merged over pairs and repetitions before the percentile; a percentile with fewer samples than 1/(1 − q) is not drawn.`,
       data,
       spec,
     };

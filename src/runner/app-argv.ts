@@ -31,10 +31,15 @@ export interface AppLaunch {
   cpu: number;
   /** A two-thread client's receive thread. */
   rxCpu?: number;
-  /** Senders, clients and testers: per-app rate and how long to send. */
-  traffic?: { rate: number | 'max'; seconds: number };
+  /** Senders, clients and testers: per-app rate and how long to send (in bursts of `burst`, else the case's). */
+  traffic?: { rate: number | 'max'; seconds: number; burst?: number };
   /** The receiver records one-way latency (a search's latency runs; the plan's oneWayLatency sets it for every case). */
   oneWay?: boolean;
+  /**
+   * A search's latency run under load: the origins add this many probes per second beside the
+   * load (single frames, each alone in its own send call) and the receivers time only those.
+   */
+  probeRatePps?: number;
 }
 
 /**
@@ -46,9 +51,12 @@ export function appLaunches(
   endpoint: (p: PortRef) => Endpoint,
   cpus: { apps: readonly number[]; clientRx?: readonly number[] },
   traffic: NonNullable<AppLaunch['traffic']>,
-  options: { oneWay?: boolean } = {},
+  options: { oneWay?: boolean; probeRatePps?: number } = {},
 ): AppLaunch[] {
-  const oneWay = options.oneWay ? { oneWay: true } : {};
+  const oneWay = {
+    ...(options.oneWay ? { oneWay: true } : {}),
+    ...(options.probeRatePps ? { probeRatePps: options.probeRatePps } : {}),
+  };
   return topology.apps.map((a, i) => ({
     role: a.role,
     pair: a.pair,
@@ -80,7 +88,7 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
     String(c.sizeMix ? largestFrameBytes(c.sizeMix) : c.packetSize),
     ...(c.sizeMix && offersTraffic(a.role) ? ['--size-mix', sizeMixArg(c.sizeMix)] : []),
     '--burst',
-    String(c.burst),
+    String(a.traffic?.burst ?? c.burst),
     // A forwarder keeps each frame's payload (flow, sequence, checksum) as it came.
     ...(forwarder ? [] : ['--flow', String(a.pair)]),
     ...(c.touchData && !forwarder ? ['--touch'] : []),
@@ -113,6 +121,7 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
   if (origin) {
     if (!a.traffic) throw new Error(`${a.label}: a sending app needs a rate and a duration`);
     args.push('--rate', String(a.traffic.rate), '--duration', String(a.traffic.seconds));
+    if (a.probeRatePps) args.push('--probe-rate', String(a.probeRatePps));
   }
   // Every port of every app has the case's queues (the switch made them): senders spread their
   // flows over them, receivers and forwarders poll them all.
@@ -127,7 +136,10 @@ export function appArgs(c: Case, a: AppLaunch): string[] {
   if (origin && c.inflight !== undefined) args.push('--inflight', String(c.inflight));
   // One-way latency subtracts the sender's timestamp from the receiver's clock: both read the
   // kernel's CLOCK_MONOTONIC, not each its own TSC calibration (two drift ~0.25 µs apart per second).
-  if (a.oneWay || c.oneWayLatency)
-    args.push(...(a.role === 'recv' || a.role === 'tester' ? ['--latency'] : []), '--clock', 'gettime');
+  // Under probes, only the probes are timed (the load's frames are counted, not timed).
+  if (a.oneWay || c.oneWayLatency) {
+    const timing = a.probeRatePps ? '--latency-probes' : '--latency';
+    args.push(...(a.role === 'recv' || a.role === 'tester' ? [timing] : []), '--clock', 'gettime');
+  }
   return args;
 }

@@ -185,3 +185,33 @@ for (const [variant, perFrame] of [
     else assert.ok(stamps.size <= 3, `64 frames in bursts of 32 share ≤ 3 timestamps, got ${stamps.size}`);
   });
 }
+
+/**
+ * Latency probes (send.c, --probe-rate): beside a load paced in bursts of 32, single frames on
+ * their own schedule, flagged as probes; a receiver with --latency-probes times exactly those.
+ * In one second at 4000 pps of load and 1000 probes per second the sender offers 4000 + 1000
+ * frames, all arrive in order, and the one-way histogram holds the 1000 probes, not the load.
+ */
+for (const variant of ['udp', 'udp-mmsg', 'dpdk/memif'] as const) {
+  test(`${variant}: probes beside a bursty load are the frames timed, exactly their number`, {
+    skip: variantSkipReason(variant),
+  }, async () => {
+    const { listenerSummary: recv, connectorSummary: sent } = await runPair(pair, variant, 'send-recv', 5000, {
+      both: ['--clock', 'gettime'],
+      connector: ['--rate', '4000', '--burst', '32', '--probe-rate', '1000', '--duration', '1'],
+      listener: ['--latency-probes'],
+    });
+    const timed = recv.oneWay!.count + recv.oneWay!.late;
+    assert.deepEqual([recv.rxPackets, recv.lost, recv.reordered], [sent.txPackets, 0, 0]);
+    if (sent.stalls === 0) {
+      assert.deepEqual([sent.txPackets, sent.unsent, timed], [5000, 0, 1000], JSON.stringify(recv.oneWay));
+    } else {
+      // A sender that lost its CPU for longer than the pacer's catch-up bound (a loaded host) drops
+      // the backlog of load and probes alike: fewer of both, never more, and still only probes timed.
+      assert.ok(
+        timed > 0 && timed <= 1000 && sent.txPackets! - timed <= 4000,
+        `stalls ${sent.stalls}: ${timed} timed of ${sent.txPackets}`,
+      );
+    }
+  });
+}

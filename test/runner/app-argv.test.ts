@@ -179,6 +179,32 @@ test('in a chain the tester sends the mix and the flows; a forwarder passes on w
   );
 });
 
+test("a search's latency runs time the probe: alone in single frames, else beside the load, only probes timed", () => {
+  for (const layout of ['pairs', 'tester']) {
+    const c = cases(`layout: ${layout}`, 'local')[0]!;
+    const run = (traffic: { rate: number; seconds: number; burst?: number }, probeRatePps?: number) =>
+      appLaunches(caseTopology(c), (p) => endpoint(c, p.side, p.link), planCpus(c, ONE_HOST, [TOPOLOGY]), traffic, {
+        oneWay: true,
+        ...(probeRatePps ? { probeRatePps } : {}),
+      }).map((a) => [a.role, ...appArgs(c, a)]);
+    const after = (a: string[], flag: string) => (a.includes(flag) ? a[a.indexOf(flag) + 1] : null);
+    const timing = (a: string[]) => a.filter((v) => v.startsWith('--latency'));
+    // The probe alone: the origins send only it, single frames at the probe rate, every frame timed.
+    const alone = run({ rate: 10_000, seconds: 6, burst: 1 });
+    // Under load: the load in the case's bursts, the probes beside it, and only the probes timed.
+    const loaded = run({ rate: 500_000, seconds: 6 }, 10_000);
+    for (const [apps, burst, probeRate, timed] of [
+      [alone, '1', null, ['--latency']],
+      [loaded, String(c.burst), '10000', ['--latency-probes']],
+    ] as const) {
+      const origin = apps.find((a) => a[0] === 'send' || a[0] === 'tester')!;
+      const receiver = apps.find((a) => a[0] === 'recv' || a[0] === 'tester')!;
+      assert.deepEqual([after(origin, '--burst'), after(origin, '--probe-rate')], [burst, probeRate], layout);
+      assert.deepEqual(timing(receiver), timed, layout);
+    }
+  }
+});
+
 test('every plan field is classified as reaching the apps or not', () => {
   const fields = Object.keys(planSchema.shape).sort();
   assert.deepEqual(fields, [...Object.keys(APP_FIELDS), ...Object.keys(NOT_APP_FIELDS)].sort());
