@@ -91,10 +91,23 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
  */
 function generatorNote(g: NonNullable<SummaryCase['search']>[string]): string {
   const parts: string[] = [];
-  if (g.failedTrials)
+  if (g.failedTrials) {
+    const f = g.failedTrials;
+    const split = (n: number, causes: [number, string][]) =>
+      n === 0 || causes.every(([k]) => k === 0)
+        ? ''
+        : ` (${causes
+            .filter(([k]) => k > 0)
+            .map(([k, what]) => `${k} ${what}`)
+            .join(', ')})`;
     parts.push(
-      `failed trials: ${g.failedTrials.pathLoss} on path loss, ${g.failedTrials.generatorShortfall} on generator shortfall`,
+      `failed trials: ${f.pathLoss} on path loss${split(f.pathLoss, [[f.byVerdict['path-refused'], "refused by the switch's ring"]])}, ` +
+        `${f.generatorShortfall} on generator shortfall${split(f.generatorShortfall, [
+          [f.byVerdict['sender-behind'], 'sender behind its schedule'],
+          [f.byVerdict['sender-refused'], "refused by the sender's own port"],
+        ])}`,
     );
+  }
   if (g.generatorAccuratePps != null) {
     parts.push(
       `generator accurate up to ${(g.generatorAccuratePps / 1e3).toFixed(1)}k` +
