@@ -1,7 +1,8 @@
 // The pacing clock: the start line says which clock paces (the TSC where it is invariant) and its
 // rate; a paced run of d seconds offers rate × d frames (its last burst cut to fit); a sender
 // held up longer than the catch-up bound records a stall and drops the backlog instead of
-// bursting it out; --sched fifo runs the app as a real-time task and says so.
+// bursting it out; --sched fifo runs the app as a real-time task and says so, and such a sender
+// sleeps even when its bursts are too close to sleep between (clock.c: RT throttling).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -93,4 +94,20 @@ test('--sched fifo: the app runs SCHED_FIFO and its start line says so; the defa
   const fields = readFileSync(`/proc/${running.start!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   assert.equal(fields[41 - 3], '1', 'policy SCHED_FIFO (1)');
   await running.stop();
+});
+
+test('a fifo sender whose bursts are too close to sleep between still sleeps, a break per 0.5 ms awake', async () => {
+  // 50,000 frames/s in bursts of 1: a burst every 20 µs, under the 60 µs a real-time sender sleeps
+  // for, so it would spin, and RT throttling would take 50 ms of each second from it in one piece.
+  const running = sender(50000, 3, ['--sched', 'fifo']);
+  await running.waitReady(5000);
+  const voluntary = () =>
+    Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(readFileSync(`/proc/${running.start!.pid}/status`, 'utf8'))![1]);
+  await new Promise((r) => setTimeout(r, 500));
+  const before = voluntary();
+  await new Promise((r) => setTimeout(r, 1000));
+  const slept = voluntary() - before;
+  await running.stop();
+  // A break after every 0.5 ms awake: ~1,800 a second; a spinning sender sleeps about never.
+  assert.ok(slept >= 500, `slept ${slept} times in 1 s`);
 });
