@@ -113,6 +113,9 @@ function generatorNote(g: NonNullable<SummaryCase['search']>[string]): string {
       `generator accurate up to ${(g.generatorAccuratePps / 1e3).toFixed(1)}k` +
         (g.lowerBoundToGeneratorRatio != null ? ` (bound = ${g.lowerBoundToGeneratorRatio.toFixed(2)} × that)` : ''),
     );
+  } else if (g.failedTrials) {
+    // Stored with the verdicts (schema 5 on): no load at which the generator held its rate.
+    parts.push('generator short of the rate at every load measured');
   }
   return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
