@@ -594,12 +594,12 @@ async function watch(
 }
 
 /**
- * How long an origin sent, in seconds: a sender's summary covers its sending; a tester's covers
- * its receiving too, so its sending is the trial's traffic time, or less when it ran shorter.
+ * How long an origin sent, in seconds: its summary's run time, which may be shorter than the
+ * traffic (it started late) or longer (a tester's covers its receiving too; a paced sender behind
+ * at the end sends the frames due before it first): at most the traffic time.
  */
 function sendingSeconds(a: AppHandle, trafficS: number): number {
-  const runS = Number(BigInt(a.summary!.durationNs)) / 1e9;
-  return a.options.role === 'tester' ? Math.min(runS, trafficS) : runS;
+  return Math.min(Number(BigInt(a.summary!.durationNs)) / 1e9, trafficS);
 }
 
 /**

@@ -81,6 +81,37 @@ test('a paced run offers rate × duration frames: the last burst holds only the 
   else assert.ok(offered < 1050, `a stall drops frames from the schedule, never adds any: offered ${offered}`);
 });
 
+test('a sender behind its schedule when its duration ends sends what was due before the end first', async () => {
+  // Stopped from 8 ms before its end to 8 ms after it (16 ms: within the 20 ms catch-up bound),
+  // it still owes the last 8 ms of frames when it runs again, and sends them: rate × duration.
+  const rate = 2000;
+  for (let attempt = 1; ; attempt++) {
+    // An epoch ahead: the schedule starts at it, not at a start-up some frames late.
+    const send = sender(rate, 1, ['--epoch-ns', String(process.hrtime.bigint() + 300_000_000n)]);
+    await send.waitReady(5000);
+    const endNs = BigInt(send.start!.epochNs) + 1_000_000_000n;
+    const at = (ns: bigint) =>
+      new Promise((r) => setTimeout(r, Math.max(0, Number(ns - process.hrtime.bigint()) / 1e6)));
+    await at(endNs - 8_000_000n);
+    process.kill(send.pid!, 'SIGSTOP');
+    const stoppedBeforeEnd = process.hrtime.bigint() < endNs - 1_000_000n;
+    await at(endNs + 8_000_000n);
+    process.kill(send.pid!, 'SIGCONT');
+    assert.ok(await send.waitExit(5000));
+    assert.equal(send.exitCode, 0, send.stderr);
+    const s = send.summary!;
+    const offered = (s.txPackets ?? 0) + (s.unsent ?? 0);
+    if (!stoppedBeforeEnd) {
+      // This host's timers were too late to stop it before its end: try again.
+      assert.ok(attempt < 3, 'three tries could not stop the sender before its end');
+      continue;
+    }
+    if ((s.stalls ?? 0) === 0) assert.equal(offered, rate);
+    else assert.ok(offered < rate, `a stall drops frames, never adds any: offered ${offered}`);
+    return;
+  }
+});
+
 test('--sched fifo: the app runs SCHED_FIFO and its start line says so; the default is other', async () => {
   const fifo = sender(1000, 0.2, ['--sched', 'fifo']);
   const other = sender(1000, 0.2);

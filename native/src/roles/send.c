@@ -6,7 +6,9 @@
  * rounding never accumulates). A sender that is late sends the due bursts back to back to catch
  * up, by at most max(NFP_PACER_STALL_PERIODS burst periods, NFP_PACER_STALL_MIN_NS): further
  * behind, it counts a `stall` and drops the backlog beyond that bound. With --duration the last
- * burst holds only the frames due before the end, so a run offers rate × duration frames. Frames
+ * burst holds only the frames due before the end, and a sender behind at the end catches up
+ * first, so a run offers rate × duration frames (its summary's durationNs then runs a little past
+ * the duration: the intended count is rate × duration, not rate × durationNs). Frames
  * the send call does not accept are `unsent` and never retried; their sequence numbers are
  * reused, so the receiver sees only path loss. Both count against the achieved rate.
  *
@@ -154,7 +156,10 @@ int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_sta
 	unsigned n, got;
 	int sent;
 
-	if (now >= st->end_ns)
+	/* At the end, a paced sender still behind its schedule (it lost its CPU for less than the
+	 * catch-up bound) first sends the frames due before the end, as it would mid-run: a run of d
+	 * seconds at R offers R × d frames, not R × d less the backlog it had when the end came. */
+	if (now >= st->end_ns && (!pacer->ns_per_frame || !nfp_pacer_due_before(pacer, st->end_ns)))
 		return NFP_SENDER_DONE;
 	if (cfg->count && stats->total.tx_packets >= cfg->count) {
 		/* Done. A paced sender still owns the last burst's slot of the schedule: stop when
