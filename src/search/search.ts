@@ -169,7 +169,8 @@ export interface GoalResult {
   trials: number;
   /**
    * The generator, not the path, failed the upper bound: a trial there fell short of the load by
-   * more than the goal's loss ratio (and the tolerance). The bounds then describe the generator.
+   * more than the goal's loss ratio (and the tolerance) while the path's own loss passed it. The
+   * bounds then describe the generator.
    */
   generatorLimited: boolean;
   /**
@@ -209,6 +210,8 @@ export function runSearch(config: SearchConfig, measure: Measure, options: Searc
 interface Trial extends ClassifiedTrial {
   /** Fraction of the load the generator did not send (0 when it sent all of it or more). */
   shortfall: number;
+  /** The path's own loss ratio (TrialResult.lossRatio). */
+  pathLoss: number;
   generatorLimited: boolean;
 }
 
@@ -346,7 +349,10 @@ export async function runExpandedSearch(
       relativeWidth: lowerPps !== null && upperPps !== null ? (upperPps - lowerPps) / upperPps : null,
       conditionalThroughputPps: lowerPps === null ? null : conditionalThroughput(lowerPps, loads.at(lowerPps), g),
       trials: focusCounts[i]!,
-      generatorLimited: atUpper.some((t) => t.generatorLimited && t.shortfall > g.lossRatio),
+      // Failed by the generator alone: a trial there whose path loss would have passed it.
+      generatorLimited: atUpper.some(
+        (t) => t.generatorLimited && t.shortfall > g.lossRatio && t.pathLoss <= g.lossRatio,
+      ),
       lowerBoundToGeneratorRatio:
         lowerPps !== null && generatorAccuratePps !== null ? lowerPps / generatorAccuratePps : null,
     };
@@ -545,5 +551,12 @@ function toTrial(result: TrialResult, ratePps: number, durationS: number, tolera
   const generatorLimited = shortfall > tolerance;
   const counted = generatorLimited ? shortfall : 0;
   const lossRatio = Math.min(1, Math.max(0, 1 - (1 - counted) * (1 - result.lossRatio)));
-  return { durationS, effectiveDurationS: durationS, lossRatio, shortfall, generatorLimited };
+  return {
+    durationS,
+    effectiveDurationS: durationS,
+    lossRatio,
+    shortfall,
+    pathLoss: result.lossRatio,
+    generatorLimited,
+  };
 }

@@ -170,3 +170,22 @@ test('each failed trial says why: lost or refused on the path, sender behind or 
     else assert.ok(ndr.lowerBoundToGeneratorRatio! > 0.99, `${c.name}: ${ndr.lowerBoundToGeneratorRatio}`);
   }
 });
+
+test('a trial that fails on the path does not make the goal generator-limited, even if the sender fell short too', async () => {
+  // Above 300k the switch's ring refuses 5 % and the pacer misses 1 % (a stall): the path fails it.
+  const result = await runSearch(CONFIG, async (ratePps, durationS) => {
+    const intended = Math.round(ratePps * durationS);
+    const [unsent, missed] = ratePps > 300e3 ? [Math.round(intended * 0.05), Math.round(intended * 0.01)] : [0, 0];
+    const sent = intended - unsent - missed;
+    const origin = { txPackets: sent, unsent, stalls: missed > 0 ? 1 : 0, sendingS: durationS };
+    return trialResult(ratePps, 1, [{ ...origin, unsentCountsAs: 'path-loss' }], sent);
+  });
+  for (const e of result.trace) assert.equal(e.verdicts.ndr, e.ratePps > 300e3 ? 'path-refused' : 'pass');
+  const ndr = result.goals.find((g) => g.name === 'ndr')!;
+  assert.ok(ndr.upperBoundPps! > 300e3 && ndr.lowerBoundPps! <= 300e3, JSON.stringify(ndr));
+  assert.ok(
+    result.trace.some((e) => e.ratePps === ndr.upperBoundPps && e.generatorLimited),
+    'the sender fell short at the upper bound too',
+  );
+  assert.equal(ndr.generatorLimited, false, 'but the path failed it');
+});
