@@ -9,7 +9,8 @@
 //
 // A plain run "loses nothing" when received = sent to the packet and the sender sent what it was
 // asked (within the search's generator tolerance, 0.1 %): a run that sent less did not run at its
-// rate. Both figures are printed per run.
+// rate. Both figures are printed per run; and every search trial, with its senders' refused
+// frames and stalls and why it failed NDR (the search's verdicts).
 //
 //   npm run build && node dist/bench/ndr-vs-plain.js [--steps 6] [--plain-seconds 10] [--max-rate 1000000] [--sched fifo]
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/apps/app.js';
+import Database from 'better-sqlite3';
+import type { SqlRow } from '../src/store/db.js';
 import type { Summary } from '../src/store/summary.js';
 import { bridgeTopology, median, numberOption, sendRecv, stringOption } from './common.js';
 
@@ -52,7 +55,7 @@ try {
       sent: send.txPackets!,
       received: recv.rxPackets!,
       stalls: send.stalls ?? 0,
-      sentRatio: send.txPackets! / ((ratePps * Number(BigInt(send.durationNs))) / 1e9),
+      sentRatio: send.txPackets! / (ratePps * Math.min(Number(BigInt(send.durationNs)) / 1e9, PLAIN_SECONDS)),
     };
     plains.push(p);
     log(
@@ -100,6 +103,16 @@ const c = (JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) as
 const ndr = c.search!.ndr!;
 const pdr = c.search!.pdr!;
 
+// Each trial as stored: why it failed NDR, with the senders' refused frames and stalls.
+const db = new Database(join(dir, 'out', 'results.sqlite'), { readonly: true });
+const trials = db
+  .prepare(
+    `SELECT rate_pps, duration_s, intended_packets, sent_packets, received_packets, unsent_packets, stalls, verdicts_json
+     FROM search_trials ORDER BY trial`,
+  )
+  .all() as SqlRow[];
+db.close();
+
 const k = (v: number | null | undefined) => (v == null ? '-' : `${(v / 1e3).toFixed(1)}k`);
 process.stdout.write(
   [
@@ -109,6 +122,13 @@ process.stdout.write(
     `  search (quick preset, ${searchS.toFixed(0)} s, ${dir}/out): NDR [${k(ndr.lowerBound)}, ${k(ndr.upperBound)}] ${ndr.status}, generator-limited ${ndr.generatorLimited ? 'YES' : 'no'}, ` +
       `failed trials ${ndr.failedTrials?.pathLoss ?? '-'} path loss / ${ndr.failedTrials?.generatorShortfall ?? '-'} generator shortfall, generator accurate up to ${k(ndr.generatorAccuratePps)}`,
     `             PDR [${k(pdr.lowerBound)}, ${k(pdr.upperBound)}] ${pdr.status}, generator-limited ${pdr.generatorLimited ? 'YES' : 'no'}`,
+    `  NDR's failed trials by verdict: ${JSON.stringify(ndr.failedTrials?.byVerdict ?? null)}; refused frames ${ndr.unsentPackets ?? '-'} (${ndr.unsentCountsAs ?? '-'}), stalls ${ndr.stalls ?? '-'}`,
+    '  trials (rate, s, sent % of intended, received − sent, refused, stalls, NDR verdict):',
+    ...trials.map(
+      (t) =>
+        `    ${k(t.rate_pps).padStart(7)} ${t.duration_s}s sent ${((100 * t.sent_packets) / t.intended_packets).toFixed(3)} % ` +
+        `rx−tx ${t.received_packets - t.sent_packets} refused ${t.unsent_packets} stalls ${t.stalls} ${(JSON.parse(t.verdicts_json) as Record<string, string>).ndr}`,
+    ),
     `  NDR ÷ highest zero-loss plain rate: ${ndr.lowerBound === null || zeroLoss === null ? '-' : (ndr.lowerBound / zeroLoss).toFixed(2)} (target ≥ 0.80)`,
   ].join('\n') + '\n',
 );

@@ -209,6 +209,8 @@ static inline uint64_t nfp_now_ns(void)
 /* Waits cheaply until about `until` (CLOCK_MONOTONIC ns) or a signal: sleeps when the wait is
  * long (waking early to spin the rest), otherwise pauses once and returns. Callers loop. */
 void nfp_idle_until(uint64_t until, uint64_t now);
+/* The calling thread now runs SCHED_FIFO: nfp_idle_until sleeps for shorter waits (clock.c). */
+void nfp_idle_realtime(void);
 
 /* Flags of a hot-path send call: with --blocking it may wait for room in the socket's buffer
  * (the socket itself is then blocking; receives always pass MSG_DONTWAIT and wait in poll()). */

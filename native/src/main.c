@@ -144,6 +144,8 @@ int main(int argc, char **argv)
 		status = EXIT_RUNTIME;
 		goto out_close;
 	}
+	if (cfg.sched_fifo)
+		nfp_idle_realtime();
 	if (!cfg.has_epoch)
 		cfg.epoch_ns = nfp_now_ns();
 

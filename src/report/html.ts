@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunAnalysis } from '../analysis/index.js';
-import type { SearchTrialRow } from '../store/run-data.js';
 import { LOSS_THRESHOLD } from '../analysis/max-throughput.js';
 import { UNSTEADY_CV } from '../analysis/variation.js';
 import { generatorLimitedWords, TX_BELOW_TARGET } from '../analysis/warnings.js';
@@ -16,7 +15,7 @@ import type { Figure, FigureSet } from './figures.js';
 import { table2Rows } from './figures.js';
 import { buildHeadline, headlineSentence, type Headline } from './headline.js';
 import { compareWithPaper, type CompareContext, type PaperComparison } from './paper-compare.js';
-import { searchFigureId } from './search-figure.js';
+import { failedTrialsCell, searchFigureId } from './search-figure.js';
 import { takeaway } from './takeaways.js';
 import { COLUMN_GROUPS, type Cell, type ColumnGroup } from './table.js';
 
@@ -321,7 +320,7 @@ function searchSection(a: RunAnalysis, figures: FigureSet): string {
           `<td class="right">${ct === null ? '—' : ((ct * c.pairs) / 1e6).toFixed(4)}</td>` +
           `<td class="right">${g.trials} of ${total}</td>` +
           `<td title="${esc(STATUS_NOTES[g.status] ?? '')}">${esc(g.status)}</td><td>${g.generatorLimited ? '<b>yes</b>' : 'no'}</td>` +
-          `<td class="right">${failedTrials(search!.trials, g.goal)}</td>` +
+          `<td class="right">${failedTrialsCell(search!.trials, g.goal)}</td>` +
           `<td class="right">${pps(g.generatorAccuratePps)}${g.lowerBoundToGeneratorRatio === null ? '' : ` (${g.lowerBoundToGeneratorRatio.toFixed(2)})`}</td></tr>`,
       );
       if (g.generatorLimited) {
@@ -339,13 +338,6 @@ ${rows.join('\n')}
 </tbody></table></div>
 ${limited.length > 0 ? `<ul class="search-warnings">${limited.join('\n')}</ul>` : ''}
 </section>`;
-}
-
-/** "2 / 1": the trials that failed `goal` on the path's loss / on the generator's shortfall; "—" before schema 5. */
-function failedTrials(trials: readonly SearchTrialRow[], goal: string): string {
-  if (trials.length === 0 || trials.some((t) => t.verdicts === null)) return '—';
-  const count = (v: string) => trials.filter((t) => t.verdicts![goal] === v).length;
-  return `${count('path-loss')} / ${count('generator-shortfall')}`;
 }
 
 function paperLine(p: PaperComparison): string {

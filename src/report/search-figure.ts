@@ -4,7 +4,8 @@
 // ratio. Built from the database alone (search_trials, search_goals, cases.search_json). Pure.
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunAnalysis } from '../analysis/index.js';
-import type { CaseSearch } from '../store/run-data.js';
+import type { CaseSearch, SearchTrialRow } from '../store/run-data.js';
+import { failedTrials } from '../search/search.js';
 import { shapeLabel } from '../plan/expand.js';
 import type { SummaryCase } from '../store/summary.js';
 import { CONFIG, SCHEMA, WIDTH } from './figure-style.js';
@@ -105,6 +106,13 @@ export function searchTraceData(search: CaseSearch): SearchTraceData {
         .join(', '),
       generatorLimited: t.generatorLimited ? 'yes' : 'no',
       phase: t.phase,
+      unsent: t.packets?.unsent ?? null,
+      stalls: t.packets?.stalls ?? null,
+      verdicts: t.verdicts
+        ? Object.entries(t.verdicts)
+            .map(([goal, v]) => `${goal} ${v}`)
+            .join(', ')
+        : null,
     };
   });
   const bounds = search.goals.flatMap((g): Datum[] => [
@@ -166,6 +174,9 @@ function searchFigure(id: string, c: SummaryCase, search: CaseSearch): SearchFig
     { field: 'pathLossRatio', title: 'path loss ratio', format: '.3~e' },
     { field: 'exceededGoals', title: 'above loss ratio of' },
     { field: 'generatorLimited', title: 'generator-limited' },
+    { field: 'unsent', title: 'frames refused by the send calls' },
+    { field: 'stalls', title: 'pacer stalls' },
+    { field: 'verdicts', title: 'per goal' },
   ];
   const pointMark = { type: 'point' as const, filled: true, size: 70, opacity: 0.9 };
   const lossY = {
@@ -288,10 +299,48 @@ function searchFigure(id: string, c: SummaryCase, search: CaseSearch): SearchFig
   return {
     id,
     title: `Search trace ${k} — ${c.switch} · ${c.backend} · ${c.packetSize} B · ${shapeLabel(c)} · B=${c.burst} · rep ${c.repetition}`,
-    caption: `Every trial of the throughput search of ${c.id} in order (${n} trials, ${+totalS.toFixed(1)} s of traffic). Top: the rate asked per sender, coloured by which goals' loss ratio the trial's loss exceeded (a sender's shortfall counts as loss; crosses: the sender fell short of the rate); horizontal lines: each goal's relevant lower (solid) and upper (dashed) bound${goalText ? ` (${goalText} kpps)` : ''}; the middle panel zooms on the bounds (±3 %). Bottom: each trial's loss ratio on a symmetric-log scale (0 at the bottom), dashed at each goal's loss ratio.`,
+    caption: `Every trial of the throughput search of ${c.id} in order (${n} trials, ${+totalS.toFixed(1)} s of traffic). Top: the rate asked per sender, coloured by which goals' loss ratio the trial's loss exceeded (a sender's shortfall counts as loss; crosses: the sender fell short of the rate); horizontal lines: each goal's relevant lower (solid) and upper (dashed) bound${goalText ? ` (${goalText} kpps)` : ''}; the middle panel zooms on the bounds (±3 %). Bottom: each trial's loss ratio on a symmetric-log scale (0 at the bottom), dashed at each goal's loss ratio.${refusalsNote(search.trials)}`,
     data: d.trials,
     spec,
   };
+}
+
+/** Readers of the verdicts' names: what each failure blames. */
+const VERDICT_WORDS: Record<string, string> = {
+  'path-loss': 'lost on the path',
+  'path-refused': "refused by the switch's ring",
+  'sender-behind': 'sender behind its schedule',
+  'sender-refused': "refused by the sender's own port",
+  'generator-shortfall': 'generator shortfall, cause not counted',
+};
+
+/**
+ * The search table's failed-trials cell for `goal`: "path / generator", then the verdicts that
+ * make them up ("0 / 3: 3 sender behind its schedule"); "—" before schema 5.
+ */
+export function failedTrialsCell(trials: readonly SearchTrialRow[], goal: string): string {
+  if (trials.length === 0 || trials.some((t) => t.verdicts === null)) return '—';
+  const f = failedTrials(
+    trials.map((t) => t.verdicts!),
+    goal,
+  );
+  const causes = Object.entries(f.byVerdict)
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `${n} ${VERDICT_WORDS[v] ?? v}`);
+  return `${f.pathLoss} / ${f.generatorShortfall}${causes.length > 0 ? `: ${causes.join(', ')}` : ''}`;
+}
+
+/** What the trace's caption says about refused frames and stalls: totals, and whose the refusals are (switches/types.ts). */
+function refusalsNote(trials: readonly SearchTrialRow[]): string {
+  const counted = trials.map((t) => t.packets).filter((p) => p !== null && p.unsent !== null);
+  if (counted.length === 0 || counted.length < trials.length) return '';
+  const unsent = counted.reduce((n, p) => n + p!.unsent!, 0);
+  const stalls = counted.reduce((n, p) => n + (p!.stalls ?? 0), 0);
+  const owner =
+    counted[0]!.unsentCountsAs === 'path-loss'
+      ? "they count as the path's loss: the senders' ports are rings the switch empties"
+      : "they count as the generator's shortfall: the senders' ports are their own socket buffers and queues, emptied by their own send calls";
+  return ` Over the search the send calls refused ${unsent.toLocaleString('en-US')} frames (${owner}), and the pacers fell behind their schedule ${stalls} times.`;
 }
 
 function fmtKpps(pps: number): string {

@@ -6,6 +6,7 @@
 // runs, on success, failure and interruption alike.
 import { latencyFigures } from '../analysis/latency.js';
 import { runExpandedSearch, type SearchResult, type TrialResult } from '../search/search.js';
+import { trialResult, type OriginCounts } from '../search/trial.js';
 import { isSteady, throughputFigures } from '../analysis/steady.js';
 import { backendInfo } from '../apps/backends.js';
 import { measuresTraffic, offersTraffic, type IntervalLine } from '../apps/protocol.js';
@@ -20,6 +21,7 @@ import {
   type StoredSample,
 } from '../store/db.js';
 import { driverFor } from '../switches/index.js';
+import { REFUSED_FRAMES_COUNT_AS } from '../switches/types.js';
 import { assignCpus } from '../testbed/cpus.js';
 import { appArgs, appLaunches, type AppLaunch } from './app-argv.js';
 import type { AppHandle, CaseHost, HostCpus } from './case-host.js';
@@ -473,31 +475,33 @@ async function runTraffic(
 /**
  * A throughput search on one network: each trial is one stretch of traffic at the rate the
  * search asks for (per sender). A trial's figures are whole-trial totals from the apps'
- * summaries, so nothing is lost or double-counted at window edges: path loss = 1 − rx ÷ tx.
+ * summaries, so nothing is lost or double-counted at window edges (search/trial.ts says what
+ * they mean; each origin's refused frames are charged by its tx port's kind).
  */
 async function runSearchTrials(run: CaseRun): Promise<SearchResult> {
-  const { c, ctx } = run;
+  const { c, ctx, topology } = run;
+  const txPortKind = (a: AppHandle) => {
+    const plan = topology.apps.find((p) => p.role === a.options.role && p.pair === a.options.pair)!;
+    return run.endpoints.find((e) => e.side === plan.port.side && e.pair === plan.port.link)!.port.kind;
+  };
   const measure = async (ratePps: number, durationS: number): Promise<TrialResult> => {
     throwIfAborted(ctx.signal);
     const { origins, others } = await runTraffic(run, { rate: ratePps, trafficS: durationS });
-    // sent: frames the senders' (testers') ports accepted; what a sender's schedule dropped or its
-    // port refused is in intended − sent, the generator's shortfall, never in the path's loss.
-    const apps = [...origins, ...others];
-    const total = (counts: (role: string) => boolean, of: (a: AppHandle) => number | undefined) =>
-      apps.filter((a) => counts(a.options.role)).reduce((n, a) => n + (of(a) ?? 0), 0);
-    const sent = total(offersTraffic, (a) => a.summary!.txPackets);
-    const received = total(measuresTraffic, (a) => a.summary!.rxPackets);
-    const runS = origins.map((a) => sendingSeconds(a, durationS));
-    const measuredS = Math.max(...runS);
-    const intended = Math.round(runS.reduce((n, d) => n + ratePps * d, 0));
-    return {
-      intendedPps: ratePps,
-      offeredPps: sent / c.pairs / measuredS,
-      receivedPps: received / c.pairs / measuredS,
-      lossRatio: sent > 0 ? Math.max(0, 1 - received / sent) : 1,
-      durationS: measuredS,
-      packets: { intended, sent, received },
-    };
+    const received = [...origins, ...others]
+      .filter((a) => measuresTraffic(a.options.role))
+      .reduce((n, a) => n + (a.summary!.rxPackets ?? 0), 0);
+    const counts = origins
+      .filter((a) => offersTraffic(a.options.role))
+      .map(
+        (a): OriginCounts => ({
+          txPackets: a.summary!.txPackets ?? 0,
+          unsent: a.summary!.unsent ?? 0,
+          stalls: a.summary!.stalls ?? 0,
+          sendingS: sendingSeconds(a, durationS),
+          unsentCountsAs: REFUSED_FRAMES_COUNT_AS[txPortKind(a)],
+        }),
+      );
+    return trialResult(ratePps, c.pairs, counts, received);
   };
   return runExpandedSearch(c.search!, measure);
 }

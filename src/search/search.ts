@@ -30,11 +30,14 @@ export type { LoadClass } from './classify.js';
 export interface TrialResult {
   /** The rate the generator was asked for (the search's load; kept for the record). */
   intendedPps: number;
-  /** What the generator actually sent. */
+  /**
+   * What the generator offered the path: the frames its ports accepted, plus those refused by a
+   * ring the switch empties (trial.ts: such refusals are the path's, so they are in lossRatio).
+   */
   offeredPps: number;
   /** What arrived (forwarded by the path). */
   receivedPps: number;
-  /** Loss on the path: lost ÷ (received + lost), from sequence gaps; packets never sent are not in it. */
+  /** Loss on the path: 1 − received ÷ offered; packets the generator never offered are not in it. */
   lossRatio: number;
   /** Measured length of the trial. */
   durationS: number;
@@ -49,14 +52,65 @@ export interface TrialPackets {
   intended: number;
   sent: number;
   received: number;
+  /** Frames offered to a send call that it refused (the port's ring, socket buffer or qdisc was full); absent: not counted. */
+  unsent?: number;
+  /** Times a sender's pacer fell behind its schedule by more than its catch-up bound (pacer.h). */
+  stalls?: number;
+  /**
+   * Whose the refused frames are, by the kind of port the senders send on (switches/types.ts,
+   * REFUSED_FRAMES_COUNT_AS): the path's loss (a ring the switch empties) or the generator's shortfall.
+   */
+  unsentCountsAs?: RefusalOwner;
 }
 
+/** Who is charged with frames a send call refused: the path (they count as its loss) or the generator (shortfall). */
+export type RefusalOwner = 'path-loss' | 'generator-shortfall';
+
 /**
- * Why a trial failed one goal: its loss beyond the goal's loss ratio came from the path (the
- * path's own loss ratio exceeds the goal's: the trial fails whatever the generator did), or
- * only from the generator's counted shortfall. `pass`: within the goal's loss ratio.
+ * Why a trial failed one goal (`pass`: within the goal's loss ratio). On the path's side (its
+ * own loss ratio exceeds the goal's: the trial fails whatever the generator did): `path-loss`,
+ * frames lost on the path, or `path-refused`, mostly frames a ring the switch empties refused.
+ * On the generator's side (only its shortfall failed it): `sender-behind`, mostly frames the
+ * sender's pacer never offered (it fell behind its schedule: stalls, a CPU it did not get), or
+ * `sender-refused`, mostly frames the sender's own port refused (its socket buffer or qdisc).
+ * `generator-shortfall`: the generator's, cause not counted (results before schema 7, or a
+ * measure without packet totals).
  */
-export type TrialVerdict = 'pass' | 'path-loss' | 'generator-shortfall';
+export type TrialVerdict =
+  | 'pass'
+  | 'path-loss'
+  | 'path-refused'
+  | 'sender-behind'
+  | 'sender-refused'
+  | 'generator-shortfall';
+
+/** The verdicts that blame the path; the other failures are the generator's. */
+export const PATH_VERDICTS: readonly string[] = ['path-loss', 'path-refused'];
+
+/** A goal's failed trials: on the path's side, on the generator's, and by verdict. */
+export interface FailedTrials {
+  pathLoss: number;
+  generatorShortfall: number;
+  byVerdict: Record<Exclude<TrialVerdict, 'pass'>, number>;
+}
+
+/** Counts one goal's failed trials from each trial's verdicts (as stored: any string). */
+export function failedTrials(verdicts: readonly Record<string, string>[], goal: string): FailedTrials {
+  const byVerdict: FailedTrials['byVerdict'] = {
+    'path-loss': 0,
+    'path-refused': 0,
+    'sender-behind': 0,
+    'sender-refused': 0,
+    'generator-shortfall': 0,
+  };
+  for (const v of verdicts) {
+    const of = v[goal] as keyof typeof byVerdict | undefined;
+    if (of !== undefined && of in byVerdict) byVerdict[of]++;
+  }
+  const pathLoss = byVerdict['path-loss'] + byVerdict['path-refused'];
+  const all = Object.values(byVerdict).reduce((n, k) => n + k, 0);
+  return { pathLoss, generatorShortfall: all - pathLoss, byVerdict };
+}
 
 /** Runs one trial at `ratePps` for `durationS` seconds. */
 export type Measure = (ratePps: number, durationS: number) => Promise<TrialResult>;
@@ -80,7 +134,7 @@ export interface TraceEntry {
   lossRatio: number;
   /** The generator sent more than `generatorTolerance` below the load; that shortfall is in lossRatio. */
   generatorLimited: boolean;
-  /** Per goal: whether this trial passed it, or failed it on path loss or on the generator's shortfall. */
+  /** Per goal: whether this trial passed it, or why it failed it (TrialVerdict). */
   verdicts: Record<string, TrialVerdict>;
   /** Whole-trial packet totals, when the runner counted them. */
   packets: TrialPackets | null;
@@ -115,7 +169,8 @@ export interface GoalResult {
   trials: number;
   /**
    * The generator, not the path, failed the upper bound: a trial there fell short of the load by
-   * more than the goal's loss ratio (and the tolerance). The bounds then describe the generator.
+   * more than the goal's loss ratio (and the tolerance) while the path's own loss passed it. The
+   * bounds then describe the generator.
    */
   generatorLimited: boolean;
   /**
@@ -155,6 +210,8 @@ export function runSearch(config: SearchConfig, measure: Measure, options: Searc
 interface Trial extends ClassifiedTrial {
   /** Fraction of the load the generator did not send (0 when it sent all of it or more). */
   shortfall: number;
+  /** The path's own loss ratio (TrialResult.lossRatio). */
+  pathLoss: number;
   generatorLimited: boolean;
 }
 
@@ -265,7 +322,7 @@ export async function runExpandedSearch(
       shortfallRatio: trial.shortfall,
       lossRatio: trial.lossRatio,
       generatorLimited: trial.generatorLimited,
-      verdicts: Object.fromEntries(search.goals.map((g) => [g.name, verdict(trial, result.lossRatio, g.lossRatio)])),
+      verdicts: Object.fromEntries(search.goals.map((g) => [g.name, verdict(trial, result, g.lossRatio)])),
       packets: result.packets ?? null,
       focus: search.goals[goal]!.name,
       phase: target.phase,
@@ -292,7 +349,10 @@ export async function runExpandedSearch(
       relativeWidth: lowerPps !== null && upperPps !== null ? (upperPps - lowerPps) / upperPps : null,
       conditionalThroughputPps: lowerPps === null ? null : conditionalThroughput(lowerPps, loads.at(lowerPps), g),
       trials: focusCounts[i]!,
-      generatorLimited: atUpper.some((t) => t.generatorLimited && t.shortfall > g.lossRatio),
+      // Failed by the generator alone: a trial there whose path loss would have passed it.
+      generatorLimited: atUpper.some(
+        (t) => t.generatorLimited && t.shortfall > g.lossRatio && t.pathLoss <= g.lossRatio,
+      ),
       lowerBoundToGeneratorRatio:
         lowerPps !== null && generatorAccuratePps !== null ? lowerPps / generatorAccuratePps : null,
     };
@@ -309,10 +369,24 @@ export async function runExpandedSearch(
   };
 }
 
-/** A trial against one goal's loss ratio: passed, or failed on the path's loss or on the generator's shortfall. */
-function verdict(trial: Trial, pathLossRatio: number, goalLossRatio: number): TrialVerdict {
+/**
+ * A trial against one goal's loss ratio: passed, or failed on the path's side or the generator's
+ * (by the path's own loss ratio), and on each side what most of the missing frames were (the
+ * packet totals, where counted). Frames never offered = intended − sent − unsent: the schedule's
+ * frames the pacer dropped or did not reach.
+ */
+function verdict(trial: Trial, result: TrialResult, goalLossRatio: number): TrialVerdict {
   if (trial.lossRatio <= goalLossRatio) return 'pass';
-  return pathLossRatio > goalLossRatio ? 'path-loss' : 'generator-shortfall';
+  const p = result.packets;
+  const counted = p?.unsent !== undefined && p.unsentCountsAs !== undefined ? p : null;
+  if (result.lossRatio > goalLossRatio) {
+    if (counted?.unsentCountsAs !== 'path-loss') return 'path-loss';
+    return counted.unsent! > counted.sent - counted.received ? 'path-refused' : 'path-loss';
+  }
+  if (!counted) return 'generator-shortfall';
+  const refused = counted.unsentCountsAs === 'generator-shortfall' ? counted.unsent! : 0;
+  const neverOffered = Math.max(0, counted.intended - counted.sent - counted.unsent!);
+  return refused > neverOffered ? 'sender-refused' : 'sender-behind';
 }
 
 /** The highest load none of whose trials was generator-limited. */
@@ -477,5 +551,12 @@ function toTrial(result: TrialResult, ratePps: number, durationS: number, tolera
   const generatorLimited = shortfall > tolerance;
   const counted = generatorLimited ? shortfall : 0;
   const lossRatio = Math.min(1, Math.max(0, 1 - (1 - counted) * (1 - result.lossRatio)));
-  return { durationS, effectiveDurationS: durationS, lossRatio, shortfall, generatorLimited };
+  return {
+    durationS,
+    effectiveDurationS: durationS,
+    lossRatio,
+    shortfall,
+    pathLoss: result.lossRatio,
+    generatorLimited,
+  };
 }

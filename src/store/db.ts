@@ -23,7 +23,8 @@ export const SCHEMA_VERSION = 7;
  * schema 4: no search trial verdicts, shortfall or packet totals, no generator-accurate load;
  * schema 5: no layout, i.e. every case pairs; RTT histograms only as rtt_buckets rows, no one-way
  * histograms, no latency runs; no flows or frame-size mix, i.e. one flow of one size; schema 6: no
- * queues, i.e. one queue per port).
+ * queues, i.e. one queue per port, and no search trial's refused frames or stalls, its verdicts not
+ * split by cause).
  */
 export const READABLE_SCHEMA_VERSIONS: readonly string[] = ['3', '4', '5', '6', String(SCHEMA_VERSION)];
 
@@ -107,6 +108,8 @@ const LAYOUT_COLUMNS = ["layout TEXT NOT NULL DEFAULT 'pairs'", 'chain_length IN
 const TRAFFIC_COLUMNS = ['flows INTEGER NOT NULL DEFAULT 1', 'size_mix_json TEXT'];
 /** Schema 7: a case's receive and transmit queues per app port (the plan's `queues`). */
 const QUEUES_COLUMN = 'queues INTEGER NOT NULL DEFAULT 1';
+/** Schema 7: a search trial's refused frames and pacer stalls, and whose the refused frames are (switches/types.ts). */
+const SEARCH_REFUSAL_COLUMNS = ['unsent_packets INTEGER', 'stalls INTEGER', 'unsent_counts_as TEXT'];
 
 const MIGRATIONS: Record<string, string> = {
   // 3 → 4: the apps' I/O mode and client threads per case (defaults: what schema 3 always ran),
@@ -131,8 +134,13 @@ ${CPU_SAMPLES_TABLE}`,
     'ALTER TABLE cases ADD COLUMN baseline INTEGER NOT NULL DEFAULT 0;',
     ...TRAFFIC_COLUMNS.map((c) => `ALTER TABLE cases ADD COLUMN ${c};`),
   ].join('\n'),
-  // 6 → 7: each case's queues per app port (default: what schema 6 always ran).
-  '6': `ALTER TABLE cases ADD COLUMN ${QUEUES_COLUMN};`,
+  // 6 → 7: each case's queues per app port (default: what schema 6 always ran), and each search
+  // trial's refused frames and stalls (NULL in the rows schema 6 wrote: not counted then, so not
+  // made up now).
+  '6': [
+    `ALTER TABLE cases ADD COLUMN ${QUEUES_COLUMN};`,
+    ...SEARCH_REFUSAL_COLUMNS.map((c) => `ALTER TABLE search_trials ADD COLUMN ${c};`),
+  ].join('\n'),
 };
 
 const SCHEMA = `
@@ -228,8 +236,11 @@ CREATE TABLE IF NOT EXISTS search_trials (       -- a search case: every trial, 
   phase TEXT NOT NULL,
   classifications_json TEXT NOT NULL,              -- {goal: lower|upper|undecided} after this trial
   shortfall_ratio REAL,                            -- max(0, 1 - offered/rate): what the generator did not send
-  verdicts_json TEXT,                              -- {goal: pass|path-loss|generator-shortfall}
+  verdicts_json TEXT,                              -- {goal: pass|path-loss|path-refused|sender-behind|sender-refused} (search.ts TrialVerdict)
   intended_packets INTEGER, sent_packets INTEGER, received_packets INTEGER,  -- whole trial, all senders
+  unsent_packets INTEGER,                          -- refused by the senders' send calls (port ring, socket buffer, qdisc)
+  stalls INTEGER,                                  -- times a pacer fell behind beyond its catch-up bound
+  unsent_counts_as TEXT,                           -- path-loss | generator-shortfall: by the tx port's kind (switches/types.ts)
   PRIMARY KEY (case_id, trial)
 );
 CREATE TABLE IF NOT EXISTS search_goals (
@@ -735,8 +746,8 @@ export class ResultsDb {
         const trial =
           this.db.prepare(`INSERT INTO search_trials (case_id, trial, start_s, rate_pps, duration_s, measured_duration_s,
           offered_pps, received_pps, path_loss_ratio, loss_ratio, generator_limited, phase, classifications_json,
-          shortfall_ratio, verdicts_json, intended_packets, sent_packets, received_packets)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+          shortfall_ratio, verdicts_json, intended_packets, sent_packets, received_packets, unsent_packets, stalls,
+          unsent_counts_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
         for (const t of rec.search.trace) {
           trial.run(
             caseId,
@@ -757,6 +768,9 @@ export class ResultsDb {
             t.packets?.intended ?? null,
             t.packets?.sent ?? null,
             t.packets?.received ?? null,
+            t.packets?.unsent ?? null,
+            t.packets?.stalls ?? null,
+            t.packets?.unsentCountsAs ?? null,
           );
         }
         const goal = this.db.prepare(`INSERT INTO search_goals (case_id, goal, status, lower_bound_pps, upper_bound_pps,

@@ -59,10 +59,20 @@ export interface SearchTrialRow {
   classifications: Record<string, string>;
   /** What the generator did not send, max(0, 1 − offered ÷ rate); null in files before schema 5. */
   shortfallRatio: number | null;
-  /** Per goal: pass, path-loss or generator-shortfall; null in files before schema 5. */
+  /** Per goal: pass, or why it failed (search.ts TrialVerdict; schema 5 and 6: path-loss or generator-shortfall); null in files before schema 5. */
   verdicts: Record<string, string> | null;
-  /** Whole-trial totals over all senders; null where not counted (files before schema 5). */
-  packets: { intended: number; sent: number; received: number } | null;
+  /**
+   * Whole-trial totals over all senders; null where not counted (files before schema 5). unsent
+   * (frames the send calls refused), stalls and whose the refused frames are: null before schema 7.
+   */
+  packets: {
+    intended: number;
+    sent: number;
+    received: number;
+    unsent: number | null;
+    stalls: number | null;
+    unsentCountsAs: string | null;
+  } | null;
 }
 
 /** One goal's result of a search case (table search_goals), with the goal as the plan set it. */
@@ -253,7 +263,14 @@ function loadSearches(db: Database.Database, runId: number, tables: Set<string>)
         packets:
           t.intended_packets === null || t.intended_packets === undefined
             ? null
-            : { intended: t.intended_packets, sent: t.sent_packets, received: t.received_packets },
+            : {
+                intended: t.intended_packets,
+                sent: t.sent_packets,
+                received: t.received_packets,
+                unsent: t.unsent_packets ?? null,
+                stalls: t.stalls ?? null,
+                unsentCountsAs: t.unsent_counts_as ?? null,
+              },
       }),
     );
     const goals = (goalsOf.all(c.id) as SqlRow[]).map((g): SearchGoalRow => {

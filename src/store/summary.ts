@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { histogramFigures, mergeHistograms, type Percentile } from '../analysis/histogram.js';
 import { hasTable, readHistograms, type HistogramKind, type RecordedCpus, type SqlRow } from './db.js';
+import { failedTrials, type FailedTrials } from '../search/search.js';
 
 /** What each kind of histogram measures, and on which clock (summary.json says it beside each). */
 export const HISTOGRAM_CLOCKS: Record<HistogramKind, string> = {
@@ -118,8 +119,20 @@ export interface SummaryCase {
        */
       generatorAccuratePps?: number | null;
       lowerBoundToGeneratorRatio?: number | null;
-      /** The case's trials that failed this goal, by cause (null before schema 5). */
-      failedTrials?: { pathLoss: number; generatorShortfall: number } | null;
+      /**
+       * The case's trials that failed this goal: on the path's side, on the generator's, and by
+       * verdict (search.ts TrialVerdict; schema 5 and 6 files: path-loss and generator-shortfall
+       * only). Null before schema 5.
+       */
+      failedTrials?: FailedTrials | null;
+      /**
+       * Whose the frames the senders' send calls refused are, by their port's kind
+       * (switches/types.ts REFUSED_FRAMES_COUNT_AS): `path-loss` or `generator-shortfall`; and
+       * the case's trials' totals of refused frames and pacer stalls. Null before schema 7.
+       */
+      unsentCountsAs?: string | null;
+      unsentPackets?: number | null;
+      stalls?: number | null;
     }
   > | null;
   /** A back-to-back baseline case (plan latencyBaseline): the apps over a bare veth pair; absent otherwise. */
@@ -362,20 +375,13 @@ function shortfallOf(
 
 function searchOf(db: Database.Database, caseId: number): NonNullable<SummaryCase['search']> {
   const goals = db.prepare('SELECT * FROM search_goals WHERE case_id = ? ORDER BY rowid').all(caseId) as SqlRow[];
-  // SELECT *: a schema 4 file (read as it is) has no verdicts_json column.
-  const verdicts = (
-    db.prepare('SELECT * FROM search_trials WHERE case_id = ? ORDER BY trial').all(caseId) as {
-      verdicts_json?: string | null;
-    }[]
-  ).map((t) => t.verdicts_json ?? null);
-  const failedTrials = (goal: string) => {
-    if (verdicts.length === 0 || verdicts.some((v) => v === null)) return null;
-    const of = verdicts.map((v) => (JSON.parse(v!) as Record<string, string>)[goal]);
-    return {
-      pathLoss: of.filter((v) => v === 'path-loss').length,
-      generatorShortfall: of.filter((v) => v === 'generator-shortfall').length,
-    };
-  };
+  // SELECT *: a schema 4 file (read as it is) has no verdicts_json column, a schema 6 file no unsent_packets.
+  const trials = db.prepare('SELECT * FROM search_trials WHERE case_id = ? ORDER BY trial').all(caseId) as SqlRow[];
+  const verdicts = trials.every((t) => typeof t.verdicts_json === 'string')
+    ? trials.map((t) => JSON.parse(t.verdicts_json as string) as Record<string, string>)
+    : null;
+  const counted = trials.length > 0 && trials.every((t) => t.unsent_packets != null);
+  const total = (column: string) => (counted ? trials.reduce((n, t) => n + (t[column] as number), 0) : null);
   return Object.fromEntries(
     goals.map((g) => [
       g.goal,
@@ -388,7 +394,10 @@ function searchOf(db: Database.Database, caseId: number): NonNullable<SummaryCas
         generatorLimited: g.generator_limited === 1,
         generatorAccuratePps: g.generator_accurate_pps ?? null,
         lowerBoundToGeneratorRatio: g.lower_bound_to_generator_ratio ?? null,
-        failedTrials: failedTrials(g.goal),
+        failedTrials: verdicts && verdicts.length > 0 ? failedTrials(verdicts, g.goal) : null,
+        unsentCountsAs: counted ? (trials[0]!.unsent_counts_as as string) : null,
+        unsentPackets: total('unsent_packets'),
+        stalls: total('stalls'),
       },
     ]),
   );

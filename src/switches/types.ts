@@ -40,6 +40,25 @@ export type PortSpec =
       switchServes?: boolean;
     };
 
+/**
+ * Whose are the frames a sender's send call refused (`unsent`), by the kind of port it sends on
+ * (issue #19): the path's loss, or the generator's shortfall. The rule: who empties the ring
+ * that was full. A ring the switch (or, over a direct memif link, the peer app; over a VF, the
+ * NIC) empties is the path's door: it refused frames at the offered rate, as a DUT's port that
+ * does not take a tester's frames loses them in RFC 2544's and CSIT's count. A kernel port's
+ * socket buffer, qdisc or AF_XDP tx ring is the sender's own: the kernel empties it inside the
+ * sender's own send call or kick, on the sender's CPU (even AF_XDP over a veth whose peer the
+ * switch polls: copy mode transmits only when the sender kicks), so a refusal there means the
+ * sender's CPU did not keep up, and is the generator's shortfall. The search (search/trial.ts)
+ * and its verdicts read this; summary.json and the report show it per search case.
+ */
+export const REFUSED_FRAMES_COUNT_AS = {
+  kernel: 'generator-shortfall',
+  pci: 'path-loss',
+  'vhost-user': 'path-loss',
+  memif: 'path-loss',
+} as const satisfies Record<PortSpec['kind'], 'path-loss' | 'generator-shortfall'>;
+
 export interface SwitchContext {
   names: RunNames;
   resources: Resources;

@@ -75,7 +75,7 @@ test('a slow sender: the search says the generator, not the path, was the limit,
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(
     r.stdout,
-    /ndr: .* — the sender fell short of the rate at the upper bound, with no loss counted on the path; on this kernel path .*; failed trials: .* on generator shortfall; generator accurate up to/,
+    /ndr: .* — the sender fell short of the rate at the upper bound, with no loss counted on the path; on this kernel path .*; failed trials: .* on generator shortfall \(\d+ sender behind its schedule\); generator accurate up to/,
   );
   const c = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).cases[0]!;
   const ndr = c.search!.ndr!;
@@ -87,11 +87,20 @@ test('a slow sender: the search says the generator, not the path, was the limit,
     `the generator held at most its cap: ${ndr.generatorAccuratePps}`,
   );
   assert.ok(ndr.failedTrials!.generatorShortfall >= 1, JSON.stringify(ndr.failedTrials));
+  // The capped sender offers fewer frames than asked (its pacer runs at the cap): "behind", not
+  // refused. Its port, a kernel socket, is its own: refused frames would be its shortfall.
+  assert.deepEqual(
+    [ndr.failedTrials!.byVerdict['sender-behind'], ndr.failedTrials!.byVerdict['sender-refused']],
+    [ndr.failedTrials!.generatorShortfall, 0],
+    JSON.stringify(ndr.failedTrials),
+  );
+  assert.deepEqual([ndr.unsentCountsAs, ndr.unsentPackets], ['generator-shortfall', 0]);
   const db = new Database(join(out, 'results.sqlite'), { readonly: true });
   try {
     const trials = db
       .prepare(`SELECT rate_pps, duration_s, shortfall_ratio, path_loss_ratio, generator_limited, verdicts_json,
-      intended_packets, sent_packets, received_packets FROM search_trials ORDER BY trial`)
+      intended_packets, sent_packets, received_packets, unsent_packets, stalls, unsent_counts_as
+      FROM search_trials ORDER BY trial`)
       .all() as {
       rate_pps: number;
       duration_s: number;
@@ -102,9 +111,23 @@ test('a slow sender: the search says the generator, not the path, was the limit,
       intended_packets: number;
       sent_packets: number;
       received_packets: number;
+      unsent_packets: number;
+      stalls: number;
+      unsent_counts_as: string;
     }[];
+    assert.equal(
+      trials.reduce(
+        (n, t) => n + Number((JSON.parse(t.verdicts_json) as Record<string, string>).ndr === 'sender-behind'),
+        0,
+      ),
+      ndr.failedTrials!.byVerdict['sender-behind'],
+      'the summary counts the stored verdicts',
+    );
     for (const t of trials) {
       const what = JSON.stringify(t);
+      // Every trial stores its refused frames (none: 20 kpps never fills a socket buffer) and stalls.
+      assert.deepEqual([t.unsent_packets, t.unsent_counts_as], [0, 'generator-shortfall'], what);
+      assert.ok(Number.isInteger(t.stalls) && t.stalls >= 0, what);
       const verdict = (JSON.parse(t.verdicts_json) as Record<string, string>).ndr;
       // Whole-trial totals: the capped sender sends CAP × d frames (its last burst cut to fit), never the asked rate.
       assert.ok(t.sent_packets <= Math.ceil(Math.min(t.rate_pps, CAP) * t.duration_s * 1.01), what);
@@ -118,7 +141,7 @@ test('a slow sender: the search says the generator, not the path, was the limit,
       if (t.rate_pps > CAP * 1.01) {
         assert.equal(t.generator_limited, 1, what);
         assert.ok(t.shortfall_ratio > 0.9 * (1 - CAP / t.rate_pps), what);
-        assert.equal(verdict, t.path_loss_ratio > 0 ? 'path-loss' : 'generator-shortfall', what);
+        assert.equal(verdict, t.path_loss_ratio > 0 ? 'path-loss' : 'sender-behind', what);
       }
     }
   } finally {

@@ -5,11 +5,16 @@ import Database from 'better-sqlite3';
 import { readHistograms, ResultsDb, SCHEMA_VERSION, schemaVersionOf } from '../../src/store/db.js';
 import { analyzeDir } from '../../src/report/load.js';
 import { modelSearch, writeResults } from '../report/synthetic.js';
+import { expandSearch, searchSchema } from '../../src/plan/search-schema.js';
+import { runExpandedSearch } from '../../src/search/search.js';
+import { trialResult } from '../../src/search/trial.js';
 
-/** Turns a fresh results file back into what schema 6 wrote: no queues per case. */
+/** Turns a fresh results file back into what schema 6 wrote: no queues per case, no refused frames, stalls or their owner per search trial. */
 function downgradeToSchema6(path: string): void {
   const db = new Database(path);
-  db.exec(`ALTER TABLE cases DROP COLUMN queues; UPDATE meta SET value = '6' WHERE key = 'schema_version'`);
+  db.exec(`ALTER TABLE cases DROP COLUMN queues; ALTER TABLE search_trials DROP COLUMN unsent_packets;
+    ALTER TABLE search_trials DROP COLUMN stalls; ALTER TABLE search_trials DROP COLUMN unsent_counts_as;
+    UPDATE meta SET value = '6' WHERE key = 'schema_version'`);
   db.close();
 }
 
@@ -79,6 +84,62 @@ test('a schema 4 results file with a search is read as it is, and migrated to sc
     'schema 4 trials have no verdicts: NULL, not made up',
   );
   assert.equal(writer.db.prepare(`SELECT COUNT(generator_accurate_pps) FROM search_goals`).pluck().get(), 0);
+  writer.close();
+});
+
+test('a search trial stores its refused frames, stalls and whose they are; a schema 6 file has none (NULL), and a writer adds the columns (resume)', async () => {
+  // A sender whose own socket refuses 1 % of what it is asked and whose pacer stalls once per trial.
+  const search = await runExpandedSearch(
+    expandSearch(searchSchema.parse({ preset: 'quick', maxRatePps: 100_000 })),
+    async (ratePps, durationS) => {
+      const intended = Math.round(ratePps * durationS);
+      const unsent = Math.round(intended / 100);
+      return trialResult(
+        ratePps,
+        1,
+        [
+          {
+            txPackets: intended - unsent,
+            unsent,
+            stalls: 1,
+            sendingS: durationS,
+            unsentCountsAs: 'generator-shortfall',
+          },
+        ],
+        intended - unsent,
+      );
+    },
+  );
+  const dir = writeResults([{ rate: 'search', txPps: 0, rxPps: 0, search }]);
+  const path = join(dir, 'results.sqlite');
+  const unsentTotal = search.trace.reduce((n, t) => n + t.packets!.unsent!, 0);
+  const fresh = analyzeDir(dir).data.summary.cases[0]!.search!.ndr!;
+  assert.deepEqual(
+    [fresh.unsentCountsAs, fresh.unsentPackets, fresh.stalls],
+    ['generator-shortfall', unsentTotal, search.trace.length],
+  );
+  assert.equal(fresh.failedTrials!.byVerdict['sender-refused'], fresh.failedTrials!.generatorShortfall);
+  assert.ok(fresh.failedTrials!.generatorShortfall > 0, JSON.stringify(fresh.failedTrials));
+
+  downgradeToSchema6(path);
+  const old = analyzeDir(dir);
+  const oldNdr = old.data.summary.cases[0]!.search!.ndr!;
+  assert.deepEqual([oldNdr.unsentCountsAs, oldNdr.unsentPackets, oldNdr.stalls], [null, null, null]);
+  assert.deepEqual(oldNdr.failedTrials, fresh.failedTrials, 'the verdicts stored then are read as they are');
+  const trial = old.data.searches.get(old.cases[0]!.case.id)!.trials[0]!;
+  assert.deepEqual([trial.packets!.unsent, trial.packets!.stalls, trial.packets!.unsentCountsAs], [null, null, null]);
+
+  const writer = new ResultsDb(path);
+  assert.equal(schemaVersionOf(writer.db), String(SCHEMA_VERSION));
+  assert.deepEqual(
+    writer.db
+      .prepare(
+        'SELECT COUNT(*) AS n, COUNT(unsent_packets) AS unsent, COUNT(stalls) AS stalls, COUNT(unsent_counts_as) AS owners FROM search_trials',
+      )
+      .get(),
+    { n: search.trace.length, unsent: 0, stalls: 0, owners: 0 },
+    'not counted then: NULL, not made up',
+  );
   writer.close();
 });
 

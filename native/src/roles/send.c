@@ -6,7 +6,9 @@
  * rounding never accumulates). A sender that is late sends the due bursts back to back to catch
  * up, by at most max(NFP_PACER_STALL_PERIODS burst periods, NFP_PACER_STALL_MIN_NS): further
  * behind, it counts a `stall` and drops the backlog beyond that bound. With --duration the last
- * burst holds only the frames due before the end, so a run offers rate × duration frames. Frames
+ * burst holds only the frames due before the end, and a sender behind at the end catches up
+ * first, so a run offers rate × duration frames (its summary's durationNs then runs a little past
+ * the duration: the intended count is rate × duration, not rate × durationNs). Frames
  * the send call does not accept are `unsent` and never retried; their sequence numbers are
  * reused, so the receiver sees only path loss. Both count against the achieved rate.
  *

@@ -91,15 +91,31 @@ export async function runCommand(planFile: string, opts: RunCommandOptions): Pro
  */
 function generatorNote(g: NonNullable<SummaryCase['search']>[string]): string {
   const parts: string[] = [];
-  if (g.failedTrials)
+  if (g.failedTrials) {
+    const f = g.failedTrials;
+    const split = (n: number, causes: [number, string][]) =>
+      n === 0 || causes.every(([k]) => k === 0)
+        ? ''
+        : ` (${causes
+            .filter(([k]) => k > 0)
+            .map(([k, what]) => `${k} ${what}`)
+            .join(', ')})`;
     parts.push(
-      `failed trials: ${g.failedTrials.pathLoss} on path loss, ${g.failedTrials.generatorShortfall} on generator shortfall`,
+      `failed trials: ${f.pathLoss} on path loss${split(f.pathLoss, [[f.byVerdict['path-refused'], "refused by the switch's ring"]])}, ` +
+        `${f.generatorShortfall} on generator shortfall${split(f.generatorShortfall, [
+          [f.byVerdict['sender-behind'], 'sender behind its schedule'],
+          [f.byVerdict['sender-refused'], "refused by the sender's own port"],
+        ])}`,
     );
+  }
   if (g.generatorAccuratePps != null) {
     parts.push(
       `generator accurate up to ${(g.generatorAccuratePps / 1e3).toFixed(1)}k` +
         (g.lowerBoundToGeneratorRatio != null ? ` (bound = ${g.lowerBoundToGeneratorRatio.toFixed(2)} × that)` : ''),
     );
+  } else if (g.failedTrials) {
+    // Stored with the verdicts (schema 5 on): no load at which the generator held its rate.
+    parts.push('generator short of the rate at every load measured');
   }
   return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
