@@ -191,21 +191,22 @@ static uint64_t next_due(const struct nfp_sender *st, uint64_t load_next)
 bool nfp_sender_start(struct nfp_sender *st, volatile sig_atomic_t *stop, uint64_t *now)
 {
 	const struct nfp_config *cfg = st->cfg;
-	uint64_t base;
 
+	/* The schedule is anchored at the epoch, as its end is: a sender that reaches its loop after
+	 * the epoch (its start line written, a loaded host) is behind from the first turn and catches
+	 * up within the bound, or counts a stall, as mid-run — so rate × duration frames are due, not
+	 * that less the start-up (which cut one frame of 4000 whenever it passed a frame's slot). */
 	*now = nfp_now_ns();
-	base = *now;
 	while (*now < cfg->epoch_ns) {
 		if (*stop)
 			return false;
 		nfp_idle_until(cfg->epoch_ns, *now);
 		*now = nfp_now_ns();
-		base = cfg->epoch_ns;
 	}
 	if (cfg->duration_s > 0)
 		st->end_ns = cfg->epoch_ns + (uint64_t)(cfg->duration_s * 1e9 + 0.5);
-	nfp_pacer_init(&st->pacer, cfg, base);
-	nfp_pacer_start(&st->probe, cfg->probe_rate_pps, 1, base);
+	nfp_pacer_init(&st->pacer, cfg, cfg->epoch_ns);
+	nfp_pacer_start(&st->probe, cfg->probe_rate_pps, 1, cfg->epoch_ns);
 	return true;
 }
 
