@@ -497,7 +497,11 @@ async function runSearchTrials(run: CaseRun): Promise<SearchResult> {
           txPackets: a.summary!.txPackets ?? 0,
           unsent: a.summary!.unsent ?? 0,
           stalls: a.summary!.stalls ?? 0,
-          sendingS: sendingSeconds(a, durationS),
+          // Its schedule, [epoch, epoch + durationS): what it was asked to send there is the intended
+          // load; a late start or a stall is the generator's shortfall. Not its summary's duration:
+          // a sender descheduled after its last frame, or a tester still receiving, ends later, and
+          // rate × that later end counted frames nobody asked for (a failed trial from 1 ms on).
+          sendingS: durationS,
           unsentCountsAs: REFUSED_FRAMES_COUNT_AS[txPortKind(a)],
         }),
       );
@@ -618,19 +622,6 @@ async function watch(
     const pollMs = WATCH_POLL_MS[until];
     await Promise.race([delay(pollMs, ctx.signal), ...running.map((a) => a.waitExit(pollMs))]);
   }
-}
-
-/**
- * How long an origin's schedule ran, in seconds: its apps run `--duration trafficS` from the
- * shared epoch, so the schedule is [epoch, epoch + trafficS) — what it was asked to send there is
- * the intended load, and what it did not (a late start, a stall) is the generator's shortfall.
- * Not its summary's duration: a sender descheduled after its last frame, or a tester still
- * receiving, ends later than its schedule, and rate × that later end counted frames nobody asked
- * for — 0.05 % of a 1 s trial per 0.5 ms, a failed trial from 1 ms on (seen in search trials over
- * linux-bridge that sent every scheduled frame).
- */
-function sendingSeconds(a: AppHandle, trafficS: number): number {
-  return a.epochNs === 0n ? Number(BigInt(a.summary!.durationNs)) / 1e9 : trafficS;
 }
 
 /**

@@ -10,7 +10,7 @@ export interface OriginCounts {
   /** Frames its send calls refused. */
   unsent: number;
   stalls: number;
-  /** How long it sent, in seconds. */
+  /** How long its schedule ran, in seconds (the trial's traffic time from the epoch). */
   sendingS: number;
   /** Whose its refused frames are: by its tx port's kind (switches/types.ts, REFUSED_FRAMES_COUNT_AS). */
   unsentCountsAs: RefusalOwner;

@@ -68,6 +68,28 @@ enum nfp_raw_verdict nfp_raw_classify(const struct nfp_raw_match *m, const uint8
 				      uint32_t len, bool truncated, uint32_t *off, uint32_t *plen,
 				      uint32_t *frame_len);
 
+/* What a receive loop keeps of a frame: false for one not ours (skip it); true for ours, its
+ * payload at *off, *plen bytes long — or, malformed, at the header's end with length 0, so that
+ * nfp_stats_rx counts it corrupt. *frame_len as nfp_raw_classify sets it. */
+static inline bool nfp_raw_payload(const struct nfp_raw_match *m, const uint8_t *f, uint32_t len,
+				   bool truncated, uint32_t *off, uint32_t *plen, uint32_t *frame_len)
+{
+	*off = NFP_RAW_HDR;
+	*plen = 0;
+	*frame_len = 0;
+	switch (nfp_raw_classify(m, f, len, truncated, off, plen, frame_len)) {
+	case NFP_RAW_IGNORE:
+		return false;
+	case NFP_RAW_MALFORMED:
+		*off = NFP_RAW_HDR;
+		*plen = 0;
+		return true;
+	case NFP_RAW_OK:
+		return true;
+	}
+	return false;
+}
+
 /* Turns a received frame (already classified OK) into its echo, in place: swaps the MACs, the
  * IPv4 addresses and the UDP ports. Neither checksum changes (both sums are commutative). */
 void nfp_raw_swap(uint8_t *f);
@@ -163,20 +185,12 @@ static inline unsigned nfp_raw_rx_take(struct nfp_raw_port *p, unsigned slot, ui
 				       struct nfp_pkt *pkts, unsigned out)
 {
 	uint8_t *f = p->rx + (size_t)slot * p->rx_stride;
-	uint32_t off = NFP_RAW_HDR, plen = 0, flen = 0;
+	uint32_t off, plen, flen;
 
 	if (from->sll_pkttype == PACKET_OUTGOING) /* our own frames, if the kernel shows them */
 		return out;
-	switch (nfp_raw_classify(&p->match, f, len, truncated, &off, &plen, &flen)) {
-	case NFP_RAW_IGNORE:
+	if (!nfp_raw_payload(&p->match, f, len, truncated, &off, &plen, &flen))
 		return out;
-	case NFP_RAW_MALFORMED:
-		off = NFP_RAW_HDR;
-		plen = 0;
-		break;
-	case NFP_RAW_OK:
-		break;
-	}
 	p->rx_frame_len[slot] = flen;
 	pkts[out].data = f + off;
 	pkts[out].len = plen;

@@ -221,17 +221,11 @@ int nfp_sender_turn(struct nfp_sender *st, struct nfp_port *port, struct nfp_sta
 
 	/* At the end of a paced schedule still behind it: the frames due before the end go out in the
 	 * catch-up train, as they would have a moment earlier — else a sender descheduled for a few
-	 * ms just before its end (one scheduler slice) drops them, 0.1 % of a 1 s trial per ms. No
-	 * longer than the catch-up bound past the end: the rest is dropped, a stall as mid-run. */
-	if (now >= st->end_ns) {
-		if (!pacer->ns_per_frame || !nfp_pacer_due_before(pacer, st->end_ns))
-			return NFP_SENDER_DONE;
-		if (now - st->end_ns > pacer->stall_ns) {
-			if (!pacer->behind)
-				stats->total.stalls++;
-			return NFP_SENDER_DONE;
-		}
-	}
+	 * ms just before its end (one scheduler slice) drops them, 0.1 % of a 1 s trial per ms.
+	 * Further behind than the catch-up bound, nfp_pacer_due below counts the stall and drops the
+	 * backlog as mid-run, and nothing is due before the end any more. */
+	if (now >= st->end_ns && (!pacer->ns_per_frame || !nfp_pacer_due_before(pacer, st->end_ns)))
+		return NFP_SENDER_DONE;
 	if (cfg->count && stats->total.tx_packets >= cfg->count) {
 		/* Done. A paced sender still owns the last burst's slot of the schedule: stop when
 		 * it ends, so that duration * rate = frames sent. */

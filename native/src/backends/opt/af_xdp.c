@@ -611,20 +611,12 @@ static unsigned rx_from_queue(struct afxdp_port *p, unsigned qi, struct nfp_pkt 
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx + i);
 		unsigned c = (unsigned)(d->addr / p->chunk);
 		uint8_t *f = p->area + d->addr;
-		uint32_t off = NFP_RAW_HDR, plen = 0, flen = 0;
+		uint32_t off, plen, flen;
 
 		p->state[c] = CHUNK_HELD;
 		p->held[p->nheld++] = c;
-		switch (nfp_raw_classify(&p->match, f, d->len, false, &off, &plen, &flen)) {
-		case NFP_RAW_IGNORE:
+		if (!nfp_raw_payload(&p->match, f, d->len, false, &off, &plen, &flen))
 			continue;
-		case NFP_RAW_MALFORMED:
-			off = NFP_RAW_HDR;
-			plen = 0;
-			break;
-		case NFP_RAW_OK:
-			break;
-		}
 		p->rx_addr[c] = d->addr;
 		p->rx_flen[c] = flen;
 		p->rx_queue[c] = (uint8_t)qi;

@@ -616,23 +616,14 @@ static int dpdk_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned n
 	for (unsigned i = 0; i < got; i++) {
 		struct rte_mbuf *m = p->rx[i];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-		uint32_t off = NFP_RAW_HDR, plen = 0, flen = 0;
+		uint32_t off, plen, flen;
 
 		if (i + 1 < got) /* the next frame's headers load while this one is classified */
 			rte_prefetch0(rte_pktmbuf_mtod(p->rx[i + 1], void *));
 
 		/* A frame in several segments is not contiguous: truncated, so ours is malformed. */
-		switch (nfp_raw_classify(&p->match, f, m->data_len, m->nb_segs > 1, &off, &plen,
-					 &flen)) {
-		case NFP_RAW_IGNORE:
+		if (!nfp_raw_payload(&p->match, f, m->data_len, m->nb_segs > 1, &off, &plen, &flen))
 			continue;
-		case NFP_RAW_MALFORMED:
-			off = NFP_RAW_HDR;
-			plen = 0;
-			break;
-		case NFP_RAW_OK:
-			break;
-		}
 		p->rx_flen[i] = flen;
 		pkts[out].data = f + off;
 		pkts[out].len = plen;

@@ -205,21 +205,13 @@ static int netmap_rx_burst(struct nfp_port *port, struct nfp_pkt *pkts, unsigned
 		for (; ring->cur != ring->tail && out < n; ring->cur = nm_ring_next(ring, ring->cur)) {
 			const struct netmap_slot *s = &ring->slot[ring->cur];
 			uint8_t *f = (uint8_t *)NETMAP_BUF(ring, s->buf_idx);
-			uint32_t off = NFP_RAW_HDR, plen = 0, flen = 0;
+			uint32_t off, plen, flen;
 
 			/* A frame longer than one buffer comes in several slots (NS_MOREFRAG): the
 			 * first is truncated, the others are not IPv4 headers. */
-			switch (nfp_raw_classify(&p->match, f, s->len, s->flags & NS_MOREFRAG, &off,
-						 &plen, &flen)) {
-			case NFP_RAW_IGNORE:
+			if (!nfp_raw_payload(&p->match, f, s->len, s->flags & NS_MOREFRAG, &off, &plen,
+					     &flen))
 				continue;
-			case NFP_RAW_MALFORMED:
-				off = NFP_RAW_HDR;
-				plen = 0;
-				break;
-			case NFP_RAW_OK:
-				break;
-			}
 			pkts[out].data = f + off;
 			pkts[out].len = plen;
 			out++;
